@@ -1,0 +1,21 @@
+//! feedmap: maps the distinct communities inside police neighbourhoods and
+//! plans which of them need their own local social-media feed.
+//!
+//! The library holds all the logic (the `feedmap` binary only parses its
+//! command line), so tests and benches drive exactly what users run. Data
+//! flows one way: a region manifest is imported and validated into an
+//! immutable [`Region`] snapshot, which lookups, the API and the planner read.
+
+pub mod boundary;
+pub mod crs;
+pub mod import;
+pub mod index;
+pub mod lookup;
+pub mod manifest;
+pub mod region;
+pub mod relations;
+pub mod validate;
+
+pub use lookup::{LatLon, LayerHit};
+pub use manifest::{Manifest, Role};
+pub use region::{LoadOptions, Region, RegionError};

@@ -1,0 +1,243 @@
+//! The `region.toml` manifest: which boundary files make up a region and how
+//! to read them.
+//!
+//! The keys here are a public contract (users' manifests and outside checks
+//! rely on them), so they may be extended but never renamed. Unknown keys are
+//! rejected rather than ignored, because a misspelt key silently ignored is a
+//! layer silently misread.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// What a layer is for in planning: neighbourhoods own feeds, communities may
+/// deserve their own, context layers are shown and looked up but not planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A police neighbourhood: the unit a neighbourhood team's feed serves.
+    Neighbourhood,
+    /// A candidate community inside neighbourhoods (wards, localities, …).
+    Community,
+    /// Reference geography (LSOAs, MSOAs, …) that is looked up but not planned.
+    Context,
+}
+
+impl Role {
+    /// The lowercase word used in manifests and API responses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Neighbourhood => "neighbourhood",
+            Role::Community => "community",
+            Role::Context => "context",
+        }
+    }
+}
+
+/// The parsed `region.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Human name of the region, shown on maps and in the API.
+    pub name: String,
+    /// Data attribution that must accompany any map or answer built from the
+    /// region's boundaries (e.g. the OGL statement for ONS data).
+    #[serde(default)]
+    pub attribution: String,
+    /// Repair self-intersecting rings instead of rejecting them (default
+    /// false: bad geometry is an error unless the user asks for repair).
+    #[serde(default)]
+    pub repair: bool,
+    /// The boundary layers, in display order.
+    pub layers: Vec<LayerSpec>,
+}
+
+/// One `[[layers]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerSpec {
+    /// Layer id, `[a-z0-9_-]+`, unique in the region; used in URLs.
+    pub id: String,
+    /// What the layer is for.
+    pub role: Role,
+    /// Boundary file (GeoJSON or KML) or a folder of KML files, relative to
+    /// the manifest unless absolute.
+    pub file: PathBuf,
+    /// Feature property holding the area id. GeoJSON default: the feature's
+    /// own `id` member; KML default: the placemark `name`.
+    #[serde(default)]
+    pub id_property: Option<String>,
+    /// Feature property holding the display name. GeoJSON default: `name`;
+    /// KML default: the placemark `name`.
+    #[serde(default)]
+    pub name_property: Option<String>,
+    /// Optional numeric property with the resident population.
+    #[serde(default)]
+    pub population_property: Option<String>,
+    /// Human title for maps and the OGC collection (default: the id).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Coordinate reference system to assume when the file does not declare
+    /// one (`EPSG:4326`/`CRS84` or `EPSG:27700`); a declared `crs` member
+    /// must agree with it.
+    #[serde(default)]
+    pub crs: Option<String>,
+    /// Per-layer override of the region-wide `repair` flag.
+    #[serde(default)]
+    pub repair: Option<bool>,
+}
+
+/// Why a manifest could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The manifest file could not be read.
+    #[error("cannot read manifest {path}: {source}")]
+    Read {
+        /// The manifest path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, has an unknown key or a value of the wrong type.
+    #[error("invalid manifest {path}: {message}")]
+    Parse {
+        /// The manifest path.
+        path: PathBuf,
+        /// The TOML parser's message (names the key and line).
+        message: String,
+    },
+    /// The manifest parsed but breaks a rule (bad or duplicate layer id, …).
+    #[error("invalid manifest {path}: {message}")]
+    Rule {
+        /// The manifest path.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+}
+
+impl Manifest {
+    /// The manifest file name inside a region folder.
+    pub const FILE_NAME: &'static str = "region.toml";
+
+    /// Reads `region.toml` from a region folder (or a manifest path itself).
+    pub fn load(dir_or_file: &Path) -> Result<(Manifest, PathBuf), ManifestError> {
+        let path = if dir_or_file.is_dir() {
+            dir_or_file.join(Self::FILE_NAME)
+        } else {
+            dir_or_file.to_path_buf()
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ManifestError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let manifest = Self::parse(&text, &path)?;
+        Ok((manifest, path))
+    }
+
+    /// Parses manifest text; `path` is only used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
+        let manifest: Manifest = toml::from_str(text).map_err(|e| ManifestError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        manifest.check(path)?;
+        Ok(manifest)
+    }
+
+    fn check(&self, path: &Path) -> Result<(), ManifestError> {
+        let rule = |message: String| ManifestError::Rule {
+            path: path.to_path_buf(),
+            message,
+        };
+        if self.layers.is_empty() {
+            return Err(rule(
+                "no [[layers]]: a region needs at least one layer".into(),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, layer) in self.layers.iter().enumerate() {
+            if !is_valid_layer_id(&layer.id) {
+                return Err(rule(format!(
+                    "layers[{i}].id {:?} must match [a-z0-9_-]+ (it is used in URLs)",
+                    layer.id
+                )));
+            }
+            if !seen.insert(layer.id.as_str()) {
+                return Err(rule(format!(
+                    "layers[{i}].id {:?} is used by another layer; layer ids must be unique",
+                    layer.id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves a manifest-relative path against the manifest's folder.
+    pub fn resolve(manifest_path: &Path, file: &Path) -> PathBuf {
+        if file.is_absolute() {
+            file.to_path_buf()
+        } else {
+            manifest_path
+                .parent()
+                .unwrap_or_else(|| Path::new("."))
+                .join(file)
+        }
+    }
+}
+
+/// Whether `id` is a valid layer id (`[a-z0-9_-]+`).
+pub fn is_valid_layer_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "Demo"
+attribution = "x"
+[[layers]]
+id = "neighbourhoods"
+role = "neighbourhood"
+file = "n.geojson"
+id_property = "code"
+name_property = "name"
+population_property = "population"
+"#;
+
+    #[test]
+    fn parses_the_documented_keys() {
+        let m = Manifest::parse(GOOD, Path::new("r.toml")).unwrap();
+        assert_eq!(m.layers[0].role, Role::Neighbourhood);
+        assert_eq!(
+            m.layers[0].population_property.as_deref(),
+            Some("population")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let text = GOOD.replace("name_property", "name_propperty");
+        let err = Manifest::parse(&text, Path::new("r.toml")).unwrap_err();
+        assert!(err.to_string().contains("name_propperty"), "{err}");
+    }
+
+    #[test]
+    fn bad_and_duplicate_ids_are_errors() {
+        let text = GOOD.replace("id = \"neighbourhoods\"", "id = \"Neigh bourhoods\"");
+        assert!(Manifest::parse(&text, Path::new("r.toml")).is_err());
+        let dup = format!("{GOOD}{}", &GOOD[GOOD.find("[[layers]]").unwrap()..]);
+        let err = Manifest::parse(&dup, Path::new("r.toml")).unwrap_err();
+        assert!(err.to_string().contains("unique"), "{err}");
+    }
+
+    #[test]
+    fn unknown_role_is_an_error() {
+        let text = GOOD.replace("role = \"neighbourhood\"", "role = \"county\"");
+        assert!(Manifest::parse(&text, Path::new("r.toml")).is_err());
+    }
+}

@@ -1,0 +1,399 @@
+//! Validation of boundary input: the problem report, and the geometry checks
+//! that turn raw rings into trusted polygons.
+//!
+//! Loading is all-or-nothing: every problem in every file is collected and
+//! reported together (so a user fixes a file once, not once per error), and a
+//! region with any problem is not built at all.
+
+use crate::crs::Crs;
+use geo::{Coord, LineString, Polygon};
+use rstar::{RTree, RTreeObject, AABB};
+use serde::Serialize;
+use std::fmt;
+use std::path::PathBuf;
+
+/// The kinds of bad input feedmap recognises. Stable snake_case names appear
+/// in the `validate` report and in tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The file cannot be opened or parsed at all.
+    UnreadableFile,
+    /// A feature has no usable id.
+    MissingId,
+    /// Two features of a layer share an id.
+    DuplicateId,
+    /// A feature has no usable name.
+    MissingName,
+    /// A feature's geometry is missing or not a Polygon/MultiPolygon.
+    NonPolygonGeometry,
+    /// A ring has fewer than four positions.
+    TooFewPoints,
+    /// A ring's last position differs from its first.
+    UnclosedRing,
+    /// A coordinate is NaN or infinite.
+    NonFiniteCoordinate,
+    /// A coordinate is outside the valid range of its CRS.
+    CoordinateOutOfRange,
+    /// A ring crosses itself or doubles back along itself.
+    SelfIntersection,
+    /// The file declares a CRS feedmap does not know, or disagrees with the
+    /// manifest.
+    UnknownCrs,
+    /// A property has the wrong JSON type (e.g. a name that is an object).
+    WrongPropertyType,
+    /// A population is negative or not a number.
+    InvalidPopulation,
+}
+
+impl ProblemKind {
+    /// The snake_case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::UnreadableFile => "unreadable_file",
+            ProblemKind::MissingId => "missing_id",
+            ProblemKind::DuplicateId => "duplicate_id",
+            ProblemKind::MissingName => "missing_name",
+            ProblemKind::NonPolygonGeometry => "non_polygon_geometry",
+            ProblemKind::TooFewPoints => "too_few_points",
+            ProblemKind::UnclosedRing => "unclosed_ring",
+            ProblemKind::NonFiniteCoordinate => "non_finite_coordinate",
+            ProblemKind::CoordinateOutOfRange => "coordinate_out_of_range",
+            ProblemKind::SelfIntersection => "self_intersection",
+            ProblemKind::UnknownCrs => "unknown_crs",
+            ProblemKind::WrongPropertyType => "wrong_property_type",
+            ProblemKind::InvalidPopulation => "invalid_population",
+        }
+    }
+}
+
+/// One problem found in the input: where it is and what is wrong.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    /// The file the problem is in.
+    pub file: PathBuf,
+    /// The manifest layer the file belongs to.
+    pub layer: String,
+    /// 0-based index of the feature (GeoJSON feature / KML placemark), when
+    /// the problem is about one feature.
+    pub feature: Option<usize>,
+    /// The feature's id, when it has one.
+    pub id: Option<String>,
+    /// What kind of problem.
+    pub kind: ProblemKind,
+    /// Human explanation, with the fix where one is obvious.
+    pub detail: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        write!(f, " [layer {}]", self.layer)?;
+        if let Some(i) = self.feature {
+            write!(f, " feature #{i}")?;
+        }
+        if let Some(id) = &self.id {
+            write!(f, " (id {id:?})")?;
+        }
+        write!(f, ": {}: {}", self.kind.as_str(), self.detail)
+    }
+}
+
+/// Where a problem is, carried while checking one feature.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// The file.
+    pub file: PathBuf,
+    /// The layer id.
+    pub layer: String,
+    /// The feature index, if any.
+    pub feature: Option<usize>,
+    /// The feature id, once known.
+    pub id: Option<String>,
+}
+
+impl Site {
+    /// Builds a problem at this site.
+    pub fn problem(&self, kind: ProblemKind, detail: impl Into<String>) -> Problem {
+        Problem {
+            file: self.file.clone(),
+            layer: self.layer.clone(),
+            feature: self.feature,
+            id: self.id.clone(),
+            kind,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// A raw ring as read from a file, in the file's CRS.
+pub type RawRing = Vec<[f64; 2]>;
+/// A raw polygon: exterior ring first, then holes.
+pub type RawPolygon = Vec<RawRing>;
+
+/// Outcome of checking one raw polygon.
+pub enum CheckedPolygon {
+    /// The polygon is valid (converted to WGS84).
+    Valid(Polygon<f64>),
+    /// The polygon had self-intersecting rings; the converted (still
+    /// invalid) polygon is returned so the caller may repair it.
+    SelfIntersecting(Polygon<f64>, Vec<String>),
+    /// The polygon is usable but a ring touches itself at a vertex; the
+    /// strings describe where, for a warning.
+    Touching(Polygon<f64>, Vec<String>),
+}
+
+/// Checks one raw polygon's rings (length, closure, finiteness, range, then
+/// self-intersection in WGS84) and converts it. Structural problems are
+/// pushed to `problems` and yield `None`.
+pub fn check_polygon(
+    raw: &RawPolygon,
+    poly_index: usize,
+    crs: Crs,
+    site: &Site,
+    problems: &mut Vec<Problem>,
+) -> Option<CheckedPolygon> {
+    let before = problems.len();
+    if raw.is_empty() {
+        problems.push(site.problem(
+            ProblemKind::TooFewPoints,
+            format!("polygon {poly_index} has no rings"),
+        ));
+        return None;
+    }
+    for (r, ring) in raw.iter().enumerate() {
+        let what = ring_name(poly_index, r);
+        if let Some((k, p)) = ring
+            .iter()
+            .enumerate()
+            .find(|(_, p)| !p[0].is_finite() || !p[1].is_finite())
+        {
+            problems.push(site.problem(
+                ProblemKind::NonFiniteCoordinate,
+                format!(
+                    "{what} position {k} is ({}, {}): coordinates must be finite numbers",
+                    p[0], p[1]
+                ),
+            ));
+            continue;
+        }
+        if let Some((k, p)) = ring
+            .iter()
+            .enumerate()
+            .find(|(_, p)| !crs.in_range(p[0], p[1]))
+        {
+            let hint = if crs == Crs::Wgs84 && p[0].abs() > 1000.0 {
+                " (this looks like British National Grid metres: declare the file's crs, or set crs = \"EPSG:27700\" on the layer)"
+            } else {
+                ""
+            };
+            problems.push(site.problem(
+                ProblemKind::CoordinateOutOfRange,
+                format!(
+                    "{what} position {k} is ({}, {}), outside {} {}{hint}",
+                    p[0],
+                    p[1],
+                    crs.name(),
+                    crs.range_text()
+                ),
+            ));
+            continue;
+        }
+        if ring.len() < 4 {
+            problems.push(site.problem(
+                ProblemKind::TooFewPoints,
+                format!(
+                    "{what} has {} positions; a closed ring needs at least 4",
+                    ring.len()
+                ),
+            ));
+            continue;
+        }
+        if ring.first() != ring.last() {
+            problems.push(site.problem(
+                ProblemKind::UnclosedRing,
+                format!("{what} is not closed: its last position must repeat the first"),
+            ));
+        }
+    }
+    if problems.len() > before {
+        return None;
+    }
+    let rings: Vec<LineString<f64>> = raw
+        .iter()
+        .map(|ring| {
+            ring.iter()
+                .map(|p| {
+                    let (x, y) = crs.to_wgs84(p[0], p[1]);
+                    Coord { x, y }
+                })
+                .collect::<Vec<_>>()
+                .into()
+        })
+        .collect();
+    let (mut crossings, mut touches) = (Vec::new(), Vec::new());
+    for (r, ring) in rings.iter().enumerate() {
+        match ring_self_intersection(&ring.0) {
+            Some(SelfContact::Crossing(a, b)) => crossings.push(format!(
+                "{} crosses itself (segments {a} and {b})",
+                ring_name(poly_index, r)
+            )),
+            Some(SelfContact::Touch(a, b)) => touches.push(format!(
+                "{} touches itself at a vertex (segments {a} and {b}); accepted",
+                ring_name(poly_index, r)
+            )),
+            None => {}
+        }
+    }
+    let mut rings = rings.into_iter();
+    let exterior = rings.next().expect("checked non-empty");
+    let polygon = Polygon::new(exterior, rings.collect());
+    Some(if !crossings.is_empty() {
+        CheckedPolygon::SelfIntersecting(polygon, crossings)
+    } else if !touches.is_empty() {
+        CheckedPolygon::Touching(polygon, touches)
+    } else {
+        CheckedPolygon::Valid(polygon)
+    })
+}
+
+fn ring_name(poly_index: usize, ring_index: usize) -> String {
+    if ring_index == 0 {
+        format!("polygon {poly_index} exterior ring")
+    } else {
+        format!("polygon {poly_index} hole {ring_index}")
+    }
+}
+
+struct Segment {
+    index: usize,
+    a: Coord<f64>,
+    b: Coord<f64>,
+}
+
+impl RTreeObject for Segment {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        AABB::from_corners([self.a.x, self.a.y], [self.b.x, self.b.y])
+    }
+}
+
+/// How a ring meets itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelfContact {
+    /// Two segments cross at a point inside both, or overlap along a line
+    /// (a spike): the ring is invalid and lookups near it are unreliable.
+    Crossing(usize, usize),
+    /// The ring only touches itself at a vertex (e.g. a loop that returns to
+    /// a point it passed before). Common in published ONS boundaries and
+    /// harmless for point lookup and area, so it is accepted with a note.
+    Touch(usize, usize),
+}
+
+/// Finds where a closed ring meets itself, preferring a crossing over a
+/// touch. Uses an R-tree over the segments, so it is O(n log n) rather than
+/// the O(n²) of a pairwise scan: full-resolution boundaries have rings of
+/// tens of thousands of points. Repeated consecutive positions are skipped,
+/// since they are harmless. Indexes are positions in the input ring.
+pub fn ring_self_intersection(ring: &[Coord<f64>]) -> Option<SelfContact> {
+    let mut pts: Vec<(usize, Coord<f64>)> = Vec::with_capacity(ring.len());
+    for (i, &c) in ring.iter().enumerate() {
+        if pts.last().map(|(_, p)| *p != c).unwrap_or(true) {
+            pts.push((i, c));
+        }
+    }
+    let n = pts.len().saturating_sub(1); // number of segments in the closed ring
+    if n < 3 {
+        return None;
+    }
+    let segments: Vec<Segment> = (0..n)
+        .map(|k| Segment {
+            index: k,
+            a: pts[k].1,
+            b: pts[k + 1].1,
+        })
+        .collect();
+    let orig = |k: usize| pts[k].0;
+    let tree = RTree::bulk_load(segments);
+    let mut touch = None;
+    for s in tree.iter() {
+        for t in tree.locate_in_envelope_intersecting(&s.envelope()) {
+            if t.index <= s.index {
+                continue;
+            }
+            let adjacent = t.index == s.index + 1 || (s.index == 0 && t.index == n - 1);
+            let line_s = geo::Line::new(s.a, s.b);
+            let line_t = geo::Line::new(t.a, t.b);
+            match geo::algorithm::line_intersection::line_intersection(line_s, line_t) {
+                None => {}
+                Some(geo::LineIntersection::SinglePoint { .. }) if adjacent => {}
+                Some(geo::LineIntersection::SinglePoint {
+                    is_proper: false, ..
+                }) => {
+                    touch.get_or_insert(SelfContact::Touch(orig(s.index), orig(t.index)));
+                }
+                Some(_) => return Some(SelfContact::Crossing(orig(s.index), orig(t.index))),
+            }
+        }
+    }
+    touch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn coords(pts: &[(f64, f64)]) -> Vec<Coord<f64>> {
+        pts.iter().map(|&(x, y)| Coord { x, y }).collect()
+    }
+
+    #[test]
+    fn square_is_simple() {
+        let r = coords(&[(0., 0.), (1., 0.), (1., 1.), (0., 1.), (0., 0.)]);
+        assert_eq!(ring_self_intersection(&r), None);
+    }
+
+    #[test]
+    fn bowtie_crosses() {
+        let r = coords(&[(0., 0.), (1., 1.), (1., 0.), (0., 1.), (0., 0.)]);
+        assert!(matches!(
+            ring_self_intersection(&r),
+            Some(SelfContact::Crossing(..))
+        ));
+    }
+
+    #[test]
+    fn spike_back_along_an_edge_is_a_crossing() {
+        let r = coords(&[(0., 0.), (2., 0.), (1., 0.), (1., 1.), (0., 0.)]);
+        assert!(matches!(
+            ring_self_intersection(&r),
+            Some(SelfContact::Crossing(..))
+        ));
+    }
+
+    #[test]
+    fn loop_back_to_a_vertex_is_a_touch() {
+        // The shape found in real ONS LSOAs: a small loop returning to the
+        // ring's start vertex before the ring goes on.
+        let r = coords(&[
+            (0., 0.),
+            (-1., 0.),
+            (0., -1.),
+            (0., 0.),
+            (2., 0.),
+            (2., 2.),
+            (0., 2.),
+            (0., 0.),
+        ]);
+        assert!(matches!(
+            ring_self_intersection(&r),
+            Some(SelfContact::Touch(..))
+        ));
+    }
+
+    #[test]
+    fn repeated_points_are_harmless() {
+        let r = coords(&[(0., 0.), (1., 0.), (1., 0.), (1., 1.), (0., 1.), (0., 0.)]);
+        assert_eq!(ring_self_intersection(&r), None);
+    }
+}

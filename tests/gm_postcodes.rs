@@ -1,0 +1,66 @@
+//! Acceptance: every Trafford postcode centroid looks up to the ward, MSOA
+//! and LSOA that ONS assigns it, to the agreed rates.
+
+mod common;
+
+use feedmap::{LatLon, Region};
+
+#[test]
+fn trafford_postcodes_agree_with_ons() {
+    let Some(data) = common::gm_data("trafford_postcodes_agree_with_ons") else {
+        return;
+    };
+    let dir = common::region_dir(&common::gm_manifest(&data));
+    let region = Region::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let postcodes = common::postcodes(&data);
+    assert_eq!(postcodes.len(), 11_264);
+    let layer = |id: &str| region.layer(id).unwrap().0;
+    let checks = [
+        ("wards", layer("wards"), 0.999),
+        ("msoas", layer("msoas"), 0.998),
+        ("lsoas", layer("lsoas"), 0.995),
+    ];
+    let mut agree = [0usize; 3];
+    let mut disagreements: Vec<String> = Vec::new();
+    for pc in &postcodes {
+        let hits = region.lookup(LatLon::new(pc.lat, pc.lon).unwrap());
+        let want = [&pc.ward_code, &pc.msoa_code, &pc.lsoa_code];
+        for (k, (name, li, _)) in checks.iter().enumerate() {
+            let hit = &hits[*li];
+            let l = &region.layers[*li];
+            let got: Vec<&str> = hit.areas.iter().map(|&a| l.areas[a].id.as_str()).collect();
+            if got.first() == Some(&want[k].as_str()) {
+                agree[k] += 1;
+            } else {
+                let nearest = hit
+                    .nearest
+                    .map(|n| {
+                        format!(
+                            " (outside; nearest {} at {:.1} m)",
+                            l.areas[n.area].id, n.distance_m
+                        )
+                    })
+                    .unwrap_or_default();
+                disagreements.push(format!(
+                    "{} {name}: ONS {} got {:?}{nearest}",
+                    pc.postcode, want[k], got
+                ));
+            }
+        }
+    }
+    for d in &disagreements {
+        println!("disagree: {d}");
+    }
+    let n = postcodes.len() as f64;
+    for (k, (name, _, min)) in checks.iter().enumerate() {
+        let rate = agree[k] as f64 / n;
+        println!(
+            "{name}: {}/{} agree = {:.3} % (required {:.1} %)",
+            agree[k],
+            postcodes.len(),
+            rate * 100.0,
+            min * 100.0
+        );
+        assert!(rate >= *min, "{name} agreement {rate} below {min}");
+    }
+}
