@@ -6,7 +6,8 @@ use crate::import::{RawFeature, RawGeometry, RawLayer};
 use crate::index::AreaIndex;
 use crate::manifest::{LayerSpec, Role};
 use crate::validate::{check_polygon, CheckedPolygon, Problem, ProblemKind, Site};
-use geo::{BoundingRect, GeodesicArea, MakeValid, MultiPolygon, Rect};
+use geo::orient::Direction;
+use geo::{BoundingRect, GeodesicArea, MakeValid, MultiPolygon, Orient, Rect};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -86,12 +87,17 @@ impl Layer {
 
 impl Area {
     /// Builds an area from a valid geometry, computing its geodesic measures.
+    /// Rings are first oriented by RFC 7946's right-hand rule (exterior
+    /// counter-clockwise, holes clockwise): many published files (ESRI
+    /// exports, ONS) wind the other way, and a clockwise ring's geodesic
+    /// area is the rest of the Earth.
     pub fn new(
         id: String,
         name: String,
         geometry: MultiPolygon<f64>,
         population: Option<f64>,
     ) -> Area {
+        let geometry = geometry.orient(Direction::Default);
         let (perimeter_m, area_m2) = geometry.geodesic_perimeter_area_unsigned();
         let bbox = geometry
             .bounding_rect()
@@ -406,5 +412,27 @@ fn json_type(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{LineString, Polygon};
+
+    #[test]
+    fn clockwise_rings_get_their_true_area() {
+        // A 0.01° square at 53°N, wound clockwise: 1.113 km × 0.670 km on the
+        // WGS84 ellipsoid.
+        let cw: LineString<f64> =
+            vec![(0.0, 53.0), (0.0, 53.01), (0.01, 53.01), (0.01, 53.0), (0.0, 53.0)].into();
+        let area = Area::new(
+            "a".into(),
+            "a".into(),
+            MultiPolygon::new(vec![Polygon::new(cw, vec![])]),
+            None,
+        );
+        assert!((area.area_m2 - 747_000.0).abs() < 1_000.0, "{}", area.area_m2);
+        assert!((area.perimeter_m - 3_560.0).abs() < 20.0, "{}", area.perimeter_m);
     }
 }

@@ -6,8 +6,12 @@
 //! flows one way: a region manifest is imported and validated into an
 //! immutable [`Region`] snapshot, which lookups, the API and the planner read.
 
+pub mod api;
 pub mod boundary;
+pub mod cli;
+pub mod config;
 pub mod crs;
+pub mod demo;
 pub mod import;
 pub mod index;
 pub mod lookup;

@@ -80,3 +80,82 @@ impl Region {
         l.index.locate_into(&l.areas, p.lon, p.lat, out);
     }
 }
+
+/// One area in a lookup answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaSummary<'a> {
+    /// Area id.
+    pub id: &'a str,
+    /// Area name.
+    pub name: &'a str,
+    /// Layer id.
+    pub layer: &'a str,
+    /// Layer role.
+    pub role: &'static str,
+    /// Geodesic area, m².
+    pub area_m2: f64,
+    /// Population when the source gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub population: Option<f64>,
+    /// Distance in metres (only for the nearest area of a layer that does
+    /// not contain the point).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+}
+
+/// The answer to "what is at this point?", as the CLI and `/v1/lookup`
+/// print it: per layer id, the containing areas (empty when none) and, for
+/// layers that do not contain the point, the nearest area.
+#[derive(Debug, Serialize)]
+pub struct LookupAnswer<'a> {
+    /// The point looked up.
+    pub point: LatLon,
+    /// The region's name.
+    pub region: &'a str,
+    /// Attribution for the boundaries used.
+    pub attribution: &'a str,
+    /// Containing areas per layer id, most specific first.
+    pub areas: std::collections::BTreeMap<&'a str, Vec<AreaSummary<'a>>>,
+    /// Nearest area per layer id, for layers with no containing area.
+    pub nearest: std::collections::BTreeMap<&'a str, AreaSummary<'a>>,
+}
+
+impl Region {
+    /// Looks a point up and shapes the result for output.
+    pub fn answer(&self, p: LatLon) -> LookupAnswer<'_> {
+        let mut areas = std::collections::BTreeMap::new();
+        let mut nearest = std::collections::BTreeMap::new();
+        for hit in self.lookup(p) {
+            let layer = &self.layers[hit.layer];
+            let summary = |a: usize, distance_m: Option<f64>| {
+                let area = &layer.areas[a];
+                AreaSummary {
+                    id: &area.id,
+                    name: &area.name,
+                    layer: &layer.id,
+                    role: layer.role.as_str(),
+                    area_m2: area.area_m2.round(),
+                    population: area.population,
+                    distance_m,
+                }
+            };
+            areas.insert(
+                layer.id.as_str(),
+                hit.areas.iter().map(|&a| summary(a, None)).collect(),
+            );
+            if let Some(n) = hit.nearest {
+                nearest.insert(
+                    layer.id.as_str(),
+                    summary(n.area, Some((n.distance_m * 10.0).round() / 10.0)),
+                );
+            }
+        }
+        LookupAnswer {
+            point: p,
+            region: &self.name,
+            attribution: &self.attribution,
+            areas,
+            nearest,
+        }
+    }
+}

@@ -84,7 +84,9 @@ pub fn read(bytes: &[u8], site: &Site, first_index: usize) -> RawLayer {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut reader = Reader::from_str(text);
-    reader.config_mut().trim_text(true);
+    // Text is trimmed per element at its end tag; trimming each text event
+    // would eat the spaces around entity references ("Smith &amp; Jones").
+    reader.config_mut().trim_text(false);
     let mut path: Vec<String> = Vec::new();
     let mut current: Option<Placemark> = None;
     let mut polygon: Option<RawPolygon> = None;

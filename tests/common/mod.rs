@@ -90,3 +90,71 @@ pub fn postcodes(data: &Path) -> Vec<Postcode> {
         .map(|r| r.unwrap())
         .collect()
 }
+
+/// A `feedmap serve` child process on an ephemeral port, killed on drop.
+pub struct Server {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Server {
+    /// Starts the real binary on `region` and waits for its
+    /// `listening on http://ADDR` line.
+    pub fn start(region: &Path) -> Server {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_feedmap"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--region"])
+            .arg(region)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("start feedmap serve");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let line = lines
+            .next()
+            .expect("feedmap serve exited before listening")
+            .unwrap();
+        let base = line
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        // Keep draining stdout so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base }
+    }
+
+    /// GETs a path, returning status and parsed JSON body.
+    pub fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let resp = reqwest::blocking::get(format!("{}{path}", self.base)).unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().unwrap();
+        let json = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{path}: body is not JSON ({e}): {text}"));
+        (status, json)
+    }
+
+    /// GETs a path and returns the response's content type too.
+    pub fn get_with_type(&self, path: &str) -> (u16, String, serde_json::Value) {
+        let resp = reqwest::blocking::get(format!("{}{path}", self.base)).unwrap();
+        let status = resp.status().as_u16();
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (status, ct, serde_json::from_str(&resp.text().unwrap()).unwrap())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The demo region shipped in the repo.
+pub fn demo_region() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("boundaries/demo")
+}

@@ -1,0 +1,261 @@
+//! The HTTP API: a thin axum layer that turns requests into library calls
+//! and library answers (or errors) into JSON.
+//!
+//! The current [`Region`] sits in an [`ArcSwap`]: each request takes a
+//! snapshot once, so a reload (SIGHUP) swapping in a new region never mixes
+//! two regions inside one answer, and a failed reload leaves the old region
+//! serving.
+
+pub mod ogc;
+pub mod problem;
+
+use crate::config::ServeConfig;
+use crate::lookup::LatLon;
+use crate::region::{LoadOptions, Region, RegionError};
+use arc_swap::ArcSwap;
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use problem::ApiProblem;
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Shared server state.
+pub struct AppState {
+    /// The region being served.
+    pub region: ArcSwap<Region>,
+    /// The configuration the server started with.
+    pub config: ServeConfig,
+    /// Outcome of the last load or reload, for `/health`.
+    pub status: Mutex<LoadStatus>,
+}
+
+/// What `/health` reports about loading.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadStatus {
+    /// Unix time the serving region was loaded.
+    pub loaded_at: u64,
+    /// Unix time of the last reload attempt, if any.
+    pub last_reload_at: Option<u64>,
+    /// The last reload's error, if it failed (the previous region kept
+    /// serving).
+    pub last_reload_error: Option<String>,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl AppState {
+    /// Wraps a loaded region.
+    pub fn new(region: Region, config: ServeConfig) -> Arc<AppState> {
+        Arc::new(AppState {
+            region: ArcSwap::from_pointee(region),
+            config,
+            status: Mutex::new(LoadStatus {
+                loaded_at: now(),
+                last_reload_at: None,
+                last_reload_error: None,
+            }),
+        })
+    }
+
+    /// Reloads the region from disk. On success the new region replaces the
+    /// old one atomically; on failure the old one keeps serving and the error
+    /// is returned (and shown by `/health`).
+    pub fn reload(&self) -> Result<(), RegionError> {
+        let options = LoadOptions {
+            repair: self.config.repair,
+            ..LoadOptions::default()
+        };
+        let result = Region::load_with(&self.config.region, options);
+        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        status.last_reload_at = Some(now());
+        match result {
+            Ok(region) => {
+                self.region.store(Arc::new(region));
+                status.loaded_at = now();
+                status.last_reload_error = None;
+                tracing::info!("reload succeeded");
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!("reload failed, still serving the previous region: {e}");
+                status.last_reload_error = Some(e.to_string());
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Builds the router over shared state.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(ogc::landing))
+        .route("/conformance", get(ogc::conformance))
+        .route("/api", get(ogc::api_definition))
+        .route("/collections", get(ogc::collections))
+        .route("/collections/{layer}", get(ogc::collection))
+        .route("/collections/{layer}/items", get(ogc::items))
+        .route("/collections/{layer}/items/{id}", get(ogc::item))
+        .route("/v1/lookup", get(lookup))
+        .route("/health", get(health))
+        .fallback(|| async { ApiProblem::not_found("no such resource; see / for the API's links") })
+        .method_not_allowed_fallback(|| async { ApiProblem::method_not_allowed() })
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                let mut p = ApiProblem::bad_parameter("internal error");
+                p.status = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+                p.kind = "internal";
+                p.title = "Internal error";
+                p.into_response()
+            },
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Parsed query string: pairs in order, for precise error messages.
+pub struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    /// Parses a raw query string.
+    pub fn parse(raw: Option<String>) -> Params {
+        Params(
+            form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The value of a parameter given once (a repeated one is an error).
+    pub fn get(&self, name: &str) -> Result<Option<&str>, ApiProblem> {
+        let mut found = self.0.iter().filter(|(k, _)| k == name);
+        let first = found.next().map(|(_, v)| v.as_str());
+        if found.next().is_some() {
+            return Err(ApiProblem::bad_parameter(format!("{name} is given more than once")));
+        }
+        Ok(first)
+    }
+
+    /// Refuses parameters outside `allowed`.
+    pub fn only(&self, allowed: &[&str]) -> Result<(), ApiProblem> {
+        match self.0.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+            Some((k, _)) => Err(ApiProblem::bad_parameter(format!(
+                "unknown parameter {k:?}; allowed: {}",
+                allowed.join(", ")
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// A required finite number.
+    pub fn number(&self, name: &str) -> Result<f64, ApiProblem> {
+        let v = self
+            .get(name)?
+            .ok_or_else(|| ApiProblem::bad_parameter(format!("{name} is required")))?;
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| ApiProblem::bad_parameter(format!("{name}={v:?} is not a number")))
+    }
+}
+
+/// The point given by `lat` and `lon` parameters, range-checked.
+pub fn point_param(params: &Params) -> Result<LatLon, ApiProblem> {
+    let lat = params.number("lat")?;
+    let lon = params.number("lon")?;
+    LatLon::new(lat, lon).map_err(|e| ApiProblem::bad_parameter(e.to_string()))
+}
+
+/// `GET /v1/lookup?lat=&lon=`: the areas of every layer at a point.
+async fn lookup(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
+    let params = Params::parse(q);
+    let point = match params.only(&["lat", "lon"]).and_then(|_| point_param(&params)) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let region = state.region.load();
+    Json(region.answer(point)).into_response()
+}
+
+/// `GET /health`: liveness plus what is loaded.
+async fn health(State(state): State<Arc<AppState>>, _headers: HeaderMap) -> Response {
+    let region = state.region.load();
+    let status = state
+        .status
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    Json(serde_json::json!({
+        "status": "ok",
+        "region": region.name,
+        "layers": region.layers.len(),
+        "areas": region.layers.iter().map(|l| l.areas.len()).sum::<usize>(),
+        "load": status,
+    }))
+    .into_response()
+}
+
+/// Loads the configured region and serves it until Ctrl-C. SIGHUP reloads
+/// the region (all or nothing). Prints `listening on http://ADDR` on stdout
+/// once bound, so scripts and tests using port 0 learn the port.
+pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
+    let options = LoadOptions {
+        repair: config.repair,
+        ..LoadOptions::default()
+    };
+    let dir = config.region.clone();
+    let region = tokio::task::spawn_blocking(move || Region::load_with(&dir, options))
+        .await
+        .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(region, config);
+    spawn_reload_on_sighup(state.clone());
+    println!("listening on http://{addr}");
+    tracing::info!(%addr, "serving");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn spawn_reload_on_sighup(state: Arc<AppState>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP; reload disabled");
+        return;
+    };
+    tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading region");
+            let s = state.clone();
+            let _ = tokio::task::spawn_blocking(move || s.reload()).await;
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn spawn_reload_on_sighup(_state: Arc<AppState>) {}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The region failed to load.
+    #[error(transparent)]
+    Region(#[from] RegionError),
+    /// Binding or serving failed.
+    #[error("server I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,68 @@
+//! RFC 9457 problem responses: every client error is a JSON body with
+//! `type`, `title`, `status` and `detail`, never a bare text or a 5xx.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// A client-facing error.
+#[derive(Debug, Clone)]
+pub struct ApiProblem {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Short stable slug, becomes the `type` URN.
+    pub kind: &'static str,
+    /// Short human summary.
+    pub title: &'static str,
+    /// What exactly was wrong, naming the parameter and the allowed values.
+    pub detail: String,
+}
+
+impl ApiProblem {
+    /// 400: a query parameter is missing, malformed or out of range.
+    pub fn bad_parameter(detail: impl Into<String>) -> Self {
+        ApiProblem {
+            status: StatusCode::BAD_REQUEST,
+            kind: "bad-parameter",
+            title: "Invalid query parameter",
+            detail: detail.into(),
+        }
+    }
+
+    /// 404: no such layer, area or route.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        ApiProblem {
+            status: StatusCode::NOT_FOUND,
+            kind: "not-found",
+            title: "Not found",
+            detail: detail.into(),
+        }
+    }
+
+    /// 405: the route exists but not for this method.
+    pub fn method_not_allowed() -> Self {
+        ApiProblem {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            kind: "method-not-allowed",
+            title: "Method not allowed",
+            detail: "this resource only answers GET".into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiProblem {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "type": format!("urn:feedmap:problem:{}", self.kind),
+            "title": self.title,
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}

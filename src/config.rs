@@ -1,0 +1,38 @@
+//! Server configuration: one typed struct with documented defaults, so every
+//! knob is visible in one place and the CLI only fills it in.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Configuration of `feedmap serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Region folder (holding `region.toml`). Default: `boundaries/demo`.
+    pub region: PathBuf,
+    /// Address to listen on. Default `127.0.0.1:8080`; port 0 picks a free
+    /// port (the chosen address is printed on stdout).
+    pub addr: SocketAddr,
+    /// Public base URL used in OGC API links (e.g. behind a proxy). Default:
+    /// none, links are built from the request's `Host` header.
+    pub public_url: Option<String>,
+    /// Repair self-intersecting rings on load. Default false.
+    pub repair: bool,
+    /// Page size of `/collections/{layer}/items` without `limit`. Default 100.
+    pub default_limit: usize,
+    /// Largest accepted `limit`; larger values are clamped as OGC API –
+    /// Features requires. Default 10,000.
+    pub max_limit: usize,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            region: PathBuf::from("boundaries/demo"),
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            repair: false,
+            default_limit: 100,
+            max_limit: 10_000,
+        }
+    }
+}

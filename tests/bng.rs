@@ -1,0 +1,94 @@
+//! Acceptance: British National Grid input converts to WGS84 within 5 m of
+//! PROJ's answer and looks postcodes up to the same wards as WGS84 input.
+
+mod common;
+
+use feedmap::crs::bng_to_wgs84;
+use feedmap::{LatLon, Region};
+use geo::{Closest, ClosestPoint, Distance, Geodesic, Point};
+
+#[test]
+fn control_points_convert_within_5_m() {
+    let Some(data) = common::gm_data("control_points_convert_within_5_m") else {
+        return;
+    };
+    #[derive(serde::Deserialize)]
+    struct Row {
+        postcode: String,
+        lon: f64,
+        lat: f64,
+        easting: f64,
+        northing: f64,
+    }
+    let mut reader = csv::Reader::from_path(data.join("trafford_control_points_bng.csv")).unwrap();
+    let mut worst: f64 = 0.0;
+    let mut n = 0;
+    for row in reader.deserialize::<Row>() {
+        let row = row.unwrap();
+        let (lon, lat) = bng_to_wgs84(row.easting, row.northing);
+        let d = Geodesic.distance(Point::new(lon, lat), Point::new(row.lon, row.lat));
+        println!("{}: {d:.2} m", row.postcode);
+        assert!(d < 5.0, "{} converts {d} m away", row.postcode);
+        worst = worst.max(d);
+        n += 1;
+    }
+    assert_eq!(n, 21);
+    println!("worst of {n} control points: {worst:.2} m");
+}
+
+#[test]
+fn bng_wards_look_up_like_wgs84_wards() {
+    let Some(data) = common::gm_data("bng_wards_look_up_like_wgs84_wards") else {
+        return;
+    };
+    let manifest = format!(
+        r#"name = "Trafford wards, two CRSs"
+[[layers]]
+id = "wgs84"
+role = "community"
+file = "{d}/trafford_wards_2023_full.geojson"
+id_property = "area_code"
+name_property = "area_name"
+
+[[layers]]
+id = "bng"
+role = "community"
+file = "{d}/trafford_wards_2023_full_bng.geojson"
+id_property = "area_code"
+name_property = "area_name"
+"#,
+        d = data.display()
+    );
+    let dir = common::region_dir(&manifest);
+    let region = Region::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let (wgs, bng) = (&region.layers[0], &region.layers[1]);
+    assert_eq!(bng.areas.len(), 21);
+    let (mut same, mut near_boundary) = (0, 0);
+    for pc in common::postcodes(&data) {
+        let p = LatLon::new(pc.lat, pc.lon).unwrap();
+        let hits = region.lookup(p);
+        let id = |layer: &feedmap::boundary::Layer, h: &feedmap::LayerHit| {
+            h.areas.first().map(|&a| layer.areas[a].id.clone())
+        };
+        let (a, b) = (id(wgs, &hits[0]), id(bng, &hits[1]));
+        if a == b {
+            same += 1;
+            continue;
+        }
+        // A disagreement is only allowed within 5 m of a ward boundary.
+        let q = Point::new(pc.lon, pc.lat);
+        let dist = wgs
+            .areas
+            .iter()
+            .flat_map(|area| area.geometry.0.iter())
+            .filter_map(|poly| match poly.exterior().closest_point(&q) {
+                Closest::SinglePoint(c) | Closest::Intersection(c) => Some(Geodesic.distance(q, c)),
+                Closest::Indeterminate => None,
+            })
+            .fold(f64::INFINITY, f64::min);
+        println!("{}: WGS84 {a:?} vs BNG {b:?}, {dist:.2} m from a boundary", pc.postcode);
+        assert!(dist <= 5.0, "{} differs {dist} m from any boundary", pc.postcode);
+        near_boundary += 1;
+    }
+    println!("{same} postcodes agree, {near_boundary} differ within 5 m of a boundary");
+}
