@@ -424,15 +424,29 @@ mod tests {
     fn clockwise_rings_get_their_true_area() {
         // A 0.01° square at 53°N, wound clockwise: 1.113 km × 0.670 km on the
         // WGS84 ellipsoid.
-        let cw: LineString<f64> =
-            vec![(0.0, 53.0), (0.0, 53.01), (0.01, 53.01), (0.01, 53.0), (0.0, 53.0)].into();
+        let cw: LineString<f64> = vec![
+            (0.0, 53.0),
+            (0.0, 53.01),
+            (0.01, 53.01),
+            (0.01, 53.0),
+            (0.0, 53.0),
+        ]
+        .into();
         let area = Area::new(
             "a".into(),
             "a".into(),
             MultiPolygon::new(vec![Polygon::new(cw, vec![])]),
             None,
         );
-        assert!((area.area_m2 - 747_000.0).abs() < 1_000.0, "{}", area.area_m2);
-        assert!((area.perimeter_m - 3_560.0).abs() < 20.0, "{}", area.perimeter_m);
+        assert!(
+            (area.area_m2 - 747_000.0).abs() < 1_000.0,
+            "{}",
+            area.area_m2
+        );
+        assert!(
+            (area.perimeter_m - 3_560.0).abs() < 20.0,
+            "{}",
+            area.perimeter_m
+        );
     }
 }

@@ -56,7 +56,11 @@ impl Lattice {
     /// the lower node `(i, j)`. `reverse` walks it backwards.
     fn edge(&self, i: i64, j: i64, dir: i64, reverse: bool, out: &mut Vec<[f64; 2]>) {
         let a = self.node(i, j);
-        let b = if dir == 0 { self.node(i + 1, j) } else { self.node(i, j + 1) };
+        let b = if dir == 0 {
+            self.node(i + 1, j)
+        } else {
+            self.node(i, j + 1)
+        };
         let mut pts = vec![a];
         let k = self.wiggles;
         for w in 1..=k {
@@ -134,11 +138,35 @@ const COMMUNITIES: &[(&str, &str, (i64, i64, i64, i64), u64, &str)] = &[
     ("DV01", "Marlow Bridge", (5, 6, 3, 5), 4100, "town"),
     ("DV01", "Marlow Hill", (3, 6, 5, 6), 4800, "town"),
     ("DV01", "Fenside", (3, 6, 2, 3), 2600, "town edge"),
-    ("DV01", "Marlow Cross", (3, 4, 1, 2), 1300, "hamlet on the town edge"),
-    ("DV01", "Little Wexcombe", (0, 1, 0, 1), 3400, "detached village ringed by fields"),
-    ("DV01", "Hobb's Cross Estate", (0, 2, 3, 5), 5200, "separate estate beyond the fen"),
+    (
+        "DV01",
+        "Marlow Cross",
+        (3, 4, 1, 2),
+        1300,
+        "hamlet on the town edge",
+    ),
+    (
+        "DV01",
+        "Little Wexcombe",
+        (0, 1, 0, 1),
+        3400,
+        "detached village ringed by fields",
+    ),
+    (
+        "DV01",
+        "Hobb's Cross Estate",
+        (0, 2, 3, 5),
+        5200,
+        "separate estate beyond the fen",
+    ),
     ("DV02", "Old Harrowgate", (6, 8, 0, 2), 5200, "inner town"),
-    ("DV02", "Harrowgate Docks", (8, 10, 0, 2), 4300, "inner town"),
+    (
+        "DV02",
+        "Harrowgate Docks",
+        (8, 10, 0, 2),
+        4300,
+        "inner town",
+    ),
     ("DV02", "St Aldric's", (6, 8, 2, 3), 3900, "inner town"),
     ("DV02", "Canal Row", (8, 10, 2, 3), 3100, "inner town"),
     ("DV02", "Northgate", (6, 8, 3, 5), 3500, "inner town"),
@@ -148,13 +176,31 @@ const COMMUNITIES: &[(&str, &str, (i64, i64, i64, i64), u64, &str)] = &[
     ("DV03", "Eastmere Quay", (13, 14, 0, 3), 2800, "market town"),
     ("DV03", "Sandling", (10, 12, 3, 5), 2400, "suburb"),
     ("DV03", "Tollgate", (14, 16, 0, 2), 1200, "hamlet"),
-    ("DV03", "Ravensholt Estate", (14, 16, 3, 5), 5600, "separate estate across the mere"),
+    (
+        "DV03",
+        "Ravensholt Estate",
+        (14, 16, 3, 5),
+        5600,
+        "separate estate across the mere",
+    ),
     ("DV04", "Northby", (2, 4, 7, 9), 4100, "village"),
     ("DV04", "Northby Green", (4, 6, 7, 9), 3600, "village"),
     ("DV04", "Stonecross", (2, 6, 6, 7), 2200, "village edge"),
-    ("DV04", "Northby Fields", (2, 6, 9, 10), 1500, "scattered farms"),
+    (
+        "DV04",
+        "Northby Fields",
+        (2, 6, 9, 10),
+        1500,
+        "scattered farms",
+    ),
     ("DV04", "Ashby Moor", (0, 2, 6, 8), 1800, "moorland hamlets"),
-    ("DV04", "Kettlewick", (0, 1, 9, 10), 900, "tiny detached hamlet"),
+    (
+        "DV04",
+        "Kettlewick",
+        (0, 1, 9, 10),
+        900,
+        "tiny detached hamlet",
+    ),
     ("DV05", "Quayside", (6, 9, 5, 6), 2400, "harbour"),
     ("DV05", "Harbour Mount", (6, 9, 6, 7), 3000, "harbour"),
     ("DV05", "Pier Lane", (6, 8, 7, 10), 2900, "harbour"),
@@ -163,7 +209,13 @@ const COMMUNITIES: &[(&str, &str, (i64, i64, i64, i64), u64, &str)] = &[
     ("DV06", "Saltings Marsh", (11, 12, 5, 8), 800, "marsh"),
     ("DV06", "Gullhaven", (9, 12, 8, 10), 3000, "coastal village"),
     ("DV07", "Brindle", (12, 14, 5, 7), 2600, "heath village"),
-    ("DV07", "Brindle Green", (12, 14, 7, 8), 1000, "heath village"),
+    (
+        "DV07",
+        "Brindle Green",
+        (12, 14, 7, 8),
+        1000,
+        "heath village",
+    ),
     ("DV07", "Heathend", (14, 16, 5, 8), 2900, "heath village"),
     ("DV08", "Coldharbour", (13, 15, 8, 10), 1400, "moor village"),
     ("DV08", "Moor End", (15, 16, 9, 10), 300, "farmstead"),
@@ -211,7 +263,14 @@ pub fn write_demo(out: &Path) -> std::io::Result<()> {
             }
         })
         .collect();
-    write_region(out, &lattice, DEMO_NAME, DEMO_ATTRIBUTION, &neighbourhoods, &communities)?;
+    write_region(
+        out,
+        &lattice,
+        DEMO_NAME,
+        DEMO_ATTRIBUTION,
+        &neighbourhoods,
+        &communities,
+    )?;
     std::fs::write(
         out.join("README.md"),
         "# Dogger Vale: a fictional demo region\n\n\

@@ -8,7 +8,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "feedmap", version, about = "Maps communities inside police neighbourhoods and plans their local feeds")]
+#[command(
+    name = "feedmap",
+    version,
+    about = "Maps communities inside police neighbourhoods and plans their local feeds"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

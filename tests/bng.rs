@@ -86,8 +86,15 @@ name_property = "area_name"
                 Closest::Indeterminate => None,
             })
             .fold(f64::INFINITY, f64::min);
-        println!("{}: WGS84 {a:?} vs BNG {b:?}, {dist:.2} m from a boundary", pc.postcode);
-        assert!(dist <= 5.0, "{} differs {dist} m from any boundary", pc.postcode);
+        println!(
+            "{}: WGS84 {a:?} vs BNG {b:?}, {dist:.2} m from a boundary",
+            pc.postcode
+        );
+        assert!(
+            dist <= 5.0,
+            "{} differs {dist} m from any boundary",
+            pc.postcode
+        );
         near_boundary += 1;
     }
     println!("{same} postcodes agree, {near_boundary} differ within 5 m of a boundary");

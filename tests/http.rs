@@ -10,11 +10,17 @@ fn assert_problem(server: &Server, path: &str, status: u16, detail_has: &str) {
     assert_eq!(code, status, "{path}: {body}");
     assert_eq!(ct, "application/problem+json", "{path}");
     for key in ["type", "title", "detail"] {
-        assert!(body[key].is_string(), "{path}: problem body lacks {key}: {body}");
+        assert!(
+            body[key].is_string(),
+            "{path}: problem body lacks {key}: {body}"
+        );
     }
     assert_eq!(body["status"], status);
     let detail = body["detail"].as_str().unwrap();
-    assert!(detail.contains(detail_has), "{path}: detail {detail:?} lacks {detail_has:?}");
+    assert!(
+        detail.contains(detail_has),
+        "{path}: detail {detail:?} lacks {detail_has:?}"
+    );
 }
 
 #[test]
@@ -41,7 +47,12 @@ fn demo_lookup_ogc_and_errors() {
     // Far out at sea: nothing contains it; nearest neighbourhood is given.
     let (_, body) = server.get("/v1/lookup?lat=54.0&lon=2.0");
     assert_eq!(body["areas"]["neighbourhoods"], Value::Array(vec![]));
-    assert!(body["nearest"]["neighbourhoods"]["distance_m"].as_f64().unwrap() > 80_000.0);
+    assert!(
+        body["nearest"]["neighbourhoods"]["distance_m"]
+            .as_f64()
+            .unwrap()
+            > 80_000.0
+    );
 
     // OGC API – Features.
     let (code, landing) = server.get("/");
@@ -66,25 +77,45 @@ fn demo_lookup_ogc_and_errors() {
     assert_eq!(cols[1]["id"], "communities");
     assert_eq!(cols[1]["role"], "community");
     assert_eq!(cols[1]["featureCount"], 37);
-    assert_eq!(cols[1]["extent"]["spatial"]["bbox"][0].as_array().unwrap().len(), 4);
+    assert_eq!(
+        cols[1]["extent"]["spatial"]["bbox"][0]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
     assert!(cols[1]["attribution"].is_string());
 
-    let (code, ct, page) = server.get_with_type("/collections/communities/items?limit=10&offset=30");
+    let (code, ct, page) =
+        server.get_with_type("/collections/communities/items?limit=10&offset=30");
     assert_eq!(code, 200);
     assert_eq!(ct, "application/geo+json");
     assert_eq!(page["numberMatched"], 37);
     assert_eq!(page["numberReturned"], 7);
-    let rels: Vec<&str> = page["links"].as_array().unwrap().iter().map(|l| l["rel"].as_str().unwrap()).collect();
+    let rels: Vec<&str> = page["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rel"].as_str().unwrap())
+        .collect();
     assert!(!rels.contains(&"next") && rels.contains(&"prev"));
     let (_, first) = server.get("/collections/communities/items?limit=10");
-    let next = first["links"].as_array().unwrap().iter().find(|l| l["rel"] == "next").unwrap();
+    let next = first["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "next")
+        .unwrap();
     assert!(next["href"].as_str().unwrap().contains("offset=10"));
     assert_eq!(first["features"][0]["geometry"]["type"], "MultiPolygon");
 
     // bbox keeps only intersecting areas: a small box in Little Wexcombe.
     let (_, boxed) = server.get("/collections/communities/items?bbox=2.005,54.755,2.012,54.758");
     assert_eq!(boxed["numberMatched"], 1);
-    assert_eq!(boxed["features"][0]["properties"]["name"], "Little Wexcombe");
+    assert_eq!(
+        boxed["features"][0]["properties"]["name"],
+        "Little Wexcombe"
+    );
 
     // One item with its parent neighbourhood and containment share.
     let (code, item) = server.get("/collections/communities/items/DV01-C06");
@@ -107,18 +138,68 @@ fn demo_lookup_ogc_and_errors() {
     assert_problem(&server, "/v1/lookup?lat=91&lon=2", 400, "-90..90");
     assert_problem(&server, "/v1/lookup?lat=-90.5&lon=2", 400, "-90..90");
     assert_problem(&server, "/v1/lookup?lat=54&lon=181", 400, "-180..180");
-    assert_problem(&server, "/v1/lookup?lat=54&lon=2&lat=55", 400, "more than once");
-    assert_problem(&server, "/v1/lookup?lat=54&lon=2&radius=3", 400, "unknown parameter");
+    assert_problem(
+        &server,
+        "/v1/lookup?lat=54&lon=2&lat=55",
+        400,
+        "more than once",
+    );
+    assert_problem(
+        &server,
+        "/v1/lookup?lat=54&lon=2&radius=3",
+        400,
+        "unknown parameter",
+    );
     assert_problem(&server, "/collections/nope", 404, "no layer");
     assert_problem(&server, "/collections/nope/items", 404, "no layer");
-    assert_problem(&server, "/collections/communities/items/NOPE", 404, "no area");
-    assert_problem(&server, "/collections/communities/items?bbox=1,2,3", 400, "bbox");
-    assert_problem(&server, "/collections/communities/items?bbox=a,b,c,d", 400, "bbox");
-    assert_problem(&server, "/collections/communities/items?bbox=3,54,2,55", 400, "min > max");
-    assert_problem(&server, "/collections/communities/items?bbox=2,54,200,55", 400, "longitude");
-    assert_problem(&server, "/collections/communities/items?limit=0", 400, "limit");
-    assert_problem(&server, "/collections/communities/items?limit=-5", 400, "limit");
-    assert_problem(&server, "/collections/communities/items?offset=x", 400, "offset");
+    assert_problem(
+        &server,
+        "/collections/communities/items/NOPE",
+        404,
+        "no area",
+    );
+    assert_problem(
+        &server,
+        "/collections/communities/items?bbox=1,2,3",
+        400,
+        "bbox",
+    );
+    assert_problem(
+        &server,
+        "/collections/communities/items?bbox=a,b,c,d",
+        400,
+        "bbox",
+    );
+    assert_problem(
+        &server,
+        "/collections/communities/items?bbox=3,54,2,55",
+        400,
+        "min > max",
+    );
+    assert_problem(
+        &server,
+        "/collections/communities/items?bbox=2,54,200,55",
+        400,
+        "longitude",
+    );
+    assert_problem(
+        &server,
+        "/collections/communities/items?limit=0",
+        400,
+        "limit",
+    );
+    assert_problem(
+        &server,
+        "/collections/communities/items?limit=-5",
+        400,
+        "limit",
+    );
+    assert_problem(
+        &server,
+        "/collections/communities/items?offset=x",
+        400,
+        "offset",
+    );
     assert_problem(&server, "/collections/communities/items?f=xml", 400, "f=");
     assert_problem(&server, "/no/such/path", 404, "no such resource");
     let resp = reqwest::blocking::Client::new()
@@ -148,17 +229,32 @@ fn gm_region_over_http() {
     // Manchester city centre: a GM ward, but outside every Trafford locality.
     let (_, body) = server.get("/v1/lookup?lat=53.4794&lon=-2.2453");
     assert_eq!(body["areas"]["localities"], Value::Array(vec![]));
-    assert!(body["nearest"]["localities"]["distance_m"].as_f64().unwrap() > 0.0);
+    assert!(
+        body["nearest"]["localities"]["distance_m"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
     let (_, cols) = server.get("/collections");
     let counts: Vec<(String, u64)> = cols["collections"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["id"].as_str().unwrap().to_string(), c["featureCount"].as_u64().unwrap()))
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["featureCount"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         counts,
-        vec![("localities".into(), 4), ("wards".into(), 215), ("msoas".into(), 353), ("lsoas".into(), 1702)]
+        vec![
+            ("localities".into(), 4),
+            ("wards".into(), 215),
+            ("msoas".into(), 353),
+            ("lsoas".into(), 1702)
+        ]
     );
     // Paging through all LSOAs returns each exactly once.
     let mut seen = std::collections::HashSet::new();
@@ -168,8 +264,19 @@ fn gm_region_over_http() {
         for f in page["features"].as_array().unwrap() {
             assert!(seen.insert(f["id"].as_str().unwrap().to_string()));
         }
-        match page["links"].as_array().unwrap().iter().find(|l| l["rel"] == "next") {
-            Some(next) => path = next["href"].as_str().unwrap().trim_start_matches(&server.base).to_string(),
+        match page["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+        {
+            Some(next) => {
+                path = next["href"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches(&server.base)
+                    .to_string()
+            }
             None => break,
         }
     }
@@ -184,7 +291,11 @@ fn gm_region_over_http() {
 #[test]
 fn failed_reload_keeps_serving_the_previous_region() {
     let dir = tempfile::tempdir().unwrap();
-    for f in ["region.toml", "neighbourhoods.geojson", "communities.geojson"] {
+    for f in [
+        "region.toml",
+        "neighbourhoods.geojson",
+        "communities.geojson",
+    ] {
         std::fs::copy(common::demo_region().join(f), dir.path().join(f)).unwrap();
     }
     let server = Server::start(dir.path());
@@ -199,7 +310,9 @@ fn failed_reload_keeps_serving_the_previous_region() {
     let wait_for_reload = |previous: Option<&Value>| -> Value {
         for _ in 0..200 {
             let (_, h) = server.get("/health");
-            if h["load"]["last_reload_at"] != Value::Null && Some(&h["load"]["last_reload_at"]) != previous {
+            if h["load"]["last_reload_at"] != Value::Null
+                && Some(&h["load"]["last_reload_at"]) != previous
+            {
                 return h;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
@@ -211,14 +324,20 @@ fn failed_reload_keeps_serving_the_previous_region() {
     hup();
     let health = wait_for_reload(None);
     let err = health["load"]["last_reload_error"].as_str().unwrap();
-    assert!(err.contains("communities.geojson") && err.contains("unreadable_file"), "{err}");
+    assert!(
+        err.contains("communities.geojson") && err.contains("unreadable_file"),
+        "{err}"
+    );
     let (code, body) = server.get("/v1/lookup?lat=54.76&lon=2.01");
     assert_eq!(code, 200);
     assert_eq!(body["areas"]["communities"][0]["name"], "Little Wexcombe");
     // Restore the file with one community fewer; the reload now succeeds.
     let text = std::fs::read_to_string(common::demo_region().join("communities.geojson")).unwrap();
     let mut fc: Value = serde_json::from_str(&text).unwrap();
-    fc["features"].as_array_mut().unwrap().retain(|f| f["properties"]["name"] != "Little Wexcombe");
+    fc["features"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|f| f["properties"]["name"] != "Little Wexcombe");
     std::fs::write(dir.path().join("communities.geojson"), fc.to_string()).unwrap();
     // Reload stamps have 1-second resolution: wait so the next one differs.
     std::thread::sleep(std::time::Duration::from_millis(1100));

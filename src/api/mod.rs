@@ -139,7 +139,9 @@ impl Params {
         let mut found = self.0.iter().filter(|(k, _)| k == name);
         let first = found.next().map(|(_, v)| v.as_str());
         if found.next().is_some() {
-            return Err(ApiProblem::bad_parameter(format!("{name} is given more than once")));
+            return Err(ApiProblem::bad_parameter(format!(
+                "{name} is given more than once"
+            )));
         }
         Ok(first)
     }
@@ -178,7 +180,10 @@ pub fn point_param(params: &Params) -> Result<LatLon, ApiProblem> {
 /// `GET /v1/lookup?lat=&lon=`: the areas of every layer at a point.
 async fn lookup(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
     let params = Params::parse(q);
-    let point = match params.only(&["lat", "lon"]).and_then(|_| point_param(&params)) {
+    let point = match params
+        .only(&["lat", "lon"])
+        .and_then(|_| point_param(&params))
+    {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };

@@ -134,7 +134,12 @@ fn find_layer<'r>(region: &'r Region, id: &str) -> Result<(usize, &'r Layer), Ap
     region.layer(id).ok_or_else(|| {
         ApiProblem::not_found(format!(
             "no layer {id:?}; layers: {}",
-            region.layers.iter().map(|l| l.id.as_str()).collect::<Vec<_>>().join(", ")
+            region
+                .layers
+                .iter()
+                .map(|l| l.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
     })
 }
@@ -187,7 +192,11 @@ fn feature_json(area: &Area, properties: Map<String, Value>) -> Value {
 /// accepted; heights are ignored).
 fn parse_bbox(v: &str) -> Result<geo::Rect<f64>, ApiProblem> {
     let nums: Result<Vec<f64>, _> = v.split(',').map(|s| s.trim().parse::<f64>()).collect();
-    let bad = |why: &str| ApiProblem::bad_parameter(format!("bbox={v:?} {why}; expected minLon,minLat,maxLon,maxLat"));
+    let bad = |why: &str| {
+        ApiProblem::bad_parameter(format!(
+            "bbox={v:?} {why}; expected minLon,minLat,maxLon,maxLat"
+        ))
+    };
     let nums = nums.map_err(|_| bad("has a value that is not a number"))?;
     let (x0, y0, x1, y1) = match nums.as_slice() {
         [a, b, c, d] => (*a, *b, *c, *d),
@@ -204,9 +213,14 @@ fn parse_bbox(v: &str) -> Result<geo::Rect<f64>, ApiProblem> {
         return Err(bad("has a latitude outside -90..90"));
     }
     if x0 > x1 || y0 > y1 {
-        return Err(bad("has min > max (boxes across the antimeridian are not supported)"));
+        return Err(bad(
+            "has min > max (boxes across the antimeridian are not supported)",
+        ));
     }
-    Ok(geo::Rect::new(geo::coord! {x: x0, y: y0}, geo::coord! {x: x1, y: y1}))
+    Ok(geo::Rect::new(
+        geo::coord! {x: x0, y: y0},
+        geo::coord! {x: x1, y: y1},
+    ))
 }
 
 fn parse_count(params: &Params, name: &str) -> Result<Option<usize>, ApiProblem> {
@@ -243,13 +257,19 @@ fn items_inner(
     check_format(&params)?;
     if let Some(crs) = params.get("bbox-crs")? {
         if crs != CRS84 {
-            return Err(ApiProblem::bad_parameter(format!("bbox-crs={crs:?} is not supported; use {CRS84}")));
+            return Err(ApiProblem::bad_parameter(format!(
+                "bbox-crs={crs:?} is not supported; use {CRS84}"
+            )));
         }
     }
     let region = state.region.load();
     let (_, layer) = find_layer(&region, layer_id)?;
     let limit = match parse_count(&params, "limit")? {
-        Some(0) => return Err(ApiProblem::bad_parameter("limit=0: limit must be at least 1")),
+        Some(0) => {
+            return Err(ApiProblem::bad_parameter(
+                "limit=0: limit must be at least 1",
+            ))
+        }
         Some(n) => n.min(state.config.max_limit),
         None => state.config.default_limit,
     };
@@ -284,13 +304,28 @@ fn items_inner(
     };
     let mut links = vec![
         link(page_url(offset), "self", GEOJSON, "This page"),
-        link(format!("{base}/collections/{}", layer.id), "collection", "application/json", "The collection"),
+        link(
+            format!("{base}/collections/{}", layer.id),
+            "collection",
+            "application/json",
+            "The collection",
+        ),
     ];
     if offset + page.len() < matched.len() {
-        links.push(link(page_url(offset + page.len()), "next", GEOJSON, "Next page"));
+        links.push(link(
+            page_url(offset + page.len()),
+            "next",
+            GEOJSON,
+            "Next page",
+        ));
     }
     if offset > 0 {
-        links.push(link(page_url(offset.saturating_sub(limit)), "prev", GEOJSON, "Previous page"));
+        links.push(link(
+            page_url(offset.saturating_sub(limit)),
+            "prev",
+            GEOJSON,
+            "Previous page",
+        ));
     }
     Ok(json!({
         "type": "FeatureCollection",
@@ -321,7 +356,9 @@ pub async fn item(
             layer
                 .area_index(&id)
                 .map(|a| (li, layer, a))
-                .ok_or_else(|| ApiProblem::not_found(format!("no area {id:?} in layer {layer_id:?}")))
+                .ok_or_else(|| {
+                    ApiProblem::not_found(format!("no area {id:?} in layer {layer_id:?}"))
+                })
         });
     let (li, layer, a) = match found {
         Ok(x) => x,
@@ -357,8 +394,22 @@ pub async fn item(
     let base = base_url(&state, &headers);
     let mut feature = feature_json(area, props);
     feature["links"] = json!([
-        link(format!("{base}/collections/{}/items/{}", layer.id, encode_segment(&area.id)), "self", GEOJSON, "This area"),
-        link(format!("{base}/collections/{}", layer.id), "collection", "application/json", "The collection"),
+        link(
+            format!(
+                "{base}/collections/{}/items/{}",
+                layer.id,
+                encode_segment(&area.id)
+            ),
+            "self",
+            GEOJSON,
+            "This area"
+        ),
+        link(
+            format!("{base}/collections/{}", layer.id),
+            "collection",
+            "application/json",
+            "The collection"
+        ),
     ]);
     geojson_response(feature)
 }
@@ -406,9 +457,7 @@ pub async fn api_definition(State(state): State<Arc<AppState>>, headers: HeaderM
     let base = base_url(&state, &headers);
     let region = state.region.load();
     let layers: Vec<&str> = region.layers.iter().map(|l| l.id.as_str()).collect();
-    let q = |name: &str, desc: &str, schema: Value, required: bool| {
-        json!({ "name": name, "in": "query", "description": desc, "required": required, "schema": schema })
-    };
+    let q = |name: &str, desc: &str, schema: Value, required: bool| json!({ "name": name, "in": "query", "description": desc, "required": required, "schema": schema });
     let ok = |desc: &str, media: &str| json!({ "200": { "description": desc, "content": { media: {} } } });
     let body = json!({
         "openapi": "3.0.3",
@@ -448,5 +497,12 @@ pub async fn api_definition(State(state): State<Arc<AppState>>, headers: HeaderM
             "/health": { "get": { "summary": "Health", "responses": ok("Status", "application/json") } },
         }
     });
-    ([(header::CONTENT_TYPE, "application/vnd.oai.openapi+json;version=3.0")], body.to_string()).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/vnd.oai.openapi+json;version=3.0",
+        )],
+        body.to_string(),
+    )
+        .into_response()
 }

@@ -143,7 +143,11 @@ impl Server {
             .get("content-type")
             .map(|v| v.to_str().unwrap().to_string())
             .unwrap_or_default();
-        (status, ct, serde_json::from_str(&resp.text().unwrap()).unwrap())
+        (
+            status,
+            ct,
+            serde_json::from_str(&resp.text().unwrap()).unwrap(),
+        )
     }
 }
 
