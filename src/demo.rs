@@ -109,18 +109,21 @@ fn round6(v: f64) -> f64 {
     (v * 1e6).round() / 1e6
 }
 
+/// A rectangle of lattice cells: `i0, i1, j0, j1` (end-exclusive).
+type Cells = (i64, i64, i64, i64);
+
 /// One generated area: a rectangle of lattice cells.
 struct Block {
     id: String,
     name: String,
-    cells: (i64, i64, i64, i64),
+    cells: Cells,
     population: u64,
     extra: Value,
 }
 
 /// The demo county: (neighbourhood code, name, cells i0,i1,j0,j1, rural
 /// residents outside any community).
-const NEIGHBOURHOODS: &[(&str, &str, (i64, i64, i64, i64), u64)] = &[
+const NEIGHBOURHOODS: &[(&str, &str, Cells, u64)] = &[
     ("DV01", "Marlow Fen", (0, 6, 0, 6), 1500),
     ("DV02", "Harrowgate Central", (6, 10, 0, 5), 0),
     ("DV03", "Eastmere", (10, 16, 0, 5), 800),
@@ -133,7 +136,7 @@ const NEIGHBOURHOODS: &[(&str, &str, (i64, i64, i64, i64), u64)] = &[
 
 /// Communities: (neighbourhood code, name, cells, population, kind). Kinds
 /// document the planning story each one tells.
-const COMMUNITIES: &[(&str, &str, (i64, i64, i64, i64), u64, &str)] = &[
+const COMMUNITIES: &[(&str, &str, Cells, u64, &str)] = &[
     ("DV01", "Marlow Market", (3, 5, 3, 5), 6200, "town centre"),
     ("DV01", "Marlow Bridge", (5, 6, 3, 5), 4100, "town"),
     ("DV01", "Marlow Hill", (3, 6, 5, 6), 4800, "town"),
