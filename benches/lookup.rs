@@ -26,7 +26,12 @@ fn gm_region(data: &Path) -> (tempfile::TempDir, Region) {
     };
     let manifest = format!(
         "name = \"GM bench\"\n{}{}{}{}",
-        layer("localities", "neighbourhood", "trafford_localities_2023.geojson", "area_name"),
+        layer(
+            "localities",
+            "neighbourhood",
+            "trafford_localities_2023.geojson",
+            "area_name"
+        ),
         layer("wards", "community", "gm_wards_2023.geojson", "area_code"),
         layer("msoas", "context", "gm_msoa_2021.geojson", "area_code"),
         layer("lsoas", "context", "gm_lsoa_2021.geojson", "area_code"),

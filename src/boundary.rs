@@ -168,7 +168,9 @@ pub fn build_layer(spec: &LayerSpec, source: PathBuf, raw: RawLayer, repair: boo
     });
     let mut areas = Vec::with_capacity(raw.features.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let progress = crate::progress::bar(raw.features.len(), &format!("checking {}", spec.id));
     for feature in &raw.features {
+        progress.inc(1);
         let mut site = Site {
             file: feature.file.clone(),
             layer: spec.id.clone(),
@@ -197,6 +199,7 @@ pub fn build_layer(spec: &LayerSpec, source: PathBuf, raw: RawLayer, repair: boo
             }
         }
     }
+    progress.finish_and_clear();
     if raw.features.is_empty() && problems.is_empty() {
         problems.push(file_site.problem(ProblemKind::UnreadableFile, "the layer has no features"));
     }

@@ -26,6 +26,83 @@ impl Default for RelationConfig {
     }
 }
 
+/// The relations between one parent layer and one child layer. Children are
+/// split into contiguous chunks over the available cores and the chunks'
+/// results concatenated in order, so the output is the same on any machine.
+fn pair_relations(
+    pl: usize,
+    parent: &Layer,
+    cl: usize,
+    child: &Layer,
+    config: RelationConfig,
+) -> Vec<Relation> {
+    let progress = crate::progress::bar(
+        child.areas.len(),
+        &format!("relating {} to {}", child.id, parent.id),
+    );
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = child.areas.len().div_ceil(threads).max(1);
+    let parts: Vec<Vec<Relation>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..child.areas.len())
+            .step_by(chunk)
+            .map(|start| {
+                let progress = &progress;
+                s.spawn(move || {
+                    let end = (start + chunk).min(child.areas.len());
+                    let mut out = Vec::new();
+                    for ca in start..end {
+                        relate_one(pl, parent, cl, child, ca, config, &mut out);
+                        progress.inc(1);
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("relation worker panicked"))
+            .collect()
+    });
+    progress.finish_and_clear();
+    parts.concat()
+}
+
+fn relate_one(
+    pl: usize,
+    parent: &Layer,
+    cl: usize,
+    child: &Layer,
+    ca: usize,
+    config: RelationConfig,
+    out: &mut Vec<Relation>,
+) {
+    let c = &child.areas[ca];
+    let min = [c.bbox.min().x, c.bbox.min().y];
+    let max = [c.bbox.max().x, c.bbox.max().y];
+    for pa in parent.index.in_envelope(min, max) {
+        let p = &parent.areas[pa];
+        let inter = c.geometry.intersection(&p.geometry);
+        let m2 = inter.geodesic_area_unsigned();
+        let share_of_child = if c.area_m2 > 0.0 { m2 / c.area_m2 } else { 0.0 };
+        if share_of_child < config.min_share {
+            continue;
+        }
+        out.push(Relation {
+            parent_layer: pl,
+            parent_area: pa,
+            child_layer: cl,
+            child_area: ca,
+            intersection_m2: m2,
+            share_of_child: share_of_child.min(1.0),
+            share_of_parent: if p.area_m2 > 0.0 {
+                (m2 / p.area_m2).min(1.0)
+            } else {
+                0.0
+            },
+        });
+    }
+}
+
 /// One parent/child overlap.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Relation {
@@ -67,32 +144,7 @@ impl Relations {
                 if child.role != Role::Community {
                     continue;
                 }
-                for (ca, c) in child.areas.iter().enumerate() {
-                    let min = [c.bbox.min().x, c.bbox.min().y];
-                    let max = [c.bbox.max().x, c.bbox.max().y];
-                    for pa in parent.index.in_envelope(min, max) {
-                        let p = &parent.areas[pa];
-                        let inter = c.geometry.intersection(&p.geometry);
-                        let m2 = inter.geodesic_area_unsigned();
-                        let share_of_child = if c.area_m2 > 0.0 { m2 / c.area_m2 } else { 0.0 };
-                        if share_of_child < config.min_share {
-                            continue;
-                        }
-                        all.push(Relation {
-                            parent_layer: pl,
-                            parent_area: pa,
-                            child_layer: cl,
-                            child_area: ca,
-                            intersection_m2: m2,
-                            share_of_child: share_of_child.min(1.0),
-                            share_of_parent: if p.area_m2 > 0.0 {
-                                (m2 / p.area_m2).min(1.0)
-                            } else {
-                                0.0
-                            },
-                        });
-                    }
-                }
+                all.extend(pair_relations(pl, parent, cl, child, config));
             }
         }
         let mut parents: Vec<Vec<Vec<u32>>> = layers

@@ -314,29 +314,55 @@ pub fn ring_self_intersection(ring: &[Coord<f64>]) -> Option<SelfContact> {
         })
         .collect();
     let orig = |k: usize| pts[k].0;
-    let tree = RTree::bulk_load(segments);
     let mut touch = None;
-    for s in tree.iter() {
-        for t in tree.locate_in_envelope_intersecting(&s.envelope()) {
-            if t.index <= s.index {
-                continue;
+    // Records a touch, or stops at the first crossing.
+    let mut visit = |s: &Segment, t: &Segment| -> Option<SelfContact> {
+        match classify(s, t, n)? {
+            SelfContact::Crossing(..) => Some(SelfContact::Crossing(orig(s.index), orig(t.index))),
+            SelfContact::Touch(..) => {
+                touch.get_or_insert(SelfContact::Touch(orig(s.index), orig(t.index)));
+                None
             }
-            let adjacent = t.index == s.index + 1 || (s.index == 0 && t.index == n - 1);
-            let line_s = geo::Line::new(s.a, s.b);
-            let line_t = geo::Line::new(t.a, t.b);
-            match geo::algorithm::line_intersection::line_intersection(line_s, line_t) {
-                None => {}
-                Some(geo::LineIntersection::SinglePoint { .. }) if adjacent => {}
-                Some(geo::LineIntersection::SinglePoint {
-                    is_proper: false, ..
-                }) => {
-                    touch.get_or_insert(SelfContact::Touch(orig(s.index), orig(t.index)));
+        }
+    };
+    if n <= 32 {
+        // Small rings: a pairwise scan is cheaper than building an R-tree.
+        for (k, s) in segments.iter().enumerate() {
+            for t in &segments[k + 1..] {
+                if let Some(crossing) = visit(s, t) {
+                    return Some(crossing);
                 }
-                Some(_) => return Some(SelfContact::Crossing(orig(s.index), orig(t.index))),
+            }
+        }
+    } else {
+        let tree = RTree::bulk_load(segments);
+        for s in tree.iter() {
+            for t in tree.locate_in_envelope_intersecting(&s.envelope()) {
+                if t.index > s.index {
+                    if let Some(crossing) = visit(s, t) {
+                        return Some(crossing);
+                    }
+                }
             }
         }
     }
     touch
+}
+
+/// How segments `s` and `t` (`s` first along the ring, which has `n`
+/// segments) meet. Adjacent segments always share their common vertex; that
+/// alone is not contact.
+fn classify(s: &Segment, t: &Segment, n: usize) -> Option<SelfContact> {
+    let adjacent = t.index == s.index + 1 || (s.index == 0 && t.index == n - 1);
+    let line_s = geo::Line::new(s.a, s.b);
+    let line_t = geo::Line::new(t.a, t.b);
+    match geo::algorithm::line_intersection::line_intersection(line_s, line_t)? {
+        geo::LineIntersection::SinglePoint { .. } if adjacent => None,
+        geo::LineIntersection::SinglePoint {
+            is_proper: false, ..
+        } => Some(SelfContact::Touch(s.index, t.index)),
+        _ => Some(SelfContact::Crossing(s.index, t.index)),
+    }
 }
 
 #[cfg(test)]

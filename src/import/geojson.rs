@@ -6,6 +6,7 @@ use crate::crs::Crs;
 use crate::validate::{ProblemKind, RawPolygon, Site};
 use geojson::{Feature, GeometryValue, Position};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 #[derive(Deserialize)]
@@ -14,8 +15,10 @@ struct Collection {
     kind: String,
     #[serde(default)]
     crs: Option<Value>,
+    // Kept as raw text so each feature is decoded once, straight into its
+    // typed form, and a malformed one is reported by index.
     #[serde(default)]
-    features: Option<Vec<Value>>,
+    features: Option<Vec<Box<RawValue>>>,
 }
 
 /// Parses a GeoJSON FeatureCollection. Each feature is decoded separately so
@@ -64,11 +67,10 @@ pub fn read(bytes: &[u8], site: &Site) -> RawLayer {
         ));
         return out;
     };
-    for (index, value) in features.into_iter().enumerate() {
+    for (index, raw) in features.into_iter().enumerate() {
         let mut fsite = site.clone();
         fsite.feature = Some(index);
-        let fid = value.get("id").cloned();
-        let feature: Feature = match serde_json::from_value(value) {
+        let feature: Feature = match serde_json::from_str(raw.get()) {
             Ok(f) => f,
             Err(e) => {
                 out.problems.push(fsite.problem(
@@ -88,6 +90,10 @@ pub fn read(bytes: &[u8], site: &Site) -> RawLayer {
             }
             Some(other) => RawGeometry::Other(other.type_name().to_string()),
         };
+        let fid = feature.id.map(|id| match id {
+            geojson::feature::Id::String(s) => Value::String(s),
+            geojson::feature::Id::Number(n) => Value::Number(n),
+        });
         out.features.push(RawFeature {
             index,
             file: site.file.clone(),
