@@ -14,10 +14,8 @@
 //! file never moves a boundary point.
 
 use crate::boundary::Area;
-use geo::{
-    coordinate_position::CoordPos, Closest, ClosestPoint, Coord, CoordinatePosition, Distance,
-    Geodesic, Point,
-};
+use crate::pip::{polygon_position, Position};
+use geo::{Closest, ClosestPoint, Coord, Distance, Geodesic, Point};
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
 
 /// An R-tree entry: one polygon of one area.
@@ -102,13 +100,13 @@ impl AreaIndex {
         for part in self.tree.locate_all_at_point(&[lon, lat]) {
             let a = part.area as usize;
             let polygon = &areas[a].geometry.0[part.polygon as usize];
-            match polygon.coordinate_position(&coord) {
-                CoordPos::Inside => {
+            match polygon_position(polygon, coord) {
+                Position::Inside => {
                     if !out.contains(&a) {
                         out.push(a);
                     }
                 }
-                CoordPos::OnBoundary => {
+                Position::OnBoundary => {
                     let better = match boundary {
                         None => true,
                         Some(b) => areas[a].id < areas[b].id,
@@ -117,7 +115,7 @@ impl AreaIndex {
                         boundary = Some(a);
                     }
                 }
-                CoordPos::Outside => {}
+                Position::Outside => {}
             }
         }
         if out.is_empty() {

@@ -16,6 +16,7 @@ pub mod import;
 pub mod index;
 pub mod lookup;
 pub mod manifest;
+pub mod pip;
 pub mod progress;
 pub mod region;
 pub mod relations;
