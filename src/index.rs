@@ -14,7 +14,7 @@
 //! file never moves a boundary point.
 
 use crate::boundary::Area;
-use crate::pip::{polygon_position, Position};
+use crate::pip::{polygon_position, BandedPolygon, Position, SCAN_EDGES};
 use geo::{Closest, ClosestPoint, Coord, Distance, Geodesic, Point};
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
 
@@ -45,6 +45,10 @@ impl PointDistance for Part {
 #[derive(Debug)]
 pub struct AreaIndex {
     tree: RTree<Part>,
+    /// Banded edge index per area, per polygon (same order as the area's
+    /// multipolygon), for the exact point test of polygons with more than
+    /// [`SCAN_EDGES`] edges; smaller ones are scanned in place.
+    banded: Vec<Vec<Option<BandedPolygon>>>,
 }
 
 /// The nearest area to a point that no area contains.
@@ -84,8 +88,27 @@ impl AreaIndex {
                     })
             })
             .collect();
+        let banded = areas
+            .iter()
+            .map(|a| {
+                a.geometry
+                    .0
+                    .iter()
+                    .map(|p| {
+                        let edges: usize = p
+                            .interiors()
+                            .iter()
+                            .chain([p.exterior()])
+                            .map(|r| r.0.len().saturating_sub(1))
+                            .sum();
+                        (edges > SCAN_EDGES).then(|| BandedPolygon::new(p))
+                    })
+                    .collect()
+            })
+            .collect();
         AreaIndex {
             tree: RTree::bulk_load(parts),
+            banded,
         }
     }
 
@@ -99,8 +122,12 @@ impl AreaIndex {
         let mut boundary: Option<usize> = None;
         for part in self.tree.locate_all_at_point(&[lon, lat]) {
             let a = part.area as usize;
-            let polygon = &areas[a].geometry.0[part.polygon as usize];
-            match polygon_position(polygon, coord) {
+            let p = part.polygon as usize;
+            let position = match &self.banded[a][p] {
+                Some(banded) => banded.position(coord),
+                None => polygon_position(&areas[a].geometry.0[p], coord),
+            };
+            match position {
                 Position::Inside => {
                     if !out.contains(&a) {
                         out.push(a);
