@@ -55,3 +55,46 @@ pub fn validate(dir: &Path, repair: bool, out: &mut dyn Write) -> std::io::Resul
         }
     }
 }
+
+/// Runs `feedmap feeds batch`: resolves every row of `input` (a file, or
+/// `-` for stdin) and writes the answers to `output`, showing a progress bar
+/// over the input bytes when stderr is an attended terminal.
+pub fn feeds_batch(
+    region: &Region,
+    input: &Path,
+    format: crate::batch::Format,
+    output: &mut dyn Write,
+) -> Result<crate::batch::BatchStats, crate::batch::BatchError> {
+    let started = std::time::Instant::now();
+    let stats = if input == Path::new("-") {
+        crate::batch::run(region, std::io::stdin().lock(), output, format, &mut |_| {})?
+    } else {
+        let file = std::fs::File::open(input)?;
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let bar = crate::progress::bar(len as usize, "resolving");
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg:>12} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        let stats = crate::batch::run(
+            region,
+            bar.wrap_read(std::io::BufReader::with_capacity(1 << 16, file)),
+            output,
+            format,
+            &mut |_| {},
+        )?;
+        bar.finish_and_clear();
+        stats
+    };
+    let secs = started.elapsed().as_secs_f64();
+    tracing::info!(
+        rows = stats.rows,
+        errors = stats.errors,
+        rows_per_sec = (stats.rows as f64 / secs.max(1e-9)) as u64,
+        "batch done"
+    );
+    Ok(stats)
+}

@@ -22,6 +22,9 @@ pub struct ServeConfig {
     /// Largest accepted `limit`; larger values are clamped as OGC API –
     /// Features requires. Default 10,000.
     pub max_limit: usize,
+    /// Largest accepted body of `POST /v1/feeds/lookup/batch`, in bytes;
+    /// larger bodies get 413. Default 512 MiB (about 15 million CSV rows).
+    pub batch_max_bytes: u64,
 }
 
 impl Default for ServeConfig {
@@ -33,6 +36,7 @@ impl Default for ServeConfig {
             repair: false,
             default_limit: 100,
             max_limit: 10_000,
+            batch_max_bytes: 512 * 1024 * 1024,
         }
     }
 }

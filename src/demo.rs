@@ -85,6 +85,17 @@ impl Lattice {
         out.extend(pts);
     }
 
+    /// A point inside cell `(i, j)` at fractions `(u, v)` of the way across
+    /// it (bilinear between the jittered corners); for `u, v` in 0.3–0.7 it
+    /// is well clear of the edges' wobble, so it is inside the cell's area.
+    fn inside(&self, i: i64, j: i64, u: f64, v: f64) -> [f64; 2] {
+        let (a, b, c, d) = (self.node(i, j), self.node(i + 1, j), self.node(i + 1, j + 1), self.node(i, j + 1));
+        let lerp = |k: usize| {
+            (1.0 - u) * (1.0 - v) * a[k] + u * (1.0 - v) * b[k] + u * v * c[k] + (1.0 - u) * v * d[k]
+        };
+        [round6(lerp(0)), round6(lerp(1))]
+    }
+
     /// The closed counter-clockwise ring around cells `[i0, i1) × [j0, j1)`.
     fn rect_ring(&self, i0: i64, i1: i64, j0: i64, j1: i64) -> Vec<[f64; 2]> {
         let mut ring = Vec::new();
@@ -274,6 +285,14 @@ pub fn write_demo(out: &Path) -> std::io::Result<()> {
         &neighbourhoods,
         &communities,
     )?;
+    write_demo_postcodes(out, &lattice)?;
+    write_demo_addresses(out, &lattice)?;
+    std::fs::write(out.join("feeds.csv"), DEMO_FEEDS)?;
+    let mut manifest = std::fs::read_to_string(out.join("region.toml"))?;
+    manifest.push_str(
+        "\n[postcodes]\n# ONSPD column names (pcds, lat, long, doterm) are the defaults.\nfile = \"postcodes.csv\"\n\n[feeds]\nfile = \"feeds.csv\"\n\n[addresses]\nfile = \"addresses.csv\"\n",
+    );
+    std::fs::write(out.join("region.toml"), manifest)?;
     std::fs::write(
         out.join("README.md"),
         "# Dogger Vale: a fictional demo region\n\n\
@@ -287,6 +306,88 @@ pub fn write_demo(out: &Path) -> std::io::Result<()> {
          are small neighbourhoods.\n",
     )
 }
+
+/// Letters allowed in the inward part of a postcode's unit.
+const UNIT_LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
+
+/// Demo postcodes: six per community, `DV{neighbourhood} {k}{unit}`, placed
+/// inside their community by construction (the tests check that they look
+/// up to it), plus one in open countryside and one terminated.
+fn write_demo_postcodes(out: &Path, lattice: &Lattice) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_path(out.join("postcodes.csv"))?;
+    w.write_record(["pcds", "lat", "long", "doterm", "community"])?;
+    let mut per_hood: std::collections::HashMap<&str, usize> = Default::default();
+    for (n, _name, (i0, i1, j0, j1), _pop, _kind) in COMMUNITIES {
+        let k = per_hood.entry(n).or_default();
+        let district = &n[2..].trim_start_matches('0');
+        let code = COMMUNITIES.iter().position(|c| c.0 == *n && c.2 == (*i0, *i1, *j0, *j1)).unwrap();
+        for u in 0..6usize {
+            let cells_i = (i1 - i0) as usize;
+            let cells_j = (j1 - j0) as usize;
+            let ci = *i0 + (u % cells_i) as i64;
+            let cj = *j0 + ((u / cells_i) % cells_j) as i64;
+            let fu = 0.35 + 0.3 * ((u * 7 % 5) as f64 / 4.0);
+            let fv = 0.35 + 0.3 * ((u * 3 % 5) as f64 / 4.0);
+            let p = lattice.inside(ci, cj, fu, fv);
+            let unit = [UNIT_LETTERS[*k % UNIT_LETTERS.len()], UNIT_LETTERS[u]];
+            let postcode = format!("DV{district} {}{}", (*k / UNIT_LETTERS.len()) + 1, String::from_utf8_lossy(&unit));
+            w.write_record([postcode, p[1].to_string(), p[0].to_string(), String::new(), format!("{n}-C{:02}", code + 1)])?;
+        }
+        *k += 1;
+    }
+    // Open countryside of Marlow Fen (no community), live and terminated.
+    let fields = lattice.inside(1, 1, 0.5, 0.5);
+    w.write_record(["DV1 9ZZ", &fields[1].to_string(), &fields[0].to_string(), "", ""])?;
+    let old = lattice.inside(2, 2, 0.5, 0.5);
+    w.write_record(["DV1 9ZY", &old[1].to_string(), &old[0].to_string(), "201906", ""])?;
+    w.flush()
+}
+
+/// A few demo addresses per community, for free-text search.
+fn write_demo_addresses(out: &Path, lattice: &Lattice) -> std::io::Result<()> {
+    const STREETS: &[&str] = &["High Street", "Church Lane", "Mill Road"];
+    let mut w = csv::Writer::from_path(out.join("addresses.csv"))?;
+    w.write_record(["address", "lat", "lon"])?;
+    for (k, (_n, name, (i0, _i1, j0, _j1), _pop, _kind)) in COMMUNITIES.iter().enumerate() {
+        for (s, street) in STREETS.iter().enumerate() {
+            let p = lattice.inside(*i0, *j0, 0.4 + 0.1 * s as f64, 0.5);
+            let number = 1 + (k * 7 + s * 13) % 90;
+            w.write_record([format!("{number} {street}, {name}"), p[1].to_string(), p[0].to_string()])?;
+        }
+    }
+    w.flush()
+}
+
+/// The demo feed list: X and Facebook for every neighbourhood, a few
+/// community feeds (one planned), and force-wide accounts. `.example`
+/// hosts keep every URL fictional.
+const DEMO_FEEDS: &str = "\
+feed_id,platform,handle,url,layer,area_id,name,status
+DV-FORCE-X,x,@DoggerValePolice,https://x.example/DoggerValePolice,,,Dogger Vale Police,active
+DV-FORCE-FB,facebook,DoggerValePolice,https://facebook.example/DoggerValePolice,,,Dogger Vale Police,active
+DV01-X,x,@DVP_MarlowFen,https://x.example/DVP_MarlowFen,neighbourhoods,DV01,Marlow Fen Neighbourhood Team,active
+DV01-FB,facebook,DVPMarlowFen,https://facebook.example/DVPMarlowFen,neighbourhoods,DV01,Marlow Fen Neighbourhood Team,active
+DV02-X,x,@DVP_Harrowgate,https://x.example/DVP_Harrowgate,neighbourhoods,DV02,Harrowgate Central Neighbourhood Team,active
+DV02-FB,facebook,DVPHarrowgate,https://facebook.example/DVPHarrowgate,neighbourhoods,DV02,Harrowgate Central Neighbourhood Team,active
+DV03-X,x,@DVP_Eastmere,https://x.example/DVP_Eastmere,neighbourhoods,DV03,Eastmere Neighbourhood Team,active
+DV03-FB,facebook,DVPEastmere,https://facebook.example/DVPEastmere,neighbourhoods,DV03,Eastmere Neighbourhood Team,active
+DV04-X,x,@DVP_Northby,https://x.example/DVP_Northby,neighbourhoods,DV04,Northby Neighbourhood Team,active
+DV04-FB,facebook,DVPNorthby,https://facebook.example/DVPNorthby,neighbourhoods,DV04,Northby Neighbourhood Team,active
+DV05-X,x,@DVP_Quayside,https://x.example/DVP_Quayside,neighbourhoods,DV05,Quayside Neighbourhood Team,active
+DV05-FB,facebook,DVPQuayside,https://facebook.example/DVPQuayside,neighbourhoods,DV05,Quayside Neighbourhood Team,active
+DV06-X,x,@DVP_Saltings,https://x.example/DVP_Saltings,neighbourhoods,DV06,Saltings Neighbourhood Team,active
+DV06-FB,facebook,DVPSaltings,https://facebook.example/DVPSaltings,neighbourhoods,DV06,Saltings Neighbourhood Team,active
+DV07-X,x,@DVP_BrindleHeath,https://x.example/DVP_BrindleHeath,neighbourhoods,DV07,Brindle Heath Neighbourhood Team,active
+DV07-FB,facebook,DVPBrindleHeath,https://facebook.example/DVPBrindleHeath,neighbourhoods,DV07,Brindle Heath Neighbourhood Team,active
+DV08-X,x,@DVP_Coldharbour,https://x.example/DVP_Coldharbour,neighbourhoods,DV08,Coldharbour Moor Neighbourhood Team,active
+DV08-FB,facebook,DVPColdharbour,https://facebook.example/DVPColdharbour,neighbourhoods,DV08,Coldharbour Moor Neighbourhood Team,active
+DV01-C01-X,x,@MarlowMarketPolice,https://x.example/MarlowMarketPolice,communities,DV01-C01,Marlow Market Police,active
+DV02-C08-X,x,@OldHarrowgateCops,https://x.example/OldHarrowgateCops,communities,DV02-C08,Old Harrowgate Police,active
+DV02-C08-IG,instagram,oldharrowgatepolice,https://instagram.example/oldharrowgatepolice,communities,DV02-C08,Old Harrowgate Police,active
+DV03-C14-FB,facebook,EastmereTownPolice,https://facebook.example/EastmereTownPolice,communities,DV03-C14,Eastmere Town Police,active
+DV06-C32-ND,nextdoor,Gullhaven Police,https://nextdoor.example/gullhaven,communities,DV06-C32,Gullhaven Police,active
+DV01-C06-X,x,@LittleWexcombePolice,https://x.example/LittleWexcombePolice,communities,DV01-C06,Little Wexcombe Police,planned
+";
 
 /// Writes a synthetic region of `neighbourhoods` square-ish neighbourhoods
 /// and about `communities` communities (whole lattice cells) for benchmarks.

@@ -7,17 +7,21 @@
 //! immutable [`Region`] snapshot, which lookups, the API and the planner read.
 
 pub mod api;
+pub mod batch;
 pub mod boundary;
 pub mod cli;
 pub mod config;
 pub mod crs;
 pub mod demo;
+pub mod feeds;
+pub mod gazetteer;
 pub mod import;
 pub mod index;
 pub mod lookup;
 pub mod manifest;
 pub mod pip;
 pub mod progress;
+pub mod query;
 pub mod region;
 pub mod relations;
 pub mod validate;

@@ -3,7 +3,10 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use feedmap::config::ServeConfig;
+use feedmap::batch::Format;
+use feedmap::query::Query;
 use feedmap::{LatLon, LoadOptions, Region};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -55,6 +58,11 @@ enum Command {
         #[arg(long)]
         repair: bool,
     },
+    /// Find the feeds for a place: one lookup, or a whole file in batch.
+    Feeds {
+        #[command(subcommand)]
+        command: FeedsCommand,
+    },
     /// Generate the fictional demo region, or a synthetic one for benchmarks.
     Demo {
         /// Output folder.
@@ -69,6 +77,41 @@ enum Command {
         /// Seed for the synthetic region's jitter and populations.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum FeedsCommand {
+    /// Print, as JSON, the feeds for one postcode, point or place.
+    Lookup {
+        /// Region folder holding region.toml.
+        #[arg(long, default_value = "boundaries/demo")]
+        region: PathBuf,
+        /// A postcode, in any case or spacing.
+        #[arg(long, conflicts_with_all = ["lat", "lon", "q"])]
+        postcode: Option<String>,
+        /// Latitude (with --lon).
+        #[arg(long, requires = "lon", allow_hyphen_values = true)]
+        lat: Option<f64>,
+        /// Longitude (with --lat).
+        #[arg(long, requires = "lat", allow_hyphen_values = true)]
+        lon: Option<f64>,
+        /// Free text: a place name or an address.
+        #[arg(long, conflicts_with_all = ["lat", "lon"])]
+        q: Option<String>,
+    },
+    /// Resolve every row of a CSV (or JSON Lines) file; answers go to stdout.
+    Batch {
+        /// Region folder holding region.toml.
+        #[arg(long, default_value = "boundaries/demo")]
+        region: PathBuf,
+        /// Input file (`-` for stdin): CSV with `id` and `postcode` or
+        /// `lat`,`lon` or `q`; or JSON Lines (.jsonl/.ndjson).
+        input: PathBuf,
+        /// Input and output format (default: from the file extension, CSV
+        /// otherwise).
+        #[arg(long, value_parser = ["csv", "jsonl"])]
+        format: Option<String>,
     },
 }
 
@@ -108,6 +151,7 @@ fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        Command::Feeds { command } => feeds(command)?,
         Command::Demo {
             out,
             neighbourhoods,
@@ -120,6 +164,49 @@ fn main() -> anyhow::Result<()> {
             }
             .with_context(|| format!("writing {}", out.display()))?;
             eprintln!("wrote {}", out.display());
+        }
+    }
+    Ok(())
+}
+
+fn feeds(command: FeedsCommand) -> anyhow::Result<()> {
+    match command {
+        FeedsCommand::Lookup {
+            region,
+            postcode,
+            lat,
+            lon,
+            q,
+        } => {
+            let query = match (postcode, lat.zip(lon), q) {
+                (Some(p), _, _) => Query::Postcode(p),
+                (_, Some((lat, lon)), _) => Query::Point { lat, lon },
+                (_, _, Some(q)) => Query::Text(q),
+                _ => anyhow::bail!("give --postcode, --lat and --lon, or --q"),
+            };
+            let region = Region::load(&region)?;
+            let answer = region.feeds_for(&query)?;
+            println!("{}", serde_json::to_string_pretty(&answer)?);
+        }
+        FeedsCommand::Batch {
+            region,
+            input,
+            format,
+        } => {
+            let format = match format.as_deref() {
+                Some("jsonl") => Format::JsonLines,
+                Some(_) => Format::Csv,
+                None => match input.extension().and_then(|e| e.to_str()) {
+                    Some("jsonl" | "ndjson") => Format::JsonLines,
+                    _ => Format::Csv,
+                },
+            };
+            let region = Region::load(&region)?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            feedmap::cli::feeds_batch(&region, &input, format, &mut out)
+                .with_context(|| format!("batch {}", input.display()))?;
+            out.flush()?;
         }
     }
     Ok(())

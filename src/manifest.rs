@@ -49,6 +49,79 @@ pub struct Manifest {
     pub repair: bool,
     /// The boundary layers, in display order.
     pub layers: Vec<LayerSpec>,
+    /// Optional postcode directory for `?postcode=` lookups.
+    #[serde(default)]
+    pub postcodes: Option<PostcodesSpec>,
+    /// Optional feed list.
+    #[serde(default)]
+    pub feeds: Option<FeedsSpec>,
+    /// Optional address list for free-text address search.
+    #[serde(default)]
+    pub addresses: Option<AddressesSpec>,
+}
+
+/// `[postcodes]`: an ONS Postcode Directory-style CSV. Column defaults are
+/// ONSPD's own names, so the real directory loads without configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostcodesSpec {
+    /// The CSV file, relative to the manifest.
+    pub file: PathBuf,
+    /// Column with the postcode (default `pcds`).
+    #[serde(default = "default_postcode_column")]
+    pub postcode_column: String,
+    /// Column with the latitude (default `lat`).
+    #[serde(default = "default_lat_column")]
+    pub lat_column: String,
+    /// Column with the longitude (default `long`).
+    #[serde(default = "default_long_column")]
+    pub lon_column: String,
+    /// Column whose non-empty value marks a terminated postcode (ONSPD:
+    /// `doterm`, the year and month of termination). Default: `doterm` when
+    /// the file has it.
+    #[serde(default)]
+    pub terminated_column: Option<String>,
+}
+
+/// `[feeds]`: the region's feed list (see the feeds module for columns).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedsSpec {
+    /// The CSV file, relative to the manifest.
+    pub file: PathBuf,
+}
+
+/// `[addresses]`: a CSV of addresses with coordinates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressesSpec {
+    /// The CSV file, relative to the manifest.
+    pub file: PathBuf,
+    /// Column with the address text (default `address`).
+    #[serde(default = "default_address_column")]
+    pub address_column: String,
+    /// Column with the latitude (default `lat`).
+    #[serde(default = "default_lat_column")]
+    pub lat_column: String,
+    /// Column with the longitude (default `lon`).
+    #[serde(default = "default_lon_column")]
+    pub lon_column: String,
+}
+
+fn default_postcode_column() -> String {
+    "pcds".into()
+}
+fn default_lat_column() -> String {
+    "lat".into()
+}
+fn default_long_column() -> String {
+    "long".into()
+}
+fn default_lon_column() -> String {
+    "lon".into()
+}
+fn default_address_column() -> String {
+    "address".into()
 }
 
 /// One `[[layers]]` entry.
@@ -233,6 +306,17 @@ population_property = "population"
         let dup = format!("{GOOD}{}", &GOOD[GOOD.find("[[layers]]").unwrap()..]);
         let err = Manifest::parse(&dup, Path::new("r.toml")).unwrap_err();
         assert!(err.to_string().contains("unique"), "{err}");
+    }
+
+    #[test]
+    fn postcode_and_feed_tables_parse_with_onspd_defaults() {
+        let text = format!("{GOOD}\n[postcodes]\nfile = \"pc.csv\"\n\n[feeds]\nfile = \"feeds.csv\"\n");
+        let m = Manifest::parse(&text, Path::new("r.toml")).unwrap();
+        let pc = m.postcodes.unwrap();
+        assert_eq!((pc.postcode_column.as_str(), pc.lat_column.as_str(), pc.lon_column.as_str()), ("pcds", "lat", "long"));
+        assert_eq!(m.feeds.unwrap().file, Path::new("feeds.csv"));
+        let bad = format!("{GOOD}\n[feeds]\nfile = \"f.csv\"\nsheet = 2\n");
+        assert!(Manifest::parse(&bad, Path::new("r.toml")).is_err());
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! only if the build succeeded, so requests never see half a region.
 
 use crate::boundary::{build_layer, Layer};
+use crate::feeds::FeedRegistry;
+use crate::gazetteer::{Addresses, Places, Postcodes};
 use crate::import::read_layer;
 use crate::manifest::{Manifest, ManifestError};
 use crate::relations::{RelationConfig, Relations};
@@ -36,8 +38,16 @@ pub struct Region {
     pub layers: Vec<Layer>,
     /// Parent/child relations between neighbourhood and community layers.
     pub relations: Relations,
-    /// Repairs made while loading (empty unless repair was on).
+    /// Warnings and repairs made while loading.
     pub notes: Vec<String>,
+    /// The feeds (empty when the manifest names no feed list).
+    pub feeds: FeedRegistry,
+    /// The postcode directory, when the manifest names one.
+    pub postcodes: Option<Postcodes>,
+    /// The address list, when the manifest names one.
+    pub addresses: Option<Addresses>,
+    /// Every area name, for place search.
+    pub places: Places,
 }
 
 /// Why a region could not be loaded.
@@ -68,7 +78,24 @@ impl Region {
     pub fn load_with(dir: &Path, options: LoadOptions) -> Result<Region, RegionError> {
         let started = Instant::now();
         let (manifest, manifest_path) = Manifest::load(dir)?;
-        let built: Vec<_> = std::thread::scope(|s| {
+        let mut problems = Vec::new();
+        let (built, postcodes, addresses): (Vec<_>, _, _) = std::thread::scope(|s| {
+            let postcodes = manifest.postcodes.as_ref().map(|spec| {
+                let file = Manifest::resolve(&manifest_path, &spec.file);
+                s.spawn(move || {
+                    let mut problems = Vec::new();
+                    let p = Postcodes::load(&file, spec, &mut problems);
+                    (p, problems)
+                })
+            });
+            let addresses = manifest.addresses.as_ref().map(|spec| {
+                let file = Manifest::resolve(&manifest_path, &spec.file);
+                s.spawn(move || {
+                    let mut problems = Vec::new();
+                    let a = Addresses::load(&file, spec, &mut problems);
+                    (a, problems)
+                })
+            });
             let handles: Vec<_> = manifest
                 .layers
                 .iter()
@@ -84,26 +111,51 @@ impl Region {
                     })
                 })
                 .collect();
-            handles
+            let built = handles
                 .into_iter()
                 .map(|h| h.join().expect("layer loader thread panicked"))
-                .collect()
+                .collect();
+            let postcodes = postcodes.map(|h| h.join().expect("postcode loader thread panicked"));
+            let addresses = addresses.map(|h| h.join().expect("address loader thread panicked"));
+            (built, postcodes, addresses)
+        });
+        let postcodes = postcodes.map(|(p, mut found)| {
+            problems.append(&mut found);
+            p
+        });
+        let addresses = addresses.map(|(a, mut found)| {
+            problems.append(&mut found);
+            a
         });
         let mut layers = Vec::new();
-        let mut problems = Vec::new();
         let mut notes = Vec::new();
         for b in built {
             problems.extend(b.problems);
             notes.extend(b.notes);
             layers.extend(b.layer);
         }
+        // Feeds name areas, so they are checked once the layers are known.
+        let feeds = match &manifest.feeds {
+            Some(spec) if layers.len() == manifest.layers.len() => {
+                let file = Manifest::resolve(&manifest_path, &spec.file);
+                FeedRegistry::load(&file, &layers, &mut problems)
+            }
+            _ => FeedRegistry::default(),
+        };
         if !problems.is_empty() {
             return Err(RegionError::Invalid {
                 manifest: manifest_path,
                 problems,
             });
         }
+        if let Some(p) = postcodes.as_ref().filter(|p| p.skipped_without_coordinates > 0) {
+            notes.push(format!(
+                "{} postcodes without coordinates were skipped",
+                p.skipped_without_coordinates
+            ));
+        }
         let relations = Relations::compute(&layers, options.relations);
+        let places = Places::build(&layers);
         for note in &notes {
             tracing::warn!("{note}");
         }
@@ -112,6 +164,8 @@ impl Region {
             layers = layers.len(),
             areas = layers.iter().map(|l| l.areas.len()).sum::<usize>(),
             relations = relations.all.len(),
+            feeds = feeds.feeds.len(),
+            postcodes = postcodes.as_ref().map_or(0, Postcodes::len),
             ms = started.elapsed().as_millis() as u64,
             "region loaded"
         );
@@ -122,6 +176,10 @@ impl Region {
             layers,
             relations,
             notes,
+            feeds,
+            postcodes,
+            addresses,
+            places,
         })
     }
 

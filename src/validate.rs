@@ -44,6 +44,22 @@ pub enum ProblemKind {
     WrongPropertyType,
     /// A population is negative or not a number.
     InvalidPopulation,
+    /// A CSV lacks a column the manifest or format requires.
+    MissingColumn,
+    /// A feed names a layer the region does not have (or a context layer).
+    UnknownLayer,
+    /// A feed names an area its layer does not have.
+    UnknownArea,
+    /// A feed's platform is not a lowercase word.
+    BadPlatform,
+    /// A feed's URL is not an absolute http(s) URL.
+    BadUrl,
+    /// A feed has an empty handle.
+    MissingHandle,
+    /// A feed's status is not `active` or `planned`.
+    BadStatus,
+    /// A postcode is not in UK postcode format.
+    InvalidPostcode,
 }
 
 impl ProblemKind {
@@ -63,6 +79,14 @@ impl ProblemKind {
             ProblemKind::UnknownCrs => "unknown_crs",
             ProblemKind::WrongPropertyType => "wrong_property_type",
             ProblemKind::InvalidPopulation => "invalid_population",
+            ProblemKind::MissingColumn => "missing_column",
+            ProblemKind::UnknownLayer => "unknown_layer",
+            ProblemKind::UnknownArea => "unknown_area",
+            ProblemKind::BadPlatform => "bad_platform",
+            ProblemKind::BadUrl => "bad_url",
+            ProblemKind::MissingHandle => "missing_handle",
+            ProblemKind::BadStatus => "bad_status",
+            ProblemKind::InvalidPostcode => "invalid_postcode",
         }
     }
 }
@@ -72,11 +96,16 @@ impl ProblemKind {
 pub struct Problem {
     /// The file the problem is in.
     pub file: PathBuf,
-    /// The manifest layer the file belongs to.
+    /// The manifest layer the file belongs to, or the manifest table in
+    /// brackets (`[feeds]`, `[postcodes]`, `[addresses]`).
     pub layer: String,
     /// 0-based index of the feature (GeoJSON feature / KML placemark), when
     /// the problem is about one feature.
     pub feature: Option<usize>,
+    /// 1-based line number in a CSV file (the header is line 1), when the
+    /// problem is about one row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
     /// The feature's id, when it has one.
     pub id: Option<String>,
     /// What kind of problem.
@@ -88,9 +117,17 @@ pub struct Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
-        write!(f, " [layer {}]", self.layer)?;
+        if self.layer.starts_with('[') {
+            // A manifest table such as `[feeds]` rather than a layer.
+            write!(f, " {}", self.layer)?;
+        } else {
+            write!(f, " [layer {}]", self.layer)?;
+        }
         if let Some(i) = self.feature {
             write!(f, " feature #{i}")?;
+        }
+        if let Some(r) = self.row {
+            write!(f, " line {r}")?;
         }
         if let Some(id) = &self.id {
             write!(f, " (id {id:?})")?;
@@ -112,6 +149,28 @@ pub struct Site {
     pub id: Option<String>,
 }
 
+impl Problem {
+    /// A problem about one CSV row.
+    pub fn at_row(
+        file: &std::path::Path,
+        layer: &str,
+        row: usize,
+        id: Option<&str>,
+        kind: ProblemKind,
+        detail: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            file: file.to_path_buf(),
+            layer: layer.to_string(),
+            feature: None,
+            row: Some(row),
+            id: id.map(str::to_string),
+            kind,
+            detail: detail.into(),
+        }
+    }
+}
+
 impl Site {
     /// Builds a problem at this site.
     pub fn problem(&self, kind: ProblemKind, detail: impl Into<String>) -> Problem {
@@ -119,6 +178,7 @@ impl Site {
             file: self.file.clone(),
             layer: self.layer.clone(),
             feature: self.feature,
+            row: None,
             id: self.id.clone(),
             kind,
             detail: detail.into(),

@@ -6,6 +6,7 @@
 //! two regions inside one answer, and a failed reload leaves the old region
 //! serving.
 
+pub mod feeds;
 pub mod ogc;
 pub mod problem;
 
@@ -105,6 +106,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/collections/{layer}/items", get(ogc::items))
         .route("/collections/{layer}/items/{id}", get(ogc::item))
         .route("/v1/lookup", get(lookup))
+        .route("/v1/feeds/lookup", get(feeds::lookup))
+        .route(
+            "/v1/feeds/lookup/batch",
+            axum::routing::post(feeds::batch).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/v1/feeds", get(feeds::list))
+        .route("/v1/feeds/{feed_id}", get(feeds::one))
         .route("/health", get(health))
         .fallback(|| async { ApiProblem::not_found("no such resource; see / for the API's links") })
         .method_not_allowed_fallback(|| async { ApiProblem::method_not_allowed() })

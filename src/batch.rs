@@ -1,0 +1,352 @@
+//! Batch resolution: many queries in, one answer row per input row out, in
+//! order, streaming.
+//!
+//! Input is read in chunks of [`CHUNK_ROWS`] rows, each chunk resolved on
+//! all cores and written before the next is read, so memory stays bounded
+//! whatever the input size, and one bad row only ever produces an `error`
+//! in its own output row.
+//!
+//! CSV input has a header with `id` and at least one of `postcode`,
+//! `lat`+`lon`, `q`; each row uses the first of those it fills. JSON Lines
+//! input has one object per line with the same keys.
+
+use crate::query::{FeedAnswer, Query, QueryError};
+use crate::region::Region;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::io::{BufRead, Read, Write};
+
+/// Rows per chunk: large enough to amortise thread start-up, small enough
+/// to keep memory flat (a few MB of text).
+pub const CHUNK_ROWS: usize = 16_384;
+
+/// Input and output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// CSV with a header row.
+    Csv,
+    /// One JSON object per line.
+    JsonLines,
+}
+
+/// Why a batch could not run at all (as opposed to a bad row).
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// The CSV header lacks the required columns.
+    #[error("{0}")]
+    Header(String),
+    /// Reading input or writing output failed.
+    #[error("batch I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The CSV input is malformed beyond one row.
+    #[error("malformed CSV: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchStats {
+    /// Rows answered.
+    pub rows: u64,
+    /// Rows answered with an error.
+    pub errors: u64,
+}
+
+/// The CSV output columns.
+pub const CSV_COLUMNS: &[&str] = &[
+    "id",
+    "via",
+    "lat",
+    "lon",
+    "coverage",
+    "neighbourhood_id",
+    "neighbourhood_name",
+    "community_id",
+    "community_name",
+    "feed_ids",
+    "first_feed_id",
+    "first_feed_platform",
+    "first_feed_handle",
+    "first_feed_url",
+    "error",
+];
+
+struct Columns {
+    id: usize,
+    postcode: Option<usize>,
+    latlon: Option<(usize, usize)>,
+    q: Option<usize>,
+}
+
+impl Columns {
+    fn from_header(h: &csv::StringRecord) -> Result<Columns, BatchError> {
+        let find = |name: &str| h.iter().position(|c| c.trim().eq_ignore_ascii_case(name));
+        let id = find("id").ok_or_else(|| {
+            BatchError::Header(format!("the CSV header needs an \"id\" column; it has: {}", h.iter().collect::<Vec<_>>().join(", ")))
+        })?;
+        let cols = Columns {
+            id,
+            postcode: find("postcode"),
+            latlon: find("lat").zip(find("lon")),
+            q: find("q"),
+        };
+        if cols.postcode.is_none() && cols.latlon.is_none() && cols.q.is_none() {
+            return Err(BatchError::Header(
+                "the CSV header needs one of: \"postcode\", \"lat\" and \"lon\", \"q\"".into(),
+            ));
+        }
+        Ok(cols)
+    }
+
+    fn query(&self, r: &csv::StringRecord) -> Result<Query, String> {
+        let get = |i: usize| r.get(i).map(str::trim).filter(|s| !s.is_empty());
+        if let Some(p) = self.postcode.and_then(get) {
+            return Ok(Query::Postcode(p.to_string()));
+        }
+        if let Some((la, lo)) = self.latlon {
+            if let (Some(la), Some(lo)) = (get(la), get(lo)) {
+                let parse = |s: &str, n: &str| s.parse::<f64>().map_err(|_| format!("{n} {s:?} is not a number"));
+                return Ok(Query::Point {
+                    lat: parse(la, "lat")?,
+                    lon: parse(lo, "lon")?,
+                });
+            }
+        }
+        if let Some(q) = self.q.and_then(get) {
+            return Ok(Query::Text(q.to_string()));
+        }
+        Err("the row has no postcode, lat/lon or q".into())
+    }
+}
+
+/// Runs a batch. `on_rows` is called after each chunk with the rows done so
+/// far (for progress display).
+pub fn run(
+    region: &Region,
+    input: impl Read,
+    output: impl Write,
+    format: Format,
+    on_rows: &mut dyn FnMut(u64),
+) -> Result<BatchStats, BatchError> {
+    match format {
+        Format::Csv => run_csv(region, input, output, on_rows),
+        Format::JsonLines => run_jsonl(region, input, output, on_rows),
+    }
+}
+
+/// Checks a CSV header without consuming more (for answering a bad header
+/// with a 400 before a streamed response starts).
+pub fn check_csv_header(header_line: &str) -> Result<(), BatchError> {
+    let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(header_line.as_bytes());
+    let mut rec = csv::StringRecord::new();
+    r.read_record(&mut rec)?;
+    Columns::from_header(&rec).map(|_| ())
+}
+
+/// Splits `rows` over the available cores, maps each row to output bytes,
+/// and returns the per-part buffers in input order.
+fn par_map<T: Sync>(rows: &[T], f: impl Fn(&T, &mut Vec<u8>) + Sync) -> Vec<Vec<u8>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let part = rows.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = rows
+            .chunks(part)
+            .map(|chunk| {
+                let f = &f;
+                s.spawn(move || {
+                    let mut buf = Vec::with_capacity(chunk.len() * 96);
+                    for row in chunk {
+                        f(row, &mut buf);
+                    }
+                    buf
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("batch worker panicked"))
+            .collect()
+    })
+}
+
+fn csv_row(id: &str, result: Result<FeedAnswer<'_>, String>, buf: &mut Vec<u8>) {
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(buf);
+    let row: Vec<String> = match result {
+        Err(e) => {
+            let mut v = vec![String::new(); CSV_COLUMNS.len()];
+            v[0] = id.to_string();
+            v[CSV_COLUMNS.len() - 1] = e;
+            v
+        }
+        Ok(a) => {
+            let first_of = |role: &str| {
+                a.areas
+                    .values()
+                    .flatten()
+                    .find(|s| s.role == role)
+                    .map(|s| (s.id.to_string(), s.name.to_string()))
+                    .unwrap_or_default()
+            };
+            let (nid, nname) = first_of("neighbourhood");
+            let (cid, cname) = first_of("community");
+            let first = a.feeds.first();
+            vec![
+                id.to_string(),
+                format!("{:?}", a.via).to_lowercase(),
+                a.point.lat.to_string(),
+                a.point.lon.to_string(),
+                format!("{:?}", a.coverage).to_lowercase(),
+                nid,
+                nname,
+                cid,
+                cname,
+                a.feeds.iter().map(|f| f.feed_id).collect::<Vec<_>>().join(" "),
+                first.map(|f| f.feed_id.to_string()).unwrap_or_default(),
+                first.map(|f| f.platform.to_string()).unwrap_or_default(),
+                first.map(|f| f.handle.to_string()).unwrap_or_default(),
+                first.map(|f| f.url.to_string()).unwrap_or_default(),
+                String::new(),
+            ]
+        }
+    };
+    // Writing to a Vec cannot fail.
+    let _ = w.write_record(&row);
+    let _ = w.flush();
+}
+
+fn run_csv(
+    region: &Region,
+    input: impl Read,
+    mut output: impl Write,
+    on_rows: &mut dyn FnMut(u64),
+) -> Result<BatchStats, BatchError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let cols = Columns::from_header(reader.headers()?)?;
+    let mut header = csv::Writer::from_writer(Vec::new());
+    header.write_record(CSV_COLUMNS)?;
+    output.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
+    let mut stats = BatchStats::default();
+    let mut chunk: Vec<Result<csv::StringRecord, String>> = Vec::with_capacity(CHUNK_ROWS);
+    let mut records = reader.records();
+    loop {
+        chunk.clear();
+        for rec in records.by_ref().take(CHUNK_ROWS) {
+            chunk.push(rec.map_err(|e| format!("malformed CSV row: {e}")));
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let errors = std::sync::atomic::AtomicU64::new(0);
+        let parts = par_map(&chunk, |rec, buf| {
+            let (id, result) = match rec {
+                Err(e) => (String::new(), Err(e.clone())),
+                Ok(r) => {
+                    let id = r.get(cols.id).unwrap_or("").to_string();
+                    let result = cols
+                        .query(r)
+                        .and_then(|q| region.feeds_for(&q).map_err(|e: QueryError| e.to_string()));
+                    (id, result)
+                }
+            };
+            if result.is_err() {
+                errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            csv_row(&id, result, buf);
+        });
+        for part in parts {
+            output.write_all(&part)?;
+        }
+        stats.rows += chunk.len() as u64;
+        stats.errors += errors.into_inner();
+        on_rows(stats.rows);
+    }
+    output.flush()?;
+    Ok(stats)
+}
+
+#[derive(Deserialize)]
+struct JsonRow {
+    #[serde(default)]
+    id: Value,
+    #[serde(default)]
+    postcode: Option<String>,
+    #[serde(default)]
+    lat: Option<f64>,
+    #[serde(default)]
+    lon: Option<f64>,
+    #[serde(default)]
+    q: Option<String>,
+}
+
+fn json_query(row: &JsonRow) -> Result<Query, String> {
+    if let Some(p) = row.postcode.as_deref().filter(|s| !s.trim().is_empty()) {
+        return Ok(Query::Postcode(p.to_string()));
+    }
+    if let (Some(lat), Some(lon)) = (row.lat, row.lon) {
+        return Ok(Query::Point { lat, lon });
+    }
+    if let Some(q) = row.q.as_deref().filter(|s| !s.trim().is_empty()) {
+        return Ok(Query::Text(q.to_string()));
+    }
+    Err("the row has no postcode, lat/lon or q".into())
+}
+
+fn run_jsonl(
+    region: &Region,
+    input: impl Read,
+    mut output: impl Write,
+    on_rows: &mut dyn FnMut(u64),
+) -> Result<BatchStats, BatchError> {
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, input);
+    let mut stats = BatchStats::default();
+    let mut lines: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_ROWS);
+    loop {
+        lines.clear();
+        while lines.len() < CHUNK_ROWS {
+            let mut line = Vec::new();
+            if reader.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            lines.push(line);
+        }
+        if lines.is_empty() {
+            break;
+        }
+        let errors = std::sync::atomic::AtomicU64::new(0);
+        let parts = par_map(&lines, |line, buf| {
+            let parsed: Result<JsonRow, String> =
+                serde_json::from_slice(line).map_err(|e| format!("not a JSON object: {e}"));
+            let id = parsed.as_ref().map(|r| r.id.clone()).unwrap_or(Value::Null);
+            let answer = parsed
+                .and_then(|r| json_query(&r))
+                .and_then(|q| region.feeds_for(&q).map_err(|e| e.to_string()));
+            let value = match answer {
+                Ok(a) => {
+                    let mut v = serde_json::to_value(&a).unwrap_or(Value::Null);
+                    if let Value::Object(m) = &mut v {
+                        m.insert("id".into(), id);
+                        m.insert("error".into(), Value::Null);
+                    }
+                    v
+                }
+                Err(e) => {
+                    errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    json!({ "id": id, "error": e })
+                }
+            };
+            let _ = serde_json::to_writer(&mut *buf, &value);
+            buf.push(b'\n');
+        });
+        for part in parts {
+            output.write_all(&part)?;
+        }
+        stats.rows += lines.len() as u64;
+        stats.errors += errors.into_inner();
+        on_rows(stats.rows);
+    }
+    output.flush()?;
+    Ok(stats)
+}

@@ -1,0 +1,533 @@
+//! Text → point: postcodes, place names and addresses.
+//!
+//! Integrators get free text from people ("m154ab", "Old Traford", "12 High
+//! St"), so every search normalises first and tolerates the usual mistakes,
+//! and every answer says how the point was found.
+
+use crate::boundary::Layer;
+use crate::manifest::{AddressesSpec, PostcodesSpec};
+use crate::validate::{Problem, ProblemKind};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Why a postcode string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PostcodeError {
+    /// Not in the UK postcode format.
+    #[error("{0:?} is not a UK postcode (expected e.g. \"M15 4AB\" or \"SW1A 1AA\")")]
+    Format(String),
+}
+
+/// Normalises a postcode (case, missing or extra spaces) to its canonical
+/// form, `OUTWARD INWARD` in capitals, checking the UK format: outward code
+/// `A9`, `A99`, `AA9`, `AA99`, `A9A` or `AA9A`, inward code `9AA`.
+pub fn normalise_postcode(input: &str) -> Result<String, PostcodeError> {
+    let compact: Vec<u8> = input
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .map(|b| b.to_ascii_uppercase())
+        .collect();
+    let bad = || PostcodeError::Format(input.trim().to_string());
+    if compact.len() < 5 || compact.len() > 7 || !compact.is_ascii() {
+        return Err(bad());
+    }
+    let (out, inw) = compact.split_at(compact.len() - 3);
+    let a = |c: u8| c.is_ascii_uppercase();
+    let d = |c: u8| c.is_ascii_digit();
+    let outward_ok = match *out {
+        [x, y] => a(x) && d(y),
+        [x, y, z] => a(x) && ((d(y) && (d(z) || a(z))) || (a(y) && d(z))),
+        [w, x, y, z] => a(w) && a(x) && d(y) && (d(z) || a(z)),
+        _ => false,
+    };
+    let inward_ok = d(inw[0]) && a(inw[1]) && a(inw[2]);
+    if !(outward_ok && inward_ok) {
+        return Err(bad());
+    }
+    Ok(format!(
+        "{} {}",
+        String::from_utf8_lossy(out),
+        String::from_utf8_lossy(inw)
+    ))
+}
+
+/// One postcode of the directory.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PostcodeEntry {
+    /// Canonical postcode.
+    pub postcode: String,
+    /// Centroid latitude.
+    pub lat: f64,
+    /// Centroid longitude.
+    pub lon: f64,
+    /// When the directory marks it terminated: the termination value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terminated: Option<String>,
+}
+
+/// The postcode directory: canonical postcode → centroid.
+#[derive(Debug, Default)]
+pub struct Postcodes {
+    entries: HashMap<String, PostcodeEntry>,
+    /// Rows without coordinates (ONSPD marks them with latitude 99.999999),
+    /// skipped on load.
+    pub skipped_without_coordinates: usize,
+}
+
+/// Finds a named column in a CSV header, or reports it missing.
+pub fn column(
+    headers: &csv::StringRecord,
+    name: &str,
+    file: &Path,
+    table: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<usize> {
+    let found = headers.iter().position(|h| h.trim() == name);
+    if found.is_none() {
+        problems.push(Problem::at_row(
+            file,
+            table,
+            1,
+            None,
+            ProblemKind::MissingColumn,
+            format!(
+                "no column {name:?}; the header has: {}",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    found
+}
+
+/// Opens a CSV file, reporting failure as a problem.
+pub fn open_csv(file: &Path, table: &str, problems: &mut Vec<Problem>) -> Option<csv::Reader<std::fs::File>> {
+    match csv::ReaderBuilder::new().flexible(true).from_path(file) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            problems.push(Problem {
+                file: file.to_path_buf(),
+                layer: table.to_string(),
+                feature: None,
+                row: None,
+                id: None,
+                kind: ProblemKind::UnreadableFile,
+                detail: format!("cannot read: {e}"),
+            });
+            None
+        }
+    }
+}
+
+/// Parses a coordinate cell; `None` with a reason when it is unusable.
+fn coordinate(value: &str, what: &str, range: f64) -> Result<f64, String> {
+    let v: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("{what} {value:?} is not a number"))?;
+    if !v.is_finite() || v.abs() > range {
+        return Err(format!("{what} {value:?} is outside -{range}..{range}"));
+    }
+    Ok(v)
+}
+
+impl Postcodes {
+    /// Loads an ONSPD-style CSV. Invalid postcodes, unusable coordinates and
+    /// duplicates are problems naming the line; rows without coordinates
+    /// (ONSPD's 99.999999 latitude, or empty cells) are skipped and counted.
+    pub fn load(file: &Path, spec: &PostcodesSpec, problems: &mut Vec<Problem>) -> Postcodes {
+        const TABLE: &str = "[postcodes]";
+        let mut out = Postcodes::default();
+        let Some(mut reader) = open_csv(file, TABLE, problems) else {
+            return out;
+        };
+        let headers = match reader.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => {
+                problems.push(Problem::at_row(file, TABLE, 1, None, ProblemKind::UnreadableFile, e.to_string()));
+                return out;
+            }
+        };
+        let before = problems.len();
+        let pc = column(&headers, &spec.postcode_column, file, TABLE, problems);
+        let lat = column(&headers, &spec.lat_column, file, TABLE, problems);
+        let lon = column(&headers, &spec.lon_column, file, TABLE, problems);
+        let term = match &spec.terminated_column {
+            Some(name) => column(&headers, name, file, TABLE, problems),
+            None => headers.iter().position(|h| h.trim() == "doterm"),
+        };
+        let (Some(pc), Some(lat), Some(lon)) = (pc, lat, lon) else {
+            return out;
+        };
+        if problems.len() > before {
+            return out;
+        }
+        let mut record = csv::StringRecord::new();
+        let mut line = 1;
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    problems.push(Problem::at_row(file, TABLE, line + 1, None, ProblemKind::UnreadableFile, e.to_string()));
+                    break;
+                }
+            }
+            line = record.position().map_or(line + 1, |p| p.line() as usize);
+            let raw = record.get(pc).unwrap_or("");
+            let postcode = match normalise_postcode(raw) {
+                Ok(p) => p,
+                Err(e) => {
+                    problems.push(Problem::at_row(file, TABLE, line, Some(raw), ProblemKind::InvalidPostcode, e.to_string()));
+                    continue;
+                }
+            };
+            let (lat_s, lon_s) = (record.get(lat).unwrap_or(""), record.get(lon).unwrap_or(""));
+            if lat_s.trim().is_empty() || lon_s.trim().is_empty() || lat_s.trim() == "99.999999" {
+                out.skipped_without_coordinates += 1;
+                continue;
+            }
+            let point = coordinate(lat_s, "latitude", 90.0).and_then(|la| Ok((la, coordinate(lon_s, "longitude", 180.0)?)));
+            let (la, lo) = match point {
+                Ok(p) => p,
+                Err(why) => {
+                    problems.push(Problem::at_row(file, TABLE, line, Some(&postcode), ProblemKind::CoordinateOutOfRange, why));
+                    continue;
+                }
+            };
+            let terminated = term
+                .and_then(|t| record.get(t))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            let key = postcode.replace(' ', "");
+            if out.entries.contains_key(&key) {
+                problems.push(Problem::at_row(file, TABLE, line, Some(&postcode), ProblemKind::DuplicateId, "postcode listed twice"));
+                continue;
+            }
+            out.entries.insert(
+                key,
+                PostcodeEntry {
+                    postcode,
+                    lat: la,
+                    lon: lo,
+                    terminated,
+                },
+            );
+        }
+        out
+    }
+
+    /// Looks up a normalised postcode (as returned by [`normalise_postcode`]).
+    pub fn get(&self, canonical: &str) -> Option<&PostcodeEntry> {
+        self.entries.get(&canonical.replace(' ', ""))
+    }
+
+    /// Number of postcodes.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the directory is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Normalises free text for matching: lowercase, `&` as "and", every other
+/// non-alphanumeric character a space, runs of spaces collapsed.
+pub fn normalise_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if ch == '&' {
+            out.push_str(" and ");
+        } else if ch == '\'' || ch == '’' {
+            // "St Aldric's" matches "st aldrics".
+        } else if ch.is_alphanumeric() {
+            out.extend(ch.to_lowercase());
+        } else {
+            out.push(' ');
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// How a candidate matched a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchKind {
+    /// The whole normalised text is equal.
+    Exact,
+    /// Equal up to a few typing mistakes (edit distance).
+    Fuzzy,
+    /// The query begins the name ("Sale" for "Sale Moor").
+    Prefix,
+}
+
+/// A place-name candidate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlaceMatch {
+    /// Layer index.
+    pub layer: usize,
+    /// Area index in the layer.
+    pub area: usize,
+    /// How it matched.
+    pub kind: MatchKind,
+    /// Score 0–1 (1 for exact).
+    pub score: f64,
+}
+
+/// Index of every area name of every layer.
+#[derive(Debug, Default)]
+pub struct Places {
+    names: Vec<String>,
+    areas: Vec<Vec<(usize, usize)>>,
+    by_name: HashMap<String, usize>,
+}
+
+/// Largest number of edits accepted for a query of `len` characters: none
+/// for very short text (too many accidental matches), then one per five.
+fn max_edits(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=9 => 1,
+        10..=14 => 2,
+        _ => 3,
+    }
+}
+
+impl Places {
+    /// Indexes the names of all areas of the given layers.
+    pub fn build(layers: &[Layer]) -> Places {
+        let mut p = Places::default();
+        for (li, layer) in layers.iter().enumerate() {
+            for (ai, area) in layer.areas.iter().enumerate() {
+                let key = normalise_text(&area.name);
+                if key.is_empty() {
+                    continue;
+                }
+                let slot = *p.by_name.entry(key.clone()).or_insert_with(|| {
+                    p.names.push(key);
+                    p.areas.push(Vec::new());
+                    p.names.len() - 1
+                });
+                p.areas[slot].push((li, ai));
+            }
+        }
+        p
+    }
+
+    /// Candidates for a query, best first: exact matches, then fuzzy ones by
+    /// edit distance, then prefix matches; ties go to community layers, then
+    /// neighbourhood layers, then smaller areas, then ids (deterministic).
+    pub fn search(&self, query: &str, layers: &[Layer], limit: usize) -> Vec<PlaceMatch> {
+        let q = normalise_text(query);
+        if q.is_empty() {
+            return Vec::new();
+        }
+        let mut found: Vec<(usize, MatchKind, f64)> = Vec::new();
+        if let Some(&slot) = self.by_name.get(&q) {
+            found.push((slot, MatchKind::Exact, 1.0));
+        } else {
+            let budget = max_edits(q.chars().count());
+            let qlen = q.chars().count();
+            for (slot, name) in self.names.iter().enumerate() {
+                let nlen = name.chars().count();
+                if budget > 0 && nlen.abs_diff(qlen) <= budget {
+                    let d = strsim::damerau_levenshtein(&q, name);
+                    if d <= budget {
+                        found.push((slot, MatchKind::Fuzzy, 1.0 - d as f64 / qlen.max(nlen) as f64));
+                        continue;
+                    }
+                }
+                if nlen > qlen && name.starts_with(&q) && name.as_bytes()[q.len()] == b' ' {
+                    found.push((slot, MatchKind::Prefix, 0.5 * qlen as f64 / nlen as f64));
+                }
+            }
+        }
+        let role_rank = |l: usize| match layers[l].role {
+            crate::Role::Community => 0,
+            crate::Role::Neighbourhood => 1,
+            crate::Role::Context => 2,
+        };
+        let mut out: Vec<PlaceMatch> = found
+            .into_iter()
+            .flat_map(|(slot, kind, score)| {
+                self.areas[slot].iter().map(move |&(layer, area)| PlaceMatch {
+                    layer,
+                    area,
+                    kind,
+                    score,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.kind
+                .cmp(&b.kind)
+                .then(b.score.total_cmp(&a.score))
+                .then(role_rank(a.layer).cmp(&role_rank(b.layer)))
+                .then(layers[a.layer].areas[a.area].area_m2.total_cmp(&layers[b.layer].areas[b.area].area_m2))
+                .then(layers[a.layer].areas[a.area].id.cmp(&layers[b.layer].areas[b.area].id))
+        });
+        out.truncate(limit);
+        out
+    }
+}
+
+/// One address of the address list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Address {
+    /// The address as given.
+    pub address: String,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+/// An address candidate with its score (share of query words matched).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AddressMatch {
+    /// Index into the address list.
+    pub index: usize,
+    /// Share of query words found (exactly or within one edit), 0–1.
+    pub score: f64,
+}
+
+/// The address list with an inverted index of its words.
+#[derive(Debug, Default)]
+pub struct Addresses {
+    /// Every address.
+    pub list: Vec<Address>,
+    postings: HashMap<String, Vec<u32>>,
+}
+
+impl Addresses {
+    /// Loads `address, lat, lon` rows (column names from the manifest).
+    pub fn load(file: &Path, spec: &AddressesSpec, problems: &mut Vec<Problem>) -> Addresses {
+        const TABLE: &str = "[addresses]";
+        let mut out = Addresses::default();
+        let Some(mut reader) = open_csv(file, TABLE, problems) else {
+            return out;
+        };
+        let Ok(headers) = reader.headers().cloned() else {
+            problems.push(Problem::at_row(file, TABLE, 1, None, ProblemKind::UnreadableFile, "no header row"));
+            return out;
+        };
+        let before = problems.len();
+        let a = column(&headers, &spec.address_column, file, TABLE, problems);
+        let la = column(&headers, &spec.lat_column, file, TABLE, problems);
+        let lo = column(&headers, &spec.lon_column, file, TABLE, problems);
+        let (Some(a), Some(la), Some(lo)) = (a, la, lo) else {
+            return out;
+        };
+        if problems.len() > before {
+            return out;
+        }
+        for (i, rec) in reader.records().enumerate() {
+            let line = i + 2;
+            let rec = match rec {
+                Ok(r) => r,
+                Err(e) => {
+                    problems.push(Problem::at_row(file, TABLE, line, None, ProblemKind::UnreadableFile, e.to_string()));
+                    continue;
+                }
+            };
+            let address = rec.get(a).unwrap_or("").trim().to_string();
+            let point = coordinate(rec.get(la).unwrap_or(""), "latitude", 90.0)
+                .and_then(|lat| Ok((lat, coordinate(rec.get(lo).unwrap_or(""), "longitude", 180.0)?)));
+            match point {
+                Ok((lat, lon)) if !address.is_empty() => out.list.push(Address { address, lat, lon }),
+                Ok(_) => problems.push(Problem::at_row(file, TABLE, line, None, ProblemKind::MissingName, "empty address")),
+                Err(why) => problems.push(Problem::at_row(file, TABLE, line, Some(&address), ProblemKind::CoordinateOutOfRange, why)),
+            }
+        }
+        for (i, addr) in out.list.iter().enumerate() {
+            let mut words: Vec<String> = normalise_text(&addr.address).split(' ').map(str::to_string).collect();
+            words.sort();
+            words.dedup();
+            for w in words {
+                out.postings.entry(w).or_default().push(i as u32);
+            }
+        }
+        out
+    }
+
+    /// Addresses ranked by the share of query words they contain (a word
+    /// matches exactly or, for words of four or more letters, within one
+    /// edit), then by shorter address (more specific), then list order.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<AddressMatch> {
+        let words: Vec<String> = normalise_text(query).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+        if words.is_empty() || self.list.is_empty() {
+            return Vec::new();
+        }
+        let mut hits: HashMap<u32, usize> = HashMap::new();
+        for w in &words {
+            let mut matched: Vec<u32> = self.postings.get(w).cloned().unwrap_or_default();
+            if matched.is_empty() && w.chars().count() >= 4 {
+                for (vocab, ids) in &self.postings {
+                    if vocab.len().abs_diff(w.len()) <= 1 && strsim::damerau_levenshtein(w, vocab) <= 1 {
+                        matched.extend(ids);
+                    }
+                }
+                matched.sort_unstable();
+                matched.dedup();
+            }
+            for id in matched {
+                *hits.entry(id).or_default() += 1;
+            }
+        }
+        let mut out: Vec<AddressMatch> = hits
+            .into_iter()
+            .map(|(i, n)| AddressMatch {
+                index: i as usize,
+                score: n as f64 / words.len() as f64,
+            })
+            .collect();
+        out.sort_by(|x, y| {
+            y.score
+                .total_cmp(&x.score)
+                .then(self.list[x.index].address.len().cmp(&self.list[y.index].address.len()))
+                .then(x.index.cmp(&y.index))
+        });
+        out.truncate(limit);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postcodes_normalise_and_validate() {
+        for (input, want) in [
+            ("m154ab", "M15 4AB"),
+            (" M15  4AB ", "M15 4AB"),
+            ("sw1a1aa", "SW1A 1AA"),
+            ("W1A 0AX", "W1A 0AX"),
+            ("M1 1AE", "M1 1AE"),
+            ("B33 8TH", "B33 8TH"),
+            ("cr26xh", "CR2 6XH"),
+            ("DN55 1PT", "DN55 1PT"),
+        ] {
+            assert_eq!(normalise_postcode(input).as_deref(), Ok(want), "{input}");
+        }
+        for bad in ["", "M15", "hello", "M15 4A", "12 3AB", "M15 ABB", "MMM1 1AA", "M15 4AB X"] {
+            assert!(normalise_postcode(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn text_normalises_case_punctuation_and_ampersands() {
+        assert_eq!(normalise_text("Gorse Hill & Cornbrook"), "gorse hill and cornbrook");
+        assert_eq!(normalise_text("  St Aldric's,  "), "st aldrics");
+        assert_eq!(normalise_text("Bucklow-St Martins"), "bucklow st martins");
+    }
+
+    #[test]
+    fn edit_budget_grows_with_length() {
+        assert_eq!(max_edits(3), 0);
+        assert_eq!(max_edits(11), 2);
+    }
+}
