@@ -82,7 +82,10 @@ impl Columns {
     fn from_header(h: &csv::StringRecord) -> Result<Columns, BatchError> {
         let find = |name: &str| h.iter().position(|c| c.trim().eq_ignore_ascii_case(name));
         let id = find("id").ok_or_else(|| {
-            BatchError::Header(format!("the CSV header needs an \"id\" column; it has: {}", h.iter().collect::<Vec<_>>().join(", ")))
+            BatchError::Header(format!(
+                "the CSV header needs an \"id\" column; it has: {}",
+                h.iter().collect::<Vec<_>>().join(", ")
+            ))
         })?;
         let cols = Columns {
             id,
@@ -105,7 +108,10 @@ impl Columns {
         }
         if let Some((la, lo)) = self.latlon {
             if let (Some(la), Some(lo)) = (get(la), get(lo)) {
-                let parse = |s: &str, n: &str| s.parse::<f64>().map_err(|_| format!("{n} {s:?} is not a number"));
+                let parse = |s: &str, n: &str| {
+                    s.parse::<f64>()
+                        .map_err(|_| format!("{n} {s:?} is not a number"))
+                };
                 return Ok(Query::Point {
                     lat: parse(la, "lat")?,
                     lon: parse(lo, "lon")?,
@@ -137,7 +143,9 @@ pub fn run(
 /// Checks a CSV header without consuming more (for answering a bad header
 /// with a 400 before a streamed response starts).
 pub fn check_csv_header(header_line: &str) -> Result<(), BatchError> {
-    let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(header_line.as_bytes());
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(header_line.as_bytes());
     let mut rec = csv::StringRecord::new();
     r.read_record(&mut rec)?;
     Columns::from_header(&rec).map(|_| ())
@@ -170,7 +178,9 @@ fn par_map<T: Sync>(rows: &[T], f: impl Fn(&T, &mut Vec<u8>) + Sync) -> Vec<Vec<
 }
 
 fn csv_row(id: &str, result: Result<FeedAnswer<'_>, String>, buf: &mut Vec<u8>) {
-    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(buf);
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(buf);
     let row: Vec<String> = match result {
         Err(e) => {
             let mut v = vec![String::new(); CSV_COLUMNS.len()];
@@ -179,16 +189,13 @@ fn csv_row(id: &str, result: Result<FeedAnswer<'_>, String>, buf: &mut Vec<u8>) 
             v
         }
         Ok(a) => {
-            let first_of = |role: &str| {
-                a.areas
-                    .values()
-                    .flatten()
-                    .find(|s| s.role == role)
+            let id_name = |s: &Option<crate::lookup::AreaSummary<'_>>| {
+                s.as_ref()
                     .map(|s| (s.id.to_string(), s.name.to_string()))
                     .unwrap_or_default()
             };
-            let (nid, nname) = first_of("neighbourhood");
-            let (cid, cname) = first_of("community");
+            let (nid, nname) = id_name(&a.neighbourhood);
+            let (cid, cname) = id_name(&a.community);
             let first = a.feeds.first();
             vec![
                 id.to_string(),
@@ -200,7 +207,11 @@ fn csv_row(id: &str, result: Result<FeedAnswer<'_>, String>, buf: &mut Vec<u8>) 
                 nname,
                 cid,
                 cname,
-                a.feeds.iter().map(|f| f.feed_id).collect::<Vec<_>>().join(" "),
+                a.feeds
+                    .iter()
+                    .map(|f| f.feed_id)
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 first.map(|f| f.feed_id.to_string()).unwrap_or_default(),
                 first.map(|f| f.platform.to_string()).unwrap_or_default(),
                 first.map(|f| f.handle.to_string()).unwrap_or_default(),

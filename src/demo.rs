@@ -89,9 +89,17 @@ impl Lattice {
     /// it (bilinear between the jittered corners); for `u, v` in 0.3–0.7 it
     /// is well clear of the edges' wobble, so it is inside the cell's area.
     fn inside(&self, i: i64, j: i64, u: f64, v: f64) -> [f64; 2] {
-        let (a, b, c, d) = (self.node(i, j), self.node(i + 1, j), self.node(i + 1, j + 1), self.node(i, j + 1));
+        let (a, b, c, d) = (
+            self.node(i, j),
+            self.node(i + 1, j),
+            self.node(i + 1, j + 1),
+            self.node(i, j + 1),
+        );
         let lerp = |k: usize| {
-            (1.0 - u) * (1.0 - v) * a[k] + u * (1.0 - v) * b[k] + u * v * c[k] + (1.0 - u) * v * d[k]
+            (1.0 - u) * (1.0 - v) * a[k]
+                + u * (1.0 - v) * b[k]
+                + u * v * c[k]
+                + (1.0 - u) * v * d[k]
         };
         [round6(lerp(0)), round6(lerp(1))]
     }
@@ -320,8 +328,11 @@ fn write_demo_postcodes(out: &Path, lattice: &Lattice) -> std::io::Result<()> {
     for (n, _name, (i0, i1, j0, j1), _pop, _kind) in COMMUNITIES {
         let k = per_hood.entry(n).or_default();
         let district = &n[2..].trim_start_matches('0');
-        let code = COMMUNITIES.iter().position(|c| c.0 == *n && c.2 == (*i0, *i1, *j0, *j1)).unwrap();
-        for u in 0..6usize {
+        let code = COMMUNITIES
+            .iter()
+            .position(|c| c.0 == *n && c.2 == (*i0, *i1, *j0, *j1))
+            .unwrap();
+        for (u, &letter) in UNIT_LETTERS.iter().enumerate().take(6) {
             let cells_i = (i1 - i0) as usize;
             let cells_j = (j1 - j0) as usize;
             let ci = *i0 + (u % cells_i) as i64;
@@ -329,17 +340,39 @@ fn write_demo_postcodes(out: &Path, lattice: &Lattice) -> std::io::Result<()> {
             let fu = 0.35 + 0.3 * ((u * 7 % 5) as f64 / 4.0);
             let fv = 0.35 + 0.3 * ((u * 3 % 5) as f64 / 4.0);
             let p = lattice.inside(ci, cj, fu, fv);
-            let unit = [UNIT_LETTERS[*k % UNIT_LETTERS.len()], UNIT_LETTERS[u]];
-            let postcode = format!("DV{district} {}{}", (*k / UNIT_LETTERS.len()) + 1, String::from_utf8_lossy(&unit));
-            w.write_record([postcode, p[1].to_string(), p[0].to_string(), String::new(), format!("{n}-C{:02}", code + 1)])?;
+            let unit = [UNIT_LETTERS[*k % UNIT_LETTERS.len()], letter];
+            let postcode = format!(
+                "DV{district} {}{}",
+                (*k / UNIT_LETTERS.len()) + 1,
+                String::from_utf8_lossy(&unit)
+            );
+            w.write_record([
+                postcode,
+                p[1].to_string(),
+                p[0].to_string(),
+                String::new(),
+                format!("{n}-C{:02}", code + 1),
+            ])?;
         }
         *k += 1;
     }
     // Open countryside of Marlow Fen (no community), live and terminated.
     let fields = lattice.inside(1, 1, 0.5, 0.5);
-    w.write_record(["DV1 9ZZ", &fields[1].to_string(), &fields[0].to_string(), "", ""])?;
+    w.write_record([
+        "DV1 9ZZ",
+        &fields[1].to_string(),
+        &fields[0].to_string(),
+        "",
+        "",
+    ])?;
     let old = lattice.inside(2, 2, 0.5, 0.5);
-    w.write_record(["DV1 9ZY", &old[1].to_string(), &old[0].to_string(), "201906", ""])?;
+    w.write_record([
+        "DV1 9ZY",
+        &old[1].to_string(),
+        &old[0].to_string(),
+        "201906",
+        "",
+    ])?;
     w.flush()
 }
 
@@ -352,7 +385,11 @@ fn write_demo_addresses(out: &Path, lattice: &Lattice) -> std::io::Result<()> {
         for (s, street) in STREETS.iter().enumerate() {
             let p = lattice.inside(*i0, *j0, 0.4 + 0.1 * s as f64, 0.5);
             let number = 1 + (k * 7 + s * 13) % 90;
-            w.write_record([format!("{number} {street}, {name}"), p[1].to_string(), p[0].to_string()])?;
+            w.write_record([
+                format!("{number} {street}, {name}"),
+                p[1].to_string(),
+                p[0].to_string(),
+            ])?;
         }
     }
     w.flush()

@@ -6,8 +6,8 @@
 //! area_id, name, status`. A force-wide feed leaves `layer` and `area_id`
 //! empty.
 
-use crate::gazetteer::{column, open_csv};
 use crate::boundary::Layer;
+use crate::gazetteer::{column, open_csv};
 use crate::index::Nearest;
 use crate::lookup::LatLon;
 use crate::manifest::Role;
@@ -85,14 +85,23 @@ impl FeedRegistry {
             return reg;
         };
         let Ok(headers) = reader.headers().cloned() else {
-            problems.push(Problem::at_row(file, TABLE, 1, None, ProblemKind::UnreadableFile, "no header row"));
+            problems.push(Problem::at_row(
+                file,
+                TABLE,
+                1,
+                None,
+                ProblemKind::UnreadableFile,
+                "no header row",
+            ));
             return reg;
         };
         let before = problems.len();
-        let cols: Vec<Option<usize>> = ["feed_id", "platform", "handle", "url", "layer", "area_id", "name", "status"]
-            .iter()
-            .map(|c| column(&headers, c, file, TABLE, problems))
-            .collect();
+        let cols: Vec<Option<usize>> = [
+            "feed_id", "platform", "handle", "url", "layer", "area_id", "name", "status",
+        ]
+        .iter()
+        .map(|c| column(&headers, c, file, TABLE, problems))
+        .collect();
         if problems.len() > before {
             return reg;
         }
@@ -102,16 +111,38 @@ impl FeedRegistry {
             let rec = match rec {
                 Ok(r) => r,
                 Err(e) => {
-                    problems.push(Problem::at_row(file, TABLE, line, None, ProblemKind::UnreadableFile, e.to_string()));
+                    problems.push(Problem::at_row(
+                        file,
+                        TABLE,
+                        line,
+                        None,
+                        ProblemKind::UnreadableFile,
+                        e.to_string(),
+                    ));
                     continue;
                 }
             };
             let get = |c: usize| rec.get(col(c)).unwrap_or("").trim().to_string();
-            let (feed_id, platform, handle, url, layer, area_id, name, status) =
-                (get(0), get(1), get(2), get(3), get(4), get(5), get(6), get(7));
+            let (feed_id, platform, handle, url, layer, area_id, name, status) = (
+                get(0),
+                get(1),
+                get(2),
+                get(3),
+                get(4),
+                get(5),
+                get(6),
+                get(7),
+            );
             let before = problems.len();
             let mut bad = |kind: ProblemKind, detail: String| {
-                problems.push(Problem::at_row(file, TABLE, line, Some(&feed_id), kind, detail));
+                problems.push(Problem::at_row(
+                    file,
+                    TABLE,
+                    line,
+                    Some(&feed_id),
+                    kind,
+                    detail,
+                ));
             };
             if feed_id.is_empty() {
                 bad(ProblemKind::MissingId, "feed_id is empty".into());
@@ -134,14 +165,22 @@ impl FeedRegistry {
                 bad(ProblemKind::MissingHandle, "handle is empty".into());
             }
             match url::Url::parse(&url) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()) => {}
-                _ => bad(ProblemKind::BadUrl, format!("url {url:?} is not an absolute http(s) URL")),
+                Ok(u)
+                    if matches!(u.scheme(), "http" | "https")
+                        && u.host_str().is_some_and(|h| !h.is_empty()) => {}
+                _ => bad(
+                    ProblemKind::BadUrl,
+                    format!("url {url:?} is not an absolute http(s) URL"),
+                ),
             }
             let status = match status.as_str() {
                 "active" => Some(FeedStatus::Active),
                 "planned" => Some(FeedStatus::Planned),
                 other => {
-                    bad(ProblemKind::BadStatus, format!("status {other:?} must be \"active\" or \"planned\""));
+                    bad(
+                        ProblemKind::BadStatus,
+                        format!("status {other:?} must be \"active\" or \"planned\""),
+                    );
                     None
                 }
             };
@@ -160,7 +199,11 @@ impl FeedRegistry {
                             ProblemKind::UnknownLayer,
                             format!(
                                 "layer {layer:?} is not in the region (layers: {})",
-                                layers.iter().map(|l| l.id.as_str()).collect::<Vec<_>>().join(", ")
+                                layers
+                                    .iter()
+                                    .map(|l| l.id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ),
                         );
                         None
@@ -175,7 +218,10 @@ impl FeedRegistry {
                     Some(li) => match layers[li].area_index(&area_id) {
                         Some(ai) => Some((li, ai)),
                         None => {
-                            bad(ProblemKind::UnknownArea, format!("area_id {area_id:?} is not in layer {layer:?}"));
+                            bad(
+                                ProblemKind::UnknownArea,
+                                format!("area_id {area_id:?} is not in layer {layer:?}"),
+                            );
                             None
                         }
                     },
@@ -193,7 +239,11 @@ impl FeedRegistry {
                     None => reg.force_wide.push(index),
                 }
             }
-            let name = if name.is_empty() { handle.clone() } else { name };
+            let name = if name.is_empty() {
+                handle.clone()
+            } else {
+                name
+            };
             reg.feeds.push(Feed {
                 feed_id,
                 platform,
@@ -284,7 +334,9 @@ impl Region {
                 Role::Neighbourhood => &mut neighbourhoods,
                 Role::Context => continue,
             };
-            layer.index.locate_into(&layer.areas, p.lon, p.lat, &mut found);
+            layer
+                .index
+                .locate_into(&layer.areas, p.lon, p.lat, &mut found);
             target.extend(found.iter().map(|&a| (li, a)));
         }
         if communities.len() > 1 {
@@ -299,19 +351,28 @@ impl Region {
         let mut coverage = Coverage::Force;
         for &(l, a) in &communities {
             for &f in self.feeds.of_area(l, a) {
-                feeds.push(FeedHit { feed: f, matched: Some((l, a)) });
+                feeds.push(FeedHit {
+                    feed: f,
+                    matched: Some((l, a)),
+                });
                 coverage = Coverage::Community;
             }
         }
         for &(l, a) in &neighbourhoods {
             for &f in self.feeds.of_area(l, a) {
-                feeds.push(FeedHit { feed: f, matched: Some((l, a)) });
+                feeds.push(FeedHit {
+                    feed: f,
+                    matched: Some((l, a)),
+                });
                 if coverage == Coverage::Force {
                     coverage = Coverage::Neighbourhood;
                 }
             }
         }
-        feeds.extend(self.feeds.force_wide().iter().map(|&f| FeedHit { feed: f, matched: None }));
+        feeds.extend(self.feeds.force_wide().iter().map(|&f| FeedHit {
+            feed: f,
+            matched: None,
+        }));
         let mut nearest_neighbourhood = None;
         if neighbourhoods.is_empty() {
             coverage = Coverage::Outside;
@@ -319,7 +380,7 @@ impl Region {
                 if layer.role == Role::Neighbourhood {
                     if let Some(n) = layer.index.nearest(&layer.areas, p.lon, p.lat) {
                         let better = nearest_neighbourhood
-                            .map_or(true, |(_, b): (usize, Nearest)| n.distance_m < b.distance_m);
+                            .is_none_or(|(_, b): (usize, Nearest)| n.distance_m < b.distance_m);
                         if better {
                             nearest_neighbourhood = Some((li, n));
                         }

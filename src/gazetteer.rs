@@ -101,7 +101,11 @@ pub fn column(
 }
 
 /// Opens a CSV file, reporting failure as a problem.
-pub fn open_csv(file: &Path, table: &str, problems: &mut Vec<Problem>) -> Option<csv::Reader<std::fs::File>> {
+pub fn open_csv(
+    file: &Path,
+    table: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<csv::Reader<std::fs::File>> {
     match csv::ReaderBuilder::new().flexible(true).from_path(file) {
         Ok(r) => Some(r),
         Err(e) => {
@@ -144,7 +148,14 @@ impl Postcodes {
         let headers = match reader.headers() {
             Ok(h) => h.clone(),
             Err(e) => {
-                problems.push(Problem::at_row(file, TABLE, 1, None, ProblemKind::UnreadableFile, e.to_string()));
+                problems.push(Problem::at_row(
+                    file,
+                    TABLE,
+                    1,
+                    None,
+                    ProblemKind::UnreadableFile,
+                    e.to_string(),
+                ));
                 return out;
             }
         };
@@ -169,7 +180,14 @@ impl Postcodes {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
-                    problems.push(Problem::at_row(file, TABLE, line + 1, None, ProblemKind::UnreadableFile, e.to_string()));
+                    problems.push(Problem::at_row(
+                        file,
+                        TABLE,
+                        line + 1,
+                        None,
+                        ProblemKind::UnreadableFile,
+                        e.to_string(),
+                    ));
                     break;
                 }
             }
@@ -178,7 +196,14 @@ impl Postcodes {
             let postcode = match normalise_postcode(raw) {
                 Ok(p) => p,
                 Err(e) => {
-                    problems.push(Problem::at_row(file, TABLE, line, Some(raw), ProblemKind::InvalidPostcode, e.to_string()));
+                    problems.push(Problem::at_row(
+                        file,
+                        TABLE,
+                        line,
+                        Some(raw),
+                        ProblemKind::InvalidPostcode,
+                        e.to_string(),
+                    ));
                     continue;
                 }
             };
@@ -187,11 +212,19 @@ impl Postcodes {
                 out.skipped_without_coordinates += 1;
                 continue;
             }
-            let point = coordinate(lat_s, "latitude", 90.0).and_then(|la| Ok((la, coordinate(lon_s, "longitude", 180.0)?)));
+            let point = coordinate(lat_s, "latitude", 90.0)
+                .and_then(|la| Ok((la, coordinate(lon_s, "longitude", 180.0)?)));
             let (la, lo) = match point {
                 Ok(p) => p,
                 Err(why) => {
-                    problems.push(Problem::at_row(file, TABLE, line, Some(&postcode), ProblemKind::CoordinateOutOfRange, why));
+                    problems.push(Problem::at_row(
+                        file,
+                        TABLE,
+                        line,
+                        Some(&postcode),
+                        ProblemKind::CoordinateOutOfRange,
+                        why,
+                    ));
                     continue;
                 }
             };
@@ -202,7 +235,14 @@ impl Postcodes {
                 .map(str::to_string);
             let key = postcode.replace(' ', "");
             if out.entries.contains_key(&key) {
-                problems.push(Problem::at_row(file, TABLE, line, Some(&postcode), ProblemKind::DuplicateId, "postcode listed twice"));
+                problems.push(Problem::at_row(
+                    file,
+                    TABLE,
+                    line,
+                    Some(&postcode),
+                    ProblemKind::DuplicateId,
+                    "postcode listed twice",
+                ));
                 continue;
             }
             out.entries.insert(
@@ -336,7 +376,11 @@ impl Places {
                 if budget > 0 && nlen.abs_diff(qlen) <= budget {
                     let d = strsim::damerau_levenshtein(&q, name);
                     if d <= budget {
-                        found.push((slot, MatchKind::Fuzzy, 1.0 - d as f64 / qlen.max(nlen) as f64));
+                        found.push((
+                            slot,
+                            MatchKind::Fuzzy,
+                            1.0 - d as f64 / qlen.max(nlen) as f64,
+                        ));
                         continue;
                     }
                 }
@@ -353,12 +397,14 @@ impl Places {
         let mut out: Vec<PlaceMatch> = found
             .into_iter()
             .flat_map(|(slot, kind, score)| {
-                self.areas[slot].iter().map(move |&(layer, area)| PlaceMatch {
-                    layer,
-                    area,
-                    kind,
-                    score,
-                })
+                self.areas[slot]
+                    .iter()
+                    .map(move |&(layer, area)| PlaceMatch {
+                        layer,
+                        area,
+                        kind,
+                        score,
+                    })
             })
             .collect();
         out.sort_by(|a, b| {
@@ -366,8 +412,16 @@ impl Places {
                 .cmp(&b.kind)
                 .then(b.score.total_cmp(&a.score))
                 .then(role_rank(a.layer).cmp(&role_rank(b.layer)))
-                .then(layers[a.layer].areas[a.area].area_m2.total_cmp(&layers[b.layer].areas[b.area].area_m2))
-                .then(layers[a.layer].areas[a.area].id.cmp(&layers[b.layer].areas[b.area].id))
+                .then(
+                    layers[a.layer].areas[a.area]
+                        .area_m2
+                        .total_cmp(&layers[b.layer].areas[b.area].area_m2),
+                )
+                .then(
+                    layers[a.layer].areas[a.area]
+                        .id
+                        .cmp(&layers[b.layer].areas[b.area].id),
+                )
         });
         out.truncate(limit);
         out
@@ -411,7 +465,14 @@ impl Addresses {
             return out;
         };
         let Ok(headers) = reader.headers().cloned() else {
-            problems.push(Problem::at_row(file, TABLE, 1, None, ProblemKind::UnreadableFile, "no header row"));
+            problems.push(Problem::at_row(
+                file,
+                TABLE,
+                1,
+                None,
+                ProblemKind::UnreadableFile,
+                "no header row",
+            ));
             return out;
         };
         let before = problems.len();
@@ -429,21 +490,51 @@ impl Addresses {
             let rec = match rec {
                 Ok(r) => r,
                 Err(e) => {
-                    problems.push(Problem::at_row(file, TABLE, line, None, ProblemKind::UnreadableFile, e.to_string()));
+                    problems.push(Problem::at_row(
+                        file,
+                        TABLE,
+                        line,
+                        None,
+                        ProblemKind::UnreadableFile,
+                        e.to_string(),
+                    ));
                     continue;
                 }
             };
             let address = rec.get(a).unwrap_or("").trim().to_string();
-            let point = coordinate(rec.get(la).unwrap_or(""), "latitude", 90.0)
-                .and_then(|lat| Ok((lat, coordinate(rec.get(lo).unwrap_or(""), "longitude", 180.0)?)));
+            let point = coordinate(rec.get(la).unwrap_or(""), "latitude", 90.0).and_then(|lat| {
+                Ok((
+                    lat,
+                    coordinate(rec.get(lo).unwrap_or(""), "longitude", 180.0)?,
+                ))
+            });
             match point {
-                Ok((lat, lon)) if !address.is_empty() => out.list.push(Address { address, lat, lon }),
-                Ok(_) => problems.push(Problem::at_row(file, TABLE, line, None, ProblemKind::MissingName, "empty address")),
-                Err(why) => problems.push(Problem::at_row(file, TABLE, line, Some(&address), ProblemKind::CoordinateOutOfRange, why)),
+                Ok((lat, lon)) if !address.is_empty() => {
+                    out.list.push(Address { address, lat, lon })
+                }
+                Ok(_) => problems.push(Problem::at_row(
+                    file,
+                    TABLE,
+                    line,
+                    None,
+                    ProblemKind::MissingName,
+                    "empty address",
+                )),
+                Err(why) => problems.push(Problem::at_row(
+                    file,
+                    TABLE,
+                    line,
+                    Some(&address),
+                    ProblemKind::CoordinateOutOfRange,
+                    why,
+                )),
             }
         }
         for (i, addr) in out.list.iter().enumerate() {
-            let mut words: Vec<String> = normalise_text(&addr.address).split(' ').map(str::to_string).collect();
+            let mut words: Vec<String> = normalise_text(&addr.address)
+                .split(' ')
+                .map(str::to_string)
+                .collect();
             words.sort();
             words.dedup();
             for w in words {
@@ -457,7 +548,11 @@ impl Addresses {
     /// matches exactly or, for words of four or more letters, within one
     /// edit), then by shorter address (more specific), then list order.
     pub fn search(&self, query: &str, limit: usize) -> Vec<AddressMatch> {
-        let words: Vec<String> = normalise_text(query).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+        let words: Vec<String> = normalise_text(query)
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
         if words.is_empty() || self.list.is_empty() {
             return Vec::new();
         }
@@ -466,7 +561,9 @@ impl Addresses {
             let mut matched: Vec<u32> = self.postings.get(w).cloned().unwrap_or_default();
             if matched.is_empty() && w.chars().count() >= 4 {
                 for (vocab, ids) in &self.postings {
-                    if vocab.len().abs_diff(w.len()) <= 1 && strsim::damerau_levenshtein(w, vocab) <= 1 {
+                    if vocab.len().abs_diff(w.len()) <= 1
+                        && strsim::damerau_levenshtein(w, vocab) <= 1
+                    {
                         matched.extend(ids);
                     }
                 }
@@ -487,7 +584,12 @@ impl Addresses {
         out.sort_by(|x, y| {
             y.score
                 .total_cmp(&x.score)
-                .then(self.list[x.index].address.len().cmp(&self.list[y.index].address.len()))
+                .then(
+                    self.list[x.index]
+                        .address
+                        .len()
+                        .cmp(&self.list[y.index].address.len()),
+                )
                 .then(x.index.cmp(&y.index))
         });
         out.truncate(limit);
@@ -513,14 +615,26 @@ mod tests {
         ] {
             assert_eq!(normalise_postcode(input).as_deref(), Ok(want), "{input}");
         }
-        for bad in ["", "M15", "hello", "M15 4A", "12 3AB", "M15 ABB", "MMM1 1AA", "M15 4AB X"] {
+        for bad in [
+            "",
+            "M15",
+            "hello",
+            "M15 4A",
+            "12 3AB",
+            "M15 ABB",
+            "MMM1 1AA",
+            "M15 4AB X",
+        ] {
             assert!(normalise_postcode(bad).is_err(), "{bad:?} accepted");
         }
     }
 
     #[test]
     fn text_normalises_case_punctuation_and_ampersands() {
-        assert_eq!(normalise_text("Gorse Hill & Cornbrook"), "gorse hill and cornbrook");
+        assert_eq!(
+            normalise_text("Gorse Hill & Cornbrook"),
+            "gorse hill and cornbrook"
+        );
         assert_eq!(normalise_text("  St Aldric's,  "), "st aldrics");
         assert_eq!(normalise_text("Bucklow-St Martins"), "bucklow st martins");
     }

@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use feedmap::config::ServeConfig;
 use feedmap::batch::Format;
+use feedmap::config::ServeConfig;
 use feedmap::query::Query;
 use feedmap::{LatLon, LoadOptions, Region};
 use std::io::Write;
@@ -37,6 +37,9 @@ enum Command {
         /// Repair self-intersecting rings instead of refusing them.
         #[arg(long)]
         repair: bool,
+        /// Largest accepted batch body in bytes (larger gets 413).
+        #[arg(long, default_value_t = ServeConfig::default().batch_max_bytes)]
+        batch_max_bytes: u64,
     },
     /// Print, as JSON, the areas of every layer at a point.
     Lookup {
@@ -129,12 +132,14 @@ fn main() -> anyhow::Result<()> {
             addr,
             public_url,
             repair,
+            batch_max_bytes,
         } => {
             let config = ServeConfig {
                 region,
                 addr,
                 public_url,
                 repair,
+                batch_max_bytes,
                 ..ServeConfig::default()
             };
             let runtime = tokio::runtime::Runtime::new()?;

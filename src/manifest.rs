@@ -310,10 +310,18 @@ population_property = "population"
 
     #[test]
     fn postcode_and_feed_tables_parse_with_onspd_defaults() {
-        let text = format!("{GOOD}\n[postcodes]\nfile = \"pc.csv\"\n\n[feeds]\nfile = \"feeds.csv\"\n");
+        let text =
+            format!("{GOOD}\n[postcodes]\nfile = \"pc.csv\"\n\n[feeds]\nfile = \"feeds.csv\"\n");
         let m = Manifest::parse(&text, Path::new("r.toml")).unwrap();
         let pc = m.postcodes.unwrap();
-        assert_eq!((pc.postcode_column.as_str(), pc.lat_column.as_str(), pc.lon_column.as_str()), ("pcds", "lat", "long"));
+        assert_eq!(
+            (
+                pc.postcode_column.as_str(),
+                pc.lat_column.as_str(),
+                pc.lon_column.as_str()
+            ),
+            ("pcds", "lat", "long")
+        );
         assert_eq!(m.feeds.unwrap().file, Path::new("feeds.csv"));
         let bad = format!("{GOOD}\n[feeds]\nfile = \"f.csv\"\nsheet = 2\n");
         assert!(Manifest::parse(&bad, Path::new("r.toml")).is_err());

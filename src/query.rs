@@ -131,7 +131,8 @@ impl Region {
     }
 
     fn locate_postcode(&self, text: &str) -> Result<Located, QueryError> {
-        let canonical = normalise_postcode(text).map_err(|e| QueryError::InvalidPostcode(e.to_string()))?;
+        let canonical =
+            normalise_postcode(text).map_err(|e| QueryError::InvalidPostcode(e.to_string()))?;
         let dir = self.postcodes.as_ref().ok_or(QueryError::NoPostcodes)?;
         let entry = dir
             .get(&canonical)
@@ -178,7 +179,10 @@ impl Region {
                         MatchKind::Prefix => "prefix",
                     },
                     score: (m.score * 1000.0).round() / 1000.0,
-                    point: LatLon { lat: p.y(), lon: p.x() },
+                    point: LatLon {
+                        lat: p.y(),
+                        lon: p.x(),
+                    },
                 })
             })
             .collect();
@@ -196,7 +200,10 @@ impl Region {
                         area_id: None,
                         match_kind: "words",
                         score: (m.score * 1000.0).round() / 1000.0,
-                        point: LatLon { lat: a.lat, lon: a.lon },
+                        point: LatLon {
+                            lat: a.lat,
+                            lon: a.lon,
+                        },
                     }
                 })
                 .collect();
@@ -281,6 +288,11 @@ pub struct FeedAnswer<'a> {
     pub note: Option<String>,
     /// `community`, `neighbourhood`, `force` or `outside`.
     pub coverage: Coverage,
+    /// The most specific community area containing the point (the smallest
+    /// when community layers overlap), if any.
+    pub community: Option<AreaSummary<'a>>,
+    /// The neighbourhood containing the point, if any.
+    pub neighbourhood: Option<AreaSummary<'a>>,
     /// Neighbourhood and community areas containing the point, by layer.
     pub areas: BTreeMap<&'a str, Vec<AreaSummary<'a>>>,
     /// Feeds, most specific first.
@@ -321,7 +333,10 @@ impl Region {
             }
         }
         for &(l, a) in r.communities.iter().chain(&r.neighbourhoods) {
-            areas.entry(&self.layers[l].id).or_default().push(self.summary(l, a, None));
+            areas
+                .entry(&self.layers[l].id)
+                .or_default()
+                .push(self.summary(l, a, None));
         }
         let feeds: Vec<FeedItem<'_>> = r
             .feeds
@@ -354,7 +369,9 @@ impl Region {
             .collect();
         let mut by_platform = BTreeMap::new();
         for item in &feeds {
-            by_platform.entry(item.platform).or_insert_with(|| item.clone());
+            by_platform
+                .entry(item.platform)
+                .or_insert_with(|| item.clone());
         }
         FeedAnswer {
             via: located.via,
@@ -362,6 +379,14 @@ impl Region {
             postcode: located.postcode,
             note: located.note,
             coverage: r.coverage,
+            community: r
+                .communities
+                .first()
+                .map(|&(l, a)| self.summary(l, a, None)),
+            neighbourhood: r
+                .neighbourhoods
+                .first()
+                .map(|&(l, a)| self.summary(l, a, None)),
             areas,
             feeds,
             by_platform,

@@ -148,7 +148,10 @@ impl Region {
                 problems,
             });
         }
-        if let Some(p) = postcodes.as_ref().filter(|p| p.skipped_without_coordinates > 0) {
+        if let Some(p) = postcodes
+            .as_ref()
+            .filter(|p| p.skipped_without_coordinates > 0)
+        {
             notes.push(format!(
                 "{} postcodes without coordinates were skipped",
                 p.skipped_without_coordinates

@@ -291,12 +291,9 @@ fn gm_region_over_http() {
 #[test]
 fn failed_reload_keeps_serving_the_previous_region() {
     let dir = tempfile::tempdir().unwrap();
-    for f in [
-        "region.toml",
-        "neighbourhoods.geojson",
-        "communities.geojson",
-    ] {
-        std::fs::copy(common::demo_region().join(f), dir.path().join(f)).unwrap();
+    for f in std::fs::read_dir(common::demo_region()).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
     }
     let server = Server::start(dir.path());
     let hup = || {

@@ -34,7 +34,11 @@ fn query_param(params: &Params) -> Result<Query, ApiProblem> {
         params.get("q")?.is_some(),
     ];
     match forms.iter().filter(|&&f| f).count() {
-        0 => return Err(ApiProblem::bad_parameter("give lat and lon, or postcode, or q")),
+        0 => {
+            return Err(ApiProblem::bad_parameter(
+                "give lat and lon, or postcode, or q",
+            ))
+        }
         1 => {}
         _ => {
             return Err(ApiProblem::bad_parameter(
@@ -49,7 +53,10 @@ fn query_param(params: &Params) -> Result<Query, ApiProblem> {
         return Ok(Query::Text(q.to_string()));
     }
     let p = super::point_param(params)?;
-    Ok(Query::Point { lat: p.lat, lon: p.lon })
+    Ok(Query::Point {
+        lat: p.lat,
+        lon: p.lon,
+    })
 }
 
 /// `GET /v1/feeds/lookup?lat=&lon=` | `?postcode=` | `?q=`.
@@ -84,31 +91,85 @@ pub async fn one(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> 
     }
 }
 
-/// Sends written bytes to the response body in 64 KiB chunks; the bounded
-/// channel makes the batch wait for a slow client instead of buffering.
-struct ChannelWriter {
-    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
-    buf: Vec<u8>,
+/// The batch's output, spooled to an anonymous temporary file that the
+/// response tails. The batch never waits for the client, so a client that
+/// uploads its whole body before reading the answer (many do) cannot
+/// deadlock against it, and memory stays flat: the spool lives on disk and
+/// is gone when the response ends.
+struct Spool {
+    written: std::sync::atomic::AtomicU64,
+    finished: std::sync::atomic::AtomicBool,
+    failed: std::sync::Mutex<Option<String>>,
+    wake: tokio::sync::Notify,
 }
 
-impl Write for ChannelWriter {
+/// The batch's end of the spool.
+struct SpoolWriter {
+    file: std::io::BufWriter<std::fs::File>,
+    spool: Arc<Spool>,
+}
+
+impl Write for SpoolWriter {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= 64 * 1024 {
+        self.file.write_all(data)?;
+        if self.file.buffer().len() + data.len() >= 64 * 1024 {
             self.flush()?;
         }
         Ok(data.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::take(&mut self.buf));
-        self.tx
-            .blocking_send(Ok(chunk))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+        self.file.flush()?;
+        let len = self.file.get_ref().metadata()?.len();
+        self.spool
+            .written
+            .store(len, std::sync::atomic::Ordering::Release);
+        self.spool.wake.notify_one();
+        Ok(())
     }
+}
+
+impl Spool {
+    fn finish(&self, error: Option<String>) {
+        *self.failed.lock().unwrap_or_else(|e| e.into_inner()) = error;
+        self.finished
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.wake.notify_one();
+    }
+}
+
+/// Streams the spool file as it grows, until the batch has finished and
+/// everything written has been sent.
+fn tail(
+    file: std::fs::File,
+    spool: Arc<Spool>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    use std::os::unix::fs::FileExt;
+    use std::sync::atomic::Ordering;
+    futures_util::stream::unfold((file, spool, 0u64), |(file, spool, pos)| async move {
+        loop {
+            let finished = spool.finished.load(Ordering::Acquire);
+            let written = spool.written.load(Ordering::Acquire);
+            if pos < written {
+                let n = (written - pos).min(256 * 1024) as usize;
+                let mut buf = vec![0u8; n];
+                return match file.read_exact_at(&mut buf, pos) {
+                    Ok(()) => Some((Ok(Bytes::from(buf)), (file, spool, pos + n as u64))),
+                    Err(e) => Some((Err(e), (file, spool, u64::MAX))),
+                };
+            }
+            if finished {
+                let failed = spool
+                    .failed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
+                return failed
+                    .map(|msg| (Err(std::io::Error::other(msg)), (file, spool, u64::MAX)));
+            }
+            spool.wake.notified().await;
+        }
+    })
 }
 
 fn body_format(headers: &HeaderMap) -> Result<Format, ApiProblem> {
@@ -142,7 +203,9 @@ fn too_large(limit: u64) -> ApiProblem {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         kind: "payload-too-large",
         title: "Payload too large",
-        detail: format!("the batch body is over the limit of {limit} bytes; split it into smaller batches"),
+        detail: format!(
+            "the batch body is over the limit of {limit} bytes; split it into smaller batches"
+        ),
     }
 }
 
@@ -168,12 +231,32 @@ pub async fn batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
         let chunk = chunk.map_err(std::io::Error::other)?;
         seen += chunk.len() as u64;
         if seen > limit {
-            return Err(std::io::Error::other(format!("batch body over the limit of {limit} bytes")));
+            return Err(std::io::Error::other(format!(
+                "batch body over the limit of {limit} bytes"
+            )));
         }
         Ok(chunk)
     });
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let (file, read_side) = match tempfile::tempfile().and_then(|f| Ok((f.try_clone()?, f))) {
+        Ok(pair) => pair,
+        Err(e) => {
+            tracing::error!("cannot create the batch spool file: {e}");
+            let mut p =
+                ApiProblem::bad_parameter("the server cannot spool a batch now; try again later");
+            p.status = StatusCode::SERVICE_UNAVAILABLE;
+            p.kind = "unavailable";
+            p.title = "Service unavailable";
+            return p.into_response();
+        }
+    };
+    let spool = Arc::new(Spool {
+        written: Default::default(),
+        finished: Default::default(),
+        failed: Default::default(),
+        wake: tokio::sync::Notify::new(),
+    });
+    let writer_spool = spool.clone();
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
     let region = state.region.load_full();
     tokio::task::spawn_blocking(move || {
@@ -193,14 +276,24 @@ pub async fn batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
         } else {
             let _ = ready_tx.send(Ok(()));
         }
-        let mut out = ChannelWriter { tx: tx.clone(), buf: Vec::with_capacity(64 * 1024) };
+        let mut out = SpoolWriter {
+            file: std::io::BufWriter::with_capacity(64 * 1024, file),
+            spool: writer_spool.clone(),
+        };
         let full = std::io::Cursor::new(header_line.into_bytes()).chain(input);
-        match batch::run(&region, full, &mut out, format, &mut |_| {}) {
-            Ok(stats) => tracing::info!(rows = stats.rows, errors = stats.errors, "batch done"),
+        let result = batch::run(&region, full, &mut out, format, &mut |_| {});
+        let flushed = out.flush();
+        match result
+            .map_err(|e| e.to_string())
+            .and_then(|s| flushed.map(|_| s).map_err(|e| e.to_string()))
+        {
+            Ok(stats) => {
+                tracing::info!(rows = stats.rows, errors = stats.errors, "batch done");
+                writer_spool.finish(None);
+            }
             Err(e) => {
                 tracing::warn!("batch stopped: {e}");
-                let _ = out.flush();
-                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+                writer_spool.finish(Some(e));
             }
         }
     });
@@ -215,7 +308,7 @@ pub async fn batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
         }
         Err(_) => return ApiProblem::bad_parameter("the batch could not start").into_response(),
     }
-    let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+    let body = Body::from_stream(tail(read_side, spool));
     let ct = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::JsonLines => "application/x-ndjson",

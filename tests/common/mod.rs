@@ -101,10 +101,16 @@ impl Server {
     /// Starts the real binary on `region` and waits for its
     /// `listening on http://ADDR` line.
     pub fn start(region: &Path) -> Server {
+        Self::start_with(region, &[])
+    }
+
+    /// Starts the server with extra `serve` arguments.
+    pub fn start_with(region: &Path, extra: &[&str]) -> Server {
         use std::io::BufRead;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_feedmap"))
             .args(["serve", "--addr", "127.0.0.1:0", "--region"])
             .arg(region)
+            .args(extra)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
             .spawn()
@@ -161,4 +167,77 @@ impl Drop for Server {
 /// The demo region shipped in the repo.
 pub fn demo_region() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("boundaries/demo")
+}
+
+/// A feeds region over the GM data: the 4 Trafford localities as
+/// neighbourhoods, the 21 full-resolution Trafford wards and the 91 polling
+/// districts as communities, the Trafford postcodes, and a feed list made
+/// here: X for every ward, X and Facebook for every locality, Nextdoor for
+/// a few polling districts, one planned, one force-wide.
+pub fn gm_feeds_region(data: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let wards: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join("trafford_wards_2023_full.geojson")).unwrap(),
+    )
+    .unwrap();
+    let mut feeds = String::from("feed_id,platform,handle,url,layer,area_id,name,status\n");
+    feeds.push_str(
+        "GMP,x,@gmpolice,https://x.example/gmpolice,,,Greater Manchester Police,active\n",
+    );
+    for loc in ["North", "Central", "South", "West"] {
+        feeds.push_str(&format!("L-{loc}-X,x,@GMPTrafford{loc},https://x.example/GMPTrafford{loc},localities,{loc},Trafford {loc},active\n"));
+        feeds.push_str(&format!("L-{loc}-FB,facebook,GMPTrafford{loc},https://facebook.example/GMPTrafford{loc},localities,{loc},Trafford {loc},active\n"));
+    }
+    for w in wards["features"].as_array().unwrap() {
+        let code = w["properties"]["area_code"].as_str().unwrap();
+        let name = w["properties"]["area_name"].as_str().unwrap();
+        let status = if name == "Bowdon" {
+            "planned"
+        } else {
+            "active"
+        };
+        feeds.push_str(&format!("W-{code},x,@GMP_{code},https://x.example/GMP_{code},wards,{code},\"{name} police\",{status}\n"));
+    }
+    for pd in ["1BDF", "1ALA"] {
+        feeds.push_str(&format!("PD-{pd},nextdoor,Police {pd},https://nextdoor.example/{pd},polling,{pd},Polling district {pd},active\n"));
+    }
+    std::fs::write(dir.path().join("feeds.csv"), feeds).unwrap();
+    let manifest = format!(
+        r#"name = "Trafford feeds (test)"
+attribution = "Contains National Statistics and OS data © Crown copyright and database right 2025"
+
+[[layers]]
+id = "localities"
+role = "neighbourhood"
+file = "{d}/trafford_localities_2023.geojson"
+id_property = "area_name"
+name_property = "area_name"
+
+[[layers]]
+id = "wards"
+role = "community"
+file = "{d}/trafford_wards_2023_full.geojson"
+id_property = "area_code"
+name_property = "area_name"
+
+[[layers]]
+id = "polling"
+role = "community"
+file = "{d}/trafford_polling_districts.geojson"
+id_property = "area_name"
+name_property = "area_name"
+
+[postcodes]
+file = "{d}/trafford_postcodes.csv"
+postcode_column = "postcode"
+lat_column = "lat"
+lon_column = "lon"
+
+[feeds]
+file = "feeds.csv"
+"#,
+        d = data.display()
+    );
+    std::fs::write(dir.path().join("region.toml"), manifest).unwrap();
+    dir
 }
