@@ -341,6 +341,25 @@ fn failed_reload_keeps_serving_the_previous_region() {
     hup();
     let stamp = health["load"]["last_reload_at"].clone();
     let health = wait_for_reload(Some(&stamp));
+    // The planned feed of the removed village now names a missing area, so
+    // the reload is refused whole and the old region still serves.
+    let err = health["load"]["last_reload_error"].as_str().unwrap();
+    assert!(
+        err.contains("unknown_area") && err.contains("DV01-C06-X"),
+        "{err}"
+    );
+    assert_eq!(health["areas"], 45);
+    let feeds = std::fs::read_to_string(dir.path().join("feeds.csv")).unwrap();
+    let feeds: String = feeds
+        .lines()
+        .filter(|l| !l.starts_with("DV01-C06-X"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(dir.path().join("feeds.csv"), feeds).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    hup();
+    let stamp = health["load"]["last_reload_at"].clone();
+    let health = wait_for_reload(Some(&stamp));
     assert_eq!(health["load"]["last_reload_error"], Value::Null);
     assert_eq!(health["areas"], 44);
     let (_, body) = server.get("/v1/lookup?lat=54.76&lon=2.01");
