@@ -4,60 +4,29 @@
 //!
 //! Run: `cargo bench --bench lookup` (FEEDMAP_DATA overrides the data path).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use feedmap::{LatLon, Region};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-
-fn gm_data() -> Option<PathBuf> {
-    let dir = std::env::var_os("FEEDMAP_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/gm"));
-    dir.join("trafford_postcodes.csv").is_file().then_some(dir)
-}
+use std::path::Path;
 
 fn gm_region(data: &Path) -> (tempfile::TempDir, Region) {
-    let dir = tempfile::tempdir().unwrap();
-    let layer = |id: &str, role: &str, file: &str, key: &str| {
-        format!(
-            "[[layers]]\nid = \"{id}\"\nrole = \"{role}\"\nfile = \"{}\"\nid_property = \"{key}\"\nname_property = \"area_name\"\n",
-            data.join(file).display()
-        )
-    };
-    let manifest = format!(
-        "name = \"GM bench\"\n{}{}{}{}",
-        layer(
-            "localities",
-            "neighbourhood",
-            "trafford_localities_2023.geojson",
-            "area_name"
-        ),
-        layer("wards", "community", "gm_wards_2023.geojson", "area_code"),
-        layer("msoas", "context", "gm_msoa_2021.geojson", "area_code"),
-        layer("lsoas", "context", "gm_lsoa_2021.geojson", "area_code"),
-    );
-    std::fs::write(dir.path().join("region.toml"), manifest).unwrap();
+    let dir = common::region_dir(&common::gm_manifest(data));
     let region = Region::load(dir.path()).unwrap();
     (dir, region)
 }
 
 fn postcode_points(data: &Path) -> Vec<LatLon> {
-    let mut reader = csv::Reader::from_path(data.join("trafford_postcodes.csv")).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
-    let (lat, lon) = (col("lat"), col("lon"));
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            LatLon::new(r[lat].parse().unwrap(), r[lon].parse().unwrap()).unwrap()
-        })
+    common::postcodes(data)
+        .iter()
+        .map(|p| LatLon::new(p.lat, p.lon).unwrap())
         .collect()
 }
 
 fn bench_gm(c: &mut Criterion) {
-    let Some(data) = gm_data() else {
-        eprintln!("SKIPPED GM lookup bench: no data at ../shared/data/gm (set FEEDMAP_DATA)");
+    let Some(data) = common::gm_data("GM lookup bench") else {
         return;
     };
     let (_dir, region) = gm_region(&data);

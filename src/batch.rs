@@ -10,7 +10,8 @@
 //! `lat`+`lon`, `q`; each row uses the first of those it fills. JSON Lines
 //! input has one object per line with the same keys.
 
-use crate::query::{FeedAnswer, Query, QueryError};
+use crate::feeds::Resolution;
+use crate::query::{Query, QueryError};
 use crate::region::Region;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -151,9 +152,9 @@ pub fn check_csv_header(header_line: &str) -> Result<(), BatchError> {
     Columns::from_header(&rec).map(|_| ())
 }
 
-/// Splits `rows` over the available cores, maps each row to output bytes,
-/// and returns the per-part buffers in input order.
-fn par_map<T: Sync>(rows: &[T], f: impl Fn(&T, &mut Vec<u8>) + Sync) -> Vec<Vec<u8>> {
+/// Splits `rows` over the available cores, has `f` write each part's
+/// output bytes, and returns the per-part buffers in input order.
+fn par_map<T: Sync>(rows: &[T], f: impl Fn(&[T], &mut Vec<u8>) + Sync) -> Vec<Vec<u8>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let part = rows.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
@@ -163,9 +164,7 @@ fn par_map<T: Sync>(rows: &[T], f: impl Fn(&T, &mut Vec<u8>) + Sync) -> Vec<Vec<
                 let f = &f;
                 s.spawn(move || {
                     let mut buf = Vec::with_capacity(chunk.len() * 96);
-                    for row in chunk {
-                        f(row, &mut buf);
-                    }
+                    f(chunk, &mut buf);
                     buf
                 })
             })
@@ -177,52 +176,72 @@ fn par_map<T: Sync>(rows: &[T], f: impl Fn(&T, &mut Vec<u8>) + Sync) -> Vec<Vec<
     })
 }
 
-fn csv_row(id: &str, result: Result<FeedAnswer<'_>, String>, buf: &mut Vec<u8>) {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(buf);
-    let row: Vec<String> = match result {
+/// Writes one CSV answer row straight from the resolution (no intermediate
+/// JSON-shaped answer: this is the batch hot path).
+fn csv_answer<W: Write>(
+    w: &mut csv::Writer<W>,
+    region: &Region,
+    id: &str,
+    answer: Result<(crate::query::Located, Resolution), String>,
+) -> csv::Result<()> {
+    let (located, r) = match answer {
         Err(e) => {
-            let mut v = vec![String::new(); CSV_COLUMNS.len()];
-            v[0] = id.to_string();
-            v[CSV_COLUMNS.len() - 1] = e;
-            v
+            w.write_field(id)?;
+            for _ in 1..CSV_COLUMNS.len() - 1 {
+                w.write_field("")?;
+            }
+            w.write_field(e)?;
+            return w.write_record(None::<&[u8]>);
         }
-        Ok(a) => {
-            let id_name = |s: &Option<crate::lookup::AreaSummary<'_>>| {
-                s.as_ref()
-                    .map(|s| (s.id.to_string(), s.name.to_string()))
-                    .unwrap_or_default()
-            };
-            let (nid, nname) = id_name(&a.neighbourhood);
-            let (cid, cname) = id_name(&a.community);
-            let first = a.feeds.first();
-            vec![
-                id.to_string(),
-                format!("{:?}", a.via).to_lowercase(),
-                a.point.lat.to_string(),
-                a.point.lon.to_string(),
-                format!("{:?}", a.coverage).to_lowercase(),
-                nid,
-                nname,
-                cid,
-                cname,
-                a.feeds
-                    .iter()
-                    .map(|f| f.feed_id)
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                first.map(|f| f.feed_id.to_string()).unwrap_or_default(),
-                first.map(|f| f.platform.to_string()).unwrap_or_default(),
-                first.map(|f| f.handle.to_string()).unwrap_or_default(),
-                first.map(|f| f.url.to_string()).unwrap_or_default(),
-                String::new(),
-            ]
-        }
+        Ok(x) => x,
     };
-    // Writing to a Vec cannot fail.
-    let _ = w.write_record(&row);
-    let _ = w.flush();
+    let area = |x: Option<&(usize, usize)>| {
+        x.map(|&(l, a)| {
+            let area = &region.layers[l].areas[a];
+            (area.id.as_str(), area.name.as_str())
+        })
+        .unwrap_or(("", ""))
+    };
+    let (nid, nname) = area(r.neighbourhoods.first());
+    let (cid, cname) = area(r.communities.first());
+    let feed = |i: usize| &region.feeds.feeds[r.feeds[i].feed];
+    let mut ids = String::new();
+    for (i, hit) in r.feeds.iter().enumerate() {
+        if i > 0 {
+            ids.push(' ');
+        }
+        ids.push_str(&region.feeds.feeds[hit.feed].feed_id);
+    }
+    let mut lat = ryu_like(located.point.lat);
+    let lon = ryu_like(located.point.lon);
+    w.write_field(id)?;
+    w.write_field(located.via.as_str())?;
+    w.write_field(std::mem::take(&mut lat))?;
+    w.write_field(lon)?;
+    w.write_field(r.coverage.as_str())?;
+    w.write_field(nid)?;
+    w.write_field(nname)?;
+    w.write_field(cid)?;
+    w.write_field(cname)?;
+    w.write_field(&ids)?;
+    if r.feeds.is_empty() {
+        for _ in 0..4 {
+            w.write_field("")?;
+        }
+    } else {
+        let f = feed(0);
+        w.write_field(&f.feed_id)?;
+        w.write_field(&f.platform)?;
+        w.write_field(&f.handle)?;
+        w.write_field(&f.url)?;
+    }
+    w.write_field("")?;
+    w.write_record(None::<&[u8]>)
+}
+
+/// Shortest text that reads back as the same number.
+fn ryu_like(v: f64) -> String {
+    v.to_string()
 }
 
 fn run_csv(
@@ -248,21 +267,30 @@ fn run_csv(
             break;
         }
         let errors = std::sync::atomic::AtomicU64::new(0);
-        let parts = par_map(&chunk, |rec, buf| {
-            let (id, result) = match rec {
-                Err(e) => (String::new(), Err(e.clone())),
-                Ok(r) => {
-                    let id = r.get(cols.id).unwrap_or("").to_string();
-                    let result = cols
-                        .query(r)
-                        .and_then(|q| region.feeds_for(&q).map_err(|e: QueryError| e.to_string()));
-                    (id, result)
+        let parts = par_map(&chunk, |part, buf| {
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(buf);
+            for rec in part {
+                let (id, answer) = match rec {
+                    Err(e) => ("", Err(e.clone())),
+                    Ok(r) => {
+                        let answer = cols.query(r).and_then(|q| {
+                            let located =
+                                region.locate(&q).map_err(|e: QueryError| e.to_string())?;
+                            let resolution = region.resolve(located.point);
+                            Ok((located, resolution))
+                        });
+                        (r.get(cols.id).unwrap_or(""), answer)
+                    }
+                };
+                if answer.is_err() {
+                    errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
-            };
-            if result.is_err() {
-                errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                // Writing to a Vec cannot fail.
+                let _ = csv_answer(&mut w, region, id, answer);
             }
-            csv_row(&id, result, buf);
+            let _ = w.flush();
         });
         for part in parts {
             output.write_all(&part)?;
@@ -327,29 +355,31 @@ fn run_jsonl(
             break;
         }
         let errors = std::sync::atomic::AtomicU64::new(0);
-        let parts = par_map(&lines, |line, buf| {
-            let parsed: Result<JsonRow, String> =
-                serde_json::from_slice(line).map_err(|e| format!("not a JSON object: {e}"));
-            let id = parsed.as_ref().map(|r| r.id.clone()).unwrap_or(Value::Null);
-            let answer = parsed
-                .and_then(|r| json_query(&r))
-                .and_then(|q| region.feeds_for(&q).map_err(|e| e.to_string()));
-            let value = match answer {
-                Ok(a) => {
-                    let mut v = serde_json::to_value(&a).unwrap_or(Value::Null);
-                    if let Value::Object(m) = &mut v {
-                        m.insert("id".into(), id);
-                        m.insert("error".into(), Value::Null);
+        let parts = par_map(&lines, |part, buf| {
+            for line in part {
+                let parsed: Result<JsonRow, String> =
+                    serde_json::from_slice(line).map_err(|e| format!("not a JSON object: {e}"));
+                let id = parsed.as_ref().map(|r| r.id.clone()).unwrap_or(Value::Null);
+                let answer = parsed
+                    .and_then(|r| json_query(&r))
+                    .and_then(|q| region.feeds_for(&q).map_err(|e| e.to_string()));
+                let value = match answer {
+                    Ok(a) => {
+                        let mut v = serde_json::to_value(&a).unwrap_or(Value::Null);
+                        if let Value::Object(m) = &mut v {
+                            m.insert("id".into(), id);
+                            m.insert("error".into(), Value::Null);
+                        }
+                        v
                     }
-                    v
-                }
-                Err(e) => {
-                    errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    json!({ "id": id, "error": e })
-                }
-            };
-            let _ = serde_json::to_writer(&mut *buf, &value);
-            buf.push(b'\n');
+                    Err(e) => {
+                        errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        json!({ "id": id, "error": e })
+                    }
+                };
+                let _ = serde_json::to_writer(&mut *buf, &value);
+                buf.push(b'\n');
+            }
         });
         for part in parts {
             output.write_all(&part)?;

@@ -14,6 +14,7 @@ use crate::manifest::Role;
 use crate::region::Region;
 use crate::validate::{Problem, ProblemKind};
 use serde::Serialize;
+use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -294,6 +295,18 @@ pub enum Coverage {
     Outside,
 }
 
+impl Coverage {
+    /// The lowercase word used in answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Coverage::Community => "community",
+            Coverage::Neighbourhood => "neighbourhood",
+            Coverage::Force => "force",
+            Coverage::Outside => "outside",
+        }
+    }
+}
+
 /// A feed in a resolution, with the area that earned it its place.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FeedHit {
@@ -303,15 +316,19 @@ pub struct FeedHit {
     pub matched: Option<(usize, usize)>,
 }
 
+/// Areas held inline: a point is rarely in more than a handful, and the
+/// resolution is the hot path, so it should not allocate.
+pub type AreaList = SmallVec<[(usize, usize); 4]>;
+
 /// The feeds for a point.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolution {
     /// Feeds, most specific first.
-    pub feeds: Vec<FeedHit>,
+    pub feeds: SmallVec<[FeedHit; 8]>,
     /// Community areas containing the point, smallest first.
-    pub communities: Vec<(usize, usize)>,
+    pub communities: AreaList,
     /// Neighbourhood areas containing the point.
-    pub neighbourhoods: Vec<(usize, usize)>,
+    pub neighbourhoods: AreaList,
     /// Coverage class.
     pub coverage: Coverage,
     /// When outside: the nearest neighbourhood (layer index and distance).
@@ -325,9 +342,9 @@ impl Region {
     /// and community layers are consulted, so context layers cost nothing
     /// on this hot path.
     pub fn resolve(&self, p: LatLon) -> Resolution {
-        let mut communities: Vec<(usize, usize)> = Vec::new();
-        let mut neighbourhoods: Vec<(usize, usize)> = Vec::new();
-        let mut found = Vec::new();
+        let mut communities = AreaList::new();
+        let mut neighbourhoods = AreaList::new();
+        let mut found = SmallVec::<[usize; 4]>::new();
         for (li, layer) in self.layers.iter().enumerate() {
             let target = match layer.role {
                 Role::Community => &mut communities,
@@ -347,7 +364,7 @@ impl Region {
                     .then(la.cmp(&lb))
             });
         }
-        let mut feeds = Vec::new();
+        let mut feeds = SmallVec::new();
         let mut coverage = Coverage::Force;
         for &(l, a) in &communities {
             for &f in self.feeds.of_area(l, a) {

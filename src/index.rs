@@ -15,7 +15,7 @@
 
 use crate::boundary::Area;
 use crate::pip::{polygon_position, BandedPolygon, Position, SCAN_EDGES};
-use geo::{Closest, ClosestPoint, Coord, Distance, Geodesic, Point};
+use geo::{Coord, Distance, Geodesic, Point};
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
 
 /// An R-tree entry: one polygon of one area.
@@ -38,6 +38,25 @@ impl PointDistance for Part {
     /// for the nearest-area search, refined geodesically by the caller.
     fn distance_2(&self, point: &[f64; 2]) -> f64 {
         self.envelope.distance_2(point)
+    }
+}
+
+/// A growable list that can be emptied: lets callers pass a `Vec` or an
+/// inline `SmallVec` to [`AreaIndex::locate_into`].
+pub trait Clear {
+    /// Removes every element.
+    fn clear(&mut self);
+}
+
+impl Clear for Vec<usize> {
+    fn clear(&mut self) {
+        Vec::clear(self)
+    }
+}
+
+impl<const N: usize> Clear for smallvec::SmallVec<[usize; N]> {
+    fn clear(&mut self) {
+        smallvec::SmallVec::clear(self)
     }
 }
 
@@ -116,11 +135,16 @@ impl AreaIndex {
     /// the boundary rule in the module docs, smallest area first (so the most
     /// specific of overlapping areas leads). `out` is cleared first; reusing
     /// it keeps the hot path free of allocation.
-    pub fn locate_into(&self, areas: &[Area], lon: f64, lat: f64, out: &mut Vec<usize>) {
+    pub fn locate_into<V>(&self, areas: &[Area], lon: f64, lat: f64, out: &mut V)
+    where
+        V: std::ops::DerefMut<Target = [usize]> + Extend<usize> + Clear,
+    {
         out.clear();
         let coord = Coord { x: lon, y: lat };
         let mut boundary: Option<usize> = None;
-        for part in self.tree.locate_all_at_point(&[lon, lat]) {
+        // Internal iteration: rstar walks the tree recursively and calls us
+        // per candidate, with no iterator state to build (the hot path).
+        let _ = self.tree.locate_all_at_point_int(&[lon, lat], |part| {
             let a = part.area as usize;
             let p = part.polygon as usize;
             let position = match &self.banded[a][p] {
@@ -130,21 +154,18 @@ impl AreaIndex {
             match position {
                 Position::Inside => {
                     if !out.contains(&a) {
-                        out.push(a);
+                        out.extend([a]);
                     }
                 }
                 Position::OnBoundary => {
-                    let better = match boundary {
-                        None => true,
-                        Some(b) => areas[a].id < areas[b].id,
-                    };
-                    if better {
+                    if boundary.is_none_or(|b| areas[a].id < areas[b].id) {
                         boundary = Some(a);
                     }
                 }
                 Position::Outside => {}
             }
-        }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
         if out.is_empty() {
             out.extend(boundary);
         } else if out.len() > 1 {
@@ -184,10 +205,9 @@ impl AreaIndex {
             }
             let a = part.area as usize;
             let polygon = &areas[a].geometry.0[part.polygon as usize];
-            let distance_m = match polygon.closest_point(&query) {
-                Closest::Intersection(_) => 0.0,
-                Closest::SinglePoint(p) => Geodesic.distance(query, p),
-                Closest::Indeterminate => continue,
+            let distance_m = match closest_on_boundary(polygon, lon, lat) {
+                Some(c) => Geodesic.distance(query, Point(c)),
+                None => continue,
             };
             let better = match best {
                 None => true,
@@ -218,6 +238,40 @@ impl AreaIndex {
         out.dedup();
         out
     }
+}
+
+/// The point of a polygon's rings closest to `(lon, lat)`, measured in a
+/// plane whose longitude is scaled by the cosine of the latitude (so it is
+/// locally isotropic, like metres). Compares squared distances only: this
+/// runs over every edge of every candidate, so it avoids square roots.
+fn closest_on_boundary(polygon: &geo::Polygon<f64>, lon: f64, lat: f64) -> Option<Coord<f64>> {
+    let kx = lat.to_radians().cos();
+    let mut best: Option<(f64, Coord<f64>)> = None;
+    for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+        for w in ring.0.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let (ax, ay) = ((a.x - lon) * kx, a.y - lat);
+            let (dx, dy) = ((b.x - a.x) * kx, b.y - a.y);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 > 0.0 {
+                (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let (cx, cy) = (ax + t * dx, ay + t * dy);
+            let d2 = cx * cx + cy * cy;
+            if best.is_none_or(|(bd, _)| d2 < bd) {
+                best = Some((
+                    d2,
+                    Coord {
+                        x: a.x + t * (b.x - a.x),
+                        y: a.y + t * (b.y - a.y),
+                    },
+                ));
+            }
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 #[cfg(test)]

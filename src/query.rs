@@ -40,6 +40,18 @@ pub enum Via {
     Address,
 }
 
+impl Via {
+    /// The lowercase word used in answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Coordinates => "coordinates",
+            Via::Postcode => "postcode",
+            Via::Place => "place",
+            Via::Address => "address",
+        }
+    }
+}
+
 /// Why a query found no point. Each maps to one HTTP status.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum QueryError {
