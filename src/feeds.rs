@@ -7,11 +7,11 @@
 //! empty.
 
 use crate::boundary::Layer;
-use crate::gazetteer::{column, open_csv};
 use crate::index::Nearest;
 use crate::lookup::LatLon;
 use crate::manifest::Role;
 use crate::region::Region;
+use crate::table::Table;
 use crate::validate::{Problem, ProblemKind};
 use serde::Serialize;
 use smallvec::SmallVec;
@@ -80,20 +80,8 @@ impl FeedRegistry {
     /// row is reported (line, feed id, field, reason); the caller keeps
     /// nothing unless there are no problems.
     pub fn load(file: &Path, layers: &[Layer], problems: &mut Vec<Problem>) -> FeedRegistry {
-        const TABLE: &str = "[feeds]";
         let mut reg = FeedRegistry::default();
-        let Some(mut reader) = open_csv(file, TABLE, problems) else {
-            return reg;
-        };
-        let Ok(headers) = reader.headers().cloned() else {
-            problems.push(Problem::at_row(
-                file,
-                TABLE,
-                1,
-                None,
-                ProblemKind::UnreadableFile,
-                "no header row",
-            ));
+        let Some(table) = Table::open(file, "[feeds]", problems) else {
             return reg;
         };
         let before = problems.len();
@@ -101,28 +89,13 @@ impl FeedRegistry {
             "feed_id", "platform", "handle", "url", "layer", "area_id", "name", "status",
         ]
         .iter()
-        .map(|c| column(&headers, c, file, TABLE, problems))
+        .map(|c| table.column(c, problems))
         .collect();
         if problems.len() > before {
             return reg;
         }
         let col = |i: usize| cols[i].expect("checked above");
-        for (i, rec) in reader.records().enumerate() {
-            let line = i + 2;
-            let rec = match rec {
-                Ok(r) => r,
-                Err(e) => {
-                    problems.push(Problem::at_row(
-                        file,
-                        TABLE,
-                        line,
-                        None,
-                        ProblemKind::UnreadableFile,
-                        e.to_string(),
-                    ));
-                    continue;
-                }
-            };
+        table.rows(problems, |table, line, rec, problems| {
             let get = |c: usize| rec.get(col(c)).unwrap_or("").trim().to_string();
             let (feed_id, platform, handle, url, layer, area_id, name, status) = (
                 get(0),
@@ -136,14 +109,7 @@ impl FeedRegistry {
             );
             let before = problems.len();
             let mut bad = |kind: ProblemKind, detail: String| {
-                problems.push(Problem::at_row(
-                    file,
-                    TABLE,
-                    line,
-                    Some(&feed_id),
-                    kind,
-                    detail,
-                ));
+                problems.push(table.problem(line, Some(&feed_id), kind, detail));
             };
             if feed_id.is_empty() {
                 bad(ProblemKind::MissingId, "feed_id is empty".into());
@@ -229,7 +195,7 @@ impl FeedRegistry {
                 },
             };
             if problems.len() > before {
-                continue;
+                return;
             }
             let index = reg.feeds.len();
             reg.by_id.insert(feed_id.clone(), index);
@@ -256,7 +222,7 @@ impl FeedRegistry {
                 status,
                 target,
             });
-        }
+        });
         reg
     }
 

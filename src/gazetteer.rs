@@ -6,6 +6,7 @@
 
 use crate::boundary::Layer;
 use crate::manifest::{AddressesSpec, PostcodesSpec};
+use crate::table::{coordinate, Table};
 use crate::validate::{Problem, ProblemKind};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -75,97 +76,22 @@ pub struct Postcodes {
     pub skipped_without_coordinates: usize,
 }
 
-/// Finds a named column in a CSV header, or reports it missing.
-pub fn column(
-    headers: &csv::StringRecord,
-    name: &str,
-    file: &Path,
-    table: &str,
-    problems: &mut Vec<Problem>,
-) -> Option<usize> {
-    let found = headers.iter().position(|h| h.trim() == name);
-    if found.is_none() {
-        problems.push(Problem::at_row(
-            file,
-            table,
-            1,
-            None,
-            ProblemKind::MissingColumn,
-            format!(
-                "no column {name:?}; the header has: {}",
-                headers.iter().collect::<Vec<_>>().join(", ")
-            ),
-        ));
-    }
-    found
-}
-
-/// Opens a CSV file, reporting failure as a problem.
-pub fn open_csv(
-    file: &Path,
-    table: &str,
-    problems: &mut Vec<Problem>,
-) -> Option<csv::Reader<std::fs::File>> {
-    match csv::ReaderBuilder::new().flexible(true).from_path(file) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            problems.push(Problem {
-                file: file.to_path_buf(),
-                layer: table.to_string(),
-                feature: None,
-                row: None,
-                id: None,
-                kind: ProblemKind::UnreadableFile,
-                detail: format!("cannot read: {e}"),
-            });
-            None
-        }
-    }
-}
-
-/// Parses a coordinate cell; `None` with a reason when it is unusable.
-fn coordinate(value: &str, what: &str, range: f64) -> Result<f64, String> {
-    let v: f64 = value
-        .trim()
-        .parse()
-        .map_err(|_| format!("{what} {value:?} is not a number"))?;
-    if !v.is_finite() || v.abs() > range {
-        return Err(format!("{what} {value:?} is outside -{range}..{range}"));
-    }
-    Ok(v)
-}
-
 impl Postcodes {
     /// Loads an ONSPD-style CSV. Invalid postcodes, unusable coordinates and
     /// duplicates are problems naming the line; rows without coordinates
     /// (ONSPD's 99.999999 latitude, or empty cells) are skipped and counted.
     pub fn load(file: &Path, spec: &PostcodesSpec, problems: &mut Vec<Problem>) -> Postcodes {
-        const TABLE: &str = "[postcodes]";
         let mut out = Postcodes::default();
-        let Some(mut reader) = open_csv(file, TABLE, problems) else {
+        let Some(table) = Table::open(file, "[postcodes]", problems) else {
             return out;
         };
-        let headers = match reader.headers() {
-            Ok(h) => h.clone(),
-            Err(e) => {
-                problems.push(Problem::at_row(
-                    file,
-                    TABLE,
-                    1,
-                    None,
-                    ProblemKind::UnreadableFile,
-                    e.to_string(),
-                ));
-                return out;
-            }
-        };
         let before = problems.len();
-        let pc = column(&headers, &spec.postcode_column, file, TABLE, problems);
-        let lat = column(&headers, &spec.lat_column, file, TABLE, problems);
-        let lon = column(&headers, &spec.lon_column, file, TABLE, problems);
+        let pc = table.column(&spec.postcode_column, problems);
+        let lat = table.column(&spec.lat_column, problems);
+        let lon = table.column(&spec.lon_column, problems);
         let term = match &spec.terminated_column {
-            Some(name) => column(&headers, name, file, TABLE, problems),
-            None => headers.iter().position(|h| h.trim() == "doterm"),
+            Some(name) => table.column(name, problems),
+            None => table.find("doterm"),
         };
         let (Some(pc), Some(lat), Some(lon)) = (pc, lat, lon) else {
             return out;
@@ -173,59 +99,37 @@ impl Postcodes {
         if problems.len() > before {
             return out;
         }
-        let mut record = csv::StringRecord::new();
-        let mut line = 1;
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    problems.push(Problem::at_row(
-                        file,
-                        TABLE,
-                        line + 1,
-                        None,
-                        ProblemKind::UnreadableFile,
-                        e.to_string(),
-                    ));
-                    break;
-                }
-            }
-            line = record.position().map_or(line + 1, |p| p.line() as usize);
+        table.rows(problems, |table, line, record, problems| {
             let raw = record.get(pc).unwrap_or("");
             let postcode = match normalise_postcode(raw) {
                 Ok(p) => p,
                 Err(e) => {
-                    problems.push(Problem::at_row(
-                        file,
-                        TABLE,
+                    problems.push(table.problem(
                         line,
                         Some(raw),
                         ProblemKind::InvalidPostcode,
                         e.to_string(),
                     ));
-                    continue;
+                    return;
                 }
             };
             let (lat_s, lon_s) = (record.get(lat).unwrap_or(""), record.get(lon).unwrap_or(""));
             if lat_s.trim().is_empty() || lon_s.trim().is_empty() || lat_s.trim() == "99.999999" {
                 out.skipped_without_coordinates += 1;
-                continue;
+                return;
             }
             let point = coordinate(lat_s, "latitude", 90.0)
                 .and_then(|la| Ok((la, coordinate(lon_s, "longitude", 180.0)?)));
             let (la, lo) = match point {
                 Ok(p) => p,
                 Err(why) => {
-                    problems.push(Problem::at_row(
-                        file,
-                        TABLE,
+                    problems.push(table.problem(
                         line,
                         Some(&postcode),
                         ProblemKind::CoordinateOutOfRange,
                         why,
                     ));
-                    continue;
+                    return;
                 }
             };
             let terminated = term
@@ -235,15 +139,13 @@ impl Postcodes {
                 .map(str::to_string);
             let key = postcode.replace(' ', "");
             if out.entries.contains_key(&key) {
-                problems.push(Problem::at_row(
-                    file,
-                    TABLE,
+                problems.push(table.problem(
                     line,
                     Some(&postcode),
                     ProblemKind::DuplicateId,
                     "postcode listed twice",
                 ));
-                continue;
+                return;
             }
             out.entries.insert(
                 key,
@@ -254,7 +156,7 @@ impl Postcodes {
                     terminated,
                 },
             );
-        }
+        });
         out
     }
 
@@ -459,48 +361,21 @@ pub struct Addresses {
 impl Addresses {
     /// Loads `address, lat, lon` rows (column names from the manifest).
     pub fn load(file: &Path, spec: &AddressesSpec, problems: &mut Vec<Problem>) -> Addresses {
-        const TABLE: &str = "[addresses]";
         let mut out = Addresses::default();
-        let Some(mut reader) = open_csv(file, TABLE, problems) else {
-            return out;
-        };
-        let Ok(headers) = reader.headers().cloned() else {
-            problems.push(Problem::at_row(
-                file,
-                TABLE,
-                1,
-                None,
-                ProblemKind::UnreadableFile,
-                "no header row",
-            ));
+        let Some(table) = Table::open(file, "[addresses]", problems) else {
             return out;
         };
         let before = problems.len();
-        let a = column(&headers, &spec.address_column, file, TABLE, problems);
-        let la = column(&headers, &spec.lat_column, file, TABLE, problems);
-        let lo = column(&headers, &spec.lon_column, file, TABLE, problems);
+        let a = table.column(&spec.address_column, problems);
+        let la = table.column(&spec.lat_column, problems);
+        let lo = table.column(&spec.lon_column, problems);
         let (Some(a), Some(la), Some(lo)) = (a, la, lo) else {
             return out;
         };
         if problems.len() > before {
             return out;
         }
-        for (i, rec) in reader.records().enumerate() {
-            let line = i + 2;
-            let rec = match rec {
-                Ok(r) => r,
-                Err(e) => {
-                    problems.push(Problem::at_row(
-                        file,
-                        TABLE,
-                        line,
-                        None,
-                        ProblemKind::UnreadableFile,
-                        e.to_string(),
-                    ));
-                    continue;
-                }
-            };
+        table.rows(problems, |table, line, rec, problems| {
             let address = rec.get(a).unwrap_or("").trim().to_string();
             let point = coordinate(rec.get(la).unwrap_or(""), "latitude", 90.0).and_then(|lat| {
                 Ok((
@@ -512,24 +387,20 @@ impl Addresses {
                 Ok((lat, lon)) if !address.is_empty() => {
                     out.list.push(Address { address, lat, lon })
                 }
-                Ok(_) => problems.push(Problem::at_row(
-                    file,
-                    TABLE,
+                Ok(_) => problems.push(table.problem(
                     line,
                     None,
                     ProblemKind::MissingName,
                     "empty address",
                 )),
-                Err(why) => problems.push(Problem::at_row(
-                    file,
-                    TABLE,
+                Err(why) => problems.push(table.problem(
                     line,
                     Some(&address),
                     ProblemKind::CoordinateOutOfRange,
                     why,
                 )),
             }
-        }
+        });
         for (i, addr) in out.list.iter().enumerate() {
             let mut words: Vec<String> = normalise_text(&addr.address)
                 .split(' ')

@@ -24,6 +24,7 @@ pub mod progress;
 pub mod query;
 pub mod region;
 pub mod relations;
+pub mod table;
 pub mod validate;
 
 pub use lookup::{LatLon, LayerHit};

@@ -47,6 +47,12 @@ fn check_format(params: &Params) -> Result<(), ApiProblem> {
     }
 }
 
+/// For resources whose only parameter is `f`: refuses anything else.
+fn json_only(params: &Params) -> Result<(), ApiProblem> {
+    params.only(&["f"])?;
+    check_format(params)
+}
+
 fn geojson_response(body: Value) -> Response {
     ([(header::CONTENT_TYPE, GEOJSON)], body.to_string()).into_response()
 }
@@ -58,7 +64,7 @@ pub async fn landing(
     RawQuery(q): RawQuery,
 ) -> Response {
     let params = Params::parse(q);
-    if let Err(e) = params.only(&["f"]).and_then(|_| check_format(&params)) {
+    if let Err(e) = json_only(&params) {
         return e.into_response();
     }
     let base = base_url(&state, &headers);
@@ -81,7 +87,7 @@ pub async fn landing(
 /// `GET /conformance`.
 pub async fn conformance(RawQuery(q): RawQuery) -> Response {
     let params = Params::parse(q);
-    if let Err(e) = params.only(&["f"]).and_then(|_| check_format(&params)) {
+    if let Err(e) = json_only(&params) {
         return e.into_response();
     }
     Json(json!({ "conformsTo": CONFORMANCE })).into_response()
@@ -118,7 +124,7 @@ pub async fn collections(
     RawQuery(q): RawQuery,
 ) -> Response {
     let params = Params::parse(q);
-    if let Err(e) = params.only(&["f"]).and_then(|_| check_format(&params)) {
+    if let Err(e) = json_only(&params) {
         return e.into_response();
     }
     let base = base_url(&state, &headers);
@@ -154,11 +160,7 @@ pub async fn collection(
     let params = Params::parse(q);
     let base = base_url(&state, &headers);
     let region = state.region.load();
-    match params
-        .only(&["f"])
-        .and_then(|_| check_format(&params))
-        .and_then(|_| find_layer(&region, &layer))
-    {
+    match json_only(&params).and_then(|_| find_layer(&region, &layer)) {
         Ok((_, l)) => Json(collection_json(&base, &region, l)).into_response(),
         Err(e) => e.into_response(),
     }
@@ -348,9 +350,7 @@ pub async fn item(
 ) -> Response {
     let params = Params::parse(q);
     let region = state.region.load();
-    let found = params
-        .only(&["f"])
-        .and_then(|_| check_format(&params))
+    let found = json_only(&params)
         .and_then(|_| find_layer(&region, &layer_id))
         .and_then(|(li, layer)| {
             layer
