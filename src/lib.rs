@@ -6,6 +6,8 @@
 //! flows one way: a region manifest is imported and validated into an
 //! immutable [`Region`] snapshot, which lookups, the API and the planner read.
 
+#![deny(missing_docs)]
+
 pub mod api;
 pub mod batch;
 pub mod boundary;

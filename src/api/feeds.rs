@@ -187,26 +187,22 @@ fn body_format(headers: &HeaderMap) -> Result<Format, ApiProblem> {
         "application/x-ndjson" | "application/jsonl" | "application/json-lines" | "application/jsonlines" => {
             Ok(Format::JsonLines)
         }
-        other => Err(ApiProblem {
-            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            kind: "unsupported-media-type",
-            title: "Unsupported media type",
-            detail: format!(
-                "Content-Type {other:?} is not accepted: send text/csv or application/x-ndjson (JSON Lines)"
-            ),
-        }),
+        other => Err(ApiProblem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            format!("Content-Type {other:?} is not accepted: send text/csv or application/x-ndjson (JSON Lines)"),
+        )),
     }
 }
 
 fn too_large(limit: u64) -> ApiProblem {
-    ApiProblem {
-        status: StatusCode::PAYLOAD_TOO_LARGE,
-        kind: "payload-too-large",
-        title: "Payload too large",
-        detail: format!(
-            "the batch body is over the limit of {limit} bytes; split it into smaller batches"
-        ),
-    }
+    ApiProblem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+        "Payload too large",
+        format!("the batch body is over the limit of {limit} bytes; split it into smaller batches"),
+    )
 }
 
 /// `POST /v1/feeds/lookup/batch`: CSV or JSON Lines in, the same format out,
@@ -242,12 +238,13 @@ pub async fn batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
         Ok(pair) => pair,
         Err(e) => {
             tracing::error!("cannot create the batch spool file: {e}");
-            let mut p =
-                ApiProblem::bad_parameter("the server cannot spool a batch now; try again later");
-            p.status = StatusCode::SERVICE_UNAVAILABLE;
-            p.kind = "unavailable";
-            p.title = "Service unavailable";
-            return p.into_response();
+            return ApiProblem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                "the server cannot spool a batch now; try again later",
+            )
+            .into_response();
         }
     };
     let spool = Arc::new(Spool {

@@ -19,34 +19,44 @@ pub struct ApiProblem {
 }
 
 impl ApiProblem {
-    /// 400: a query parameter is missing, malformed or out of range.
-    pub fn bad_parameter(detail: impl Into<String>) -> Self {
+    /// Any problem.
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         ApiProblem {
-            status: StatusCode::BAD_REQUEST,
-            kind: "bad-parameter",
-            title: "Invalid query parameter",
+            status,
+            kind,
+            title,
             detail: detail.into(),
         }
+    }
+
+    /// 400: a query parameter is missing, malformed or out of range.
+    pub fn bad_parameter(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad-parameter",
+            "Invalid query parameter",
+            detail,
+        )
     }
 
     /// 404: no such layer, area or route.
     pub fn not_found(detail: impl Into<String>) -> Self {
-        ApiProblem {
-            status: StatusCode::NOT_FOUND,
-            kind: "not-found",
-            title: "Not found",
-            detail: detail.into(),
-        }
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
     }
 
     /// 405: the route exists but not for this method.
     pub fn method_not_allowed() -> Self {
-        ApiProblem {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            kind: "method-not-allowed",
-            title: "Method not allowed",
-            detail: "this resource only answers GET".into(),
-        }
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            "this resource does not answer this method (lookups are GET, batches POST)",
+        )
     }
 }
 
