@@ -17,6 +17,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::io::{BufRead, Read, Write};
 
+/// Longest accepted JSON line or CSV header line, in bytes: a line without
+/// an end must not be read whole into memory.
+pub const MAX_LINE: usize = 1 << 20;
+
 /// Rows per chunk: large enough to amortise thread start-up, small enough
 /// to keep memory flat (a few MB of text).
 pub const CHUNK_ROWS: usize = 16_384;
@@ -341,10 +345,31 @@ fn run_jsonl(
     let mut lines: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_ROWS);
     loop {
         lines.clear();
+        // Empty entries in `lines` stand for lines over MAX_LINE bytes.
         while lines.len() < CHUNK_ROWS {
             let mut line = Vec::new();
-            if reader.read_until(b'\n', &mut line)? == 0 {
+            if reader
+                .by_ref()
+                .take(MAX_LINE as u64)
+                .read_until(b'\n', &mut line)?
+                == 0
+            {
                 break;
+            }
+            if line.len() == MAX_LINE && line.last() != Some(&b'\n') {
+                // Skip the rest of the over-long line; it becomes an error row.
+                let mut rest = Vec::new();
+                while reader
+                    .by_ref()
+                    .take(MAX_LINE as u64)
+                    .read_until(b'\n', &mut rest)?
+                    == MAX_LINE
+                    && rest.last() != Some(&b'\n')
+                {
+                    rest.clear();
+                }
+                lines.push(Vec::new());
+                continue;
             }
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
@@ -357,8 +382,12 @@ fn run_jsonl(
         let errors = std::sync::atomic::AtomicU64::new(0);
         let parts = par_map(&lines, |part, buf| {
             for line in part {
-                let parsed: Result<JsonRow, String> =
-                    serde_json::from_slice(line).map_err(|e| format!("not a JSON object: {e}"));
+                // An empty line stands for one that was too long to read.
+                let parsed: Result<JsonRow, String> = if line.is_empty() {
+                    Err(format!("line longer than {MAX_LINE} bytes"))
+                } else {
+                    serde_json::from_slice(line).map_err(|e| format!("not a JSON object: {e}"))
+                };
                 let id = parsed.as_ref().map(|r| r.id.clone()).unwrap_or(Value::Null);
                 let answer = parsed
                     .and_then(|r| json_query(&r))
@@ -390,4 +419,40 @@ fn run_jsonl(
     }
     output.flush()?;
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An over-long JSON line becomes one error row; the rows around it are
+    /// answered, in order.
+    #[test]
+    fn over_long_json_line_is_one_error_row() {
+        let region = Region::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/boundaries/demo"
+        )))
+        .unwrap();
+        let long = format!("{{\"id\":2,\"q\":\"{}\"}}", "x".repeat(MAX_LINE * 2 + 10));
+        let input = format!("{{\"id\":1,\"postcode\":\"DV1 1AA\"}}\n{long}\n{{\"id\":3,\"postcode\":\"DV1 1AA\"}}\n");
+        let mut out = Vec::new();
+        let stats = run(
+            &region,
+            input.as_bytes(),
+            &mut out,
+            Format::JsonLines,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!((stats.rows, stats.errors), (3, 1));
+        let rows: Vec<Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(rows[0]["id"], 1);
+        assert!(rows[1]["error"].as_str().unwrap().contains("longer than"));
+        assert_eq!(rows[2]["id"], 3);
+    }
 }

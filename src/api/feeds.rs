@@ -261,7 +261,8 @@ pub async fn batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
         // Check a CSV header before answering, so a bad one is a 400.
         let mut header_line = String::new();
         if format == Format::Csv {
-            let checked = input
+            let checked = (&mut input)
+                .take(batch::MAX_LINE as u64)
                 .read_line(&mut header_line)
                 .map_err(|e| e.to_string())
                 .and_then(|_| batch::check_csv_header(&header_line).map_err(|e| e.to_string()));

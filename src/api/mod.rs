@@ -15,7 +15,6 @@ use crate::lookup::LatLon;
 use crate::region::{LoadOptions, Region, RegionError};
 use arc_swap::ArcSwap;
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -202,7 +201,7 @@ async fn lookup(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Re
 }
 
 /// `GET /health`: liveness plus what is loaded.
-async fn health(State(state): State<Arc<AppState>>, _headers: HeaderMap) -> Response {
+async fn health(State(state): State<Arc<AppState>>) -> Response {
     let region = state.region.load();
     let status = state
         .status
