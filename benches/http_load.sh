@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# HTTP load test of /v1/lookup on the Greater Manchester region (4 layers),
-# with wrk (Debian package `wrk`) on loopback. Bounded: 20 s, then it stops.
+# HTTP load test on loopback with wrk (Debian package `wrk`), bounded by
+# DURATION: first GET /v1/lookup at random points over Trafford on the
+# Greater Manchester region (4 layers), then GET /v1/feeds/lookup?postcode=
+# for every Trafford postcode in turn (postcode directory + feeds).
 #   benches/http_load.sh [DURATION] [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +20,22 @@ layer() { printf '[[layers]]\nid = "%s"\nrole = "%s"\nfile = "%s/%s"\nid_propert
   layer wards community "$data" gm_wards_2023.geojson area_code
   layer msoas context "$data" gm_msoa_2021.geojson area_code
   layer lsoas context "$data" gm_lsoa_2021.geojson area_code
+  printf '[postcodes]\nfile = "%s/trafford_postcodes.csv"\npostcode_column = "postcode"\nlat_column = "lat"\nlon_column = "lon"\n' "$data"
+  printf '[feeds]\nfile = "feeds.csv"\n'
 } > "$region/region.toml"
+{
+  echo "feed_id,platform,handle,url,layer,area_id,name,status"
+  echo "GMP,x,@gmpolice,https://x.example/gmpolice,,,GMP,active"
+  for l in North Central South West; do
+    echo "L-$l,x,@Trafford$l,https://x.example/Trafford$l,localities,$l,Trafford $l,active"
+  done
+} > "$region/feeds.csv"
 RUST_LOG=warn ./target/release/feedmap serve --region "$region" --addr 127.0.0.1:0 > "$region/out" &
 server=$!
 for _ in $(seq 100); do grep -q listening "$region/out" 2>/dev/null && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$region/out")
+echo "== GET /v1/lookup (random points)"
 wrk -t2 -c"$conns" -d"$duration" --latency -s benches/wrk_lookup.lua "$url"
+echo "== GET /v1/feeds/lookup?postcode= (all Trafford postcodes in turn)"
+FEEDMAP_POSTCODES="$data/trafford_postcodes.csv" \
+  wrk -t2 -c"$conns" -d"$duration" --latency -s benches/wrk_feeds.lua "$url"
