@@ -22,6 +22,7 @@ pub mod index;
 pub mod lookup;
 pub mod manifest;
 pub mod pip;
+pub mod plan;
 pub mod progress;
 pub mod query;
 pub mod region;
