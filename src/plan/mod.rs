@@ -6,3 +6,4 @@
 //! coverage) builds on them.
 
 pub mod factors;
+pub mod population;
