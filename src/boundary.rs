@@ -418,6 +418,24 @@ fn json_type(v: &Value) -> &'static str {
     }
 }
 
+/// Shapes for unit tests across the crate.
+#[cfg(test)]
+pub(crate) mod test_shapes {
+    use super::Area;
+    use geo::{LineString, MultiPolygon, Polygon};
+
+    /// The rectangle `[x0, x1] × [y0, y1]` (degrees) as a multipolygon.
+    pub fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+        let ring: LineString<f64> = vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)].into();
+        MultiPolygon::new(vec![Polygon::new(ring, vec![])])
+    }
+
+    /// A rectangular area whose id and name are `id`.
+    pub fn rect_area(id: &str, x0: f64, y0: f64, x1: f64, y1: f64) -> Area {
+        Area::new(id.into(), id.into(), rect(x0, y0, x1, y1), None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -277,24 +277,11 @@ fn closest_on_boundary(polygon: &geo::Polygon<f64>, lon: f64, lat: f64) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{LineString, MultiPolygon, Polygon};
+    use geo::{MultiPolygon, Polygon};
     use proptest::prelude::*;
 
     fn square(id: &str, x0: f64, y0: f64, size: f64) -> Area {
-        let ring: LineString<f64> = vec![
-            (x0, y0),
-            (x0 + size, y0),
-            (x0 + size, y0 + size),
-            (x0, y0 + size),
-            (x0, y0),
-        ]
-        .into();
-        Area::new(
-            id.into(),
-            id.into(),
-            MultiPolygon::new(vec![Polygon::new(ring, vec![])]),
-            None,
-        )
+        crate::boundary::test_shapes::rect_area(id, x0, y0, x0 + size, y0 + size)
     }
 
     #[test]

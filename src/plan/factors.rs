@@ -169,13 +169,9 @@ fn shared_on_ring(ring: &LineString<f64>, others: &BoundaryIndex, tol: f64) -> f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{Centroid, GeodesicArea, Polygon};
+    use geo::{Centroid, GeodesicArea};
 
-    /// A rectangle in degrees at latitude ~54, as a multipolygon.
-    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-        let ring: LineString<f64> = vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)].into();
-        MultiPolygon::new(vec![Polygon::new(ring, vec![])])
-    }
+    use crate::boundary::test_shapes::rect;
 
     #[test]
     fn size_saturates_at_the_minimum_audience() {

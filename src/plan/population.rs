@@ -87,23 +87,9 @@ mod tests {
     use super::*;
     use crate::boundary::Area;
     use crate::manifest::Role;
-    use geo::{LineString, MultiPolygon, Polygon};
 
     fn square(id: &str, x0: f64, y0: f64, w: f64, h: f64) -> Area {
-        let ring: LineString<f64> = vec![
-            (x0, y0),
-            (x0 + w, y0),
-            (x0 + w, y0 + h),
-            (x0, y0 + h),
-            (x0, y0),
-        ]
-        .into();
-        Area::new(
-            id.into(),
-            id.into(),
-            MultiPolygon::new(vec![Polygon::new(ring, vec![])]),
-            None,
-        )
+        crate::boundary::test_shapes::rect_area(id, x0, y0, x0 + w, y0 + h)
     }
 
     fn layer(areas: Vec<Area>) -> Layer {
