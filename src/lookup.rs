@@ -121,33 +121,42 @@ pub struct LookupAnswer<'a> {
 }
 
 impl Region {
+    /// One area shaped for output; `distance_m` (to a nearest area) is
+    /// rounded to 0.1 m.
+    pub(crate) fn summary(
+        &self,
+        layer: usize,
+        area: usize,
+        distance_m: Option<f64>,
+    ) -> AreaSummary<'_> {
+        let l = &self.layers[layer];
+        let a = &l.areas[area];
+        AreaSummary {
+            id: &a.id,
+            name: &a.name,
+            layer: &l.id,
+            role: l.role.as_str(),
+            area_m2: a.area_m2.round(),
+            population: a.population,
+            distance_m: distance_m.map(|d| (d * 10.0).round() / 10.0),
+        }
+    }
+
     /// Looks a point up and shapes the result for output.
     pub fn answer(&self, p: LatLon) -> LookupAnswer<'_> {
         let mut areas = std::collections::BTreeMap::new();
         let mut nearest = std::collections::BTreeMap::new();
         for hit in self.lookup(p) {
-            let layer = &self.layers[hit.layer];
-            let summary = |a: usize, distance_m: Option<f64>| {
-                let area = &layer.areas[a];
-                AreaSummary {
-                    id: &area.id,
-                    name: &area.name,
-                    layer: &layer.id,
-                    role: layer.role.as_str(),
-                    area_m2: area.area_m2.round(),
-                    population: area.population,
-                    distance_m,
-                }
-            };
+            let id = self.layers[hit.layer].id.as_str();
             areas.insert(
-                layer.id.as_str(),
-                hit.areas.iter().map(|&a| summary(a, None)).collect(),
+                id,
+                hit.areas
+                    .iter()
+                    .map(|&a| self.summary(hit.layer, a, None))
+                    .collect(),
             );
             if let Some(n) = hit.nearest {
-                nearest.insert(
-                    layer.id.as_str(),
-                    summary(n.area, Some((n.distance_m * 10.0).round() / 10.0)),
-                );
+                nearest.insert(id, self.summary(hit.layer, n.area, Some(n.distance_m)));
             }
         }
         LookupAnswer {

@@ -322,20 +322,6 @@ pub struct FeedAnswer<'a> {
 }
 
 impl Region {
-    fn summary(&self, layer: usize, area: usize, distance_m: Option<f64>) -> AreaSummary<'_> {
-        let l = &self.layers[layer];
-        let a = &l.areas[area];
-        AreaSummary {
-            id: &a.id,
-            name: &a.name,
-            layer: &l.id,
-            role: l.role.as_str(),
-            area_m2: a.area_m2.round(),
-            population: a.population,
-            distance_m,
-        }
-    }
-
     /// Shapes a resolution for output.
     pub fn feed_answer(&self, located: Located, r: &Resolution) -> FeedAnswer<'_> {
         let mut areas: BTreeMap<&str, Vec<AreaSummary<'_>>> = BTreeMap::new();
@@ -404,7 +390,7 @@ impl Region {
             by_platform,
             nearest_neighbourhood: r
                 .nearest_neighbourhood
-                .map(|(l, n)| self.summary(l, n.area, Some((n.distance_m * 10.0).round() / 10.0))),
+                .map(|(l, n)| self.summary(l, n.area, Some(n.distance_m))),
             candidates: located.candidates,
             attribution: &self.attribution,
         }
