@@ -156,20 +156,27 @@ pub fn check_csv_header(header_line: &str) -> Result<(), BatchError> {
     Columns::from_header(&rec).map(|_| ())
 }
 
-/// Splits `rows` over the available cores, has `f` write each part's
-/// output bytes, and returns the per-part buffers in input order.
-fn par_map<T: Sync>(rows: &[T], f: impl Fn(&[T], &mut Vec<u8>) + Sync) -> Vec<Vec<u8>> {
+/// Resolves one chunk: splits `rows` over the available cores, has `f`
+/// write each part's answers and return how many were errors, then writes
+/// the parts to `output` in input order and updates `stats`.
+fn write_chunk<T: Sync>(
+    rows: &[T],
+    output: &mut impl Write,
+    stats: &mut BatchStats,
+    on_rows: &mut dyn FnMut(u64),
+    f: impl Fn(&[T], &mut Vec<u8>) -> u64 + Sync,
+) -> std::io::Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let part = rows.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
+    let parts: Vec<(Vec<u8>, u64)> = std::thread::scope(|s| {
         let handles: Vec<_> = rows
             .chunks(part)
             .map(|chunk| {
                 let f = &f;
                 s.spawn(move || {
                     let mut buf = Vec::with_capacity(chunk.len() * 96);
-                    f(chunk, &mut buf);
-                    buf
+                    let errors = f(chunk, &mut buf);
+                    (buf, errors)
                 })
             })
             .collect();
@@ -177,7 +184,14 @@ fn par_map<T: Sync>(rows: &[T], f: impl Fn(&[T], &mut Vec<u8>) + Sync) -> Vec<Ve
             .into_iter()
             .map(|h| h.join().expect("batch worker panicked"))
             .collect()
-    })
+    });
+    for (buf, errors) in parts {
+        output.write_all(&buf)?;
+        stats.errors += errors;
+    }
+    stats.rows += rows.len() as u64;
+    on_rows(stats.rows);
+    Ok(())
 }
 
 /// Writes one CSV answer row straight from the resolution (no intermediate
@@ -270,8 +284,8 @@ fn run_csv(
         if chunk.is_empty() {
             break;
         }
-        let errors = std::sync::atomic::AtomicU64::new(0);
-        let parts = par_map(&chunk, |part, buf| {
+        write_chunk(&chunk, &mut output, &mut stats, on_rows, |part, buf| {
+            let mut errors = 0;
             let mut w = csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(buf);
@@ -288,20 +302,13 @@ fn run_csv(
                         (r.get(cols.id).unwrap_or(""), answer)
                     }
                 };
-                if answer.is_err() {
-                    errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
+                errors += u64::from(answer.is_err());
                 // Writing to a Vec cannot fail.
                 let _ = csv_answer(&mut w, region, id, answer);
             }
             let _ = w.flush();
-        });
-        for part in parts {
-            output.write_all(&part)?;
-        }
-        stats.rows += chunk.len() as u64;
-        stats.errors += errors.into_inner();
-        on_rows(stats.rows);
+            errors
+        })?;
     }
     output.flush()?;
     Ok(stats)
@@ -379,8 +386,8 @@ fn run_jsonl(
         if lines.is_empty() {
             break;
         }
-        let errors = std::sync::atomic::AtomicU64::new(0);
-        let parts = par_map(&lines, |part, buf| {
+        write_chunk(&lines, &mut output, &mut stats, on_rows, |part, buf| {
+            let mut errors = 0;
             for line in part {
                 // An empty line stands for one that was too long to read.
                 let parsed: Result<JsonRow, String> = if line.is_empty() {
@@ -402,20 +409,15 @@ fn run_jsonl(
                         v
                     }
                     Err(e) => {
-                        errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        errors += 1;
                         json!({ "id": id, "error": e })
                     }
                 };
                 let _ = serde_json::to_writer(&mut *buf, &value);
                 buf.push(b'\n');
             }
-        });
-        for part in parts {
-            output.write_all(&part)?;
-        }
-        stats.rows += lines.len() as u64;
-        stats.errors += errors.into_inner();
-        on_rows(stats.rows);
+            errors
+        })?;
     }
     output.flush()?;
     Ok(stats)
