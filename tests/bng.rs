@@ -42,22 +42,23 @@ fn bng_wards_look_up_like_wgs84_wards() {
         return;
     };
     let manifest = format!(
-        r#"name = "Trafford wards, two CRSs"
-[[layers]]
-id = "wgs84"
-role = "community"
-file = "{d}/trafford_wards_2023_full.geojson"
-id_property = "area_code"
-name_property = "area_name"
-
-[[layers]]
-id = "bng"
-role = "community"
-file = "{d}/trafford_wards_2023_full_bng.geojson"
-id_property = "area_code"
-name_property = "area_name"
-"#,
-        d = data.display()
+        "name = \"Trafford wards, two CRSs\"\n{}{}",
+        common::layer_toml(
+            &data,
+            "wgs84",
+            "community",
+            "trafford_wards_2023_full.geojson",
+            "area_code",
+            "area_name"
+        ),
+        common::layer_toml(
+            &data,
+            "bng",
+            "community",
+            "trafford_wards_2023_full_bng.geojson",
+            "area_code",
+            "area_name"
+        ),
     );
     let dir = common::region_dir(&manifest);
     let region = Region::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));

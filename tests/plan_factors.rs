@@ -50,26 +50,26 @@ fn output_area_estimates_are_consistent_across_wards_and_localities() {
     else {
         return;
     };
-    let layer = |id: &str, role: &str, file: &str, key: &str, name: &str| {
-        format!("[[layers]]\nid = \"{id}\"\nrole = \"{role}\"\nfile = \"{}\"\nid_property = \"{key}\"\nname_property = \"{name}\"\n", data.join(file).display())
-    };
     let manifest = format!(
         "name = \"t\"\n{}{}{}",
-        layer(
+        common::layer_toml(
+            &data,
             "localities",
             "neighbourhood",
             "trafford_localities_2023.geojson",
             "area_name",
             "area_name"
         ),
-        layer(
+        common::layer_toml(
+            &data,
             "wards",
             "community",
             "trafford_wards_2023_full.geojson",
             "area_code",
             "area_name"
         ),
-        layer(
+        common::layer_toml(
+            &data,
             "oas",
             "context",
             "trafford_oa_2021.geojson",

@@ -32,42 +32,61 @@ pub fn region_dir(body: &str) -> tempfile::TempDir {
     dir
 }
 
+/// One `[[layers]]` table for a file in the GM data folder.
+pub fn layer_toml(
+    data: &Path,
+    id: &str,
+    role: &str,
+    file: &str,
+    id_property: &str,
+    name_property: &str,
+) -> String {
+    format!(
+        "[[layers]]\nid = \"{id}\"\nrole = \"{role}\"\nfile = \"{}\"\nid_property = \"{id_property}\"\nname_property = \"{name_property}\"\n\n",
+        data.join(file).display()
+    )
+}
+
+const OGL: &str =
+    "Contains National Statistics and OS data © Crown copyright and database right 2025";
+
 /// A manifest for the GM data: Trafford localities as neighbourhoods, GM
 /// wards as communities, MSOAs and LSOAs as context.
 pub fn gm_manifest(data: &Path) -> String {
     format!(
-        r#"name = "Greater Manchester (test)"
-attribution = "Contains National Statistics and OS data © Crown copyright and database right 2025"
-
-[[layers]]
-id = "localities"
-role = "neighbourhood"
-file = "{d}/trafford_localities_2023.geojson"
-id_property = "area_name"
-name_property = "area_name"
-
-[[layers]]
-id = "wards"
-role = "community"
-file = "{d}/gm_wards_2023.geojson"
-id_property = "area_code"
-name_property = "area_name"
-
-[[layers]]
-id = "msoas"
-role = "context"
-file = "{d}/gm_msoa_2021.geojson"
-id_property = "area_code"
-name_property = "area_name"
-
-[[layers]]
-id = "lsoas"
-role = "context"
-file = "{d}/gm_lsoa_2021.geojson"
-id_property = "area_code"
-name_property = "area_name"
-"#,
-        d = data.display()
+        "name = \"Greater Manchester (test)\"\nattribution = \"{OGL}\"\n\n{}{}{}{}",
+        layer_toml(
+            data,
+            "localities",
+            "neighbourhood",
+            "trafford_localities_2023.geojson",
+            "area_name",
+            "area_name"
+        ),
+        layer_toml(
+            data,
+            "wards",
+            "community",
+            "gm_wards_2023.geojson",
+            "area_code",
+            "area_name"
+        ),
+        layer_toml(
+            data,
+            "msoas",
+            "context",
+            "gm_msoa_2021.geojson",
+            "area_code",
+            "area_name"
+        ),
+        layer_toml(
+            data,
+            "lsoas",
+            "context",
+            "gm_lsoa_2021.geojson",
+            "area_code",
+            "area_name"
+        ),
     )
 }
 
@@ -203,40 +222,11 @@ pub fn gm_feeds_region(data: &Path) -> tempfile::TempDir {
     }
     std::fs::write(dir.path().join("feeds.csv"), feeds).unwrap();
     let manifest = format!(
-        r#"name = "Trafford feeds (test)"
-attribution = "Contains National Statistics and OS data © Crown copyright and database right 2025"
-
-[[layers]]
-id = "localities"
-role = "neighbourhood"
-file = "{d}/trafford_localities_2023.geojson"
-id_property = "area_name"
-name_property = "area_name"
-
-[[layers]]
-id = "wards"
-role = "community"
-file = "{d}/trafford_wards_2023_full.geojson"
-id_property = "area_code"
-name_property = "area_name"
-
-[[layers]]
-id = "polling"
-role = "community"
-file = "{d}/trafford_polling_districts.geojson"
-id_property = "area_name"
-name_property = "area_name"
-
-[postcodes]
-file = "{d}/trafford_postcodes.csv"
-postcode_column = "postcode"
-lat_column = "lat"
-lon_column = "lon"
-
-[feeds]
-file = "feeds.csv"
-"#,
-        d = data.display()
+        "name = \"Trafford feeds (test)\"\nattribution = \"{OGL}\"\n\n{}{}{}[postcodes]\nfile = \"{}\"\npostcode_column = \"postcode\"\nlat_column = \"lat\"\nlon_column = \"lon\"\n\n[feeds]\nfile = \"feeds.csv\"\n",
+        layer_toml(data, "localities", "neighbourhood", "trafford_localities_2023.geojson", "area_name", "area_name"),
+        layer_toml(data, "wards", "community", "trafford_wards_2023_full.geojson", "area_code", "area_name"),
+        layer_toml(data, "polling", "community", "trafford_polling_districts.geojson", "area_name", "area_name"),
+        data.join("trafford_postcodes.csv").display()
     );
     std::fs::write(dir.path().join("region.toml"), manifest).unwrap();
     dir
