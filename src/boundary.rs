@@ -27,6 +27,9 @@ pub struct Area {
     pub perimeter_m: f64,
     /// Resident population when the source gives one.
     pub population: Option<f64>,
+    /// An explicit identity score (0–1) from the layer's identity property,
+    /// overriding the planner's name-based guess.
+    pub identity: Option<f64>,
     /// Bounding box in lon/lat.
     pub bbox: Rect<f64>,
 }
@@ -109,9 +112,28 @@ impl Area {
             area_m2,
             perimeter_m,
             population,
+            identity: None,
             bbox,
         }
     }
+}
+
+/// Geodesic (perimeter m, area m²) of a multipolygon, whatever the winding
+/// of its rings. Boolean operations and published files wind rings either
+/// way, and a geodesic measure of a ring wound the wrong way is the rest of
+/// the Earth (a hole wound so subtracts that from its polygon), so every
+/// measure goes through here: rings are oriented by RFC 7946's right-hand
+/// rule first.
+pub fn geodesic_measures(geometry: &MultiPolygon<f64>) -> (f64, f64) {
+    geometry
+        .orient(Direction::Default)
+        .geodesic_perimeter_area_unsigned()
+}
+
+/// Geodesic area in m² of the overlap of two areas' geometries.
+pub fn overlap_m2(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> f64 {
+    use geo::BooleanOps;
+    geodesic_measures(&a.intersection(b)).1
 }
 
 /// Result of building one layer: the layer if it is clean, every problem
@@ -181,7 +203,9 @@ pub fn build_layer(spec: &LayerSpec, source: PathBuf, raw: RawLayer, repair: boo
         let id = feature_id(feature, spec, is_kml, &site, &mut problems);
         site.id = id.clone();
         let name = feature_name(feature, spec, &site, &mut problems);
-        let population = feature_population(feature, spec, &site, &mut problems);
+        let population =
+            feature_population(feature, spec, &site, &mut problems).or(spec.population_each);
+        let identity = feature_identity(feature, spec, &site, &mut problems);
         if let Some(id) = &id {
             if let Some(first) = seen.insert(id.clone(), feature.index) {
                 problems.push(site.problem(
@@ -195,7 +219,9 @@ pub fn build_layer(spec: &LayerSpec, source: PathBuf, raw: RawLayer, repair: boo
         let geometry = feature_geometry(feature, crs, repair, &site, &mut problems, &mut notes);
         if problems.len() == before {
             if let (Some(id), Some(name), Some(geometry)) = (id, name, geometry) {
-                areas.push(Area::new(id, name, geometry, population));
+                let mut area = Area::new(id, name, geometry, population);
+                area.identity = identity;
+                areas.push(area);
             }
         }
     }
@@ -322,6 +348,40 @@ fn feature_population(
     }
 }
 
+/// The explicit identity override: the layer's `identity_property` (default
+/// `identity`, when the feature has it), a number 0–1 or a boolean.
+fn feature_identity(
+    f: &RawFeature,
+    spec: &LayerSpec,
+    site: &Site,
+    problems: &mut Vec<Problem>,
+) -> Option<f64> {
+    let key = spec.identity_property.as_deref().unwrap_or("identity");
+    let value = f.properties.get(key)?;
+    let number = match value {
+        Value::Null => return None,
+        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        Value::Number(n) => n.as_f64(),
+        // KML extended data is text.
+        Value::String(s) => match s.trim() {
+            "true" => Some(1.0),
+            "false" => Some(0.0),
+            t => t.parse::<f64>().ok(),
+        },
+        _ => None,
+    };
+    match number {
+        Some(v) if (0.0..=1.0).contains(&v) => Some(v),
+        _ => {
+            problems.push(site.problem(
+                ProblemKind::WrongPropertyType,
+                format!("identity property {key:?} is {value}; it must be a number from 0 to 1, or true/false"),
+            ));
+            None
+        }
+    }
+}
+
 fn feature_geometry(
     f: &RawFeature,
     crs: Crs,
@@ -440,6 +500,37 @@ pub(crate) mod test_shapes {
 mod tests {
     use super::*;
     use geo::{LineString, Polygon};
+
+    /// Boolean operations may wind holes either way; the overlap of a
+    /// square with a holed square must still be the square less the hole
+    /// (a wrongly wound hole measured as-is subtracts the rest of the Earth).
+    #[test]
+    fn overlaps_with_holes_measure_right_whatever_the_winding() {
+        let outer: LineString<f64> = vec![
+            (0.0, 53.0),
+            (0.02, 53.0),
+            (0.02, 53.02),
+            (0.0, 53.02),
+            (0.0, 53.0),
+        ]
+        .into();
+        let hole: LineString<f64> = vec![
+            (0.005, 53.005),
+            (0.015, 53.005),
+            (0.015, 53.015),
+            (0.005, 53.015),
+            (0.005, 53.005),
+        ]
+        .into();
+        let holed = MultiPolygon::new(vec![Polygon::new(outer.clone(), vec![hole.clone()])]);
+        let plain = MultiPolygon::new(vec![Polygon::new(outer, vec![])]);
+        let hole_only = MultiPolygon::new(vec![Polygon::new(hole, vec![])]);
+        let want = geodesic_measures(&plain).1 - geodesic_measures(&hole_only).1;
+        for (a, b) in [(&holed, &plain), (&plain, &holed)] {
+            let got = overlap_m2(a, b);
+            assert!((got - want).abs() < 1.0, "{got} vs {want}");
+        }
+    }
 
     #[test]
     fn clockwise_rings_get_their_true_area() {

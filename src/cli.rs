@@ -98,3 +98,69 @@ pub fn feeds_batch(
     );
     Ok(stats)
 }
+
+/// Why `feedmap plan` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanCommandError {
+    /// A `--param` is malformed, unknown or out of range, or names a layer
+    /// the region does not have.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    /// A `--param` is not `name=value`.
+    #[error("--param {0:?} must be name=value, e.g. min_population=5000")]
+    Malformed(String),
+    /// Writing the output failed.
+    #[error("writing the plan: {0}")]
+    Write(#[from] std::io::Error),
+    /// Writing the CSV failed.
+    #[error("writing the plan CSV: {0}")]
+    Csv(#[from] csv::Error),
+    /// Serialising the JSON failed.
+    #[error("writing the plan JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Parses `--param name=value` arguments over the defaults.
+pub fn plan_params(args: &[String]) -> Result<crate::plan::PlanParams, PlanCommandError> {
+    let pairs = args
+        .iter()
+        .map(|a| {
+            a.split_once('=')
+                .ok_or_else(|| PlanCommandError::Malformed(a.clone()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(crate::plan::PlanParams::from_pairs(pairs).map_err(crate::plan::PlanError::from)?)
+}
+
+/// Runs `feedmap plan`: writes the plan as `json`, `geojson` or `csv`.
+pub fn plan(
+    region: &Region,
+    params: &crate::plan::PlanParams,
+    format: &str,
+    out: &mut dyn Write,
+) -> Result<(), PlanCommandError> {
+    let started = std::time::Instant::now();
+    let plan = crate::plan::plan(region, params)?;
+    tracing::info!(
+        neighbourhoods = plan.summary.neighbourhoods,
+        suggestions = plan.summary.suggestions,
+        chosen = plan.summary.chosen,
+        ms = started.elapsed().as_millis() as u64,
+        "plan made"
+    );
+    if let Some(w) = &plan.population.warning {
+        tracing::warn!("{w}");
+    }
+    match format {
+        "geojson" => {
+            serde_json::to_writer(&mut *out, &crate::plan::export::geojson(&plan, region))?;
+            writeln!(out)?;
+        }
+        "csv" => out.write_all(&crate::plan::export::csv(&plan)?)?,
+        _ => {
+            serde_json::to_writer_pretty(&mut *out, &plan)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}

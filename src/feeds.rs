@@ -175,10 +175,10 @@ impl FeedRegistry {
                         );
                         None
                     }
-                    Some(li) if layers[li].role == Role::Context => {
+                    Some(li) if matches!(layers[li].role, Role::Context | Role::Population) => {
                         bad(
                             ProblemKind::UnknownLayer,
-                            format!("layer {layer:?} is a context layer; feeds serve neighbourhood or community areas"),
+                            format!("layer {layer:?} is a {} layer; feeds serve neighbourhood or community areas", layers[li].role.as_str()),
                         );
                         None
                     }
@@ -315,7 +315,7 @@ impl Region {
             let target = match layer.role {
                 Role::Community => &mut communities,
                 Role::Neighbourhood => &mut neighbourhoods,
-                Role::Context => continue,
+                Role::Context | Role::Population => continue,
             };
             layer
                 .index

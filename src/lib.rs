@@ -21,6 +21,7 @@ pub mod import;
 pub mod index;
 pub mod lookup;
 pub mod manifest;
+pub mod parallel;
 pub mod pip;
 pub mod plan;
 pub mod progress;

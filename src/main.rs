@@ -66,6 +66,19 @@ enum Command {
         #[command(subcommand)]
         command: FeedsCommand,
     },
+    /// Plan which communities inside large neighbourhoods need their own feed.
+    Plan {
+        /// Region folder holding region.toml.
+        #[arg(long, default_value = "boundaries/demo")]
+        region: PathBuf,
+        /// A planning parameter as name=value (repeatable), e.g.
+        /// --param min_population=5000 --param max_new_feeds=10.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Output format.
+        #[arg(long, default_value = "json", value_parser = ["json", "geojson", "csv"])]
+        format: String,
+    },
     /// Generate the fictional demo region, or a synthetic one for benchmarks.
     Demo {
         /// Output folder.
@@ -157,6 +170,18 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Command::Feeds { command } => feeds(command)?,
+        Command::Plan {
+            region,
+            params,
+            format,
+        } => {
+            let params = feedmap::cli::plan_params(&params)?;
+            let region = Region::load(&region)?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            feedmap::cli::plan(&region, &params, &format, &mut out)?;
+            out.flush()?;
+        }
         Command::Demo {
             out,
             neighbourhoods,

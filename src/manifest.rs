@@ -20,6 +20,10 @@ pub enum Role {
     Community,
     /// Reference geography (LSOAs, MSOAs, …) that is looked up but not planned.
     Context,
+    /// Fine areas with resident counts (output areas, LSOAs, …) whose people
+    /// are spread over neighbourhoods and communities that give no
+    /// population of their own. Looked up like a context layer.
+    Population,
 }
 
 impl Role {
@@ -29,6 +33,7 @@ impl Role {
             Role::Neighbourhood => "neighbourhood",
             Role::Community => "community",
             Role::Context => "context",
+            Role::Population => "population",
         }
     }
 }
@@ -58,6 +63,38 @@ pub struct Manifest {
     /// Optional address list for free-text address search.
     #[serde(default)]
     pub addresses: Option<AddressesSpec>,
+    /// Optional population points (e.g. postcodes with household counts),
+    /// used to estimate populations when no `role = "population"` layer is
+    /// given.
+    #[serde(default)]
+    pub population_points: Option<PopulationPointsSpec>,
+}
+
+/// `[population_points]`: a CSV of points, each standing for some residents.
+/// Planning adds each point's residents to the area containing it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationPointsSpec {
+    /// The CSV file, relative to the manifest.
+    pub file: PathBuf,
+    /// Column with the latitude (default `lat`).
+    #[serde(default = "default_lat_column")]
+    pub lat_column: String,
+    /// Column with the longitude (default `lon`).
+    #[serde(default = "default_lon_column")]
+    pub lon_column: String,
+    /// Column with a count per point (households, addresses, people). Without
+    /// it every row counts 1.
+    #[serde(default)]
+    pub count_column: Option<String>,
+    /// Residents per counted unit (default 1): e.g. 2.4 people per household,
+    /// or the mean residents per postcode when every row counts 1.
+    #[serde(default = "default_people_per_count")]
+    pub people_per_count: f64,
+}
+
+fn default_people_per_count() -> f64 {
+    1.0
 }
 
 /// `[postcodes]`: an ONS Postcode Directory-style CSV. Column defaults are
@@ -146,6 +183,16 @@ pub struct LayerSpec {
     /// Optional numeric property with the resident population.
     #[serde(default)]
     pub population_property: Option<String>,
+    /// A fixed population for every area whose file gives none (e.g. 300
+    /// for census output areas, which are drawn to hold about that many).
+    /// Meant for `role = "population"` layers of files without counts.
+    #[serde(default)]
+    pub population_each: Option<f64>,
+    /// Feature property (0–1, or true/false) that overrides the planner's
+    /// identity factor, for a planner who knows a coded area is a real
+    /// community or a named one is not. Default: `identity`, when present.
+    #[serde(default)]
+    pub identity_property: Option<String>,
     /// Human title for maps and the OGC collection (default: the id).
     #[serde(default)]
     pub title: Option<String>,
@@ -235,10 +282,34 @@ impl Manifest {
                     layer.id
                 )));
             }
+            if let Some(each) = layer.population_each {
+                if !(each.is_finite() && each >= 0.0) {
+                    return Err(rule(format!(
+                        "layers[{i}].population_each is {each}; it must be a number of people, zero or more"
+                    )));
+                }
+            }
+            if layer.role == Role::Population
+                && layer.population_property.is_none()
+                && layer.population_each.is_none()
+            {
+                return Err(rule(format!(
+                    "layers[{i}] ({:?}) has role \"population\" but neither population_property nor population_each: say where its residents come from",
+                    layer.id
+                )));
+            }
             if !seen.insert(layer.id.as_str()) {
                 return Err(rule(format!(
                     "layers[{i}].id {:?} is used by another layer; layer ids must be unique",
                     layer.id
+                )));
+            }
+        }
+        if let Some(p) = &self.population_points {
+            if !(p.people_per_count.is_finite() && p.people_per_count > 0.0) {
+                return Err(rule(format!(
+                    "[population_points].people_per_count is {}; it must be a number above 0",
+                    p.people_per_count
                 )));
             }
         }
@@ -325,6 +396,26 @@ population_property = "population"
         assert_eq!(m.feeds.unwrap().file, Path::new("feeds.csv"));
         let bad = format!("{GOOD}\n[feeds]\nfile = \"f.csv\"\nsheet = 2\n");
         assert!(Manifest::parse(&bad, Path::new("r.toml")).is_err());
+    }
+
+    #[test]
+    fn population_layers_must_say_where_residents_come_from() {
+        let pop = GOOD.replace("role = \"neighbourhood\"", "role = \"population\"");
+        assert!(Manifest::parse(&pop, Path::new("r.toml")).is_ok());
+        let bare = pop.replace("population_property = \"population\"\n", "");
+        let err = Manifest::parse(&bare, Path::new("r.toml")).unwrap_err();
+        assert!(err.to_string().contains("population_each"), "{err}");
+        let each = format!("{bare}population_each = 300\n");
+        assert_eq!(
+            Manifest::parse(&each, Path::new("r.toml")).unwrap().layers[0].population_each,
+            Some(300.0)
+        );
+        let negative = format!("{bare}population_each = -1\n");
+        assert!(Manifest::parse(&negative, Path::new("r.toml")).is_err());
+        let points =
+            format!("{GOOD}\n[population_points]\nfile = \"p.csv\"\npeople_per_count = 0\n");
+        let err = Manifest::parse(&points, Path::new("r.toml")).unwrap_err();
+        assert!(err.to_string().contains("people_per_count"), "{err}");
     }
 
     #[test]

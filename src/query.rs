@@ -326,7 +326,10 @@ impl Region {
     pub fn feed_answer(&self, located: Located, r: &Resolution) -> FeedAnswer<'_> {
         let mut areas: BTreeMap<&str, Vec<AreaSummary<'_>>> = BTreeMap::new();
         for layer in &self.layers {
-            if layer.role != crate::Role::Context {
+            if matches!(
+                layer.role,
+                crate::Role::Neighbourhood | crate::Role::Community
+            ) {
                 areas.insert(&layer.id, Vec::new());
             }
         }

@@ -9,7 +9,9 @@ use crate::boundary::{build_layer, Layer};
 use crate::feeds::FeedRegistry;
 use crate::gazetteer::{Addresses, Places, Postcodes};
 use crate::import::read_layer;
-use crate::manifest::{Manifest, ManifestError};
+use crate::manifest::{Manifest, ManifestError, Role};
+use crate::plan::overlay::Overlay;
+use crate::plan::population::{self, Populations};
 use crate::relations::{RelationConfig, Relations};
 use crate::validate::Problem;
 use std::path::{Path, PathBuf};
@@ -48,6 +50,11 @@ pub struct Region {
     pub addresses: Option<Addresses>,
     /// Every area name, for place search.
     pub places: Places,
+    /// Population of every neighbourhood and community area, given or
+    /// estimated.
+    pub populations: Populations,
+    /// The planning overlay of every neighbourhood × community layer pair.
+    pub overlays: Vec<Overlay>,
 }
 
 /// Why a region could not be loaded.
@@ -79,7 +86,15 @@ impl Region {
         let started = Instant::now();
         let (manifest, manifest_path) = Manifest::load(dir)?;
         let mut problems = Vec::new();
-        let (built, postcodes, addresses): (Vec<_>, _, _) = std::thread::scope(|s| {
+        let (built, postcodes, addresses, points): (Vec<_>, _, _, _) = std::thread::scope(|s| {
+            let points = manifest.population_points.as_ref().map(|spec| {
+                let file = Manifest::resolve(&manifest_path, &spec.file);
+                s.spawn(move || {
+                    let mut problems = Vec::new();
+                    let p = population::load_points(&file, spec, &mut problems);
+                    (p, problems)
+                })
+            });
             let postcodes = manifest.postcodes.as_ref().map(|spec| {
                 let file = Manifest::resolve(&manifest_path, &spec.file);
                 s.spawn(move || {
@@ -117,7 +132,12 @@ impl Region {
                 .collect();
             let postcodes = postcodes.map(|h| h.join().expect("postcode loader thread panicked"));
             let addresses = addresses.map(|h| h.join().expect("address loader thread panicked"));
-            (built, postcodes, addresses)
+            let points = points.map(|h| h.join().expect("population point loader thread panicked"));
+            (built, postcodes, addresses, points)
+        });
+        let points = points.map(|(p, mut found)| {
+            problems.append(&mut found);
+            p
         });
         let postcodes = postcodes.map(|(p, mut found)| {
             problems.append(&mut found);
@@ -159,6 +179,22 @@ impl Region {
         }
         let relations = Relations::compute(&layers, options.relations);
         let places = Places::build(&layers);
+        let populations = Populations::compute(&layers, points.as_deref());
+        let mut overlays = Vec::new();
+        for (hl, hoods) in layers.iter().enumerate() {
+            for (cl, comms) in layers.iter().enumerate() {
+                if hoods.role == Role::Neighbourhood && comms.role == Role::Community {
+                    overlays.push(Overlay::compute(
+                        hl,
+                        hoods,
+                        cl,
+                        comms,
+                        &relations,
+                        &populations,
+                    ));
+                }
+            }
+        }
         for note in &notes {
             tracing::warn!("{note}");
         }
@@ -183,7 +219,17 @@ impl Region {
             postcodes,
             addresses,
             places,
+            populations,
+            overlays,
         })
+    }
+
+    /// The planning overlay of neighbourhood layer `hl` and community layer
+    /// `cl` (layer indices), if they are such a pair.
+    pub fn overlay(&self, hl: usize, cl: usize) -> Option<&Overlay> {
+        self.overlays
+            .iter()
+            .find(|o| o.neighbourhood_layer == hl && o.community_layer == cl)
     }
 
     /// Finds a layer by id, with its index.

@@ -9,7 +9,6 @@
 
 use crate::boundary::Layer;
 use crate::manifest::Role;
-use geo::{BooleanOps, GeodesicArea};
 use serde::Serialize;
 
 /// Tuning for relation computation.
@@ -26,9 +25,9 @@ impl Default for RelationConfig {
     }
 }
 
-/// The relations between one parent layer and one child layer. Children are
-/// split into contiguous chunks over the available cores and the chunks'
-/// results concatenated in order, so the output is the same on any machine.
+/// The relations between one parent layer and one child layer, computed on
+/// all cores and returned in child order, so the output is the same on any
+/// machine.
 fn pair_relations(
     pl: usize,
     parent: &Layer,
@@ -36,35 +35,16 @@ fn pair_relations(
     child: &Layer,
     config: RelationConfig,
 ) -> Vec<Relation> {
-    let progress = crate::progress::bar(
+    crate::parallel::map_indexed(
         child.areas.len(),
         &format!("relating {} to {}", child.id, parent.id),
-    );
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = child.areas.len().div_ceil(threads).max(1);
-    let parts: Vec<Vec<Relation>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..child.areas.len())
-            .step_by(chunk)
-            .map(|start| {
-                let progress = &progress;
-                s.spawn(move || {
-                    let end = (start + chunk).min(child.areas.len());
-                    let mut out = Vec::new();
-                    for ca in start..end {
-                        relate_one(pl, parent, cl, child, ca, config, &mut out);
-                        progress.inc(1);
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("relation worker panicked"))
-            .collect()
-    });
-    progress.finish_and_clear();
-    parts.concat()
+        |ca| {
+            let mut out = Vec::new();
+            relate_one(pl, parent, cl, child, ca, config, &mut out);
+            out
+        },
+    )
+    .concat()
 }
 
 fn relate_one(
@@ -81,8 +61,7 @@ fn relate_one(
     let max = [c.bbox.max().x, c.bbox.max().y];
     for pa in parent.index.in_envelope(min, max) {
         let p = &parent.areas[pa];
-        let inter = c.geometry.intersection(&p.geometry);
-        let m2 = inter.geodesic_area_unsigned();
+        let m2 = crate::boundary::overlap_m2(&c.geometry, &p.geometry);
         let share_of_child = if c.area_m2 > 0.0 { m2 / c.area_m2 } else { 0.0 };
         if share_of_child < config.min_share {
             continue;

@@ -8,6 +8,7 @@
 
 pub mod feeds;
 pub mod ogc;
+pub mod plan;
 pub mod problem;
 
 use crate::config::ServeConfig;
@@ -112,6 +113,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1/feeds", get(feeds::list))
         .route("/v1/feeds/{feed_id}", get(feeds::one))
+        .route("/v1/plan", get(plan::json))
+        .route("/v1/plan.geojson", get(plan::geojson))
+        .route("/v1/plan.csv", get(plan::csv))
         .route("/health", get(health))
         .fallback(|| async { ApiProblem::not_found("no such resource; see / for the API's links") })
         .method_not_allowed_fallback(|| async { ApiProblem::method_not_allowed() })
