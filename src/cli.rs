@@ -153,7 +153,7 @@ pub fn plan(
     }
     match format {
         "geojson" => {
-            serde_json::to_writer(&mut *out, &crate::plan::export::geojson(&plan, region))?;
+            crate::plan::export::write_geojson(&plan, region, out)?;
             writeln!(out)?;
         }
         "csv" => out.write_all(&crate::plan::export::csv(&plan)?)?,

@@ -131,6 +131,28 @@ impl AreaIndex {
         }
     }
 
+    /// Where `c` lies relative to area `a` (all its polygons): inside one
+    /// of them, on a boundary, or outside all. Exact, like lookups.
+    pub fn position(&self, areas: &[Area], a: usize, c: Coord<f64>) -> Position {
+        let mut on_boundary = false;
+        for (p, poly) in areas[a].geometry.0.iter().enumerate() {
+            let position = match &self.banded[a][p] {
+                Some(banded) => banded.position(c),
+                None => polygon_position(poly, c),
+            };
+            match position {
+                Position::Inside => return Position::Inside,
+                Position::OnBoundary => on_boundary = true,
+                Position::Outside => {}
+            }
+        }
+        if on_boundary {
+            Position::OnBoundary
+        } else {
+            Position::Outside
+        }
+    }
+
     /// Appends to `out` the indexes of the areas containing `(lon, lat)` by
     /// the boundary rule in the module docs, smallest area first (so the most
     /// specific of overlapping areas leads). `out` is cleared first; reusing

@@ -9,7 +9,7 @@ use crate::boundary::{build_layer, Layer};
 use crate::feeds::FeedRegistry;
 use crate::gazetteer::{Addresses, Places, Postcodes};
 use crate::import::read_layer;
-use crate::manifest::{Manifest, ManifestError, Role};
+use crate::manifest::{Manifest, ManifestError};
 use crate::plan::overlay::Overlay;
 use crate::plan::population::{self, Populations};
 use crate::relations::{RelationConfig, Relations};
@@ -179,22 +179,8 @@ impl Region {
         }
         let relations = Relations::compute(&layers, options.relations);
         let places = Places::build(&layers);
-        let populations = Populations::compute(&layers, points.as_deref());
-        let mut overlays = Vec::new();
-        for (hl, hoods) in layers.iter().enumerate() {
-            for (cl, comms) in layers.iter().enumerate() {
-                if hoods.role == Role::Neighbourhood && comms.role == Role::Community {
-                    overlays.push(Overlay::compute(
-                        hl,
-                        hoods,
-                        cl,
-                        comms,
-                        &relations,
-                        &populations,
-                    ));
-                }
-            }
-        }
+        let (populations, overlays) =
+            crate::plan::groundwork(&layers, &relations, points.as_deref());
         for note in &notes {
             tracing::warn!("{note}");
         }

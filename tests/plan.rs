@@ -551,13 +551,6 @@ fn check_real_plan(
     p
 }
 
-fn population_layer(data: &Path, id: &str, file: &str, each: u32) -> String {
-    format!(
-        "{}\npopulation_each = {each}\n\n",
-        common::layer_toml(data, id, "population", file, "area_code", "area_code").trim_end()
-    )
-}
-
 #[test]
 fn trafford_localities_and_wards_with_output_area_population() {
     let Some(data) = common::gm_data("trafford_localities_and_wards_with_output_area_population")
@@ -582,7 +575,7 @@ fn trafford_localities_and_wards_with_output_area_population() {
             "area_code",
             "area_name"
         ),
-        population_layer(&data, "oas", "trafford_oa_2021.geojson", 300),
+        common::population_layer_toml(&data, "oas", "trafford_oa_2021.geojson", 300),
     ));
     let p = check_real_plan(dir.path(), 4, 21, 738.0 * 300.0);
     // Partington's ward is the outlier of Trafford West.
@@ -622,25 +615,6 @@ fn gm_boroughs_and_wards_with_lsoa_population() {
     let Some(data) = common::gm_data("gm_boroughs_and_wards_with_lsoa_population") else {
         return;
     };
-    let dir = common::region_dir(&format!(
-        "name = \"Greater Manchester (test)\"\n{}{}{}",
-        common::layer_toml(
-            &data,
-            "boroughs",
-            "neighbourhood",
-            "gm_local_authorities_2023.geojson",
-            "area_code",
-            "area_name"
-        ),
-        common::layer_toml(
-            &data,
-            "wards",
-            "community",
-            "gm_wards_2023.geojson",
-            "area_code",
-            "area_name"
-        ),
-        population_layer(&data, "lsoas", "gm_lsoa_2021.geojson", 1700),
-    ));
+    let dir = common::region_dir(&common::gm_boroughs_manifest(&data));
     check_real_plan(dir.path(), 10, 215, 1_702.0 * 1_700.0);
 }

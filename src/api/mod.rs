@@ -121,13 +121,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(|| async { ApiProblem::method_not_allowed() })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
-                ApiProblem::new(
-                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "Internal error",
-                    "the server failed on this request; it has been logged",
-                )
-                .into_response()
+                ApiProblem::internal("the server failed on this request; it has been logged")
+                    .into_response()
             },
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -32,15 +32,12 @@ async fn planned(
         Ok((p, region))
     })
     .await
-    .map_err(|e| {
-        ApiProblem::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal error",
-            format!("planning failed: {e}"),
-        )
-    })?
+    .map_err(|e| ApiProblem::internal(format!("planning failed: {e}")))?
     .map_err(|e: PlanError| ApiProblem::from(e))
+}
+
+fn internal(detail: String) -> Response {
+    ApiProblem::internal(detail).into_response()
 }
 
 /// `GET /v1/plan?…`: the whole plan as JSON.
@@ -54,11 +51,13 @@ pub async fn json(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> 
 /// `GET /v1/plan.geojson?…`: the suggested feed areas.
 pub async fn geojson(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
     match planned(state, q).await {
-        Ok((p, region)) => (
-            [(header::CONTENT_TYPE, "application/geo+json")],
-            plan::export::geojson(&p, &region).to_string(),
-        )
-            .into_response(),
+        Ok((p, region)) => {
+            let mut body = Vec::new();
+            match plan::export::write_geojson(&p, &region, &mut body) {
+                Ok(()) => ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response(),
+                Err(e) => internal(format!("writing the GeoJSON failed: {e}")),
+            }
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -78,13 +77,7 @@ pub async fn csv(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> R
                 body,
             )
                 .into_response(),
-            Err(e) => ApiProblem::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal error",
-                format!("writing the CSV failed: {e}"),
-            )
-            .into_response(),
+            Err(e) => internal(format!("writing the CSV failed: {e}")),
         },
         Err(e) => e.into_response(),
     }

@@ -49,6 +49,18 @@ impl ApiProblem {
         Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
     }
 
+    /// 500: the server failed on a valid request (logged; never expected).
+    pub fn internal(detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        tracing::error!("{detail}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            detail,
+        )
+    }
+
     /// 405: the route exists but not for this method.
     pub fn method_not_allowed() -> Self {
         Self::new(

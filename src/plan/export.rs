@@ -5,7 +5,8 @@
 
 use super::{Plan, Suggestion, SuggestionKind};
 use crate::region::Region;
-use serde_json::{json, Map, Value};
+use serde_json::json;
+use std::io::Write;
 
 /// Every (neighbourhood, suggestion) of the plan, in its order.
 fn rows(plan: &Plan) -> impl Iterator<Item = (&super::NeighbourhoodPlan, &Suggestion)> {
@@ -14,61 +15,61 @@ fn rows(plan: &Plan) -> impl Iterator<Item = (&super::NeighbourhoodPlan, &Sugges
         .flat_map(|n| n.suggestions.iter().map(move |s| (n, s)))
 }
 
-fn opt_num(v: Option<f64>) -> Value {
-    v.map_or(Value::Null, |v| json!(v))
-}
-
-/// The suggested feed areas as a GeoJSON FeatureCollection. A single
-/// community keeps its boundary from the layer; a cluster's members are
-/// dissolved into one (multi)polygon.
-pub fn geojson(plan: &Plan, region: &Region) -> Value {
+/// Writes the suggested feed areas as a GeoJSON FeatureCollection. A
+/// single community keeps its boundary from the layer; a cluster's members
+/// are dissolved into one (multi)polygon. Features are written one at a
+/// time, so a national plan never holds its whole document in memory.
+pub fn write_geojson(plan: &Plan, region: &Region, out: &mut dyn Write) -> std::io::Result<()> {
     let layer = region.layer(&plan.community_layer).map(|(_, l)| l);
-    let features: Vec<Value> = rows(plan)
-        .map(|(n, s)| {
-            let geometry = match (&s.geometry, s.kind, layer) {
-                (Some(g), _, _) => Some(g.clone()),
-                (None, SuggestionKind::Community, Some(l)) => {
-                    l.area_index(&s.id).map(|i| l.areas[i].geometry.clone())
-                }
-                _ => None,
-            };
-            let mut props = Map::new();
-            props.insert("neighbourhood_id".into(), json!(n.id));
-            props.insert("neighbourhood_name".into(), json!(n.name));
-            props.insert("rank".into(), json!(s.rank));
-            props.insert("id".into(), json!(s.id));
-            props.insert("kind".into(), json!(s.kind));
-            props.insert("layer".into(), json!(s.layer));
-            props.insert("name".into(), json!(s.name));
-            props.insert(
-                "members".into(),
-                json!(s.members.iter().map(|m| &m.id).collect::<Vec<_>>()),
-            );
-            props.insert("population".into(), opt_num(s.population));
-            props.insert("population_provenance".into(), json!(s.population_provenance));
-            props.insert("score".into(), json!(s.score));
-            props.insert("factors".into(), json!(s.factors));
-            props.insert("measures".into(), json!(s.measures));
-            props.insert("planned_feeds".into(), json!(s.planned_feeds));
-            props.insert("chosen".into(), json!(s.chosen));
-            props.insert("reason".into(), json!(s.reason));
-            json!({
-                "type": "Feature",
-                "id": s.id,
-                "geometry": geometry.map(|g| geojson::Geometry::new(geojson::GeometryValue::from(&g))),
-                "properties": props,
-            })
-        })
-        .collect();
-    json!({
+    let header = json!({
         "type": "FeatureCollection",
         "name": format!("feedmap plan: {}", plan.region),
         "attribution": plan.attribution,
         "neighbourhood_layer": plan.neighbourhood_layer,
         "community_layer": plan.community_layer,
         "params": plan.params,
-        "features": features,
     })
+    .to_string();
+    // The header object without its closing brace, then the features.
+    out.write_all(&header.as_bytes()[..header.len() - 1])?;
+    out.write_all(b",\"features\":[")?;
+    for (k, (n, s)) in rows(plan).enumerate() {
+        let geometry = match (&s.geometry, s.kind, layer) {
+            (Some(g), _, _) => Some(g),
+            (None, SuggestionKind::Community, Some(l)) => {
+                l.area_index(&s.id).map(|i| &l.areas[i].geometry)
+            }
+            _ => None,
+        };
+        let feature = json!({
+            "type": "Feature",
+            "id": s.id,
+            "geometry": geometry.map(|g| geojson::Geometry::new(geojson::GeometryValue::from(g))),
+            "properties": {
+                "neighbourhood_id": n.id,
+                "neighbourhood_name": n.name,
+                "rank": s.rank,
+                "id": s.id,
+                "kind": s.kind,
+                "layer": s.layer,
+                "name": s.name,
+                "members": s.members.iter().map(|m| &m.id).collect::<Vec<_>>(),
+                "population": s.population,
+                "population_provenance": s.population_provenance,
+                "score": s.score,
+                "factors": s.factors,
+                "measures": s.measures,
+                "planned_feeds": s.planned_feeds,
+                "chosen": s.chosen,
+                "reason": s.reason,
+            },
+        });
+        if k > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, &feature)?;
+    }
+    out.write_all(b"]}")
 }
 
 /// The CSV columns, in order.

@@ -126,6 +126,17 @@ impl BoundaryIndex {
 
     fn near(&self, c: Coord<f64>, tolerance_deg: f64) -> bool {
         let p = [c.x * self.kx, c.y];
+        // Most of a boundary is nowhere near the indexed one: a box test
+        // answers those without a tree search.
+        let e = self.tree.root().envelope();
+        let (lo, hi) = (e.lower(), e.upper());
+        if p[0] < lo[0] - tolerance_deg
+            || p[0] > hi[0] + tolerance_deg
+            || p[1] < lo[1] - tolerance_deg
+            || p[1] > hi[1] + tolerance_deg
+        {
+            return false;
+        }
         self.tree
             .nearest_neighbor(&p)
             .is_some_and(|l| l.distance_2(&p) <= tolerance_deg * tolerance_deg)

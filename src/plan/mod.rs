@@ -42,6 +42,33 @@ pub enum PlanError {
     },
 }
 
+/// The parameter-independent groundwork of every plan, computed when a
+/// region loads: populations (given or estimated) and the overlay of every
+/// neighbourhood × community layer pair.
+pub fn groundwork(
+    layers: &[crate::boundary::Layer],
+    relations: &crate::relations::Relations,
+    points: Option<&[(crate::LatLon, f64)]>,
+) -> (population::Populations, Vec<Overlay>) {
+    let populations = population::Populations::compute(layers, points);
+    let mut overlays = Vec::new();
+    for (hl, hoods) in layers.iter().enumerate() {
+        for (cl, comms) in layers.iter().enumerate() {
+            if hoods.role == Role::Neighbourhood && comms.role == Role::Community {
+                overlays.push(Overlay::compute(
+                    hl,
+                    hoods,
+                    cl,
+                    comms,
+                    relations,
+                    &populations,
+                ));
+            }
+        }
+    }
+    (populations, overlays)
+}
+
 /// The factors a suggestion is scored on, each 0–1 (see [`factors`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Factors {

@@ -154,18 +154,23 @@ fn borders(
             && p.min().y <= q.max().y + margin
             && q.min().y <= p.max().y + margin
     };
+    // One index of each assigned community's boundary, built once and
+    // queried by each of its neighbours.
+    let indexes: Vec<Option<BoundaryIndex>> =
+        crate::parallel::map_indexed(n, &format!("indexing borders of {}", communities.id), |d| {
+            assigned[d].map(|_| BoundaryIndex::new([&areas[d].geometry], areas[d].bbox.center().y))
+        });
     let one = |c: usize| -> Vec<(usize, f64)> {
         let Some(a) = assigned[c] else {
             return Vec::new();
         };
-        let lat0 = areas[c].bbox.center().y;
         members[a.hood]
             .iter()
             .copied()
             .filter(|&d| d != c && touches(c, d))
             .filter_map(|d| {
-                let index = BoundaryIndex::new([&areas[d].geometry], lat0);
-                let m = shared_boundary_m(&areas[c].geometry, &index, SHARED_TOLERANCE_M);
+                let index = indexes[d].as_ref()?;
+                let m = shared_boundary_m(&areas[c].geometry, index, SHARED_TOLERANCE_M);
                 (m > 0.0).then_some((d, m))
             })
             .collect()

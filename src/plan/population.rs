@@ -72,7 +72,7 @@ pub fn areal_weighted(
             .index
             .in_envelope(min, max)
             .into_iter()
-            .map(|ti| (ti, overlap_m2(&s.geometry, &target.areas[ti].geometry)))
+            .map(|ti| (ti, overlap(s, target, ti)))
             .collect();
         // Targets that overlap each other (independently drawn boundaries
         // often do, slightly) must not share out more than the source has.
@@ -92,6 +92,105 @@ pub fn areal_weighted(
         out[ti] += share;
     }
     out
+}
+
+/// The geodesic area (m²) of source area `s` inside target area `ti`.
+///
+/// Exact, with two shortcuts that skip the boolean operation where geometry
+/// alone decides (most small areas lie wholly inside one large one):
+/// - no edge of the target comes near `s`'s bounding box: `s` is wholly
+///   inside or wholly outside, and one vertex says which;
+/// - every vertex of `s` is strictly inside the target, no target vertex
+///   lies in `s`'s bounding box and no target edge meets an edge of `s`:
+///   the target's boundary then cannot reach into `s` (an edge passing
+///   through would cross `s`'s boundary; a ring inside would put vertices
+///   in the box), so `s` is wholly inside.
+///
+/// Edge tests use the exact orientation predicate and count touching or
+/// collinear edges as meeting, so a doubtful case always takes the exact
+/// path.
+fn overlap(s: &crate::boundary::Area, target: &Layer, ti: usize) -> f64 {
+    use crate::pip::Position;
+    use geo::Coord;
+    let t = &target.areas[ti];
+    let (min, max) = (s.bbox.min(), s.bbox.max());
+    let boxes_meet = |p: Coord<f64>, q: Coord<f64>, lo: Coord<f64>, hi: Coord<f64>| {
+        p.x.max(q.x) >= lo.x && p.x.min(q.x) <= hi.x && p.y.max(q.y) >= lo.y && p.y.min(q.y) <= hi.y
+    };
+    let mut near: Vec<(Coord<f64>, Coord<f64>)> = Vec::new();
+    let mut vertex_in_box = false;
+    for ring in rings(&t.geometry) {
+        for w in ring.0.windows(2) {
+            let (p, q) = (w[0], w[1]);
+            if boxes_meet(p, q, min, max) {
+                near.push((p, q));
+                vertex_in_box |= p.x >= min.x && p.x <= max.x && p.y >= min.y && p.y <= max.y;
+            }
+        }
+    }
+    let s_rings = rings(&s.geometry);
+    let position = |c| target.index.position(&target.areas, ti, c);
+    if near.is_empty() {
+        return match s_rings
+            .first()
+            .and_then(|r| r.0.first())
+            .map(|&c| position(c))
+        {
+            Some(Position::Inside) => s.area_m2,
+            _ => 0.0,
+        };
+    }
+    let inside = !vertex_in_box
+        && s_rings
+            .iter()
+            .all(|r| r.0.iter().all(|&c| position(c) == Position::Inside))
+        && !s_rings.iter().any(|r| {
+            r.0.windows(2).any(|w| {
+                let (a, b) = (w[0], w[1]);
+                let lo = Coord {
+                    x: a.x.min(b.x),
+                    y: a.y.min(b.y),
+                };
+                let hi = Coord {
+                    x: a.x.max(b.x),
+                    y: a.y.max(b.y),
+                };
+                near.iter()
+                    .any(|&(p, q)| boxes_meet(p, q, lo, hi) && segments_meet(a, b, p, q))
+            })
+        });
+    if inside {
+        s.area_m2
+    } else {
+        overlap_m2(&s.geometry, &t.geometry)
+    }
+}
+
+/// Every ring (exteriors and holes) of a multipolygon.
+fn rings(g: &geo::MultiPolygon<f64>) -> Vec<&geo::LineString<f64>> {
+    g.0.iter()
+        .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
+        .collect()
+}
+
+/// Whether segments `ab` and `cd` cross or touch (collinear counts as
+/// touching: the caller then measures exactly).
+fn segments_meet(
+    a: geo::Coord<f64>,
+    b: geo::Coord<f64>,
+    c: geo::Coord<f64>,
+    d: geo::Coord<f64>,
+) -> bool {
+    let o = |p: geo::Coord<f64>, q: geo::Coord<f64>, r: geo::Coord<f64>| {
+        robust::orient2d(
+            robust::Coord { x: p.x, y: p.y },
+            robust::Coord { x: q.x, y: q.y },
+            robust::Coord { x: r.x, y: r.y },
+        )
+        .signum()
+    };
+    let zero = |v: f64| if v == 0.0 { 0.0 } else { v };
+    zero(o(a, b, c)) * zero(o(a, b, d)) <= 0.0 && zero(o(c, d, a)) * zero(o(c, d, b)) <= 0.0
 }
 
 /// Adds each point's count to the target area containing it (the smallest,
@@ -285,6 +384,67 @@ mod tests {
             est[0].abs() < 1e-6 && (est[1] - 500.0).abs() < 1.0,
             "{est:?}"
         );
+    }
+
+    /// A U-shaped target (a square with a slot cut up from its bottom edge).
+    fn u_shape() -> Area {
+        let ring: geo::LineString<f64> = vec![
+            (0.0, 0.0),
+            (0.45, 0.0),
+            (0.45, 0.8),
+            (0.55, 0.8),
+            (0.55, 0.0),
+            (1.0, 0.0),
+            (1.0, 1.0),
+            (0.0, 1.0),
+            (0.0, 0.0),
+        ]
+        .into();
+        Area::new(
+            "u".into(),
+            "u".into(),
+            geo::MultiPolygon::new(vec![geo::Polygon::new(ring, vec![])]),
+            None,
+        )
+    }
+
+    /// The shortcuts never change the answer: a strip whose ends lie inside
+    /// the U but which crosses its slot (every vertex inside, no target
+    /// vertex in its box) is measured exactly, as are sources wholly
+    /// inside, wholly outside and straddling.
+    #[test]
+    fn overlap_shortcuts_agree_with_the_exact_intersection() {
+        let target = layer(vec![u_shape()]);
+        for (x0, y0, w, h) in [
+            (0.1, 0.4, 0.8, 0.02),  // strip across the slot
+            (0.1, 0.85, 0.8, 0.05), // above the slot: wholly inside
+            (0.05, 0.05, 0.1, 0.1), // inside one arm
+            (0.47, 0.1, 0.06, 0.1), // inside the slot: outside
+            (2.0, 2.0, 0.1, 0.1),   // far away
+            (0.9, 0.9, 0.2, 0.2),   // straddling the outer edge
+            (0.4, 0.75, 0.2, 0.1),  // around the slot's end
+        ] {
+            let s = square("s", x0, y0, w, h);
+            let exact = overlap_m2(&s.geometry, &target.areas[0].geometry);
+            let got = overlap(&s, &target, 0);
+            assert!(
+                (got - exact).abs() <= 1e-6 * s.area_m2.max(1.0),
+                "{x0},{y0} {w}x{h}: {got} vs exact {exact}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn overlap_matches_exact_on_random_rectangles(
+            x0 in -0.2f64..1.1, y0 in -0.2f64..1.1, w in 0.001f64..0.6, h in 0.001f64..0.6
+        ) {
+            let target = layer(vec![u_shape()]);
+            let s = square("s", x0, y0, w, h);
+            let exact = overlap_m2(&s.geometry, &target.areas[0].geometry);
+            let got = overlap(&s, &target, 0);
+            proptest::prop_assert!((got - exact).abs() <= 1e-6 * s.area_m2.max(1.0), "{} vs {}", got, exact);
+        }
     }
 
     #[test]

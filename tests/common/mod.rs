@@ -47,6 +47,41 @@ pub fn layer_toml(
     )
 }
 
+/// A `role = "population"` layer whose every area holds `each` residents
+/// (the GM output area and LSOA files carry no population figure).
+pub fn population_layer_toml(data: &Path, id: &str, file: &str, each: u32) -> String {
+    format!(
+        "{}\npopulation_each = {each}\n\n",
+        layer_toml(data, id, "population", file, "area_code", "area_code").trim_end()
+    )
+}
+
+/// A planning manifest: the 10 GM boroughs as neighbourhoods, the 215 GM
+/// wards as communities, population from the 1,702 LSOAs at about 1,700
+/// residents each.
+pub fn gm_boroughs_manifest(data: &Path) -> String {
+    format!(
+        "name = \"Greater Manchester (test)\"\nattribution = \"{OGL}\"\n\n{}{}{}",
+        layer_toml(
+            data,
+            "boroughs",
+            "neighbourhood",
+            "gm_local_authorities_2023.geojson",
+            "area_code",
+            "area_name"
+        ),
+        layer_toml(
+            data,
+            "wards",
+            "community",
+            "gm_wards_2023.geojson",
+            "area_code",
+            "area_name"
+        ),
+        population_layer_toml(data, "lsoas", "gm_lsoa_2021.geojson", 1700),
+    )
+}
+
 const OGL: &str =
     "Contains National Statistics and OS data © Crown copyright and database right 2025";
 
