@@ -39,3 +39,19 @@ wrk -t2 -c"$conns" -d"$duration" --latency -s benches/wrk_lookup.lua "$url"
 echo "== GET /v1/feeds/lookup?postcode= (all Trafford postcodes in turn)"
 FEEDMAP_POSTCODES="$data/trafford_postcodes.csv" \
   wrk -t2 -c"$conns" -d"$duration" --latency -s benches/wrk_feeds.lua "$url"
+echo "== GET /v1/plan (GM boroughs × wards, LSOA-estimated population; a what-if re-plan per request)"
+kill "$server" 2>/dev/null || true
+plan_region=$(mktemp -d)
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$region" "$plan_region"' EXIT
+{
+  echo 'name = "GM plan load test"'
+  layer boroughs neighbourhood "$data" gm_local_authorities_2023.geojson area_code
+  layer wards community "$data" gm_wards_2023.geojson area_code
+  layer lsoas population "$data" gm_lsoa_2021.geojson area_code
+  echo 'population_each = 1700'
+} > "$plan_region/region.toml"
+RUST_LOG=warn ./target/release/feedmap serve --region "$plan_region" --addr 127.0.0.1:0 > "$plan_region/out" &
+server=$!
+for _ in $(seq 100); do grep -q listening "$plan_region/out" 2>/dev/null && break; sleep 0.1; done
+url=$(sed -n 's/^listening on //p' "$plan_region/out")
+wrk -t2 -c16 -d"$duration" --latency "$url/v1/plan?min_population=4000&max_new_feeds=40"

@@ -294,9 +294,11 @@ pub struct Plan {
     pub neighbourhoods: Vec<NeighbourhoodPlan>,
 }
 
+/// Rounds for output (adding 0.0 turns a negative zero into zero, so JSON
+/// never says `-0.0`).
 fn round_to(v: f64, places: i32) -> f64 {
     let k = 10f64.powi(places);
-    (v * k).round() / k
+    (v * k).round() / k + 0.0
 }
 
 /// The neighbourhood and community layer a plan uses.
