@@ -425,6 +425,19 @@ fn plan_over_http() {
     assert_eq!(cluster["geometry"]["type"], "MultiPolygon");
     let polys = cluster["geometry"]["coordinates"].as_array().unwrap();
     assert_eq!(polys.len(), 1, "adjacent members dissolve into one polygon");
+    // The API definition documents every plan parameter.
+    let (_, api) = server.get("/api");
+    let documented: Vec<&str> = api["paths"]["/v1/plan"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    let all: Vec<&str> = feedmap::plan::params::PARAMS
+        .iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(documented, all);
     let resp = reqwest::blocking::get(format!("{}/v1/plan.csv", server.base)).unwrap();
     assert_eq!(resp.status(), 200);
     assert!(resp.headers()["content-type"]

@@ -72,7 +72,8 @@ pub async fn landing(
     Json(json!({
         "title": region.name,
         "description": "feedmap: police neighbourhood and community boundaries, with point lookup. \
-                        Layers are OGC API – Features collections; /v1/lookup?lat=&lon= finds the areas at a point.",
+                        Layers are OGC API – Features collections; /v1/lookup?lat=&lon= finds the areas at a point, \
+                        /v1/feeds/lookup the feeds for a point, postcode or place, /v1/plan the feed plan.",
         "attribution": region.attribution,
         "links": [
             link(format!("{base}/"), "self", "application/json", "This document"),
@@ -459,6 +460,26 @@ pub async fn api_definition(State(state): State<Arc<AppState>>, headers: HeaderM
     let layers: Vec<&str> = region.layers.iter().map(|l| l.id.as_str()).collect();
     let q = |name: &str, desc: &str, schema: Value, required: bool| json!({ "name": name, "in": "query", "description": desc, "required": required, "schema": schema });
     let ok = |desc: &str, media: &str| json!({ "200": { "description": desc, "content": { media: {} } } });
+    // The plan's parameters come from the one table that also checks them.
+    let plan_params: Vec<Value> = crate::plan::params::PARAMS
+        .iter()
+        .map(|p| {
+            use crate::plan::params::Kind;
+            let schema = match p.kind {
+                Kind::Layer => json!({"type": "string", "enum": layers}),
+                Kind::Number => json!({"type": "number", "minimum": p.min, "maximum": p.max}),
+                Kind::Limit => json!({"oneOf": [{"type": "integer", "minimum": p.min, "maximum": p.max}, {"type": "string", "enum": ["none"]}]}),
+                Kind::Flag => json!({"type": "boolean"}),
+            };
+            q(p.name, p.doc, schema, false)
+        })
+        .collect();
+    let plan_path = |summary: &str, media: &str| {
+        json!({ "get": {
+        "summary": summary,
+        "parameters": plan_params,
+        "responses": ok(summary, media) } })
+    };
     let body = json!({
         "openapi": "3.0.3",
         "info": { "title": format!("feedmap – {}", region.name), "version": env!("CARGO_PKG_VERSION") },
@@ -494,6 +515,19 @@ pub async fn api_definition(State(state): State<Arc<AppState>>, headers: HeaderM
                     q("lon", "longitude", json!({"type": "number", "minimum": -180, "maximum": 180}), true),
                 ],
                 "responses": ok("Areas per layer", "application/json") } },
+            "/v1/feeds/lookup": { "get": {
+                "summary": "The feeds for a point, postcode or place, most specific first (give lat and lon, or postcode, or q)",
+                "parameters": [
+                    q("lat", "latitude", json!({"type": "number", "minimum": -90, "maximum": 90}), false),
+                    q("lon", "longitude", json!({"type": "number", "minimum": -180, "maximum": 180}), false),
+                    q("postcode", "a UK postcode, any case or spacing", json!({"type": "string"}), false),
+                    q("q", "a place name or address", json!({"type": "string"}), false),
+                ],
+                "responses": ok("Feed answer", "application/json") } },
+            "/v1/feeds": { "get": { "summary": "Every feed", "responses": ok("Feeds", "application/json") } },
+            "/v1/plan": plan_path("The feed plan", "application/json"),
+            "/v1/plan.geojson": plan_path("The suggested feed areas", GEOJSON),
+            "/v1/plan.csv": plan_path("The suggestions as CSV", "text/csv"),
             "/health": { "get": { "summary": "Health", "responses": ok("Status", "application/json") } },
         }
     });
