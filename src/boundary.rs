@@ -52,6 +52,9 @@ pub struct Layer {
     /// The union of the areas' bounding boxes, if the layer is non-empty.
     pub extent: Option<Rect<f64>>,
     by_id: HashMap<String, usize>,
+    /// Rings projected to Web Mercator, built on the first vector tile
+    /// request (most layers of a command-line run never need it).
+    pub(crate) mercator: std::sync::OnceLock<crate::tiles::Mercator>,
 }
 
 impl Layer {
@@ -79,6 +82,7 @@ impl Layer {
             index,
             extent,
             by_id,
+            mercator: std::sync::OnceLock::new(),
         }
     }
 

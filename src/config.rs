@@ -25,6 +25,9 @@ pub struct ServeConfig {
     /// Largest accepted body of `POST /v1/feeds/lookup/batch`, in bytes;
     /// larger bodies get 413. Default 512 MiB (about 15 million CSV rows).
     pub batch_max_bytes: u64,
+    /// A MapLibre style URL drawn under the boundaries on the planners'
+    /// map. Default: none — the map works offline on a plain background.
+    pub basemap_style_url: Option<String>,
 }
 
 impl Default for ServeConfig {
@@ -37,6 +40,7 @@ impl Default for ServeConfig {
             default_limit: 100,
             max_limit: 10_000,
             batch_max_bytes: 512 * 1024 * 1024,
+            basemap_style_url: None,
         }
     }
 }

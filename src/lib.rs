@@ -29,6 +29,7 @@ pub mod query;
 pub mod region;
 pub mod relations;
 pub mod table;
+pub mod tiles;
 pub mod validate;
 
 pub use lookup::{LatLon, LayerHit};

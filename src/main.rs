@@ -40,6 +40,10 @@ enum Command {
         /// Largest accepted batch body in bytes (larger gets 413).
         #[arg(long, default_value_t = ServeConfig::default().batch_max_bytes)]
         batch_max_bytes: u64,
+        /// A MapLibre style URL to draw under the boundaries on the map
+        /// (default: none; the map works offline).
+        #[arg(long)]
+        basemap_style: Option<String>,
     },
     /// Print, as JSON, the areas of every layer at a point.
     Lookup {
@@ -146,6 +150,7 @@ fn main() -> anyhow::Result<()> {
             public_url,
             repair,
             batch_max_bytes,
+            basemap_style,
         } => {
             let config = ServeConfig {
                 region,
@@ -153,6 +158,7 @@ fn main() -> anyhow::Result<()> {
                 public_url,
                 repair,
                 batch_max_bytes,
+                basemap_style_url: basemap_style,
                 ..ServeConfig::default()
             };
             let runtime = tokio::runtime::Runtime::new()?;

@@ -7,6 +7,7 @@
 //! serving.
 
 pub mod feeds;
+pub mod map;
 pub mod ogc;
 pub mod plan;
 pub mod problem;
@@ -113,6 +114,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1/feeds", get(feeds::list))
         .route("/v1/feeds/{feed_id}", get(feeds::one))
+        .route("/map/config.json", get(map::config))
+        .route("/map/points/{layer}", get(map::points))
+        .route("/map/{file}", get(map::asset))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(map::tile))
+        .route("/v1/plan/summary", get(plan::summary))
+        .route("/v1/plan/neighbourhoods/{id}", get(plan::neighbourhood))
         .route("/v1/plan", get(plan::json))
         .route("/v1/plan.geojson", get(plan::geojson))
         .route("/v1/plan.csv", get(plan::csv))

@@ -64,6 +64,16 @@ pub async fn landing(
     RawQuery(q): RawQuery,
 ) -> Response {
     let params = Params::parse(q);
+    // A browser (which asks for HTML) gets the planners' map; API clients
+    // such as GDAL get the OGC landing document, as does `?f=json`.
+    let f = params.get("f").ok().flatten();
+    let browser = headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if f == Some("html") || (f.is_none() && browser && params.0.is_empty()) {
+        return axum::response::Html(super::map::INDEX_HTML).into_response();
+    }
     if let Err(e) = json_only(&params) {
         return e.into_response();
     }
@@ -77,6 +87,7 @@ pub async fn landing(
         "attribution": region.attribution,
         "links": [
             link(format!("{base}/"), "self", "application/json", "This document"),
+            link(format!("{base}/?f=html"), "alternate", "text/html", "The planners' map"),
             link(format!("{base}/api"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "The API definition"),
             link(format!("{base}/conformance"), "conformance", "application/json", "Conformance classes"),
             link(format!("{base}/collections"), "data", "application/json", "The boundary layers"),
@@ -193,7 +204,7 @@ fn feature_json(area: &Area, properties: Map<String, Value>) -> Value {
 
 /// Parses `bbox=minLon,minLat,maxLon,maxLat` (6 values with heights are
 /// accepted; heights are ignored).
-fn parse_bbox(v: &str) -> Result<geo::Rect<f64>, ApiProblem> {
+pub(crate) fn parse_bbox(v: &str) -> Result<geo::Rect<f64>, ApiProblem> {
     let nums: Result<Vec<f64>, _> = v.split(',').map(|s| s.trim().parse::<f64>()).collect();
     let bad = |why: &str| {
         ApiProblem::bad_parameter(format!(

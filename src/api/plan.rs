@@ -9,6 +9,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde_json::json;
 use std::sync::Arc;
 
 impl From<PlanError> for ApiProblem {
@@ -78,6 +79,87 @@ pub async fn csv(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> R
             )
                 .into_response(),
             Err(e) => internal(format!("writing the CSV failed: {e}")),
+        },
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /v1/plan/summary?…`: the plan in the compact form the map needs
+/// (every neighbourhood without its lists; every suggested or served
+/// community's state), small enough for a national region.
+pub async fn summary(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
+    let (p, region) = match planned(state, q).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let hood_layer = region.layer(&p.neighbourhood_layer).map(|(_, l)| l);
+    let neighbourhoods: Vec<_> = p
+        .neighbourhoods
+        .iter()
+        .map(|n| {
+            let bbox = hood_layer.and_then(|l| l.area_index(&n.id)).map(|a| {
+                let b = hood_layer.expect("found above").areas[a].bbox;
+                [b.min().x, b.min().y, b.max().x, b.max().y]
+            });
+            json!({
+                "bbox": bbox,
+                "id": n.id, "name": n.name, "population": n.population,
+                "population_provenance": n.population_provenance, "large": n.large,
+                "why": n.why, "need": n.need, "has_feed": n.has_feed,
+                "suggestions": n.suggestions.len(),
+                "chosen": n.suggestions.iter().filter(|s| s.chosen).count(),
+            })
+        })
+        .collect();
+    let mut communities = Vec::new();
+    for n in &p.neighbourhoods {
+        for s in &n.suggestions {
+            let ids: Vec<&str> = if s.members.is_empty() {
+                vec![s.id.as_str()]
+            } else {
+                s.members.iter().map(|m| m.id.as_str()).collect()
+            };
+            for id in ids {
+                communities.push(json!({
+                    "id": id, "suggestion": s.id, "neighbourhood": n.id,
+                    "score": s.score, "rank": s.rank, "chosen": s.chosen,
+                }));
+            }
+        }
+    }
+    let served: Vec<&str> = region
+        .layer(&p.community_layer)
+        .map(|(cl, layer)| {
+            (0..layer.areas.len())
+                .filter(|&a| region.feeds.serves(cl, a))
+                .map(|a| layer.areas[a].id.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    Json(json!({
+        "region": p.region, "attribution": p.attribution,
+        "neighbourhood_layer": p.neighbourhood_layer, "community_layer": p.community_layer,
+        "params": p.params, "population": p.population, "summary": p.summary,
+        "neighbourhoods": neighbourhoods, "communities": communities, "served": served,
+    }))
+    .into_response()
+}
+
+/// `GET /v1/plan/neighbourhoods/{id}?…`: one neighbourhood's part of the
+/// plan, with its suggestions and the communities not suggested.
+pub async fn neighbourhood(
+    State(state): State<Arc<AppState>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    match planned(state, q).await {
+        Ok((p, _)) => match p.neighbourhoods.into_iter().find(|n| n.id == id) {
+            Some(n) => Json(n).into_response(),
+            None => ApiProblem::not_found(format!(
+                "no neighbourhood {id:?} in layer {:?}",
+                p.neighbourhood_layer
+            ))
+            .into_response(),
         },
         Err(e) => e.into_response(),
     }

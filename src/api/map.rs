@@ -1,0 +1,202 @@
+//! The planners' map: the page and its assets (embedded in the binary, so
+//! a deployment is one file), its configuration, vector tiles of every
+//! layer, and label points with each area's active feeds.
+
+use super::problem::ApiProblem;
+use super::{AppState, Params};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use geo::InteriorPoint;
+use serde_json::json;
+use std::sync::Arc;
+
+/// The page itself.
+pub const INDEX_HTML: &str = include_str!("../../web/index.html");
+const APP_JS: &str = include_str!("../../web/app.js");
+const STYLE_CSS: &str = include_str!("../../web/style.css");
+
+#[cfg(not(feedmap_no_map_assets))]
+const MAPLIBRE_JS: Option<&[u8]> = Some(include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/web/node_modules/maplibre-gl/dist/maplibre-gl.js"
+)));
+#[cfg(not(feedmap_no_map_assets))]
+const MAPLIBRE_CSS: Option<&[u8]> = Some(include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/web/node_modules/maplibre-gl/dist/maplibre-gl.css"
+)));
+#[cfg(feedmap_no_map_assets)]
+const MAPLIBRE_JS: Option<&[u8]> = None;
+#[cfg(feedmap_no_map_assets)]
+const MAPLIBRE_CSS: Option<&[u8]> = None;
+
+/// `GET /map/{file}`: the page's scripts and styles.
+pub async fn asset(Path(file): Path<String>) -> Response {
+    let (body, media): (Option<&[u8]>, &str) = match file.as_str() {
+        "app.js" => (Some(APP_JS.as_bytes()), "text/javascript; charset=utf-8"),
+        "style.css" => (Some(STYLE_CSS.as_bytes()), "text/css; charset=utf-8"),
+        "maplibre-gl.js" => (MAPLIBRE_JS, "text/javascript; charset=utf-8"),
+        "maplibre-gl.css" => (MAPLIBRE_CSS, "text/css; charset=utf-8"),
+        _ => return ApiProblem::not_found(format!("no map asset {file:?}")).into_response(),
+    };
+    match body {
+        Some(b) => (
+            [
+                (header::CONTENT_TYPE, media),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            b,
+        )
+            .into_response(),
+        None => ApiProblem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "map-assets-missing",
+            "Map library not built in",
+            "this binary was built without MapLibre GL JS: install Node.js and npm, then rebuild (the build runs `npm ci` in web/)",
+        )
+        .into_response(),
+    }
+}
+
+/// `GET /map/config.json`: what the page needs to start.
+pub async fn config(State(state): State<Arc<AppState>>) -> Response {
+    let region = state.region.load();
+    let layers: Vec<_> = region
+        .layers
+        .iter()
+        .map(|l| {
+            json!({
+                "id": l.id,
+                "title": l.title,
+                "role": l.role.as_str(),
+                "count": l.areas.len(),
+                "extent": l.extent.map(|e| [e.min().x, e.min().y, e.max().x, e.max().y]),
+            })
+        })
+        .collect();
+    Json(json!({
+        "region": region.name,
+        "attribution": region.attribution,
+        "basemap_style_url": state.config.basemap_style_url,
+        "layers": layers,
+        "max_zoom": crate::tiles::MAX_ZOOM,
+    }))
+    .into_response()
+}
+
+/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`: one vector tile.
+pub async fn tile(
+    State(state): State<Arc<AppState>>,
+    Path((layer, z, x, y)): Path<(String, String, String, String)>,
+) -> Response {
+    let parse = |name: &str, v: &str| {
+        v.parse::<u32>().map_err(|_| {
+            ApiProblem::bad_parameter(format!("tile {name} {v:?} is not a whole number"))
+        })
+    };
+    let Some(y) = y.strip_suffix(".mvt") else {
+        return ApiProblem::not_found("tiles are /tiles/{layer}/{z}/{x}/{y}.mvt").into_response();
+    };
+    let (z, x, y) = match (parse("z", &z), parse("x", &x), parse("y", y)) {
+        (Ok(z), Ok(x), Ok(y)) => (z, x, y),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e.into_response(),
+    };
+    let region = state.region.load_full();
+    if region.layer(&layer).is_none() {
+        return ApiProblem::not_found(format!("no layer {layer:?}")).into_response();
+    }
+    let Ok(z) = u8::try_from(z) else {
+        return ApiProblem::not_found(format!("zoom {z} is above {}", crate::tiles::MAX_ZOOM))
+            .into_response();
+    };
+    let encoded = tokio::task::spawn_blocking(move || {
+        let (_, l) = region.layer(&layer).expect("checked above");
+        crate::tiles::encode(l, z, x, y)
+    })
+    .await;
+    match encoded {
+        Ok(Ok((bytes, _))) => (
+            [
+                (header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Err(e)) => ApiProblem::not_found(e.to_string()).into_response(),
+        Err(e) => ApiProblem::internal(format!("tile failed: {e}")).into_response(),
+    }
+}
+
+/// `GET /map/points/{layer}?bbox=&limit=`: a label point inside each area
+/// of the layer within `bbox` (at most `limit`, default 500), with its
+/// active feeds, for labels and feed markers. `truncated` says when there
+/// were more (the page then leaves that layer unlabelled until zoomed in).
+pub async fn points(
+    State(state): State<Arc<AppState>>,
+    Path(layer): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let params = Params::parse(q);
+    let parsed = params.only(&["bbox", "limit"]).and_then(|_| {
+        let bbox = params
+            .get("bbox")?
+            .map(super::ogc::parse_bbox)
+            .transpose()?;
+        let limit = match params.get("limit")? {
+            None => 500,
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|l| (1..=5000).contains(l))
+                .ok_or_else(|| {
+                    ApiProblem::bad_parameter(format!(
+                        "limit={v:?} must be a whole number from 1 to 5000"
+                    ))
+                })?,
+        };
+        Ok((bbox, limit))
+    });
+    let (bbox, limit) = match parsed {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let region = state.region.load();
+    let Some((li, l)) = region.layer(&layer) else {
+        return ApiProblem::not_found(format!("no layer {layer:?}")).into_response();
+    };
+    let mut found = match bbox {
+        Some(b) => l
+            .index
+            .in_envelope([b.min().x, b.min().y], [b.max().x, b.max().y]),
+        None => (0..l.areas.len()).collect(),
+    };
+    found.sort_unstable();
+    found.dedup();
+    let truncated = found.len() > limit;
+    let items: Vec<_> = found
+        .into_iter()
+        .take(limit)
+        .map(|a| {
+            let area = &l.areas[a];
+            let p = area
+                .geometry
+                .interior_point()
+                .unwrap_or_else(|| area.bbox.center().into());
+            let feeds: Vec<_> = region
+                .feeds
+                .of_area(li, a)
+                .iter()
+                .map(|&f| {
+                    let f = &region.feeds.feeds[f];
+                    json!({ "feed_id": f.feed_id, "platform": f.platform, "handle": f.handle, "url": f.url })
+                })
+                .collect();
+            json!({ "id": area.id, "name": area.name, "lon": p.x(), "lat": p.y(), "feeds": feeds })
+        })
+        .collect();
+    Json(json!({ "layer": layer, "truncated": truncated, "points": items })).into_response()
+}

@@ -1,0 +1,132 @@
+//! The planners' map in a real browser: headless Chromium driven by
+//! Playwright (`web/tests/map.e2e.mjs`) against a real `feedmap serve` on
+//! the demo region, on Trafford's real data, and on a generated
+//! 200,000-community region. Screenshots go to `target/screenshots/`.
+//!
+//! Needs Node.js, Debian's `chromium` (or `$CHROMIUM`) and `web/node_modules`
+//! (the build runs `npm ci`); without them the tests are skipped with a
+//! message, except under `CI=true`, where they fail.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn web() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("web")
+}
+
+fn shots() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots")
+}
+
+/// The Chromium to drive, when everything the browser tests need is here.
+fn browser(test: &str) -> Option<String> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let node = Command::new("node").arg("--version").output();
+    let missing = if !node.is_ok_and(|o| o.status.success()) {
+        Some("node is not installed (Debian: nodejs)".to_string())
+    } else if !Path::new(&chromium).is_file() {
+        Some(format!(
+            "no Chromium at {chromium} (Debian: chromium; or set CHROMIUM)"
+        ))
+    } else if !web().join("node_modules/playwright-core").is_dir() {
+        Some("web/node_modules/playwright-core is missing (run npm ci in web/)".to_string())
+    } else {
+        None
+    };
+    match missing {
+        None => Some(chromium),
+        Some(why) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("{test}: {why}; CI must run the browser tests")
+        }
+        Some(why) => {
+            eprintln!("SKIPPED {test}: {why}");
+            None
+        }
+    }
+}
+
+/// One browser at a time: three Chromiums and a national region on two
+/// cores would turn waits into timeouts.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs one suite of the Playwright script against `server`.
+fn run_suite(server: &common::Server, chromium: &str, suite: &str, extra: &[&str]) {
+    let out = Command::new("node")
+        .arg(web().join("tests/map.e2e.mjs"))
+        .args([
+            "--base",
+            &server.base,
+            "--suite",
+            suite,
+            "--chromium",
+            chromium,
+        ])
+        .arg("--shots")
+        .arg(shots())
+        .args(extra)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "browser suite {suite} failed:\n{stdout}"
+    );
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn demo_map_in_a_browser() {
+    let Some(chromium) = browser("demo_map_in_a_browser") else {
+        return;
+    };
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let server = common::Server::start(&common::demo_region());
+    run_suite(&server, &chromium, "demo", &[]);
+    assert!(shots().join("demo-map.png").is_file());
+}
+
+#[test]
+fn trafford_map_in_a_browser() {
+    let Some(data) = common::gm_data("trafford_map_in_a_browser") else {
+        return;
+    };
+    let Some(chromium) = browser("trafford_map_in_a_browser") else {
+        return;
+    };
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // Localities and wards, the postcodes and a feed list, with population
+    // from the output areas.
+    let dir = common::gm_feeds_region(&data);
+    let manifest = dir.path().join("region.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str(&common::population_layer_toml(
+        &data,
+        "oas",
+        "trafford_oa_2021.geojson",
+        300,
+    ));
+    std::fs::write(&manifest, text).unwrap();
+    let server = common::Server::start(dir.path());
+    run_suite(
+        &server,
+        &chromium,
+        "gm",
+        &["--expect-hoods", "4", "--expect-communities", "21"],
+    );
+}
+
+#[test]
+fn national_scale_map_stays_responsive() {
+    let Some(chromium) = browser("national_scale_map_stays_responsive") else {
+        return;
+    };
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    feedmap::demo::write_synthetic(dir.path(), 5_000, 200_000, 1).unwrap();
+    let server = common::Server::start(dir.path());
+    run_suite(&server, &chromium, "national", &[]);
+}

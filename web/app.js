@@ -1,0 +1,455 @@
+// feedmap planners' map. Plain ES module over MapLibre GL JS (loaded as a
+// script before this one, as window.maplibregl): no build step, so what the
+// server embeds is exactly this file.
+//
+// Boundaries come as vector tiles (/tiles/…), coloured by the plan through
+// feature state keyed on the area id: a what-if change fetches only the
+// compact plan summary (/v1/plan/summary) and repaints, never re-tiles.
+
+const $ = (sel) => document.querySelector(sel);
+const VIRIDIS = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
+const fmt = new Intl.NumberFormat('en-GB');
+
+// Exposed for the browser tests and for planners' own console use.
+const state = (window.feedmap = {
+  map: null,
+  config: null,
+  hoodLayer: null,
+  commLayer: null,
+  summary: null,
+  selected: null,
+  focus: null,
+  planRequests: 0,
+  ready: false,
+  errors: [],
+});
+
+async function getJSON(url) {
+  const r = await fetch(url);
+  let body;
+  try {
+    body = await r.json();
+  } catch {
+    throw new Error(`${url}: ${r.status} ${r.statusText}`);
+  }
+  if (!r.ok) throw new Error(body.detail || body.title || r.statusText);
+  return body;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (v !== null && v !== undefined && v !== false) e.setAttribute(k, v);
+  }
+  for (const c of children.flat()) {
+    if (c !== null && c !== undefined) e.append(c);
+  }
+  return e;
+}
+
+// replaceChildren would print a null child as the text "null".
+function fill(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined));
+}
+
+function residents(pop, provenance) {
+  if (pop === null || pop === undefined) return 'population unknown';
+  const est = provenance && provenance !== 'given';
+  return `${est ? 'about ' : ''}${fmt.format(Math.round(pop))} residents${est ? ` (estimated, ${provenance.replace('_', ' ')})` : ''}`;
+}
+
+// ---- parameters -----------------------------------------------------------
+
+const form = $('#params');
+const DEFAULTS = {};
+for (const input of form.elements) {
+  if (!input.name) continue;
+  DEFAULTS[input.name] = input.type === 'checkbox' ? input.checked : input.value;
+}
+
+function paramQuery() {
+  const q = new URLSearchParams();
+  q.set('neighbourhood_layer', state.hoodLayer);
+  q.set('community_layer', state.commLayer);
+  for (const input of form.elements) {
+    if (!input.name) continue;
+    if (input.type === 'checkbox') q.set(input.name, input.checked ? 'true' : 'false');
+    else if (input.value.trim() !== '') q.set(input.name, input.value.trim());
+  }
+  return q.toString();
+}
+
+function showOutputs() {
+  for (const out of form.querySelectorAll('output')) {
+    const input = $(`#${out.htmlFor}`);
+    out.value = input.name.includes('population') ? fmt.format(Number(input.value)) : input.value;
+  }
+  $('#legend-min').textContent = $('#p-min_score').value;
+}
+
+let timer = null;
+function schedulePlan() {
+  showOutputs();
+  clearTimeout(timer);
+  timer = setTimeout(replan, 200);
+}
+
+form.addEventListener('input', schedulePlan);
+form.addEventListener('change', schedulePlan);
+$('#reset').addEventListener('click', () => {
+  for (const input of form.elements) {
+    if (!(input.name in DEFAULTS)) continue;
+    if (input.type === 'checkbox') input.checked = DEFAULTS[input.name];
+    else input.value = DEFAULTS[input.name];
+  }
+  schedulePlan();
+});
+
+// ---- the plan ---------------------------------------------------------------
+
+let planSeq = 0;
+async function replan() {
+  const seq = ++planSeq;
+  const q = paramQuery();
+  $('#export-csv').href = `/v1/plan.csv?${q}`;
+  $('#export-geojson').href = `/v1/plan.geojson?${q}`;
+  const status = $('#plan-status');
+  status.classList.remove('error');
+  status.textContent = 'Planning…';
+  const started = performance.now();
+  let summary;
+  try {
+    summary = await getJSON(`/v1/plan/summary?${q}`);
+  } catch (e) {
+    if (seq !== planSeq) return;
+    status.classList.add('error');
+    status.textContent = `Cannot plan: ${e.message}`;
+    return;
+  }
+  if (seq !== planSeq) return; // a newer change is on its way
+  state.summary = summary;
+  state.planRequests += 1;
+  paintPlan();
+  renderHoods();
+  const s = summary.summary;
+  const ms = Math.round(performance.now() - started);
+  status.textContent =
+    `${s.large_neighbourhoods} of ${s.neighbourhoods} neighbourhoods large · ${s.suggestions} suggestions, ` +
+    `${s.chosen} chosen · ${fmt.format(s.newly_served)} residents newly served (${ms} ms)`;
+  if (summary.population.warning) {
+    status.append(el('span', { class: 'warning', text: ` ⚠ ${summary.population.warning}` }));
+  }
+  if (state.selected) await selectHood(state.selected, state.focus, false);
+}
+
+function paintPlan() {
+  const map = state.map;
+  const src = { source: 'communities', sourceLayer: state.commLayer };
+  map.removeFeatureState(src);
+  for (const id of state.summary.served) {
+    map.setFeatureState({ ...src, id }, { status: 'served' });
+  }
+  for (const c of state.summary.communities) {
+    map.setFeatureState({ ...src, id: c.id }, { status: c.chosen ? 'chosen' : 'suggested', score: c.score });
+  }
+  const lo = Number($('#p-min_score').value);
+  map.setPaintProperty('communities-fill', 'fill-color', fillColor(lo));
+  if (state.focus) map.setFeatureState({ ...src, id: state.focus }, { selected: true });
+}
+
+function fillColor(lo) {
+  const stops = [];
+  const span = Math.max(1 - lo, 1e-6);
+  VIRIDIS.forEach((c, i) => stops.push(lo + (span * i) / (VIRIDIS.length - 1), c));
+  return [
+    'case',
+    ['==', ['feature-state', 'status'], 'served'], '#9fb7d4',
+    ['any', ['==', ['feature-state', 'status'], 'chosen'], ['==', ['feature-state', 'status'], 'suggested']],
+    ['interpolate', ['linear'], ['to-number', ['feature-state', 'score'], 0], ...stops],
+    '#dedbd2',
+  ];
+}
+
+function renderHoods() {
+  const list = $('#hoods');
+  fill(list);
+  const hoods = state.summary.neighbourhoods;
+  const shown = hoods.slice(0, 200);
+  for (const n of shown) {
+    const text = n.large
+      ? `${n.suggestions} suggestion${n.suggestions === 1 ? '' : 's'} · ${fmt.format(n.need)} residents`
+      : 'not large';
+    list.append(
+      el('li', { class: n.id === state.selected ? 'selected' : '' },
+        el('button', {
+          type: 'button',
+          'data-id': n.id,
+          'aria-pressed': n.id === state.selected ? 'true' : 'false',
+          onclick: () => selectHood(n.id, null, true),
+        }, el('span', { class: 'name', text: n.name }), el('span', { class: 'muted', text })),
+      ),
+    );
+  }
+  if (hoods.length > shown.length) {
+    list.append(el('li', { class: 'muted', text: `… and ${hoods.length - shown.length} more (click the map to select one)` }));
+  }
+}
+
+function factorBar(name, value) {
+  const known = value !== null && value !== undefined;
+  const pct = known ? Math.round(value * 100) : 0;
+  return el('div', { class: 'factor' },
+    el('span', { class: 'factor-name', text: name }),
+    el('span', {
+      class: 'bar', role: 'meter', 'aria-label': name, 'aria-valuemin': '0', 'aria-valuemax': '1',
+      'aria-valuenow': known ? String(value) : null,
+    }, el('span', { class: 'fill', style: `width:${pct}%` })),
+    el('span', { class: 'factor-value', text: known ? value.toFixed(2) : 'n/a' }),
+  );
+}
+
+function coverageLine(c) {
+  if (!c) return null;
+  const part = (x) => `${fmt.format(x.community)} by a community feed, ${fmt.format(x.neighbourhood_only)} by the neighbourhood feed only, ${fmt.format(x.none)} by neither`;
+  return el('div', { class: 'coverage' },
+    el('div', { text: `Before: ${part(c.before)}.` }),
+    el('div', { text: `After: ${part(c.after)}.` }));
+}
+
+async function selectHood(id, focus, fly) {
+  state.selected = id;
+  state.focus = focus || null;
+  const src = { source: 'neighbourhoods', sourceLayer: state.hoodLayer };
+  state.map.removeFeatureState(src);
+  state.map.setFeatureState({ ...src, id }, { selected: true });
+  const csrc = { source: 'communities', sourceLayer: state.commLayer };
+  if (state.summary) paintPlan();
+  if (focus) state.map.setFeatureState({ ...csrc, id: focus }, { selected: true });
+  for (const b of document.querySelectorAll('#hoods button')) {
+    const on = b.dataset.id === id;
+    b.setAttribute('aria-pressed', on ? 'true' : 'false');
+    b.parentElement.classList.toggle('selected', on);
+  }
+  const summaryHood = state.summary && state.summary.neighbourhoods.find((n) => n.id === id);
+  if (fly && summaryHood && summaryHood.bbox) {
+    const [w, s, e, n] = summaryHood.bbox;
+    state.map.fitBounds([[w, s], [e, n]], { padding: 40, maxZoom: 15, duration: 600 });
+  }
+  const detail = $('#detail');
+  let hood;
+  try {
+    hood = await getJSON(`/v1/plan/neighbourhoods/${encodeURIComponent(id)}?${paramQuery()}`);
+  } catch (e) {
+    fill(detail, el('p', { class: 'error', text: e.message }));
+    return;
+  }
+  if (state.selected !== id) return;
+  const suggestions = hood.suggestions.map((s) =>
+    el('li', {
+      class: `suggestion${s.chosen ? ' chosen' : ''}${(focus && (s.id === focus || s.members.some((m) => m.id === focus))) ? ' focus' : ''}`,
+      'data-id': s.id,
+    },
+    el('div', { class: 'sugg-head' },
+      el('span', { class: 'rank', text: `#${s.rank}` }),
+      el('strong', { text: s.name }),
+      el('span', { class: 'score', text: `score ${s.score.toFixed(2)}` }),
+      s.chosen ? el('span', { class: 'badge', text: s.planned_feeds.length ? 'planned' : 'chosen' }) : el('span', { class: 'badge faint', text: 'over budget' })),
+    el('div', { class: 'muted', text: `${s.kind === 'cluster' ? 'Cluster · ' : ''}${residents(s.population, s.population_provenance)}` }),
+    el('div', { class: 'factors' },
+      factorBar('size', s.factors.size),
+      factorBar('separation', s.factors.separation),
+      factorBar('identity', s.factors.identity),
+      factorBar('compactness', s.factors.compactness),
+      factorBar('containment', s.factors.containment)),
+    el('p', { class: 'reason', text: s.reason })));
+  const notSuggested = hood.not_suggested.map((n) =>
+    el('li', { class: n.id === focus ? 'focus' : '', 'data-id': n.id }, el('strong', { text: n.name }), ` — ${n.why}`));
+  fill(detail,
+    el('h3', { text: hood.name }),
+    el('p', { text: `${residents(hood.population, hood.population_provenance)} · ${hood.area_km2.toFixed(1)} km² · ${hood.communities} communities` }),
+    el('p', { class: 'why', text: hood.why }),
+    coverageLine(hood.coverage),
+    suggestions.length ? el('ol', { class: 'suggestions' }, suggestions) : el('p', { class: 'muted', text: 'No suggestions here.' }),
+    notSuggested.length ? el('details', { open: focus && notSuggested.some((n) => n.dataset.id === focus) ? '' : null },
+      el('summary', { text: `Not suggested (${notSuggested.length})` }), el('ul', {}, notSuggested)) : null,
+  );
+  const focused = detail.querySelector('.focus');
+  if (focused) focused.scrollIntoView({ block: 'nearest' });
+}
+
+// ---- lookup -----------------------------------------------------------------
+
+let pin = null;
+async function lookup(query, fly) {
+  const out = $('#lookup-result');
+  fill(out, el('p', { class: 'muted', text: 'Looking up…' }));
+  let a;
+  try {
+    a = await getJSON(`/v1/feeds/lookup?${query}`);
+  } catch (e) {
+    fill(out, el('p', { class: 'error', text: e.message }));
+    return;
+  }
+  const where = a.community ? `${a.community.name}, ${a.neighbourhood ? a.neighbourhood.name : ''}` : (a.neighbourhood ? a.neighbourhood.name : 'outside every neighbourhood');
+  const feeds = a.feeds.map((f) =>
+    el('li', {},
+      el('a', { href: f.url, target: '_blank', rel: 'noopener', text: f.handle }),
+      ` (${f.platform}) — ${f.matched.scope === 'force' ? 'force-wide feed' : `${f.matched.scope} feed for ${f.matched.area_name}`}`));
+  fill(out,
+    el('p', {}, el('strong', { text: where }), ` · via ${a.via}${a.postcode ? ` ${a.postcode.postcode}` : ''} · coverage: ${a.coverage}`),
+    a.note ? el('p', { class: 'warning', text: a.note }) : null,
+    feeds.length ? el('ol', { class: 'feeds' }, feeds) : el('p', { class: 'muted', text: 'No feeds.' }),
+  );
+  if (pin) pin.remove();
+  pin = new maplibregl.Marker({ color: '#d95f02' }).setLngLat([a.point.lon, a.point.lat]).addTo(state.map);
+  if (fly) state.map.flyTo({ center: [a.point.lon, a.point.lat], zoom: Math.max(state.map.getZoom(), 12.5), duration: 800 });
+}
+
+$('#lookup-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const q = $('#lookup-input').value.trim();
+  if (q) lookup(`q=${encodeURIComponent(q)}`, true);
+});
+
+// ---- labels and feed markers ---------------------------------------------------
+
+const PLATFORM = { x: '𝕏', facebook: 'f', instagram: 'IG', nextdoor: 'ND', whatsapp: 'WA' };
+let markers = [];
+let labelSeq = 0;
+async function refreshLabels() {
+  const seq = ++labelSeq;
+  const b = state.map.getBounds();
+  const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v, i) => Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v))).join(',');
+  const fetchLayer = (layer) => getJSON(`/map/points/${encodeURIComponent(layer)}?bbox=${bbox}&limit=300`).catch(() => null);
+  const [hoods, comms] = await Promise.all([fetchLayer(state.hoodLayer), fetchLayer(state.commLayer)]);
+  if (seq !== labelSeq) return;
+  for (const m of markers) m.remove();
+  markers = [];
+  const add = (p, kind) => {
+    const badges = p.feeds.map((f) =>
+      el('span', { class: `feed feed-${f.platform}`, title: `${f.handle} (${f.platform})`, text: PLATFORM[f.platform] || f.platform.slice(0, 2).toUpperCase() }));
+    const node = el('div', { class: `area-label ${kind}` },
+      el('span', { class: 'label-text', text: p.name }),
+      badges.length ? el('span', { class: 'feed-badges', 'aria-label': `feeds: ${p.feeds.map((f) => f.handle).join(', ')}` }, badges) : null);
+    markers.push(new maplibregl.Marker({ element: node }).setLngLat([p.lon, p.lat]).addTo(state.map));
+  };
+  if (hoods && !hoods.truncated) hoods.points.forEach((p) => add(p, 'hood'));
+  if (comms && !comms.truncated && state.map.getZoom() >= 10) comms.points.forEach((p) => add(p, 'community'));
+}
+
+// ---- toggles ---------------------------------------------------------------------
+
+function toggle(id, layers, bodyClass) {
+  $(id).addEventListener('change', (ev) => {
+    const on = ev.target.checked;
+    for (const l of layers) state.map.setLayoutProperty(l, 'visibility', on ? 'visible' : 'none');
+    if (bodyClass) document.body.classList.toggle(bodyClass, !on);
+  });
+}
+
+// ---- start ---------------------------------------------------------------------------
+
+function baseStyle(config) {
+  if (config.basemap_style_url) return config.basemap_style_url;
+  return {
+    version: 8,
+    sources: {},
+    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#f6f4ee' } }],
+  };
+}
+
+async function start() {
+  showOutputs();
+  const config = await getJSON('/map/config.json');
+  state.config = config;
+  $('#region-name').textContent = config.region;
+  document.title = `feedmap – ${config.region}`;
+  const hood = config.layers.find((l) => l.role === 'neighbourhood');
+  const comm = config.layers.find((l) => l.role === 'community');
+  if (!hood || !comm) {
+    $('#plan-status').textContent = 'This region needs a neighbourhood and a community layer to plan.';
+    return;
+  }
+  state.hoodLayer = hood.id;
+  state.commLayer = comm.id;
+  const e = hood.extent;
+  const map = new maplibregl.Map({
+    container: 'map',
+    style: baseStyle(config),
+    bounds: [[e[0], e[1]], [e[2], e[3]]],
+    // Keep the region clear of the layer switch (top left) and legend (bottom left).
+    fitBoundsOptions: { padding: { top: 60, bottom: 30, left: 250, right: 60 } },
+    attributionControl: false,
+    maxZoom: 18,
+  });
+  state.map = map;
+  map.addControl(new maplibregl.NavigationControl(), 'top-right');
+  map.addControl(new maplibregl.ScaleControl(), 'bottom-right');
+  map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: config.attribution }), 'bottom-right');
+  map.on('error', (ev) => {
+    state.errors.push(String(ev.error && ev.error.message ? ev.error.message : ev.error));
+  });
+  map.on('load', async () => {
+    const tiles = (layer) => [`${location.origin}/tiles/${encodeURIComponent(layer)}/{z}/{x}/{y}.mvt`];
+    map.addSource('communities', { type: 'vector', tiles: tiles(comm.id), promoteId: 'id', maxzoom: 14 });
+    map.addSource('neighbourhoods', { type: 'vector', tiles: tiles(hood.id), promoteId: 'id', maxzoom: 14 });
+    map.addLayer({
+      id: 'communities-fill', type: 'fill', source: 'communities', 'source-layer': comm.id,
+      paint: {
+        'fill-color': fillColor(Number($('#p-min_score').value)),
+        'fill-opacity': ['case',
+          ['==', ['feature-state', 'status'], 'chosen'], 0.85,
+          ['==', ['feature-state', 'status'], 'suggested'], 0.4,
+          ['==', ['feature-state', 'status'], 'served'], 0.75,
+          0.6],
+      },
+    });
+    map.addLayer({
+      id: 'communities-line', type: 'line', source: 'communities', 'source-layer': comm.id,
+      paint: {
+        'line-color': ['case', ['boolean', ['feature-state', 'selected'], false], '#d95f02', '#7a7a7a'],
+        'line-width': ['case', ['boolean', ['feature-state', 'selected'], false], 3, 0.7],
+      },
+    });
+    map.addLayer({
+      id: 'neighbourhoods-fill', type: 'fill', source: 'neighbourhoods', 'source-layer': hood.id,
+      paint: { 'fill-color': '#000', 'fill-opacity': 0 },
+    });
+    map.addLayer({
+      id: 'neighbourhoods-line', type: 'line', source: 'neighbourhoods', 'source-layer': hood.id,
+      paint: {
+        'line-color': '#1b1b1b',
+        'line-width': ['case', ['boolean', ['feature-state', 'selected'], false], 4.5, 2],
+      },
+    });
+    toggle('#t-neighbourhoods', ['neighbourhoods-line'], null);
+    toggle('#t-communities', ['communities-fill', 'communities-line'], null);
+    toggle('#t-labels', [], 'hide-labels');
+    toggle('#t-feeds', [], 'hide-feeds');
+    map.on('click', async (ev) => {
+      const hit = map.queryRenderedFeatures(ev.point, { layers: ['communities-fill', 'neighbourhoods-fill'] });
+      const c = hit.find((f) => f.layer.id === 'communities-fill');
+      const h = hit.find((f) => f.layer.id === 'neighbourhoods-fill');
+      const planned = c && state.summary && state.summary.communities.find((x) => x.id === c.properties.id);
+      const hoodId = planned ? planned.neighbourhood : h && h.properties.id;
+      lookup(`lat=${ev.lngLat.lat.toFixed(6)}&lon=${ev.lngLat.lng.toFixed(6)}`, false);
+      if (hoodId) await selectHood(hoodId, c ? c.properties.id : null, false);
+    });
+    map.on('mousemove', (ev) => {
+      const hit = map.queryRenderedFeatures(ev.point, { layers: ['communities-fill'] });
+      map.getCanvas().style.cursor = hit.length ? 'pointer' : '';
+    });
+    map.on('moveend', refreshLabels);
+    await replan();
+    await refreshLabels();
+    state.ready = true;
+    document.body.dataset.ready = 'true';
+  });
+}
+
+start().catch((e) => {
+  $('#plan-status').textContent = `The map could not start: ${e.message}`;
+});

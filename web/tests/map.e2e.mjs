@@ -1,0 +1,264 @@
+// End-to-end test of the planners' map in headless Chromium, driven by
+// playwright-core against a running `feedmap serve`. Called by the Rust
+// test tests/browser.rs, which starts the server:
+//
+//   node web/tests/map.e2e.mjs --base http://127.0.0.1:PORT --suite demo|gm|national \
+//        --shots DIR [--chromium /usr/bin/chromium] [--expect-hoods N --expect-communities N]
+//
+// Prints one line per check and exits non-zero on the first failure.
+
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const base = args.base;
+const suite = args.suite || 'demo';
+const shots = args.shots || 'target/screenshots';
+mkdirSync(shots, { recursive: true });
+
+let passed = 0;
+function ok(what) {
+  passed += 1;
+  console.log(`ok ${passed} - ${what}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: args.chromium || '/usr/bin/chromium',
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+  ],
+});
+const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+const page = await context.newPage();
+const problems = [];
+page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure() && r.failure().errorText}`));
+// Nothing may leave the machine: every request goes to the server under test.
+page.on('request', (r) => {
+  if (!r.url().startsWith(base) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) {
+    problems.push(`request outside the server: ${r.url()}`);
+  }
+});
+
+async function idle() {
+  await page.waitForFunction(() => window.feedmap && window.feedmap.ready && window.feedmap.map.loaded(), null, { timeout: 60_000 });
+  await page.evaluate(() => new Promise((resolve) => {
+    const map = window.feedmap.map;
+    if (map.loaded() && map.areTilesLoaded()) resolve();
+    else map.once('idle', resolve);
+  }));
+}
+
+function countFeatures(source) {
+  return page.evaluate((source) => {
+    const f = window.feedmap;
+    const layer = source === 'neighbourhoods' ? f.hoodLayer : f.commLayer;
+    const ids = new Set(f.map.querySourceFeatures(source, { sourceLayer: layer }).map((x) => x.properties.id));
+    return ids.size;
+  }, source);
+}
+
+async function planRequests() {
+  return page.evaluate(() => window.feedmap.planRequests);
+}
+
+async function setParam(name, value) {
+  const before = await planRequests();
+  const started = Date.now();
+  await page.locator(`#p-${name}`).fill(String(value));
+  await page.waitForFunction((n) => window.feedmap.planRequests > n, before, { timeout: 60_000 });
+  await idle();
+  return Date.now() - started;
+}
+
+// Clicks inside an area as a person would: the map is first centred on a
+// point inside it (so no overlay covers it), then the mouse clicks there.
+async function clickArea(layer, id) {
+  const pt = await page.evaluate(async ({ layer, id }) => {
+    const r = await fetch(`/map/points/${layer}?limit=5000`);
+    const body = await r.json();
+    return body.points.find((x) => x.id === id);
+  }, { layer, id });
+  await page.evaluate((pt) => { window.feedmap.map.jumpTo({ center: [pt.lon, pt.lat] }); }, pt);
+  await idle();
+  const p = await page.evaluate((pt) => {
+    const xy = window.feedmap.map.project([pt.lon, pt.lat]);
+    const rect = window.feedmap.map.getCanvas().getBoundingClientRect();
+    return { x: rect.left + xy.x, y: rect.top + xy.y };
+  }, pt);
+  await page.mouse.click(p.x, p.y);
+}
+
+async function lookup(text, expect) {
+  await page.locator('#lookup-input').fill(text);
+  await page.locator('#lookup-input').press('Enter');
+  await page.waitForFunction((e) => document.querySelector('#lookup-result').textContent.includes(e), expect, { timeout: 45_000 });
+}
+
+async function basics(expectHoods, expectComms) {
+  await page.goto(base + '/', { waitUntil: 'load' });
+  await idle();
+  const canvas = await page.evaluate(() => {
+    const c = window.feedmap.map.getCanvas();
+    return { w: c.width, h: c.height, rendered: window.feedmap.map.queryRenderedFeatures().length };
+  });
+  assert.ok(canvas.w > 300 && canvas.h > 300, `canvas ${JSON.stringify(canvas)}`);
+  assert.ok(canvas.rendered > 0, 'nothing rendered');
+  ok(`map canvas renders (${canvas.w}×${canvas.h}, ${canvas.rendered} features drawn)`);
+  const hoods = await countFeatures('neighbourhoods');
+  const comms = await countFeatures('communities');
+  assert.equal(hoods, expectHoods, 'neighbourhood features');
+  assert.equal(comms, expectComms, 'community features');
+  ok(`sources hold ${hoods} neighbourhoods and ${comms} communities`);
+  const attribution = await page.locator('.maplibregl-ctrl-attrib').textContent();
+  const region = await page.evaluate(() => window.feedmap.config.attribution);
+  assert.ok(attribution.includes(region.slice(0, 30)), `attribution shown: ${attribution}`);
+  ok('the region attribution is shown');
+}
+
+async function demo() {
+  await basics(Number(args['expect-hoods'] || 8), Number(args['expect-communities'] || 37));
+  // The overview the README shows: the neediest neighbourhood selected.
+  await page.locator('#hoods button').first().click();
+  await page.waitForFunction(() => document.querySelector('#detail .suggestion') !== null, null, { timeout: 45_000 });
+  await page.evaluate(() => {
+    const e = window.feedmap.config.layers.find((l) => l.role === 'neighbourhood').extent;
+    window.feedmap.map.fitBounds([[e[0], e[1]], [e[2], e[3]]], { padding: { top: 60, bottom: 30, left: 250, right: 60 }, duration: 0 });
+  });
+  await idle();
+  await page.screenshot({ path: join(shots, 'demo-map.png') });
+  ok('overview screenshot with Marlow Fen selected');
+  // Clicking a suggested community shows its reason.
+  await clickArea('communities', 'DV01-C06');
+  await page.waitForFunction(() => document.querySelector('#detail').textContent.includes('Little Wexcombe: 3,400 residents'), null, { timeout: 45_000 });
+  const focused = await page.locator('#detail .suggestion.focus').first().textContent();
+  assert.ok(focused.includes('Little Wexcombe'), focused);
+  ok('clicking Little Wexcombe shows its reason in Marlow Fen');
+  // The click also looked up the feeds at that point.
+  await page.waitForFunction(() => document.querySelector('#lookup-result').textContent.includes('Little Wexcombe'), null, { timeout: 45_000 });
+  ok('the click looked up the feeds there');
+  // Moving the minimum population changes the suggestion list.
+  const list = () => page.locator('#detail .suggestion strong').allTextContents();
+  const before = await list();
+  const ms = await setParam('min_population', 6000);
+  await page.waitForFunction((b) => {
+    const now = [...document.querySelectorAll('#detail .suggestion strong')].map((e) => e.textContent);
+    return JSON.stringify(now) !== JSON.stringify(b);
+  }, before, { timeout: 45_000 });
+  const after = await list();
+  assert.notDeepEqual(after, before);
+  ok(`minimum population 6,000 re-plans in ${ms} ms: [${before.join(', ')}] → [${after.join(', ')}]`);
+  await page.locator('#reset').click();
+  await page.waitForFunction((b) => {
+    const now = [...document.querySelectorAll('#detail .suggestion strong')].map((e) => e.textContent);
+    return JSON.stringify(now) === JSON.stringify(b);
+  }, before, { timeout: 45_000 });
+  ok('reset restores the default plan');
+  // Exports carry the parameters.
+  const csv = await page.locator('#export-csv').getAttribute('href');
+  assert.ok(csv.startsWith('/v1/plan.csv?') && csv.includes('min_population=3000'), csv);
+  const r = await page.evaluate(async (u) => (await fetch(u)).status, csv);
+  assert.equal(r, 200);
+  ok('the CSV export link answers');
+  // A demo postcode shows its feeds, most specific first.
+  await lookup('dv1 1aa', '@MarlowMarketPolice');
+  const first = await page.locator('#lookup-result .feeds li').first().textContent();
+  assert.ok(first.includes('@MarlowMarketPolice') && first.includes('community feed'), first);
+  ok('postcode DV1 1AA shows @MarlowMarketPolice first');
+  // Keyboard: the neighbourhood list is reachable and works with Enter.
+  await page.locator('#hoods button').first().focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#detail h3') !== null, null, { timeout: 45_000 });
+  ok('keyboard selects a neighbourhood');
+  // Layer toggles.
+  await page.locator('#t-communities').uncheck();
+  const hidden = await page.evaluate(() => window.feedmap.map.getLayoutProperty('communities-fill', 'visibility'));
+  assert.equal(hidden, 'none');
+  await page.locator('#t-communities').check();
+  ok('layer toggles hide and show');
+  await idle();
+  await clickArea('communities', 'DV01-C06');
+  await page.waitForFunction(() => document.querySelector('#detail .suggestion.focus') !== null, null, { timeout: 45_000 });
+  await idle();
+  await page.screenshot({ path: join(shots, 'demo-map-final.png') });
+}
+
+async function gm() {
+  await basics(Number(args['expect-hoods']), Number(args['expect-communities']));
+  const ms = await setParam('min_population', 9000);
+  ok(`re-plan on the GM data: ${ms} ms from the change to the repainted map`);
+  await page.locator('#hoods button').first().click();
+  await page.waitForFunction(() => document.querySelector('#detail .suggestion') !== null, null, { timeout: 45_000 });
+  const reason = await page.locator('#detail .reason').first().textContent();
+  assert.ok(/residents/.test(reason), reason);
+  ok(`a locality's suggestions explain themselves: "${reason}"`);
+  // ONS puts M15 4AB in Gorse Hill & Cornbrook ward: its feed comes first
+  // after the polling district's (the most specific community there).
+  await lookup('M15 4AB', '@GMP_E05015247');
+  const text = await page.locator('#lookup-result').textContent();
+  assert.ok(text.includes('community feed for Gorse Hill & Cornbrook') && !text.includes('null'), text);
+  ok('postcode M15 4AB gets the Gorse Hill & Cornbrook ward feed');
+  await idle();
+  await page.screenshot({ path: join(shots, 'gm-trafford-map.png') });
+}
+
+async function national() {
+  const t0 = Date.now();
+  await page.goto(base + '/', { waitUntil: 'load' });
+  await idle();
+  ok(`the national map loads and plans in ${Date.now() - t0} ms`);
+  const extent = await page.evaluate(() => window.feedmap.config.layers.find((l) => l.role === 'community').extent);
+  const [w, s, e, n] = extent;
+  const spots = [[(w + e) / 2, (s + n) / 2], [w + (e - w) * 0.2, s + (n - s) * 0.7], [w + (e - w) * 0.8, s + (n - s) * 0.3]];
+  for (const [lon, lat] of spots) {
+    for (const zoom of [8, 10, 12, 14, 16]) {
+      const t = Date.now();
+      await page.evaluate(({ lon, lat, zoom }) => { window.feedmap.map.jumpTo({ center: [lon, lat], zoom }); }, { lon, lat, zoom });
+      await idle();
+      const drawn = await page.evaluate(() => ({
+        hoods: window.feedmap.map.queryRenderedFeatures({ layers: ['neighbourhoods-fill'] }).length,
+        comms: window.feedmap.map.queryRenderedFeatures({ layers: ['communities-fill'] }).length,
+      }));
+      // Neighbourhoods at every zoom; communities once they are over two
+      // pixels wide (tiles leave smaller areas out): here from zoom 10.
+      assert.ok(drawn.hoods > 0, `no neighbourhood drawn at z${zoom}`);
+      if (zoom >= 10) assert.ok(drawn.comms > 0, `no community drawn at z${zoom}`);
+      console.log(`   z${zoom} at ${lon.toFixed(2)},${lat.toFixed(2)}: ${drawn.hoods} neighbourhood and ${drawn.comms} community features drawn, idle after ${Date.now() - t} ms`);
+    }
+    // Pan with the mouse as a person would.
+    const box = await page.locator('#map').boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 - 200, box.y + box.height / 2 - 120, { steps: 8 });
+    await page.mouse.up();
+    await idle();
+  }
+  ok('pans and zooms 8–16 over 200,000 communities without errors');
+  await page.screenshot({ path: join(shots, 'national-map.png') });
+}
+
+try {
+  if (suite === 'demo') await demo();
+  else if (suite === 'gm') await gm();
+  else if (suite === 'national') await national();
+  else throw new Error(`unknown suite ${suite}`);
+  const mapErrors = await page.evaluate(() => window.feedmap.errors);
+  assert.deepEqual([...problems, ...mapErrors], [], 'console errors, failed requests or map errors');
+  ok('no console errors, failed requests or map errors');
+  console.log(`${passed} passed, 0 failed`);
+} catch (e) {
+  await page.screenshot({ path: join(shots, `${suite}-failure.png`) }).catch(() => {});
+  console.log(`not ok - ${e.message}`);
+  if (problems.length) console.log(`problems seen: ${problems.join('\n  ')}`);
+  console.log(`${passed} passed, 1 failed`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
