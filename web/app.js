@@ -220,13 +220,15 @@ function coverageLine(c) {
 }
 
 async function selectHood(id, focus, fly) {
+  const src = { source: 'neighbourhoods', sourceLayer: state.hoodLayer };
+  const csrc = { source: 'communities', sourceLayer: state.commLayer };
+  // Move the highlights only: repainting the plan would touch every
+  // community, which on a national layer is tens of thousands.
+  if (state.selected) state.map.setFeatureState({ ...src, id: state.selected }, { selected: false });
+  if (state.focus) state.map.setFeatureState({ ...csrc, id: state.focus }, { selected: false });
   state.selected = id;
   state.focus = focus || null;
-  const src = { source: 'neighbourhoods', sourceLayer: state.hoodLayer };
-  state.map.removeFeatureState(src);
   state.map.setFeatureState({ ...src, id }, { selected: true });
-  const csrc = { source: 'communities', sourceLayer: state.commLayer };
-  if (state.summary) paintPlan();
   if (focus) state.map.setFeatureState({ ...csrc, id: focus }, { selected: true });
   for (const b of document.querySelectorAll('#hoods button')) {
     const on = b.dataset.id === id;
