@@ -571,23 +571,8 @@ fn trafford_localities_and_wards_with_output_area_population() {
         return;
     };
     let dir = common::region_dir(&format!(
-        "name = \"Trafford (test)\"\n{}{}{}",
-        common::layer_toml(
-            &data,
-            "localities",
-            "neighbourhood",
-            "trafford_localities_2023.geojson",
-            "area_name",
-            "area_name"
-        ),
-        common::layer_toml(
-            &data,
-            "wards",
-            "community",
-            "trafford_wards_2023_full.geojson",
-            "area_code",
-            "area_name"
-        ),
+        "name = \"Trafford (test)\"\n{}{}",
+        common::trafford_layers_toml(&data),
         common::population_layer_toml(&data, "oas", "trafford_oa_2021.geojson", 300),
     ));
     let p = check_real_plan(dir.path(), 4, 21, 738.0 * 300.0);
@@ -611,9 +596,8 @@ fn trafford_with_postcode_count_population() {
     };
     // About 235,000 residents in 11,264 postcodes: 21 per postcode.
     let dir = common::region_dir(&format!(
-        "name = \"Trafford (test)\"\n{}{}[population_points]\nfile = \"{}\"\npeople_per_count = 21\n",
-        common::layer_toml(&data, "localities", "neighbourhood", "trafford_localities_2023.geojson", "area_name", "area_name"),
-        common::layer_toml(&data, "wards", "community", "trafford_wards_2023_full.geojson", "area_code", "area_name"),
+        "name = \"Trafford (test)\"\n{}[population_points]\nfile = \"{}\"\npeople_per_count = 21\n",
+        common::trafford_layers_toml(&data),
         data.join("trafford_postcodes.csv").display(),
     ));
     let p = check_real_plan(dir.path(), 4, 21, 11_264.0 * 21.0);

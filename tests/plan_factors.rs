@@ -51,23 +51,8 @@ fn output_area_estimates_are_consistent_across_wards_and_localities() {
         return;
     };
     let manifest = format!(
-        "name = \"t\"\n{}{}{}",
-        common::layer_toml(
-            &data,
-            "localities",
-            "neighbourhood",
-            "trafford_localities_2023.geojson",
-            "area_name",
-            "area_name"
-        ),
-        common::layer_toml(
-            &data,
-            "wards",
-            "community",
-            "trafford_wards_2023_full.geojson",
-            "area_code",
-            "area_name"
-        ),
+        "name = \"t\"\n{}{}",
+        common::trafford_layers_toml(&data),
         common::layer_toml(
             &data,
             "oas",

@@ -47,6 +47,30 @@ pub fn layer_toml(
     )
 }
 
+/// The 4 Trafford localities as neighbourhoods and the 21 full-resolution
+/// Trafford wards as communities, as `[[layers]]` tables.
+pub fn trafford_layers_toml(data: &Path) -> String {
+    format!(
+        "{}{}",
+        layer_toml(
+            data,
+            "localities",
+            "neighbourhood",
+            "trafford_localities_2023.geojson",
+            "area_name",
+            "area_name"
+        ),
+        layer_toml(
+            data,
+            "wards",
+            "community",
+            "trafford_wards_2023_full.geojson",
+            "area_code",
+            "area_name"
+        ),
+    )
+}
+
 /// A `role = "population"` layer whose every area holds `each` residents
 /// (the GM output area and LSOA files carry no population figure).
 pub fn population_layer_toml(data: &Path, id: &str, file: &str, each: u32) -> String {
@@ -257,9 +281,8 @@ pub fn gm_feeds_region(data: &Path) -> tempfile::TempDir {
     }
     std::fs::write(dir.path().join("feeds.csv"), feeds).unwrap();
     let manifest = format!(
-        "name = \"Trafford feeds (test)\"\nattribution = \"{OGL}\"\n\n{}{}{}[postcodes]\nfile = \"{}\"\npostcode_column = \"postcode\"\nlat_column = \"lat\"\nlon_column = \"lon\"\n\n[feeds]\nfile = \"feeds.csv\"\n",
-        layer_toml(data, "localities", "neighbourhood", "trafford_localities_2023.geojson", "area_name", "area_name"),
-        layer_toml(data, "wards", "community", "trafford_wards_2023_full.geojson", "area_code", "area_name"),
+        "name = \"Trafford feeds (test)\"\nattribution = \"{OGL}\"\n\n{}{}[postcodes]\nfile = \"{}\"\npostcode_column = \"postcode\"\nlat_column = \"lat\"\nlon_column = \"lon\"\n\n[feeds]\nfile = \"feeds.csv\"\n",
+        trafford_layers_toml(data),
         layer_toml(data, "polling", "community", "trafford_polling_districts.geojson", "area_name", "area_name"),
         data.join("trafford_postcodes.csv").display()
     );
