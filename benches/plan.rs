@@ -4,7 +4,7 @@
 //!
 //! - `plan/gm_boroughs_wards`: one plan from the loaded region (what every
 //!   `/v1/plan` request and every what-if change costs);
-//! - `plan/gm_groundwork`: the parameter-independent part done once at load
+//! - `plan/gm_groundwork`: the parameter-independent part done once per region
 //!   (LSOA → ward and borough estimates, borders, centres).
 //!
 //! A full plan from scratch costs the two together. Run: `cargo bench

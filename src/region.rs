@@ -12,6 +12,7 @@ use crate::import::read_layer;
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::overlay::Overlay;
 use crate::plan::population::{self, Populations};
+use crate::plan::Planning;
 use crate::relations::{RelationConfig, Relations};
 use crate::validate::Problem;
 use std::path::{Path, PathBuf};
@@ -50,11 +51,12 @@ pub struct Region {
     pub addresses: Option<Addresses>,
     /// Every area name, for place search.
     pub places: Places,
-    /// Population of every neighbourhood and community area, given or
-    /// estimated.
-    pub populations: Populations,
-    /// The planning overlay of every neighbourhood × community layer pair.
-    pub overlays: Vec<Overlay>,
+    /// The `[population_points]`, kept for planning.
+    population_points: Option<Vec<(crate::LatLon, f64)>>,
+    /// Planning's groundwork (populations, overlays), computed on first
+    /// use: lookups and batches never pay for it, and the server computes
+    /// it before it serves (or swaps in) a region, so no request waits.
+    planning: std::sync::OnceLock<Planning>,
 }
 
 /// Why a region could not be loaded.
@@ -179,8 +181,6 @@ impl Region {
         }
         let relations = Relations::compute(&layers, options.relations);
         let places = Places::build(&layers);
-        let (populations, overlays) =
-            crate::plan::groundwork(&layers, &relations, points.as_deref());
         for note in &notes {
             tracing::warn!("{note}");
         }
@@ -205,15 +205,39 @@ impl Region {
             postcodes,
             addresses,
             places,
-            populations,
-            overlays,
+            population_points: points,
+            planning: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Planning's groundwork for this region, computed once on first use.
+    pub fn planning(&self) -> &Planning {
+        self.planning.get_or_init(|| {
+            let started = Instant::now();
+            let p = crate::plan::groundwork(
+                &self.layers,
+                &self.relations,
+                self.population_points.as_deref(),
+            );
+            tracing::info!(
+                ms = started.elapsed().as_millis() as u64,
+                "planning groundwork ready"
+            );
+            p
+        })
+    }
+
+    /// Population of every neighbourhood and community area, given or
+    /// estimated.
+    pub fn populations(&self) -> &Populations {
+        &self.planning().populations
     }
 
     /// The planning overlay of neighbourhood layer `hl` and community layer
     /// `cl` (layer indices), if they are such a pair.
     pub fn overlay(&self, hl: usize, cl: usize) -> Option<&Overlay> {
-        self.overlays
+        self.planning()
+            .overlays
             .iter()
             .find(|o| o.neighbourhood_layer == hl && o.community_layer == cl)
     }

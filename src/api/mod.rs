@@ -76,7 +76,11 @@ impl AppState {
             repair: self.config.repair,
             ..LoadOptions::default()
         };
-        let result = Region::load_with(&self.config.region, options);
+        // Planning's groundwork is done before the swap, so no request
+        // waits for it.
+        let result = Region::load_with(&self.config.region, options).inspect(|r| {
+            r.planning();
+        });
         let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
         status.last_reload_at = Some(now());
         match result {
@@ -233,9 +237,13 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         ..LoadOptions::default()
     };
     let dir = config.region.clone();
-    let region = tokio::task::spawn_blocking(move || Region::load_with(&dir, options))
-        .await
-        .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
+    let region = tokio::task::spawn_blocking(move || {
+        let region = Region::load_with(&dir, options)?;
+        region.planning();
+        Ok::<_, RegionError>(region)
+    })
+    .await
+    .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     let state = AppState::new(region, config);

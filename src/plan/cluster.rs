@@ -32,7 +32,7 @@ pub fn clusters(
     p: &PlanParams,
 ) -> Clustered {
     let cl = overlay.community_layer;
-    let pop = |c: usize| region.populations.of(cl, c).map_or(0.0, |f| f.value);
+    let pop = |c: usize| region.populations().of(cl, c).map_or(0.0, |f| f.value);
     let groups = merge(overlay, small, &pop, p.min_population);
     let mut out = Clustered {
         suggestions: Vec::new(),
@@ -43,8 +43,10 @@ pub fn clusters(
         if g.len() < 2 || total < p.min_population {
             let with = (g.len() >= 2).then_some((g.len(), total));
             for &c in &g {
-                out.left
-                    .push((c, explain::too_small(region.populations.of(cl, c), with, p)));
+                out.left.push((
+                    c,
+                    explain::too_small(region.populations().of(cl, c), with, p),
+                ));
             }
             continue;
         }
@@ -129,7 +131,7 @@ fn suggestion(
     let (hl, cl) = (overlay.neighbourhood_layer, overlay.community_layer);
     let comms = &region.layers[cl];
     let hood = &region.layers[hl].areas[h];
-    let figures: Vec<Option<Figure>> = g.iter().map(|&c| region.populations.of(cl, c)).collect();
+    let figures: Vec<Option<Figure>> = g.iter().map(|&c| region.populations().of(cl, c)).collect();
     let population = figures.iter().flatten().map(|f| f.value).sum::<f64>();
     let provenance = figures
         .iter()
@@ -182,7 +184,7 @@ fn suggestion(
         .map(|&c| Member {
             id: comms.areas[c].id.clone(),
             name: comms.areas[c].name.clone(),
-            population: region.populations.of(cl, c).map(|f| f.value.round()),
+            population: region.populations().of(cl, c).map(|f| f.value.round()),
         })
         .collect();
     let mut ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();

@@ -3,8 +3,8 @@
 //!
 //! A plan is a pure function of the region and [`PlanParams`]: the
 //! parameter-independent groundwork (which neighbourhood holds each
-//! community, who borders whom, populations) is computed when the region
-//! loads ([`overlay`], [`population`]); [`plan`] then applies the criteria,
+//! community, who borders whom, populations) is computed once per region
+//! ([`groundwork`], [`overlay`], [`population`]); [`plan`] then applies the criteria,
 //! scores candidates on the explainable [`factors`], merges small adjacent
 //! candidates into [`cluster`]s, picks within the budget and measures
 //! coverage. Same region and parameters, same plan, byte for byte.
@@ -42,14 +42,24 @@ pub enum PlanError {
     },
 }
 
-/// The parameter-independent groundwork of every plan, computed when a
-/// region loads: populations (given or estimated) and the overlay of every
-/// neighbourhood × community layer pair.
+/// The parameter-independent groundwork of every plan.
+#[derive(Debug)]
+pub struct Planning {
+    /// Population of every neighbourhood and community area, given or
+    /// estimated.
+    pub populations: population::Populations,
+    /// The overlay of every neighbourhood × community layer pair.
+    pub overlays: Vec<Overlay>,
+}
+
+/// Computes the groundwork of every plan of a region: populations (given
+/// or estimated) and the overlay of every neighbourhood × community layer
+/// pair. A region does this once, on first use ([`Region::planning`]).
 pub fn groundwork(
     layers: &[crate::boundary::Layer],
     relations: &crate::relations::Relations,
     points: Option<&[(crate::LatLon, f64)]>,
-) -> (population::Populations, Vec<Overlay>) {
+) -> Planning {
     let populations = population::Populations::compute(layers, points);
     let mut overlays = Vec::new();
     for (hl, hoods) in layers.iter().enumerate() {
@@ -66,7 +76,10 @@ pub fn groundwork(
             }
         }
     }
-    (populations, overlays)
+    Planning {
+        populations,
+        overlays,
+    }
 }
 
 /// The factors a suggestion is scored on, each 0–1 (see [`factors`]).
@@ -428,7 +441,7 @@ pub fn plan(region: &Region, params: &PlanParams) -> Result<Plan, PlanError> {
         .expect("the region computes an overlay for every neighbourhood × community layer pair");
     let hoods = &region.layers[hl];
     let comms = &region.layers[cl];
-    let pops = &region.populations;
+    let pops = region.populations();
     let mut out: Vec<NeighbourhoodPlan> = hoods
         .areas
         .iter()
@@ -555,11 +568,11 @@ fn coverage(
     n: &NeighbourhoodPlan,
 ) -> Option<CoverageChange> {
     let (hl, cl) = (overlay.neighbourhood_layer, overlay.community_layer);
-    let total = region.populations.of(hl, h)?.value;
+    let total = region.populations().of(hl, h)?.value;
     let served: f64 = overlay.members[h]
         .iter()
         .filter(|&&c| region.feeds.serves(cl, c))
-        .filter_map(|&c| region.populations.of(cl, c))
+        .filter_map(|&c| region.populations().of(cl, c))
         .map(|f| f.value)
         .sum();
     let added: f64 = n
@@ -601,7 +614,7 @@ fn plan_neighbourhood(
     let (hl, cl) = (overlay.neighbourhood_layer, overlay.community_layer);
     let hood = &region.layers[hl].areas[h];
     let comms = &region.layers[cl];
-    let pops = &region.populations;
+    let pops = region.populations();
     let members = &overlay.members[h];
     let population = pops.of(hl, h);
     let area_km2 = hood.area_m2 / 1e6;

@@ -1,7 +1,7 @@
 //! The overlay of one neighbourhood layer and one community layer: which
 //! neighbourhood each community belongs to, and which communities border
 //! which. Everything here is independent of the planning parameters, so it
-//! is computed once when the region loads and every plan (a planner moving a
+//! is computed once per region and every plan (a planner moving a
 //! slider re-plans many times a minute) reuses it.
 
 use super::factors::{shared_boundary_m, BoundaryIndex};

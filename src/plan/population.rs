@@ -273,7 +273,7 @@ pub fn load_points(
 }
 
 /// The populations of a region's neighbourhood and community layers, given
-/// or estimated, computed once when the region loads.
+/// or estimated, computed once per region (on first use).
 #[derive(Debug, Default)]
 pub struct Populations {
     /// Per layer (in region order): one figure per area, `None` where
