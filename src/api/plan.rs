@@ -97,10 +97,9 @@ pub async fn summary(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) 
         .neighbourhoods
         .iter()
         .map(|n| {
-            let bbox = hood_layer.and_then(|l| l.area_index(&n.id)).map(|a| {
-                let b = hood_layer.expect("found above").areas[a].bbox;
-                [b.min().x, b.min().y, b.max().x, b.max().y]
-            });
+            let bbox = hood_layer
+                .and_then(|l| l.area_index(&n.id).map(|a| l.areas[a].bbox))
+                .map(|b| [b.min().x, b.min().y, b.max().x, b.max().y]);
             json!({
                 "bbox": bbox,
                 "id": n.id, "name": n.name, "population": n.population,

@@ -448,8 +448,7 @@ pub fn plan(region: &Region, params: &PlanParams) -> Result<Plan, PlanError> {
         .enumerate()
         .map(|(h, _)| plan_neighbourhood(region, overlay, h, params))
         .collect();
-    choose(&mut out, params);
-    let mut chosen = Vec::new();
+    let chosen = choose(&mut out, params);
     let mut summary = Summary {
         neighbourhoods: out.len(),
         large_neighbourhoods: out.iter().filter(|n| n.large).count(),
@@ -473,13 +472,6 @@ pub fn plan(region: &Region, params: &PlanParams) -> Result<Plan, PlanError> {
     summary.newly_served = summary.newly_served.round();
     summary.coverage.before = summary.coverage.before.rounded();
     summary.coverage.after = summary.coverage.after.rounded();
-    // The budget's order: planned feeds first, then by residents served.
-    let mut picks: Vec<&Suggestion> = out
-        .iter()
-        .flat_map(|n| n.suggestions.iter().filter(|s| s.chosen))
-        .collect();
-    picks.sort_by(|a, b| pick_order(a, b));
-    chosen.extend(picks.into_iter().map(|s| s.id.clone()));
     out.sort_by(|a, b| {
         b.large
             .cmp(&a.large)
@@ -530,7 +522,8 @@ fn pick_order(a: &Suggestion, b: &Suggestion) -> std::cmp::Ordering {
 /// and use none of it; the rest are taken by residents served, which is
 /// optimal here: "at most k overall and at most k per neighbourhood" sets
 /// form a matroid, on which the greedy choice maximises the total.
-fn choose(out: &mut [NeighbourhoodPlan], p: &PlanParams) {
+/// Returns the chosen ids in the order they were picked.
+fn choose(out: &mut [NeighbourhoodPlan], p: &PlanParams) -> Vec<String> {
     let mut order: Vec<(usize, usize)> = out
         .iter()
         .enumerate()
@@ -541,20 +534,22 @@ fn choose(out: &mut [NeighbourhoodPlan], p: &PlanParams) {
     });
     let mut total = 0;
     let mut per = vec![0usize; out.len()];
+    let mut picked = Vec::new();
     for (h, s) in order {
         let sug = &mut out[h].suggestions[s];
-        if !sug.planned_feeds.is_empty() {
-            sug.chosen = true;
-            continue;
-        }
-        let fits = p.max_new_feeds.is_none_or(|m| total < m)
-            && p.max_new_feeds_per_neighbourhood.is_none_or(|m| per[h] < m);
-        if fits {
-            sug.chosen = true;
+        if sug.planned_feeds.is_empty() {
+            let fits = p.max_new_feeds.is_none_or(|m| total < m)
+                && p.max_new_feeds_per_neighbourhood.is_none_or(|m| per[h] < m);
+            if !fits {
+                continue;
+            }
             total += 1;
             per[h] += 1;
         }
+        sug.chosen = true;
+        picked.push(sug.id.clone());
     }
+    picked
 }
 
 /// Residents of neighbourhood `h` by feed, before and after its chosen
@@ -878,8 +873,9 @@ mod tests {
             max_new_feeds: Some(2),
             ..PlanParams::default()
         };
-        choose(&mut out, &p);
-        // The planned feed is free; then the two largest.
+        let order = choose(&mut out, &p);
+        // The planned feed is free and comes first; then the two largest.
+        assert_eq!(order, ["a3", "a1", "a2"]);
         assert_eq!(chosen(&out), ["a1", "a2", "a3"]);
         let mut out = plan();
         let p = PlanParams {
