@@ -289,3 +289,58 @@ pub fn gm_feeds_region(data: &Path) -> tempfile::TempDir {
     std::fs::write(dir.path().join("region.toml"), manifest).unwrap();
     dir
 }
+
+/// A fresh, empty PostgreSQL database for one test, dropped afterwards.
+pub struct PgDb {
+    /// Its connection URL.
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+/// Creates a database for `test` through `$FEEDMAP_TEST_POSTGRES` (the URL
+/// of a role allowed to CREATE DATABASE; `.ci/run` starts a local server and
+/// sets it). Without it the test is skipped with a message, except under
+/// `CI=true`, where it fails loudly.
+pub fn postgres(test: &str) -> Option<PgDb> {
+    let Ok(admin) = std::env::var("FEEDMAP_TEST_POSTGRES") else {
+        let msg = format!("{test}: FEEDMAP_TEST_POSTGRES is not set (a postgres:// URL of a role that may create databases)");
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{msg}; CI must run this test");
+        }
+        eprintln!("SKIPPED {msg}");
+        return None;
+    };
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let name = format!(
+        "feedmap_t{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        test.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(20)
+            .collect::<String>()
+            .to_lowercase()
+    );
+    let mut c = postgres::Client::connect(&admin, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("{test}: cannot connect to FEEDMAP_TEST_POSTGRES: {e}"));
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&format!("/{name}"));
+    Some(PgDb {
+        url: url.to_string(),
+        admin,
+        name,
+    })
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The store as one JSON document: `feedmap export` writes it, `feedmap
+//! import` reads it, for backups and for moving from SQLite to PostgreSQL.
+
+use super::{AuditEntry, Decision, ParamSet, StoreError, StoredFeed};
+use serde::{Deserialize, Serialize};
+
+/// The `format` every dump carries, so a wrong file is refused by name.
+pub const FORMAT: &str = "feedmap-store";
+/// The dump layout version.
+pub const VERSION: u32 = 1;
+
+/// Everything in a store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dump {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Always [`VERSION`] for now.
+    pub version: u32,
+    /// When it was written.
+    pub exported_at: String,
+    /// The store's generation when exported.
+    pub generation: i64,
+    /// Every decision.
+    pub decisions: Vec<Decision>,
+    /// Every stored feed.
+    pub feeds: Vec<StoredFeed>,
+    /// Every saved parameter set.
+    pub param_sets: Vec<ParamSet>,
+    /// The whole audit log.
+    pub audit: Vec<AuditEntry>,
+}
+
+impl Dump {
+    /// Refuses a document that is not a dump this program can read.
+    pub fn check(&self) -> Result<(), StoreError> {
+        if self.format != FORMAT || self.version != VERSION {
+            return Err(StoreError::Backend {
+                backend: "import",
+                message: format!(
+                    "not a feedmap store dump this version reads (format {:?} version {}; expected {FORMAT:?} version {VERSION})",
+                    self.format, self.version
+                ),
+            });
+        }
+        Ok(())
+    }
+}

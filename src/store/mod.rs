@@ -1,0 +1,338 @@
+//! The store: everything planners change, and the only mutable state.
+//!
+//! Boundary files stay read-only input; decisions, feeds added or edited
+//! through the API, saved plan parameters and the audit log of every change
+//! live here. One trait, [`Store`], has two implementations over the same
+//! SQL ([`sql`]): [`sqlite`] — an embedded file in a data directory, nothing
+//! to install, for one server — and [`postgres`] — for any number of
+//! stateless replicas sharing one state.
+//!
+//! Every write is one transaction that also bumps the store's *generation*
+//! and appends to the audit log, so a write is either wholly there (with
+//! its audit entry) or not at all, and a replica learns that something
+//! changed from one cheap read.
+
+pub mod dump;
+pub mod postgres;
+mod schema;
+mod sql;
+pub mod sqlite;
+
+use crate::decision::DecisionKind;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::Arc;
+
+pub use dump::Dump;
+
+/// A stored decision about a suggestion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Store-assigned id.
+    pub id: i64,
+    /// Community layer id.
+    pub layer: String,
+    /// Area id, or a cluster's id (member ids joined by `+`).
+    pub area_id: String,
+    /// A cluster's member ids (empty for one area).
+    pub members: Vec<String>,
+    /// Accept, reject or defer.
+    pub decision: DecisionKind,
+    /// The planner's note (may be empty).
+    pub note: String,
+    /// The plan parameters (a query string) the planner was looking at.
+    pub params: Option<String>,
+    /// Token name that made it.
+    pub created_by: String,
+    /// When (RFC 3339, UTC).
+    pub created_at: String,
+    /// Token name of the last change.
+    pub updated_by: String,
+    /// When of the last change.
+    pub updated_at: String,
+    /// Bumped by every change; the ETag.
+    pub version: i64,
+}
+
+/// A decision to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDecision {
+    /// Community layer id.
+    pub layer: String,
+    /// Area or cluster id.
+    pub area_id: String,
+    /// A cluster's members.
+    pub members: Vec<String>,
+    /// What was decided.
+    pub decision: DecisionKind,
+    /// Why.
+    pub note: String,
+    /// The plan parameters seen.
+    pub params: Option<String>,
+}
+
+/// A change to a decision: fields left `None` keep their value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DecisionPatch {
+    /// A new decision.
+    pub decision: Option<DecisionKind>,
+    /// A new note.
+    pub note: Option<String>,
+}
+
+/// A feed's editable fields, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedFields {
+    /// Platform word.
+    pub platform: String,
+    /// Account handle.
+    pub handle: String,
+    /// Public URL.
+    pub url: String,
+    /// Layer served (`None` force-wide).
+    pub layer: Option<String>,
+    /// Area served (`None` force-wide).
+    pub area_id: Option<String>,
+    /// Display name.
+    pub name: String,
+    /// `active`, `planned` or `retired`.
+    pub status: String,
+}
+
+/// A feed added or edited through the API. A stored feed with the id of a
+/// feed in the region's feed file replaces that row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredFeed {
+    /// Feed id.
+    pub feed_id: String,
+    /// The fields.
+    #[serde(flatten)]
+    pub fields: FeedFields,
+    /// Token name that added it (or first edited a file feed).
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+    /// Token name of the last change.
+    pub updated_by: String,
+    /// When.
+    pub updated_at: String,
+    /// Bumped by every change; the ETag (a file feed never edited is 0).
+    pub version: i64,
+}
+
+/// A saved set of plan parameters (a query string).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParamSet {
+    /// Name (`default` is the one plans use when given no parameters).
+    pub name: String,
+    /// The parameters as a query string, e.g. `min_population=4000`.
+    pub query: String,
+    /// Token name of the last change.
+    pub updated_by: String,
+    /// When.
+    pub updated_at: String,
+    /// Bumped by every change; the ETag.
+    pub version: i64,
+}
+
+/// One entry of the append-only audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Position in the log, from 1.
+    pub seq: i64,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// Token name.
+    pub who: String,
+    /// What, e.g. `decision.create`, `feed.retire`.
+    pub action: String,
+    /// `decision`, `feed` or `params`.
+    pub entity: String,
+    /// The decision id, feed id or parameter set name.
+    pub entity_id: String,
+    /// The record before (absent for a creation).
+    pub before: Option<serde_json::Value>,
+    /// The record after (absent for a deletion).
+    pub after: Option<serde_json::Value>,
+}
+
+/// What a conditional write expects of the record (HTTP `If-Match`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Any current version (`If-Match: *`).
+    Any,
+    /// Exactly this version.
+    Version(i64),
+}
+
+impl Expect {
+    fn holds(self, current: i64) -> bool {
+        match self {
+            Expect::Any => true,
+            Expect::Version(v) => v == current,
+        }
+    }
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No such record.
+    #[error("no {entity} {id}")]
+    NotFound {
+        /// `decision`, `feed` or `params`.
+        entity: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// The record changed since the client read it.
+    #[error("{entity} {id} is at version {current}, not the version given in If-Match")]
+    Stale {
+        /// Entity.
+        entity: &'static str,
+        /// Id.
+        id: String,
+        /// The current version.
+        current: i64,
+    },
+    /// The record already exists.
+    #[error("{entity} {id} already exists{}", existing.map(|e| format!(" (id {e})")).unwrap_or_default())]
+    Exists {
+        /// Entity.
+        entity: &'static str,
+        /// What it is keyed by.
+        id: String,
+        /// The existing record's id, where it has one.
+        existing: Option<i64>,
+    },
+    /// An import into a store that already holds data.
+    #[error("the store is not empty ({0}); import only into an empty store")]
+    NotEmpty(String),
+    /// The database schema is newer than this program.
+    #[error("the database schema is version {found}, newer than this feedmap knows ({known}); upgrade feedmap")]
+    SchemaTooNew {
+        /// In the database.
+        found: i64,
+        /// Known here.
+        known: i64,
+    },
+    /// The database failed or holds something unexpected.
+    #[error("{backend} store: {message}")]
+    Backend {
+        /// `sqlite` or `postgres`.
+        backend: &'static str,
+        /// What failed.
+        message: String,
+    },
+}
+
+/// Everything planners change, behind one interface so the server, the
+/// CLI and the tests do not care which database holds it. Every method is
+/// blocking (call it off the async threads) and every write is atomic with
+/// its audit entry.
+pub trait Store: Send + Sync {
+    /// `sqlite FILE` or `postgres HOST/DB` (never a password), for logs.
+    fn describe(&self) -> String;
+    /// A number that changes whenever anything is written.
+    fn generation(&self) -> Result<i64, StoreError>;
+    /// Every decision, by id.
+    fn decisions(&self) -> Result<Vec<Decision>, StoreError>;
+    /// One decision.
+    fn decision(&self, id: i64) -> Result<Option<Decision>, StoreError>;
+    /// Records a decision; [`StoreError::Exists`] if the area already has
+    /// one (change that one instead).
+    fn create_decision(&self, who: &str, new: NewDecision) -> Result<Decision, StoreError>;
+    /// Changes a decision if it is at the expected version.
+    fn update_decision(
+        &self,
+        who: &str,
+        id: i64,
+        expect: Expect,
+        patch: DecisionPatch,
+    ) -> Result<Decision, StoreError>;
+    /// Withdraws a decision if it is at the expected version; returns it.
+    fn delete_decision(&self, who: &str, id: i64, expect: Expect) -> Result<Decision, StoreError>;
+    /// Every stored feed, by id.
+    fn feeds(&self) -> Result<Vec<StoredFeed>, StoreError>;
+    /// One stored feed.
+    fn feed(&self, feed_id: &str) -> Result<Option<StoredFeed>, StoreError>;
+    /// Adds a feed; [`StoreError::Exists`] if the id is taken in the store.
+    fn create_feed(
+        &self,
+        who: &str,
+        feed_id: &str,
+        fields: FeedFields,
+    ) -> Result<StoredFeed, StoreError>;
+    /// Replaces a feed's fields if it is at the expected version. A feed
+    /// only in the region's file (`file` holds its fields, version 0) is
+    /// copied into the store on its first edit.
+    fn update_feed(
+        &self,
+        who: &str,
+        feed_id: &str,
+        expect: Expect,
+        fields: FeedFields,
+        file: Option<&FeedFields>,
+    ) -> Result<StoredFeed, StoreError>;
+    /// One saved parameter set.
+    fn param_set(&self, name: &str) -> Result<Option<ParamSet>, StoreError>;
+    /// Saves a parameter set (creating it when `expect` is `Version(0)` or
+    /// `Any`).
+    fn set_param_set(
+        &self,
+        who: &str,
+        name: &str,
+        expect: Expect,
+        query: &str,
+    ) -> Result<ParamSet, StoreError>;
+    /// Audit entries after `after` (a `seq`), oldest first, at most `limit`.
+    fn audit(&self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Everything, for backup or moving to another store.
+    fn export(&self) -> Result<Dump, StoreError>;
+    /// Loads a dump into an empty store, keeping ids and the audit log.
+    fn import(&self, dump: &Dump) -> Result<(), StoreError>;
+}
+
+/// Where the store is: the command line's `--store` and `--data-dir`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Location {
+    /// `DIR/feedmap.sqlite`.
+    Sqlite(std::path::PathBuf),
+    /// A `postgres://` connection URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// `--store URL` wins when given (it must be `postgres://…` or
+    /// `postgresql://…`; `sqlite:PATH` names a data directory); otherwise
+    /// the data directory.
+    pub fn from_args(store: Option<&str>, data_dir: &Path) -> Result<Location, StoreError> {
+        match store {
+            None => Ok(Location::Sqlite(data_dir.to_path_buf())),
+            Some(s) if s.starts_with("postgres://") || s.starts_with("postgresql://") => {
+                Ok(Location::Postgres(s.to_string()))
+            }
+            Some(s) if s.starts_with("sqlite:") => Ok(Location::Sqlite(s["sqlite:".len()..].into())),
+            Some(s) => Err(StoreError::Backend {
+                backend: "config",
+                message: format!(
+                    "--store {:?} is not a postgres:// URL (omit --store to use the SQLite file in --data-dir)",
+                    postgres::redact(s)
+                ),
+            }),
+        }
+    }
+
+    /// Opens (creating and migrating as needed) the store.
+    pub fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
+        Ok(match self {
+            Location::Sqlite(dir) => sqlite::open(dir)?,
+            Location::Postgres(url) => postgres::open(url)?,
+        })
+    }
+}
+
+/// Now, as the store writes it: RFC 3339 UTC with milliseconds.
+pub fn now() -> String {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}

@@ -1,0 +1,807 @@
+//! The store's logic, written once over a minimal SQL interface that both
+//! backends implement. The SQL is the common subset of SQLite and
+//! PostgreSQL (`$n` placeholders, numbered in order of first use so SQLite
+//! binds them by position too; `ON CONFLICT … DO NOTHING`; `RETURNING`), so
+//! the two stores cannot drift apart in behaviour.
+
+use super::schema;
+use super::{
+    AuditEntry, Decision, DecisionPatch, Dump, Expect, FeedFields, NewDecision, ParamSet, Store,
+    StoreError, StoredFeed,
+};
+use crate::decision::DecisionKind;
+use serde::Serialize;
+
+/// A bound parameter; typed even when null, as PostgreSQL needs.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    /// BIGINT / INTEGER.
+    Int(Option<i64>),
+    /// TEXT.
+    Text(Option<String>),
+}
+
+fn t(s: impl Into<String>) -> Arg {
+    Arg::Text(Some(s.into()))
+}
+
+fn ot(s: Option<impl Into<String>>) -> Arg {
+    Arg::Text(s.map(Into::into))
+}
+
+fn i(v: i64) -> Arg {
+    Arg::Int(Some(v))
+}
+
+/// A result value.
+#[derive(Debug, Clone)]
+pub(crate) enum Cell {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+/// A result row.
+pub(crate) struct Row(pub Vec<Cell>);
+
+fn corrupt(backend: &'static str, what: String) -> StoreError {
+    StoreError::Backend {
+        backend,
+        message: what,
+    }
+}
+
+impl Row {
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        match self.0.get(i) {
+            Some(Cell::Int(v)) => Ok(*v),
+            other => Err(corrupt(
+                "sql",
+                format!("column {i}: expected an integer, found {other:?}"),
+            )),
+        }
+    }
+
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        match self.0.get(i) {
+            Some(Cell::Text(s)) => Ok(Some(s.clone())),
+            Some(Cell::Null) => Ok(None),
+            other => Err(corrupt(
+                "sql",
+                format!("column {i}: expected text, found {other:?}"),
+            )),
+        }
+    }
+
+    fn text(&self, i: usize) -> Result<String, StoreError> {
+        self.opt_text(i)?
+            .ok_or_else(|| corrupt("sql", format!("column {i}: unexpected NULL")))
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(&self, i: usize) -> Result<Option<T>, StoreError> {
+        self.opt_text(i)?
+            .map(|s| {
+                serde_json::from_str(&s)
+                    .map_err(|e| corrupt("sql", format!("column {i} holds bad JSON: {e}")))
+            })
+            .transpose()
+    }
+}
+
+/// One transaction.
+pub(crate) trait Tx {
+    /// Runs a statement; the number of rows it changed.
+    fn exec(&mut self, sql: &str, args: &[Arg]) -> Result<u64, StoreError>;
+    /// Runs a query.
+    fn query(&mut self, sql: &str, args: &[Arg]) -> Result<Vec<Row>, StoreError>;
+    /// Runs several statements without parameters (migrations).
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError>;
+}
+
+/// Which SQL the schema is written in (the only place they differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A database connection (or pool) that runs transactions.
+pub(crate) trait Backend: Send + Sync + 'static {
+    /// The schema dialect.
+    const DIALECT: Dialect;
+    /// For logs and `Store::describe`.
+    fn describe(&self) -> String;
+    /// Runs `f` in one transaction: committed if it returns `Ok`, rolled
+    /// back otherwise. A write transaction takes the write lock up front.
+    fn transact<T>(
+        &self,
+        write: bool,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError>;
+}
+
+/// The store over a backend.
+pub(crate) struct SqlStore<B: Backend> {
+    pub(crate) backend: B,
+}
+
+const DECISION_COLS: &str = "id, layer, area_id, members, decision, note, params, created_by, created_at, updated_by, updated_at, version";
+const FEED_COLS: &str = "feed_id, platform, handle, url, layer, area_id, name, status, created_by, created_at, updated_by, updated_at, version";
+const PARAM_COLS: &str = "name, query, updated_by, updated_at, version";
+const AUDIT_COLS: &str = "seq, at, who, action, entity, entity_id, before, after";
+
+fn decision_row(r: &Row) -> Result<Decision, StoreError> {
+    let word = r.text(4)?;
+    Ok(Decision {
+        id: r.int(0)?,
+        layer: r.text(1)?,
+        area_id: r.text(2)?,
+        members: r.json(3)?.unwrap_or_default(),
+        decision: DecisionKind::parse(&word)
+            .ok_or_else(|| corrupt("sql", format!("unknown decision {word:?}")))?,
+        note: r.text(5)?,
+        params: r.opt_text(6)?,
+        created_by: r.text(7)?,
+        created_at: r.text(8)?,
+        updated_by: r.text(9)?,
+        updated_at: r.text(10)?,
+        version: r.int(11)?,
+    })
+}
+
+fn feed_row(r: &Row) -> Result<StoredFeed, StoreError> {
+    Ok(StoredFeed {
+        feed_id: r.text(0)?,
+        fields: FeedFields {
+            platform: r.text(1)?,
+            handle: r.text(2)?,
+            url: r.text(3)?,
+            layer: r.opt_text(4)?,
+            area_id: r.opt_text(5)?,
+            name: r.text(6)?,
+            status: r.text(7)?,
+        },
+        created_by: r.text(8)?,
+        created_at: r.text(9)?,
+        updated_by: r.text(10)?,
+        updated_at: r.text(11)?,
+        version: r.int(12)?,
+    })
+}
+
+fn param_row(r: &Row) -> Result<ParamSet, StoreError> {
+    Ok(ParamSet {
+        name: r.text(0)?,
+        query: r.text(1)?,
+        updated_by: r.text(2)?,
+        updated_at: r.text(3)?,
+        version: r.int(4)?,
+    })
+}
+
+fn audit_row(r: &Row) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        seq: r.int(0)?,
+        at: r.text(1)?,
+        who: r.text(2)?,
+        action: r.text(3)?,
+        entity: r.text(4)?,
+        entity_id: r.text(5)?,
+        before: r.json(6)?,
+        after: r.json(7)?,
+    })
+}
+
+fn json_arg<T: Serialize>(v: Option<&T>) -> Result<Arg, StoreError> {
+    v.map(|v| serde_json::to_string(v).map_err(|e| corrupt("sql", format!("serialising: {e}"))))
+        .transpose()
+        .map(Arg::Text)
+}
+
+/// Appends to the audit log inside the write's transaction.
+#[allow(clippy::too_many_arguments)]
+fn audit<B: Serialize, A: Serialize>(
+    tx: &mut dyn Tx,
+    at: &str,
+    who: &str,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<(), StoreError> {
+    tx.exec(
+        "INSERT INTO audit (at, who, action, entity, entity_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[t(at), t(who), t(action), t(entity), t(entity_id), json_arg(before)?, json_arg(after)?],
+    )?;
+    Ok(())
+}
+
+fn one_decision(tx: &mut dyn Tx, id: i64) -> Result<Option<Decision>, StoreError> {
+    tx.query(
+        &format!("SELECT {DECISION_COLS} FROM decisions WHERE id = $1"),
+        &[i(id)],
+    )?
+    .first()
+    .map(decision_row)
+    .transpose()
+}
+
+fn one_feed(tx: &mut dyn Tx, feed_id: &str) -> Result<Option<StoredFeed>, StoreError> {
+    tx.query(
+        &format!("SELECT {FEED_COLS} FROM feeds WHERE feed_id = $1"),
+        &[t(feed_id)],
+    )?
+    .first()
+    .map(feed_row)
+    .transpose()
+}
+
+fn one_param_set(tx: &mut dyn Tx, name: &str) -> Result<Option<ParamSet>, StoreError> {
+    tx.query(
+        &format!("SELECT {PARAM_COLS} FROM param_sets WHERE name = $1"),
+        &[t(name)],
+    )?
+    .first()
+    .map(param_row)
+    .transpose()
+}
+
+fn insert_decision(
+    tx: &mut dyn Tx,
+    d: &Decision,
+    with_id: bool,
+) -> Result<Option<i64>, StoreError> {
+    let members = json_arg(Some(&d.members))?;
+    let mut args = vec![
+        t(&d.layer),
+        t(&d.area_id),
+        members,
+        t(d.decision.as_str()),
+        t(&d.note),
+        ot(d.params.as_deref()),
+        t(&d.created_by),
+        t(&d.created_at),
+        t(&d.updated_by),
+        t(&d.updated_at),
+        i(d.version),
+    ];
+    // SQLite numbers `$n` by first use, so the optional id goes last.
+    let (col, val) = if with_id {
+        args.push(i(d.id));
+        (", id", ", $12")
+    } else {
+        ("", "")
+    };
+    tx.query(
+        &format!(
+            "INSERT INTO decisions (layer, area_id, members, decision, note, params, created_by, created_at, updated_by, updated_at, version{col}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11{val}) ON CONFLICT (layer, area_id) DO NOTHING RETURNING id"
+        ),
+        &args,
+    )?
+    .first()
+    .map(|r| r.int(0))
+    .transpose()
+}
+
+fn insert_feed(tx: &mut dyn Tx, f: &StoredFeed) -> Result<bool, StoreError> {
+    let x = &f.fields;
+    let n = tx.exec(
+        &format!(
+            "INSERT INTO feeds ({FEED_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (feed_id) DO NOTHING"
+        ),
+        &[
+            t(&f.feed_id),
+            t(&x.platform),
+            t(&x.handle),
+            t(&x.url),
+            ot(x.layer.as_deref()),
+            ot(x.area_id.as_deref()),
+            t(&x.name),
+            t(&x.status),
+            t(&f.created_by),
+            t(&f.created_at),
+            t(&f.updated_by),
+            t(&f.updated_at),
+            i(f.version),
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+fn stale(entity: &'static str, id: impl ToString, current: i64) -> StoreError {
+    StoreError::Stale {
+        entity,
+        id: id.to_string(),
+        current,
+    }
+}
+
+fn not_found(entity: &'static str, id: impl ToString) -> StoreError {
+    StoreError::NotFound {
+        entity,
+        id: id.to_string(),
+    }
+}
+
+impl<B: Backend> SqlStore<B> {
+    /// Wraps a backend and brings its schema up to date.
+    pub(crate) fn new(backend: B) -> Result<SqlStore<B>, StoreError> {
+        backend.transact(true, |tx| schema::migrate(tx, B::DIALECT))?;
+        Ok(SqlStore { backend })
+    }
+
+    /// A write: bumps the generation first (which also serialises writers
+    /// on PostgreSQL), then runs `f`, all in one transaction.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.backend.transact(true, |tx| {
+            tx.exec(
+                "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
+                &[],
+            )?;
+            f(tx)
+        })
+    }
+
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.backend.transact(false, f)
+    }
+}
+
+fn all<T>(
+    tx: &mut dyn Tx,
+    sql: &str,
+    f: fn(&Row) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    tx.query(sql, &[])?.iter().map(f).collect()
+}
+
+impl<B: Backend> Store for SqlStore<B> {
+    fn describe(&self) -> String {
+        self.backend.describe()
+    }
+
+    fn generation(&self) -> Result<i64, StoreError> {
+        self.read(|tx| {
+            tx.query("SELECT value FROM meta WHERE key = 'generation'", &[])?
+                .first()
+                .ok_or_else(|| corrupt("sql", "the generation row is missing".into()))?
+                .int(0)
+        })
+    }
+
+    fn decisions(&self) -> Result<Vec<Decision>, StoreError> {
+        self.read(|tx| {
+            all(
+                tx,
+                &format!("SELECT {DECISION_COLS} FROM decisions ORDER BY id"),
+                decision_row,
+            )
+        })
+    }
+
+    fn decision(&self, id: i64) -> Result<Option<Decision>, StoreError> {
+        self.read(|tx| one_decision(tx, id))
+    }
+
+    fn create_decision(&self, who: &str, new: NewDecision) -> Result<Decision, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let mut d = Decision {
+                id: 0,
+                layer: new.layer,
+                area_id: new.area_id,
+                members: new.members,
+                decision: new.decision,
+                note: new.note,
+                params: new.params,
+                created_by: who.into(),
+                created_at: at.clone(),
+                updated_by: who.into(),
+                updated_at: at.clone(),
+                version: 1,
+            };
+            match insert_decision(tx, &d, false)? {
+                Some(id) => d.id = id,
+                None => {
+                    let existing = tx
+                        .query(
+                            "SELECT id FROM decisions WHERE layer = $1 AND area_id = $2",
+                            &[t(&d.layer), t(&d.area_id)],
+                        )?
+                        .first()
+                        .map(|r| r.int(0))
+                        .transpose()?;
+                    return Err(StoreError::Exists {
+                        entity: "decision",
+                        id: format!("for {}/{}", d.layer, d.area_id),
+                        existing,
+                    });
+                }
+            }
+            audit(
+                tx,
+                &at,
+                who,
+                "decision.create",
+                "decision",
+                &d.id.to_string(),
+                None::<&()>,
+                Some(&d),
+            )?;
+            Ok(d)
+        })
+    }
+
+    fn update_decision(
+        &self,
+        who: &str,
+        id: i64,
+        expect: Expect,
+        patch: DecisionPatch,
+    ) -> Result<Decision, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let before = one_decision(tx, id)?.ok_or_else(|| not_found("decision", id))?;
+            if !expect.holds(before.version) {
+                return Err(stale("decision", id, before.version));
+            }
+            let mut after = before.clone();
+            if let Some(k) = patch.decision {
+                after.decision = k;
+            }
+            if let Some(n) = patch.note {
+                after.note = n;
+            }
+            after.updated_by = who.into();
+            after.updated_at = at.clone();
+            after.version = before.version + 1;
+            let n = tx.exec(
+                "UPDATE decisions SET decision = $1, note = $2, updated_by = $3, updated_at = $4, version = $5 WHERE id = $6 AND version = $7",
+                &[
+                    t(after.decision.as_str()),
+                    t(&after.note),
+                    t(who),
+                    t(&at),
+                    i(after.version),
+                    i(id),
+                    i(before.version),
+                ],
+            )?;
+            if n != 1 {
+                return Err(stale("decision", id, before.version));
+            }
+            audit(tx, &at, who, "decision.update", "decision", &id.to_string(), Some(&before), Some(&after))?;
+            Ok(after)
+        })
+    }
+
+    fn delete_decision(&self, who: &str, id: i64, expect: Expect) -> Result<Decision, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let before = one_decision(tx, id)?.ok_or_else(|| not_found("decision", id))?;
+            if !expect.holds(before.version) {
+                return Err(stale("decision", id, before.version));
+            }
+            let n = tx.exec(
+                "DELETE FROM decisions WHERE id = $1 AND version = $2",
+                &[i(id), i(before.version)],
+            )?;
+            if n != 1 {
+                return Err(stale("decision", id, before.version));
+            }
+            audit(
+                tx,
+                &at,
+                who,
+                "decision.delete",
+                "decision",
+                &id.to_string(),
+                Some(&before),
+                None::<&()>,
+            )?;
+            Ok(before)
+        })
+    }
+
+    fn feeds(&self) -> Result<Vec<StoredFeed>, StoreError> {
+        self.read(|tx| {
+            all(
+                tx,
+                &format!("SELECT {FEED_COLS} FROM feeds ORDER BY feed_id"),
+                feed_row,
+            )
+        })
+    }
+
+    fn feed(&self, feed_id: &str) -> Result<Option<StoredFeed>, StoreError> {
+        self.read(|tx| one_feed(tx, feed_id))
+    }
+
+    fn create_feed(
+        &self,
+        who: &str,
+        feed_id: &str,
+        fields: FeedFields,
+    ) -> Result<StoredFeed, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let f = StoredFeed {
+                feed_id: feed_id.into(),
+                fields,
+                created_by: who.into(),
+                created_at: at.clone(),
+                updated_by: who.into(),
+                updated_at: at.clone(),
+                version: 1,
+            };
+            if !insert_feed(tx, &f)? {
+                return Err(StoreError::Exists {
+                    entity: "feed",
+                    id: feed_id.into(),
+                    existing: None,
+                });
+            }
+            audit(
+                tx,
+                &at,
+                who,
+                "feed.create",
+                "feed",
+                feed_id,
+                None::<&()>,
+                Some(&f),
+            )?;
+            Ok(f)
+        })
+    }
+
+    fn update_feed(
+        &self,
+        who: &str,
+        feed_id: &str,
+        expect: Expect,
+        fields: FeedFields,
+        file: Option<&FeedFields>,
+    ) -> Result<StoredFeed, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let before = match one_feed(tx, feed_id)? {
+                Some(f) => f,
+                None => match file {
+                    // A file feed's first edit: it enters the store at
+                    // version 0 as the file has it, then changes as usual.
+                    Some(base) => StoredFeed {
+                        feed_id: feed_id.into(),
+                        fields: base.clone(),
+                        created_by: who.into(),
+                        created_at: at.clone(),
+                        updated_by: "feed file".into(),
+                        updated_at: at.clone(),
+                        version: 0,
+                    },
+                    None => return Err(not_found("feed", feed_id)),
+                },
+            };
+            if !expect.holds(before.version) {
+                return Err(stale("feed", feed_id, before.version));
+            }
+            let action = if fields.status == "retired" && before.fields.status != "retired" {
+                "feed.retire"
+            } else {
+                "feed.update"
+            };
+            let after = StoredFeed {
+                fields,
+                updated_by: who.into(),
+                updated_at: at.clone(),
+                version: before.version + 1,
+                ..before.clone()
+            };
+            let x = &after.fields;
+            if before.version == 0 {
+                if !insert_feed(tx, &after)? {
+                    return Err(stale("feed", feed_id, 1));
+                }
+            } else {
+                let n = tx.exec(
+                    "UPDATE feeds SET platform = $1, handle = $2, url = $3, layer = $4, area_id = $5, name = $6, status = $7, updated_by = $8, updated_at = $9, version = $10 WHERE feed_id = $11 AND version = $12",
+                    &[
+                        t(&x.platform),
+                        t(&x.handle),
+                        t(&x.url),
+                        ot(x.layer.as_deref()),
+                        ot(x.area_id.as_deref()),
+                        t(&x.name),
+                        t(&x.status),
+                        t(who),
+                        t(&at),
+                        i(after.version),
+                        t(feed_id),
+                        i(before.version),
+                    ],
+                )?;
+                if n != 1 {
+                    return Err(stale("feed", feed_id, before.version));
+                }
+            }
+            audit(tx, &at, who, action, "feed", feed_id, Some(&before), Some(&after))?;
+            Ok(after)
+        })
+    }
+
+    fn param_set(&self, name: &str) -> Result<Option<ParamSet>, StoreError> {
+        self.read(|tx| one_param_set(tx, name))
+    }
+
+    fn set_param_set(
+        &self,
+        who: &str,
+        name: &str,
+        expect: Expect,
+        query: &str,
+    ) -> Result<ParamSet, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let before = one_param_set(tx, name)?;
+            let current = before.as_ref().map_or(0, |p| p.version);
+            if !expect.holds(current) {
+                return Err(stale("params", name, current));
+            }
+            let after = ParamSet {
+                name: name.into(),
+                query: query.into(),
+                updated_by: who.into(),
+                updated_at: at.clone(),
+                version: current + 1,
+            };
+            let n = if before.is_some() {
+                tx.exec(
+                    "UPDATE param_sets SET query = $1, updated_by = $2, updated_at = $3, version = $4 WHERE name = $5 AND version = $6",
+                    &[t(query), t(who), t(&at), i(after.version), t(name), i(current)],
+                )?
+            } else {
+                tx.exec(
+                    &format!("INSERT INTO param_sets ({PARAM_COLS}) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING"),
+                    &[t(name), t(query), t(who), t(&at), i(after.version)],
+                )?
+            };
+            if n != 1 {
+                return Err(stale("params", name, current));
+            }
+            audit(tx, &at, who, "params.set", "params", name, before.as_ref(), Some(&after))?;
+            Ok(after)
+        })
+    }
+
+    fn audit(&self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        self.read(|tx| {
+            tx.query(
+                &format!("SELECT {AUDIT_COLS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2"),
+                &[i(after), i(limit.min(i64::MAX as usize) as i64)],
+            )?
+            .iter()
+            .map(audit_row)
+            .collect()
+        })
+    }
+
+    fn export(&self) -> Result<Dump, StoreError> {
+        self.read(|tx| {
+            let generation = tx
+                .query("SELECT value FROM meta WHERE key = 'generation'", &[])?
+                .first()
+                .map(|r| r.int(0))
+                .transpose()?
+                .unwrap_or(0);
+            Ok(Dump {
+                format: dump::FORMAT.into(),
+                version: dump::VERSION,
+                exported_at: super::now(),
+                generation,
+                decisions: all(
+                    tx,
+                    &format!("SELECT {DECISION_COLS} FROM decisions ORDER BY id"),
+                    decision_row,
+                )?,
+                feeds: all(
+                    tx,
+                    &format!("SELECT {FEED_COLS} FROM feeds ORDER BY feed_id"),
+                    feed_row,
+                )?,
+                param_sets: all(
+                    tx,
+                    &format!("SELECT {PARAM_COLS} FROM param_sets ORDER BY name"),
+                    param_row,
+                )?,
+                audit: all(
+                    tx,
+                    &format!("SELECT {AUDIT_COLS} FROM audit ORDER BY seq"),
+                    audit_row,
+                )?,
+            })
+        })
+    }
+
+    fn import(&self, dump: &Dump) -> Result<(), StoreError> {
+        dump.check()?;
+        self.write(|tx| {
+            let mut held = Vec::new();
+            for table in ["decisions", "feeds", "param_sets", "audit"] {
+                let n = tx
+                    .query(&format!("SELECT COUNT(*) FROM {table}"), &[])?
+                    .first()
+                    .map(|r| r.int(0))
+                    .transpose()?
+                    .unwrap_or(0);
+                if n > 0 {
+                    held.push(format!("{n} {table}"));
+                }
+            }
+            if !held.is_empty() {
+                return Err(StoreError::NotEmpty(held.join(", ")));
+            }
+            for d in &dump.decisions {
+                if insert_decision(tx, d, true)?.is_none() {
+                    return Err(StoreError::Exists {
+                        entity: "decision",
+                        id: format!("for {}/{} (twice in the dump)", d.layer, d.area_id),
+                        existing: Some(d.id),
+                    });
+                }
+            }
+            for f in &dump.feeds {
+                if !insert_feed(tx, f)? {
+                    return Err(StoreError::Exists {
+                        entity: "feed",
+                        id: format!("{} (twice in the dump)", f.feed_id),
+                        existing: None,
+                    });
+                }
+            }
+            for p in &dump.param_sets {
+                tx.exec(
+                    &format!("INSERT INTO param_sets ({PARAM_COLS}) VALUES ($1, $2, $3, $4, $5)"),
+                    &[
+                        t(&p.name),
+                        t(&p.query),
+                        t(&p.updated_by),
+                        t(&p.updated_at),
+                        i(p.version),
+                    ],
+                )?;
+            }
+            for a in &dump.audit {
+                tx.exec(
+                    &format!(
+                        "INSERT INTO audit ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                    ),
+                    &[
+                        i(a.seq),
+                        t(&a.at),
+                        t(&a.who),
+                        t(&a.action),
+                        t(&a.entity),
+                        t(&a.entity_id),
+                        json_arg(a.before.as_ref())?,
+                        json_arg(a.after.as_ref())?,
+                    ],
+                )?;
+            }
+            tx.exec(
+                "UPDATE meta SET value = value + $1 WHERE key = 'generation'",
+                &[i(dump.generation.max(0))],
+            )?;
+            schema::after_import(tx, B::DIALECT)
+        })
+    }
+}
+
+use super::dump;

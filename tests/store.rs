@@ -1,0 +1,496 @@
+//! The store test suite, run against both implementations: the embedded
+//! SQLite file and a real PostgreSQL (`$FEEDMAP_TEST_POSTGRES`; `.ci/run`
+//! starts one). Each test gets a fresh store.
+
+mod common;
+
+use feedmap::decision::DecisionKind;
+use feedmap::store::{DecisionPatch, Expect, FeedFields, Location, NewDecision, Store, StoreError};
+use std::sync::Arc;
+
+/// Text shaped like SQL injection and other awkward input, which must come
+/// back byte for byte.
+const NASTY: &[&str] = &[
+    "'; DROP TABLE decisions; --",
+    "Robert'); DELETE FROM audit WHERE ('1'='1",
+    "\" OR 1=1 --",
+    "$1 $$ \\x00 %s {} ?",
+    "Ynys Môn — «village» 🚓\ttab\nnewline",
+];
+
+fn new(layer: &str, area: &str, k: DecisionKind) -> NewDecision {
+    NewDecision {
+        layer: layer.into(),
+        area_id: area.into(),
+        members: Vec::new(),
+        decision: k,
+        note: String::new(),
+        params: None,
+    }
+}
+
+fn fields(handle: &str, status: &str) -> FeedFields {
+    FeedFields {
+        platform: "x".into(),
+        handle: handle.into(),
+        url: format!("https://x.example/{handle}"),
+        layer: Some("communities".into()),
+        area_id: Some("C1".into()),
+        name: handle.into(),
+        status: status.into(),
+    }
+}
+
+fn decisions_round_trip(s: &dyn Store) {
+    let g0 = s.generation().unwrap();
+    let d = s
+        .create_decision(
+            "planner-a",
+            NewDecision {
+                note: "village".into(),
+                params: Some("min_population=4000".into()),
+                ..new("communities", "C1", DecisionKind::Accept)
+            },
+        )
+        .unwrap();
+    assert_eq!((d.version, d.created_by.as_str()), (1, "planner-a"));
+    assert_eq!(
+        s.generation().unwrap(),
+        g0 + 1,
+        "a write moves the generation"
+    );
+    assert_eq!(s.decision(d.id).unwrap().unwrap(), d);
+    assert_eq!(s.generation().unwrap(), g0 + 1, "reads do not");
+    match s.create_decision("planner-b", new("communities", "C1", DecisionKind::Reject)) {
+        Err(StoreError::Exists { existing, .. }) => assert_eq!(existing, Some(d.id)),
+        other => panic!("a second decision on one area must be refused: {other:?}"),
+    }
+    let patch = DecisionPatch {
+        decision: Some(DecisionKind::Defer),
+        note: None,
+    };
+    let d2 = s
+        .update_decision("planner-b", d.id, Expect::Version(1), patch.clone())
+        .unwrap();
+    assert_eq!(
+        (
+            d2.version,
+            d2.decision,
+            d2.note.as_str(),
+            d2.updated_by.as_str(),
+            d2.created_by.as_str()
+        ),
+        (2, DecisionKind::Defer, "village", "planner-b", "planner-a")
+    );
+    match s.update_decision("planner-a", d.id, Expect::Version(1), patch.clone()) {
+        Err(StoreError::Stale { current, .. }) => assert_eq!(current, 2),
+        other => panic!("a stale write must be refused: {other:?}"),
+    }
+    assert!(matches!(
+        s.delete_decision("planner-a", d.id, Expect::Version(1)),
+        Err(StoreError::Stale { .. })
+    ));
+    assert_eq!(
+        s.decision(d.id).unwrap().unwrap(),
+        d2,
+        "refused writes change nothing"
+    );
+    let gone = s.delete_decision("planner-a", d.id, Expect::Any).unwrap();
+    assert_eq!(gone, d2);
+    assert!(s.decision(d.id).unwrap().is_none());
+    assert!(matches!(
+        s.update_decision("planner-a", d.id, Expect::Any, patch),
+        Err(StoreError::NotFound { .. })
+    ));
+    // Withdrawn, the area may be decided again, under a new id.
+    let again = s
+        .create_decision("planner-a", new("communities", "C1", DecisionKind::Reject))
+        .unwrap();
+    assert!(again.id > d.id);
+    let audit = s.audit(0, 100).unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "decision.create",
+            "decision.update",
+            "decision.delete",
+            "decision.create"
+        ]
+    );
+    assert!(audit.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(audit[1].before, Some(serde_json::to_value(&d).unwrap()));
+    assert_eq!(audit[1].after, Some(serde_json::to_value(&d2).unwrap()));
+    assert_eq!(audit[2].after, None);
+    assert_eq!(audit[1].who, "planner-b");
+    assert_eq!(s.audit(audit[1].seq, 2).unwrap(), audit[2..4].to_vec());
+}
+
+fn last_seq(s: &dyn Store) -> i64 {
+    s.audit(0, 100_000).unwrap().last().map_or(0, |a| a.seq)
+}
+
+fn feeds_round_trip(s: &dyn Store) {
+    let start = last_seq(s);
+    let f = s
+        .create_feed("planner-a", "F-new", fields("@new", "planned"))
+        .unwrap();
+    assert_eq!(f.version, 1);
+    assert!(matches!(
+        s.create_feed("planner-a", "F-new", fields("@other", "active")),
+        Err(StoreError::Exists { .. })
+    ));
+    let f2 = s
+        .update_feed(
+            "planner-b",
+            "F-new",
+            Expect::Version(1),
+            fields("@new", "active"),
+            None,
+        )
+        .unwrap();
+    assert_eq!((f2.version, f2.fields.status.as_str()), (2, "active"));
+    assert!(matches!(
+        s.update_feed(
+            "planner-b",
+            "F-new",
+            Expect::Version(1),
+            fields("@x", "active"),
+            None
+        ),
+        Err(StoreError::Stale { current: 2, .. })
+    ));
+    let retired = s
+        .update_feed(
+            "planner-b",
+            "F-new",
+            Expect::Version(2),
+            fields("@new", "retired"),
+            None,
+        )
+        .unwrap();
+    assert_eq!(retired.version, 3);
+    // A feed from the region's file enters the store on its first edit.
+    let file = fields("@fromfile", "active");
+    assert!(matches!(
+        s.update_feed(
+            "planner-a",
+            "F-file",
+            Expect::Version(0),
+            fields("@edited", "active"),
+            None
+        ),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.update_feed(
+            "planner-a",
+            "F-file",
+            Expect::Version(3),
+            fields("@edited", "active"),
+            Some(&file)
+        ),
+        Err(StoreError::Stale { current: 0, .. })
+    ));
+    let edited = s
+        .update_feed(
+            "planner-a",
+            "F-file",
+            Expect::Version(0),
+            fields("@edited", "active"),
+            Some(&file),
+        )
+        .unwrap();
+    assert_eq!(
+        (edited.version, edited.fields.handle.as_str()),
+        (1, "@edited")
+    );
+    assert_eq!(s.feeds().unwrap().len(), 2);
+    let audit = s.audit(start, 100).unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["feed.create", "feed.update", "feed.retire", "feed.update"]
+    );
+    assert_eq!(
+        audit[3].before.as_ref().unwrap()["handle"],
+        "@fromfile",
+        "the file's row is the edit's before"
+    );
+}
+
+fn param_sets(s: &dyn Store) {
+    assert!(s.param_set("default").unwrap().is_none());
+    assert!(matches!(
+        s.set_param_set("a", "default", Expect::Version(1), "min_population=1"),
+        Err(StoreError::Stale { current: 0, .. })
+    ));
+    let p = s
+        .set_param_set("a", "default", Expect::Version(0), "min_population=4000")
+        .unwrap();
+    assert_eq!(p.version, 1);
+    let p2 = s
+        .set_param_set("b", "default", Expect::Version(1), "min_population=5000")
+        .unwrap();
+    assert_eq!((p2.version, p2.query.as_str()), (2, "min_population=5000"));
+    assert_eq!(s.param_set("default").unwrap().unwrap(), p2);
+}
+
+fn text_is_stored_verbatim(s: &dyn Store) {
+    for (n, text) in NASTY.iter().enumerate() {
+        let d = s
+            .create_decision(
+                text,
+                NewDecision {
+                    note: text.to_string(),
+                    params: Some(text.to_string()),
+                    ..new(text, &format!("{text}{n}"), DecisionKind::Reject)
+                },
+            )
+            .unwrap();
+        let back = s.decision(d.id).unwrap().unwrap();
+        assert_eq!(back, d);
+        assert_eq!(
+            (back.note.as_str(), back.created_by.as_str()),
+            (*text, *text)
+        );
+        let id = format!("{text}#{n}");
+        let f = FeedFields {
+            platform: text.to_string(),
+            handle: text.to_string(),
+            url: text.to_string(),
+            layer: Some(text.to_string()),
+            area_id: Some(text.to_string()),
+            name: text.to_string(),
+            status: "planned".into(),
+        };
+        s.create_feed(text, &id, f.clone()).unwrap();
+        assert_eq!(s.feed(&id).unwrap().unwrap().fields, f);
+    }
+    assert_eq!(s.decisions().unwrap().len(), NASTY.len());
+    assert_eq!(s.audit(0, 1000).unwrap().len(), 2 * NASTY.len());
+}
+
+fn export_and_import(s: &dyn Store, fresh: &dyn Store) {
+    decisions_round_trip(s);
+    feeds_round_trip(s);
+    param_sets(s);
+    let dump = s.export().unwrap();
+    assert_eq!(dump.audit.len(), 10);
+    fresh.import(&dump).unwrap();
+    let mut back = fresh.export().unwrap();
+    assert!(back.generation > 0);
+    back.exported_at = dump.exported_at.clone();
+    back.generation = dump.generation;
+    assert_eq!(back, dump, "an import restores exactly what was exported");
+    match fresh.import(&dump) {
+        Err(StoreError::NotEmpty(what)) => assert!(what.contains("decisions"), "{what}"),
+        other => panic!("importing into a non-empty store must be refused: {other:?}"),
+    }
+    // New ids continue after the imported ones.
+    let max = dump.decisions.iter().map(|d| d.id).max().unwrap();
+    let d = fresh
+        .create_decision("c", new("communities", "C99", DecisionKind::Defer))
+        .unwrap();
+    assert!(d.id > max);
+    let audit = fresh.audit(0, 100).unwrap();
+    assert!(audit.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(audit.len(), dump.audit.len() + 1);
+}
+
+/// Eight threads race read-modify-write cycles on one decision: every
+/// write either lands on the version it read or is refused as stale, and
+/// the audit log has exactly one entry per landed write.
+fn concurrent_writers_never_overwrite(s: Arc<dyn Store>) {
+    let d = s
+        .create_decision("a", new("communities", "C1", DecisionKind::Defer))
+        .unwrap();
+    let landed: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let s = s.clone();
+                scope.spawn(move || {
+                    let mut landed = 0;
+                    for n in 0..25 {
+                        let seen = s.decision(d.id).unwrap().unwrap();
+                        let note = format!("t{t} n{n} after v{}", seen.version);
+                        match s.update_decision(
+                            &format!("t{t}"),
+                            d.id,
+                            Expect::Version(seen.version),
+                            DecisionPatch {
+                                decision: None,
+                                note: Some(note),
+                            },
+                        ) {
+                            Ok(after) => {
+                                assert_eq!(after.version, seen.version + 1);
+                                landed += 1;
+                            }
+                            Err(StoreError::Stale { .. }) => {}
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                    landed
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert!(landed >= 25, "at least one thread's writes land in turn");
+    let last = s.decision(d.id).unwrap().unwrap();
+    assert_eq!(last.version as usize, 1 + landed);
+    let updates = s.audit(0, 10_000).unwrap();
+    assert_eq!(updates.len(), 1 + landed);
+    // Each update's before is the previous update's after: no write was
+    // lost or overwritten.
+    for w in updates.windows(2) {
+        assert_eq!(w[1].before, w[0].after);
+    }
+    assert_eq!(
+        updates.last().unwrap().after,
+        Some(serde_json::to_value(&last).unwrap())
+    );
+}
+
+macro_rules! suite {
+    ($backend:ident, $open:expr) => {
+        mod $backend {
+            use super::*;
+
+            #[test]
+            fn decisions() {
+                if let Some((s, _keep)) = $open("decisions") {
+                    decisions_round_trip(&*s);
+                }
+            }
+
+            #[test]
+            fn feeds() {
+                if let Some((s, _keep)) = $open("feeds") {
+                    feeds_round_trip(&*s);
+                }
+            }
+
+            #[test]
+            fn params() {
+                if let Some((s, _keep)) = $open("params") {
+                    param_sets(&*s);
+                }
+            }
+
+            #[test]
+            fn verbatim() {
+                if let Some((s, _keep)) = $open("verbatim") {
+                    text_is_stored_verbatim(&*s);
+                }
+            }
+
+            #[test]
+            fn export_import() {
+                if let (Some((a, _ka)), Some((b, _kb))) = ($open("export"), $open("import")) {
+                    export_and_import(&*a, &*b);
+                }
+            }
+
+            #[test]
+            fn concurrency() {
+                if let Some((s, _keep)) = $open("concurrency") {
+                    concurrent_writers_never_overwrite(s);
+                }
+            }
+        }
+    };
+}
+
+/// What keeps a test's store alive (its folder or database).
+enum Keep {
+    #[allow(dead_code)]
+    Dir(tempfile::TempDir),
+    #[allow(dead_code)]
+    Pg(common::PgDb),
+}
+
+fn open_sqlite(_test: &str) -> Option<(Arc<dyn Store>, Keep)> {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Location::Sqlite(dir.path().join("data")).open().unwrap();
+    Some((s, Keep::Dir(dir)))
+}
+
+fn open_postgres(test: &str) -> Option<(Arc<dyn Store>, Keep)> {
+    let db = common::postgres(test)?;
+    let s = Location::Postgres(db.url.clone()).open().unwrap();
+    Some((s, Keep::Pg(db)))
+}
+
+suite!(sqlite, open_sqlite);
+suite!(postgres, open_postgres);
+
+#[test]
+fn sqlite_audit_is_append_only_and_data_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let s = Location::Sqlite(data.clone()).open().unwrap();
+        decisions_round_trip(&*s);
+    }
+    let conn = rusqlite::Connection::open(data.join("feedmap.sqlite")).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    for sql in ["UPDATE audit SET who = 'mallory'", "DELETE FROM audit"] {
+        let e = conn.execute(sql, []).unwrap_err().to_string();
+        assert!(e.contains("append-only"), "{sql}: {e}");
+    }
+    drop(conn);
+    let s = Location::Sqlite(data).open().unwrap();
+    assert_eq!(s.audit(0, 100).unwrap().len(), 4);
+    assert_eq!(s.decisions().unwrap().len(), 1);
+}
+
+#[test]
+fn postgres_audit_is_append_only_and_replicas_migrate_once() {
+    let Some(db) = common::postgres("pg_append_only") else {
+        return;
+    };
+    // Several replicas opening a new database at once: one migrates, the
+    // rest wait for it and find the schema ready.
+    let stores: Vec<Arc<dyn Store>> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| Location::Postgres(db.url.clone()).open().unwrap()))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    decisions_round_trip(&*stores[0]);
+    assert_eq!(stores[3].decisions().unwrap().len(), 1, "one state for all");
+    let mut c = ::postgres::Client::connect(&db.url, ::postgres::NoTls).unwrap();
+    for sql in ["UPDATE audit SET who = 'mallory'", "DELETE FROM audit"] {
+        let e = c.batch_execute(sql).unwrap_err();
+        let msg = e
+            .as_db_error()
+            .map(|d| d.message().to_string())
+            .unwrap_or_default();
+        assert!(msg.contains("append-only"), "{sql}: {msg}");
+    }
+}
+
+#[test]
+fn a_store_location_comes_from_the_arguments() {
+    let dir = std::path::Path::new("d");
+    assert_eq!(
+        Location::from_args(None, dir).unwrap(),
+        Location::Sqlite(dir.into())
+    );
+    assert_eq!(
+        Location::from_args(Some("postgres://u:p@h/db"), dir).unwrap(),
+        Location::Postgres("postgres://u:p@h/db".into())
+    );
+    let e = Location::from_args(Some("mysql://u:secret@h/db"), dir)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("not a postgres:// URL") && !e.contains("secret"),
+        "{e}"
+    );
+}
