@@ -17,7 +17,7 @@ pub fn validate(dir: &Path, repair: bool, out: &mut dyn Write) -> std::io::Resul
             for note in &region.notes {
                 writeln!(out, "note: {note}")?;
             }
-            for layer in &region.layers {
+            for layer in region.layers.iter() {
                 writeln!(
                     out,
                     "ok: layer {} ({}): {} areas from {}",

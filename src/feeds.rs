@@ -12,6 +12,7 @@ use crate::lookup::LatLon;
 use crate::manifest::Role;
 use crate::region::Region;
 use crate::table::Table;
+use crate::store::StoredFeed;
 use crate::validate::{Problem, ProblemKind};
 use serde::Serialize;
 use smallvec::SmallVec;
@@ -26,6 +27,18 @@ pub enum FeedStatus {
     Active,
     /// Proposed or being set up: listed, never returned by lookups.
     Planned,
+    /// No longer run: kept for the record, never returned by lookups.
+    Retired,
+}
+
+/// Where a feed's current fields come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedSource {
+    /// The region's feed file, unedited.
+    File,
+    /// The store: added or edited through the API.
+    Store,
 }
 
 /// One feed.
@@ -51,6 +64,15 @@ pub struct Feed {
     /// Resolved (layer index, area index) of the area served.
     #[serde(skip)]
     pub target: Option<(usize, usize)>,
+    /// Bumped by every edit through the API; 0 as in the feed file. The
+    /// feed's ETag.
+    pub version: i64,
+    /// The feed file or the store.
+    pub source: FeedSource,
+    /// Why the feed cannot be used (its area is gone from the region, say):
+    /// listed, never returned by lookups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 /// All feeds of a region, indexed by id and by area.
@@ -75,14 +97,173 @@ fn is_platform_word(s: &str) -> bool {
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
+/// One feed's fields as given (a CSV row or an API body), before checking.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedInput<'a> {
+    /// Unique id.
+    pub feed_id: &'a str,
+    /// Platform word.
+    pub platform: &'a str,
+    /// Account handle.
+    pub handle: &'a str,
+    /// Public URL.
+    pub url: &'a str,
+    /// Layer id (empty for force-wide).
+    pub layer: &'a str,
+    /// Area id (empty for force-wide).
+    pub area_id: &'a str,
+    /// Display name (empty: the handle).
+    pub name: &'a str,
+    /// `active`, `planned` or `retired`.
+    pub status: &'a str,
+}
+
+/// What is wrong with one field of a feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldProblem {
+    /// The kind, as validation reports it.
+    pub kind: ProblemKind,
+    /// The field.
+    pub field: &'static str,
+    /// What is wrong and what would do.
+    pub detail: String,
+}
+
+/// Checks one feed against the region's layers, the same rules for the
+/// feed file and the API: every problem is returned, not just the first.
+pub fn check(input: &FeedInput, layers: &[Layer]) -> Result<Feed, Vec<FieldProblem>> {
+    let mut problems = Vec::new();
+    let mut bad = |kind: ProblemKind, field: &'static str, detail: String| {
+        problems.push(FieldProblem {
+            kind,
+            field,
+            detail,
+        })
+    };
+    let FeedInput {
+        feed_id,
+        platform,
+        handle,
+        url,
+        layer,
+        area_id,
+        name,
+        status,
+    } = *input;
+    if feed_id.is_empty() {
+        bad(ProblemKind::MissingId, "feed_id", "feed_id is empty".into());
+    }
+    if !is_platform_word(platform) {
+        bad(
+            ProblemKind::BadPlatform,
+            "platform",
+            format!(
+                "platform {platform:?} must be a lowercase word such as {}",
+                KNOWN_PLATFORMS.join(", ")
+            ),
+        );
+    }
+    if handle.is_empty() {
+        bad(ProblemKind::MissingHandle, "handle", "handle is empty".into());
+    }
+    match url::Url::parse(url) {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some_and(|h| !h.is_empty()) => {}
+        _ => bad(
+            ProblemKind::BadUrl,
+            "url",
+            format!("url {url:?} is not an absolute http(s) URL"),
+        ),
+    }
+    let status = match status {
+        "active" => Some(FeedStatus::Active),
+        "planned" => Some(FeedStatus::Planned),
+        "retired" => Some(FeedStatus::Retired),
+        other => {
+            bad(
+                ProblemKind::BadStatus,
+                "status",
+                format!("status {other:?} must be \"active\", \"planned\" or \"retired\""),
+            );
+            None
+        }
+    };
+    let target = match (layer.is_empty(), area_id.is_empty()) {
+        (true, true) => None,
+        (true, false) | (false, true) => {
+            bad(
+                ProblemKind::UnknownArea,
+                if layer.is_empty() { "layer" } else { "area_id" },
+                "layer and area_id go together: both empty for a force-wide feed, both set otherwise".into(),
+            );
+            None
+        }
+        (false, false) => match layers.iter().position(|l| l.id == layer) {
+            None => {
+                bad(
+                    ProblemKind::UnknownLayer,
+                    "layer",
+                    format!(
+                        "layer {layer:?} is not in the region (layers: {})",
+                        layers
+                            .iter()
+                            .map(|l| l.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+                None
+            }
+            Some(li) if matches!(layers[li].role, Role::Context | Role::Population) => {
+                bad(
+                    ProblemKind::UnknownLayer,
+                    "layer",
+                    format!("layer {layer:?} is a {} layer; feeds serve neighbourhood or community areas", layers[li].role.as_str()),
+                );
+                None
+            }
+            Some(li) => match layers[li].area_index(area_id) {
+                Some(ai) => Some((li, ai)),
+                None => {
+                    bad(
+                        ProblemKind::UnknownArea,
+                        "area_id",
+                        format!("area_id {area_id:?} is not in layer {layer:?}"),
+                    );
+                    None
+                }
+            },
+        },
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Feed {
+        feed_id: feed_id.into(),
+        platform: platform.into(),
+        handle: handle.into(),
+        url: url.into(),
+        layer: target.map(|_| layer.to_string()),
+        area_id: target.map(|_| area_id.to_string()),
+        name: if name.is_empty() { handle } else { name }.into(),
+        status: status.expect("valid when no problem"),
+        target,
+        version: 0,
+        source: FeedSource::File,
+        problem: None,
+    })
+}
+
 impl FeedRegistry {
     /// Loads and validates a feed CSV against the region's layers. Every bad
     /// row is reported (line, feed id, field, reason); the caller keeps
     /// nothing unless there are no problems.
     pub fn load(file: &Path, layers: &[Layer], problems: &mut Vec<Problem>) -> FeedRegistry {
-        let mut reg = FeedRegistry::default();
+        let mut feeds: Vec<Feed> = Vec::new();
+        let mut by_id: HashMap<String, usize> = HashMap::new();
         let Some(table) = Table::open(file, "[feeds]", problems) else {
-            return reg;
+            return FeedRegistry::default();
         };
         let before = problems.len();
         let cols: Vec<Option<usize>> = [
@@ -92,138 +273,131 @@ impl FeedRegistry {
         .map(|c| table.column(c, problems))
         .collect();
         if problems.len() > before {
-            return reg;
+            return FeedRegistry::default();
         }
         let col = |i: usize| cols[i].expect("checked above");
         table.rows(problems, |table, line, rec, problems| {
-            let get = |c: usize| rec.get(col(c)).unwrap_or("").trim().to_string();
-            let (feed_id, platform, handle, url, layer, area_id, name, status) = (
-                get(0),
-                get(1),
-                get(2),
-                get(3),
-                get(4),
-                get(5),
-                get(6),
-                get(7),
-            );
-            let before = problems.len();
-            let mut bad = |kind: ProblemKind, detail: String| {
-                problems.push(table.problem(line, Some(&feed_id), kind, detail));
+            let get = |c: usize| rec.get(col(c)).unwrap_or("").trim();
+            let input = FeedInput {
+                feed_id: get(0),
+                platform: get(1),
+                handle: get(2),
+                url: get(3),
+                layer: get(4),
+                area_id: get(5),
+                name: get(6),
+                status: get(7),
             };
-            if feed_id.is_empty() {
-                bad(ProblemKind::MissingId, "feed_id is empty".into());
-            } else if let Some(&first) = reg.by_id.get(&feed_id) {
-                bad(
+            let mut fine = true;
+            if let Some(&first) = by_id.get(input.feed_id) {
+                problems.push(table.problem(
+                    line,
+                    Some(input.feed_id),
                     ProblemKind::DuplicateId,
-                    format!("feed_id {feed_id:?} is already used on line {}", first + 2),
-                );
+                    format!("feed_id {:?} is already used on line {}", input.feed_id, first + 2),
+                ));
+                fine = false;
             }
-            if !is_platform_word(&platform) {
-                bad(
-                    ProblemKind::BadPlatform,
-                    format!(
-                        "platform {platform:?} must be a lowercase word such as {}",
-                        KNOWN_PLATFORMS.join(", ")
-                    ),
-                );
-            }
-            if handle.is_empty() {
-                bad(ProblemKind::MissingHandle, "handle is empty".into());
-            }
-            match url::Url::parse(&url) {
-                Ok(u)
-                    if matches!(u.scheme(), "http" | "https")
-                        && u.host_str().is_some_and(|h| !h.is_empty()) => {}
-                _ => bad(
-                    ProblemKind::BadUrl,
-                    format!("url {url:?} is not an absolute http(s) URL"),
-                ),
-            }
-            let status = match status.as_str() {
-                "active" => Some(FeedStatus::Active),
-                "planned" => Some(FeedStatus::Planned),
-                other => {
-                    bad(
-                        ProblemKind::BadStatus,
-                        format!("status {other:?} must be \"active\" or \"planned\""),
-                    );
-                    None
+            match check(&input, layers) {
+                Ok(feed) if fine => {
+                    by_id.insert(feed.feed_id.clone(), feeds.len());
+                    feeds.push(feed);
                 }
-            };
-            let target = match (layer.is_empty(), area_id.is_empty()) {
-                (true, true) => None,
-                (true, false) | (false, true) => {
-                    bad(
-                        ProblemKind::UnknownArea,
-                        "layer and area_id go together: both empty for a force-wide feed, both set otherwise".into(),
-                    );
-                    None
-                }
-                (false, false) => match layers.iter().position(|l| l.id == layer) {
-                    None => {
-                        bad(
-                            ProblemKind::UnknownLayer,
-                            format!(
-                                "layer {layer:?} is not in the region (layers: {})",
-                                layers
-                                    .iter()
-                                    .map(|l| l.id.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        );
-                        None
+                Ok(_) => {}
+                Err(found) => {
+                    for p in found {
+                        problems.push(table.problem(line, Some(input.feed_id), p.kind, p.detail));
                     }
-                    Some(li) if matches!(layers[li].role, Role::Context | Role::Population) => {
-                        bad(
-                            ProblemKind::UnknownLayer,
-                            format!("layer {layer:?} is a {} layer; feeds serve neighbourhood or community areas", layers[li].role.as_str()),
-                        );
-                        None
-                    }
-                    Some(li) => match layers[li].area_index(&area_id) {
-                        Some(ai) => Some((li, ai)),
-                        None => {
-                            bad(
-                                ProblemKind::UnknownArea,
-                                format!("area_id {area_id:?} is not in layer {layer:?}"),
-                            );
-                            None
-                        }
-                    },
-                },
-            };
-            if problems.len() > before {
-                return;
-            }
-            let index = reg.feeds.len();
-            reg.by_id.insert(feed_id.clone(), index);
-            let status = status.expect("valid when no problem");
-            if status == FeedStatus::Active {
-                match target {
-                    Some(t) => reg.by_area.entry(t).or_default().push(index),
-                    None => reg.force_wide.push(index),
                 }
             }
-            let name = if name.is_empty() {
-                handle.clone()
-            } else {
-                name
-            };
-            reg.feeds.push(Feed {
-                feed_id,
-                platform,
-                handle,
-                url,
-                layer: target.map(|_| layer),
-                area_id: target.map(|_| area_id),
-                name,
-                status,
-                target,
-            });
         });
+        FeedRegistry::from_feeds(feeds)
+    }
+
+    /// Indexes feeds (in order): active ones by the area they serve,
+    /// force-wide ones apart. Retired feeds and feeds with a problem are
+    /// listed but never indexed, so lookups never return them.
+    pub fn from_feeds(feeds: Vec<Feed>) -> FeedRegistry {
+        let mut reg = FeedRegistry {
+            feeds,
+            ..FeedRegistry::default()
+        };
+        for (i, f) in reg.feeds.iter().enumerate() {
+            reg.by_id.insert(f.feed_id.clone(), i);
+            if f.status != FeedStatus::Active || f.problem.is_some() {
+                continue;
+            }
+            match f.target {
+                Some(t) => reg.by_area.entry(t).or_default().push(i),
+                None => reg.force_wide.push(i),
+            }
+        }
         reg
+    }
+
+    /// The feeds in effect: the feed file's, each replaced in place by its
+    /// stored edit if it has one, then the feeds added through the store
+    /// (oldest first). A stored feed whose area has gone from the region
+    /// (after a boundary update) stays listed with its `problem` and is
+    /// never returned by lookups.
+    pub fn merged(file: &FeedRegistry, stored: &[StoredFeed], layers: &[Layer]) -> FeedRegistry {
+        let resolve = |s: &StoredFeed| {
+            let x = &s.fields;
+            let input = FeedInput {
+                feed_id: &s.feed_id,
+                platform: &x.platform,
+                handle: &x.handle,
+                url: &x.url,
+                layer: x.layer.as_deref().unwrap_or(""),
+                area_id: x.area_id.as_deref().unwrap_or(""),
+                name: &x.name,
+                status: &x.status,
+            };
+            let mut feed = check(&input, layers).unwrap_or_else(|problems| Feed {
+                feed_id: s.feed_id.clone(),
+                platform: x.platform.clone(),
+                handle: x.handle.clone(),
+                url: x.url.clone(),
+                layer: x.layer.clone(),
+                area_id: x.area_id.clone(),
+                name: x.name.clone(),
+                status: match x.status.as_str() {
+                    "active" => FeedStatus::Active,
+                    "retired" => FeedStatus::Retired,
+                    _ => FeedStatus::Planned,
+                },
+                target: None,
+                version: 0,
+                source: FeedSource::Store,
+                problem: Some(
+                    problems
+                        .iter()
+                        .map(|p| p.detail.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            });
+            feed.version = s.version;
+            feed.source = FeedSource::Store;
+            feed
+        };
+        let by_id: HashMap<&str, &StoredFeed> =
+            stored.iter().map(|s| (s.feed_id.as_str(), s)).collect();
+        let mut feeds: Vec<Feed> = file
+            .feeds
+            .iter()
+            .map(|f| match by_id.get(f.feed_id.as_str()) {
+                Some(s) => resolve(s),
+                None => f.clone(),
+            })
+            .collect();
+        let mut added: Vec<&StoredFeed> = stored
+            .iter()
+            .filter(|s| file.get(&s.feed_id).is_none())
+            .collect();
+        added.sort_by(|a, b| (&a.created_at, &a.feed_id).cmp(&(&b.created_at, &b.feed_id)));
+        feeds.extend(added.into_iter().map(resolve));
+        FeedRegistry::from_feeds(feeds)
     }
 
     /// A feed by id.

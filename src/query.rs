@@ -325,7 +325,7 @@ impl Region {
     /// Shapes a resolution for output.
     pub fn feed_answer(&self, located: Located, r: &Resolution) -> FeedAnswer<'_> {
         let mut areas: BTreeMap<&str, Vec<AreaSummary<'_>>> = BTreeMap::new();
-        for layer in &self.layers {
+        for layer in self.layers.iter() {
             if matches!(
                 layer.role,
                 crate::Role::Neighbourhood | crate::Role::Community

@@ -16,6 +16,7 @@ use crate::plan::Planning;
 use crate::relations::{RelationConfig, Relations};
 use crate::validate::Problem;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Options for loading a region.
@@ -28,8 +29,10 @@ pub struct LoadOptions {
     pub relations: RelationConfig,
 }
 
-/// A loaded region.
-#[derive(Debug)]
+/// A loaded region. Its parts are shared (`Arc`), so a copy with other
+/// feeds ([`Region::with_feeds`]) costs nothing: feeds change at run time
+/// (through the store) while the geography stays as loaded.
+#[derive(Debug, Clone)]
 pub struct Region {
     /// The region's name from the manifest.
     pub name: String,
@@ -38,25 +41,29 @@ pub struct Region {
     /// The manifest file it was loaded from.
     pub manifest_path: PathBuf,
     /// The layers in manifest order.
-    pub layers: Vec<Layer>,
+    pub layers: Arc<Vec<Layer>>,
     /// Parent/child relations between neighbourhood and community layers.
-    pub relations: Relations,
+    pub relations: Arc<Relations>,
     /// Warnings and repairs made while loading.
     pub notes: Vec<String>,
-    /// The feeds (empty when the manifest names no feed list).
-    pub feeds: FeedRegistry,
+    /// The feeds in effect: the feed file's, with the store's additions and
+    /// edits applied (see [`FeedRegistry::merged`]).
+    pub feeds: Arc<FeedRegistry>,
+    /// The feeds as the region's feed file has them (empty when the
+    /// manifest names no feed list).
+    pub file_feeds: Arc<FeedRegistry>,
     /// The postcode directory, when the manifest names one.
-    pub postcodes: Option<Postcodes>,
+    pub postcodes: Option<Arc<Postcodes>>,
     /// The address list, when the manifest names one.
-    pub addresses: Option<Addresses>,
+    pub addresses: Option<Arc<Addresses>>,
     /// Every area name, for place search.
-    pub places: Places,
+    pub places: Arc<Places>,
     /// The `[population_points]`, kept for planning.
-    population_points: Option<Vec<(crate::LatLon, f64)>>,
+    population_points: Option<Arc<Vec<(crate::LatLon, f64)>>>,
     /// Planning's groundwork (populations, overlays), computed on first
     /// use: lookups and batches never pay for it, and the server computes
     /// it before it serves (or swaps in) a region, so no request waits.
-    planning: std::sync::OnceLock<Planning>,
+    planning: Arc<std::sync::OnceLock<Planning>>,
 }
 
 /// Why a region could not be loaded.
@@ -164,6 +171,7 @@ impl Region {
             }
             _ => FeedRegistry::default(),
         };
+        let feeds = Arc::new(feeds);
         if !problems.is_empty() {
             return Err(RegionError::Invalid {
                 manifest: manifest_path,
@@ -198,15 +206,16 @@ impl Region {
             name: manifest.name,
             attribution: manifest.attribution,
             manifest_path,
-            layers,
-            relations,
+            layers: Arc::new(layers),
+            relations: Arc::new(relations),
             notes,
+            file_feeds: feeds.clone(),
             feeds,
-            postcodes,
-            addresses,
-            places,
-            population_points: points,
-            planning: std::sync::OnceLock::new(),
+            postcodes: postcodes.map(Arc::new),
+            addresses: addresses.map(Arc::new),
+            places: Arc::new(places),
+            population_points: points.map(Arc::new),
+            planning: Arc::new(std::sync::OnceLock::new()),
         })
     }
 
@@ -217,7 +226,7 @@ impl Region {
             let p = crate::plan::groundwork(
                 &self.layers,
                 &self.relations,
-                self.population_points.as_deref(),
+                self.population_points.as_deref().map(Vec::as_slice),
             );
             tracing::info!(
                 ms = started.elapsed().as_millis() as u64,
@@ -240,6 +249,15 @@ impl Region {
             .overlays
             .iter()
             .find(|o| o.neighbourhood_layer == hl && o.community_layer == cl)
+    }
+
+    /// The same region serving `feeds` instead (the geography is shared,
+    /// not copied).
+    pub fn with_feeds(&self, feeds: FeedRegistry) -> Region {
+        Region {
+            feeds: Arc::new(feeds),
+            ..self.clone()
+        }
     }
 
     /// Finds a layer by id, with its index.

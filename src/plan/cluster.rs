@@ -121,7 +121,7 @@ fn merge(
 }
 
 /// A cluster's suggestion: factors measured on the dissolved area.
-fn suggestion(
+pub(crate) fn suggestion(
     region: &Region,
     overlay: &Overlay,
     h: usize,
@@ -207,6 +207,7 @@ fn suggestion(
         measures,
         planned_feeds: Vec::new(),
         chosen: false,
+        decision: None,
         reason,
         geometry: Some(geometry),
         raw_population: population,

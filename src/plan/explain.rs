@@ -134,6 +134,21 @@ pub fn community(
     format!("{}: {}.", area.name, parts.join(", "))
 }
 
+/// A reason with the planner's decision added ("Accepted by planner-a on
+/// 2026-11-25: “…”."), so the explanation says who settled it.
+pub fn decided(reason: String, decision: Option<&crate::decision::Applied>) -> String {
+    match decision {
+        None => reason,
+        Some(d) => {
+            let mut s = d.sentence();
+            if let Some(first) = s.get(..1) {
+                s = first.to_uppercase() + &s[1..];
+            }
+            format!("{reason} {s}.")
+        }
+    }
+}
+
 /// The reason sentence for a cluster.
 #[allow(clippy::too_many_arguments)]
 pub fn cluster(

@@ -17,8 +17,10 @@ pub mod overlay;
 pub mod params;
 pub mod population;
 
+use crate::decision::{Applied, DecisionKind, Decisions, Target};
 use crate::manifest::Role;
 use crate::region::Region;
+use std::collections::HashMap;
 use geo::{Distance, Geodesic, MultiPolygon, Point};
 use overlay::Overlay;
 pub use params::{ParamError, PlanParams};
@@ -162,6 +164,9 @@ pub struct Suggestion {
     pub planned_feeds: Vec<String>,
     /// Whether the plan picks it within the budget.
     pub chosen: bool,
+    /// A planner's decision about it: accepted ones are chosen without
+    /// using the budget, deferred ones are marked.
+    pub decision: Option<Applied>,
     /// One plain-English sentence saying why.
     pub reason: String,
     /// A cluster's dissolved boundary (a single community's is the layer's).
@@ -182,6 +187,9 @@ pub struct NotSuggested {
     pub population: Option<f64>,
     /// Why not, in plain English.
     pub why: String,
+    /// The planner's decision when it was rejected (or is otherwise
+    /// decided but not suggested).
+    pub decision: Option<Applied>,
 }
 
 /// Residents by the most local feed that serves them.
@@ -284,6 +292,34 @@ pub struct Summary {
     pub coverage: CoverageChange,
 }
 
+/// A decision whose area (or a cluster member) is no longer in the region,
+/// after a boundary update: reported, never silently dropped.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Vanished {
+    /// Community layer id the decision names.
+    pub layer: String,
+    /// Area or cluster id it names.
+    pub area_id: String,
+    /// The decision.
+    pub decision: Applied,
+    /// What is missing.
+    pub why: String,
+}
+
+/// How planners' decisions entered the plan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DecisionsNote {
+    /// Decisions about this plan's community layer that marked a
+    /// suggestion or a community left out.
+    pub applied: usize,
+    /// Decisions about this layer that matched nothing in the plan (their
+    /// area is in a neighbourhood that is not large, or already has an
+    /// active feed).
+    pub unmatched: usize,
+    /// Decisions whose area is gone from the region.
+    pub vanished: Vec<Vanished>,
+}
+
 /// A whole plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
@@ -303,6 +339,8 @@ pub struct Plan {
     pub summary: Summary,
     /// Chosen suggestion ids in the order the budget picked them.
     pub chosen: Vec<String>,
+    /// Planners' decisions taken into account.
+    pub decisions: DecisionsNote,
     /// Every neighbourhood, large ones first, by need.
     pub neighbourhoods: Vec<NeighbourhoodPlan>,
 }
@@ -433,9 +471,70 @@ impl Candidate {
     }
 }
 
-/// Makes the plan for `region` with `params`.
+/// Makes the plan for `region` with `params`, before any decision.
 pub fn plan(region: &Region, params: &PlanParams) -> Result<Plan, PlanError> {
+    plan_with(region, params, &Decisions::default())
+}
+
+/// What the plan needs of the decisions about its community layer.
+struct Decided<'a> {
+    layer: &'a str,
+    decisions: &'a Decisions,
+    /// Community index → the accepted cluster (decision key) it belongs to.
+    in_accepted_cluster: HashMap<usize, usize>,
+    /// Accepted clusters: (decision, member community indices).
+    accepted_clusters: Vec<(&'a Applied, &'a str, Vec<usize>)>,
+}
+
+impl Decided<'_> {
+    fn of(&self, id: &str) -> Option<&Applied> {
+        self.decisions.get(self.layer, id).map(|g| &g.applied)
+    }
+}
+
+/// Makes the plan for `region` with `params`, taking planners' decisions
+/// into account: an accepted community or cluster is chosen without using
+/// the budget (whatever the criteria now say) and counts as served; a
+/// rejected one is left out, saying who rejected it and why; a deferred
+/// one is suggested as usual, marked. Decisions whose area is gone from
+/// the region are listed in `decisions.vanished`.
+pub fn plan_with(
+    region: &Region,
+    params: &PlanParams,
+    decisions: &Decisions,
+) -> Result<Plan, PlanError> {
     let (hl, cl) = layers_for(region, params)?;
+    let mut note = DecisionsNote::default();
+    let mut decided = Decided {
+        layer: &region.layers[cl].id,
+        decisions,
+        in_accepted_cluster: HashMap::new(),
+        accepted_clusters: Vec::new(),
+    };
+    let mut givens: Vec<_> = decisions.all().collect();
+    givens.sort_by_key(|g| g.applied.id);
+    for g in givens {
+        match crate::decision::resolve(region, &g.layer, &g.area_id) {
+            Err(e) => note.vanished.push(Vanished {
+                layer: g.layer.clone(),
+                area_id: g.area_id.clone(),
+                decision: g.applied.clone(),
+                why: e.to_string(),
+            }),
+            Ok(Target::Cluster(l, members))
+                if l == cl && g.applied.decision == DecisionKind::Accept =>
+            {
+                let k = decided.accepted_clusters.len();
+                for &m in &members {
+                    decided.in_accepted_cluster.entry(m).or_insert(k);
+                }
+                decided
+                    .accepted_clusters
+                    .push((&g.applied, g.area_id.as_str(), members));
+            }
+            Ok(_) => {}
+        }
+    }
     let overlay = region
         .overlay(hl, cl)
         .expect("the region computes an overlay for every neighbourhood × community layer pair");
@@ -446,8 +545,24 @@ pub fn plan(region: &Region, params: &PlanParams) -> Result<Plan, PlanError> {
         .areas
         .iter()
         .enumerate()
-        .map(|(h, _)| plan_neighbourhood(region, overlay, h, params))
+        .map(|(h, _)| plan_neighbourhood(region, overlay, h, params, &decided))
         .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for n in &out {
+        let marks = n.suggestions.iter().filter_map(|s| s.decision.as_ref());
+        let left = n.not_suggested.iter().filter_map(|s| s.decision.as_ref());
+        seen.extend(marks.chain(left).map(|d| d.id));
+    }
+    note.applied = seen.len();
+    note.unmatched = decisions
+        .of_layer(&comms.id)
+        .filter(|g| !seen.contains(&g.applied.id))
+        .count()
+        - note
+            .vanished
+            .iter()
+            .filter(|v| v.layer == comms.id)
+            .count();
     let chosen = choose(&mut out, params);
     let mut summary = Summary {
         neighbourhoods: out.len(),
@@ -504,15 +619,27 @@ pub fn plan(region: &Region, params: &PlanParams) -> Result<Plan, PlanError> {
         },
         summary,
         chosen,
+        decisions: note,
         neighbourhoods: out,
     })
 }
 
-/// Planned feeds first, then most residents, best score, smallest id.
+impl Suggestion {
+    /// Already decided (a planned feed or an accepted decision): chosen
+    /// without using the budget.
+    fn settled(&self) -> bool {
+        !self.planned_feeds.is_empty()
+            || self
+                .decision
+                .as_ref()
+                .is_some_and(|d| d.decision == DecisionKind::Accept)
+    }
+}
+
+/// Settled ones first, then most residents, best score, smallest id.
 fn pick_order(a: &Suggestion, b: &Suggestion) -> std::cmp::Ordering {
-    a.planned_feeds
-        .is_empty()
-        .cmp(&b.planned_feeds.is_empty())
+    b.settled()
+        .cmp(&a.settled())
         .then(b.raw_population.total_cmp(&a.raw_population))
         .then(b.score.total_cmp(&a.score))
         .then(a.id.cmp(&b.id))
@@ -537,7 +664,7 @@ fn choose(out: &mut [NeighbourhoodPlan], p: &PlanParams) -> Vec<String> {
     let mut picked = Vec::new();
     for (h, s) in order {
         let sug = &mut out[h].suggestions[s];
-        if sug.planned_feeds.is_empty() {
+        if !sug.settled() {
             let fits = p.max_new_feeds.is_none_or(|m| total < m)
                 && p.max_new_feeds_per_neighbourhood.is_none_or(|m| per[h] < m);
             if !fits {
@@ -605,6 +732,7 @@ fn plan_neighbourhood(
     overlay: &Overlay,
     h: usize,
     p: &PlanParams,
+    decided: &Decided,
 ) -> NeighbourhoodPlan {
     let (hl, cl) = (overlay.neighbourhood_layer, overlay.community_layer);
     let hood = &region.layers[hl].areas[h];
@@ -646,13 +774,34 @@ fn plan_neighbourhood(
         not_suggested: Vec::new(),
         coverage: None,
     };
-    if !large {
+    let accepted = |d: Option<&Applied>| d.is_some_and(|d| d.decision == DecisionKind::Accept);
+    let my_clusters: Vec<usize> = decided
+        .accepted_clusters
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, _, m))| overlay.assigned[m[0]].is_some() && members.contains(&m[0]))
+        .map(|(k, _)| k)
+        .collect();
+    // A neighbourhood that is not large gets no suggestions, except those
+    // planners accepted.
+    if !large
+        && my_clusters.is_empty()
+        && !members.iter().any(|&c| accepted(decided.of(&comms.areas[c].id)))
+    {
         return plan;
     }
     let hood_centre = overlay.hood_centre[h];
     let mut small: Vec<usize> = Vec::new();
     for &c in members {
+        if decided.in_accepted_cluster.contains_key(&c) {
+            continue;
+        }
         let area = &comms.areas[c];
+        let decision = decided.of(&area.id);
+        let is_accepted = accepted(decision);
+        if !large && !is_accepted {
+            continue;
+        }
         let a = overlay.assigned[c].expect("members are assigned");
         let pop = pops.of(cl, c);
         let not = |why: String| NotSuggested {
@@ -660,6 +809,7 @@ fn plan_neighbourhood(
             name: area.name.clone(),
             population: pop.map(|f| f.value.round()),
             why,
+            decision: decision.cloned(),
         };
         let active = region.feeds.of_area(cl, c);
         if !active.is_empty() {
@@ -673,7 +823,11 @@ fn plan_neighbourhood(
             )));
             continue;
         }
-        if a.containment < p.min_containment {
+        if let Some(d) = decision.filter(|d| d.decision == DecisionKind::Reject) {
+            plan.not_suggested.push(not(format!("{}", d.sentence())));
+            continue;
+        }
+        if !is_accepted && a.containment < p.min_containment {
             plan.not_suggested.push(not(format!(
                 "only {:.0} % of it lies inside {} (min_containment {:.0} %)",
                 a.containment * 100.0,
@@ -682,7 +836,7 @@ fn plan_neighbourhood(
             )));
             continue;
         }
-        if pop.is_some_and(|f| f.value < p.min_population) {
+        if !is_accepted && pop.is_some_and(|f| f.value < p.min_population) {
             small.push(c);
             continue;
         }
@@ -696,7 +850,7 @@ fn plan_neighbourhood(
             containment: a.containment,
         };
         let (factors, measures, score) = candidate.assess(hood_centre, hood.area_m2, p);
-        if score < p.min_score {
+        if !is_accepted && score < p.min_score {
             plan.not_suggested.push(not(format!(
                 "score {score:.2} is below min_score {}",
                 p.min_score
@@ -704,15 +858,18 @@ fn plan_neighbourhood(
             continue;
         }
         let planned_feeds = planned_feeds(region, cl, c);
-        let reason = explain::community(
-            area,
-            pop,
-            &hood.name,
-            &a,
-            &measures,
-            &factors,
-            &planned_feeds,
-            region,
+        let reason = explain::decided(
+            explain::community(
+                area,
+                pop,
+                &hood.name,
+                &a,
+                &measures,
+                &factors,
+                &planned_feeds,
+                region,
+            ),
+            decision,
         );
         plan.suggestions.push(Suggestion {
             rank: 0,
@@ -728,6 +885,7 @@ fn plan_neighbourhood(
             measures,
             planned_feeds,
             chosen: false,
+            decision: decision.cloned(),
             reason,
             geometry: None,
             raw_population: pop.map_or(0.0, |f| f.value),
@@ -744,7 +902,34 @@ fn plan_neighbourhood(
                 .collect(),
         }
     };
-    plan.suggestions.extend(clustered.suggestions);
+    for mut s in clustered.suggestions {
+        match decided.of(&s.id) {
+            Some(d) if d.decision == DecisionKind::Reject => {
+                for m in &s.members {
+                    plan.not_suggested.push(NotSuggested {
+                        id: m.id.clone(),
+                        name: m.name.clone(),
+                        population: m.population,
+                        why: format!("its cluster ({}) was {}", s.name, d.sentence()),
+                        decision: Some(d.clone()),
+                    });
+                }
+            }
+            d => {
+                s.reason = explain::decided(std::mem::take(&mut s.reason), d);
+                s.decision = d.cloned();
+                plan.suggestions.push(s);
+            }
+        }
+    }
+    for &k in &my_clusters {
+        let (d, id, members) = &decided.accepted_clusters[k];
+        let mut s = cluster::suggestion(region, overlay, h, members, p);
+        s.id = id.to_string();
+        s.reason = explain::decided(std::mem::take(&mut s.reason), Some(d));
+        s.decision = Some((*d).clone());
+        plan.suggestions.push(s);
+    }
     for (c, why) in clustered.left {
         let area = &comms.areas[c];
         plan.not_suggested.push(NotSuggested {
@@ -752,6 +937,7 @@ fn plan_neighbourhood(
             name: area.name.clone(),
             population: pops.of(cl, c).map(|f| f.value.round()),
             why,
+            decision: None,
         });
     }
     plan.suggestions.sort_by(|a, b| {
@@ -814,6 +1000,7 @@ mod tests {
                 Vec::new()
             },
             chosen: false,
+            decision: None,
             reason: String::new(),
             geometry: None,
             raw_population: population,
