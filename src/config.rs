@@ -28,6 +28,23 @@ pub struct ServeConfig {
     /// A MapLibre style URL drawn under the boundaries on the planners'
     /// map. Default: none — the map works offline on a plain background.
     pub basemap_style_url: Option<String>,
+    /// Where planners' decisions and feed edits are kept: the SQLite file
+    /// in `data_dir` unless `store_url` names a PostgreSQL database.
+    /// Default `./data`.
+    pub data_dir: PathBuf,
+    /// A `postgres://` URL for a store shared by several replicas. Default:
+    /// none (SQLite in `data_dir`).
+    pub store_url: Option<String>,
+    /// The tokens file (TOML `[[tokens]]` with name, token, role). Default:
+    /// none — then every write is refused with 401.
+    pub tokens_file: Option<PathBuf>,
+    /// Largest accepted body of a write (decisions, feeds, parameters), in
+    /// bytes; larger gets 413. Default 64 KiB.
+    pub write_max_bytes: usize,
+    /// How often a replica checks the store for other replicas' changes to
+    /// feeds (lookups use the feeds it last saw; plan, decision and feed
+    /// reads check on every request). Default 1 s.
+    pub store_poll: std::time::Duration,
 }
 
 impl Default for ServeConfig {
@@ -41,6 +58,11 @@ impl Default for ServeConfig {
             max_limit: 10_000,
             batch_max_bytes: 512 * 1024 * 1024,
             basemap_style_url: None,
+            data_dir: PathBuf::from("data"),
+            store_url: None,
+            tokens_file: None,
+            write_max_bytes: 64 * 1024,
+            store_poll: std::time::Duration::from_secs(1),
         }
     }
 }

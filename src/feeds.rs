@@ -11,8 +11,8 @@ use crate::index::Nearest;
 use crate::lookup::LatLon;
 use crate::manifest::Role;
 use crate::region::Region;
-use crate::table::Table;
 use crate::store::StoredFeed;
+use crate::table::Table;
 use crate::validate::{Problem, ProblemKind};
 use serde::Serialize;
 use smallvec::SmallVec;
@@ -29,6 +29,17 @@ pub enum FeedStatus {
     Planned,
     /// No longer run: kept for the record, never returned by lookups.
     Retired,
+}
+
+impl FeedStatus {
+    /// The word used in files and answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedStatus::Active => "active",
+            FeedStatus::Planned => "planned",
+            FeedStatus::Retired => "retired",
+        }
+    }
 }
 
 /// Where a feed's current fields come from.
@@ -164,7 +175,11 @@ pub fn check(input: &FeedInput, layers: &[Layer]) -> Result<Feed, Vec<FieldProbl
         );
     }
     if handle.is_empty() {
-        bad(ProblemKind::MissingHandle, "handle", "handle is empty".into());
+        bad(
+            ProblemKind::MissingHandle,
+            "handle",
+            "handle is empty".into(),
+        );
     }
     match url::Url::parse(url) {
         Ok(u)
@@ -255,6 +270,21 @@ pub fn check(input: &FeedInput, layers: &[Layer]) -> Result<Feed, Vec<FieldProbl
     })
 }
 
+impl Feed {
+    /// The editable fields, as the store keeps them.
+    pub fn fields(&self) -> crate::store::FeedFields {
+        crate::store::FeedFields {
+            platform: self.platform.clone(),
+            handle: self.handle.clone(),
+            url: self.url.clone(),
+            layer: self.layer.clone(),
+            area_id: self.area_id.clone(),
+            name: self.name.clone(),
+            status: self.status.as_str().into(),
+        }
+    }
+}
+
 impl FeedRegistry {
     /// Loads and validates a feed CSV against the region's layers. Every bad
     /// row is reported (line, feed id, field, reason); the caller keeps
@@ -294,7 +324,11 @@ impl FeedRegistry {
                     line,
                     Some(input.feed_id),
                     ProblemKind::DuplicateId,
-                    format!("feed_id {:?} is already used on line {}", input.feed_id, first + 2),
+                    format!(
+                        "feed_id {:?} is already used on line {}",
+                        input.feed_id,
+                        first + 2
+                    ),
                 ));
                 fine = false;
             }

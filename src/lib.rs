@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod auth;
 pub mod batch;
 pub mod boundary;
 pub mod cli;

@@ -44,6 +44,31 @@ enum Command {
         /// (default: none; the map works offline).
         #[arg(long)]
         basemap_style: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Tokens file for writes (TOML [[tokens]] with name, token and role
+        /// = planner | reader). Without it the API is read-only.
+        #[arg(long, env = "FEEDMAP_TOKENS_FILE")]
+        tokens: Option<PathBuf>,
+        /// Largest accepted body of a write (decisions, feeds), in bytes.
+        #[arg(long, default_value_t = ServeConfig::default().write_max_bytes)]
+        write_max_bytes: usize,
+    },
+    /// Write the whole store (decisions, feeds, parameters, audit log) as
+    /// JSON, for backup or moving to another store.
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Output file (default: stdout).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Load a JSON export into an empty store (ids and audit log kept).
+    Import {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The export file (`-` for stdin).
+        file: PathBuf,
     },
     /// Print, as JSON, the areas of every layer at a point.
     Lookup {
@@ -100,6 +125,24 @@ enum Command {
     },
 }
 
+/// Where the store is.
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// Data directory holding the embedded store (feedmap.sqlite).
+    #[arg(long, default_value = "data")]
+    data_dir: PathBuf,
+    /// A postgres:// URL: a store shared by several servers (instead of
+    /// the data directory).
+    #[arg(long, env = "FEEDMAP_STORE")]
+    store: Option<String>,
+}
+
+impl StoreArgs {
+    fn open(&self) -> anyhow::Result<std::sync::Arc<dyn feedmap::store::Store>> {
+        Ok(feedmap::store::Location::from_args(self.store.as_deref(), &self.data_dir)?.open()?)
+    }
+}
+
 #[derive(Subcommand)]
 enum FeedsCommand {
     /// Print, as JSON, the feeds for one postcode, point or place.
@@ -151,6 +194,9 @@ fn main() -> anyhow::Result<()> {
             repair,
             batch_max_bytes,
             basemap_style,
+            store,
+            tokens,
+            write_max_bytes,
         } => {
             let config = ServeConfig {
                 region,
@@ -159,6 +205,10 @@ fn main() -> anyhow::Result<()> {
                 repair,
                 batch_max_bytes,
                 basemap_style_url: basemap_style,
+                data_dir: store.data_dir,
+                store_url: store.store,
+                tokens_file: tokens,
+                write_max_bytes,
                 ..ServeConfig::default()
             };
             let runtime = tokio::runtime::Runtime::new()?;
@@ -176,6 +226,48 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Command::Feeds { command } => feeds(command)?,
+        Command::Export { store, out } => {
+            let dump = store.open()?.export()?;
+            let mut w: Box<dyn Write> = match &out {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("creating {}", path.display()))?,
+                )),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            serde_json::to_writer_pretty(&mut w, &dump)?;
+            writeln!(w)?;
+            w.flush()?;
+            eprintln!(
+                "exported {} decisions, {} feeds, {} parameter sets, {} audit entries",
+                dump.decisions.len(),
+                dump.feeds.len(),
+                dump.param_sets.len(),
+                dump.audit.len()
+            );
+        }
+        Command::Import { store, file } => {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?
+            };
+            let dump: feedmap::store::Dump = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a feedmap export", file.display()))?;
+            let target = store.open()?;
+            target
+                .import(&dump)
+                .with_context(|| format!("importing into {}", target.describe()))?;
+            eprintln!(
+                "imported {} decisions, {} feeds, {} parameter sets, {} audit entries into {}",
+                dump.decisions.len(),
+                dump.feeds.len(),
+                dump.param_sets.len(),
+                dump.audit.len(),
+                target.describe()
+            );
+        }
         Command::Plan {
             region,
             params,

@@ -80,6 +80,9 @@ pub enum RegionError {
         /// Every problem found.
         problems: Vec<Problem>,
     },
+    /// The store's feeds could not be read (on a server reload).
+    #[error("reading the store's feeds: {0}")]
+    Store(String),
 }
 
 impl Region {

@@ -1,5 +1,9 @@
 //! Feed endpoints: single lookup, streaming batch, and the feed list.
 
+// Handlers return ready responses as errors; boxing them would only add
+// noise on paths that are not hot.
+#![allow(clippy::result_large_err)]
+
 use super::problem::ApiProblem;
 use super::{AppState, Params};
 use crate::batch::{self, Format};
@@ -73,20 +77,30 @@ pub async fn lookup(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -
     }
 }
 
-/// `GET /v1/feeds`: every feed, active and planned.
+/// `GET /v1/feeds`: every feed, active, planned and retired, as the store
+/// has them now.
 pub async fn list(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
     if let Err(e) = Params::parse(q).only(&[]) {
         return e.into_response();
     }
+    let s = state.clone();
+    let _ = tokio::task::spawn_blocking(move || s.sync_or_stale()).await;
     let region = state.region.load();
     Json(json!({ "count": region.feeds.feeds.len(), "feeds": region.feeds.feeds })).into_response()
 }
 
 /// `GET /v1/feeds/{feed_id}`.
 pub async fn one(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+    let s = state.clone();
+    let _ = tokio::task::spawn_blocking(move || s.sync_or_stale()).await;
     let region = state.region.load();
     match region.feeds.get(&id) {
-        Some(f) => Json(f).into_response(),
+        Some(f) => {
+            let mut r = Json(f).into_response();
+            r.headers_mut()
+                .insert(axum::http::header::ETAG, super::write::etag(f.version));
+            r
+        }
         None => ApiProblem::not_found(format!("no feed {id:?}")).into_response(),
     }
 }
@@ -312,4 +326,259 @@ pub async fn batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
         Format::JsonLines => "application/x-ndjson",
     };
     ([(header::CONTENT_TYPE, ct)], body).into_response()
+}
+
+/// Writes: add, edit and retire feeds (planner token; `If-Match` to edit or
+/// retire). The region's feed file is never written: an edited file feed
+/// is kept in the store and replaces the file's row.
+pub mod edit {
+    use super::super::decisions::MAX_TEXT;
+    use super::super::write::{self, blocking, etag, if_match, store_problem, text, Body, Planner};
+    use super::super::AppState;
+    use crate::feeds::{check, Feed, FeedInput};
+    use crate::store::FeedFields;
+    use axum::extract::{Path, State};
+    use axum::http::{header, HeaderMap, StatusCode};
+    use axum::response::{IntoResponse, Response};
+    use axum::Json;
+    use serde::Deserialize;
+    use std::sync::Arc;
+
+    /// The body of `POST /v1/feeds`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct NewFeedBody {
+        /// Unique id.
+        pub feed_id: String,
+        /// Platform word.
+        pub platform: String,
+        /// Account handle.
+        pub handle: String,
+        /// Public URL.
+        pub url: String,
+        /// Layer served (omit for force-wide).
+        pub layer: Option<String>,
+        /// Area served (omit for force-wide).
+        pub area_id: Option<String>,
+        /// Display name (default: the handle).
+        #[serde(default)]
+        pub name: String,
+        /// `active`, `planned` (default) or `retired`.
+        pub status: Option<String>,
+    }
+
+    /// The body of `PATCH /v1/feeds/{id}`: fields to change (`layer` and
+    /// `area_id` both `""` make it force-wide).
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct FeedPatchBody {
+        /// Platform word.
+        pub platform: Option<String>,
+        /// Account handle.
+        pub handle: Option<String>,
+        /// Public URL.
+        pub url: Option<String>,
+        /// Layer served.
+        pub layer: Option<String>,
+        /// Area served.
+        pub area_id: Option<String>,
+        /// Display name.
+        pub name: Option<String>,
+        /// `active`, `planned` or `retired`.
+        pub status: Option<String>,
+    }
+
+    /// Checks fields as the feed file's rows are checked, plus length and
+    /// NUL limits; every problem in one 400.
+    fn validate(state: &AppState, feed_id: &str, f: &FeedFields) -> Result<(), Response> {
+        let texts = [
+            ("feed_id", feed_id),
+            ("platform", f.platform.as_str()),
+            ("handle", f.handle.as_str()),
+            ("url", f.url.as_str()),
+            ("layer", f.layer.as_deref().unwrap_or("")),
+            ("area_id", f.area_id.as_deref().unwrap_or("")),
+            ("name", f.name.as_str()),
+            ("status", f.status.as_str()),
+        ];
+        for (field, value) in texts {
+            text(field, value, MAX_TEXT).map_err(IntoResponse::into_response)?;
+        }
+        let region = state.region.load();
+        let input = FeedInput {
+            feed_id,
+            platform: &f.platform,
+            handle: &f.handle,
+            url: &f.url,
+            layer: f.layer.as_deref().unwrap_or(""),
+            area_id: f.area_id.as_deref().unwrap_or(""),
+            name: &f.name,
+            status: &f.status,
+        };
+        check(&input, &region.layers)
+            .map(|_| ())
+            .map_err(|problems| {
+                let detail = problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.field, p.detail))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                write::bad_field("feed", detail).into_response()
+            })
+    }
+
+    fn answer(state: &AppState, status: StatusCode, feed_id: &str) -> Response {
+        let region = state.region.load();
+        match region.feeds.get(feed_id) {
+            Some(f) => {
+                let mut r = (status, Json(f)).into_response();
+                r.headers_mut().insert(header::ETAG, etag(f.version));
+                if status == StatusCode::CREATED {
+                    if let Ok(v) = format!("/v1/feeds/{feed_id}").parse() {
+                        r.headers_mut().insert(header::LOCATION, v);
+                    }
+                }
+                r
+            }
+            None => write::bad_field("feed_id", "written, but not yet visible; read it again")
+                .into_response(),
+        }
+    }
+
+    fn blank_none(v: Option<String>) -> Option<String> {
+        v.filter(|s| !s.is_empty())
+    }
+
+    /// `POST /v1/feeds`: adds a feed (status `planned` unless given); 201
+    /// with the feed and its `ETag`; 409 if the id is taken.
+    pub async fn create(
+        State(state): State<Arc<AppState>>,
+        Planner(caller): Planner,
+        Body(body): Body<NewFeedBody>,
+    ) -> Response {
+        let fields = FeedFields {
+            platform: body.platform,
+            handle: body.handle,
+            url: body.url,
+            layer: blank_none(body.layer),
+            area_id: blank_none(body.area_id),
+            name: if body.name.is_empty() {
+                String::new()
+            } else {
+                body.name
+            },
+            status: body.status.unwrap_or_else(|| "planned".into()),
+        };
+        let feed_id = body.feed_id;
+        let s = state.clone();
+        blocking(move || {
+            validate(&s, &feed_id, &fields)?;
+            let mut fields = fields;
+            if fields.name.is_empty() {
+                fields.name = fields.handle.clone();
+            }
+            if s.region.load().file_feeds.get(&feed_id).is_some() {
+                return Err(store_problem(crate::store::StoreError::Exists {
+                    entity: "feed",
+                    id: format!("{feed_id} (in the region's feed file; PATCH it to edit)"),
+                    existing: None,
+                }));
+            }
+            s.store
+                .create_feed(&caller.name, &feed_id, fields)
+                .map_err(store_problem)?;
+            s.sync_or_stale();
+            Ok(answer(&s, StatusCode::CREATED, &feed_id))
+        })
+        .await
+        .unwrap_or_else(|r| r)
+    }
+
+    fn apply(current: &Feed, patch: FeedPatchBody) -> FeedFields {
+        let mut f = current.fields();
+        let set = |slot: &mut String, v: Option<String>| {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        };
+        set(&mut f.platform, patch.platform);
+        set(&mut f.handle, patch.handle);
+        set(&mut f.url, patch.url);
+        set(&mut f.name, patch.name);
+        set(&mut f.status, patch.status);
+        if let Some(l) = patch.layer {
+            f.layer = blank_none(Some(l));
+        }
+        if let Some(a) = patch.area_id {
+            f.area_id = blank_none(Some(a));
+        }
+        f
+    }
+
+    async fn change(
+        state: Arc<AppState>,
+        feed_id: String,
+        headers: HeaderMap,
+        who: String,
+        patch: FeedPatchBody,
+    ) -> Response {
+        let expect = match if_match(&headers) {
+            Ok(e) => e,
+            Err(e) => return e.into_response(),
+        };
+        let s = state.clone();
+        blocking(move || {
+            s.sync_or_stale();
+            let current = s
+                .region
+                .load()
+                .feeds
+                .get(&feed_id)
+                .cloned()
+                .ok_or_else(|| {
+                    super::super::problem::ApiProblem::not_found(format!("no feed {feed_id:?}"))
+                        .into_response()
+                })?;
+            let fields = apply(&current, patch);
+            validate(&s, &feed_id, &fields)?;
+            let file = s.region.load().file_feeds.get(&feed_id).map(Feed::fields);
+            let base = (current.source == crate::feeds::FeedSource::File)
+                .then_some(file)
+                .flatten();
+            s.store
+                .update_feed(&who, &feed_id, expect, fields, base.as_ref())
+                .map_err(store_problem)?;
+            s.sync_or_stale();
+            Ok(answer(&s, StatusCode::OK, &feed_id))
+        })
+        .await
+        .unwrap_or_else(|r| r)
+    }
+
+    /// `PATCH /v1/feeds/{id}` with `If-Match`: changes fields (e.g. assigns
+    /// the handle of an accepted suggestion's feed, or makes it active).
+    pub async fn update(
+        State(state): State<Arc<AppState>>,
+        Path(feed_id): Path<String>,
+        headers: HeaderMap,
+        Planner(caller): Planner,
+        Body(patch): Body<FeedPatchBody>,
+    ) -> Response {
+        change(state, feed_id, headers, caller.name, patch).await
+    }
+
+    /// `DELETE /v1/feeds/{id}` with `If-Match`: retires the feed. It stays
+    /// listed (status `retired`) and lookups stop returning it.
+    pub async fn retire(
+        State(state): State<Arc<AppState>>,
+        Path(feed_id): Path<String>,
+        headers: HeaderMap,
+        Planner(caller): Planner,
+    ) -> Response {
+        let patch = FeedPatchBody {
+            status: Some("retired".into()),
+            ..FeedPatchBody::default()
+        };
+        change(state, feed_id, headers, caller.name, patch).await
+    }
 }

@@ -6,15 +6,20 @@
 //! two regions inside one answer, and a failed reload leaves the old region
 //! serving.
 
+pub mod decisions;
 pub mod feeds;
 pub mod map;
 pub mod ogc;
 pub mod plan;
 pub mod problem;
+pub mod write;
 
+use crate::auth::{Tokens, TokensError};
 use crate::config::ServeConfig;
+use crate::feeds::FeedRegistry;
 use crate::lookup::LatLon;
 use crate::region::{LoadOptions, Region, RegionError};
+use crate::store::{Decision, Location, ParamSet, Store, StoreError};
 use arc_swap::ArcSwap;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
@@ -22,6 +27,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use problem::ApiProblem;
 use serde::Serialize;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -33,6 +39,44 @@ pub struct AppState {
     pub config: ServeConfig,
     /// Outcome of the last load or reload, for `/health`.
     pub status: Mutex<LoadStatus>,
+    /// Planners' decisions, feed edits, parameter sets and the audit log.
+    pub store: Arc<dyn Store>,
+    /// Who may write.
+    pub tokens: Tokens,
+    /// What this server last read from the store.
+    pub snapshot: ArcSwap<Snapshot>,
+    /// The store generation of `snapshot` (-1 before the first read).
+    seen: AtomicI64,
+    /// Serialises swaps of the region (reloads and store refreshes), so
+    /// neither undoes the other.
+    swap: Mutex<()>,
+}
+
+/// The store's state as this server last read it.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// Every decision.
+    pub decisions: Vec<Decision>,
+    /// The saved `default` plan parameters, if any.
+    pub default_params: Option<ParamSet>,
+}
+
+impl Snapshot {
+    /// The decisions as the plan takes them.
+    pub fn for_plan(&self) -> crate::decision::Decisions {
+        crate::decision::Decisions::new(self.decisions.iter().map(|d| crate::decision::Given {
+            layer: d.layer.clone(),
+            area_id: d.area_id.clone(),
+            members: d.members.clone(),
+            applied: crate::decision::Applied {
+                id: d.id,
+                decision: d.decision,
+                by: d.updated_by.clone(),
+                at: d.updated_at.clone(),
+                note: d.note.clone(),
+            },
+        }))
+    }
 }
 
 /// What `/health` reports about loading.
@@ -55,9 +99,15 @@ fn now() -> u64 {
 }
 
 impl AppState {
-    /// Wraps a loaded region.
-    pub fn new(region: Region, config: ServeConfig) -> Arc<AppState> {
-        Arc::new(AppState {
+    /// Wraps a loaded region and an open store, and reads the store once
+    /// (so the first request already sees the store's feeds).
+    pub fn new(
+        region: Region,
+        config: ServeConfig,
+        store: Arc<dyn Store>,
+        tokens: Tokens,
+    ) -> Result<Arc<AppState>, StoreError> {
+        let state = Arc::new(AppState {
             region: ArcSwap::from_pointee(region),
             config,
             status: Mutex::new(LoadStatus {
@@ -65,7 +115,49 @@ impl AppState {
                 last_reload_at: None,
                 last_reload_error: None,
             }),
-        })
+            store,
+            tokens,
+            snapshot: ArcSwap::from_pointee(Snapshot::default()),
+            seen: AtomicI64::new(-1),
+            swap: Mutex::new(()),
+        });
+        state.sync()?;
+        Ok(state)
+    }
+
+    /// Brings this server up to date with the store if anything was
+    /// written since it last looked (by it or by another replica): one
+    /// cheap read when nothing changed. Blocking.
+    pub fn sync(&self) -> Result<(), StoreError> {
+        let generation = self.store.generation()?;
+        if generation == self.seen.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let _swap = self.swap.lock().unwrap_or_else(|e| e.into_inner());
+        if generation == self.seen.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let stored = self.store.feeds()?;
+        let snapshot = Snapshot {
+            decisions: self.store.decisions()?,
+            default_params: self.store.param_set("default")?,
+        };
+        let region = self.region.load_full();
+        let feeds = FeedRegistry::merged(&region.file_feeds, &stored, &region.layers);
+        self.region.store(Arc::new(region.with_feeds(feeds)));
+        self.snapshot.store(Arc::new(snapshot));
+        // The generation was read first: a write landing meanwhile makes
+        // the next sync read again, never skips it.
+        self.seen.store(generation, Ordering::Release);
+        Ok(())
+    }
+
+    /// [`AppState::sync`] for reads: if the store cannot be reached, the
+    /// last state read keeps serving (logged).
+    pub fn sync_or_stale(&self) {
+        if let Err(e) = self.sync() {
+            tracing::warn!("store unreachable, serving what was last read from it: {e}");
+        }
     }
 
     /// Reloads the region from disk. On success the new region replaces the
@@ -78,8 +170,17 @@ impl AppState {
         };
         // Planning's groundwork is done before the swap, so no request
         // waits for it.
-        let result = Region::load_with(&self.config.region, options).inspect(|r| {
+        let _swap = self.swap.lock().unwrap_or_else(|e| e.into_inner());
+        let result = Region::load_with(&self.config.region, options).and_then(|r| {
             r.planning();
+            // The new region serves the store's feeds from the start; if the
+            // store cannot be read, the reload fails as a whole.
+            let stored = self
+                .store
+                .feeds()
+                .map_err(|e| RegionError::Store(e.to_string()))?;
+            let feeds = FeedRegistry::merged(&r.file_feeds, &stored, &r.layers);
+            Ok(r.with_feeds(feeds))
         });
         let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
         status.last_reload_at = Some(now());
@@ -102,6 +203,7 @@ impl AppState {
 
 /// Builds the router over shared state.
 pub fn router(state: Arc<AppState>) -> Router {
+    let limit = axum::extract::DefaultBodyLimit::max(state.config.write_max_bytes);
     Router::new()
         .route("/", get(ogc::landing))
         .route("/conformance", get(ogc::conformance))
@@ -116,8 +218,35 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/feeds/lookup/batch",
             axum::routing::post(feeds::batch).layer(axum::extract::DefaultBodyLimit::disable()),
         )
-        .route("/v1/feeds", get(feeds::list))
-        .route("/v1/feeds/{feed_id}", get(feeds::one))
+        .route(
+            "/v1/feeds",
+            get(feeds::list).post(feeds::edit::create).layer(limit),
+        )
+        .route(
+            "/v1/feeds/{feed_id}",
+            get(feeds::one)
+                .patch(feeds::edit::update)
+                .delete(feeds::edit::retire)
+                .layer(limit),
+        )
+        .route(
+            "/v1/decisions",
+            get(decisions::list).post(decisions::create).layer(limit),
+        )
+        .route(
+            "/v1/decisions/{id}",
+            get(decisions::one)
+                .patch(decisions::update)
+                .delete(decisions::delete)
+                .layer(limit),
+        )
+        .route("/v1/audit", get(decisions::audit))
+        .route(
+            "/v1/plan/params",
+            get(decisions::get_params)
+                .put(decisions::put_params)
+                .layer(limit),
+        )
         .route("/map/config.json", get(map::config))
         .route("/map/points/{layer}", get(map::points))
         .route("/map/{file}", get(map::asset))
@@ -228,6 +357,20 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
     .into_response()
 }
 
+/// Opens the store and reads the tokens the configuration names.
+pub fn open_store(config: &ServeConfig) -> Result<(Arc<dyn Store>, Tokens), ServeError> {
+    let tokens = match &config.tokens_file {
+        Some(f) => Tokens::load(f)?,
+        None => {
+            tracing::warn!("no --tokens file: the API is read-only (every write gets 401)");
+            Tokens::default()
+        }
+    };
+    let store = Location::from_args(config.store_url.as_deref(), &config.data_dir)?.open()?;
+    tracing::info!(store = %store.describe(), "store open");
+    Ok((store, tokens))
+}
+
 /// Loads the configured region and serves it until Ctrl-C. SIGHUP reloads
 /// the region (all or nothing). Prints `listening on http://ADDR` on stdout
 /// once bound, so scripts and tests using port 0 learn the port.
@@ -244,10 +387,17 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     })
     .await
     .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
-    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let store_config = config.clone();
+    let state = tokio::task::spawn_blocking(move || {
+        let (store, tokens) = open_store(&store_config)?;
+        Ok::<_, ServeError>(AppState::new(region, store_config, store, tokens)?)
+    })
+    .await
+    .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
+    let listener = tokio::net::TcpListener::bind(state.config.addr).await?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(region, config);
     spawn_reload_on_sighup(state.clone());
+    spawn_store_poll(state.clone());
     println!("listening on http://{addr}");
     tracing::info!(%addr, "serving");
     axum::serve(listener, router(state))
@@ -256,6 +406,24 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         })
         .await?;
     Ok(())
+}
+
+/// Checks the store every `store_poll` for other replicas' writes, so
+/// lookups (which never wait on the store) pick up feed changes.
+fn spawn_store_poll(state: Arc<AppState>) {
+    let every = state.config.store_poll;
+    if every.is_zero() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let s = state.clone();
+            let _ = tokio::task::spawn_blocking(move || s.sync_or_stale()).await;
+        }
+    });
 }
 
 #[cfg(unix)]
@@ -286,4 +454,10 @@ pub enum ServeError {
     /// Binding or serving failed.
     #[error("server I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The store could not be opened or read.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The tokens file is unusable.
+    #[error(transparent)]
+    Tokens(#[from] TokensError),
 }

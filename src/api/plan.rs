@@ -24,12 +24,23 @@ async fn planned(
     state: Arc<AppState>,
     query: Option<String>,
 ) -> Result<(Plan, Arc<Region>), ApiProblem> {
-    let params = Params::parse(query);
-    let params = PlanParams::from_pairs(params.0.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|e| ApiProblem::from(PlanError::from(e)))?;
-    let region = state.region.load_full();
+    let given = Params::parse(query);
     tokio::task::spawn_blocking(move || {
-        let p = plan::plan(&region, &params)?;
+        // Decisions and saved parameters as the store has them now (another
+        // replica may have just written them).
+        state.sync_or_stale();
+        let snapshot = state.snapshot.load_full();
+        // The saved parameters are the starting point; the request's own
+        // override them one by one.
+        let saved = Params::parse(snapshot.default_params.as_ref().map(|p| p.query.clone()));
+        let pairs = saved
+            .0
+            .iter()
+            .filter(|(k, _)| !given.0.iter().any(|(g, _)| g == k))
+            .chain(given.0.iter());
+        let params = PlanParams::from_pairs(pairs.map(|(k, v)| (k.as_str(), v.as_str())))?;
+        let region = state.region.load_full();
+        let p = plan::plan_with(&region, &params, &snapshot.for_plan())?;
         Ok((p, region))
     })
     .await
@@ -122,6 +133,7 @@ pub async fn summary(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) 
                 communities.push(json!({
                     "id": id, "suggestion": s.id, "neighbourhood": n.id,
                     "score": s.score, "rank": s.rank, "chosen": s.chosen,
+                    "decision": s.decision.as_ref().map(|d| d.decision),
                 }));
             }
         }
@@ -139,6 +151,7 @@ pub async fn summary(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) 
         "region": p.region, "attribution": p.attribution,
         "neighbourhood_layer": p.neighbourhood_layer, "community_layer": p.community_layer,
         "params": p.params, "population": p.population, "summary": p.summary,
+        "decisions": p.decisions,
         "neighbourhoods": neighbourhoods, "communities": communities, "served": served,
     }))
     .into_response()

@@ -67,7 +67,7 @@ impl ApiProblem {
             StatusCode::METHOD_NOT_ALLOWED,
             "method-not-allowed",
             "Method not allowed",
-            "this resource does not answer this method (lookups are GET, batches POST)",
+            "this resource does not answer this method (reads are GET; see /api for the writes each resource takes)",
         )
     }
 }

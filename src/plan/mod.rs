@@ -20,12 +20,12 @@ pub mod population;
 use crate::decision::{Applied, DecisionKind, Decisions, Target};
 use crate::manifest::Role;
 use crate::region::Region;
-use std::collections::HashMap;
 use geo::{Distance, Geodesic, MultiPolygon, Point};
 use overlay::Overlay;
 pub use params::{ParamError, PlanParams};
 use population::{Figure, Provenance};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// Why a plan could not be made for these parameters.
 #[derive(Debug, thiserror::Error)]
@@ -558,11 +558,7 @@ pub fn plan_with(
         .of_layer(&comms.id)
         .filter(|g| !seen.contains(&g.applied.id))
         .count()
-        - note
-            .vanished
-            .iter()
-            .filter(|v| v.layer == comms.id)
-            .count();
+        - note.vanished.iter().filter(|v| v.layer == comms.id).count();
     let chosen = choose(&mut out, params);
     let mut summary = Summary {
         neighbourhoods: out.len(),
@@ -786,7 +782,9 @@ fn plan_neighbourhood(
     // planners accepted.
     if !large
         && my_clusters.is_empty()
-        && !members.iter().any(|&c| accepted(decided.of(&comms.areas[c].id)))
+        && !members
+            .iter()
+            .any(|&c| accepted(decided.of(&comms.areas[c].id)))
     {
         return plan;
     }
@@ -824,7 +822,7 @@ fn plan_neighbourhood(
             continue;
         }
         if let Some(d) = decision.filter(|d| d.decision == DecisionKind::Reject) {
-            plan.not_suggested.push(not(format!("{}", d.sentence())));
+            plan.not_suggested.push(not(d.sentence()));
             continue;
         }
         if !is_accepted && a.containment < p.min_containment {

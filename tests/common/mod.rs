@@ -173,6 +173,8 @@ pub fn postcodes(data: &Path) -> Vec<Postcode> {
 pub struct Server {
     pub child: std::process::Child,
     pub base: String,
+    /// The store's data directory when the test gave none (removed on drop).
+    pub data: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -182,13 +184,23 @@ impl Server {
         Self::start_with(region, &[])
     }
 
-    /// Starts the server with extra `serve` arguments.
+    /// Starts the server with extra `serve` arguments. Without
+    /// `--data-dir` or `--store` among them, the store goes in a fresh
+    /// temporary folder.
     pub fn start_with(region: &Path, extra: &[&str]) -> Server {
         use std::io::BufRead;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_feedmap"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--region"])
+        let data = (!extra.iter().any(|a| *a == "--data-dir" || *a == "--store"))
+            .then(|| tempfile::tempdir().unwrap());
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_feedmap"));
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--region"])
             .arg(region)
             .args(extra)
+            .env_remove("FEEDMAP_TOKENS_FILE")
+            .env_remove("FEEDMAP_STORE");
+        if let Some(d) = &data {
+            cmd.arg("--data-dir").arg(d.path());
+        }
+        let mut child = cmd
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
             .spawn()
@@ -205,7 +217,7 @@ impl Server {
             .to_string();
         // Keep draining stdout so the child never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { child, base }
+        Server { child, base, data }
     }
 
     /// GETs a path, returning status and parsed JSON body.

@@ -1,0 +1,408 @@
+//! Planners' decisions, the audit log and the saved plan parameters over
+//! HTTP. Reads are public and always current (each checks the store's
+//! generation first); writes need a planner token and, to change or
+//! withdraw something, the `If-Match` of the version read.
+
+// Handlers return ready responses as errors; boxing them would only add
+// noise on paths that are not hot.
+#![allow(clippy::result_large_err)]
+
+use super::problem::ApiProblem;
+use super::write::{self, blocking, etag, if_match, store_problem, text, Body, Planner};
+use super::{AppState, Params};
+use crate::decision::{self, DecisionKind, Target};
+use crate::plan::PlanParams;
+use crate::region::Region;
+use crate::store::{Decision, DecisionPatch, NewDecision, ParamSet};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Longest note, in characters.
+pub const MAX_NOTE: usize = 10_000;
+/// Longest other text field, in characters.
+pub const MAX_TEXT: usize = 1_000;
+
+/// A decision as the API shows it: the stored record plus what it is
+/// about in the region being served now.
+#[derive(Debug, Serialize)]
+pub struct DecisionView {
+    /// The stored decision.
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// The area's (or cluster members') name(s), when still in the region.
+    pub area_name: Option<String>,
+    /// Whether the area (or a cluster member) has gone from the region
+    /// after a boundary update.
+    pub vanished: bool,
+    /// What is missing, when vanished.
+    pub problem: Option<String>,
+}
+
+/// Describes a decision against the current region.
+pub fn view(region: &Region, d: Decision) -> DecisionView {
+    let (area_name, problem) = match decision::resolve(region, &d.layer, &d.area_id) {
+        Ok(Target::Area(l, a)) => (Some(region.layers[l].areas[a].name.clone()), None),
+        Ok(Target::Cluster(l, members)) => (
+            Some(crate::plan::explain::list(
+                members
+                    .iter()
+                    .map(|&a| region.layers[l].areas[a].name.as_str()),
+            )),
+            None,
+        ),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    DecisionView {
+        decision: d,
+        area_name,
+        vanished: problem.is_some(),
+        problem,
+    }
+}
+
+fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Response {
+    let mut r = (status, Json(body)).into_response();
+    r.headers_mut().insert(header::ETAG, etag(version));
+    r
+}
+
+/// `GET /v1/decisions[?layer=]`: every decision, with `vanished` flags.
+pub async fn list(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
+    let params = Params::parse(q);
+    let layer = match params.only(&["layer"]).and_then(|_| params.get("layer")) {
+        Ok(l) => l.map(str::to_string),
+        Err(e) => return e.into_response(),
+    };
+    let s = state.clone();
+    let r = blocking(move || {
+        s.sync().map_err(write::store_problem)?;
+        Ok(())
+    })
+    .await;
+    if let Err(r) = r {
+        return r;
+    }
+    let region = state.region.load_full();
+    let snapshot = state.snapshot.load_full();
+    let views: Vec<DecisionView> = snapshot
+        .decisions
+        .iter()
+        .filter(|d| layer.as_ref().is_none_or(|l| &d.layer == l))
+        .map(|d| view(&region, d.clone()))
+        .collect();
+    let vanished = views.iter().filter(|v| v.vanished).count();
+    Json(serde_json::json!({ "count": views.len(), "vanished": vanished, "decisions": views }))
+        .into_response()
+}
+
+/// `GET /v1/decisions/{id}`, with its `ETag`.
+pub async fn one(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return e.into_response(),
+    };
+    let s = state.clone();
+    match blocking(move || s.store.decision(id).map_err(store_problem)).await {
+        Ok(Some(d)) => {
+            let region = state.region.load_full();
+            let version = d.version;
+            with_etag(StatusCode::OK, version, view(&region, d))
+        }
+        Ok(None) => ApiProblem::not_found(format!("no decision {id}")).into_response(),
+        Err(r) => r,
+    }
+}
+
+fn parse_id(id: &str) -> Result<i64, ApiProblem> {
+    id.parse::<i64>().ok().filter(|&i| i > 0).ok_or_else(|| {
+        ApiProblem::not_found(format!("no decision {id:?} (ids are positive numbers)"))
+    })
+}
+
+/// The body of `POST /v1/decisions`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewDecisionBody {
+    /// Community layer id.
+    pub layer: String,
+    /// A community's id, or a cluster's id (member ids joined by `+`).
+    pub area_id: Option<String>,
+    /// A cluster's id, as the plan gives it (instead of `area_id`).
+    pub cluster_id: Option<String>,
+    /// `accept`, `reject` or `defer`.
+    pub decision: DecisionKind,
+    /// Why (optional).
+    #[serde(default)]
+    pub note: String,
+    /// The plan parameters (query string) the planner was looking at.
+    pub params: Option<String>,
+}
+
+fn check_params(query: &str, field: &str) -> Result<(), ApiProblem> {
+    text(field, query, MAX_TEXT)?;
+    let pairs = Params::parse(Some(query.to_string()));
+    PlanParams::from_pairs(pairs.0.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map(|_| ())
+        .map_err(|e| write::bad_field(field, e))
+}
+
+/// `POST /v1/decisions`: 201 with the stored decision, its `id`, `ETag`
+/// and `Location`; 409 if the area already has a decision (change that one).
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    Planner(caller): Planner,
+    Body(body): Body<NewDecisionBody>,
+) -> Response {
+    let area_id = match (body.area_id, body.cluster_id) {
+        (Some(a), None) | (None, Some(a)) => a,
+        _ => {
+            return write::bad_field("area_id", "give exactly one of area_id and cluster_id")
+                .into_response()
+        }
+    };
+    let checks = text("layer", &body.layer, MAX_TEXT)
+        .and_then(|_| text("area_id", &area_id, MAX_TEXT))
+        .and_then(|_| text("note", &body.note, MAX_NOTE))
+        .and_then(|_| match &body.params {
+            Some(p) => check_params(p, "params"),
+            None => Ok(()),
+        });
+    if let Err(e) = checks {
+        return e.into_response();
+    }
+    let region = state.region.load_full();
+    let members = match decision::resolve(&region, &body.layer, &area_id) {
+        Ok(Target::Area(..)) => Vec::new(),
+        Ok(Target::Cluster(..)) => area_id.split('+').map(str::to_string).collect(),
+        Err(e) => {
+            let field = match e {
+                decision::TargetError::NoArea { .. } => "area_id",
+                _ => "layer",
+            };
+            return write::bad_field(field, e).into_response();
+        }
+    };
+    let new = NewDecision {
+        layer: body.layer,
+        area_id,
+        members,
+        decision: body.decision,
+        note: body.note,
+        params: body.params,
+    };
+    let s = state.clone();
+    match blocking(move || {
+        let d = s
+            .store
+            .create_decision(&caller.name, new)
+            .map_err(store_problem)?;
+        s.sync_or_stale();
+        Ok(d)
+    })
+    .await
+    {
+        Ok(d) => {
+            let version = d.version;
+            let location = format!("/v1/decisions/{}", d.id);
+            let mut r = with_etag(StatusCode::CREATED, version, view(&region, d));
+            if let Ok(v) = location.parse() {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+        Err(r) => r,
+    }
+}
+
+/// The body of `PATCH /v1/decisions/{id}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionPatchBody {
+    /// A new decision.
+    pub decision: Option<DecisionKind>,
+    /// A new note.
+    pub note: Option<String>,
+}
+
+/// `PATCH /v1/decisions/{id}` with `If-Match`: changes the decision or its
+/// note; 412 if it changed since read.
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Planner(caller): Planner,
+    Body(body): Body<DecisionPatchBody>,
+) -> Response {
+    let (id, expect) = match parse_id(&id).and_then(|id| Ok((id, if_match(&headers)?))) {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(n) = &body.note {
+        if let Err(e) = text("note", n, MAX_NOTE) {
+            return e.into_response();
+        }
+    }
+    let patch = DecisionPatch {
+        decision: body.decision,
+        note: body.note,
+    };
+    let s = state.clone();
+    match blocking(move || {
+        let d = s
+            .store
+            .update_decision(&caller.name, id, expect, patch)
+            .map_err(store_problem)?;
+        s.sync_or_stale();
+        Ok(d)
+    })
+    .await
+    {
+        Ok(d) => {
+            let region = state.region.load_full();
+            with_etag(StatusCode::OK, d.version, view(&region, d))
+        }
+        Err(r) => r,
+    }
+}
+
+/// `DELETE /v1/decisions/{id}` with `If-Match`: withdraws the decision
+/// (the audit log keeps it); answers with what was withdrawn.
+pub async fn delete(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Planner(caller): Planner,
+) -> Response {
+    let (id, expect) = match parse_id(&id).and_then(|id| Ok((id, if_match(&headers)?))) {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let s = state.clone();
+    match blocking(move || {
+        let d = s
+            .store
+            .delete_decision(&caller.name, id, expect)
+            .map_err(store_problem)?;
+        s.sync_or_stale();
+        Ok(d)
+    })
+    .await
+    {
+        Ok(d) => {
+            let region = state.region.load_full();
+            Json(serde_json::json!({ "withdrawn": view(&region, d) })).into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+/// `GET /v1/audit?after=SEQ&limit=N`: the append-only log, oldest first
+/// (default 100 entries, at most 1,000); `next` continues after the last.
+pub async fn audit(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
+    let params = Params::parse(q);
+    let parsed = params.only(&["after", "limit"]).and_then(|_| {
+        let int = |name: &str, default: i64, max: i64| -> Result<i64, ApiProblem> {
+            match params.get(name)? {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (0..=max).contains(n))
+                    .ok_or_else(|| {
+                        ApiProblem::bad_parameter(format!(
+                            "{name}={v:?} must be a whole number from 0 to {max}"
+                        ))
+                    }),
+            }
+        };
+        Ok((int("after", 0, i64::MAX)?, int("limit", 100, 1000)?))
+    });
+    let (after, limit) = match parsed {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
+    let s = state.clone();
+    match blocking(move || s.store.audit(after, limit as usize).map_err(store_problem)).await {
+        Ok(entries) => {
+            let next = (entries.len() as i64 == limit)
+                .then(|| {
+                    entries
+                        .last()
+                        .map(|e| format!("/v1/audit?after={}&limit={limit}", e.seq))
+                })
+                .flatten();
+            Json(serde_json::json!({ "count": entries.len(), "entries": entries, "next": next }))
+                .into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+fn params_view(p: Option<ParamSet>) -> (i64, serde_json::Value) {
+    match p {
+        Some(p) => (p.version, serde_json::to_value(&p).unwrap_or_default()),
+        None => (
+            0,
+            serde_json::json!({ "name": "default", "query": "", "version": 0 }),
+        ),
+    }
+}
+
+/// `GET /v1/plan/params`: the saved parameters plans start from (a
+/// request's own parameters override them one by one), with `ETag`.
+pub async fn get_params(State(state): State<Arc<AppState>>) -> Response {
+    let s = state.clone();
+    match blocking(move || s.store.param_set("default").map_err(store_problem)).await {
+        Ok(p) => {
+            let (v, body) = params_view(p);
+            with_etag(StatusCode::OK, v, body)
+        }
+        Err(r) => r,
+    }
+}
+
+/// The body of `PUT /v1/plan/params`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamsBody {
+    /// Plan parameters as a query string, e.g. `min_population=4000`.
+    pub query: String,
+}
+
+/// `PUT /v1/plan/params` with `If-Match` (`"v0"` before the first save):
+/// saves the parameters plans start from.
+pub async fn put_params(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Planner(caller): Planner,
+    Body(body): Body<ParamsBody>,
+) -> Response {
+    let expect = match if_match(&headers).and_then(|e| {
+        check_params(&body.query, "query")?;
+        Ok(e)
+    }) {
+        Ok(e) => e,
+        Err(e) => return e.into_response(),
+    };
+    let s = state.clone();
+    match blocking(move || {
+        let p = s
+            .store
+            .set_param_set(&caller.name, "default", expect, &body.query)
+            .map_err(store_problem)?;
+        s.sync_or_stale();
+        Ok(p)
+    })
+    .await
+    {
+        Ok(p) => {
+            let (v, body) = params_view(Some(p));
+            with_etag(StatusCode::OK, v, body)
+        }
+        Err(r) => r,
+    }
+}

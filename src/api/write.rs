@@ -1,0 +1,222 @@
+//! What every write endpoint shares: the bearer-token check, JSON bodies
+//! with clear 400s (and 413 past the size limit), `ETag` / `If-Match`, and
+//! store errors as problems.
+
+// Handlers return ready responses as errors; boxing them would only add
+// noise on paths that are not hot.
+#![allow(clippy::result_large_err)]
+
+use super::problem::ApiProblem;
+use super::AppState;
+use crate::auth::{Caller, Role};
+use crate::store::{Expect, StoreError};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+/// A caller allowed to write: a planner token. Missing or unknown token →
+/// 401; a reader token → 403.
+pub struct Planner(pub Caller);
+
+fn unauthorized(detail: &str) -> Response {
+    let mut r = ApiProblem::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "Authentication required",
+        detail,
+    )
+    .into_response();
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"feedmap\""),
+    );
+    r
+}
+
+impl FromRequestParts<Arc<AppState>> for Planner {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        if state.tokens.is_empty() {
+            return Err(unauthorized(
+                "this server has no write tokens; start it with --tokens FILE (or FEEDMAP_TOKENS_FILE)",
+            ));
+        }
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(unauthorized(
+                "writes need an Authorization: Bearer <token> header",
+            ));
+        };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim());
+        let Some(caller) = token.and_then(|t| state.tokens.check(t)) else {
+            return Err(unauthorized("the bearer token is not valid"));
+        };
+        if caller.role != Role::Planner {
+            return Err(ApiProblem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Not allowed",
+                format!(
+                    "token {:?} is read-only; writes need a planner token",
+                    caller.name
+                ),
+            )
+            .into_response());
+        }
+        Ok(Planner(caller.clone()))
+    }
+}
+
+/// A JSON body, refused with a problem naming what is wrong: 415 without a
+/// JSON content type, 400 for bad JSON or a wrong, missing or unknown field
+/// (serde names it, with line and column), 413 past the size limit.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Body(v)),
+            Err(rejection) => Err(body_problem(rejection).into_response()),
+        }
+    }
+}
+
+fn body_problem(r: JsonRejection) -> ApiProblem {
+    let status = r.status();
+    let text = r.body_text();
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiProblem::new(
+            status,
+            "too-large",
+            "Body too large",
+            format!("the body is larger than this server accepts for writes ({text})"),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiProblem::new(
+            status,
+            "unsupported-media-type",
+            "JSON expected",
+            "send the body as JSON with Content-Type: application/json",
+        ),
+        _ => ApiProblem::new(StatusCode::BAD_REQUEST, "bad-body", "Invalid body", text),
+    }
+}
+
+/// 400 naming a body field.
+pub fn bad_field(field: &str, detail: impl std::fmt::Display) -> ApiProblem {
+    ApiProblem::new(
+        StatusCode::BAD_REQUEST,
+        "bad-body",
+        "Invalid body",
+        format!("{field}: {detail}"),
+    )
+}
+
+/// Checks a text field: at most `max` characters and no NUL (PostgreSQL
+/// cannot store one, so both stores refuse it alike). Anything else —
+/// quotes, SQL, markup — is stored verbatim.
+pub fn text(field: &str, value: &str, max: usize) -> Result<(), ApiProblem> {
+    if value.contains('\0') {
+        return Err(bad_field(field, "contains a NUL character"));
+    }
+    let n = value.chars().count();
+    if n > max {
+        return Err(bad_field(
+            field,
+            format!("is {n} characters; at most {max}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The ETag of a version.
+pub fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"v{version}\"")).expect("ASCII")
+}
+
+/// What `If-Match` asks for. A write that changes or removes a record must
+/// say which version it read (or `*`): without it, 428.
+pub fn if_match(headers: &HeaderMap) -> Result<Expect, ApiProblem> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Err(ApiProblem::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition-required",
+            "If-Match required",
+            "send If-Match with the ETag you read (or * to overwrite whatever is there)",
+        ));
+    };
+    let v = v.to_str().unwrap_or("").trim();
+    if v == "*" {
+        return Ok(Expect::Any);
+    }
+    v.trim_start_matches("W/")
+        .strip_prefix("\"v")
+        .and_then(|s| s.strip_suffix('"'))
+        .and_then(|s| s.parse::<i64>().ok())
+        .map(Expect::Version)
+        .ok_or_else(|| {
+            ApiProblem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-header",
+                "Invalid If-Match",
+                format!("If-Match {v:?} is not an ETag this server gave (like \"v3\") or *"),
+            )
+        })
+}
+
+/// A store error as a problem (and 412s carry the current ETag).
+pub fn store_problem(e: StoreError) -> Response {
+    match e {
+        StoreError::NotFound { .. } => ApiProblem::not_found(e.to_string()).into_response(),
+        StoreError::Stale { current, .. } => {
+            let mut r = ApiProblem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale",
+                "Changed since read",
+                format!("{e}; read it again and reapply the change"),
+            )
+            .into_response();
+            r.headers_mut().insert(header::ETAG, etag(current));
+            r
+        }
+        StoreError::Exists { .. } | StoreError::NotEmpty(_) => ApiProblem::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "Already exists",
+            e.to_string(),
+        )
+        .into_response(),
+        StoreError::SchemaTooNew { .. } | StoreError::Backend { .. } => {
+            tracing::error!("store: {e}");
+            ApiProblem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store-unavailable",
+                "Store unavailable",
+                format!("the store failed: {e}"),
+            )
+            .into_response()
+        }
+    }
+}
+
+/// Runs blocking store work off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Response> + Send + 'static,
+) -> Result<T, Response> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiProblem::internal(format!("store task failed: {e}")).into_response())?
+}

@@ -1,0 +1,200 @@
+//! Bearer tokens for writes. Reads are public; every write names a token
+//! from the tokens file (`feedmap serve --tokens FILE` or
+//! `FEEDMAP_TOKENS_FILE`), whose `name` goes into the audit log.
+//!
+//! ```toml
+//! [[tokens]]
+//! name = "planner-a"   # goes into the audit log
+//! token = "…"          # at least 16 characters; compared in constant time
+//! role = "planner"     # planner (read + write) | reader (read only)
+//! ```
+//!
+//! Tokens are kept only as SHA-256 digests and compared in constant time
+//! against every entry (no early exit), so neither timing nor a memory dump
+//! gives them away; they are never logged.
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use subtle::ConstantTimeEq;
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Read and write.
+    Planner,
+    /// Read only (reads need no token; a reader token on a write is 403).
+    Reader,
+}
+
+/// Who a request is, once its token checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The token's name, for the audit log.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    tokens: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    name: String,
+    token: String,
+    role: Role,
+}
+
+/// The shortest token accepted: guessing 16 random characters is hopeless.
+pub const MIN_TOKEN_LEN: usize = 16;
+
+/// The loaded tokens.
+#[derive(Debug, Default)]
+pub struct Tokens {
+    entries: Vec<(Caller, [u8; 32])>,
+}
+
+/// Why a tokens file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TokensError {
+    /// Unreadable.
+    #[error("tokens file {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not the expected TOML.
+    #[error("tokens file {}: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What and where (never the token itself).
+        message: String,
+    },
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+impl Tokens {
+    /// Reads and checks a tokens file: at least one token, names and tokens
+    /// unique and non-empty, tokens at least [`MIN_TOKEN_LEN`] characters.
+    pub fn load(path: &Path) -> Result<Tokens, TokensError> {
+        let text = std::fs::read_to_string(path).map_err(|source| TokensError::Io {
+            path: path.into(),
+            source,
+        })?;
+        let invalid = |message: String| TokensError::Invalid {
+            path: path.into(),
+            message,
+        };
+        // toml's message can quote the offending line, which may hold a
+        // token; only its position is passed on.
+        let file: File = toml::from_str(&text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start].lines().count().max(1);
+                    format!(" at line {line}")
+                })
+                .unwrap_or_default();
+            let what = e.message().lines().next().unwrap_or("").to_string();
+            let what = if what.contains('"') || what.contains('\'') {
+                "invalid value".to_string()
+            } else {
+                what
+            };
+            invalid(format!("{what}{at} (expected [[tokens]] tables with name, token and role = \"planner\" | \"reader\")"))
+        })?;
+        if file.tokens.is_empty() {
+            return Err(invalid("no [[tokens]] entries".into()));
+        }
+        let mut entries: Vec<(Caller, [u8; 32])> = Vec::new();
+        for (i, e) in file.tokens.into_iter().enumerate() {
+            let at = format!("[[tokens]] #{} ({:?})", i + 1, e.name);
+            if e.name.trim().is_empty() {
+                return Err(invalid(format!("[[tokens]] #{}: name is empty", i + 1)));
+            }
+            if e.token.chars().count() < MIN_TOKEN_LEN {
+                return Err(invalid(format!(
+                    "{at}: token is shorter than {MIN_TOKEN_LEN} characters"
+                )));
+            }
+            let d = digest(&e.token);
+            if let Some((c, _)) = entries.iter().find(|(c, x)| c.name == e.name || *x == d) {
+                return Err(invalid(format!(
+                    "{at}: name or token already used by {:?}",
+                    c.name
+                )));
+            }
+            entries.push((
+                Caller {
+                    name: e.name,
+                    role: e.role,
+                },
+                d,
+            ));
+        }
+        Ok(Tokens { entries })
+    }
+
+    /// Whether any token is configured (without, every write is refused).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The caller a presented token belongs to, if any. Every entry is
+    /// compared, in constant time.
+    pub fn check(&self, presented: &str) -> Option<&Caller> {
+        let d = digest(presented);
+        let mut found = None;
+        for (caller, x) in &self.entries {
+            if bool::from(x.ct_eq(&d)) {
+                found = Some(caller);
+            }
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    #[test]
+    fn tokens_check_and_refuse_clearly() {
+        let f = write(
+            "[[tokens]]\nname = \"planner-a\"\ntoken = \"0123456789abcdef-a\"\nrole = \"planner\"\n\n[[tokens]]\nname = \"viewer\"\ntoken = \"0123456789abcdef-r\"\nrole = \"reader\"\n",
+        );
+        let t = Tokens::load(f.path()).unwrap();
+        assert_eq!(t.check("0123456789abcdef-a").unwrap().name, "planner-a");
+        assert_eq!(t.check("0123456789abcdef-r").unwrap().role, Role::Reader);
+        assert!(t.check("0123456789abcdef-").is_none());
+        assert!(t.check("").is_none());
+        for (text, expect) in [
+            ("[[tokens]]\nname = \"a\"\ntoken = \"short-secret\"\nrole = \"planner\"\n", "shorter than 16"),
+            ("[[tokens]]\nname = \"a\"\ntoken = \"0123456789abcdef-secret\"\nrole = \"admin\"\n", "line 4"),
+            ("[[tokens]]\nname = \"a\"\ntoken = \"0123456789abcdef-secret\"\nrole = \"planner\"\n[[tokens]]\nname = \"a\"\ntoken = \"0123456789abcdef-other\"\nrole = \"reader\"\n", "already used"),
+            ("tokens = []\n", "no [[tokens]]"),
+        ] {
+            let e = Tokens::load(write(text).path()).unwrap_err().to_string();
+            assert!(e.contains(expect), "{e}");
+            assert!(!e.contains("secret"), "a token leaked into an error: {e}");
+        }
+    }
+}
