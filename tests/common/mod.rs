@@ -356,3 +356,81 @@ impl Drop for PgDb {
         }
     }
 }
+
+/// The planner and reader tokens the write tests use.
+pub const PLANNER: &str = "planner-token-0123456789";
+/// A second planner.
+pub const PLANNER_B: &str = "planner-b-token-0123456789";
+/// A read-only token.
+pub const READER: &str = "reader-token-0123456789";
+
+/// Writes a tokens file with two planners and a reader into `dir`.
+pub fn tokens_file(dir: &Path) -> PathBuf {
+    let path = dir.join("tokens.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[tokens]]\nname = \"planner-a\"\ntoken = \"{PLANNER}\"\nrole = \"planner\"\n\n[[tokens]]\nname = \"planner-b\"\ntoken = \"{PLANNER_B}\"\nrole = \"planner\"\n\n[[tokens]]\nname = \"viewer\"\ntoken = \"{READER}\"\nrole = \"reader\"\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// An HTTP answer: status, headers and the body as JSON (`Null` if empty
+/// or not JSON).
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub json: serde_json::Value,
+}
+
+impl Reply {
+    /// The ETag header.
+    pub fn etag(&self) -> String {
+        self.headers
+            .get("etag")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// Sends a request with an optional bearer token, JSON body and extra
+/// headers.
+pub fn call(
+    base: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&serde_json::Value>,
+    headers: &[(&str, &str)],
+) -> Reply {
+    static CLIENT: std::sync::OnceLock<reqwest::blocking::Client> = std::sync::OnceLock::new();
+    let client = CLIENT.get_or_init(|| {
+        reqwest::blocking::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .unwrap()
+    });
+    let mut req = client.request(method.parse().unwrap(), format!("{base}{path}"));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req
+        .send()
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let text = resp.text().unwrap_or_default();
+    Reply {
+        status,
+        headers,
+        json: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    }
+}
