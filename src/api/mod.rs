@@ -19,7 +19,7 @@ use crate::config::ServeConfig;
 use crate::feeds::FeedRegistry;
 use crate::lookup::LatLon;
 use crate::region::{LoadOptions, Region, RegionError};
-use crate::store::{Decision, Location, ParamSet, Store, StoreError};
+use crate::store::{Decision, Location, ParamSet, Store, StoreError, StoredFeed};
 use arc_swap::ArcSwap;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
@@ -53,15 +53,90 @@ pub struct AppState {
 }
 
 /// The store's state as this server last read it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Snapshot {
-    /// Every decision.
+    /// Every decision, by id.
     pub decisions: Vec<Decision>,
     /// The saved `default` plan parameters, if any.
     pub default_params: Option<ParamSet>,
+    /// Every stored feed, by id.
+    pub feeds: std::collections::BTreeMap<String, StoredFeed>,
+    /// The last audit entry applied.
+    pub seq: i64,
 }
 
 impl Snapshot {
+    /// Reads everything.
+    fn read(store: &dyn Store) -> Result<Snapshot, StoreError> {
+        // The log position first: entries after it are applied on top by
+        // the next sync, so nothing written meanwhile is missed.
+        let seq = store.last_seq()?;
+        Ok(Snapshot {
+            decisions: store.decisions()?,
+            default_params: store.param_set("default")?,
+            feeds: store
+                .feeds()?
+                .into_iter()
+                .map(|f| (f.feed_id.clone(), f))
+                .collect(),
+            seq,
+        })
+    }
+
+    /// This snapshot with the audit entries written since applied; and
+    /// whether any feed changed.
+    fn advance(&self, store: &dyn Store) -> Result<(Snapshot, bool), StoreError> {
+        const PAGE: usize = 10_000;
+        let mut next = self.clone();
+        let mut feeds_changed = false;
+        let bad = |e: serde_json::Error| StoreError::Backend {
+            backend: "audit",
+            message: format!("an audit entry does not read back: {e}"),
+        };
+        loop {
+            let entries = store.audit(next.seq, PAGE)?;
+            for e in &entries {
+                next.seq = e.seq;
+                match e.entity.as_str() {
+                    "decision" => {
+                        let id: i64 = e.entity_id.parse().unwrap_or(-1);
+                        next.decisions.retain(|d| d.id != id);
+                        if let Some(after) = &e.after {
+                            let d: Decision = serde_json::from_value(after.clone()).map_err(bad)?;
+                            let at = next.decisions.partition_point(|x| x.id < d.id);
+                            next.decisions.insert(at, d);
+                        }
+                    }
+                    "feed" => {
+                        feeds_changed = true;
+                        match &e.after {
+                            Some(after) => {
+                                let f: StoredFeed =
+                                    serde_json::from_value(after.clone()).map_err(bad)?;
+                                next.feeds.insert(f.feed_id.clone(), f);
+                            }
+                            None => {
+                                next.feeds.remove(&e.entity_id);
+                            }
+                        }
+                    }
+                    "params" if e.entity_id == "default" => {
+                        next.default_params = e
+                            .after
+                            .clone()
+                            .map(serde_json::from_value)
+                            .transpose()
+                            .map_err(bad)?;
+                    }
+                    _ => {}
+                }
+            }
+            if entries.len() < PAGE {
+                return Ok((next, feeds_changed));
+            }
+        }
+    }
+
     /// The decisions as the plan takes them.
     pub fn for_plan(&self) -> crate::decision::Decisions {
         crate::decision::Decisions::new(self.decisions.iter().map(|d| crate::decision::Given {
@@ -127,7 +202,10 @@ impl AppState {
 
     /// Brings this server up to date with the store if anything was
     /// written since it last looked (by it or by another replica): one
-    /// cheap read when nothing changed. Blocking.
+    /// cheap read when nothing changed; otherwise the audit entries since
+    /// the last one seen are applied (the audit log is the change feed:
+    /// writers serialise on the generation row, so entries become visible
+    /// in `seq` order). The first sync reads everything. Blocking.
     pub fn sync(&self) -> Result<(), StoreError> {
         let generation = self.store.generation()?;
         if generation == self.seen.load(Ordering::Acquire) {
@@ -137,14 +215,18 @@ impl AppState {
         if generation == self.seen.load(Ordering::Acquire) {
             return Ok(());
         }
-        let stored = self.store.feeds()?;
-        let snapshot = Snapshot {
-            decisions: self.store.decisions()?,
-            default_params: self.store.param_set("default")?,
+        let old = self.snapshot.load_full();
+        let (snapshot, feeds_changed) = if self.seen.load(Ordering::Acquire) < 0 {
+            (Snapshot::read(&*self.store)?, true)
+        } else {
+            old.advance(&*self.store)?
         };
-        let region = self.region.load_full();
-        let feeds = FeedRegistry::merged(&region.file_feeds, &stored, &region.layers);
-        self.region.store(Arc::new(region.with_feeds(feeds)));
+        if feeds_changed {
+            let region = self.region.load_full();
+            let stored: Vec<_> = snapshot.feeds.values().cloned().collect();
+            let feeds = FeedRegistry::merged(&region.file_feeds, &stored, &region.layers);
+            self.region.store(Arc::new(region.with_feeds(feeds)));
+        }
         self.snapshot.store(Arc::new(snapshot));
         // The generation was read first: a write landing meanwhile makes
         // the next sync read again, never skips it.

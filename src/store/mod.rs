@@ -285,6 +285,8 @@ pub trait Store: Send + Sync {
         expect: Expect,
         query: &str,
     ) -> Result<ParamSet, StoreError>;
+    /// The `seq` of the last audit entry (0 when there is none).
+    fn last_seq(&self) -> Result<i64, StoreError>;
     /// Audit entries after `after` (a `seq`), oldest first, at most `limit`.
     fn audit(&self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
     /// Everything, for backup or moving to another store.

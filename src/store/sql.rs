@@ -681,6 +681,14 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
+    fn last_seq(&self) -> Result<i64, StoreError> {
+        self.read(|tx| {
+            tx.query("SELECT COALESCE(MAX(seq), 0) FROM audit", &[])?
+                .first()
+                .map_or(Ok(0), |r| r.int(0))
+        })
+    }
+
     fn audit(&self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         self.read(|tx| {
             tx.query(
