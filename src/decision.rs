@@ -69,6 +69,9 @@ pub struct Applied {
     pub at: String,
     /// The planner's note.
     pub note: String,
+    /// The stored decision's version, so a client changing it can send the
+    /// `If-Match` of exactly what it was shown.
+    pub version: i64,
 }
 
 impl Applied {
@@ -232,6 +235,7 @@ mod tests {
             by: "planner-a".into(),
             at: "2026-11-25T07:00:00.000Z".into(),
             note: "covered by the parish newsletter".into(),
+            version: 1,
         };
         assert_eq!(
             a.sentence(),

@@ -90,6 +90,28 @@ fn demo_map_in_a_browser() {
 }
 
 #[test]
+fn decisions_made_on_the_map_survive_a_restart() {
+    let Some(chromium) = browser("decisions_made_on_the_map_survive_a_restart") else {
+        return;
+    };
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = common::tokens_file(dir.path());
+    let data = dir.path().join("data");
+    let args = [
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--tokens",
+        tokens.to_str().unwrap(),
+    ];
+    let server = common::Server::start_with(&common::demo_region(), &args);
+    run_suite(&server, &chromium, "decide", &["--token", common::PLANNER]);
+    drop(server);
+    let server = common::Server::start_with(&common::demo_region(), &args);
+    run_suite(&server, &chromium, "decided", &[]);
+}
+
+#[test]
 fn trafford_map_in_a_browser() {
     let Some(data) = common::gm_data("trafford_map_in_a_browser") else {
         return;

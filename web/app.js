@@ -22,6 +22,10 @@ const state = (window.feedmap = {
   planRequests: 0,
   ready: false,
   errors: [],
+  // The signed-in planner ({ name, role }) and token; the token lives in
+  // sessionStorage only, so it goes when the tab does.
+  me: null,
+  token: null,
 });
 
 async function getJSON(url) {
@@ -108,6 +112,175 @@ $('#reset').addEventListener('click', () => {
   schedulePlan();
 });
 
+// ---- signing in and writing ---------------------------------------------------
+
+const TOKEN_KEY = 'feedmap.token';
+
+// A write with the planner's token. Returns { ok, status, body }.
+async function send(method, url, body, ifMatch) {
+  const headers = { Authorization: `Bearer ${state.token}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (ifMatch) headers['If-Match'] = ifMatch;
+  const r = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let json = null;
+  try { json = await r.json(); } catch { /* empty body */ }
+  if (r.status === 401) signOut('Your token was refused; sign in again.');
+  return { ok: r.ok, status: r.status, body: json };
+}
+
+function editStatus(text, kind) {
+  const p = $('#edit-status');
+  p.className = kind || 'muted';
+  p.textContent = text;
+}
+
+async function signIn(token, quiet) {
+  const r = await fetch('/v1/me', { headers: { Authorization: `Bearer ${token}` } });
+  if (!r.ok) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    if (!quiet) editStatus('That token is not valid here.', 'error');
+    return;
+  }
+  const me = await r.json();
+  if (me.role !== 'planner') {
+    editStatus(`Token "${me.name}" is read-only: it cannot change the plan.`, 'warning');
+    return;
+  }
+  state.token = token;
+  state.me = me;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $('#signin').hidden = true;
+  $('#signed-in').hidden = false;
+  $('#who').textContent = `Editing as ${me.name}.`;
+  editStatus('');
+  if (state.selected) await selectHood(state.selected, state.focus, false);
+  renderVanished();
+}
+
+function signOut(why) {
+  state.token = null;
+  state.me = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  $('#signin').hidden = false;
+  $('#signed-in').hidden = true;
+  editStatus(why || '');
+  if (state.selected) selectHood(state.selected, state.focus, false);
+  renderVanished();
+}
+
+$('#signin').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const t = $('#token-input').value.trim();
+  $('#token-input').value = '';
+  if (t) signIn(t);
+});
+$('#signout').addEventListener('click', () => signOut('Signed out.'));
+
+const PAST = { accept: 'Accepted', reject: 'Rejected', defer: 'Deferred' };
+
+function decisionBadge(d) {
+  if (!d) return null;
+  return el('span', { class: `badge decision ${d.decision}`, title: d.note || null, text: `${PAST[d.decision]} by ${d.by}` });
+}
+
+// Accept / Reject / Defer (and Withdraw) for one community or cluster,
+// changing the decision the planner was shown (If-Match its version).
+function decisionControls(areaId, decision) {
+  if (!state.me) return null;
+  const note = el('input', { type: 'text', class: 'note', 'aria-label': 'Note for the decision', placeholder: 'note (optional)', value: decision ? decision.note : '' });
+  const act = async (kind) => {
+    let r;
+    if (decision && kind === 'withdraw') {
+      r = await send('DELETE', `/v1/decisions/${decision.id}`, undefined, `"v${decision.version}"`);
+    } else if (decision) {
+      r = await send('PATCH', `/v1/decisions/${decision.id}`, { decision: kind, note: note.value }, `"v${decision.version}"`);
+    } else {
+      r = await send('POST', '/v1/decisions', { layer: state.commLayer, area_id: areaId, decision: kind, note: note.value });
+    }
+    if (r.status === 412 || r.status === 409) {
+      editStatus('Someone else changed this decision meanwhile; the plan now shows theirs. Check it and decide again.', 'warning');
+    } else if (!r.ok) {
+      editStatus(`Not saved: ${(r.body && r.body.detail) || r.status}`, 'error');
+    } else {
+      editStatus(kind === 'withdraw' ? 'Decision withdrawn.' : `${PAST[kind]}; saved.`);
+    }
+    await replan();
+  };
+  const button = (kind, label) => el('button', {
+    type: 'button', class: `decide-${kind}`, 'aria-pressed': decision && decision.decision === kind ? 'true' : 'false',
+    onclick: () => act(kind),
+  }, label);
+  return el('div', { class: 'decide', role: 'group', 'aria-label': 'Decision' },
+    button('accept', 'Accept'), button('reject', 'Reject'), button('defer', 'Defer'),
+    decision ? button('withdraw', 'Withdraw') : null, note);
+}
+
+const URL_OF = {
+  x: (h) => `https://x.com/${h.replace(/^@/, '')}`,
+  facebook: (h) => `https://www.facebook.com/${h.replace(/^@/, '')}`,
+  instagram: (h) => `https://www.instagram.com/${h.replace(/^@/, '')}`,
+  nextdoor: (h) => `https://nextdoor.co.uk/agency/${h.replace(/^@/, '')}`,
+  whatsapp: (h) => `https://whatsapp.com/channel/${h.replace(/^@/, '')}`,
+};
+
+// The feed-handle form of an accepted suggestion: adds a planned feed for
+// the community (for a cluster, one per member, sharing the handle).
+function feedForm(s) {
+  if (!state.me || !s.decision || s.decision.decision !== 'accept') return null;
+  const platform = el('select', { 'aria-label': 'Platform' }, ...Object.keys(URL_OF).map((p) => el('option', { value: p, text: p })));
+  const handle = el('input', { type: 'text', 'aria-label': 'Handle', placeholder: '@handle', required: '' });
+  const url = el('input', { type: 'url', 'aria-label': 'Feed URL', placeholder: 'https://…' });
+  const guess = () => { if (!url.dataset.edited && handle.value) url.value = URL_OF[platform.value](handle.value); };
+  handle.addEventListener('input', guess);
+  platform.addEventListener('change', guess);
+  url.addEventListener('input', () => { url.dataset.edited = '1'; });
+  const form = el('form', { class: 'feed-form', 'aria-label': `Feed for ${s.name}` },
+    el('label', { text: 'Platform' }), platform,
+    el('label', { text: 'Handle' }), handle,
+    el('label', { text: 'URL' }), url,
+    el('button', { type: 'submit', text: 'Add planned feed' }));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const areas = s.members.length ? s.members.map((m) => m.id) : [s.id];
+    for (const area of areas) {
+      const body = {
+        feed_id: `${area}-${platform.value}`, platform: platform.value, handle: handle.value.trim(),
+        url: url.value.trim() || URL_OF[platform.value](handle.value.trim()), layer: state.commLayer, area_id: area, status: 'planned',
+      };
+      let r = await send('POST', '/v1/feeds', body);
+      if (r.status === 409) r = await send('POST', '/v1/feeds', { ...body, feed_id: `${body.feed_id}-${Date.now().toString(36)}` });
+      if (!r.ok) {
+        editStatus(`Feed not added: ${(r.body && r.body.detail) || r.status}`, 'error');
+        return;
+      }
+    }
+    editStatus(`Planned feed ${handle.value.trim()} added for ${s.name}.`);
+    await replan();
+  });
+  return form;
+}
+
+// Decisions about areas that a boundary update removed: never dropped
+// silently; a planner can withdraw them.
+function renderVanished() {
+  const box = $('#vanished');
+  const v = (state.summary && state.summary.decisions && state.summary.decisions.vanished) || [];
+  box.hidden = v.length === 0;
+  fill(box);
+  if (!v.length) return;
+  box.append(el('strong', { text: `⚠ ${v.length} decision${v.length === 1 ? ' is' : 's are'} about areas no longer in the boundaries:` }));
+  box.append(el('ul', {}, v.map((x) => el('li', {},
+    `${x.area_id} — ${PAST[x.decision.decision].toLowerCase()} by ${x.decision.by}: ${x.why} `,
+    state.me ? el('button', {
+      type: 'button',
+      onclick: async () => {
+        const r = await send('DELETE', `/v1/decisions/${x.decision.id}`, undefined, `"v${x.decision.version}"`);
+        editStatus(r.ok ? 'Decision withdrawn.' : `Not withdrawn: ${(r.body && r.body.detail) || r.status}`, r.ok ? 'muted' : 'error');
+        await replan();
+      },
+    }, 'Withdraw') : null))));
+}
+
 // ---- the plan ---------------------------------------------------------------
 
 let planSeq = 0;
@@ -134,6 +307,7 @@ async function replan() {
   state.planRequests += 1;
   paintPlan();
   renderHoods();
+  renderVanished();
   const s = summary.summary;
   const ms = Math.round(performance.now() - started);
   status.textContent =
@@ -152,6 +326,9 @@ function paintPlan() {
   for (const id of state.summary.served) {
     map.setFeatureState({ ...src, id }, { status: 'served' });
   }
+  for (const d of state.summary.decided || []) {
+    if (d.decision === 'reject') map.setFeatureState({ ...src, id: d.id }, { status: 'rejected' });
+  }
   for (const c of state.summary.communities) {
     map.setFeatureState({ ...src, id: c.id }, { status: c.chosen ? 'chosen' : 'suggested', score: c.score });
   }
@@ -167,6 +344,7 @@ function fillColor(lo) {
   return [
     'case',
     ['==', ['feature-state', 'status'], 'served'], '#9fb7d4',
+    ['==', ['feature-state', 'status'], 'rejected'], '#c9b29b',
     ['any', ['==', ['feature-state', 'status'], 'chosen'], ['==', ['feature-state', 'status'], 'suggested']],
     ['interpolate', ['linear'], ['to-number', ['feature-state', 'score'], 0], ...stops],
     '#dedbd2',
@@ -258,7 +436,8 @@ async function selectHood(id, focus, fly) {
       el('span', { class: 'rank', text: `#${s.rank}` }),
       el('strong', { text: s.name }),
       el('span', { class: 'score', text: `score ${s.score.toFixed(2)}` }),
-      s.chosen ? el('span', { class: 'badge', text: s.planned_feeds.length ? 'planned' : 'chosen' }) : el('span', { class: 'badge faint', text: 'over budget' })),
+      s.chosen ? el('span', { class: 'badge', text: s.planned_feeds.length ? 'planned' : 'chosen' }) : el('span', { class: 'badge faint', text: 'over budget' }),
+      decisionBadge(s.decision)),
     el('div', { class: 'muted', text: `${s.kind === 'cluster' ? 'Cluster · ' : ''}${residents(s.population, s.population_provenance)}` }),
     el('div', { class: 'factors' },
       factorBar('size', s.factors.size),
@@ -266,9 +445,13 @@ async function selectHood(id, focus, fly) {
       factorBar('identity', s.factors.identity),
       factorBar('compactness', s.factors.compactness),
       factorBar('containment', s.factors.containment)),
-    el('p', { class: 'reason', text: s.reason })));
+    el('p', { class: 'reason', text: s.reason }),
+    decisionControls(s.id, s.decision),
+    feedForm(s)));
   const notSuggested = hood.not_suggested.map((n) =>
-    el('li', { class: n.id === focus ? 'focus' : '', 'data-id': n.id }, el('strong', { text: n.name }), ` — ${n.why}`));
+    el('li', { class: n.id === focus ? 'focus' : '', 'data-id': n.id },
+      el('strong', { text: n.name }), ' ', decisionBadge(n.decision), ` — ${n.why}`,
+      n.why.startsWith('already has an active feed') ? null : decisionControls(n.id, n.decision)));
   fill(detail,
     el('h3', { text: hood.name }),
     el('p', { text: `${residents(hood.population, hood.population_provenance)} · ${hood.area_km2.toFixed(1)} km² · ${hood.communities} communities` }),
@@ -365,6 +548,8 @@ function baseStyle(config) {
 
 async function start() {
   showOutputs();
+  const saved = sessionStorage.getItem(TOKEN_KEY);
+  if (saved) signIn(saved, true);
   const config = await getJSON('/map/config.json');
   state.config = config;
   $('#region-name').textContent = config.region;
@@ -406,6 +591,7 @@ async function start() {
           ['==', ['feature-state', 'status'], 'chosen'], 0.85,
           ['==', ['feature-state', 'status'], 'suggested'], 0.4,
           ['==', ['feature-state', 'status'], 'served'], 0.75,
+          ['==', ['feature-state', 'status'], 'rejected'], 0.75,
           0.6],
       },
     });

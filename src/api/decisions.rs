@@ -300,6 +300,34 @@ pub async fn delete(
     }
 }
 
+/// `GET /v1/me`: who a bearer token is (its name and role), so the map can
+/// check a token before using it; 401 for a missing or unknown token.
+pub async fn me(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim());
+    match token.and_then(|t| state.tokens.check(t)) {
+        Some(c) => Json(serde_json::json!({
+            "name": c.name,
+            "role": match c.role {
+                crate::auth::Role::Planner => "planner",
+                crate::auth::Role::Reader => "reader",
+            },
+        }))
+        .into_response(),
+        None => ApiProblem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication required",
+            "send a valid Authorization: Bearer <token> header",
+        )
+        .into_response(),
+    }
+}
+
 /// `GET /v1/audit?after=SEQ&limit=N`: the append-only log, oldest first
 /// (default 100 entries, at most 1,000); `next` continues after the last.
 pub async fn audit(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {

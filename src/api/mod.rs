@@ -149,6 +149,7 @@ impl Snapshot {
                 by: d.updated_by.clone(),
                 at: d.updated_at.clone(),
                 note: d.note.clone(),
+                version: d.version,
             },
         }))
     }
@@ -323,6 +324,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .layer(limit),
         )
         .route("/v1/audit", get(decisions::audit))
+        .route("/v1/me", get(decisions::me))
         .route(
             "/v1/plan/params",
             get(decisions::get_params)

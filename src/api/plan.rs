@@ -138,6 +138,18 @@ pub async fn summary(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) 
             }
         }
     }
+    // Communities a planner rejected (or decided while not suggested), so
+    // the map can show them.
+    let decided: Vec<_> = p
+        .neighbourhoods
+        .iter()
+        .flat_map(|n| n.not_suggested.iter())
+        .filter_map(|s| {
+            s.decision
+                .as_ref()
+                .map(|d| json!({ "id": s.id, "decision": d.decision }))
+        })
+        .collect();
     let served: Vec<&str> = region
         .layer(&p.community_layer)
         .map(|(cl, layer)| {
@@ -153,6 +165,7 @@ pub async fn summary(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) 
         "params": p.params, "population": p.population, "summary": p.summary,
         "decisions": p.decisions,
         "neighbourhoods": neighbourhoods, "communities": communities, "served": served,
+        "decided": decided,
     }))
     .into_response()
 }

@@ -2,8 +2,9 @@
 // playwright-core against a running `feedmap serve`. Called by the Rust
 // test tests/browser.rs, which starts the server:
 //
-//   node web/tests/map.e2e.mjs --base http://127.0.0.1:PORT --suite demo|gm|national \
-//        --shots DIR [--chromium /usr/bin/chromium] [--expect-hoods N --expect-communities N]
+//   node web/tests/map.e2e.mjs --base http://127.0.0.1:PORT --suite demo|gm|national|decide|decided \
+//        --shots DIR [--chromium /usr/bin/chromium] [--expect-hoods N --expect-communities N] \
+//        [--token PLANNER_TOKEN]
 //
 // Prints one line per check and exits non-zero on the first failure.
 
@@ -249,8 +250,89 @@ async function national() {
   await page.screenshot({ path: join(shots, 'national-map.png') });
 }
 
+async function selectHood(id, waitFor) {
+  await page.locator(`#hoods button[data-id="${id}"]`).click();
+  await page.waitForFunction((w) => document.querySelector('#detail') && document.querySelector('#detail').textContent.includes(w), waitFor, { timeout: 45_000 });
+}
+
+async function featureStatus(id) {
+  return page.evaluate((id) => {
+    const f = window.feedmap;
+    return f.map.getFeatureState({ source: 'communities', sourceLayer: f.commLayer, id }).status;
+  }, id);
+}
+
+// A planner signs in, accepts Ravensholt Estate with a note, gives it a
+// planned feed, and rejects Little Wexcombe. (The Rust test then restarts
+// the server and runs `decided`.)
+async function decide() {
+  await basics(8, 37);
+  assert.equal(await page.locator('.decide').count(), 0, 'no decision buttons before signing in');
+  const seen = problems.length;
+  await page.locator('#token-input').fill('wrong-token-0123456789');
+  await page.locator('#signin button').click();
+  await page.waitForFunction(() => document.querySelector('#edit-status').textContent.includes('not valid'), null, { timeout: 20_000 });
+  // The browser logs the expected 401 of /v1/me; that one is no failure.
+  const expected = problems.splice(seen).filter((p) => !p.includes('status of 401'));
+  problems.push(...expected);
+  ok('a wrong token is refused at the prompt');
+  await page.locator('#token-input').fill(args.token);
+  await page.locator('#signin button').click();
+  await page.waitForFunction(() => document.querySelector('#who').textContent.includes('planner-a'), null, { timeout: 20_000 });
+  ok('the planner token signs in as planner-a');
+  await selectHood('DV03', 'Ravensholt Estate');
+  const li = page.locator('#detail li.suggestion[data-id="DV03-C19"]');
+  await li.locator('input.note').fill("the estate's residents' association asked for it");
+  await li.locator('button.decide-accept').click();
+  await page.waitForFunction(() => {
+    const e = document.querySelector('#detail li.suggestion[data-id="DV03-C19"]');
+    return e && e.textContent.includes('Accepted by planner-a');
+  }, null, { timeout: 45_000 });
+  ok('Accept on Ravensholt Estate is saved and shown');
+  const form = page.locator('#detail li.suggestion[data-id="DV03-C19"] form.feed-form');
+  await form.locator('select').selectOption('x');
+  await form.locator('input[aria-label="Handle"]').fill('@RavensholtPolice');
+  await form.locator('button[type=submit]').click();
+  await page.waitForFunction(() => {
+    const e = document.querySelector('#detail li.suggestion[data-id="DV03-C19"]');
+    return e && e.textContent.includes('a feed is planned (@RavensholtPolice)');
+  }, null, { timeout: 45_000 });
+  ok('the feed-handle form adds a planned feed @RavensholtPolice');
+  await selectHood('DV01', 'Little Wexcombe');
+  await page.locator('#detail li.suggestion[data-id="DV01-C06"] button.decide-reject').click();
+  await page.waitForFunction(() => {
+    const e = document.querySelector('#detail li[data-id="DV01-C06"]:not(.suggestion)');
+    return e && e.textContent.includes('Rejected by planner-a');
+  }, null, { timeout: 45_000 });
+  assert.equal(await featureStatus('DV01-C06'), 'rejected');
+  ok('Reject moves Little Wexcombe to "not suggested" and colours it as rejected');
+  const stored = await page.evaluate(async () => (await (await fetch('/v1/decisions')).json()).count);
+  assert.equal(stored, 2);
+  await idle();
+  await page.screenshot({ path: join(shots, 'decisions.png') });
+  ok('the store holds both decisions');
+}
+
+// After a restart, in a fresh browser (not signed in): the decisions are
+// still shown.
+async function decided() {
+  await basics(8, 37);
+  await selectHood('DV03', 'Ravensholt Estate');
+  const text = await page.locator('#detail li.suggestion[data-id="DV03-C19"]').textContent();
+  assert.ok(text.includes('Accepted by planner-a') && text.includes('@RavensholtPolice'), text);
+  assert.equal(await page.locator('.decide').count(), 0, 'no decision buttons when not signed in');
+  ok('after the restart Ravensholt Estate is still accepted, with its planned feed');
+  await selectHood('DV01', 'Little Wexcombe');
+  const rejected = await page.locator('#detail li[data-id="DV01-C06"]:not(.suggestion)').textContent();
+  assert.ok(rejected.includes('Rejected by planner-a'), rejected);
+  assert.equal(await featureStatus('DV01-C06'), 'rejected');
+  ok('after the restart Little Wexcombe is still rejected');
+}
+
 try {
   if (suite === 'demo') await demo();
+  else if (suite === 'decide') await decide();
+  else if (suite === 'decided') await decided();
   else if (suite === 'gm') await gm();
   else if (suite === 'national') await national();
   else throw new Error(`unknown suite ${suite}`);
