@@ -8,7 +8,9 @@
 #![allow(clippy::result_large_err)]
 
 use super::problem::ApiProblem;
-use super::write::{self, blocking, etag, if_match, store_problem, text, Body, Planner};
+use super::write::{
+    self, blocking, etag, if_match, store_problem, store_write, text, Body, Planner,
+};
 use super::{AppState, Params};
 use crate::decision::{self, DecisionKind, Target};
 use crate::plan::PlanParams;
@@ -250,14 +252,8 @@ pub async fn update(
         decision: body.decision,
         note: body.note,
     };
-    let s = state.clone();
-    match blocking(move || {
-        let d = s
-            .store
-            .update_decision(&caller.name, id, expect, patch)
-            .map_err(store_problem)?;
-        s.sync_or_stale();
-        Ok(d)
+    match store_write(&state, move |store| {
+        store.update_decision(&caller.name, id, expect, patch)
     })
     .await
     {
@@ -281,14 +277,8 @@ pub async fn delete(
         Ok(x) => x,
         Err(e) => return e.into_response(),
     };
-    let s = state.clone();
-    match blocking(move || {
-        let d = s
-            .store
-            .delete_decision(&caller.name, id, expect)
-            .map_err(store_problem)?;
-        s.sync_or_stale();
-        Ok(d)
+    match store_write(&state, move |store| {
+        store.delete_decision(&caller.name, id, expect)
     })
     .await
     {
@@ -416,14 +406,8 @@ pub async fn put_params(
         Ok(e) => e,
         Err(e) => return e.into_response(),
     };
-    let s = state.clone();
-    match blocking(move || {
-        let p = s
-            .store
-            .set_param_set(&caller.name, "default", expect, &body.query)
-            .map_err(store_problem)?;
-        s.sync_or_stale();
-        Ok(p)
+    match store_write(&state, move |store| {
+        store.set_param_set(&caller.name, "default", expect, &body.query)
     })
     .await
     {

@@ -212,6 +212,21 @@ pub fn store_problem(e: StoreError) -> Response {
     }
 }
 
+/// Runs one store write off the async threads, then brings this server up
+/// to date with it, so the answer (and the next read) reflects it.
+pub async fn store_write<T: Send + 'static>(
+    state: &Arc<AppState>,
+    f: impl FnOnce(&dyn crate::store::Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    let s = state.clone();
+    blocking(move || {
+        let out = f(&*s.store).map_err(store_problem)?;
+        s.sync_or_stale();
+        Ok(out)
+    })
+    .await
+}
+
 /// Runs blocking store work off the async threads.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Response> + Send + 'static,
