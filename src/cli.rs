@@ -120,27 +120,53 @@ pub enum PlanCommandError {
     Json(#[from] serde_json::Error),
 }
 
-/// Parses `--param name=value` arguments over the defaults.
-pub fn plan_params(args: &[String]) -> Result<crate::plan::PlanParams, PlanCommandError> {
-    let pairs = args
+/// Parses `--param name=value` arguments over the saved parameters (a
+/// query string, from the store) and the defaults.
+pub fn plan_params(
+    args: &[String],
+    saved: Option<&str>,
+) -> Result<crate::plan::PlanParams, PlanCommandError> {
+    let given = args
         .iter()
         .map(|a| {
             a.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
                 .ok_or_else(|| PlanCommandError::Malformed(a.clone()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(crate::plan::PlanParams::from_pairs(pairs).map_err(crate::plan::PlanError::from)?)
+    let saved: Vec<(String, String)> = form_urlencoded::parse(saved.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    Ok(
+        crate::plan::PlanParams::from_pairs(crate::plan::params::layered(&saved, &given))
+            .map_err(crate::plan::PlanError::from)?,
+    )
 }
 
-/// Runs `feedmap plan`: writes the plan as `json`, `geojson` or `csv`.
+/// What `feedmap plan --data-dir`/`--store` takes from the store: the
+/// region with the store's feeds, the decisions and the saved parameters.
+pub fn with_store(
+    region: Region,
+    store: &dyn crate::store::Store,
+) -> Result<(Region, crate::decision::Decisions, Option<String>), crate::store::StoreError> {
+    let stored = store.feeds()?;
+    let feeds = crate::feeds::FeedRegistry::merged(&region.file_feeds, &stored, &region.layers);
+    let decisions = crate::decision::Decisions::new(store.decisions()?.iter().map(Into::into));
+    let saved = store.param_set("default")?.map(|p| p.query);
+    Ok((region.with_feeds(feeds), decisions, saved))
+}
+
+/// Runs `feedmap plan`: writes the plan (taking `decisions` into account)
+/// as `json`, `geojson` or `csv`.
 pub fn plan(
     region: &Region,
     params: &crate::plan::PlanParams,
+    decisions: &crate::decision::Decisions,
     format: &str,
     out: &mut dyn Write,
 ) -> Result<(), PlanCommandError> {
     let started = std::time::Instant::now();
-    let plan = crate::plan::plan(region, params)?;
+    let plan = crate::plan::plan_with(region, params, decisions)?;
     tracing::info!(
         neighbourhoods = plan.summary.neighbourhoods,
         suggestions = plan.summary.suggestions,

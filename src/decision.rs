@@ -100,6 +100,24 @@ pub struct Given {
     pub applied: Applied,
 }
 
+impl From<&crate::store::Decision> for Given {
+    fn from(d: &crate::store::Decision) -> Given {
+        Given {
+            layer: d.layer.clone(),
+            area_id: d.area_id.clone(),
+            members: d.members.clone(),
+            applied: Applied {
+                id: d.id,
+                decision: d.decision,
+                by: d.updated_by.clone(),
+                at: d.updated_at.clone(),
+                note: d.note.clone(),
+                version: d.version,
+            },
+        }
+    }
+}
+
 /// Decisions keyed for the plan: by (layer, area or cluster id).
 #[derive(Debug, Clone, Default)]
 pub struct Decisions {

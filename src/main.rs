@@ -107,6 +107,13 @@ enum Command {
         /// Output format.
         #[arg(long, default_value = "json", value_parser = ["json", "geojson", "csv"])]
         format: String,
+        /// Take planners' decisions, feeds and saved parameters from the
+        /// store in this data directory.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Take them from this PostgreSQL store instead.
+        #[arg(long, conflicts_with = "data_dir")]
+        store: Option<String>,
     },
     /// Generate the fictional demo region, or a synthetic one for benchmarks.
     Demo {
@@ -272,12 +279,25 @@ fn main() -> anyhow::Result<()> {
             region,
             params,
             format,
+            data_dir,
+            store,
         } => {
-            let params = feedmap::cli::plan_params(&params)?;
             let region = Region::load(&region)?;
+            let (region, decisions, saved) = match (data_dir, store) {
+                (None, None) => (region, Default::default(), None),
+                (dir, url) => {
+                    let store = StoreArgs {
+                        data_dir: dir.unwrap_or_default(),
+                        store: url,
+                    }
+                    .open()?;
+                    feedmap::cli::with_store(region, &*store)?
+                }
+            };
+            let params = feedmap::cli::plan_params(&params, saved.as_deref())?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            feedmap::cli::plan(&region, &params, &format, &mut out)?;
+            feedmap::cli::plan(&region, &params, &decisions, &format, &mut out)?;
             out.flush()?;
         }
         Command::Demo {

@@ -112,6 +112,22 @@ fn writes_need_a_planner_token_and_reads_need_none() {
         assert_eq!(r.status, 200, "{path}");
     }
     assert_eq!(s.get("/v1/audit").1["count"], 0);
+    // The OpenAPI document lists every write, each behind the bearer scheme.
+    let (_, api) = s.get("/api");
+    assert_eq!(
+        api["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    for &(method, path) in writes {
+        let templated = path.replace("/1", "/{id}").replace("/DV01-X", "/{feedId}");
+        let op = &api["paths"][&templated][method.to_lowercase()];
+        assert_eq!(
+            op["security"][0]["bearer"],
+            json!([]),
+            "{method} {templated} in /api"
+        );
+        assert!(op["responses"]["401"].is_object() && op["responses"]["413"].is_object());
+    }
     // "Bearer" is case-insensitive; the planner token writes.
     let r = call(
         &s.base,
@@ -474,6 +490,24 @@ fn decisions_shape_the_plan_and_survive_a_restart() {
         suggestion(&n, "DV01-C07").unwrap()["decision"]["decision"],
         "defer"
     );
+    // The command line plans with the same decisions from the data directory.
+    drop(s);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_feedmap"))
+        .args(["plan", "--region"])
+        .arg(&region)
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cli["neighbourhoods"], again["neighbourhoods"]);
+    assert_eq!(cli["decisions"]["applied"], 4);
+    let s = start(&region, &data, &tokens);
     // Withdrawing the rejection suggests Little Wexcombe again.
     let path = format!("/v1/decisions/{}", rejected["id"]);
     let r = call(

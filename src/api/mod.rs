@@ -139,19 +139,7 @@ impl Snapshot {
 
     /// The decisions as the plan takes them.
     pub fn for_plan(&self) -> crate::decision::Decisions {
-        crate::decision::Decisions::new(self.decisions.iter().map(|d| crate::decision::Given {
-            layer: d.layer.clone(),
-            area_id: d.area_id.clone(),
-            members: d.members.clone(),
-            applied: crate::decision::Applied {
-                id: d.id,
-                decision: d.decision,
-                by: d.updated_by.clone(),
-                at: d.updated_at.clone(),
-                note: d.note.clone(),
-                version: d.version,
-            },
-        }))
+        crate::decision::Decisions::new(self.decisions.iter().map(Into::into))
     }
 }
 

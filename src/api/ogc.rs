@@ -491,8 +491,64 @@ pub async fn api_definition(State(state): State<Arc<AppState>>, headers: HeaderM
         "parameters": plan_params,
         "responses": ok(summary, media) } })
     };
+    // Writes: a bearer token, a JSON body (unknown fields refused) and, to
+    // change or remove, If-Match.
+    let errors = |codes: &[u16]| -> Value {
+        codes
+            .iter()
+            .map(|c| (c.to_string(), json!({ "description": "problem", "content": { "application/problem+json": {} } })))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let write = |summary: &str,
+                 status: u16,
+                 body: Option<Value>,
+                 if_match: bool,
+                 path_param: Option<&str>| {
+        let mut params = Vec::new();
+        if let Some(name) = path_param {
+            params.push(json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }));
+        }
+        if if_match {
+            params.push(json!({ "name": "If-Match", "in": "header", "required": true, "description": "the ETag read, or *", "schema": { "type": "string" } }));
+        }
+        let mut responses = errors(&[400, 401, 403, 404, 409, 412, 413, 415, 428]);
+        responses[status.to_string()] =
+            json!({ "description": summary, "content": { "application/json": {} } });
+        let mut op = json!({ "summary": summary, "security": [{ "bearer": [] }], "parameters": params, "responses": responses });
+        if let Some(schema) = body {
+            op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+        }
+        op
+    };
+    let text = |max: usize| json!({ "type": "string", "maxLength": max });
+    let decision_kind = json!({ "type": "string", "enum": ["accept", "reject", "defer"] });
+    let new_decision = json!({
+        "type": "object", "additionalProperties": false, "required": ["layer", "decision"],
+        "properties": {
+            "layer": text(1000), "area_id": text(1000), "cluster_id": text(1000),
+            "decision": decision_kind, "note": text(10_000), "params": text(1000),
+        },
+    });
+    let decision_patch = json!({
+        "type": "object", "additionalProperties": false,
+        "properties": { "decision": decision_kind, "note": text(10_000) },
+    });
+    let feed_props = json!({
+        "feed_id": text(1000), "platform": text(1000), "handle": text(1000), "url": text(1000),
+        "layer": text(1000), "area_id": text(1000), "name": text(1000),
+        "status": { "type": "string", "enum": ["active", "planned", "retired"] },
+    });
+    let new_feed = json!({ "type": "object", "additionalProperties": false, "required": ["feed_id", "platform", "handle", "url"], "properties": feed_props });
+    let mut patch_props = feed_props.clone();
+    patch_props.as_object_mut().map(|m| m.remove("feed_id"));
+    let feed_patch =
+        json!({ "type": "object", "additionalProperties": false, "properties": patch_props });
+    let params_body = json!({ "type": "object", "additionalProperties": false, "required": ["query"], "properties": { "query": text(1000) } });
+    let by_id = |name: &str| json!([{ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }]);
     let body = json!({
         "openapi": "3.0.3",
+        "components": { "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } } },
         "info": { "title": format!("feedmap – {}", region.name), "version": env!("CARGO_PKG_VERSION") },
         "servers": [{ "url": base }],
         "paths": {
@@ -535,7 +591,31 @@ pub async fn api_definition(State(state): State<Arc<AppState>>, headers: HeaderM
                     q("q", "a place name or address", json!({"type": "string"}), false),
                 ],
                 "responses": ok("Feed answer", "application/json") } },
-            "/v1/feeds": { "get": { "summary": "Every feed", "responses": ok("Feeds", "application/json") } },
+            "/v1/feeds": {
+                "get": { "summary": "Every feed (active, planned, retired)", "responses": ok("Feeds", "application/json") },
+                "post": write("Add a feed (201)", 201, Some(new_feed), false, None) },
+            "/v1/feeds/{feedId}": {
+                "get": { "summary": "One feed, with its ETag", "parameters": by_id("feedId"), "responses": ok("Feed", "application/json") },
+                "patch": write("Change a feed", 200, Some(feed_patch), true, Some("feedId")),
+                "delete": write("Retire a feed", 200, None, true, Some("feedId")) },
+            "/v1/decisions": {
+                "get": { "summary": "Planners' decisions, with vanished flags", "parameters": [q("layer", "only this community layer", json!({"type": "string"}), false)], "responses": ok("Decisions", "application/json") },
+                "post": write("Record a decision about a community or cluster (201)", 201, Some(new_decision), false, None) },
+            "/v1/decisions/{id}": {
+                "get": { "summary": "One decision, with its ETag", "parameters": by_id("id"), "responses": ok("Decision", "application/json") },
+                "patch": write("Change a decision", 200, Some(decision_patch), true, Some("id")),
+                "delete": write("Withdraw a decision", 200, None, true, Some("id")) },
+            "/v1/plan/params": {
+                "get": { "summary": "The saved parameters plans start from, with ETag", "responses": ok("Parameters", "application/json") },
+                "put": write("Save the parameters plans start from", 200, Some(params_body), true, None) },
+            "/v1/audit": { "get": {
+                "summary": "The append-only log of every change",
+                "parameters": [
+                    q("after", "continue after this seq", json!({"type": "integer", "minimum": 0}), false),
+                    q("limit", "entries", json!({"type": "integer", "minimum": 0, "maximum": 1000, "default": 100}), false),
+                ],
+                "responses": ok("Entries", "application/json") } },
+            "/v1/me": { "get": { "summary": "Who a bearer token is", "security": [{ "bearer": [] }], "responses": ok("Name and role", "application/json") } },
             "/v1/plan": plan_path("The feed plan", "application/json"),
             "/v1/plan.geojson": plan_path("The suggested feed areas", GEOJSON),
             "/v1/plan.csv": plan_path("The suggestions as CSV", "text/csv"),

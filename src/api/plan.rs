@@ -33,12 +33,7 @@ async fn planned(
         // The saved parameters are the starting point; the request's own
         // override them one by one.
         let saved = Params::parse(snapshot.default_params.as_ref().map(|p| p.query.clone()));
-        let pairs = saved
-            .0
-            .iter()
-            .filter(|(k, _)| !given.0.iter().any(|(g, _)| g == k))
-            .chain(given.0.iter());
-        let params = PlanParams::from_pairs(pairs.map(|(k, v)| (k.as_str(), v.as_str())))?;
+        let params = PlanParams::from_pairs(plan::params::layered(&saved.0, &given.0))?;
         let region = state.region.load_full();
         let p = plan::plan_with(&region, &params, &snapshot.for_plan())?;
         Ok((p, region))

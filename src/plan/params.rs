@@ -338,6 +338,20 @@ impl PlanParams {
     }
 }
 
+/// Parameters over saved ones: each saved pair the request does not name,
+/// then the request's own, so a request overrides the saved set one
+/// parameter at a time.
+pub fn layered<'a>(
+    saved: &'a [(String, String)],
+    given: &'a [(String, String)],
+) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    saved
+        .iter()
+        .filter(move |(k, _)| !given.iter().any(|(g, _)| g == k))
+        .chain(given.iter())
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
