@@ -425,6 +425,12 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
         "layers": region.layers.len(),
         "areas": region.layers.iter().map(|l| l.areas.len()).sum::<usize>(),
         "load": status,
+        "store": {
+            "at": state.store.describe(),
+            "generation_seen": state.seen.load(Ordering::Acquire),
+            "decisions": state.snapshot.load().decisions.len(),
+        },
+        "writes": if state.tokens.is_empty() { "disabled: no tokens file" } else { "enabled" },
     }))
     .into_response()
 }
