@@ -30,7 +30,7 @@ layer() { printf '[[layers]]\nid = "%s"\nrole = "%s"\nfile = "%s/%s"\nid_propert
     echo "L-$l,x,@Trafford$l,https://x.example/Trafford$l,localities,$l,Trafford $l,active"
   done
 } > "$region/feeds.csv"
-RUST_LOG=warn ./target/release/feedmap serve --region "$region" --addr 127.0.0.1:0 > "$region/out" &
+RUST_LOG=warn ./target/release/feedmap serve --region "$region" --data-dir "$region/data" --addr 127.0.0.1:0 > "$region/out" &
 server=$!
 for _ in $(seq 100); do grep -q listening "$region/out" 2>/dev/null && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$region/out")
@@ -50,7 +50,7 @@ trap 'kill "$server" 2>/dev/null || true; rm -rf "$region" "$plan_region"' EXIT
   layer lsoas population "$data" gm_lsoa_2021.geojson area_code
   echo 'population_each = 1700'
 } > "$plan_region/region.toml"
-RUST_LOG=warn ./target/release/feedmap serve --region "$plan_region" --addr 127.0.0.1:0 > "$plan_region/out" &
+RUST_LOG=warn ./target/release/feedmap serve --region "$plan_region" --data-dir "$plan_region/data" --addr 127.0.0.1:0 > "$plan_region/out" &
 server=$!
 for _ in $(seq 100); do grep -q listening "$plan_region/out" 2>/dev/null && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$plan_region/out")

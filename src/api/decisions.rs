@@ -80,14 +80,7 @@ pub async fn list(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> 
         Err(e) => return e.into_response(),
     };
     let s = state.clone();
-    let r = blocking(move || {
-        s.sync().map_err(write::store_problem)?;
-        Ok(())
-    })
-    .await;
-    if let Err(r) = r {
-        return r;
-    }
+    let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
     let region = state.region.load_full();
     let snapshot = state.snapshot.load_full();
     let views: Vec<DecisionView> = snapshot

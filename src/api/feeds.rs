@@ -84,7 +84,7 @@ pub async fn list(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> 
         return e.into_response();
     }
     let s = state.clone();
-    let _ = tokio::task::spawn_blocking(move || s.sync_or_stale()).await;
+    let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
     let region = state.region.load();
     Json(json!({ "count": region.feeds.feeds.len(), "feeds": region.feeds.feeds })).into_response()
 }
@@ -92,7 +92,7 @@ pub async fn list(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> 
 /// `GET /v1/feeds/{feed_id}`.
 pub async fn one(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
     let s = state.clone();
-    let _ = tokio::task::spawn_blocking(move || s.sync_or_stale()).await;
+    let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
     let region = state.region.load();
     match region.feeds.get(&id) {
         Some(f) => {

@@ -223,6 +223,17 @@ impl AppState {
         Ok(())
     }
 
+    /// Before a read that must show every write so far: a shared store
+    /// (PostgreSQL) is checked for other replicas' writes (as
+    /// [`AppState::sync_or_stale`]); a server alone on its SQLite file
+    /// already follows its own writes (each write syncs) and polls for
+    /// anything else, so its reads cost nothing extra. Blocking.
+    pub fn sync_for_read(&self) {
+        if self.store.is_shared() {
+            self.sync_or_stale();
+        }
+    }
+
     /// [`AppState::sync`] for reads: if the store cannot be reached, the
     /// last state read keeps serving (logged).
     pub fn sync_or_stale(&self) {

@@ -28,7 +28,7 @@ async fn planned(
     tokio::task::spawn_blocking(move || {
         // Decisions and saved parameters as the store has them now (another
         // replica may have just written them).
-        state.sync_or_stale();
+        state.sync_for_read();
         let snapshot = state.snapshot.load_full();
         // The saved parameters are the starting point; the request's own
         // override them one by one.

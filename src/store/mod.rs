@@ -233,6 +233,9 @@ pub enum StoreError {
 pub trait Store: Send + Sync {
     /// `sqlite FILE` or `postgres HOST/DB` (never a password), for logs.
     fn describe(&self) -> String;
+    /// Whether other servers may write to this store too (PostgreSQL), so
+    /// a read must check it for their writes.
+    fn is_shared(&self) -> bool;
     /// A number that changes whenever anything is written.
     fn generation(&self) -> Result<i64, StoreError>;
     /// Every decision, by id.

@@ -146,6 +146,7 @@ impl Tx for PgTx<'_, '_> {
 
 impl Backend for Postgres {
     const DIALECT: Dialect = Dialect::Postgres;
+    const SHARED: bool = true;
 
     fn describe(&self) -> String {
         self.label.clone()

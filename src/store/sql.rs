@@ -109,6 +109,8 @@ pub(crate) enum Dialect {
 pub(crate) trait Backend: Send + Sync + 'static {
     /// The schema dialect.
     const DIALECT: Dialect;
+    /// Whether several servers may share it.
+    const SHARED: bool;
     /// For logs and `Store::describe`.
     fn describe(&self) -> String;
     /// Runs `f` in one transaction: committed if it returns `Ok`, rolled
@@ -366,6 +368,10 @@ fn all<T>(
 impl<B: Backend> Store for SqlStore<B> {
     fn describe(&self) -> String {
         self.backend.describe()
+    }
+
+    fn is_shared(&self) -> bool {
+        B::SHARED
     }
 
     fn generation(&self) -> Result<i64, StoreError> {

@@ -117,6 +117,7 @@ impl Tx for SqliteTx<'_> {
 
 impl Backend for Sqlite {
     const DIALECT: Dialect = Dialect::Sqlite;
+    const SHARED: bool = false;
 
     fn describe(&self) -> String {
         format!("sqlite {}", self.path.display())
