@@ -41,9 +41,10 @@ pub struct ServeConfig {
     /// Largest accepted body of a write (decisions, feeds, parameters), in
     /// bytes; larger gets 413. Default 64 KiB.
     pub write_max_bytes: usize,
-    /// How often a replica checks the store for other replicas' changes to
-    /// feeds (lookups use the feeds it last saw; plan, decision and feed
-    /// reads check on every request). Default 1 s.
+    /// How often a server checks the store for changes it did not make
+    /// (other replicas', an import): lookups use the feeds it last saw;
+    /// plan, decision and feed reads on a shared store check on every
+    /// request. Default 1 s; zero turns the poll off.
     pub store_poll: std::time::Duration,
 }
 
