@@ -494,3 +494,16 @@ fn a_store_location_comes_from_the_arguments() {
         "{e}"
     );
 }
+
+#[test]
+fn an_unreachable_postgres_is_named_without_its_password() {
+    let e = match Location::Postgres("postgres://u:secretpw@127.0.0.1:1/db".into()).open() {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("nothing listens on port 1"),
+    };
+    assert!(
+        e.contains("cannot connect to postgres://u:***@127.0.0.1:1/db") && e.contains("refused"),
+        "{e}"
+    );
+    assert!(!e.contains("secretpw"), "{e}");
+}

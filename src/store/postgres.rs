@@ -21,14 +21,22 @@ pub(crate) struct Postgres {
 /// Connections kept idle for reuse.
 const POOL: usize = 8;
 
-fn err(e: postgres::Error) -> StoreError {
-    let message = match e.as_db_error() {
+/// What went wrong, with the database's own message and code, or the
+/// underlying cause (e.g. "Connection refused") for connection errors.
+fn message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
-    };
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
+    }
+}
+
+fn err(e: postgres::Error) -> StoreError {
     StoreError::Backend {
         backend: "postgres",
-        message,
+        message: message(&e),
     }
 }
 
@@ -79,7 +87,7 @@ impl Postgres {
         }
         Client::connect(&self.url, NoTls).map_err(|e| StoreError::Backend {
             backend: "postgres",
-            message: format!("cannot connect to {}: {}", redact(&self.url), err(e)),
+            message: format!("cannot connect to {}: {}", redact(&self.url), message(&e)),
         })
     }
 
