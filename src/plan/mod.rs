@@ -554,11 +554,12 @@ pub fn plan_with(
         seen.extend(marks.chain(left).map(|d| d.id));
     }
     note.applied = seen.len();
+    let vanished: std::collections::BTreeSet<i64> =
+        note.vanished.iter().map(|v| v.decision.id).collect();
     note.unmatched = decisions
         .of_layer(&comms.id)
-        .filter(|g| !seen.contains(&g.applied.id))
-        .count()
-        - note.vanished.iter().filter(|v| v.layer == comms.id).count();
+        .filter(|g| !seen.contains(&g.applied.id) && !vanished.contains(&g.applied.id))
+        .count();
     let chosen = choose(&mut out, params);
     let mut summary = Summary {
         neighbourhoods: out.len(),
