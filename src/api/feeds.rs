@@ -1,4 +1,5 @@
-//! Feed endpoints: single lookup, streaming batch, and the feed list.
+//! Feed endpoints: single lookup, streaming batch, the feed list, and
+//! (in [`edit`]) adding, editing and retiring feeds.
 
 // Handlers return ready responses as errors; boxing them would only add
 // noise on paths that are not hot.
@@ -462,11 +463,7 @@ pub mod edit {
             url: body.url,
             layer: blank_none(body.layer),
             area_id: blank_none(body.area_id),
-            name: if body.name.is_empty() {
-                String::new()
-            } else {
-                body.name
-            },
+            name: body.name,
             status: body.status.unwrap_or_else(|| "planned".into()),
         };
         let feed_id = body.feed_id;
