@@ -750,6 +750,18 @@ fn decisions_about_areas_a_boundary_update_removed_are_flagged() {
     let s = start(&region, &dir.path().join("data"), &tokens);
     let d = decide(&s, "DV02-C12", "accept", "Northgate gets its own feed");
     assert_eq!(d["vanished"], false);
+    let r = call(
+        &s.base,
+        "POST",
+        "/v1/feeds",
+        Some(PLANNER),
+        Some(
+            &json!({"feed_id": "NG-X", "platform": "x", "handle": "@Northgate", "url": "https://x.example/ng", "layer": "communities", "area_id": "DV02-C12", "status": "active"}),
+        ),
+        &[],
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    assert!(r.json.get("problem").is_none());
     // The boundary update drops Northgate; the server reloads on SIGHUP.
     demo_without(&region, Some("DV02-C12"));
     let status = std::process::Command::new("kill")
@@ -787,6 +799,16 @@ fn decisions_about_areas_a_boundary_update_removed_are_flagged() {
     assert_eq!(
         vanished[0]["decision"]["note"],
         "Northgate gets its own feed"
+    );
+    // A stored feed for the vanished area stays listed, saying why it is
+    // out of use.
+    let (_, f) = s.get("/v1/feeds/NG-X");
+    assert!(
+        f["problem"]
+            .as_str()
+            .unwrap()
+            .contains("\"DV02-C12\" is not in layer"),
+        "{f}"
     );
     // It is still there to be withdrawn.
     let path = format!("/v1/decisions/{}", d["id"]);
