@@ -28,6 +28,16 @@ pub enum Role {
     Reader,
 }
 
+impl Role {
+    /// The word used in the tokens file and in answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Planner => "planner",
+            Role::Reader => "reader",
+        }
+    }
+}
+
 /// Who a request is, once its token checked out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {

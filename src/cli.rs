@@ -134,9 +134,7 @@ pub fn plan_params(
                 .ok_or_else(|| PlanCommandError::Malformed(a.clone()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let saved: Vec<(String, String)> = form_urlencoded::parse(saved.unwrap_or("").as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let saved = crate::plan::params::query_pairs(saved.unwrap_or(""));
     Ok(
         crate::plan::PlanParams::from_pairs(crate::plan::params::layered(&saved, &given))
             .map_err(crate::plan::PlanError::from)?,

@@ -286,21 +286,10 @@ pub async fn delete(
 /// `GET /v1/me`: who a bearer token is (its name and role), so the map can
 /// check a token before using it; 401 for a missing or unknown token.
 pub async fn me(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim());
-    match token.and_then(|t| state.tokens.check(t)) {
-        Some(c) => Json(serde_json::json!({
-            "name": c.name,
-            "role": match c.role {
-                crate::auth::Role::Planner => "planner",
-                crate::auth::Role::Reader => "reader",
-            },
-        }))
-        .into_response(),
+    match write::bearer(&headers).and_then(|t| state.tokens.check(t)) {
+        Some(c) => {
+            Json(serde_json::json!({ "name": c.name, "role": c.role.as_str() })).into_response()
+        }
         None => ApiProblem::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",

@@ -358,11 +358,7 @@ pub struct Params(pub Vec<(String, String)>);
 impl Params {
     /// Parses a raw query string.
     pub fn parse(raw: Option<String>) -> Params {
-        Params(
-            form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
+        Params(crate::plan::params::query_pairs(&raw.unwrap_or_default()))
     }
 
     /// The value of a parameter given once (a repeated one is an error).

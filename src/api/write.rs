@@ -37,6 +37,18 @@ fn unauthorized(detail: &str) -> Response {
     r
 }
 
+/// The token of an `Authorization: Bearer <token>` header (the scheme in
+/// any case), if there is one.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+}
+
 impl FromRequestParts<Arc<AppState>> for Planner {
     type Rejection = Response;
 
@@ -49,18 +61,12 @@ impl FromRequestParts<Arc<AppState>> for Planner {
                 "this server has no write tokens; start it with --tokens FILE (or FEEDMAP_TOKENS_FILE)",
             ));
         }
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
             return Err(unauthorized(
                 "writes need an Authorization: Bearer <token> header",
             ));
-        };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, t)| t.trim());
-        let Some(caller) = token.and_then(|t| state.tokens.check(t)) else {
+        }
+        let Some(caller) = bearer(&parts.headers).and_then(|t| state.tokens.check(t)) else {
             return Err(unauthorized("the bearer token is not valid"));
         };
         if caller.role != Role::Planner {

@@ -338,6 +338,14 @@ impl PlanParams {
     }
 }
 
+/// The pairs of a query string (`a=1&b=2`, percent-decoded), as the API's
+/// query and a saved parameter set both are.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
 /// Parameters over saved ones: each saved pair the request does not name,
 /// then the request's own, so a request overrides the saved set one
 /// parameter at a time.
