@@ -25,17 +25,11 @@ struct Acked {
     refused: usize,
 }
 
+/// The demo's community ids, read through the library.
 fn areas() -> Vec<String> {
-    let (_, items) = {
-        let s = Server::start(&common::demo_region());
-        s.get("/collections/communities/items?limit=1000")
-    };
-    items["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap().to_string())
-        .collect()
+    let region = feedmap::Region::load(&common::demo_region()).unwrap();
+    let (_, communities) = region.layer("communities").unwrap();
+    communities.areas.iter().map(|a| a.id.clone()).collect()
 }
 
 /// A tiny deterministic generator (the seed is printed, so a failure can

@@ -592,30 +592,27 @@ F9,x,@h,https://x.example/h,neighbourhoods,,half target,active
 
 #[test]
 fn cli_feeds_lookup_and_batch() {
-    let bin = env!("CARGO_BIN_EXE_feedmap");
-    let out = std::process::Command::new(bin)
-        .args(["feeds", "lookup", "--region"])
-        .arg(common::demo_region())
-        .args(["--postcode", "dv1 1aa"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let demo = common::demo_region();
+    let out = common::feedmap_ok(&[
+        "feeds".as_ref(),
+        "lookup".as_ref(),
+        "--region".as_ref(),
+        demo.as_os_str(),
+        "--postcode".as_ref(),
+        "dv1 1aa".as_ref(),
+    ]);
     let body: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(body["feeds"][0]["feed_id"], "DV01-C01-X");
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.csv");
     std::fs::write(&input, "id,postcode\n1,DV1 1AA\n2,XX\n3,DV8 1BA\n").unwrap();
-    let out = std::process::Command::new(bin)
-        .args(["feeds", "batch", "--region"])
-        .arg(common::demo_region())
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = common::feedmap_ok(&[
+        "feeds".as_ref(),
+        "batch".as_ref(),
+        "--region".as_ref(),
+        demo.as_os_str(),
+        input.as_os_str(),
+    ]);
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");

@@ -7,7 +7,6 @@ mod common;
 
 use common::{call, tokens_file, Server, PLANNER, PLANNER_B};
 use serde_json::json;
-use std::process::Command;
 
 fn replica(url: &str, tokens: &std::path::Path) -> Server {
     Server::start_with(
@@ -204,39 +203,14 @@ fn a_store_moves_from_sqlite_to_postgres() {
         );
         assert_eq!(r.status, 200);
     }
-    let bin = env!("CARGO_BIN_EXE_feedmap");
     let dump = dir.path().join("store.json");
-    let out = Command::new(bin)
-        .args(["export", "--data-dir"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&dump)
-        .env_remove("FEEDMAP_STORE")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let d = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let out = common::feedmap_ok(&["export", "--data-dir", &d(&data), "--out", &d(&dump)]);
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("exported 3 decisions, 1 feeds, 0 parameter sets, 4 audit entries"));
-    let out = Command::new(bin)
-        .args(["import", "--store", &db.url])
-        .arg(&dump)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::feedmap_ok(&["import", "--store", &db.url, &d(&dump)]);
     // Importing twice is refused: the store is no longer empty.
-    let out = Command::new(bin)
-        .args(["import", "--store", &db.url])
-        .arg(&dump)
-        .output()
-        .unwrap();
+    let out = common::feedmap(&["import", "--store", &db.url, &d(&dump)]);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("not empty"),
@@ -250,12 +224,7 @@ fn a_store_moves_from_sqlite_to_postgres() {
     assert_eq!(s.get("/v1/feeds/DV01-X").1["handle"], "@Moved");
     assert_eq!(s.get("/v1/audit").1["count"], 4);
     let again = dir.path().join("again.json");
-    let out = Command::new(bin)
-        .args(["export", "--store", &db.url, "--out"])
-        .arg(&again)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    common::feedmap_ok(&["export", "--store", &db.url, "--out", &d(&again)]);
     let strip = |p: &std::path::Path| {
         let mut v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
@@ -266,12 +235,12 @@ fn a_store_moves_from_sqlite_to_postgres() {
     assert_eq!(strip(&dump), strip(&again));
     // A wrong file is refused by name.
     std::fs::write(dir.path().join("x.json"), "{\"format\": \"other\"}").unwrap();
-    let out = Command::new(bin)
-        .args(["import", "--data-dir"])
-        .arg(dir.path().join("d2"))
-        .arg(dir.path().join("x.json"))
-        .output()
-        .unwrap();
+    let out = common::feedmap(&[
+        "import",
+        "--data-dir",
+        &d(&dir.path().join("d2")),
+        &d(&dir.path().join("x.json")),
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a feedmap export"));
 }

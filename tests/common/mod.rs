@@ -357,6 +357,28 @@ impl Drop for PgDb {
     }
 }
 
+/// Runs the `feedmap` binary (without the store and tokens variables of
+/// the environment) and returns what it did.
+pub fn feedmap<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_feedmap"))
+        .args(args)
+        .env_remove("FEEDMAP_STORE")
+        .env_remove("FEEDMAP_TOKENS_FILE")
+        .output()
+        .expect("run feedmap")
+}
+
+/// [`feedmap`], which must succeed (its stderr shown if not).
+pub fn feedmap_ok<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
+    let out = feedmap(args);
+    assert!(
+        out.status.success(),
+        "feedmap failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// The planner and reader tokens the write tests use.
 pub const PLANNER: &str = "planner-token-0123456789";
 /// A second planner.
