@@ -9,7 +9,7 @@ mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use feedmap::query::Query;
-use feedmap::{LatLon, Region};
+use feedmap::{LatLon, Served, Source};
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
@@ -17,7 +17,7 @@ fn bench(c: &mut Criterion) {
         return;
     };
     let dir = common::gm_feeds_region(&data);
-    let region = Region::load(dir.path()).unwrap();
+    let served = Served::without_store(Source::load(dir.path()).unwrap());
     let postcodes = common::postcodes(&data);
     let points: Vec<LatLon> = postcodes
         .iter()
@@ -28,7 +28,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("coordinates_to_feeds_resolve", |b| {
         b.iter(|| {
             for &p in &points {
-                black_box(region.resolve(black_box(p)));
+                black_box(served.resolve(black_box(p)));
             }
         })
     });
@@ -39,7 +39,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("postcode_to_feed_answer", |b| {
         b.iter(|| {
             for q in &queries {
-                black_box(region.feeds_for(black_box(q)).unwrap());
+                black_box(served.feeds_for(black_box(q)).unwrap());
             }
         })
     });
@@ -58,7 +58,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("batch_csv_100k_rows", |b| {
         b.iter(|| {
             feedmap::batch::run(
-                &region,
+                &served,
                 csv.as_bytes(),
                 std::io::sink(),
                 feedmap::batch::Format::Csv,

@@ -8,13 +8,13 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use feedmap::{LatLon, Region};
+use feedmap::{LatLon, Region, Source};
 use std::hint::black_box;
 use std::path::Path;
 
 fn gm_region(data: &Path) -> (tempfile::TempDir, Region) {
     let dir = common::region_dir(&common::gm_manifest(data));
-    let region = Region::load(dir.path()).unwrap();
+    let region = Source::load(dir.path()).map(|s| s.region).unwrap();
     (dir, region)
 }
 
@@ -60,7 +60,7 @@ fn bench_gm(c: &mut Criterion) {
 fn bench_national(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     feedmap::demo::write_synthetic(dir.path(), 5_000, 200_000, 1).unwrap();
-    let region = Region::load(dir.path()).unwrap();
+    let region = Source::load(dir.path()).map(|s| s.region).unwrap();
     let ext = region.layers[1].extent.unwrap();
     // A fixed pseudo-random spread of points over the whole layer.
     let mut s = 0x2545_F491_4F6C_DD1Du64;

@@ -15,8 +15,8 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use feedmap::plan::{groundwork, plan, PlanParams};
-use feedmap::Region;
+use feedmap::plan::{groundwork, PlanParams};
+use feedmap::{Served, Source};
 use std::hint::black_box;
 
 fn bench_gm(c: &mut Criterion) {
@@ -24,11 +24,12 @@ fn bench_gm(c: &mut Criterion) {
         return;
     };
     let dir = common::region_dir(&common::gm_boroughs_manifest(&data));
-    let region = Region::load(dir.path()).unwrap();
+    let served = Served::without_store(Source::load(dir.path()).unwrap());
+    let region = served.region();
     let params = PlanParams::default();
     let mut group = c.benchmark_group("plan");
     group.bench_function("gm_boroughs_wards", |b| {
-        b.iter(|| black_box(plan(black_box(&region), &params).unwrap()))
+        b.iter(|| black_box(black_box(&served).plan(&params).unwrap()))
     });
     group.sample_size(10);
     group.bench_function("gm_groundwork", |b| {

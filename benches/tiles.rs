@@ -7,7 +7,7 @@
 //! takes about ten seconds first).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use feedmap::Region;
+use feedmap::Source;
 use std::hint::black_box;
 
 /// The tiles covering a 1400×900 px viewport centred on (lon, lat) at map
@@ -34,8 +34,9 @@ fn viewport(lon: f64, lat: f64, z: u8) -> Vec<(u8, u32, u32)> {
 fn bench_tiles(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     feedmap::demo::write_synthetic(dir.path(), 5_000, 200_000, 1).unwrap();
-    let region = Region::load(dir.path()).unwrap();
+    let region = Source::load(dir.path()).map(|s| s.region).unwrap();
     let (_, comms) = region.layer("communities").unwrap();
+    let projection = feedmap::tiles::Projection::default();
     let e = comms.extent.unwrap();
     let (w, s, east, n) = (e.min().x, e.min().y, e.max().x, e.max().y);
     let places = [
@@ -49,7 +50,7 @@ fn bench_tiles(c: &mut Criterion) {
             b.iter(|| {
                 for &(lon, lat) in &places {
                     for (tz, x, y) in viewport(lon, lat, z) {
-                        black_box(feedmap::tiles::encode(comms, tz, x, y).unwrap());
+                        black_box(feedmap::tiles::encode(comms, &projection, tz, x, y).unwrap());
                     }
                 }
             })

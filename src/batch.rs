@@ -12,7 +12,7 @@
 
 use crate::feeds::Resolution;
 use crate::query::{Query, QueryError};
-use crate::region::Region;
+use crate::served::Served;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::io::{BufRead, Read, Write};
@@ -46,6 +46,23 @@ pub enum BatchError {
     /// The CSV input is malformed beyond one row.
     #[error("malformed CSV: {0}")]
     Csv(#[from] csv::Error),
+}
+
+impl BatchError {
+    /// Whether this is the output pipe closing under us (the reader, e.g.
+    /// `head`, has had enough): not a failure of the batch.
+    pub fn is_closed_pipe(&self) -> bool {
+        match self {
+            BatchError::Io(e) => e.kind() == std::io::ErrorKind::BrokenPipe,
+            BatchError::Csv(e) => csv_closed_pipe(e),
+            BatchError::Header(_) => false,
+        }
+    }
+}
+
+/// Whether a CSV error is a write to a closed pipe.
+pub fn csv_closed_pipe(e: &csv::Error) -> bool {
+    matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// What a batch did.
@@ -133,15 +150,15 @@ impl Columns {
 /// Runs a batch. `on_rows` is called after each chunk with the rows done so
 /// far (for progress display).
 pub fn run(
-    region: &Region,
+    served: &Served,
     input: impl Read,
     output: impl Write,
     format: Format,
     on_rows: &mut dyn FnMut(u64),
 ) -> Result<BatchStats, BatchError> {
     match format {
-        Format::Csv => run_csv(region, input, output, on_rows),
-        Format::JsonLines => run_jsonl(region, input, output, on_rows),
+        Format::Csv => run_csv(served, input, output, on_rows),
+        Format::JsonLines => run_jsonl(served, input, output, on_rows),
     }
 }
 
@@ -198,7 +215,7 @@ fn write_chunk<T: Sync>(
 /// JSON-shaped answer: this is the batch hot path).
 fn csv_answer<W: Write>(
     w: &mut csv::Writer<W>,
-    region: &Region,
+    served: &Served,
     id: &str,
     answer: Result<(crate::query::Located, Resolution), String>,
 ) -> csv::Result<()> {
@@ -215,20 +232,20 @@ fn csv_answer<W: Write>(
     };
     let area = |x: Option<&(usize, usize)>| {
         x.map(|&(l, a)| {
-            let area = &region.layers[l].areas[a];
+            let area = &served.region().layers[l].areas[a];
             (area.id.as_str(), area.name.as_str())
         })
         .unwrap_or(("", ""))
     };
     let (nid, nname) = area(r.neighbourhoods.first());
     let (cid, cname) = area(r.communities.first());
-    let feed = |i: usize| &region.feeds.feeds[r.feeds[i].feed];
+    let feed = |i: usize| &served.feeds.feeds[r.feeds[i].feed];
     let mut ids = String::new();
     for (i, hit) in r.feeds.iter().enumerate() {
         if i > 0 {
             ids.push(' ');
         }
-        ids.push_str(&region.feeds.feeds[hit.feed].feed_id);
+        ids.push_str(&served.feeds.feeds[hit.feed].feed_id);
     }
     let mut lat = ryu_like(located.point.lat);
     let lon = ryu_like(located.point.lon);
@@ -263,7 +280,7 @@ fn ryu_like(v: f64) -> String {
 }
 
 fn run_csv(
-    region: &Region,
+    served: &Served,
     input: impl Read,
     mut output: impl Write,
     on_rows: &mut dyn FnMut(u64),
@@ -294,9 +311,11 @@ fn run_csv(
                     Err(e) => ("", Err(e.clone())),
                     Ok(r) => {
                         let answer = cols.query(r).and_then(|q| {
-                            let located =
-                                region.locate(&q).map_err(|e: QueryError| e.to_string())?;
-                            let resolution = region.resolve(located.point);
+                            let located = served
+                                .region()
+                                .locate(&q)
+                                .map_err(|e: QueryError| e.to_string())?;
+                            let resolution = served.resolve(located.point);
                             Ok((located, resolution))
                         });
                         (r.get(cols.id).unwrap_or(""), answer)
@@ -304,7 +323,7 @@ fn run_csv(
                 };
                 errors += u64::from(answer.is_err());
                 // Writing to a Vec cannot fail.
-                let _ = csv_answer(&mut w, region, id, answer);
+                let _ = csv_answer(&mut w, served, id, answer);
             }
             let _ = w.flush();
             errors
@@ -342,7 +361,7 @@ fn json_query(row: &JsonRow) -> Result<Query, String> {
 }
 
 fn run_jsonl(
-    region: &Region,
+    served: &Served,
     input: impl Read,
     mut output: impl Write,
     on_rows: &mut dyn FnMut(u64),
@@ -398,7 +417,7 @@ fn run_jsonl(
                 let id = parsed.as_ref().map(|r| r.id.clone()).unwrap_or(Value::Null);
                 let answer = parsed
                     .and_then(|r| json_query(&r))
-                    .and_then(|q| region.feeds_for(&q).map_err(|e| e.to_string()));
+                    .and_then(|q| served.feeds_for(&q).map_err(|e| e.to_string()));
                 let value = match answer {
                     Ok(a) => {
                         let mut v = serde_json::to_value(&a).unwrap_or(Value::Null);
@@ -431,16 +450,18 @@ mod tests {
     /// answered, in order.
     #[test]
     fn over_long_json_line_is_one_error_row() {
-        let region = Region::load(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/boundaries/demo"
-        )))
-        .unwrap();
+        let served = Served::without_store(
+            crate::Source::load(std::path::Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/boundaries/demo"
+            )))
+            .unwrap(),
+        );
         let long = format!("{{\"id\":2,\"q\":\"{}\"}}", "x".repeat(MAX_LINE * 2 + 10));
         let input = format!("{{\"id\":1,\"postcode\":\"DV1 1AA\"}}\n{long}\n{{\"id\":3,\"postcode\":\"DV1 1AA\"}}\n");
         let mut out = Vec::new();
         let stats = run(
-            &region,
+            &served,
             input.as_bytes(),
             &mut out,
             Format::JsonLines,

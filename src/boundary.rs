@@ -1,38 +1,16 @@
 //! Areas and layers: validated boundary polygons with the measures planning
 //! needs, built from raw imported features.
 
+pub use crate::area::{geodesic_measures, overlap_m2, Area};
 use crate::crs::Crs;
 use crate::import::{RawFeature, RawGeometry, RawLayer};
 use crate::index::AreaIndex;
 use crate::manifest::{LayerSpec, Role};
 use crate::validate::{check_polygon, CheckedPolygon, Problem, ProblemKind, Site};
-use geo::orient::Direction;
-use geo::{BoundingRect, GeodesicArea, MakeValid, MultiPolygon, Orient, Rect};
+use geo::{MakeValid, MultiPolygon, Rect};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
-
-/// One area (neighbourhood, community or context polygon) of a layer.
-#[derive(Debug, Clone)]
-pub struct Area {
-    /// The id from the source data (unique in its layer).
-    pub id: String,
-    /// The display name.
-    pub name: String,
-    /// The boundary in WGS84 lon/lat.
-    pub geometry: MultiPolygon<f64>,
-    /// Geodesic area in square metres (holes subtracted).
-    pub area_m2: f64,
-    /// Geodesic perimeter in metres (all rings).
-    pub perimeter_m: f64,
-    /// Resident population when the source gives one.
-    pub population: Option<f64>,
-    /// An explicit identity score (0–1) from the layer's identity property,
-    /// overriding the planner's name-based guess.
-    pub identity: Option<f64>,
-    /// Bounding box in lon/lat.
-    pub bbox: Rect<f64>,
-}
 
 /// A layer: its areas, in source order, with a spatial index over them.
 #[derive(Debug)]
@@ -52,9 +30,6 @@ pub struct Layer {
     /// The union of the areas' bounding boxes, if the layer is non-empty.
     pub extent: Option<Rect<f64>>,
     by_id: HashMap<String, usize>,
-    /// Rings projected to Web Mercator, built on the first vector tile
-    /// request (most layers of a command-line run never need it).
-    pub(crate) mercator: std::sync::OnceLock<crate::tiles::Mercator>,
 }
 
 impl Layer {
@@ -82,7 +57,6 @@ impl Layer {
             index,
             extent,
             by_id,
-            mercator: std::sync::OnceLock::new(),
         }
     }
 
@@ -90,54 +64,6 @@ impl Layer {
     pub fn area_index(&self, id: &str) -> Option<usize> {
         self.by_id.get(id).copied()
     }
-}
-
-impl Area {
-    /// Builds an area from a valid geometry, computing its geodesic measures.
-    /// Rings are first oriented by RFC 7946's right-hand rule (exterior
-    /// counter-clockwise, holes clockwise): many published files (ESRI
-    /// exports, ONS) wind the other way, and a clockwise ring's geodesic
-    /// area is the rest of the Earth.
-    pub fn new(
-        id: String,
-        name: String,
-        geometry: MultiPolygon<f64>,
-        population: Option<f64>,
-    ) -> Area {
-        let geometry = geometry.orient(Direction::Default);
-        let (perimeter_m, area_m2) = geometry.geodesic_perimeter_area_unsigned();
-        let bbox = geometry
-            .bounding_rect()
-            .unwrap_or_else(|| Rect::new(geo::coord! {x: 0., y: 0.}, geo::coord! {x: 0., y: 0.}));
-        Area {
-            id,
-            name,
-            geometry,
-            area_m2,
-            perimeter_m,
-            population,
-            identity: None,
-            bbox,
-        }
-    }
-}
-
-/// Geodesic (perimeter m, area m²) of a multipolygon, whatever the winding
-/// of its rings. Boolean operations and published files wind rings either
-/// way, and a geodesic measure of a ring wound the wrong way is the rest of
-/// the Earth (a hole wound so subtracts that from its polygon), so every
-/// measure goes through here: rings are oriented by RFC 7946's right-hand
-/// rule first.
-pub fn geodesic_measures(geometry: &MultiPolygon<f64>) -> (f64, f64) {
-    geometry
-        .orient(Direction::Default)
-        .geodesic_perimeter_area_unsigned()
-}
-
-/// Geodesic area in m² of the overlap of two areas' geometries.
-pub fn overlap_m2(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> f64 {
-    use geo::BooleanOps;
-    geodesic_measures(&a.intersection(b)).1
 }
 
 /// Result of building one layer: the layer if it is clean, every problem
@@ -479,90 +405,5 @@ fn json_type(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
-    }
-}
-
-/// Shapes for unit tests across the crate.
-#[cfg(test)]
-pub(crate) mod test_shapes {
-    use super::Area;
-    use geo::{LineString, MultiPolygon, Polygon};
-
-    /// The rectangle `[x0, x1] × [y0, y1]` (degrees) as a multipolygon.
-    pub fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-        let ring: LineString<f64> = vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)].into();
-        MultiPolygon::new(vec![Polygon::new(ring, vec![])])
-    }
-
-    /// A rectangular area whose id and name are `id`.
-    pub fn rect_area(id: &str, x0: f64, y0: f64, x1: f64, y1: f64) -> Area {
-        Area::new(id.into(), id.into(), rect(x0, y0, x1, y1), None)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use geo::{LineString, Polygon};
-
-    /// Boolean operations may wind holes either way; the overlap of a
-    /// square with a holed square must still be the square less the hole
-    /// (a wrongly wound hole measured as-is subtracts the rest of the Earth).
-    #[test]
-    fn overlaps_with_holes_measure_right_whatever_the_winding() {
-        let outer: LineString<f64> = vec![
-            (0.0, 53.0),
-            (0.02, 53.0),
-            (0.02, 53.02),
-            (0.0, 53.02),
-            (0.0, 53.0),
-        ]
-        .into();
-        let hole: LineString<f64> = vec![
-            (0.005, 53.005),
-            (0.015, 53.005),
-            (0.015, 53.015),
-            (0.005, 53.015),
-            (0.005, 53.005),
-        ]
-        .into();
-        let holed = MultiPolygon::new(vec![Polygon::new(outer.clone(), vec![hole.clone()])]);
-        let plain = MultiPolygon::new(vec![Polygon::new(outer, vec![])]);
-        let hole_only = MultiPolygon::new(vec![Polygon::new(hole, vec![])]);
-        let want = geodesic_measures(&plain).1 - geodesic_measures(&hole_only).1;
-        for (a, b) in [(&holed, &plain), (&plain, &holed)] {
-            let got = overlap_m2(a, b);
-            assert!((got - want).abs() < 1.0, "{got} vs {want}");
-        }
-    }
-
-    #[test]
-    fn clockwise_rings_get_their_true_area() {
-        // A 0.01° square at 53°N, wound clockwise: 1.113 km × 0.670 km on the
-        // WGS84 ellipsoid.
-        let cw: LineString<f64> = vec![
-            (0.0, 53.0),
-            (0.0, 53.01),
-            (0.01, 53.01),
-            (0.01, 53.0),
-            (0.0, 53.0),
-        ]
-        .into();
-        let area = Area::new(
-            "a".into(),
-            "a".into(),
-            MultiPolygon::new(vec![Polygon::new(cw, vec![])]),
-            None,
-        );
-        assert!(
-            (area.area_m2 - 747_000.0).abs() < 1_000.0,
-            "{}",
-            area.area_m2
-        );
-        assert!(
-            (area.perimeter_m - 3_560.0).abs() < 20.0,
-            "{}",
-            area.perimeter_m
-        );
     }
 }

@@ -1,7 +1,9 @@
 //! Command implementations behind the `feedmap` binary, kept in the library
 //! so tests drive the same code users run.
 
-use crate::region::{LoadOptions, Region, RegionError};
+use crate::region::{LoadOptions, RegionError};
+use crate::served::Served;
+use crate::source::Source;
 use std::io::Write;
 use std::path::Path;
 
@@ -12,8 +14,8 @@ pub fn validate(dir: &Path, repair: bool, out: &mut dyn Write) -> std::io::Resul
         repair,
         ..LoadOptions::default()
     };
-    match Region::load_with(dir, options) {
-        Ok(region) => {
+    match Source::load_with(dir, options) {
+        Ok(Source { region, .. }) => {
             for note in &region.notes {
                 writeln!(out, "note: {note}")?;
             }
@@ -60,14 +62,14 @@ pub fn validate(dir: &Path, repair: bool, out: &mut dyn Write) -> std::io::Resul
 /// `-` for stdin) and writes the answers to `output`, showing a progress bar
 /// over the input bytes when stderr is an attended terminal.
 pub fn feeds_batch(
-    region: &Region,
+    served: &Served,
     input: &Path,
     format: crate::batch::Format,
     output: &mut dyn Write,
 ) -> Result<crate::batch::BatchStats, crate::batch::BatchError> {
     let started = std::time::Instant::now();
     let stats = if input == Path::new("-") {
-        crate::batch::run(region, std::io::stdin().lock(), output, format, &mut |_| {})?
+        crate::batch::run(served, std::io::stdin().lock(), output, format, &mut |_| {})?
     } else {
         let file = std::fs::File::open(input)?;
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -80,7 +82,7 @@ pub fn feeds_batch(
             .progress_chars("=> "),
         );
         let stats = crate::batch::run(
-            region,
+            served,
             bar.wrap_read(std::io::BufReader::with_capacity(1 << 16, file)),
             output,
             format,
@@ -120,51 +122,41 @@ pub enum PlanCommandError {
     Json(#[from] serde_json::Error),
 }
 
-/// Parses `--param name=value` arguments over the saved parameters (a
-/// query string, from the store) and the defaults.
-pub fn plan_params(
-    args: &[String],
-    saved: Option<&str>,
-) -> Result<crate::plan::PlanParams, PlanCommandError> {
-    let given = args
-        .iter()
+impl PlanCommandError {
+    /// Whether this is the output pipe closing under us: not a failure.
+    pub fn is_closed_pipe(&self) -> bool {
+        match self {
+            PlanCommandError::Write(e) => e.kind() == std::io::ErrorKind::BrokenPipe,
+            PlanCommandError::Csv(e) => crate::batch::csv_closed_pipe(e),
+            PlanCommandError::Json(e) => e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe),
+            PlanCommandError::Plan(_) | PlanCommandError::Malformed(_) => false,
+        }
+    }
+}
+
+/// Parses `--param name=value` arguments into pairs, in order.
+pub fn param_pairs(args: &[String]) -> Result<Vec<(String, String)>, PlanCommandError> {
+    args.iter()
         .map(|a| {
             a.split_once('=')
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .ok_or_else(|| PlanCommandError::Malformed(a.clone()))
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let saved = crate::plan::params::query_pairs(saved.unwrap_or(""));
-    Ok(
-        crate::plan::PlanParams::from_pairs(crate::plan::params::layered(&saved, &given))
-            .map_err(crate::plan::PlanError::from)?,
-    )
+        .collect()
 }
 
-/// What `feedmap plan --data-dir`/`--store` takes from the store: the
-/// region with the store's feeds, the decisions and the saved parameters.
-pub fn with_store(
-    region: Region,
-    store: &dyn crate::store::Store,
-) -> Result<(Region, crate::decision::Decisions, Option<String>), crate::store::StoreError> {
-    let stored = store.feeds()?;
-    let feeds = crate::feeds::FeedRegistry::merged(&region.file_feeds, &stored, &region.layers);
-    let decisions = crate::decision::Decisions::new(store.decisions()?.iter().map(Into::into));
-    let saved = store.param_set("default")?.map(|p| p.query);
-    Ok((region.with_feeds(feeds), decisions, saved))
-}
-
-/// Runs `feedmap plan`: writes the plan (taking `decisions` into account)
-/// as `json`, `geojson` or `csv`.
+/// Runs `feedmap plan`: writes the plan of `served` (its feeds, decisions
+/// and saved parameters under the `--param` ones) as `json`, `geojson` or
+/// `csv`.
 pub fn plan(
-    region: &Region,
-    params: &crate::plan::PlanParams,
-    decisions: &crate::decision::Decisions,
+    served: &Served,
+    args: &[String],
     format: &str,
     out: &mut dyn Write,
 ) -> Result<(), PlanCommandError> {
+    let params = served.params(&param_pairs(args)?)?;
     let started = std::time::Instant::now();
-    let plan = crate::plan::plan_with(region, params, decisions)?;
+    let plan = served.plan(&params)?;
     tracing::info!(
         neighbourhoods = plan.summary.neighbourhoods,
         suggestions = plan.summary.suggestions,
@@ -177,7 +169,7 @@ pub fn plan(
     }
     match format {
         "geojson" => {
-            crate::plan::export::write_geojson(&plan, region, out)?;
+            crate::plan::export::write_geojson(&plan, served.region(), out)?;
             writeln!(out)?;
         }
         "csv" => out.write_all(&crate::plan::export::csv(&plan)?)?,

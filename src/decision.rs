@@ -1,8 +1,8 @@
 //! A planner's decision about a suggestion: the one piece of planning state
 //! that is not a pure function of the boundary files.
 //!
-//! Decisions are stored ([`crate::store`]) and fed back into the plan
-//! ([`crate::plan::plan_with`]): an accepted suggestion becomes a planned
+//! Decisions are stored (`crate::store`) and fed back into the plan
+//! (`crate::plan::plan`): an accepted suggestion becomes a planned
 //! feed that counts as served, a rejected one is not suggested again until
 //! the decision is withdrawn, and a deferred one stays on the list marked as
 //! such. A decision whose area disappears after a boundary update is
@@ -98,24 +98,6 @@ pub struct Given {
     pub members: Vec<String>,
     /// The decision.
     pub applied: Applied,
-}
-
-impl From<&crate::store::Decision> for Given {
-    fn from(d: &crate::store::Decision) -> Given {
-        Given {
-            layer: d.layer.clone(),
-            area_id: d.area_id.clone(),
-            members: d.members.clone(),
-            applied: Applied {
-                id: d.id,
-                decision: d.decision,
-                by: d.updated_by.clone(),
-                at: d.updated_at.clone(),
-                note: d.note.clone(),
-                version: d.version,
-            },
-        }
-    }
 }
 
 /// Decisions keyed for the plan: by (layer, area or cluster id).

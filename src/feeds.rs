@@ -10,7 +10,6 @@ use crate::boundary::Layer;
 use crate::index::Nearest;
 use crate::lookup::LatLon;
 use crate::manifest::Role;
-use crate::region::Region;
 use crate::store::StoredFeed;
 use crate::table::Table;
 use crate::validate::{Problem, ProblemKind};
@@ -509,17 +508,18 @@ pub struct Resolution {
     pub nearest_neighbourhood: Option<(usize, Nearest)>,
 }
 
-impl Region {
+impl FeedRegistry {
     /// Resolves the feeds for a point: active feeds of the community areas
     /// containing it (smallest area first when community layers overlap),
     /// then of its neighbourhood, then force-wide feeds. Only neighbourhood
-    /// and community layers are consulted, so context layers cost nothing
+    /// and community layers of `layers` (the region's, whose indexes this
+    /// registry's targets use) are consulted, so context layers cost nothing
     /// on this hot path.
-    pub fn resolve(&self, p: LatLon) -> Resolution {
+    pub fn resolve(&self, layers: &[Layer], p: LatLon) -> Resolution {
         let mut communities = AreaList::new();
         let mut neighbourhoods = AreaList::new();
         let mut found = SmallVec::<[usize; 4]>::new();
-        for (li, layer) in self.layers.iter().enumerate() {
+        for (li, layer) in layers.iter().enumerate() {
             let target = match layer.role {
                 Role::Community => &mut communities,
                 Role::Neighbourhood => &mut neighbourhoods,
@@ -532,16 +532,16 @@ impl Region {
         }
         if communities.len() > 1 {
             communities.sort_by(|&(la, a), &(lb, b)| {
-                self.layers[la].areas[a]
+                layers[la].areas[a]
                     .area_m2
-                    .total_cmp(&self.layers[lb].areas[b].area_m2)
+                    .total_cmp(&layers[lb].areas[b].area_m2)
                     .then(la.cmp(&lb))
             });
         }
         let mut feeds = SmallVec::new();
         let mut coverage = Coverage::Force;
         for &(l, a) in &communities {
-            for &f in self.feeds.of_area(l, a) {
+            for &f in self.of_area(l, a) {
                 feeds.push(FeedHit {
                     feed: f,
                     matched: Some((l, a)),
@@ -550,7 +550,7 @@ impl Region {
             }
         }
         for &(l, a) in &neighbourhoods {
-            for &f in self.feeds.of_area(l, a) {
+            for &f in self.of_area(l, a) {
                 feeds.push(FeedHit {
                     feed: f,
                     matched: Some((l, a)),
@@ -560,14 +560,14 @@ impl Region {
                 }
             }
         }
-        feeds.extend(self.feeds.force_wide().iter().map(|&f| FeedHit {
+        feeds.extend(self.force_wide().iter().map(|&f| FeedHit {
             feed: f,
             matched: None,
         }));
         let mut nearest_neighbourhood = None;
         if neighbourhoods.is_empty() {
             coverage = Coverage::Outside;
-            for (li, layer) in self.layers.iter().enumerate() {
+            for (li, layer) in layers.iter().enumerate() {
                 if layer.role == Role::Neighbourhood {
                     if let Some(n) = layer.index.nearest(&layer.areas, p.lon, p.lat) {
                         let better = nearest_neighbourhood

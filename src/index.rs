@@ -13,7 +13,7 @@
 //! deterministic and independent of file order, so reloading or reordering a
 //! file never moves a boundary point.
 
-use crate::boundary::Area;
+use crate::area::Area;
 use crate::pip::{polygon_position, BandedPolygon, Position, SCAN_EDGES};
 use geo::{Coord, Distance, Geodesic, Point};
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
@@ -303,7 +303,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn square(id: &str, x0: f64, y0: f64, size: f64) -> Area {
-        crate::boundary::test_shapes::rect_area(id, x0, y0, x0 + size, y0 + size)
+        crate::area::test_shapes::rect_area(id, x0, y0, x0 + size, y0 + size)
     }
 
     #[test]

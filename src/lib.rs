@@ -2,13 +2,30 @@
 //! plans which of them need their own local social-media feed.
 //!
 //! The library holds all the logic (the `feedmap` binary only parses its
-//! command line), so tests and benches drive exactly what users run. Data
-//! flows one way: a region manifest is imported and validated into an
-//! immutable [`Region`] snapshot, which lookups, the API and the planner read.
+//! command line), so tests and benches drive exactly what users run.
+//!
+//! Modules are layered, each using only those below it (a test checks
+//! that no `crate::` reference points upwards):
+//!
+//! 1. leaves — [`crs`], [`pip`], [`area`], [`index`], [`import`],
+//!    [`validate`], [`manifest`], [`table`], [`parallel`], [`progress`];
+//! 2. geography — [`boundary`] (layers), [`relations`], [`tiles`],
+//!    [`gazetteer`], [`region`] (the immutable geography), [`lookup`];
+//! 3. live data — [`decision`], [`store`] (the only mutable state),
+//!    [`feeds`], [`plan`], [`query`];
+//! 4. what is served — [`source`] (a region folder loaded whole),
+//!    [`follow`] (the store followed through its audit log), [`served`]
+//!    (one consistent value per request), [`batch`];
+//! 5. front ends — [`config`], [`auth`], [`api`], [`cli`].
+//!
+//! Boundary files are read into a [`Region`] once (a reload builds a new
+//! one beside it); planners' changes live in the store; a [`Served`] value
+//! joins the two, and every answer is computed from one such value.
 
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod area;
 pub mod auth;
 pub mod batch;
 pub mod boundary;
@@ -18,6 +35,7 @@ pub mod crs;
 pub mod decision;
 pub mod demo;
 pub mod feeds;
+pub mod follow;
 pub mod gazetteer;
 pub mod import;
 pub mod index;
@@ -30,6 +48,8 @@ pub mod progress;
 pub mod query;
 pub mod region;
 pub mod relations;
+pub mod served;
+pub mod source;
 pub mod store;
 pub mod table;
 pub mod tiles;
@@ -38,3 +58,5 @@ pub mod validate;
 pub use lookup::{LatLon, LayerHit};
 pub use manifest::{Manifest, Role};
 pub use region::{LoadOptions, Region, RegionError};
+pub use served::Served;
+pub use source::Source;

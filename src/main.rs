@@ -1,14 +1,17 @@
-//! The `feedmap` command line: parses arguments and calls the library.
+//! The `feedmap` command line: parses arguments and calls the library;
+//! it owns no logic. `main` turns `run`'s result into one exit code.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use feedmap::batch::Format;
 use feedmap::config::ServeConfig;
 use feedmap::query::Query;
-use feedmap::{LatLon, LoadOptions, Region};
+use feedmap::{LatLon, LoadOptions, Served, Source};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -185,15 +188,52 @@ enum FeedsCommand {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+/// Exit codes: 0 done (also when a reader closed our output pipe early, as
+/// `| head` does: that is how a pipeline says "enough"), 1 failed (the
+/// error is printed), 2 bad arguments (clap prints the usage).
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr, coloured only when it is a terminal.
+fn init_logging() {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .init();
-    match Cli::parse().command {
+}
+
+/// Whether the error is (caused by) writing to a pipe whose reader has
+/// gone.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+            || c.downcast_ref::<feedmap::batch::BatchError>()
+                .is_some_and(feedmap::batch::BatchError::is_closed_pipe)
+            || c.downcast_ref::<feedmap::cli::PlanCommandError>()
+                .is_some_and(feedmap::cli::PlanCommandError::is_closed_pipe)
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
         Command::Serve {
             region,
             addr,
@@ -223,13 +263,15 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Lookup { region, lat, lon } => {
             let point = LatLon::new(lat, lon)?;
-            let region = Region::load_with(&region, LoadOptions::default())?;
-            println!("{}", serde_json::to_string_pretty(&region.answer(point))?);
+            let source = Source::load_with(&region, LoadOptions::default())?;
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &source.region.answer(point))?;
+            writeln!(out)?;
         }
         Command::Validate { dir, repair } => {
             let ok = feedmap::cli::validate(&dir, repair, &mut std::io::stdout().lock())?;
             if !ok {
-                std::process::exit(1);
+                return Ok(ExitCode::FAILURE);
             }
         }
         Command::Feeds { command } => feeds(command)?,
@@ -282,22 +324,21 @@ fn main() -> anyhow::Result<()> {
             data_dir,
             store,
         } => {
-            let region = Region::load(&region)?;
-            let (region, decisions, saved) = match (data_dir, store) {
-                (None, None) => (region, Default::default(), None),
+            let source = Source::load(&region)?;
+            let served = match (data_dir, store) {
+                (None, None) => Served::without_store(source),
                 (dir, url) => {
                     let store = StoreArgs {
                         data_dir: dir.unwrap_or_default(),
                         store: url,
                     }
                     .open()?;
-                    feedmap::cli::with_store(region, &*store)?
+                    Served::from_store(Arc::new(source), &*store)?
                 }
             };
-            let params = feedmap::cli::plan_params(&params, saved.as_deref())?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            feedmap::cli::plan(&region, &params, &decisions, &format, &mut out)?;
+            feedmap::cli::plan(&served, &params, &format, &mut out)?;
             out.flush()?;
         }
         Command::Demo {
@@ -314,7 +355,7 @@ fn main() -> anyhow::Result<()> {
             eprintln!("wrote {}", out.display());
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 fn feeds(command: FeedsCommand) -> anyhow::Result<()> {
@@ -332,9 +373,11 @@ fn feeds(command: FeedsCommand) -> anyhow::Result<()> {
                 (_, _, Some(q)) => Query::Text(q),
                 _ => anyhow::bail!("give --postcode, --lat and --lon, or --q"),
             };
-            let region = Region::load(&region)?;
-            let answer = region.feeds_for(&query)?;
-            println!("{}", serde_json::to_string_pretty(&answer)?);
+            let served = Served::without_store(Source::load(&region)?);
+            let answer = served.feeds_for(&query)?;
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &answer)?;
+            writeln!(out)?;
         }
         FeedsCommand::Batch {
             region,
@@ -349,10 +392,10 @@ fn feeds(command: FeedsCommand) -> anyhow::Result<()> {
                     _ => Format::Csv,
                 },
             };
-            let region = Region::load(&region)?;
+            let served = Served::without_store(Source::load(&region)?);
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            feedmap::cli::feeds_batch(&region, &input, format, &mut out)
+            feedmap::cli::feeds_batch(&served, &input, format, &mut out)
                 .with_context(|| format!("batch {}", input.display()))?;
             out.flush()?;
         }

@@ -1,7 +1,7 @@
 //! Integrator queries: coordinates, a postcode or free text in, a point and
 //! its feeds out, with how the point was found.
 
-use crate::feeds::{Coverage, Feed, Resolution};
+use crate::feeds::{Coverage, Feed, FeedRegistry, Resolution};
 use crate::gazetteer::{normalise_postcode, MatchKind, PostcodeEntry};
 use crate::lookup::{AreaSummary, LatLon, PointError};
 use crate::region::Region;
@@ -321,88 +321,85 @@ pub struct FeedAnswer<'a> {
     pub attribution: &'a str,
 }
 
-impl Region {
-    /// Shapes a resolution for output.
-    pub fn feed_answer(&self, located: Located, r: &Resolution) -> FeedAnswer<'_> {
-        let mut areas: BTreeMap<&str, Vec<AreaSummary<'_>>> = BTreeMap::new();
-        for layer in self.layers.iter() {
-            if matches!(
-                layer.role,
-                crate::Role::Neighbourhood | crate::Role::Community
-            ) {
-                areas.insert(&layer.id, Vec::new());
-            }
-        }
-        for &(l, a) in r.communities.iter().chain(&r.neighbourhoods) {
-            areas
-                .entry(&self.layers[l].id)
-                .or_default()
-                .push(self.summary(l, a, None));
-        }
-        let feeds: Vec<FeedItem<'_>> = r
-            .feeds
-            .iter()
-            .map(|hit| {
-                let f: &Feed = &self.feeds.feeds[hit.feed];
-                let matched = match hit.matched {
-                    None => Matched {
-                        scope: "force",
-                        layer: None,
-                        area_id: None,
-                        area_name: None,
-                    },
-                    Some((l, a)) => Matched {
-                        scope: self.layers[l].role.as_str(),
-                        layer: Some(&self.layers[l].id),
-                        area_id: Some(&self.layers[l].areas[a].id),
-                        area_name: Some(&self.layers[l].areas[a].name),
-                    },
-                };
-                FeedItem {
-                    feed_id: &f.feed_id,
-                    platform: &f.platform,
-                    handle: &f.handle,
-                    url: &f.url,
-                    name: &f.name,
-                    matched,
-                }
-            })
-            .collect();
-        let mut by_platform = BTreeMap::new();
-        for item in &feeds {
-            by_platform
-                .entry(item.platform)
-                .or_insert_with(|| item.clone());
-        }
-        FeedAnswer {
-            via: located.via,
-            point: located.point,
-            postcode: located.postcode,
-            note: located.note,
-            coverage: r.coverage,
-            community: r
-                .communities
-                .first()
-                .map(|&(l, a)| self.summary(l, a, None)),
-            neighbourhood: r
-                .neighbourhoods
-                .first()
-                .map(|&(l, a)| self.summary(l, a, None)),
-            areas,
-            feeds,
-            by_platform,
-            nearest_neighbourhood: r
-                .nearest_neighbourhood
-                .map(|(l, n)| self.summary(l, n.area, Some(n.distance_m))),
-            candidates: located.candidates,
-            attribution: &self.attribution,
+/// Shapes a resolution of `located` (by `registry`, over `region`) for
+/// output.
+pub fn feed_answer<'a>(
+    region: &'a Region,
+    registry: &'a FeedRegistry,
+    located: Located,
+    r: &Resolution,
+) -> FeedAnswer<'a> {
+    let mut areas: BTreeMap<&str, Vec<AreaSummary<'_>>> = BTreeMap::new();
+    for layer in region.layers.iter() {
+        if matches!(
+            layer.role,
+            crate::Role::Neighbourhood | crate::Role::Community
+        ) {
+            areas.insert(&layer.id, Vec::new());
         }
     }
-
-    /// Locates a query and resolves its feeds in one call.
-    pub fn feeds_for(&self, query: &Query) -> Result<FeedAnswer<'_>, QueryError> {
-        let located = self.locate(query)?;
-        let resolution = self.resolve(located.point);
-        Ok(self.feed_answer(located, &resolution))
+    for &(l, a) in r.communities.iter().chain(&r.neighbourhoods) {
+        areas
+            .entry(&region.layers[l].id)
+            .or_default()
+            .push(region.summary(l, a, None));
+    }
+    let feeds: Vec<FeedItem<'_>> = r
+        .feeds
+        .iter()
+        .map(|hit| {
+            let f: &Feed = &registry.feeds[hit.feed];
+            let matched = match hit.matched {
+                None => Matched {
+                    scope: "force",
+                    layer: None,
+                    area_id: None,
+                    area_name: None,
+                },
+                Some((l, a)) => Matched {
+                    scope: region.layers[l].role.as_str(),
+                    layer: Some(&region.layers[l].id),
+                    area_id: Some(&region.layers[l].areas[a].id),
+                    area_name: Some(&region.layers[l].areas[a].name),
+                },
+            };
+            FeedItem {
+                feed_id: &f.feed_id,
+                platform: &f.platform,
+                handle: &f.handle,
+                url: &f.url,
+                name: &f.name,
+                matched,
+            }
+        })
+        .collect();
+    let mut by_platform = BTreeMap::new();
+    for item in &feeds {
+        by_platform
+            .entry(item.platform)
+            .or_insert_with(|| item.clone());
+    }
+    FeedAnswer {
+        via: located.via,
+        point: located.point,
+        postcode: located.postcode,
+        note: located.note,
+        coverage: r.coverage,
+        community: r
+            .communities
+            .first()
+            .map(|&(l, a)| region.summary(l, a, None)),
+        neighbourhood: r
+            .neighbourhoods
+            .first()
+            .map(|&(l, a)| region.summary(l, a, None)),
+        areas,
+        feeds,
+        by_platform,
+        nearest_neighbourhood: r
+            .nearest_neighbourhood
+            .map(|(l, n)| region.summary(l, n.area, Some(n.distance_m))),
+        candidates: located.candidates,
+        attribution: &region.attribution,
     }
 }

@@ -113,9 +113,22 @@ pub fn tile_bounds(z: u8, x: u32, y: u32) -> (f64, f64, f64, f64) {
     )
 }
 
-/// Encodes one tile of `layer` (as an MVT layer named by the layer id).
-/// Returns the tile's bytes and how many areas it holds.
-pub fn encode(layer: &Layer, z: u8, x: u32, y: u32) -> Result<(Vec<u8>, usize), BadTile> {
+/// A layer's rings in Web Mercator, projected on the first tile asked of
+/// it (most layers of a command-line run never need it). One per layer,
+/// kept beside the layer by whoever serves tiles.
+#[derive(Debug, Default)]
+pub struct Projection(std::sync::OnceLock<Mercator>);
+
+/// Encodes one tile of `layer` (as an MVT layer named by the layer id),
+/// projecting the layer into `projection` on first use. Returns the tile's
+/// bytes and how many areas it holds.
+pub fn encode(
+    layer: &Layer,
+    projection: &Projection,
+    z: u8,
+    x: u32,
+    y: u32,
+) -> Result<(Vec<u8>, usize), BadTile> {
     if z > MAX_ZOOM || x >= 1u32 << z || y >= 1u32 << z {
         return Err(BadTile {
             z: u32::from(z),
@@ -128,7 +141,7 @@ pub fn encode(layer: &Layer, z: u8, x: u32, y: u32) -> Result<(Vec<u8>, usize), 
         f64::from(x) * f64::from(EXTENT),
         f64::from(y) * f64::from(EXTENT),
     );
-    let merc = layer.mercator.get_or_init(|| Mercator::build(layer));
+    let merc = projection.0.get_or_init(|| Mercator::build(layer));
     // Search with the buffer included, in degrees.
     let (w, s, e, n) = tile_bounds(z, x, y);
     let pad_lon = (e - w) * BUFFER / f64::from(EXTENT);
@@ -204,7 +217,7 @@ pub fn encode(layer: &Layer, z: u8, x: u32, y: u32) -> Result<(Vec<u8>, usize), 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::boundary::test_shapes::rect_area;
+    use crate::area::test_shapes::rect_area;
     use crate::manifest::Role;
 
     fn layer() -> Layer {
@@ -232,9 +245,10 @@ mod tests {
     #[test]
     fn tiles_hold_the_areas_they_meet() {
         let l = layer();
+        let p = Projection::default();
         for z in [10, 12, 14] {
             let (x, y) = tile_of(2.01, 54.01, z);
-            let (bytes, n) = encode(&l, z, x, y).unwrap();
+            let (bytes, n) = encode(&l, &p, z, x, y).unwrap();
             assert!(n >= 1 && !bytes.is_empty(), "z{z}: {n}");
             let (w, s, e, nn) = tile_bounds(z, x, y);
             assert!(w <= 2.01 && 2.01 <= e && s <= 54.01 && 54.01 <= nn);
@@ -242,22 +256,23 @@ mod tests {
         // Both areas (0.02°, about 1.3 km) at a zoom where they are over
         // MIN_FEATURE_UNITS, neither where they are under it.
         let (x, y) = tile_of(2.02, 54.01, 10);
-        assert_eq!(encode(&l, 10, x, y).unwrap().1, 2);
+        assert_eq!(encode(&l, &p, 10, x, y).unwrap().1, 2);
         let (x, y) = tile_of(2.02, 54.01, 7);
-        assert_eq!(encode(&l, 7, x, y).unwrap().1, 0);
+        assert_eq!(encode(&l, &p, 7, x, y).unwrap().1, 0);
         // Far away: an empty tile.
         let (x, y) = tile_of(-3.0, 40.0, 10);
-        assert_eq!(encode(&l, 10, x, y).unwrap().1, 0);
+        assert_eq!(encode(&l, &p, 10, x, y).unwrap().1, 0);
         // Areas under MIN_FEATURE_UNITS are left out at low zoom.
         let (x, y) = tile_of(2.01, 54.01, 0);
-        assert_eq!(encode(&l, 0, x, y).unwrap().1, 0);
+        assert_eq!(encode(&l, &p, 0, x, y).unwrap().1, 0);
     }
 
     #[test]
     fn out_of_range_tiles_are_refused() {
         let l = layer();
-        assert!(encode(&l, 3, 8, 0).is_err());
-        assert!(encode(&l, 3, 0, 8).is_err());
-        assert!(encode(&l, 23, 0, 0).is_err());
+        let p = Projection::default();
+        assert!(encode(&l, &p, 3, 8, 0).is_err());
+        assert!(encode(&l, &p, 3, 0, 8).is_err());
+        assert!(encode(&l, &p, 23, 0, 0).is_err());
     }
 }

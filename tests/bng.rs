@@ -4,7 +4,7 @@
 mod common;
 
 use feedmap::crs::bng_to_wgs84;
-use feedmap::{LatLon, Region};
+use feedmap::{LatLon, Source};
 use geo::{Closest, ClosestPoint, Distance, Geodesic, Point};
 
 #[test]
@@ -61,7 +61,9 @@ fn bng_wards_look_up_like_wgs84_wards() {
         ),
     );
     let dir = common::region_dir(&manifest);
-    let region = Region::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let region = Source::load(dir.path())
+        .map(|s| s.region)
+        .unwrap_or_else(|e| panic!("{e}"));
     let (wgs, bng) = (&region.layers[0], &region.layers[1]);
     assert_eq!(bng.areas.len(), 21);
     let (mut same, mut near_boundary) = (0, 0);

@@ -27,7 +27,9 @@ struct Acked {
 
 /// The demo's community ids, read through the library.
 fn areas() -> Vec<String> {
-    let region = feedmap::Region::load(&common::demo_region()).unwrap();
+    let region = feedmap::Source::load(&common::demo_region())
+        .map(|s| s.region)
+        .unwrap();
     let (_, communities) = region.layer("communities").unwrap();
     communities.areas.iter().map(|a| a.id.clone()).collect()
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use feedmap::{LatLon, Region};
+use feedmap::{LatLon, Source};
 
 #[test]
 fn committed_demo_matches_the_generator() {
@@ -26,7 +26,9 @@ fn committed_demo_matches_the_generator() {
 
 #[test]
 fn demo_region_has_its_shape() {
-    let region = Region::load(&common::demo_region()).unwrap();
+    let region = Source::load(&common::demo_region())
+        .map(|s| s.region)
+        .unwrap();
     let (hoods, comms) = (&region.layers[0], &region.layers[1]);
     assert_eq!(hoods.areas.len(), 8);
     assert_eq!(comms.areas.len(), 37);
@@ -66,7 +68,9 @@ fn demo_region_has_its_shape() {
 fn synthetic_region_scales_and_loads() {
     let out = tempfile::tempdir().unwrap();
     feedmap::demo::write_synthetic(out.path(), 50, 2_000, 7).unwrap();
-    let region = Region::load(out.path()).unwrap_or_else(|e| panic!("{e}"));
+    let region = Source::load(out.path())
+        .map(|s| s.region)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(region.layers[0].areas.len(), 50);
     assert_eq!(region.layers[1].areas.len(), 2_000);
     assert_eq!(region.relations.all.len(), 2_000);

@@ -5,7 +5,7 @@ mod common;
 
 use common::Server;
 use feedmap::validate::ProblemKind;
-use feedmap::{Region, RegionError};
+use feedmap::{RegionError, Source};
 use serde_json::Value;
 use std::io::{BufRead, Read};
 
@@ -87,7 +87,9 @@ fn place_search_finds_trafford_areas() {
         return;
     };
     let dir = common::gm_feeds_region(&data);
-    let region = Region::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let region = Source::load(dir.path())
+        .map(|s| s.region)
+        .unwrap_or_else(|e| panic!("{e}"));
     let server = Server::start(dir.path());
     let ward_id = |name: &str| {
         let (_, l) = region.layer("wards").unwrap();
@@ -535,7 +537,8 @@ F8,x,@g,https://x.example/g,,,bad status,live
 F9,x,@h,https://x.example/h,neighbourhoods,,half target,active
 ";
     std::fs::write(dir.path().join("feeds.csv"), feeds).unwrap();
-    let Err(RegionError::Invalid { problems, .. }) = Region::load(dir.path()) else {
+    let Err(RegionError::Invalid { problems, .. }) = Source::load(dir.path()).map(|s| s.region)
+    else {
         panic!("bad feeds loaded");
     };
     let found: Vec<(Option<usize>, ProblemKind)> =
@@ -575,7 +578,8 @@ F9,x,@h,https://x.example/h,neighbourhoods,,half target,active
     let m = std::fs::read_to_string(dir.path().join("region.toml")).unwrap()
         + "\n[postcodes]\nfile = \"pc.csv\"\n";
     std::fs::write(dir.path().join("region.toml"), m).unwrap();
-    let Err(RegionError::Invalid { problems, .. }) = Region::load(dir.path()) else {
+    let Err(RegionError::Invalid { problems, .. }) = Source::load(dir.path()).map(|s| s.region)
+    else {
         panic!("bad postcodes loaded");
     };
     let found: Vec<(Option<usize>, ProblemKind)> =
@@ -619,4 +623,49 @@ fn cli_feeds_lookup_and_batch() {
     assert!(lines[1].starts_with("1,postcode,") && lines[1].contains("DV01-C01-X"));
     assert!(lines[2].starts_with("2,") && lines[2].contains("not a UK postcode"));
     assert!(lines[3].starts_with("3,postcode,"));
+}
+
+/// `feedmap feeds batch … | head -1`: a reader that stops early closes the
+/// pipe, which is how a pipeline says "enough": exit 0, no error message.
+#[test]
+fn batch_into_a_closed_pipe_exits_quietly() {
+    use std::io::{BufRead, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+    writeln!(f, "id,lat,lon").unwrap();
+    for i in 0..50_000 {
+        writeln!(f, "{i},54.76,2.01").unwrap();
+    }
+    f.flush().unwrap();
+    drop(f);
+    for args in [
+        vec!["feeds", "batch", "--region"],
+        vec!["plan", "--format", "geojson", "--region"],
+    ] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_feedmap"));
+        cmd.args(&args).arg(common::demo_region());
+        if args[0] == "feeds" {
+            cmd.arg(&input);
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        assert!(!first.is_empty(), "{args:?}: no output");
+        drop(out);
+        let done = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        assert!(
+            done.status.success(),
+            "{args:?}: {:?}, {stderr}",
+            done.status
+        );
+        assert!(stderr.trim().is_empty(), "{args:?} said: {stderr}");
+    }
 }

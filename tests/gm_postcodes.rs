@@ -3,7 +3,7 @@
 
 mod common;
 
-use feedmap::{LatLon, Region};
+use feedmap::{LatLon, Source};
 
 #[test]
 fn trafford_postcodes_agree_with_ons() {
@@ -11,7 +11,9 @@ fn trafford_postcodes_agree_with_ons() {
         return;
     };
     let dir = common::region_dir(&common::gm_manifest(&data));
-    let region = Region::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let region = Source::load(dir.path())
+        .map(|s| s.region)
+        .unwrap_or_else(|e| panic!("{e}"));
     let postcodes = common::postcodes(&data);
     assert_eq!(postcodes.len(), 11_264);
     let layer = |id: &str| region.layer(id).unwrap().0;

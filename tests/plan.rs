@@ -4,8 +4,8 @@
 
 mod common;
 
-use feedmap::plan::{plan, Plan, PlanParams};
-use feedmap::Region;
+use feedmap::plan::{Plan, PlanParams};
+use feedmap::{Served, Source};
 use std::path::Path;
 
 /// A copy of the demo region in a temporary folder, with `edit` applied to
@@ -26,8 +26,8 @@ fn params(pairs: &[(&str, &str)]) -> PlanParams {
 }
 
 fn demo_plan(pairs: &[(&str, &str)]) -> Plan {
-    let region = Region::load(&common::demo_region()).unwrap();
-    plan(&region, &params(pairs)).unwrap()
+    let region = Served::without_store(Source::load(&common::demo_region()).unwrap());
+    region.plan(&params(pairs)).unwrap()
 }
 
 fn hood<'a>(p: &'a Plan, name: &str) -> &'a feedmap::plan::NeighbourhoodPlan {
@@ -199,8 +199,8 @@ fn an_active_feed_removes_its_community_from_the_plan() {
             text
         }
     });
-    let region = Region::load(dir.path()).unwrap();
-    let after = plan(&region, &PlanParams::default()).unwrap();
+    let region = Served::without_store(Source::load(dir.path()).unwrap());
+    let after = region.plan(&PlanParams::default()).unwrap();
     let marlow = hood(&after, "Marlow Fen");
     assert!(marlow.suggestions.iter().all(|s| s.id != hobbs.id));
     let why = &marlow
@@ -233,12 +233,13 @@ fn doubling_people_and_thresholds_gives_the_same_plan() {
         }
         fc.to_string()
     });
-    let region = Region::load(dir.path()).unwrap();
-    let doubled = plan(
-        &region,
-        &params(&[("min_population", "6000"), ("large_population", "40000")]),
-    )
-    .unwrap();
+    let region = Served::without_store(Source::load(dir.path()).unwrap());
+    let doubled = region
+        .plan(&params(&[
+            ("min_population", "6000"),
+            ("large_population", "40000"),
+        ]))
+        .unwrap();
     let plain = demo_plan(&[]);
     assert!(!decisions(&plain).is_empty());
     assert_eq!(decisions(&doubled), decisions(&plain));
@@ -258,9 +259,9 @@ fn a_coded_name_lowers_the_score() {
             text
         }
     });
-    let region = Region::load(dir.path()).unwrap();
+    let region = Served::without_store(Source::load(dir.path()).unwrap());
     // A low bar keeps it in the suggestions to compare.
-    let coded = plan(&region, &params(&[("min_score", "0")])).unwrap();
+    let coded = region.plan(&params(&[("min_score", "0")])).unwrap();
     let plain = demo_plan(&[("min_score", "0")]);
     let score = |p: &Plan, id: &str| {
         hood(p, "Eastmere")
@@ -286,9 +287,9 @@ fn without_any_population_the_plan_runs_on_the_other_factors_and_says_so() {
             text
         }
     });
-    let region = Region::load(dir.path()).unwrap();
+    let region = Served::without_store(Source::load(dir.path()).unwrap());
     // Without people, only area can make a neighbourhood large.
-    let p = plan(&region, &params(&[("large_area_km2", "50")])).unwrap();
+    let p = region.plan(&params(&[("large_area_km2", "50")])).unwrap();
     let warning = p.population.warning.as_deref().unwrap();
     assert!(warning.contains("population unknown"), "{warning}");
     assert!(!p.population.complete);
@@ -315,8 +316,8 @@ fn an_identity_property_overrides_the_name() {
             text
         }
     });
-    let region = Region::load(dir.path()).unwrap();
-    let p = plan(&region, &params(&[("min_score", "0")])).unwrap();
+    let region = Served::without_store(Source::load(dir.path()).unwrap());
+    let p = region.plan(&params(&[("min_score", "0")])).unwrap();
     let s = hood(&p, "Eastmere")
         .suggestions
         .iter()
@@ -333,7 +334,7 @@ fn an_identity_property_overrides_the_name() {
             text
         }
     });
-    let err = Region::load(bad.path()).unwrap_err().to_string();
+    let err = Source::load(bad.path()).unwrap_err().to_string();
     assert!(
         err.contains("identity") && err.contains("DV03-C19"),
         "{err}"
@@ -481,9 +482,10 @@ fn check_real_plan(
     source_total: f64,
 ) -> Plan {
     let started = std::time::Instant::now();
-    let region = Region::load(dir).unwrap_or_else(|e| panic!("{e}"));
+    let served = Served::without_store(Source::load(dir).unwrap_or_else(|e| panic!("{e}")));
     let loaded = started.elapsed();
-    let p = plan(&region, &PlanParams::default()).unwrap();
+    let p = served.plan(&PlanParams::default()).unwrap();
+    let region = served.region();
     println!(
         "{}: load {:.0} ms, plan {:.1} ms; {} suggestions, {} chosen; population {:?}",
         p.region,
@@ -555,7 +557,9 @@ fn check_real_plan(
         );
         assert!(diff <= 0.02, "{}: {sum} vs {pop}", n.name);
     }
-    let again = plan(&Region::load(dir).unwrap(), &PlanParams::default()).unwrap();
+    let again = Served::without_store(Source::load(dir).unwrap())
+        .plan(&PlanParams::default())
+        .unwrap();
     assert_eq!(
         serde_json::to_string(&p).unwrap(),
         serde_json::to_string(&again).unwrap(),

@@ -63,7 +63,9 @@ fn output_area_estimates_are_consistent_across_wards_and_localities() {
         ),
     );
     let dir = common::region_dir(&manifest);
-    let region = feedmap::Region::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let region = feedmap::Source::load(dir.path())
+        .map(|s| s.region)
+        .unwrap_or_else(|e| panic!("{e}"));
     let (li, localities) = region.layer("localities").unwrap();
     let (wi, wards) = region.layer("wards").unwrap();
     let (_, oas) = region.layer("oas").unwrap();

@@ -4,7 +4,7 @@
 mod common;
 
 use feedmap::validate::ProblemKind;
-use feedmap::{LoadOptions, Region, RegionError};
+use feedmap::{LoadOptions, RegionError, Source};
 use std::path::Path;
 
 const SQUARE: &str = "[[[0,50],[1,50],[1,51],[0,51],[0,50]]]";
@@ -44,7 +44,7 @@ fn problems(
         "name = \"t\"\n[[layers]]\nid = \"l\"\nrole = \"community\"\nfile = \"{file_name}\"\nid_property = \"code\"\nname_property = \"name\"\npopulation_property = \"pop\"\n{extra_manifest}"
     );
     std::fs::write(dir.path().join("region.toml"), manifest).unwrap();
-    match Region::load(dir.path()) {
+    match Source::load(dir.path()).map(|s| s.region) {
         Ok(_) => panic!("{file_name} loaded but should not"),
         Err(RegionError::Invalid { problems, .. }) => problems,
         Err(e) => panic!("unexpected error {e}"),
@@ -216,7 +216,7 @@ fn problems_missing() -> Vec<feedmap::validate::Problem> {
     let dir = common::region_dir(
         "name = \"t\"\n[[layers]]\nid = \"l\"\nrole = \"community\"\nfile = \"missing.geojson\"\n",
     );
-    match Region::load(dir.path()) {
+    match Source::load(dir.path()).map(|s| s.region) {
         Err(RegionError::Invalid { problems, .. }) => problems,
         other => panic!("{other:?}"),
     }
@@ -244,7 +244,8 @@ fn all_problems_of_all_layers_come_together() {
         ),
     )
     .unwrap();
-    let Err(RegionError::Invalid { problems, .. }) = Region::load(dir.path()) else {
+    let Err(RegionError::Invalid { problems, .. }) = Source::load(dir.path()).map(|s| s.region)
+    else {
         panic!("should fail")
     };
     let kinds: Vec<_> = problems
@@ -275,14 +276,15 @@ fn repair_fixes_a_bowtie_and_says_so() {
         "name = \"t\"\n[[layers]]\nid = \"l\"\nrole = \"community\"\nfile = \"b.geojson\"\nid_property = \"code\"\nname_property = \"name\"\n",
     )
     .unwrap();
-    assert!(Region::load(dir.path()).is_err());
-    let region = Region::load_with(
+    assert!(Source::load(dir.path()).map(|s| s.region).is_err());
+    let region = Source::load_with(
         dir.path(),
         LoadOptions {
             repair: true,
             ..Default::default()
         },
     )
+    .map(|s| s.region)
     .unwrap();
     assert!(
         region.notes.iter().any(|n| n.contains("repaired")),
@@ -326,7 +328,7 @@ fn a_bng_file_without_crs_gets_a_hint() {
         "name = \"t\"\n[[layers]]\nid = \"l\"\nrole = \"community\"\nfile = \"s.geojson\"\nid_property = \"code\"\nname_property = \"name\"\ncrs = \"EPSG:27700\"\n",
     )
     .unwrap();
-    let region = Region::load(dir.path()).unwrap();
+    let region = Source::load(dir.path()).map(|s| s.region).unwrap();
     assert!((region.layers[0].areas[0].area_m2 - 500_000.0).abs() < 2_000.0);
 }
 
@@ -351,7 +353,9 @@ fn kml_folder_as_data_police_uk_publishes_it() {
         "name = \"t\"\n[[layers]]\nid = \"n\"\nrole = \"neighbourhood\"\nfile = \"leicestershire\"\nid_property = \"file_stem\"\n",
     )
     .unwrap();
-    let region = Region::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let region = Source::load(dir.path())
+        .map(|s| s.region)
+        .unwrap_or_else(|e| panic!("{e}"));
     let l = &region.layers[0];
     assert_eq!(l.areas.len(), 2);
     assert_eq!(

@@ -81,13 +81,14 @@ pub async fn list(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> 
     };
     let s = state.clone();
     let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
-    let region = state.region.load_full();
-    let snapshot = state.snapshot.load_full();
-    let views: Vec<DecisionView> = snapshot
+    let served = state.served();
+    let region = served.region();
+    let views: Vec<DecisionView> = served
+        .store
         .decisions
         .iter()
         .filter(|d| layer.as_ref().is_none_or(|l| &d.layer == l))
-        .map(|d| view(&region, d.clone()))
+        .map(|d| view(region, d.clone()))
         .collect();
     let vanished = views.iter().filter(|v| v.vanished).count();
     Json(serde_json::json!({ "count": views.len(), "vanished": vanished, "decisions": views }))
@@ -103,9 +104,10 @@ pub async fn one(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> 
     let s = state.clone();
     match blocking(move || s.store.decision(id).map_err(store_problem)).await {
         Ok(Some(d)) => {
-            let region = state.region.load_full();
+            let served = state.served();
+            let region = served.region();
             let version = d.version;
-            with_etag(StatusCode::OK, version, view(&region, d))
+            with_etag(StatusCode::OK, version, view(region, d))
         }
         Ok(None) => ApiProblem::not_found(format!("no decision {id}")).into_response(),
         Err(r) => r,
@@ -169,8 +171,9 @@ pub async fn create(
     if let Err(e) = checks {
         return e.into_response();
     }
-    let region = state.region.load_full();
-    let members = match decision::resolve(&region, &body.layer, &area_id) {
+    let served = state.served();
+    let region = served.region();
+    let members = match decision::resolve(region, &body.layer, &area_id) {
         Ok(Target::Area(..)) => Vec::new(),
         Ok(Target::Cluster(..)) => area_id.split('+').map(str::to_string).collect(),
         Err(e) => {
@@ -203,7 +206,7 @@ pub async fn create(
         Ok(d) => {
             let version = d.version;
             let location = format!("/v1/decisions/{}", d.id);
-            let mut r = with_etag(StatusCode::CREATED, version, view(&region, d));
+            let mut r = with_etag(StatusCode::CREATED, version, view(region, d));
             if let Ok(v) = location.parse() {
                 r.headers_mut().insert(header::LOCATION, v);
             }
@@ -251,8 +254,9 @@ pub async fn update(
     .await
     {
         Ok(d) => {
-            let region = state.region.load_full();
-            with_etag(StatusCode::OK, d.version, view(&region, d))
+            let served = state.served();
+            let region = served.region();
+            with_etag(StatusCode::OK, d.version, view(region, d))
         }
         Err(r) => r,
     }
@@ -276,8 +280,9 @@ pub async fn delete(
     .await
     {
         Ok(d) => {
-            let region = state.region.load_full();
-            Json(serde_json::json!({ "withdrawn": view(&region, d) })).into_response()
+            let served = state.served();
+            let region = served.region();
+            Json(serde_json::json!({ "withdrawn": view(region, d) })).into_response()
         }
         Err(r) => r,
     }

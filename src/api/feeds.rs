@@ -71,8 +71,8 @@ pub async fn lookup(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -
         Ok(q) => q,
         Err(e) => return e.into_response(),
     };
-    let region = state.region.load();
-    match region.feeds_for(&query) {
+    let served = state.served.load();
+    match served.feeds_for(&query) {
         Ok(answer) => Json(answer).into_response(),
         Err(e) => ApiProblem::from(e).into_response(),
     }
@@ -86,16 +86,16 @@ pub async fn list(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> 
     }
     let s = state.clone();
     let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
-    let region = state.region.load();
-    Json(json!({ "count": region.feeds.feeds.len(), "feeds": region.feeds.feeds })).into_response()
+    let served = state.served.load();
+    Json(json!({ "count": served.feeds.feeds.len(), "feeds": served.feeds.feeds })).into_response()
 }
 
 /// `GET /v1/feeds/{feed_id}`.
 pub async fn one(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
     let s = state.clone();
     let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
-    let region = state.region.load();
-    match region.feeds.get(&id) {
+    let served = state.served.load();
+    match served.feeds.get(&id) {
         Some(f) => {
             let mut r = Json(f).into_response();
             r.headers_mut()
@@ -270,7 +270,7 @@ pub async fn batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
     });
     let writer_spool = spool.clone();
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
-    let region = state.region.load_full();
+    let served = state.served();
     tokio::task::spawn_blocking(move || {
         let mut input = std::io::BufReader::with_capacity(1 << 16, reader);
         // Check a CSV header before answering, so a bad one is a 400.
@@ -294,7 +294,7 @@ pub async fn batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
             spool: writer_spool.clone(),
         };
         let full = std::io::Cursor::new(header_line.into_bytes()).chain(input);
-        let result = batch::run(&region, full, &mut out, format, &mut |_| {});
+        let result = batch::run(&served, full, &mut out, format, &mut |_| {});
         let flushed = out.flush();
         match result
             .map_err(|e| e.to_string())
@@ -405,7 +405,8 @@ pub mod edit {
         for (field, value) in texts {
             text(field, value, MAX_TEXT).map_err(IntoResponse::into_response)?;
         }
-        let region = state.region.load();
+        let served = state.served.load();
+        let region = served.region();
         let input = FeedInput {
             feed_id,
             platform: &f.platform,
@@ -429,8 +430,8 @@ pub mod edit {
     }
 
     fn answer(state: &AppState, status: StatusCode, feed_id: &str) -> Response {
-        let region = state.region.load();
-        match region.feeds.get(feed_id) {
+        let served = state.served.load();
+        match served.feeds.get(feed_id) {
             Some(f) => {
                 let mut r = (status, Json(f)).into_response();
                 r.headers_mut().insert(header::ETAG, etag(f.version));
@@ -474,7 +475,7 @@ pub mod edit {
             if fields.name.is_empty() {
                 fields.name = fields.handle.clone();
             }
-            if s.region.load().file_feeds.get(&feed_id).is_some() {
+            if s.served.load().source.feeds.get(&feed_id).is_some() {
                 return Err(store_problem(crate::store::StoreError::Exists {
                     entity: "feed",
                     id: format!("{feed_id} (in the region's feed file; PATCH it to edit)"),
@@ -527,7 +528,7 @@ pub mod edit {
         blocking(move || {
             s.sync_or_stale();
             let current = s
-                .region
+                .served
                 .load()
                 .feeds
                 .get(&feed_id)
@@ -538,7 +539,7 @@ pub mod edit {
                 })?;
             let fields = apply(&current, patch);
             validate(&s, &feed_id, &fields)?;
-            let file = s.region.load().file_feeds.get(&feed_id).map(Feed::fields);
+            let file = s.served.load().source.feeds.get(&feed_id).map(Feed::fields);
             let base = (current.source == crate::feeds::FeedSource::File)
                 .then_some(file)
                 .flatten();

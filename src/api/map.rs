@@ -62,7 +62,8 @@ pub async fn asset(Path(file): Path<String>) -> Response {
 
 /// `GET /map/config.json`: what the page needs to start.
 pub async fn config(State(state): State<Arc<AppState>>) -> Response {
-    let region = state.region.load();
+    let served = state.served.load();
+    let region = served.region();
     let layers: Vec<_> = region
         .layers
         .iter()
@@ -103,8 +104,8 @@ pub async fn tile(
         (Ok(z), Ok(x), Ok(y)) => (z, x, y),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e.into_response(),
     };
-    let region = state.region.load_full();
-    if region.layer(&layer).is_none() {
+    let served = state.served();
+    if served.region().layer(&layer).is_none() {
         return ApiProblem::not_found(format!("no layer {layer:?}")).into_response();
     }
     let Ok(z) = u8::try_from(z) else {
@@ -112,8 +113,8 @@ pub async fn tile(
             .into_response();
     };
     let encoded = tokio::task::spawn_blocking(move || {
-        let (_, l) = region.layer(&layer).expect("checked above");
-        crate::tiles::encode(l, z, x, y)
+        let (li, l) = served.region().layer(&layer).expect("checked above");
+        crate::tiles::encode(l, served.source.projection(li), z, x, y)
     })
     .await;
     match encoded {
@@ -164,7 +165,8 @@ pub async fn points(
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let region = state.region.load();
+    let served = state.served.load();
+    let region = served.region();
     let Some((li, l)) = region.layer(&layer) else {
         return ApiProblem::not_found(format!("no layer {layer:?}")).into_response();
     };
@@ -186,12 +188,12 @@ pub async fn points(
                 .geometry
                 .interior_point()
                 .unwrap_or_else(|| area.bbox.center().into());
-            let feeds: Vec<_> = region
+            let feeds: Vec<_> = served
                 .feeds
                 .of_area(li, a)
                 .iter()
                 .map(|&f| {
-                    let f = &region.feeds.feeds[f];
+                    let f = &served.feeds.feeds[f];
                     json!({ "feed_id": f.feed_id, "platform": f.platform, "handle": f.handle, "url": f.url })
                 })
                 .collect();

@@ -1,10 +1,10 @@
 //! The HTTP API: a thin axum layer that turns requests into library calls
 //! and library answers (or errors) into JSON.
 //!
-//! The current [`Region`] sits in an [`ArcSwap`]: each request takes a
-//! snapshot once, so a reload (SIGHUP) swapping in a new region never mixes
-//! two regions inside one answer, and a failed reload leaves the old region
-//! serving.
+//! The current [`Served`] value sits in an [`ArcSwap`]: each request takes
+//! it once, so neither a reload (SIGHUP) nor a store change swapping in a
+//! new one ever mixes two regions or two store generations inside one
+//! answer, and a failed reload leaves the old one serving.
 
 pub mod decisions;
 pub mod feeds;
@@ -16,10 +16,11 @@ pub mod write;
 
 use crate::auth::{Tokens, TokensError};
 use crate::config::ServeConfig;
-use crate::feeds::FeedRegistry;
 use crate::lookup::LatLon;
-use crate::region::{LoadOptions, Region, RegionError};
-use crate::store::{Decision, Location, ParamSet, Store, StoreError, StoredFeed};
+use crate::region::{LoadOptions, RegionError};
+use crate::served::Served;
+use crate::source::Source;
+use crate::store::{Location, Store, StoreError};
 use arc_swap::ArcSwap;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
@@ -27,14 +28,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use problem::ApiProblem;
 use serde::Serialize;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Shared server state.
 pub struct AppState {
-    /// The region being served.
-    pub region: ArcSwap<Region>,
+    /// What requests see: the region, the feeds in effect, decisions and
+    /// saved parameters of one store generation, swapped whole.
+    pub served: ArcSwap<Served>,
     /// The configuration the server started with.
     pub config: ServeConfig,
     /// Outcome of the last load or reload, for `/health`.
@@ -43,104 +44,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Who may write.
     pub tokens: Tokens,
-    /// What this server last read from the store.
-    pub snapshot: ArcSwap<Snapshot>,
-    /// The store generation of `snapshot` (-1 before the first read).
-    seen: AtomicI64,
-    /// Serialises swaps of the region (reloads and store refreshes), so
+    /// Serialises swaps of `served` (reloads and store refreshes), so
     /// neither undoes the other.
     swap: Mutex<()>,
-}
-
-/// The store's state as this server last read it.
-#[derive(Debug, Default, Clone)]
-pub struct Snapshot {
-    /// Every decision, by id.
-    pub decisions: Vec<Decision>,
-    /// The saved `default` plan parameters, if any.
-    pub default_params: Option<ParamSet>,
-    /// Every stored feed, by id.
-    pub feeds: std::collections::BTreeMap<String, StoredFeed>,
-    /// The last audit entry applied.
-    pub seq: i64,
-}
-
-impl Snapshot {
-    /// Reads everything.
-    fn read(store: &dyn Store) -> Result<Snapshot, StoreError> {
-        // The log position first: entries after it are applied on top by
-        // the next sync, so nothing written meanwhile is missed.
-        let seq = store.last_seq()?;
-        Ok(Snapshot {
-            decisions: store.decisions()?,
-            default_params: store.param_set("default")?,
-            feeds: store
-                .feeds()?
-                .into_iter()
-                .map(|f| (f.feed_id.clone(), f))
-                .collect(),
-            seq,
-        })
-    }
-
-    /// This snapshot with the audit entries written since applied; and
-    /// whether any feed changed.
-    fn advance(&self, store: &dyn Store) -> Result<(Snapshot, bool), StoreError> {
-        const PAGE: usize = 10_000;
-        let mut next = self.clone();
-        let mut feeds_changed = false;
-        let bad = |e: serde_json::Error| StoreError::Backend {
-            backend: "audit",
-            message: format!("an audit entry does not read back: {e}"),
-        };
-        loop {
-            let entries = store.audit(next.seq, PAGE)?;
-            for e in &entries {
-                next.seq = e.seq;
-                match e.entity.as_str() {
-                    "decision" => {
-                        let id: i64 = e.entity_id.parse().unwrap_or(-1);
-                        next.decisions.retain(|d| d.id != id);
-                        if let Some(after) = &e.after {
-                            let d: Decision = serde_json::from_value(after.clone()).map_err(bad)?;
-                            let at = next.decisions.partition_point(|x| x.id < d.id);
-                            next.decisions.insert(at, d);
-                        }
-                    }
-                    "feed" => {
-                        feeds_changed = true;
-                        match &e.after {
-                            Some(after) => {
-                                let f: StoredFeed =
-                                    serde_json::from_value(after.clone()).map_err(bad)?;
-                                next.feeds.insert(f.feed_id.clone(), f);
-                            }
-                            None => {
-                                next.feeds.remove(&e.entity_id);
-                            }
-                        }
-                    }
-                    "params" if e.entity_id == "default" => {
-                        next.default_params = e
-                            .after
-                            .clone()
-                            .map(serde_json::from_value)
-                            .transpose()
-                            .map_err(bad)?;
-                    }
-                    _ => {}
-                }
-            }
-            if entries.len() < PAGE {
-                return Ok((next, feeds_changed));
-            }
-        }
-    }
-
-    /// The decisions as the plan takes them.
-    pub fn for_plan(&self) -> crate::decision::Decisions {
-        crate::decision::Decisions::new(self.decisions.iter().map(Into::into))
-    }
 }
 
 /// What `/health` reports about loading.
@@ -162,17 +68,29 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Why a reload failed (the previous state keeps serving).
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// The region folder is unusable.
+    #[error(transparent)]
+    Region(#[from] RegionError),
+    /// The store's state could not be read.
+    #[error("reading the store: {0}")]
+    Store(#[from] StoreError),
+}
+
 impl AppState {
-    /// Wraps a loaded region and an open store, and reads the store once
-    /// (so the first request already sees the store's feeds).
+    /// Serves a loaded region folder with an open store, read once (so
+    /// the first request already sees the store's feeds).
     pub fn new(
-        region: Region,
+        source: Source,
         config: ServeConfig,
         store: Arc<dyn Store>,
         tokens: Tokens,
     ) -> Result<Arc<AppState>, StoreError> {
-        let state = Arc::new(AppState {
-            region: ArcSwap::from_pointee(region),
+        let served = Served::from_store(Arc::new(source), &*store)?;
+        Ok(Arc::new(AppState {
+            served: ArcSwap::from_pointee(served),
             config,
             status: Mutex::new(LoadStatus {
                 loaded_at: now(),
@@ -181,45 +99,31 @@ impl AppState {
             }),
             store,
             tokens,
-            snapshot: ArcSwap::from_pointee(Snapshot::default()),
-            seen: AtomicI64::new(-1),
             swap: Mutex::new(()),
-        });
-        state.sync()?;
-        Ok(state)
+        }))
     }
 
-    /// Brings this server up to date with the store if anything was
-    /// written since it last looked (by it or by another replica): one
-    /// cheap read when nothing changed; otherwise the audit entries since
-    /// the last one seen are applied (the audit log is the change feed:
-    /// writers serialise on the generation row, so entries become visible
-    /// in `seq` order). The first sync reads everything. Blocking.
+    /// What a request sees now.
+    pub fn served(&self) -> Arc<Served> {
+        self.served.load_full()
+    }
+
+    /// Brings the served state up to date with the store if anything was
+    /// written since it was read (by this server or another replica): one
+    /// cheap read when nothing changed, otherwise the audit entries since
+    /// are applied ([`crate::follow`]) and a new [`Served`] swapped in
+    /// whole. Blocking.
     pub fn sync(&self) -> Result<(), StoreError> {
-        let generation = self.store.generation()?;
-        if generation == self.seen.load(Ordering::Acquire) {
+        let current = self.served.load_full();
+        if current.generation() == Some(self.store.generation()?) {
             return Ok(());
         }
         let _swap = self.swap.lock().unwrap_or_else(|e| e.into_inner());
-        if generation == self.seen.load(Ordering::Acquire) {
-            return Ok(());
+        // Another sync or a reload may have swapped meanwhile.
+        let current = self.served.load_full();
+        if let Some(next) = current.advance(&*self.store)? {
+            self.served.store(Arc::new(next));
         }
-        let old = self.snapshot.load_full();
-        let (snapshot, feeds_changed) = if self.seen.load(Ordering::Acquire) < 0 {
-            (Snapshot::read(&*self.store)?, true)
-        } else {
-            old.advance(&*self.store)?
-        };
-        if feeds_changed {
-            let region = self.region.load_full();
-            let stored: Vec<_> = snapshot.feeds.values().cloned().collect();
-            let feeds = FeedRegistry::merged(&region.file_feeds, &stored, &region.layers);
-            self.region.store(Arc::new(region.with_feeds(feeds)));
-        }
-        self.snapshot.store(Arc::new(snapshot));
-        // The generation was read first: a write landing meanwhile makes
-        // the next sync read again, never skips it.
-        self.seen.store(generation, Ordering::Release);
         Ok(())
     }
 
@@ -242,33 +146,30 @@ impl AppState {
         }
     }
 
-    /// Reloads the region from disk. On success the new region replaces the
-    /// old one atomically; on failure the old one keeps serving and the error
+    /// Reloads the region folder. On success the new region, with the
+    /// store's current state, replaces the old one atomically; on failure
+    /// (the folder or the store) the old one keeps serving and the error
     /// is returned (and shown by `/health`).
-    pub fn reload(&self) -> Result<(), RegionError> {
+    pub fn reload(&self) -> Result<(), ReloadError> {
         let options = LoadOptions {
             repair: self.config.repair,
             ..LoadOptions::default()
         };
-        // Planning's groundwork is done before the swap, so no request
-        // waits for it.
         let _swap = self.swap.lock().unwrap_or_else(|e| e.into_inner());
-        let result = Region::load_with(&self.config.region, options).and_then(|r| {
-            r.planning();
-            // The new region serves the store's feeds from the start; if the
-            // store cannot be read, the reload fails as a whole.
-            let stored = self
-                .store
-                .feeds()
-                .map_err(|e| RegionError::Store(e.to_string()))?;
-            let feeds = FeedRegistry::merged(&r.file_feeds, &stored, &r.layers);
-            Ok(r.with_feeds(feeds))
-        });
+        let result = Source::load_with(&self.config.region, options)
+            .map_err(ReloadError::from)
+            .and_then(|source| {
+                // Planning's groundwork is done before the swap, so no
+                // request waits for it; the store is read afresh, so a
+                // reload fails whole when it cannot be.
+                source.planning();
+                Ok(Served::from_store(Arc::new(source), &*self.store)?)
+            });
         let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
         status.last_reload_at = Some(now());
         match result {
-            Ok(region) => {
-                self.region.store(Arc::new(region));
+            Ok(served) => {
+                self.served.store(Arc::new(served));
                 status.loaded_at = now();
                 status.last_reload_error = None;
                 tracing::info!("reload succeeded");
@@ -414,13 +315,14 @@ async fn lookup(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Re
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let region = state.region.load();
-    Json(region.answer(point)).into_response()
+    let served = state.served.load();
+    Json(served.region().answer(point)).into_response()
 }
 
 /// `GET /health`: liveness plus what is loaded.
 async fn health(State(state): State<Arc<AppState>>) -> Response {
-    let region = state.region.load();
+    let served = state.served.load();
+    let region = served.region();
     let status = state
         .status
         .lock()
@@ -434,8 +336,8 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
         "load": status,
         "store": {
             "at": state.store.describe(),
-            "generation_seen": state.seen.load(Ordering::Acquire),
-            "decisions": state.snapshot.load().decisions.len(),
+            "generation_seen": served.generation(),
+            "decisions": served.store.decisions.len(),
         },
         "writes": if state.tokens.is_empty() { "disabled: no tokens file" } else { "enabled" },
     }))
@@ -465,17 +367,17 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         ..LoadOptions::default()
     };
     let dir = config.region.clone();
-    let region = tokio::task::spawn_blocking(move || {
-        let region = Region::load_with(&dir, options)?;
-        region.planning();
-        Ok::<_, RegionError>(region)
+    let source = tokio::task::spawn_blocking(move || {
+        let source = Source::load_with(&dir, options)?;
+        source.planning();
+        Ok::<_, RegionError>(source)
     })
     .await
     .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
     let store_config = config.clone();
     let state = tokio::task::spawn_blocking(move || {
         let (store, tokens) = open_store(&store_config)?;
-        Ok::<_, ServeError>(AppState::new(region, store_config, store, tokens)?)
+        Ok::<_, ServeError>(AppState::new(source, store_config, store, tokens)?)
     })
     .await
     .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;

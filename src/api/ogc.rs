@@ -78,7 +78,8 @@ pub async fn landing(
         return e.into_response();
     }
     let base = base_url(&state, &headers);
-    let region = state.region.load();
+    let served = state.served.load();
+    let region = served.region();
     Json(json!({
         "title": region.name,
         "description": "feedmap: police neighbourhood and community boundaries, with point lookup. \
@@ -140,10 +141,11 @@ pub async fn collections(
         return e.into_response();
     }
     let base = base_url(&state, &headers);
-    let region = state.region.load();
+    let served = state.served.load();
+    let region = served.region();
     Json(json!({
         "links": [link(format!("{base}/collections"), "self", "application/json", "The boundary layers")],
-        "collections": region.layers.iter().map(|l| collection_json(&base, &region, l)).collect::<Vec<_>>(),
+        "collections": region.layers.iter().map(|l| collection_json(&base, region, l)).collect::<Vec<_>>(),
     }))
     .into_response()
 }
@@ -171,9 +173,10 @@ pub async fn collection(
 ) -> Response {
     let params = Params::parse(q);
     let base = base_url(&state, &headers);
-    let region = state.region.load();
-    match json_only(&params).and_then(|_| find_layer(&region, &layer)) {
-        Ok((_, l)) => Json(collection_json(&base, &region, l)).into_response(),
+    let served = state.served.load();
+    let region = served.region();
+    match json_only(&params).and_then(|_| find_layer(region, &layer)) {
+        Ok((_, l)) => Json(collection_json(&base, region, l)).into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -276,8 +279,9 @@ fn items_inner(
             )));
         }
     }
-    let region = state.region.load();
-    let (_, layer) = find_layer(&region, layer_id)?;
+    let served = state.served.load();
+    let region = served.region();
+    let (_, layer) = find_layer(region, layer_id)?;
     let limit = match parse_count(&params, "limit")? {
         Some(0) => {
             return Err(ApiProblem::bad_parameter(
@@ -361,9 +365,10 @@ pub async fn item(
     RawQuery(q): RawQuery,
 ) -> Response {
     let params = Params::parse(q);
-    let region = state.region.load();
+    let served = state.served.load();
+    let region = served.region();
     let found = json_only(&params)
-        .and_then(|_| find_layer(&region, &layer_id))
+        .and_then(|_| find_layer(region, &layer_id))
         .and_then(|(li, layer)| {
             layer
                 .area_index(&id)
@@ -467,7 +472,8 @@ fn humantime_now() -> String {
 /// `GET /api`: an OpenAPI 3.0 description of the API.
 pub async fn api_definition(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let base = base_url(&state, &headers);
-    let region = state.region.load();
+    let served = state.served.load();
+    let region = served.region();
     let layers: Vec<&str> = region.layers.iter().map(|l| l.id.as_str()).collect();
     let q = |name: &str, desc: &str, schema: Value, required: bool| json!({ "name": name, "in": "query", "description": desc, "required": required, "schema": schema });
     let ok = |desc: &str, media: &str| json!({ "200": { "description": desc, "content": { media: {} } } });

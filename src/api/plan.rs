@@ -3,8 +3,8 @@
 
 use super::problem::ApiProblem;
 use super::{AppState, Params};
-use crate::plan::{self, Plan, PlanError, PlanParams};
-use crate::region::Region;
+use crate::plan::{self, Plan, PlanError};
+use crate::served::Served;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -19,28 +19,38 @@ impl From<PlanError> for ApiProblem {
 }
 
 /// Parses the parameters and plans off the async threads (a national plan
-/// takes a while), handing the region along for the exports.
+/// takes a while), handing the served value along for the exports. The
+/// plan is made from one [`Served`] value, so its feeds, decisions and
+/// saved parameters are of the one store generation it states.
 async fn planned(
     state: Arc<AppState>,
     query: Option<String>,
-) -> Result<(Plan, Arc<Region>), ApiProblem> {
+) -> Result<(Plan, Arc<Served>), ApiProblem> {
     let given = Params::parse(query);
     tokio::task::spawn_blocking(move || {
-        // Decisions and saved parameters as the store has them now (another
-        // replica may have just written them).
+        // As the store has it now (another replica may have just written).
         state.sync_for_read();
-        let snapshot = state.snapshot.load_full();
-        // The saved parameters are the starting point; the request's own
-        // override them one by one.
-        let saved = Params::parse(snapshot.default_params.as_ref().map(|p| p.query.clone()));
-        let params = PlanParams::from_pairs(plan::params::layered(&saved.0, &given.0))?;
-        let region = state.region.load_full();
-        let p = plan::plan_with(&region, &params, &snapshot.for_plan())?;
-        Ok((p, region))
+        let served = state.served();
+        let params = served.params(&given.0)?;
+        let p = served.plan(&params)?;
+        Ok((p, served))
     })
     .await
     .map_err(|e| ApiProblem::internal(format!("planning failed: {e}")))?
     .map_err(|e: PlanError| ApiProblem::from(e))
+}
+
+/// The header naming the store generation a plan reflects.
+pub const GENERATION_HEADER: &str = "x-feedmap-generation";
+
+/// Adds [`GENERATION_HEADER`] to a plan response (when planned with a
+/// store), so CSV and GeoJSON answers state it too.
+fn stamped(generation: Option<i64>, mut r: Response) -> Response {
+    if let Some(g) = generation {
+        r.headers_mut()
+            .insert(GENERATION_HEADER, axum::http::HeaderValue::from(g));
+    }
+    r
 }
 
 fn internal(detail: String) -> Response {
@@ -50,7 +60,7 @@ fn internal(detail: String) -> Response {
 /// `GET /v1/plan?…`: the whole plan as JSON.
 pub async fn json(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
     match planned(state, q).await {
-        Ok((p, _)) => Json(p).into_response(),
+        Ok((p, _)) => stamped(p.generation, Json(&p).into_response()),
         Err(e) => e.into_response(),
     }
 }
@@ -58,10 +68,13 @@ pub async fn json(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> 
 /// `GET /v1/plan.geojson?…`: the suggested feed areas.
 pub async fn geojson(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
     match planned(state, q).await {
-        Ok((p, region)) => {
+        Ok((p, served)) => {
             let mut body = Vec::new();
-            match plan::export::write_geojson(&p, &region, &mut body) {
-                Ok(()) => ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response(),
+            match plan::export::write_geojson(&p, served.region(), &mut body) {
+                Ok(()) => stamped(
+                    p.generation,
+                    ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response(),
+                ),
                 Err(e) => internal(format!("writing the GeoJSON failed: {e}")),
             }
         }
@@ -73,17 +86,20 @@ pub async fn geojson(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) 
 pub async fn csv(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
     match planned(state, q).await {
         Ok((p, _)) => match plan::export::csv(&p) {
-            Ok(body) => (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"feedmap-plan.csv\"",
-                    ),
-                ],
-                body,
-            )
-                .into_response(),
+            Ok(body) => stamped(
+                p.generation,
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            "attachment; filename=\"feedmap-plan.csv\"",
+                        ),
+                    ],
+                    body,
+                )
+                    .into_response(),
+            ),
             Err(e) => internal(format!("writing the CSV failed: {e}")),
         },
         Err(e) => e.into_response(),
@@ -94,10 +110,11 @@ pub async fn csv(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> R
 /// (every neighbourhood without its lists; every suggested or served
 /// community's state), small enough for a national region.
 pub async fn summary(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
-    let (p, region) = match planned(state, q).await {
+    let (p, served) = match planned(state, q).await {
         Ok(x) => x,
         Err(e) => return e.into_response(),
     };
+    let region = served.region();
     let hood_layer = region.layer(&p.neighbourhood_layer).map(|(_, l)| l);
     let neighbourhoods: Vec<_> = p
         .neighbourhoods
@@ -149,20 +166,24 @@ pub async fn summary(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) 
         .layer(&p.community_layer)
         .map(|(cl, layer)| {
             (0..layer.areas.len())
-                .filter(|&a| region.feeds.serves(cl, a))
+                .filter(|&a| served.feeds.serves(cl, a))
                 .map(|a| layer.areas[a].id.as_str())
                 .collect()
         })
         .unwrap_or_default();
-    Json(json!({
-        "region": p.region, "attribution": p.attribution,
-        "neighbourhood_layer": p.neighbourhood_layer, "community_layer": p.community_layer,
-        "params": p.params, "population": p.population, "summary": p.summary,
-        "decisions": p.decisions,
-        "neighbourhoods": neighbourhoods, "communities": communities, "served": served,
-        "decided": decided,
-    }))
-    .into_response()
+    let generation = p.generation;
+    stamped(
+        generation,
+        Json(json!({
+            "region": p.region, "attribution": p.attribution, "generation": p.generation,
+            "neighbourhood_layer": p.neighbourhood_layer, "community_layer": p.community_layer,
+            "params": p.params, "population": p.population, "summary": p.summary,
+            "decisions": p.decisions,
+            "neighbourhoods": neighbourhoods, "communities": communities, "served": served,
+            "decided": decided,
+        }))
+        .into_response(),
+    )
 }
 
 /// `GET /v1/plan/neighbourhoods/{id}?…`: one neighbourhood's part of the
@@ -174,7 +195,7 @@ pub async fn neighbourhood(
 ) -> Response {
     match planned(state, q).await {
         Ok((p, _)) => match p.neighbourhoods.into_iter().find(|n| n.id == id) {
-            Some(n) => Json(n).into_response(),
+            Some(n) => stamped(p.generation, Json(n).into_response()),
             None => ApiProblem::not_found(format!(
                 "no neighbourhood {id:?} in layer {:?}",
                 p.neighbourhood_layer

@@ -10,8 +10,8 @@
 
 use super::overlay::Overlay;
 use super::population::{Figure, Provenance};
+use super::Inputs;
 use super::{explain, factors, Candidate, Member, PlanParams, Suggestion, SuggestionKind};
-use crate::region::Region;
 use geo::{BooleanOps, Centroid, MultiPolygon};
 
 /// What clustering made of a neighbourhood's small candidates.
@@ -25,14 +25,14 @@ pub struct Clustered {
 /// Groups the small candidates `small` (community indices of neighbourhood
 /// `h`, each below `min_population`) into shared-feed clusters.
 pub fn clusters(
-    region: &Region,
+    inputs: &Inputs,
     overlay: &Overlay,
     h: usize,
     small: &[usize],
     p: &PlanParams,
 ) -> Clustered {
     let cl = overlay.community_layer;
-    let pop = |c: usize| region.populations().of(cl, c).map_or(0.0, |f| f.value);
+    let pop = |c: usize| inputs.populations().of(cl, c).map_or(0.0, |f| f.value);
     let groups = merge(overlay, small, &pop, p.min_population);
     let mut out = Clustered {
         suggestions: Vec::new(),
@@ -45,12 +45,12 @@ pub fn clusters(
             for &c in &g {
                 out.left.push((
                     c,
-                    explain::too_small(region.populations().of(cl, c), with, p),
+                    explain::too_small(inputs.populations().of(cl, c), with, p),
                 ));
             }
             continue;
         }
-        let s = suggestion(region, overlay, h, &g, p);
+        let s = suggestion(inputs, overlay, h, &g, p);
         if s.score < p.min_score {
             for &c in &g {
                 out.left.push((
@@ -122,16 +122,16 @@ fn merge(
 
 /// A cluster's suggestion: factors measured on the dissolved area.
 pub(crate) fn suggestion(
-    region: &Region,
+    inputs: &Inputs,
     overlay: &Overlay,
     h: usize,
     g: &[usize],
     p: &PlanParams,
 ) -> Suggestion {
     let (hl, cl) = (overlay.neighbourhood_layer, overlay.community_layer);
-    let comms = &region.layers[cl];
-    let hood = &region.layers[hl].areas[h];
-    let figures: Vec<Option<Figure>> = g.iter().map(|&c| region.populations().of(cl, c)).collect();
+    let comms = &inputs.region.layers[cl];
+    let hood = &inputs.region.layers[hl].areas[h];
+    let figures: Vec<Option<Figure>> = g.iter().map(|&c| inputs.populations().of(cl, c)).collect();
     let population = figures.iter().flatten().map(|f| f.value).sum::<f64>();
     let provenance = figures
         .iter()
@@ -184,7 +184,7 @@ pub(crate) fn suggestion(
         .map(|&c| Member {
             id: comms.areas[c].id.clone(),
             name: comms.areas[c].name.clone(),
-            population: region.populations().of(cl, c).map(|f| f.value.round()),
+            population: inputs.populations().of(cl, c).map(|f| f.value.round()),
         })
         .collect();
     let mut ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();

@@ -5,9 +5,9 @@
 
 use super::overlay::Assignment;
 use super::population::{Figure, Provenance};
+use super::Inputs;
 use super::{Factors, Measures, Member, PlanParams};
 use crate::boundary::Area;
-use crate::region::Region;
 
 /// `12345.6` → `"12,346"`.
 pub fn thousands(v: f64) -> String {
@@ -107,7 +107,7 @@ pub fn community(
     m: &Measures,
     f: &Factors,
     planned: &[String],
-    region: &Region,
+    inputs: &Inputs,
 ) -> String {
     let mut parts = vec![
         residents(pop),
@@ -126,7 +126,7 @@ pub fn community(
     } else {
         let handles: Vec<&str> = planned
             .iter()
-            .filter_map(|id| region.feeds.get(id))
+            .filter_map(|id| inputs.feeds.get(id))
             .map(|f| f.handle.as_str())
             .collect();
         format!("a feed is planned ({})", handles.join(", "))

@@ -182,7 +182,7 @@ mod tests {
     use super::*;
     use geo::{Centroid, GeodesicArea};
 
-    use crate::boundary::test_shapes::rect;
+    use crate::area::test_shapes::rect;
 
     #[test]
     fn size_saturates_at_the_minimum_audience() {

@@ -18,6 +18,7 @@ pub mod params;
 pub mod population;
 
 use crate::decision::{Applied, DecisionKind, Decisions, Target};
+use crate::feeds::FeedRegistry;
 use crate::manifest::Role;
 use crate::region::Region;
 use geo::{Distance, Geodesic, MultiPolygon, Point};
@@ -44,6 +45,37 @@ pub enum PlanError {
     },
 }
 
+/// What a plan is made from: the geography, its groundwork, the feeds in
+/// effect and planners' decisions. [`crate::served::Served::plan`] gives
+/// one consistent set; tests may assemble their own.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The geography.
+    pub region: &'a Region,
+    /// The region's groundwork ([`groundwork`]).
+    pub planning: &'a Planning,
+    /// The feeds in effect.
+    pub feeds: &'a FeedRegistry,
+    /// Planners' decisions.
+    pub decisions: &'a Decisions,
+}
+
+impl<'a> Inputs<'a> {
+    /// Population of every neighbourhood and community area.
+    pub fn populations(&self) -> &'a population::Populations {
+        &self.planning.populations
+    }
+
+    /// The overlay of neighbourhood layer `hl` and community layer `cl`
+    /// (layer indices), if they are such a pair.
+    pub fn overlay(&self, hl: usize, cl: usize) -> Option<&'a Overlay> {
+        self.planning
+            .overlays
+            .iter()
+            .find(|o| o.neighbourhood_layer == hl && o.community_layer == cl)
+    }
+}
+
 /// The parameter-independent groundwork of every plan.
 #[derive(Debug)]
 pub struct Planning {
@@ -56,7 +88,8 @@ pub struct Planning {
 
 /// Computes the groundwork of every plan of a region: populations (given
 /// or estimated) and the overlay of every neighbourhood × community layer
-/// pair. A region does this once, on first use ([`Region::planning`]).
+/// pair. A region does this once, on first use
+/// ([`crate::source::Source::planning`]).
 pub fn groundwork(
     layers: &[crate::boundary::Layer],
     relations: &crate::relations::Relations,
@@ -327,6 +360,10 @@ pub struct Plan {
     pub region: String,
     /// Attribution that must accompany the plan.
     pub attribution: String,
+    /// The store generation whose feeds and decisions this plan reflects
+    /// (absent for a plan made without a store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
     /// The neighbourhood layer planned.
     pub neighbourhood_layer: String,
     /// The community layer planned.
@@ -353,17 +390,19 @@ fn round_to(v: f64, places: i32) -> f64 {
 }
 
 /// The neighbourhood and community layer a plan uses.
-fn layers_for(region: &Region, params: &PlanParams) -> Result<(usize, usize), PlanError> {
+fn layers_for(inputs: &Inputs, params: &PlanParams) -> Result<(usize, usize), PlanError> {
     let pick = |param: &'static str, given: &Option<String>, role: Role| {
-        let of_role: Vec<&str> = region
+        let of_role: Vec<&str> = inputs
+            .region
             .layers
             .iter()
             .filter(|l| l.role == role)
             .map(|l| l.id.as_str())
             .collect();
         let found = match given {
-            Some(id) => region.layer(id).filter(|(_, l)| l.role == role),
-            None => region
+            Some(id) => inputs.region.layer(id).filter(|(_, l)| l.role == role),
+            None => inputs
+                .region
                 .layers
                 .iter()
                 .enumerate()
@@ -471,11 +510,6 @@ impl Candidate {
     }
 }
 
-/// Makes the plan for `region` with `params`, before any decision.
-pub fn plan(region: &Region, params: &PlanParams) -> Result<Plan, PlanError> {
-    plan_with(region, params, &Decisions::default())
-}
-
 /// What the plan needs of the decisions about its community layer.
 struct Decided<'a> {
     layer: &'a str,
@@ -492,21 +526,18 @@ impl Decided<'_> {
     }
 }
 
-/// Makes the plan for `region` with `params`, taking planners' decisions
+/// Makes the plan from `inputs` with `params`, taking planners' decisions
 /// into account: an accepted community or cluster is chosen without using
 /// the budget (whatever the criteria now say) and counts as served; a
 /// rejected one is left out, saying who rejected it and why; a deferred
 /// one is suggested as usual, marked. Decisions whose area is gone from
 /// the region are listed in `decisions.vanished`.
-pub fn plan_with(
-    region: &Region,
-    params: &PlanParams,
-    decisions: &Decisions,
-) -> Result<Plan, PlanError> {
-    let (hl, cl) = layers_for(region, params)?;
+pub fn plan(inputs: &Inputs, params: &PlanParams) -> Result<Plan, PlanError> {
+    let decisions = inputs.decisions;
+    let (hl, cl) = layers_for(inputs, params)?;
     let mut note = DecisionsNote::default();
     let mut decided = Decided {
-        layer: &region.layers[cl].id,
+        layer: &inputs.region.layers[cl].id,
         decisions,
         in_accepted_cluster: HashMap::new(),
         accepted_clusters: Vec::new(),
@@ -514,7 +545,7 @@ pub fn plan_with(
     let mut givens: Vec<_> = decisions.all().collect();
     givens.sort_by_key(|g| g.applied.id);
     for g in givens {
-        match crate::decision::resolve(region, &g.layer, &g.area_id) {
+        match crate::decision::resolve(inputs.region, &g.layer, &g.area_id) {
             Err(e) => note.vanished.push(Vanished {
                 layer: g.layer.clone(),
                 area_id: g.area_id.clone(),
@@ -535,17 +566,17 @@ pub fn plan_with(
             Ok(_) => {}
         }
     }
-    let overlay = region
+    let overlay = inputs
         .overlay(hl, cl)
         .expect("the region computes an overlay for every neighbourhood × community layer pair");
-    let hoods = &region.layers[hl];
-    let comms = &region.layers[cl];
-    let pops = region.populations();
+    let hoods = &inputs.region.layers[hl];
+    let comms = &inputs.region.layers[cl];
+    let pops = inputs.populations();
     let mut out: Vec<NeighbourhoodPlan> = hoods
         .areas
         .iter()
         .enumerate()
-        .map(|(h, _)| plan_neighbourhood(region, overlay, h, params, &decided))
+        .map(|(h, _)| plan_neighbourhood(inputs, overlay, h, params, &decided))
         .collect();
     let mut seen = std::collections::BTreeSet::new();
     for n in &out {
@@ -570,7 +601,7 @@ pub fn plan_with(
         coverage: CoverageChange::default(),
     };
     for (h, n) in out.iter_mut().enumerate() {
-        n.coverage = coverage(region, overlay, h, n);
+        n.coverage = coverage(inputs, overlay, h, n);
         if let Some(c) = &n.coverage {
             summary.coverage.before.add(&c.before);
             summary.coverage.after.add(&c.after);
@@ -604,8 +635,9 @@ pub fn plan_with(
         None
     };
     Ok(Plan {
-        region: region.name.clone(),
-        attribution: region.attribution.clone(),
+        region: inputs.region.name.clone(),
+        attribution: inputs.region.attribution.clone(),
+        generation: None,
         neighbourhood_layer: hoods.id.clone(),
         community_layer: comms.id.clone(),
         params: params.clone(),
@@ -681,17 +713,17 @@ fn choose(out: &mut [NeighbourhoodPlan], p: &PlanParams) -> Vec<String> {
 /// assigned to; those served by a community feed never exceed the
 /// neighbourhood's own population.
 fn coverage(
-    region: &Region,
+    inputs: &Inputs,
     overlay: &Overlay,
     h: usize,
     n: &NeighbourhoodPlan,
 ) -> Option<CoverageChange> {
     let (hl, cl) = (overlay.neighbourhood_layer, overlay.community_layer);
-    let total = region.populations().of(hl, h)?.value;
+    let total = inputs.populations().of(hl, h)?.value;
     let served: f64 = overlay.members[h]
         .iter()
-        .filter(|&&c| region.feeds.serves(cl, c))
-        .filter_map(|&c| region.populations().of(cl, c))
+        .filter(|&&c| inputs.feeds.serves(cl, c))
+        .filter_map(|&c| inputs.populations().of(cl, c))
         .map(|f| f.value)
         .sum();
     let added: f64 = n
@@ -725,16 +757,16 @@ fn coverage(
 }
 
 fn plan_neighbourhood(
-    region: &Region,
+    inputs: &Inputs,
     overlay: &Overlay,
     h: usize,
     p: &PlanParams,
     decided: &Decided,
 ) -> NeighbourhoodPlan {
     let (hl, cl) = (overlay.neighbourhood_layer, overlay.community_layer);
-    let hood = &region.layers[hl].areas[h];
-    let comms = &region.layers[cl];
-    let pops = region.populations();
+    let hood = &inputs.region.layers[hl].areas[h];
+    let comms = &inputs.region.layers[cl];
+    let pops = inputs.populations();
     let members = &overlay.members[h];
     let population = pops.of(hl, h);
     let area_km2 = hood.area_m2 / 1e6;
@@ -765,7 +797,7 @@ fn plan_neighbourhood(
         communities: members.len(),
         large,
         why,
-        has_feed: region.feeds.serves(hl, h),
+        has_feed: inputs.feeds.serves(hl, h),
         need: 0.0,
         suggestions: Vec::new(),
         not_suggested: Vec::new(),
@@ -810,11 +842,11 @@ fn plan_neighbourhood(
             why,
             decision: decision.cloned(),
         };
-        let active = region.feeds.of_area(cl, c);
+        let active = inputs.feeds.of_area(cl, c);
         if !active.is_empty() {
             let handles: Vec<&str> = active
                 .iter()
-                .map(|&i| region.feeds.feeds[i].handle.as_str())
+                .map(|&i| inputs.feeds.feeds[i].handle.as_str())
                 .collect();
             plan.not_suggested.push(not(format!(
                 "already has an active feed ({})",
@@ -856,7 +888,7 @@ fn plan_neighbourhood(
             )));
             continue;
         }
-        let planned_feeds = planned_feeds(region, cl, c);
+        let planned_feeds = planned_feeds(inputs, cl, c);
         let reason = explain::decided(
             explain::community(
                 area,
@@ -866,7 +898,7 @@ fn plan_neighbourhood(
                 &measures,
                 &factors,
                 &planned_feeds,
-                region,
+                inputs,
             ),
             decision,
         );
@@ -891,7 +923,7 @@ fn plan_neighbourhood(
         });
     }
     let clustered = if p.clusters {
-        cluster::clusters(region, overlay, h, &small, p)
+        cluster::clusters(inputs, overlay, h, &small, p)
     } else {
         cluster::Clustered {
             suggestions: Vec::new(),
@@ -923,7 +955,7 @@ fn plan_neighbourhood(
     }
     for &k in &my_clusters {
         let (d, id, members) = &decided.accepted_clusters[k];
-        let mut s = cluster::suggestion(region, overlay, h, members, p);
+        let mut s = cluster::suggestion(inputs, overlay, h, members, p);
         s.id = id.to_string();
         s.reason = explain::decided(std::mem::take(&mut s.reason), Some(d));
         s.decision = Some((*d).clone());
@@ -954,8 +986,8 @@ fn plan_neighbourhood(
 }
 
 /// Planned (not yet active) feeds of an area.
-fn planned_feeds(region: &Region, layer: usize, area: usize) -> Vec<String> {
-    region
+fn planned_feeds(inputs: &Inputs, layer: usize, area: usize) -> Vec<String> {
+    inputs
         .feeds
         .feeds
         .iter()

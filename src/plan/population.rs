@@ -357,7 +357,7 @@ mod tests {
     use crate::manifest::Role;
 
     fn square(id: &str, x0: f64, y0: f64, w: f64, h: f64) -> Area {
-        crate::boundary::test_shapes::rect_area(id, x0, y0, x0 + w, y0 + h)
+        crate::area::test_shapes::rect_area(id, x0, y0, x0 + w, y0 + h)
     }
 
     fn layer(areas: Vec<Area>) -> Layer {

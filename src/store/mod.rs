@@ -54,6 +54,24 @@ pub struct Decision {
     pub version: i64,
 }
 
+impl From<&Decision> for crate::decision::Given {
+    fn from(d: &Decision) -> crate::decision::Given {
+        crate::decision::Given {
+            layer: d.layer.clone(),
+            area_id: d.area_id.clone(),
+            members: d.members.clone(),
+            applied: crate::decision::Applied {
+                id: d.id,
+                decision: d.decision,
+                by: d.updated_by.clone(),
+                at: d.updated_at.clone(),
+                note: d.note.clone(),
+                version: d.version,
+            },
+        }
+    }
+}
+
 /// A decision to create.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewDecision {
@@ -154,6 +172,30 @@ pub struct AuditEntry {
     pub before: Option<serde_json::Value>,
     /// The record after (absent for a deletion).
     pub after: Option<serde_json::Value>,
+}
+
+/// What [`Store::snapshot`] reads.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    /// The store's generation.
+    pub generation: i64,
+    /// The last audit entry's `seq` (0 when there is none).
+    pub seq: i64,
+    /// Every decision, by id.
+    pub decisions: Vec<Decision>,
+    /// Every stored feed, by id.
+    pub feeds: Vec<StoredFeed>,
+    /// The saved `default` parameter set.
+    pub default_params: Option<ParamSet>,
+}
+
+/// What [`Store::changes`] reads.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes {
+    /// The store's generation.
+    pub generation: i64,
+    /// The audit entries asked for.
+    pub entries: Vec<AuditEntry>,
 }
 
 /// What a conditional write expects of the record (HTTP `If-Match`).
@@ -288,6 +330,15 @@ pub trait Store: Send + Sync {
         expect: Expect,
         query: &str,
     ) -> Result<ParamSet, StoreError>;
+    /// Everything a server follows (decisions, feeds, the `default`
+    /// parameter set) with the generation and last audit `seq` they are
+    /// at, read in one consistent snapshot.
+    fn snapshot(&self) -> Result<Snapshot, StoreError>;
+    /// The audit entries after `after` (a `seq`), oldest first, at most
+    /// `limit`, with the generation the store was at when they were read
+    /// (one consistent snapshot: when fewer than `limit` come back, the
+    /// entries bring a reader at `after` exactly to that generation).
+    fn changes(&self, after: i64, limit: usize) -> Result<Changes, StoreError>;
     /// The `seq` of the last audit entry (0 when there is none).
     fn last_seq(&self) -> Result<i64, StoreError>;
     /// Audit entries after `after` (a `seq`), oldest first, at most `limit`.

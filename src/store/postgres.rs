@@ -170,6 +170,14 @@ impl Backend for Postgres {
             let mut tx = client
                 .build_transaction()
                 .read_only(!write)
+                // A read sees one snapshot throughout (a server follows
+                // the generation and the audit log read together); writes
+                // serialise on the generation row instead.
+                .isolation_level(if write {
+                    postgres::IsolationLevel::ReadCommitted
+                } else {
+                    postgres::IsolationLevel::RepeatableRead
+                })
                 .start()
                 .map_err(err)?;
             let out = f(&mut PgTx(&mut tx))?;

@@ -6,8 +6,8 @@
 
 use super::schema;
 use super::{
-    AuditEntry, Decision, DecisionPatch, Dump, Expect, FeedFields, NewDecision, ParamSet, Store,
-    StoreError, StoredFeed,
+    AuditEntry, Changes, Decision, DecisionPatch, Dump, Expect, FeedFields, NewDecision, ParamSet,
+    Snapshot, Store, StoreError, StoredFeed,
 };
 use crate::decision::DecisionKind;
 use serde::Serialize;
@@ -357,6 +357,35 @@ impl<B: Backend> SqlStore<B> {
     }
 }
 
+fn read_generation(tx: &mut dyn Tx) -> Result<i64, StoreError> {
+    tx.query("SELECT value FROM meta WHERE key = 'generation'", &[])?
+        .first()
+        .ok_or_else(|| corrupt("sql", "the generation row is missing".into()))?
+        .int(0)
+}
+
+fn last_seq(tx: &mut dyn Tx) -> Result<i64, StoreError> {
+    tx.query("SELECT COALESCE(MAX(seq), 0) FROM audit", &[])?
+        .first()
+        .map_or(Ok(0), |r| r.int(0))
+}
+
+fn all_decisions(tx: &mut dyn Tx) -> Result<Vec<Decision>, StoreError> {
+    all(
+        tx,
+        &format!("SELECT {DECISION_COLS} FROM decisions ORDER BY id"),
+        decision_row,
+    )
+}
+
+fn all_feeds(tx: &mut dyn Tx) -> Result<Vec<StoredFeed>, StoreError> {
+    all(
+        tx,
+        &format!("SELECT {FEED_COLS} FROM feeds ORDER BY feed_id"),
+        feed_row,
+    )
+}
+
 fn all<T>(
     tx: &mut dyn Tx,
     sql: &str,
@@ -375,22 +404,11 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn generation(&self) -> Result<i64, StoreError> {
-        self.read(|tx| {
-            tx.query("SELECT value FROM meta WHERE key = 'generation'", &[])?
-                .first()
-                .ok_or_else(|| corrupt("sql", "the generation row is missing".into()))?
-                .int(0)
-        })
+        self.read(read_generation)
     }
 
     fn decisions(&self) -> Result<Vec<Decision>, StoreError> {
-        self.read(|tx| {
-            all(
-                tx,
-                &format!("SELECT {DECISION_COLS} FROM decisions ORDER BY id"),
-                decision_row,
-            )
-        })
+        self.read(all_decisions)
     }
 
     fn decision(&self, id: i64) -> Result<Option<Decision>, StoreError> {
@@ -518,13 +536,7 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn feeds(&self) -> Result<Vec<StoredFeed>, StoreError> {
-        self.read(|tx| {
-            all(
-                tx,
-                &format!("SELECT {FEED_COLS} FROM feeds ORDER BY feed_id"),
-                feed_row,
-            )
-        })
+        self.read(all_feeds)
     }
 
     fn feed(&self, feed_id: &str) -> Result<Option<StoredFeed>, StoreError> {
@@ -687,12 +699,38 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
-    fn last_seq(&self) -> Result<i64, StoreError> {
+    fn snapshot(&self) -> Result<Snapshot, StoreError> {
         self.read(|tx| {
-            tx.query("SELECT COALESCE(MAX(seq), 0) FROM audit", &[])?
-                .first()
-                .map_or(Ok(0), |r| r.int(0))
+            Ok(Snapshot {
+                generation: read_generation(tx)?,
+                seq: last_seq(tx)?,
+                decisions: all_decisions(tx)?,
+                feeds: all_feeds(tx)?,
+                default_params: one_param_set(tx, "default")?,
+            })
         })
+    }
+
+    fn changes(&self, after: i64, limit: usize) -> Result<Changes, StoreError> {
+        self.read(|tx| {
+            let generation = read_generation(tx)?;
+            let entries = tx
+                .query(
+                    &format!("SELECT {AUDIT_COLS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2"),
+                    &[i(after), i(limit.min(i64::MAX as usize) as i64)],
+                )?
+                .iter()
+                .map(audit_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Changes {
+                generation,
+                entries,
+            })
+        })
+    }
+
+    fn last_seq(&self) -> Result<i64, StoreError> {
+        self.read(last_seq)
     }
 
     fn audit(&self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
@@ -720,16 +758,8 @@ impl<B: Backend> Store for SqlStore<B> {
                 version: dump::VERSION,
                 exported_at: super::now(),
                 generation,
-                decisions: all(
-                    tx,
-                    &format!("SELECT {DECISION_COLS} FROM decisions ORDER BY id"),
-                    decision_row,
-                )?,
-                feeds: all(
-                    tx,
-                    &format!("SELECT {FEED_COLS} FROM feeds ORDER BY feed_id"),
-                    feed_row,
-                )?,
+                decisions: all_decisions(tx)?,
+                feeds: all_feeds(tx)?,
                 param_sets: all(
                     tx,
                     &format!("SELECT {PARAM_COLS} FROM param_sets ORDER BY name"),

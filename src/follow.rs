@@ -1,0 +1,136 @@
+//! Following the store: what a server (or a command) last read of it, and
+//! how that is brought up to date by replaying the audit log.
+//!
+//! The audit log is the store's change feed: every write appends its
+//! entries in the same transaction that bumps the generation, and writers
+//! serialise on the generation row, so entries become visible in `seq`
+//! order. A [`StoreState`] is read whole once ([`StoreState::read`]) and
+//! then advanced by the entries written since ([`StoreState::advance`]),
+//! each time together with the generation they bring it to, so a state
+//! always names exactly the generation it reflects. Nothing here knows of
+//! HTTP: the server calls it on every write, on a timer and (on a shared
+//! store) before reads; tests call it directly.
+
+use crate::store::{Decision, ParamSet, Store, StoreError, StoredFeed};
+use std::collections::BTreeMap;
+
+/// Audit entries read per round trip while catching up.
+const PAGE: usize = 10_000;
+
+/// The store's contents as last read: everything the served state is
+/// built from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoreState {
+    /// The store generation this state reflects; `None` for the empty
+    /// state of a command run without a store.
+    pub generation: Option<i64>,
+    /// The last audit entry applied.
+    pub seq: i64,
+    /// Every decision, by id.
+    pub decisions: Vec<Decision>,
+    /// Every stored feed, by id.
+    pub feeds: BTreeMap<String, StoredFeed>,
+    /// The saved `default` plan parameters, if any.
+    pub default_params: Option<ParamSet>,
+}
+
+/// What [`StoreState::advance`] found.
+#[derive(Debug)]
+pub struct Advanced {
+    /// The state brought up to date.
+    pub state: StoreState,
+    /// Whether any feed was added, changed or retired (the feeds in effect
+    /// must then be merged again).
+    pub feeds_changed: bool,
+}
+
+impl StoreState {
+    /// Reads everything, in one consistent snapshot.
+    pub fn read(store: &dyn Store) -> Result<StoreState, StoreError> {
+        let s = store.snapshot()?;
+        Ok(StoreState {
+            generation: Some(s.generation),
+            seq: s.seq,
+            decisions: s.decisions,
+            feeds: s
+                .feeds
+                .into_iter()
+                .map(|f| (f.feed_id.clone(), f))
+                .collect(),
+            default_params: s.default_params,
+        })
+    }
+
+    /// This state with the audit entries written since applied, or `None`
+    /// when the store is still at this state's generation (one cheap read).
+    /// A state that never read the store reads it whole.
+    pub fn advance(&self, store: &dyn Store) -> Result<Option<Advanced>, StoreError> {
+        let Some(seen) = self.generation else {
+            return Ok(Some(Advanced {
+                state: StoreState::read(store)?,
+                feeds_changed: true,
+            }));
+        };
+        if store.generation()? == seen {
+            return Ok(None);
+        }
+        let mut next = self.clone();
+        let mut feeds_changed = false;
+        loop {
+            let changes = store.changes(next.seq, PAGE)?;
+            for e in &changes.entries {
+                feeds_changed |= next.apply(e)?;
+            }
+            if changes.entries.len() < PAGE {
+                next.generation = Some(changes.generation);
+                return Ok(Some(Advanced {
+                    state: next,
+                    feeds_changed,
+                }));
+            }
+        }
+    }
+
+    /// Applies one audit entry; returns whether it changed a feed.
+    pub fn apply(&mut self, e: &crate::store::AuditEntry) -> Result<bool, StoreError> {
+        let bad = |err: serde_json::Error| StoreError::Backend {
+            backend: "audit",
+            message: format!("audit entry {} does not read back: {err}", e.seq),
+        };
+        self.seq = e.seq;
+        match e.entity.as_str() {
+            "decision" => {
+                let id: i64 = e.entity_id.parse().unwrap_or(-1);
+                self.decisions.retain(|d| d.id != id);
+                if let Some(after) = &e.after {
+                    let d: Decision = serde_json::from_value(after.clone()).map_err(bad)?;
+                    let at = self.decisions.partition_point(|x| x.id < d.id);
+                    self.decisions.insert(at, d);
+                }
+                Ok(false)
+            }
+            "feed" => {
+                match &e.after {
+                    Some(after) => {
+                        let f: StoredFeed = serde_json::from_value(after.clone()).map_err(bad)?;
+                        self.feeds.insert(f.feed_id.clone(), f);
+                    }
+                    None => {
+                        self.feeds.remove(&e.entity_id);
+                    }
+                }
+                Ok(true)
+            }
+            "params" if e.entity_id == "default" => {
+                self.default_params = e
+                    .after
+                    .clone()
+                    .map(serde_json::from_value)
+                    .transpose()
+                    .map_err(bad)?;
+                Ok(false)
+            }
+            _ => Ok(false),
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! What a region folder holds, loaded whole or not at all: the geography
+//! ([`Region`]), the feed file's feeds and the population points, plus the
+//! caches derived from them alone (planning's groundwork, tile
+//! projections), each computed once on first use.
+//!
+//! Every problem in every file is collected before failing, so one run of
+//! `feedmap validate` lists them all.
+
+use crate::boundary::build_layer;
+use crate::feeds::FeedRegistry;
+use crate::gazetteer::{Addresses, Places, Postcodes};
+use crate::import::read_layer;
+use crate::lookup::LatLon;
+use crate::manifest::Manifest;
+use crate::plan::{population, Planning};
+use crate::region::{LoadOptions, Region, RegionError};
+use crate::relations::Relations;
+use crate::tiles::Projection;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+/// A loaded region folder.
+#[derive(Debug)]
+pub struct Source {
+    /// The geography.
+    pub region: Region,
+    /// The feeds as the region's feed file has them (empty when the
+    /// manifest names no feed list).
+    pub feeds: Arc<FeedRegistry>,
+    /// The `[population_points]`, kept for planning.
+    population_points: Option<Arc<Vec<(LatLon, f64)>>>,
+    /// Planning's groundwork (populations, overlays), computed on first
+    /// use: lookups and batches never pay for it, and the server computes
+    /// it before it serves (or swaps in) a region, so no request waits.
+    planning: OnceLock<Planning>,
+    /// Each layer's Web Mercator projection, for vector tiles.
+    tiles: Vec<Projection>,
+}
+
+impl Source {
+    /// Loads the region whose manifest is `dir/region.toml` (or `dir` itself
+    /// if it is a file), with default options.
+    pub fn load(dir: &Path) -> Result<Source, RegionError> {
+        Self::load_with(dir, LoadOptions::default())
+    }
+
+    /// Loads a region. Layers are read and validated in parallel; every
+    /// problem in every layer is collected before failing.
+    pub fn load_with(dir: &Path, options: LoadOptions) -> Result<Source, RegionError> {
+        let started = Instant::now();
+        let (manifest, manifest_path) = Manifest::load(dir)?;
+        let mut problems = Vec::new();
+        let (built, postcodes, addresses, points): (Vec<_>, _, _, _) = std::thread::scope(|s| {
+            let points = manifest.population_points.as_ref().map(|spec| {
+                let file = Manifest::resolve(&manifest_path, &spec.file);
+                s.spawn(move || {
+                    let mut problems = Vec::new();
+                    let p = population::load_points(&file, spec, &mut problems);
+                    (p, problems)
+                })
+            });
+            let postcodes = manifest.postcodes.as_ref().map(|spec| {
+                let file = Manifest::resolve(&manifest_path, &spec.file);
+                s.spawn(move || {
+                    let mut problems = Vec::new();
+                    let p = Postcodes::load(&file, spec, &mut problems);
+                    (p, problems)
+                })
+            });
+            let addresses = manifest.addresses.as_ref().map(|spec| {
+                let file = Manifest::resolve(&manifest_path, &spec.file);
+                s.spawn(move || {
+                    let mut problems = Vec::new();
+                    let a = Addresses::load(&file, spec, &mut problems);
+                    (a, problems)
+                })
+            });
+            let handles: Vec<_> = manifest
+                .layers
+                .iter()
+                .map(|spec| {
+                    let source = Manifest::resolve(&manifest_path, &spec.file);
+                    let repair = options.repair || spec.repair.unwrap_or(manifest.repair);
+                    s.spawn(move || {
+                        let t = Instant::now();
+                        let raw = read_layer(&source, &spec.id);
+                        let built = build_layer(spec, source, raw, repair);
+                        tracing::debug!(layer = %spec.id, ms = t.elapsed().as_millis() as u64, "layer read");
+                        built
+                    })
+                })
+                .collect();
+            let built = handles
+                .into_iter()
+                .map(|h| h.join().expect("layer loader thread panicked"))
+                .collect();
+            let postcodes = postcodes.map(|h| h.join().expect("postcode loader thread panicked"));
+            let addresses = addresses.map(|h| h.join().expect("address loader thread panicked"));
+            let points = points.map(|h| h.join().expect("population point loader thread panicked"));
+            (built, postcodes, addresses, points)
+        });
+        let points = points.map(|(p, mut found)| {
+            problems.append(&mut found);
+            p
+        });
+        let postcodes = postcodes.map(|(p, mut found)| {
+            problems.append(&mut found);
+            p
+        });
+        let addresses = addresses.map(|(a, mut found)| {
+            problems.append(&mut found);
+            a
+        });
+        let mut layers = Vec::new();
+        let mut notes = Vec::new();
+        for b in built {
+            problems.extend(b.problems);
+            notes.extend(b.notes);
+            layers.extend(b.layer);
+        }
+        // Feeds name areas, so they are checked once the layers are known.
+        let feeds = match &manifest.feeds {
+            Some(spec) if layers.len() == manifest.layers.len() => {
+                let file = Manifest::resolve(&manifest_path, &spec.file);
+                FeedRegistry::load(&file, &layers, &mut problems)
+            }
+            _ => FeedRegistry::default(),
+        };
+        let feeds = Arc::new(feeds);
+        if !problems.is_empty() {
+            return Err(RegionError::Invalid {
+                manifest: manifest_path,
+                problems,
+            });
+        }
+        if let Some(p) = postcodes
+            .as_ref()
+            .filter(|p| p.skipped_without_coordinates > 0)
+        {
+            notes.push(format!(
+                "{} postcodes without coordinates were skipped",
+                p.skipped_without_coordinates
+            ));
+        }
+        let relations = Relations::compute(&layers, options.relations);
+        let places = Places::build(&layers);
+        let region = Region {
+            name: manifest.name,
+            attribution: manifest.attribution,
+            manifest_path,
+            layers: Arc::new(layers),
+            relations: Arc::new(relations),
+            notes,
+            postcodes: postcodes.map(Arc::new),
+            addresses: addresses.map(Arc::new),
+            places: Arc::new(places),
+        };
+        for note in &region.notes {
+            tracing::warn!("{note}");
+        }
+        tracing::info!(
+            region = %region.name,
+            layers = region.layers.len(),
+            areas = region.layers.iter().map(|l| l.areas.len()).sum::<usize>(),
+            relations = region.relations.all.len(),
+            feeds = feeds.feeds.len(),
+            postcodes = region.postcodes.as_ref().map_or(0, |p| p.len()),
+            ms = started.elapsed().as_millis() as u64,
+            "region loaded"
+        );
+        let tiles = region
+            .layers
+            .iter()
+            .map(|_| Projection::default())
+            .collect();
+        Ok(Source {
+            region,
+            feeds,
+            population_points: points.map(Arc::new),
+            planning: OnceLock::new(),
+            tiles,
+        })
+    }
+
+    /// Planning's groundwork for this region, computed once on first use.
+    pub fn planning(&self) -> &Planning {
+        self.planning.get_or_init(|| {
+            let started = Instant::now();
+            let p = crate::plan::groundwork(
+                &self.region.layers,
+                &self.region.relations,
+                self.population_points.as_deref().map(Vec::as_slice),
+            );
+            tracing::info!(
+                ms = started.elapsed().as_millis() as u64,
+                "planning groundwork ready"
+            );
+            p
+        })
+    }
+
+    /// The Web Mercator projection of layer `layer` (an index), for
+    /// [`crate::tiles::encode`].
+    pub fn projection(&self, layer: usize) -> &Projection {
+        &self.tiles[layer]
+    }
+}
