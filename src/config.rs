@@ -1,11 +1,24 @@
-//! Server configuration: one typed struct with documented defaults, so every
-//! knob is visible in one place and the CLI only fills it in.
+//! Server configuration: one typed struct with documented defaults
+//! ([`ServeConfig`]), filled from three places merged here and nowhere
+//! else:
+//!
+//! 1. command-line flags ([`ServeArgs`], e.g. `--max-limit 500`),
+//! 2. environment variables (`FEEDMAP_MAX_LIMIT=500`; clap reads them into
+//!    the same [`ServeArgs`], a flag winning over its variable),
+//! 3. an optional TOML file (`--config feedmap.toml`, [`ServeFile`]; keys
+//!    as the flags without dashes, unknown keys refused, relative paths
+//!    taken from the file's folder),
+//!
+//! over the defaults. Precedence: flag, then environment, then file, then
+//! default.
 
+use serde::Deserialize;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Configuration of `feedmap serve`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServeConfig {
     /// Region folder (holding `region.toml`). Default: `boundaries/demo`.
     pub region: PathBuf,
@@ -45,7 +58,7 @@ pub struct ServeConfig {
     /// (other replicas', an import): lookups use the feeds it last saw;
     /// plan, decision and feed reads on a shared store check on every
     /// request. Default 1 s; zero turns the poll off.
-    pub store_poll: std::time::Duration,
+    pub store_poll: Duration,
 }
 
 impl Default for ServeConfig {
@@ -63,7 +76,292 @@ impl Default for ServeConfig {
             store_url: None,
             tokens_file: None,
             write_max_bytes: 64 * 1024,
-            store_poll: std::time::Duration::from_secs(1),
+            store_poll: Duration::from_secs(1),
         }
+    }
+}
+
+/// The `serve` flags, each also read from its environment variable. Every
+/// value is optional here: what is not given comes from the config file or
+/// the default ([`ServeConfig::merge`]).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// A TOML file of settings (keys as these flags without the dashes);
+    /// flags and environment variables override it.
+    #[arg(long, env = "FEEDMAP_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Region folder holding region.toml [default: boundaries/demo].
+    #[arg(long, env = "FEEDMAP_REGION")]
+    pub region: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free port [default: 127.0.0.1:8080].
+    #[arg(long, env = "FEEDMAP_ADDR")]
+    pub addr: Option<SocketAddr>,
+    /// Public base URL for links (when behind a proxy).
+    #[arg(long, env = "FEEDMAP_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Repair self-intersecting rings instead of refusing them.
+    #[arg(long, env = "FEEDMAP_REPAIR")]
+    pub repair: bool,
+    /// Page size of /collections/{layer}/items without `limit` [default: 100].
+    #[arg(long, env = "FEEDMAP_DEFAULT_LIMIT")]
+    pub default_limit: Option<usize>,
+    /// Largest `limit` of /collections/{layer}/items; larger is clamped [default: 10000].
+    #[arg(long, env = "FEEDMAP_MAX_LIMIT")]
+    pub max_limit: Option<usize>,
+    /// Largest accepted batch body in bytes; larger gets 413 [default: 536870912].
+    #[arg(long, env = "FEEDMAP_BATCH_MAX_BYTES")]
+    pub batch_max_bytes: Option<u64>,
+    /// A MapLibre style URL to draw under the boundaries on the map
+    /// (default: none; the map works offline).
+    #[arg(long, env = "FEEDMAP_BASEMAP_STYLE")]
+    pub basemap_style: Option<String>,
+    /// Data directory holding the embedded store (feedmap.sqlite) [default: data].
+    #[arg(long, env = "FEEDMAP_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A postgres:// URL: a store shared by several servers (instead of
+    /// the data directory).
+    #[arg(long, env = "FEEDMAP_STORE")]
+    pub store: Option<String>,
+    /// Tokens file for writes (TOML [[tokens]] with name, token and role
+    /// = planner | reader). Without it the API is read-only.
+    #[arg(long, env = "FEEDMAP_TOKENS_FILE")]
+    pub tokens: Option<PathBuf>,
+    /// Largest accepted body of a write (decisions, feeds), in bytes [default: 65536].
+    #[arg(long, env = "FEEDMAP_WRITE_MAX_BYTES")]
+    pub write_max_bytes: Option<usize>,
+    /// How often to check the store for other servers' writes, e.g. `1s`,
+    /// `500ms`; `0` turns it off [default: 1s].
+    #[arg(long, env = "FEEDMAP_STORE_POLL", value_parser = humantime::parse_duration)]
+    pub store_poll: Option<Duration>,
+}
+
+/// The config file: the same settings as [`ServeArgs`], every key
+/// optional, unknown keys refused.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServeFile {
+    /// See [`ServeConfig::region`].
+    pub region: Option<PathBuf>,
+    /// See [`ServeConfig::addr`].
+    pub addr: Option<SocketAddr>,
+    /// See [`ServeConfig::public_url`].
+    pub public_url: Option<String>,
+    /// See [`ServeConfig::repair`].
+    pub repair: Option<bool>,
+    /// See [`ServeConfig::default_limit`].
+    pub default_limit: Option<usize>,
+    /// See [`ServeConfig::max_limit`].
+    pub max_limit: Option<usize>,
+    /// See [`ServeConfig::batch_max_bytes`].
+    pub batch_max_bytes: Option<u64>,
+    /// See [`ServeConfig::basemap_style_url`].
+    pub basemap_style: Option<String>,
+    /// See [`ServeConfig::data_dir`].
+    pub data_dir: Option<PathBuf>,
+    /// See [`ServeConfig::store_url`].
+    pub store: Option<String>,
+    /// See [`ServeConfig::tokens_file`].
+    pub tokens: Option<PathBuf>,
+    /// See [`ServeConfig::write_max_bytes`].
+    pub write_max_bytes: Option<usize>,
+    /// See [`ServeConfig::store_poll`]; a duration such as `"1s"`.
+    #[serde(default, with = "duration_text")]
+    pub store_poll: Option<Duration>,
+}
+
+mod duration_text {
+    use serde::{Deserialize, Deserializer};
+    use std::time::Duration;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let text = Option::<String>::deserialize(d)?;
+        text.map(|t| {
+            humantime::parse_duration(&t).map_err(|e| {
+                serde::de::Error::custom(format!(
+                    "{t:?} is not a duration such as \"1s\" or \"500ms\": {e}"
+                ))
+            })
+        })
+        .transpose()
+    }
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file cannot be read.
+    #[error("config file {}: {error}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The config file is not valid TOML of the known keys.
+    #[error("config file {}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (names the key and line).
+        message: String,
+    },
+    /// A setting is out of range.
+    #[error("{setting}: {message}")]
+    Invalid {
+        /// The setting, as a flag.
+        setting: &'static str,
+        /// What is wrong and what would do.
+        message: String,
+    },
+}
+
+impl ServeFile {
+    /// Reads a config file; relative paths in it are taken from its folder.
+    pub fn load(path: &Path) -> Result<ServeFile, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        let mut file: ServeFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in [&mut file.region, &mut file.data_dir, &mut file.tokens]
+            .into_iter()
+            .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(file)
+    }
+}
+
+impl ServeConfig {
+    /// The configuration from flags and environment (`args`) over the
+    /// config file they name (if any) over the defaults.
+    pub fn from_args(args: ServeArgs) -> Result<ServeConfig, ConfigError> {
+        let file = match &args.config {
+            Some(path) => ServeFile::load(path)?,
+            None => ServeFile::default(),
+        };
+        ServeConfig::merge(args, file)
+    }
+
+    /// Merges: each setting from `args` if given, else from `file`, else
+    /// the default; then checks the ranges.
+    pub fn merge(args: ServeArgs, file: ServeFile) -> Result<ServeConfig, ConfigError> {
+        let d = ServeConfig::default();
+        let c = ServeConfig {
+            region: args.region.or(file.region).unwrap_or(d.region),
+            addr: args.addr.or(file.addr).unwrap_or(d.addr),
+            public_url: args.public_url.or(file.public_url),
+            repair: args.repair || file.repair.unwrap_or(d.repair),
+            default_limit: args
+                .default_limit
+                .or(file.default_limit)
+                .unwrap_or(d.default_limit),
+            max_limit: args.max_limit.or(file.max_limit).unwrap_or(d.max_limit),
+            batch_max_bytes: args
+                .batch_max_bytes
+                .or(file.batch_max_bytes)
+                .unwrap_or(d.batch_max_bytes),
+            basemap_style_url: args.basemap_style.or(file.basemap_style),
+            data_dir: args.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            store_url: args.store.or(file.store),
+            tokens_file: args.tokens.or(file.tokens),
+            write_max_bytes: args
+                .write_max_bytes
+                .or(file.write_max_bytes)
+                .unwrap_or(d.write_max_bytes),
+            store_poll: args.store_poll.or(file.store_poll).unwrap_or(d.store_poll),
+        };
+        c.check()?;
+        Ok(c)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |setting, message: String| Err(ConfigError::Invalid { setting, message });
+        if self.max_limit == 0 {
+            return bad("--max-limit", "must be at least 1".into());
+        }
+        if self.default_limit == 0 || self.default_limit > self.max_limit {
+            return bad(
+                "--default-limit",
+                format!(
+                    "{} must be from 1 to --max-limit ({})",
+                    self.default_limit, self.max_limit
+                ),
+            );
+        }
+        if self.write_max_bytes < 1024 {
+            return bad(
+                "--write-max-bytes",
+                format!(
+                    "{} is too small for any write; give at least 1024",
+                    self.write_max_bytes
+                ),
+            );
+        }
+        if self.batch_max_bytes == 0 {
+            return bad("--batch-max-bytes", "must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> Result<ServeFile, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedmap.toml");
+        std::fs::write(&path, text).unwrap();
+        ServeFile::load(&path).map(|mut f| {
+            // Paths are made absolute from the file's folder.
+            if let Some(r) = &f.region {
+                assert!(r.starts_with(dir.path()), "{}", r.display());
+                f.region = Some(r.strip_prefix(dir.path()).unwrap().to_path_buf());
+            }
+            f
+        })
+    }
+
+    #[test]
+    fn flags_beat_the_file_which_beats_the_defaults() {
+        let f = file("region = \"r\"\nmax_limit = 500\ndefault_limit = 50\nstore_poll = \"250ms\"\nrepair = true\n").unwrap();
+        let args = ServeArgs {
+            default_limit: Some(20),
+            ..ServeArgs::default()
+        };
+        let c = ServeConfig::merge(args, f).unwrap();
+        assert_eq!(c.region, PathBuf::from("r"));
+        assert_eq!((c.max_limit, c.default_limit), (500, 20));
+        assert_eq!(c.store_poll, Duration::from_millis(250));
+        assert!(c.repair);
+        assert_eq!(c.write_max_bytes, ServeConfig::default().write_max_bytes);
+        let none = ServeConfig::merge(ServeArgs::default(), ServeFile::default()).unwrap();
+        assert_eq!(none, ServeConfig::default());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused_by_name() {
+        let e = file("max_limt = 5\n").unwrap_err().to_string();
+        assert!(e.contains("max_limt") && e.contains("feedmap.toml"), "{e}");
+        let e = file("store_poll = \"soon\"\n").unwrap_err().to_string();
+        assert!(e.contains("soon") && e.contains("duration"), "{e}");
+        let e = ServeConfig::merge(
+            ServeArgs {
+                default_limit: Some(20_000),
+                ..ServeArgs::default()
+            },
+            ServeFile::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("--default-limit") && e.contains("10000"), "{e}");
     }
 }

@@ -4,11 +4,10 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use feedmap::batch::Format;
-use feedmap::config::ServeConfig;
+use feedmap::config::{ServeArgs, ServeConfig};
 use feedmap::query::Query;
 use feedmap::{LatLon, LoadOptions, Served, Source};
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -27,36 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the lookup API and OGC API – Features over HTTP (SIGHUP reloads).
-    Serve {
-        /// Region folder holding region.toml.
-        #[arg(long, default_value = "boundaries/demo")]
-        region: PathBuf,
-        /// Address to listen on (port 0 picks a free port).
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: SocketAddr,
-        /// Public base URL for links (when behind a proxy).
-        #[arg(long)]
-        public_url: Option<String>,
-        /// Repair self-intersecting rings instead of refusing them.
-        #[arg(long)]
-        repair: bool,
-        /// Largest accepted batch body in bytes (larger gets 413).
-        #[arg(long, default_value_t = ServeConfig::default().batch_max_bytes)]
-        batch_max_bytes: u64,
-        /// A MapLibre style URL to draw under the boundaries on the map
-        /// (default: none; the map works offline).
-        #[arg(long)]
-        basemap_style: Option<String>,
-        #[command(flatten)]
-        store: StoreArgs,
-        /// Tokens file for writes (TOML [[tokens]] with name, token and role
-        /// = planner | reader). Without it the API is read-only.
-        #[arg(long, env = "FEEDMAP_TOKENS_FILE")]
-        tokens: Option<PathBuf>,
-        /// Largest accepted body of a write (decisions, feeds), in bytes.
-        #[arg(long, default_value_t = ServeConfig::default().write_max_bytes)]
-        write_max_bytes: usize,
-    },
+    Serve(ServeArgs),
     /// Write the whole store (decisions, feeds, parameters, audit log) as
     /// JSON, for backup or moving to another store.
     Export {
@@ -139,7 +109,7 @@ enum Command {
 #[derive(clap::Args)]
 struct StoreArgs {
     /// Data directory holding the embedded store (feedmap.sqlite).
-    #[arg(long, default_value = "data")]
+    #[arg(long, env = "FEEDMAP_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
     /// A postgres:// URL: a store shared by several servers (instead of
     /// the data directory).
@@ -234,30 +204,8 @@ fn closed_pipe(e: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve {
-            region,
-            addr,
-            public_url,
-            repair,
-            batch_max_bytes,
-            basemap_style,
-            store,
-            tokens,
-            write_max_bytes,
-        } => {
-            let config = ServeConfig {
-                region,
-                addr,
-                public_url,
-                repair,
-                batch_max_bytes,
-                basemap_style_url: basemap_style,
-                data_dir: store.data_dir,
-                store_url: store.store,
-                tokens_file: tokens,
-                write_max_bytes,
-                ..ServeConfig::default()
-            };
+        Command::Serve(args) => {
+            let config = ServeConfig::from_args(args)?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(feedmap::api::serve(config))?;
         }

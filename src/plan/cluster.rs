@@ -8,10 +8,12 @@
 //! reaches `min_population` stops growing, so clusters stay as local as the
 //! population allows.
 
+use super::assess::Candidate;
+use super::model::{Inputs, Member, Suggestion, SuggestionKind};
 use super::overlay::Overlay;
+use super::params::PlanParams;
 use super::population::{Figure, Provenance};
-use super::Inputs;
-use super::{explain, factors, Candidate, Member, PlanParams, Suggestion, SuggestionKind};
+use super::{explain, factors};
 use geo::{BooleanOps, Centroid, MultiPolygon};
 
 /// What clustering made of a neighbourhood's small candidates.

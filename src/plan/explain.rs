@@ -3,10 +3,10 @@
 //! Sentences are built only from the plan's own figures, so they always
 //! agree with the factors shown beside them.
 
+use super::model::{Factors, Inputs, Measures, Member};
 use super::overlay::Assignment;
+use super::params::PlanParams;
 use super::population::{Figure, Provenance};
-use super::Inputs;
-use super::{Factors, Measures, Member, PlanParams};
 use crate::boundary::Area;
 
 /// `12345.6` → `"12,346"`.

@@ -3,13 +3,13 @@
 //! spreadsheets. Both list every suggestion of every neighbourhood in the
 //! plan's order, with the same figures as the JSON plan.
 
-use super::{Plan, Suggestion, SuggestionKind};
+use super::model::{NeighbourhoodPlan, Plan, Suggestion, SuggestionKind};
 use crate::region::Region;
 use serde_json::json;
 use std::io::Write;
 
 /// Every (neighbourhood, suggestion) of the plan, in its order.
-fn rows(plan: &Plan) -> impl Iterator<Item = (&super::NeighbourhoodPlan, &Suggestion)> {
+fn rows(plan: &Plan) -> impl Iterator<Item = (&NeighbourhoodPlan, &Suggestion)> {
     plan.neighbourhoods
         .iter()
         .flat_map(|n| n.suggestions.iter().map(move |s| (n, s)))

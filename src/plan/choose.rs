@@ -1,0 +1,173 @@
+//! The budget: which suggestions the plan picks.
+
+use super::model::{NeighbourhoodPlan, Suggestion};
+use super::params::PlanParams;
+use crate::decision::DecisionKind;
+
+impl Suggestion {
+    /// Already decided (a planned feed or an accepted decision): chosen
+    /// without using the budget.
+    fn settled(&self) -> bool {
+        !self.planned_feeds.is_empty()
+            || self
+                .decision
+                .as_ref()
+                .is_some_and(|d| d.decision == DecisionKind::Accept)
+    }
+}
+
+/// Settled ones first, then most residents, best score, smallest id.
+fn pick_order(a: &Suggestion, b: &Suggestion) -> std::cmp::Ordering {
+    b.settled()
+        .cmp(&a.settled())
+        .then(b.raw_population.total_cmp(&a.raw_population))
+        .then(b.score.total_cmp(&a.score))
+        .then(a.id.cmp(&b.id))
+}
+
+/// Picks suggestions within the budget. Planned feeds are already decided
+/// and use none of it; the rest are taken by residents served, which is
+/// optimal here: "at most k overall and at most k per neighbourhood" sets
+/// form a matroid, on which the greedy choice maximises the total.
+/// Returns the chosen ids in the order they were picked.
+pub(crate) fn choose(out: &mut [NeighbourhoodPlan], p: &PlanParams) -> Vec<String> {
+    let mut order: Vec<(usize, usize)> = out
+        .iter()
+        .enumerate()
+        .flat_map(|(h, n)| (0..n.suggestions.len()).map(move |s| (h, s)))
+        .collect();
+    order.sort_by(|&(ha, sa), &(hb, sb)| {
+        pick_order(&out[ha].suggestions[sa], &out[hb].suggestions[sb])
+    });
+    let mut total = 0;
+    let mut per = vec![0usize; out.len()];
+    let mut picked = Vec::new();
+    for (h, s) in order {
+        let sug = &mut out[h].suggestions[s];
+        if !sug.settled() {
+            let fits = p.max_new_feeds.is_none_or(|m| total < m)
+                && p.max_new_feeds_per_neighbourhood.is_none_or(|m| per[h] < m);
+            if !fits {
+                continue;
+            }
+            total += 1;
+            per[h] += 1;
+        }
+        sug.chosen = true;
+        picked.push(sug.id.clone());
+    }
+    picked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::model::{Factors, Measures, SuggestionKind};
+    use crate::plan::population::Provenance;
+
+    fn suggestion(id: &str, population: f64, score: f64, planned: bool) -> Suggestion {
+        Suggestion {
+            rank: 1,
+            id: id.into(),
+            kind: SuggestionKind::Community,
+            layer: "c".into(),
+            name: id.into(),
+            members: Vec::new(),
+            population: Some(population),
+            population_provenance: Some(Provenance::Given),
+            score,
+            factors: Factors {
+                size: Some(1.0),
+                separation: 1.0,
+                identity: 1.0,
+                compactness: 1.0,
+                containment: 1.0,
+            },
+            measures: Measures {
+                area_km2: 1.0,
+                shared_boundary: 0.0,
+                centre_distance_km: 1.0,
+            },
+            planned_feeds: if planned {
+                vec!["F".into()]
+            } else {
+                Vec::new()
+            },
+            chosen: false,
+            decision: None,
+            reason: String::new(),
+            geometry: None,
+            raw_population: population,
+        }
+    }
+
+    fn hood(id: &str, suggestions: Vec<Suggestion>) -> NeighbourhoodPlan {
+        NeighbourhoodPlan {
+            id: id.into(),
+            name: id.into(),
+            population: None,
+            population_provenance: None,
+            communities_population: None,
+            area_km2: 1.0,
+            communities: suggestions.len(),
+            large: true,
+            why: String::new(),
+            has_feed: true,
+            need: 0.0,
+            suggestions,
+            not_suggested: Vec::new(),
+            coverage: None,
+        }
+    }
+
+    fn chosen(out: &[NeighbourhoodPlan]) -> Vec<&str> {
+        let mut v: Vec<&str> = out
+            .iter()
+            .flat_map(|n| {
+                n.suggestions
+                    .iter()
+                    .filter(|s| s.chosen)
+                    .map(|s| s.id.as_str())
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn the_budget_takes_the_most_residents_within_both_limits() {
+        let plan = || {
+            vec![
+                hood(
+                    "A",
+                    vec![
+                        suggestion("a1", 9_000.0, 0.8, false),
+                        suggestion("a2", 8_000.0, 0.9, false),
+                        suggestion("a3", 7_000.0, 0.9, true),
+                    ],
+                ),
+                hood("B", vec![suggestion("b1", 5_000.0, 0.99, false)]),
+            ]
+        };
+        let mut out = plan();
+        let p = PlanParams {
+            max_new_feeds: Some(2),
+            ..PlanParams::default()
+        };
+        let order = choose(&mut out, &p);
+        // The planned feed is free and comes first; then the two largest.
+        assert_eq!(order, ["a3", "a1", "a2"]);
+        assert_eq!(chosen(&out), ["a1", "a2", "a3"]);
+        let mut out = plan();
+        let p = PlanParams {
+            max_new_feeds: Some(2),
+            max_new_feeds_per_neighbourhood: Some(1),
+            ..PlanParams::default()
+        };
+        choose(&mut out, &p);
+        assert_eq!(chosen(&out), ["a1", "a3", "b1"]);
+        let mut out = plan();
+        choose(&mut out, &PlanParams::default());
+        assert_eq!(chosen(&out), ["a1", "a2", "a3", "b1"]);
+    }
+}

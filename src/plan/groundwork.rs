@@ -1,0 +1,39 @@
+//! Planning's groundwork: everything about a region that does not depend
+//! on the plan's parameters (populations, which neighbourhood holds each
+//! community, who borders whom), computed once per region.
+
+use super::model::Planning;
+use super::overlay::Overlay;
+use super::population;
+use crate::manifest::Role;
+
+/// Computes the groundwork of every plan of a region: populations (given
+/// or estimated) and the overlay of every neighbourhood × community layer
+/// pair. A region does this once, on first use
+/// ([`crate::source::Source::planning`]).
+pub fn groundwork(
+    layers: &[crate::boundary::Layer],
+    relations: &crate::relations::Relations,
+    points: Option<&[(crate::LatLon, f64)]>,
+) -> Planning {
+    let populations = population::Populations::compute(layers, points);
+    let mut overlays = Vec::new();
+    for (hl, hoods) in layers.iter().enumerate() {
+        for (cl, comms) in layers.iter().enumerate() {
+            if hoods.role == Role::Neighbourhood && comms.role == Role::Community {
+                overlays.push(Overlay::compute(
+                    hl,
+                    hoods,
+                    cl,
+                    comms,
+                    relations,
+                    &populations,
+                ));
+            }
+        }
+    }
+    Planning {
+        populations,
+        overlays,
+    }
+}
