@@ -21,19 +21,19 @@ use subtle::ConstantTimeEq;
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Role {
+pub enum TokenRole {
     /// Read and write.
     Planner,
     /// Read only (reads need no token; a reader token on a write is 403).
     Reader,
 }
 
-impl Role {
+impl TokenRole {
     /// The word used in the tokens file and in answers.
     pub fn as_str(self) -> &'static str {
         match self {
-            Role::Planner => "planner",
-            Role::Reader => "reader",
+            TokenRole::Planner => "planner",
+            TokenRole::Reader => "reader",
         }
     }
 }
@@ -44,7 +44,7 @@ pub struct Caller {
     /// The token's name, for the audit log.
     pub name: String,
     /// Its role.
-    pub role: Role,
+    pub role: TokenRole,
 }
 
 #[derive(Deserialize)]
@@ -58,7 +58,7 @@ struct File {
 struct Entry {
     name: String,
     token: String,
-    role: Role,
+    role: TokenRole,
 }
 
 /// The shortest token accepted: guessing 16 random characters is hopeless.
@@ -193,7 +193,10 @@ mod tests {
         );
         let t = Tokens::load(f.path()).unwrap();
         assert_eq!(t.check("0123456789abcdef-a").unwrap().name, "planner-a");
-        assert_eq!(t.check("0123456789abcdef-r").unwrap().role, Role::Reader);
+        assert_eq!(
+            t.check("0123456789abcdef-r").unwrap().role,
+            TokenRole::Reader
+        );
         assert!(t.check("0123456789abcdef-").is_none());
         assert!(t.check("").is_none());
         for (text, expect) in [

@@ -55,6 +55,39 @@ impl DecisionKind {
     }
 }
 
+/// A cluster's id: its members' area ids joined by `+` (as the plan names
+/// clusters). The one home of that rule: the plan builds ids with
+/// [`ClusterId::of`], decisions split them with [`ClusterId::parts`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClusterId(String);
+
+impl ClusterId {
+    /// The separator between member ids.
+    pub const SEPARATOR: char = '+';
+
+    /// The id of the cluster of `members` (in the order given).
+    pub fn of<'a>(members: impl IntoIterator<Item = &'a str>) -> ClusterId {
+        let mut id = String::new();
+        for (i, m) in members.into_iter().enumerate() {
+            if i > 0 {
+                id.push(Self::SEPARATOR);
+            }
+            id.push_str(m);
+        }
+        ClusterId(id)
+    }
+
+    /// The member ids an id names (one part for an area id).
+    pub fn parts(id: &str) -> impl Iterator<Item = &str> {
+        id.split(Self::SEPARATOR)
+    }
+
+    /// The id as text.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 /// A decision as the plan sees it: enough to mark a suggestion and to say
 /// who decided what, when and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -202,7 +235,7 @@ pub fn resolve(region: &Region, layer: &str, area_id: &str) -> Result<Target, Ta
     if let Some(a) = l.area_index(area_id) {
         return Ok(Target::Area(li, a));
     }
-    let parts: Vec<&str> = area_id.split('+').collect();
+    let parts: Vec<&str> = ClusterId::parts(area_id).collect();
     let found: Vec<Option<usize>> = parts.iter().map(|p| l.area_index(p)).collect();
     if parts.len() >= 2 && found.iter().all(Option::is_some) {
         return Ok(Target::Cluster(li, found.into_iter().flatten().collect()));

@@ -3,20 +3,15 @@
 //! generation first); writes need a planner token and, to change or
 //! withdraw something, the `If-Match` of the version read.
 
-// Handlers return ready responses as errors; boxing them would only add
-// noise on paths that are not hot.
-#![allow(clippy::result_large_err)]
-
 use super::problem::ApiProblem;
-use super::write::{
-    self, blocking, etag, if_match, store_problem, store_write, text, Body, Planner,
-};
+use super::problem::Path;
+use super::write::{self, blocking, etag, if_match, store_write, text, Body, Planner};
 use super::{AppState, Params};
 use crate::decision::{self, DecisionKind, Target};
 use crate::plan::PlanParams;
 use crate::region::Region;
 use crate::store::{Decision, DecisionPatch, NewDecision, ParamSet};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -73,12 +68,13 @@ fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Response
 }
 
 /// `GET /v1/decisions[?layer=]`: every decision, with `vanished` flags.
-pub async fn list(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
-    let layer = match params.only(&["layer"]).and_then(|_| params.get("layer")) {
-        Ok(l) => l.map(str::to_string),
-        Err(e) => return e.into_response(),
-    };
+    params.only(&["layer"])?;
+    let layer = params.get("layer")?.map(str::to_string);
     let s = state.clone();
     let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
     let served = state.served();
@@ -91,27 +87,25 @@ pub async fn list(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> 
         .map(|d| view(region, d.clone()))
         .collect();
     let vanished = views.iter().filter(|v| v.vanished).count();
-    Json(serde_json::json!({ "count": views.len(), "vanished": vanished, "decisions": views }))
-        .into_response()
+    Ok(
+        Json(serde_json::json!({ "count": views.len(), "vanished": vanished, "decisions": views }))
+            .into_response(),
+    )
 }
 
 /// `GET /v1/decisions/{id}`, with its `ETag`.
-pub async fn one(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return e.into_response(),
-    };
+pub async fn one(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiProblem> {
+    let id = parse_id(&id)?;
     let s = state.clone();
-    match blocking(move || s.store.decision(id).map_err(store_problem)).await {
-        Ok(Some(d)) => {
-            let served = state.served();
-            let region = served.region();
-            let version = d.version;
-            with_etag(StatusCode::OK, version, view(region, d))
-        }
-        Ok(None) => ApiProblem::not_found(format!("no decision {id}")).into_response(),
-        Err(r) => r,
-    }
+    let d = blocking(move || Ok(s.store.decision(id)?))
+        .await?
+        .ok_or_else(|| ApiProblem::not_found(format!("no decision {id}")))?;
+    let served = state.served();
+    let version = d.version;
+    Ok(with_etag(StatusCode::OK, version, view(served.region(), d)))
 }
 
 fn parse_id(id: &str) -> Result<i64, ApiProblem> {
@@ -153,35 +147,35 @@ pub async fn create(
     State(state): State<Arc<AppState>>,
     Planner(caller): Planner,
     Body(body): Body<NewDecisionBody>,
-) -> Response {
+) -> Result<Response, ApiProblem> {
     let area_id = match (body.area_id, body.cluster_id) {
         (Some(a), None) | (None, Some(a)) => a,
         _ => {
-            return write::bad_field("area_id", "give exactly one of area_id and cluster_id")
-                .into_response()
+            return Err(write::bad_field(
+                "area_id",
+                "give exactly one of area_id and cluster_id",
+            ))
         }
     };
-    let checks = text("layer", &body.layer, MAX_TEXT)
-        .and_then(|_| text("area_id", &area_id, MAX_TEXT))
-        .and_then(|_| text("note", &body.note, MAX_NOTE))
-        .and_then(|_| match &body.params {
-            Some(p) => check_params(p, "params"),
-            None => Ok(()),
-        });
-    if let Err(e) = checks {
-        return e.into_response();
+    text("layer", &body.layer, MAX_TEXT)?;
+    text("area_id", &area_id, MAX_TEXT)?;
+    text("note", &body.note, MAX_NOTE)?;
+    if let Some(p) = &body.params {
+        check_params(p, "params")?;
     }
     let served = state.served();
     let region = served.region();
     let members = match decision::resolve(region, &body.layer, &area_id) {
         Ok(Target::Area(..)) => Vec::new(),
-        Ok(Target::Cluster(..)) => area_id.split('+').map(str::to_string).collect(),
+        Ok(Target::Cluster(..)) => decision::ClusterId::parts(&area_id)
+            .map(str::to_string)
+            .collect(),
         Err(e) => {
             let field = match e {
                 decision::TargetError::NoArea { .. } => "area_id",
                 _ => "layer",
             };
-            return write::bad_field(field, e).into_response();
+            return Err(write::bad_field(field, e));
         }
     };
     let new = NewDecision {
@@ -192,28 +186,17 @@ pub async fn create(
         note: body.note,
         params: body.params,
     };
-    let s = state.clone();
-    match blocking(move || {
-        let d = s
-            .store
-            .create_decision(&caller.name, new)
-            .map_err(store_problem)?;
-        s.sync_or_stale();
-        Ok(d)
+    let d = store_write(&state, move |store| {
+        store.create_decision(&caller.name, new)
     })
-    .await
-    {
-        Ok(d) => {
-            let version = d.version;
-            let location = format!("/v1/decisions/{}", d.id);
-            let mut r = with_etag(StatusCode::CREATED, version, view(region, d));
-            if let Ok(v) = location.parse() {
-                r.headers_mut().insert(header::LOCATION, v);
-            }
-            r
-        }
-        Err(r) => r,
+    .await?;
+    let version = d.version;
+    let location = format!("/v1/decisions/{}", d.id);
+    let mut r = with_etag(StatusCode::CREATED, version, view(region, d));
+    if let Ok(v) = location.parse() {
+        r.headers_mut().insert(header::LOCATION, v);
     }
+    Ok(r)
 }
 
 /// The body of `PATCH /v1/decisions/{id}`.
@@ -234,32 +217,26 @@ pub async fn update(
     headers: HeaderMap,
     Planner(caller): Planner,
     Body(body): Body<DecisionPatchBody>,
-) -> Response {
-    let (id, expect) = match parse_id(&id).and_then(|id| Ok((id, if_match(&headers)?))) {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<Response, ApiProblem> {
+    let id = parse_id(&id)?;
+    let expect = if_match(&headers)?;
     if let Some(n) = &body.note {
-        if let Err(e) = text("note", n, MAX_NOTE) {
-            return e.into_response();
-        }
+        text("note", n, MAX_NOTE)?;
     }
     let patch = DecisionPatch {
         decision: body.decision,
         note: body.note,
     };
-    match store_write(&state, move |store| {
+    let d = store_write(&state, move |store| {
         store.update_decision(&caller.name, id, expect, patch)
     })
-    .await
-    {
-        Ok(d) => {
-            let served = state.served();
-            let region = served.region();
-            with_etag(StatusCode::OK, d.version, view(region, d))
-        }
-        Err(r) => r,
-    }
+    .await?;
+    let served = state.served();
+    Ok(with_etag(
+        StatusCode::OK,
+        d.version,
+        view(served.region(), d),
+    ))
 }
 
 /// `DELETE /v1/decisions/{id}` with `If-Match`: withdraws the decision
@@ -269,45 +246,42 @@ pub async fn delete(
     Path(id): Path<String>,
     headers: HeaderMap,
     Planner(caller): Planner,
-) -> Response {
-    let (id, expect) = match parse_id(&id).and_then(|id| Ok((id, if_match(&headers)?))) {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
-    match store_write(&state, move |store| {
+) -> Result<Response, ApiProblem> {
+    let id = parse_id(&id)?;
+    let expect = if_match(&headers)?;
+    let d = store_write(&state, move |store| {
         store.delete_decision(&caller.name, id, expect)
     })
-    .await
-    {
-        Ok(d) => {
-            let served = state.served();
-            let region = served.region();
-            Json(serde_json::json!({ "withdrawn": view(region, d) })).into_response()
-        }
-        Err(r) => r,
-    }
+    .await?;
+    let served = state.served();
+    Ok(Json(serde_json::json!({ "withdrawn": view(served.region(), d) })).into_response())
 }
 
 /// `GET /v1/me`: who a bearer token is (its name and role), so the map can
 /// check a token before using it; 401 for a missing or unknown token.
-pub async fn me(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    match write::bearer(&headers).and_then(|t| state.tokens.check(t)) {
-        Some(c) => {
-            Json(serde_json::json!({ "name": c.name, "role": c.role.as_str() })).into_response()
-        }
-        None => ApiProblem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Authentication required",
-            "send a valid Authorization: Bearer <token> header",
-        )
-        .into_response(),
-    }
+pub async fn me(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiProblem> {
+    let c = write::bearer(&headers)
+        .and_then(|t| state.tokens.check(t))
+        .ok_or_else(|| {
+            ApiProblem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Authentication required",
+                "send a valid Authorization: Bearer <token> header",
+            )
+        })?;
+    Ok(Json(serde_json::json!({ "name": c.name, "role": c.role.as_str() })).into_response())
 }
 
 /// `GET /v1/audit?after=SEQ&limit=N`: the append-only log, oldest first
 /// (default 100 entries, at most 1,000); `next` continues after the last.
-pub async fn audit(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
+pub async fn audit(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
     let parsed = params.only(&["after", "limit"]).and_then(|_| {
         let int = |name: &str, default: i64, max: i64| -> Result<i64, ApiProblem> {
@@ -326,25 +300,20 @@ pub async fn audit(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) ->
         };
         Ok((int("after", 0, i64::MAX)?, int("limit", 100, 1000)?))
     });
-    let (after, limit) = match parsed {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
+    let (after, limit) = parsed?;
     let s = state.clone();
-    match blocking(move || s.store.audit(after, limit as usize).map_err(store_problem)).await {
-        Ok(entries) => {
-            let next = (entries.len() as i64 == limit)
-                .then(|| {
-                    entries
-                        .last()
-                        .map(|e| format!("/v1/audit?after={}&limit={limit}", e.seq))
-                })
-                .flatten();
-            Json(serde_json::json!({ "count": entries.len(), "entries": entries, "next": next }))
-                .into_response()
-        }
-        Err(r) => r,
-    }
+    let entries = blocking(move || Ok(s.store.audit(after, limit as usize)?)).await?;
+    let next = (entries.len() as i64 == limit)
+        .then(|| {
+            entries
+                .last()
+                .map(|e| format!("/v1/audit?after={}&limit={limit}", e.seq))
+        })
+        .flatten();
+    Ok(
+        Json(serde_json::json!({ "count": entries.len(), "entries": entries, "next": next }))
+            .into_response(),
+    )
 }
 
 fn params_view(p: Option<ParamSet>) -> (i64, serde_json::Value) {
@@ -359,15 +328,11 @@ fn params_view(p: Option<ParamSet>) -> (i64, serde_json::Value) {
 
 /// `GET /v1/plan/params`: the saved parameters plans start from (a
 /// request's own parameters override them one by one), with `ETag`.
-pub async fn get_params(State(state): State<Arc<AppState>>) -> Response {
+pub async fn get_params(State(state): State<Arc<AppState>>) -> Result<Response, ApiProblem> {
     let s = state.clone();
-    match blocking(move || s.store.param_set("default").map_err(store_problem)).await {
-        Ok(p) => {
-            let (v, body) = params_view(p);
-            with_etag(StatusCode::OK, v, body)
-        }
-        Err(r) => r,
-    }
+    let p = blocking(move || Ok(s.store.param_set("default")?)).await?;
+    let (v, body) = params_view(p);
+    Ok(with_etag(StatusCode::OK, v, body))
 }
 
 /// The body of `PUT /v1/plan/params`.
@@ -385,23 +350,13 @@ pub async fn put_params(
     headers: HeaderMap,
     Planner(caller): Planner,
     Body(body): Body<ParamsBody>,
-) -> Response {
-    let expect = match if_match(&headers).and_then(|e| {
-        check_params(&body.query, "query")?;
-        Ok(e)
-    }) {
-        Ok(e) => e,
-        Err(e) => return e.into_response(),
-    };
-    match store_write(&state, move |store| {
+) -> Result<Response, ApiProblem> {
+    let expect = if_match(&headers)?;
+    check_params(&body.query, "query")?;
+    let p = store_write(&state, move |store| {
         store.set_param_set(&caller.name, "default", expect, &body.query)
     })
-    .await
-    {
-        Ok(p) => {
-            let (v, body) = params_view(Some(p));
-            with_etag(StatusCode::OK, v, body)
-        }
-        Err(r) => r,
-    }
+    .await?;
+    let (v, body) = params_view(Some(p));
+    Ok(with_etag(StatusCode::OK, v, body))
 }

@@ -1,16 +1,13 @@
 //! Feed endpoints: single lookup, streaming batch, the feed list, and
 //! (in [`edit`]) adding, editing and retiring feeds.
 
-// Handlers return ready responses as errors; boxing them would only add
-// noise on paths that are not hot.
-#![allow(clippy::result_large_err)]
-
 use super::problem::ApiProblem;
+use super::problem::Path;
 use super::{AppState, Params};
 use crate::batch::{self, Format};
 use crate::query::{Query, QueryError};
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -65,45 +62,47 @@ fn query_param(params: &Params) -> Result<Query, ApiProblem> {
 }
 
 /// `GET /v1/feeds/lookup?lat=&lon=` | `?postcode=` | `?q=`.
-pub async fn lookup(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
-    let params = Params::parse(q);
-    let query = match query_param(&params) {
-        Ok(q) => q,
-        Err(e) => return e.into_response(),
-    };
+pub async fn lookup(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let query = query_param(&Params::parse(q))?;
     let served = state.served.load();
-    match served.feeds_for(&query) {
-        Ok(answer) => Json(answer).into_response(),
-        Err(e) => ApiProblem::from(e).into_response(),
-    }
+    Ok(Json(served.feeds_for(&query)?).into_response())
 }
 
 /// `GET /v1/feeds`: every feed, active, planned and retired, as the store
 /// has them now.
-pub async fn list(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
-    if let Err(e) = Params::parse(q).only(&[]) {
-        return e.into_response();
-    }
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    Params::parse(q).only(&[])?;
     let s = state.clone();
     let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
     let served = state.served.load();
-    Json(json!({ "count": served.feeds.feeds.len(), "feeds": served.feeds.feeds })).into_response()
+    Ok(
+        Json(json!({ "count": served.feeds.feeds.len(), "feeds": served.feeds.feeds }))
+            .into_response(),
+    )
 }
 
 /// `GET /v1/feeds/{feed_id}`.
-pub async fn one(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+pub async fn one(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiProblem> {
     let s = state.clone();
     let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
     let served = state.served.load();
-    match served.feeds.get(&id) {
-        Some(f) => {
-            let mut r = Json(f).into_response();
-            r.headers_mut()
-                .insert(axum::http::header::ETAG, super::write::etag(f.version));
-            r
-        }
-        None => ApiProblem::not_found(format!("no feed {id:?}")).into_response(),
-    }
+    let f = served
+        .feeds
+        .get(&id)
+        .ok_or_else(|| ApiProblem::not_found(format!("no feed {id:?}")))?;
+    let mut r = Json(f).into_response();
+    r.headers_mut()
+        .insert(axum::http::header::ETAG, super::write::etag(f.version));
+    Ok(r)
 }
 
 /// The batch's output, spooled to an anonymous temporary file that the
@@ -222,18 +221,19 @@ fn too_large(limit: u64) -> ApiProblem {
 
 /// `POST /v1/feeds/lookup/batch`: CSV or JSON Lines in, the same format out,
 /// one row per input row, in order, streamed as it is computed.
-pub async fn batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    let format = match body_format(&headers) {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
-    };
+pub async fn batch(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiProblem> {
+    let format = body_format(&headers)?;
     let limit = state.config.batch_max_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return too_large(limit).into_response();
+        return Err(too_large(limit));
     }
     // A body without a declared length is cut off at the limit: the stream
     // then fails and the response ends early (its status is already sent).
@@ -253,13 +253,12 @@ pub async fn batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
         Ok(pair) => pair,
         Err(e) => {
             tracing::error!("cannot create the batch spool file: {e}");
-            return ApiProblem::new(
+            return Err(ApiProblem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Service unavailable",
                 "the server cannot spool a batch now; try again later",
-            )
-            .into_response();
+            ));
         }
     };
     let spool = Arc::new(Spool {
@@ -313,20 +312,20 @@ pub async fn batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
     match ready_rx.await {
         Ok(Ok(())) => {}
         Ok(Err(msg)) => {
-            return if msg.contains("over the limit") {
-                too_large(limit).into_response()
+            return Err(if msg.contains("over the limit") {
+                too_large(limit)
             } else {
-                ApiProblem::bad_parameter(msg).into_response()
-            }
+                ApiProblem::bad_parameter(msg)
+            });
         }
-        Err(_) => return ApiProblem::bad_parameter("the batch could not start").into_response(),
+        Err(_) => return Err(ApiProblem::bad_parameter("the batch could not start")),
     }
     let body = Body::from_stream(tail(read_side, spool));
     let ct = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::JsonLines => "application/x-ndjson",
     };
-    ([(header::CONTENT_TYPE, ct)], body).into_response()
+    Ok(([(header::CONTENT_TYPE, ct)], body).into_response())
 }
 
 /// Writes: add, edit and retire feeds (planner token; `If-Match` to edit or
@@ -334,11 +333,12 @@ pub async fn batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
 /// is kept in the store and replaces the file's row.
 pub mod edit {
     use super::super::decisions::MAX_TEXT;
-    use super::super::write::{self, blocking, etag, if_match, store_problem, text, Body, Planner};
+    use super::super::problem::{ApiProblem, Path};
+    use super::super::write::{self, blocking, etag, if_match, text, Body, Planner};
     use super::super::AppState;
     use crate::feeds::{check, Feed, FeedInput};
     use crate::store::FeedFields;
-    use axum::extract::{Path, State};
+    use axum::extract::State;
     use axum::http::{header, HeaderMap, StatusCode};
     use axum::response::{IntoResponse, Response};
     use axum::Json;
@@ -391,7 +391,7 @@ pub mod edit {
 
     /// Checks fields as the feed file's rows are checked, plus length and
     /// NUL limits; every problem in one 400.
-    fn validate(state: &AppState, feed_id: &str, f: &FeedFields) -> Result<(), Response> {
+    fn validate(state: &AppState, feed_id: &str, f: &FeedFields) -> Result<(), ApiProblem> {
         let texts = [
             ("feed_id", feed_id),
             ("platform", f.platform.as_str()),
@@ -403,7 +403,7 @@ pub mod edit {
             ("status", f.status.as_str()),
         ];
         for (field, value) in texts {
-            text(field, value, MAX_TEXT).map_err(IntoResponse::into_response)?;
+            text(field, value, MAX_TEXT)?;
         }
         let served = state.served.load();
         let region = served.region();
@@ -425,26 +425,23 @@ pub mod edit {
                     .map(|p| format!("{}: {}", p.field, p.detail))
                     .collect::<Vec<_>>()
                     .join("; ");
-                write::bad_field("feed", detail).into_response()
+                write::bad_field("feed", detail)
             })
     }
 
-    fn answer(state: &AppState, status: StatusCode, feed_id: &str) -> Response {
+    fn answer(state: &AppState, status: StatusCode, feed_id: &str) -> Result<Response, ApiProblem> {
         let served = state.served.load();
-        match served.feeds.get(feed_id) {
-            Some(f) => {
-                let mut r = (status, Json(f)).into_response();
-                r.headers_mut().insert(header::ETAG, etag(f.version));
-                if status == StatusCode::CREATED {
-                    if let Ok(v) = format!("/v1/feeds/{feed_id}").parse() {
-                        r.headers_mut().insert(header::LOCATION, v);
-                    }
-                }
-                r
+        let f = served.feeds.get(feed_id).ok_or_else(|| {
+            write::bad_field("feed_id", "written, but not yet visible; read it again")
+        })?;
+        let mut r = (status, Json(f)).into_response();
+        r.headers_mut().insert(header::ETAG, etag(f.version));
+        if status == StatusCode::CREATED {
+            if let Ok(v) = format!("/v1/feeds/{feed_id}").parse() {
+                r.headers_mut().insert(header::LOCATION, v);
             }
-            None => write::bad_field("feed_id", "written, but not yet visible; read it again")
-                .into_response(),
         }
+        Ok(r)
     }
 
     fn blank_none(v: Option<String>) -> Option<String> {
@@ -457,7 +454,7 @@ pub mod edit {
         State(state): State<Arc<AppState>>,
         Planner(caller): Planner,
         Body(body): Body<NewFeedBody>,
-    ) -> Response {
+    ) -> Result<Response, ApiProblem> {
         let fields = FeedFields {
             platform: body.platform,
             handle: body.handle,
@@ -476,20 +473,18 @@ pub mod edit {
                 fields.name = fields.handle.clone();
             }
             if s.served.load().source.feeds.get(&feed_id).is_some() {
-                return Err(store_problem(crate::store::StoreError::Exists {
+                return Err(crate::store::StoreError::Exists {
                     entity: "feed",
                     id: format!("{feed_id} (in the region's feed file; PATCH it to edit)"),
                     existing: None,
-                }));
+                }
+                .into());
             }
-            s.store
-                .create_feed(&caller.name, &feed_id, fields)
-                .map_err(store_problem)?;
+            s.store.create_feed(&caller.name, &feed_id, fields)?;
             s.sync_or_stale();
-            Ok(answer(&s, StatusCode::CREATED, &feed_id))
+            answer(&s, StatusCode::CREATED, &feed_id)
         })
         .await
-        .unwrap_or_else(|r| r)
     }
 
     fn apply(current: &Feed, patch: FeedPatchBody) -> FeedFields {
@@ -519,11 +514,8 @@ pub mod edit {
         headers: HeaderMap,
         who: String,
         patch: FeedPatchBody,
-    ) -> Response {
-        let expect = match if_match(&headers) {
-            Ok(e) => e,
-            Err(e) => return e.into_response(),
-        };
+    ) -> Result<Response, ApiProblem> {
+        let expect = if_match(&headers)?;
         let s = state.clone();
         blocking(move || {
             s.sync_or_stale();
@@ -533,10 +525,7 @@ pub mod edit {
                 .feeds
                 .get(&feed_id)
                 .cloned()
-                .ok_or_else(|| {
-                    super::super::problem::ApiProblem::not_found(format!("no feed {feed_id:?}"))
-                        .into_response()
-                })?;
+                .ok_or_else(|| ApiProblem::not_found(format!("no feed {feed_id:?}")))?;
             let fields = apply(&current, patch);
             validate(&s, &feed_id, &fields)?;
             let file = s.served.load().source.feeds.get(&feed_id).map(Feed::fields);
@@ -544,13 +533,11 @@ pub mod edit {
                 .then_some(file)
                 .flatten();
             s.store
-                .update_feed(&who, &feed_id, expect, fields, base.as_ref())
-                .map_err(store_problem)?;
+                .update_feed(&who, &feed_id, expect, fields, base.as_ref())?;
             s.sync_or_stale();
-            Ok(answer(&s, StatusCode::OK, &feed_id))
+            answer(&s, StatusCode::OK, &feed_id)
         })
         .await
-        .unwrap_or_else(|r| r)
     }
 
     /// `PATCH /v1/feeds/{id}` with `If-Match`: changes fields (e.g. assigns
@@ -561,7 +548,7 @@ pub mod edit {
         headers: HeaderMap,
         Planner(caller): Planner,
         Body(patch): Body<FeedPatchBody>,
-    ) -> Response {
+    ) -> Result<Response, ApiProblem> {
         change(state, feed_id, headers, caller.name, patch).await
     }
 
@@ -572,7 +559,7 @@ pub mod edit {
         Path(feed_id): Path<String>,
         headers: HeaderMap,
         Planner(caller): Planner,
-    ) -> Response {
+    ) -> Result<Response, ApiProblem> {
         let patch = FeedPatchBody {
             status: Some("retired".into()),
             ..FeedPatchBody::default()

@@ -3,8 +3,9 @@
 //! layer, and label points with each area's active feeds.
 
 use super::problem::ApiProblem;
+use super::problem::Path;
 use super::{AppState, Params};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -33,35 +34,32 @@ const MAPLIBRE_JS: Option<&[u8]> = None;
 const MAPLIBRE_CSS: Option<&[u8]> = None;
 
 /// `GET /map/{file}`: the page's scripts and styles.
-pub async fn asset(Path(file): Path<String>) -> Response {
+pub async fn asset(Path(file): Path<String>) -> Result<Response, ApiProblem> {
     let (body, media): (Option<&[u8]>, &str) = match file.as_str() {
         "app.js" => (Some(APP_JS.as_bytes()), "text/javascript; charset=utf-8"),
         "style.css" => (Some(STYLE_CSS.as_bytes()), "text/css; charset=utf-8"),
         "maplibre-gl.js" => (MAPLIBRE_JS, "text/javascript; charset=utf-8"),
         "maplibre-gl.css" => (MAPLIBRE_CSS, "text/css; charset=utf-8"),
-        _ => return ApiProblem::not_found(format!("no map asset {file:?}")).into_response(),
+        _ => return Err(ApiProblem::not_found(format!("no map asset {file:?}"))),
     };
-    match body {
-        Some(b) => (
-            [
-                (header::CONTENT_TYPE, media),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            b,
-        )
-            .into_response(),
-        None => ApiProblem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "map-assets-missing",
-            "Map library not built in",
-            "this binary was built without MapLibre GL JS: install Node.js and npm, then rebuild (the build runs `npm ci` in web/)",
-        )
-        .into_response(),
-    }
+    let b = body.ok_or_else(|| ApiProblem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "map-assets-missing",
+        "Map library not built in",
+        "this binary was built without MapLibre GL JS: install Node.js and npm, then rebuild (the build runs `npm ci` in web/)",
+    ))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, media),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        b,
+    )
+        .into_response())
 }
 
 /// `GET /map/config.json`: what the page needs to start.
-pub async fn config(State(state): State<Arc<AppState>>) -> Response {
+pub async fn config(State(state): State<Arc<AppState>>) -> Result<Response, ApiProblem> {
     let served = state.served.load();
     let region = served.region();
     let layers: Vec<_> = region
@@ -77,58 +75,58 @@ pub async fn config(State(state): State<Arc<AppState>>) -> Response {
             })
         })
         .collect();
-    Json(json!({
+    Ok(Json(json!({
         "region": region.name,
         "attribution": region.attribution,
         "basemap_style_url": state.config.basemap_style_url,
         "layers": layers,
         "max_zoom": crate::tiles::MAX_ZOOM,
     }))
-    .into_response()
+    .into_response())
 }
 
 /// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`: one vector tile.
 pub async fn tile(
     State(state): State<Arc<AppState>>,
     Path((layer, z, x, y)): Path<(String, String, String, String)>,
-) -> Response {
+) -> Result<Response, ApiProblem> {
     let parse = |name: &str, v: &str| {
         v.parse::<u32>().map_err(|_| {
             ApiProblem::bad_parameter(format!("tile {name} {v:?} is not a whole number"))
         })
     };
     let Some(y) = y.strip_suffix(".mvt") else {
-        return ApiProblem::not_found("tiles are /tiles/{layer}/{z}/{x}/{y}.mvt").into_response();
+        return Err(ApiProblem::not_found(
+            "tiles are /tiles/{layer}/{z}/{x}/{y}.mvt",
+        ));
     };
-    let (z, x, y) = match (parse("z", &z), parse("x", &x), parse("y", y)) {
-        (Ok(z), Ok(x), Ok(y)) => (z, x, y),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e.into_response(),
-    };
+    let (z, x, y) = (parse("z", &z)?, parse("x", &x)?, parse("y", y)?);
     let served = state.served();
     if served.region().layer(&layer).is_none() {
-        return ApiProblem::not_found(format!("no layer {layer:?}")).into_response();
+        return Err(ApiProblem::not_found(format!("no layer {layer:?}")));
     }
     let Ok(z) = u8::try_from(z) else {
-        return ApiProblem::not_found(format!("zoom {z} is above {}", crate::tiles::MAX_ZOOM))
-            .into_response();
+        return Err(ApiProblem::not_found(format!(
+            "zoom {z} is above {}",
+            crate::tiles::MAX_ZOOM
+        )));
     };
     let encoded = tokio::task::spawn_blocking(move || {
         let (li, l) = served.region().layer(&layer).expect("checked above");
         crate::tiles::encode(l, served.source.projection(li), z, x, y)
     })
     .await;
-    match encoded {
-        Ok(Ok((bytes, _))) => (
-            [
-                (header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Ok(Err(e)) => ApiProblem::not_found(e.to_string()).into_response(),
-        Err(e) => ApiProblem::internal(format!("tile failed: {e}")).into_response(),
-    }
+    let (bytes, _) = encoded
+        .map_err(|e| ApiProblem::internal(format!("tile failed: {e}")))?
+        .map_err(|e| ApiProblem::not_found(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// `GET /map/points/{layer}?bbox=&limit=`: a label point inside each area
@@ -139,7 +137,7 @@ pub async fn points(
     State(state): State<Arc<AppState>>,
     Path(layer): Path<String>,
     RawQuery(q): RawQuery,
-) -> Response {
+) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
     let parsed = params.only(&["bbox", "limit"]).and_then(|_| {
         let bbox = params
@@ -161,14 +159,11 @@ pub async fn points(
         };
         Ok((bbox, limit))
     });
-    let (bbox, limit) = match parsed {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
+    let (bbox, limit) = parsed?;
     let served = state.served.load();
     let region = served.region();
     let Some((li, l)) = region.layer(&layer) else {
-        return ApiProblem::not_found(format!("no layer {layer:?}")).into_response();
+        return Err(ApiProblem::not_found(format!("no layer {layer:?}")));
     };
     let mut found = match bbox {
         Some(b) => l
@@ -200,5 +195,5 @@ pub async fn points(
             json!({ "id": area.id, "name": area.name, "lon": p.x(), "lat": p.y(), "feeds": feeds })
         })
         .collect();
-    Json(json!({ "layer": layer, "truncated": truncated, "points": items })).into_response()
+    Ok(Json(json!({ "layer": layer, "truncated": truncated, "points": items })).into_response())
 }

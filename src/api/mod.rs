@@ -306,17 +306,15 @@ pub fn point_param(params: &Params) -> Result<LatLon, ApiProblem> {
 }
 
 /// `GET /v1/lookup?lat=&lon=`: the areas of every layer at a point.
-async fn lookup(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
+async fn lookup(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
-    let point = match params
-        .only(&["lat", "lon"])
-        .and_then(|_| point_param(&params))
-    {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
+    params.only(&["lat", "lon"])?;
+    let point = point_param(&params)?;
     let served = state.served.load();
-    Json(served.region().answer(point)).into_response()
+    Ok(Json(served.region().answer(point)).into_response())
 }
 
 /// `GET /health`: liveness plus what is loaded.

@@ -62,7 +62,7 @@ pub async fn landing(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
-) -> Response {
+) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
     // A browser (which asks for HTML) gets the planners' map; API clients
     // such as GDAL get the OGC landing document, as does `?f=json`.
@@ -72,15 +72,13 @@ pub async fn landing(
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     if f == Some("html") || (f.is_none() && browser && params.0.is_empty()) {
-        return axum::response::Html(super::map::INDEX_HTML).into_response();
+        return Ok(axum::response::Html(super::map::INDEX_HTML).into_response());
     }
-    if let Err(e) = json_only(&params) {
-        return e.into_response();
-    }
+    json_only(&params)?;
     let base = base_url(&state, &headers);
     let served = state.served.load();
     let region = served.region();
-    Json(json!({
+    Ok(Json(json!({
         "title": region.name,
         "description": "feedmap: police neighbourhood and community boundaries, with point lookup. \
                         Layers are OGC API – Features collections; /v1/lookup?lat=&lon= finds the areas at a point, \
@@ -94,16 +92,14 @@ pub async fn landing(
             link(format!("{base}/collections"), "data", "application/json", "The boundary layers"),
         ]
     }))
-    .into_response()
+    .into_response())
 }
 
 /// `GET /conformance`.
-pub async fn conformance(RawQuery(q): RawQuery) -> Response {
+pub async fn conformance(RawQuery(q): RawQuery) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
-    if let Err(e) = json_only(&params) {
-        return e.into_response();
-    }
-    Json(json!({ "conformsTo": CONFORMANCE })).into_response()
+    json_only(&params)?;
+    Ok(Json(json!({ "conformsTo": CONFORMANCE })).into_response())
 }
 
 fn collection_json(base: &str, region: &Region, layer: &Layer) -> Value {
@@ -135,19 +131,17 @@ pub async fn collections(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
-) -> Response {
+) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
-    if let Err(e) = json_only(&params) {
-        return e.into_response();
-    }
+    json_only(&params)?;
     let base = base_url(&state, &headers);
     let served = state.served.load();
     let region = served.region();
-    Json(json!({
+    Ok(Json(json!({
         "links": [link(format!("{base}/collections"), "self", "application/json", "The boundary layers")],
         "collections": region.layers.iter().map(|l| collection_json(&base, region, l)).collect::<Vec<_>>(),
     }))
-    .into_response()
+    .into_response())
 }
 
 fn find_layer<'r>(region: &'r Region, id: &str) -> Result<(usize, &'r Layer), ApiProblem> {
@@ -170,15 +164,14 @@ pub async fn collection(
     headers: HeaderMap,
     Path(layer): Path<String>,
     RawQuery(q): RawQuery,
-) -> Response {
+) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
     let base = base_url(&state, &headers);
     let served = state.served.load();
     let region = served.region();
-    match json_only(&params).and_then(|_| find_layer(region, &layer)) {
-        Ok((_, l)) => Json(collection_json(&base, region, l)).into_response(),
-        Err(e) => e.into_response(),
-    }
+    json_only(&params)?;
+    let (_, l) = find_layer(region, &layer)?;
+    Ok(Json(collection_json(&base, region, l)).into_response())
 }
 
 fn feature_properties(layer: &Layer, area: &Area) -> Map<String, Value> {
@@ -257,11 +250,9 @@ pub async fn items(
     headers: HeaderMap,
     Path(layer_id): Path<String>,
     RawQuery(q): RawQuery,
-) -> Response {
-    match items_inner(&state, &headers, &layer_id, Params::parse(q)) {
-        Ok(v) => geojson_response(v),
-        Err(e) => e.into_response(),
-    }
+) -> Result<Response, ApiProblem> {
+    let v = items_inner(&state, &headers, &layer_id, Params::parse(q))?;
+    Ok(geojson_response(v))
 }
 
 fn items_inner(
@@ -363,7 +354,7 @@ pub async fn item(
     headers: HeaderMap,
     Path((layer_id, id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
-) -> Response {
+) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
     let served = state.served.load();
     let region = served.region();
@@ -377,10 +368,7 @@ pub async fn item(
                     ApiProblem::not_found(format!("no area {id:?} in layer {layer_id:?}"))
                 })
         });
-    let (li, layer, a) = match found {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
+    let (li, layer, a) = found?;
     let area = &layer.areas[a];
     let mut props = feature_properties(layer, area);
     let relation_json = |l: usize, x: usize, r: &crate::relations::Relation| {
@@ -428,7 +416,7 @@ pub async fn item(
             "The collection"
         ),
     ]);
-    geojson_response(feature)
+    Ok(geojson_response(feature))
 }
 
 /// Percent-encodes a path segment (ids may hold spaces or slashes).
@@ -444,33 +432,16 @@ fn encode_segment(s: &str) -> String {
     out
 }
 
-/// RFC 3339 UTC timestamp, without pulling in a date crate.
+/// Now as an RFC 3339 UTC timestamp, whole seconds.
 fn humantime_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
 /// `GET /api`: an OpenAPI 3.0 description of the API.
-pub async fn api_definition(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+pub async fn api_definition(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiProblem> {
     let base = base_url(&state, &headers);
     let served = state.served.load();
     let region = served.region();
@@ -628,12 +599,12 @@ pub async fn api_definition(State(state): State<Arc<AppState>>, headers: HeaderM
             "/health": { "get": { "summary": "Health", "responses": ok("Status", "application/json") } },
         }
     });
-    (
+    Ok((
         [(
             header::CONTENT_TYPE,
             "application/vnd.oai.openapi+json;version=3.0",
         )],
         body.to_string(),
     )
-        .into_response()
+        .into_response())
 }

@@ -1,7 +1,7 @@
 //! Plan endpoints: the plan as JSON, as GeoJSON of the suggested feed areas,
 //! and as CSV, each tuned by the same query parameters.
 
-use super::problem::ApiProblem;
+use super::problem::{ApiProblem, Path};
 use super::{AppState, Params};
 use crate::plan::{self, Plan, PlanError};
 use crate::served::Served;
@@ -53,67 +53,66 @@ fn stamped(generation: Option<i64>, mut r: Response) -> Response {
     r
 }
 
-fn internal(detail: String) -> Response {
-    ApiProblem::internal(detail).into_response()
+fn internal(detail: String) -> ApiProblem {
+    ApiProblem::internal(detail)
 }
 
 /// `GET /v1/plan?…`: the whole plan as JSON.
-pub async fn json(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
-    match planned(state, q).await {
-        Ok((p, _)) => stamped(p.generation, Json(&p).into_response()),
-        Err(e) => e.into_response(),
-    }
+pub async fn json(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let (p, _) = planned(state, q).await?;
+    Ok(stamped(p.generation, Json(&p).into_response()))
 }
 
 /// `GET /v1/plan.geojson?…`: the suggested feed areas.
-pub async fn geojson(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
-    match planned(state, q).await {
-        Ok((p, served)) => {
-            let mut body = Vec::new();
-            match plan::export::write_geojson(&p, served.region(), &mut body) {
-                Ok(()) => stamped(
-                    p.generation,
-                    ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response(),
-                ),
-                Err(e) => internal(format!("writing the GeoJSON failed: {e}")),
-            }
-        }
-        Err(e) => e.into_response(),
-    }
+pub async fn geojson(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let (p, served) = planned(state, q).await?;
+    let mut body = Vec::new();
+    plan::export::write_geojson(&p, served.region(), &mut body)
+        .map_err(|e| internal(format!("writing the GeoJSON failed: {e}")))?;
+    Ok(stamped(
+        p.generation,
+        ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response(),
+    ))
 }
 
 /// `GET /v1/plan.csv?…`: one row per suggestion.
-pub async fn csv(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
-    match planned(state, q).await {
-        Ok((p, _)) => match plan::export::csv(&p) {
-            Ok(body) => stamped(
-                p.generation,
+pub async fn csv(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let (p, _) = planned(state, q).await?;
+    let body =
+        plan::export::csv(&p).map_err(|e| internal(format!("writing the CSV failed: {e}")))?;
+    Ok(stamped(
+        p.generation,
+        (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
                 (
-                    [
-                        (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                        (
-                            header::CONTENT_DISPOSITION,
-                            "attachment; filename=\"feedmap-plan.csv\"",
-                        ),
-                    ],
-                    body,
-                )
-                    .into_response(),
-            ),
-            Err(e) => internal(format!("writing the CSV failed: {e}")),
-        },
-        Err(e) => e.into_response(),
-    }
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"feedmap-plan.csv\"",
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+    ))
 }
 
 /// `GET /v1/plan/summary?…`: the plan in the compact form the map needs
 /// (every neighbourhood without its lists; every suggested or served
 /// community's state), small enough for a national region.
-pub async fn summary(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
-    let (p, served) = match planned(state, q).await {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
+pub async fn summary(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let (p, served) = planned(state, q).await?;
     let region = served.region();
     let hood_layer = region.layer(&p.neighbourhood_layer).map(|(_, l)| l);
     let neighbourhoods: Vec<_> = p
@@ -172,7 +171,7 @@ pub async fn summary(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) 
         })
         .unwrap_or_default();
     let generation = p.generation;
-    stamped(
+    Ok(stamped(
         generation,
         Json(json!({
             "region": p.region, "attribution": p.attribution, "generation": p.generation,
@@ -183,25 +182,25 @@ pub async fn summary(State(state): State<Arc<AppState>>, RawQuery(q): RawQuery) 
             "decided": decided,
         }))
         .into_response(),
-    )
+    ))
 }
 
 /// `GET /v1/plan/neighbourhoods/{id}?…`: one neighbourhood's part of the
 /// plan, with its suggestions and the communities not suggested.
 pub async fn neighbourhood(
     State(state): State<Arc<AppState>>,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    Path(id): Path<String>,
     RawQuery(q): RawQuery,
-) -> Response {
-    match planned(state, q).await {
-        Ok((p, _)) => match p.neighbourhoods.into_iter().find(|n| n.id == id) {
-            Some(n) => stamped(p.generation, Json(n).into_response()),
-            None => ApiProblem::not_found(format!(
-                "no neighbourhood {id:?} in layer {:?}",
-                p.neighbourhood_layer
-            ))
-            .into_response(),
-        },
-        Err(e) => e.into_response(),
-    }
+) -> Result<Response, ApiProblem> {
+    let (p, _) = planned(state, q).await?;
+    let generation = p.generation;
+    let layer = p.neighbourhood_layer;
+    let n = p
+        .neighbourhoods
+        .into_iter()
+        .find(|n| n.id == id)
+        .ok_or_else(|| {
+            ApiProblem::not_found(format!("no neighbourhood {id:?} in layer {layer:?}"))
+        })?;
+    Ok(stamped(generation, Json(n).into_response()))
 }

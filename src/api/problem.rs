@@ -1,7 +1,10 @@
 //! RFC 9457 problem responses: every client error is a JSON body with
 //! `type`, `title`, `status` and `detail`, never a bare text or a 5xx.
+//! Handlers return `Result<_, ApiProblem>`; the rejections of axum's
+//! extractors (JSON bodies, path segments) become problems here, in one
+//! place.
 
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -16,6 +19,9 @@ pub struct ApiProblem {
     pub title: &'static str,
     /// What exactly was wrong, naming the parameter and the allowed values.
     pub detail: String,
+    /// Headers the answer carries besides the body (`WWW-Authenticate` on
+    /// a 401, the current `ETag` on a 412).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl ApiProblem {
@@ -31,7 +37,14 @@ impl ApiProblem {
             kind,
             title,
             detail: detail.into(),
+            headers: Vec::new(),
         }
+    }
+
+    /// The same problem, answered with one more header.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
     }
 
     /// 400: a query parameter is missing, malformed or out of range.
@@ -80,11 +93,77 @@ impl IntoResponse for ApiProblem {
             "status": self.status.as_u16(),
             "detail": self.detail,
         });
-        (
+        let mut r = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body.to_string(),
         )
-            .into_response()
+            .into_response();
+        for (name, value) in self.headers {
+            r.headers_mut().insert(name, value);
+        }
+        r
+    }
+}
+
+/// A JSON body axum could not take: 413 past the size limit, 415 without
+/// a JSON content type, 400 naming what is wrong (serde names the field,
+/// with line and column).
+impl From<axum::extract::rejection::JsonRejection> for ApiProblem {
+    fn from(r: axum::extract::rejection::JsonRejection) -> ApiProblem {
+        let status = r.status();
+        let text = r.body_text();
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiProblem::new(
+                status,
+                "too-large",
+                "Body too large",
+                format!("the body is larger than this server accepts for writes ({text})"),
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiProblem::new(
+                status,
+                "unsupported-media-type",
+                "JSON expected",
+                "send the body as JSON with Content-Type: application/json",
+            ),
+            _ => ApiProblem::new(StatusCode::BAD_REQUEST, "bad-body", "Invalid body", text),
+        }
+    }
+}
+
+/// A path segment axum could not take (not UTF-8 once decoded, or not of
+/// the type the route wants): 400 (or 404 where axum says so).
+impl From<axum::extract::rejection::PathRejection> for ApiProblem {
+    fn from(r: axum::extract::rejection::PathRejection) -> ApiProblem {
+        let status = r.status();
+        let text = r.body_text();
+        if status == StatusCode::NOT_FOUND {
+            ApiProblem::not_found(text)
+        } else if status.is_client_error() {
+            ApiProblem::new(status, "bad-path", "Invalid path", text)
+        } else {
+            ApiProblem::internal(text)
+        }
+    }
+}
+
+/// A path extractor whose rejection is a problem document, like every
+/// other error (axum's own answers in plain text).
+pub struct Path<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiProblem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(v) =
+            axum::extract::Path::<T>::from_request_parts(parts, state).await?;
+        Ok(Path(v))
     }
 }

@@ -2,19 +2,14 @@
 //! with clear 400s (and 413 past the size limit), `ETag` / `If-Match`, and
 //! store errors as problems.
 
-// Handlers return ready responses as errors; boxing them would only add
-// noise on paths that are not hot.
-#![allow(clippy::result_large_err)]
-
 use super::problem::ApiProblem;
 use super::AppState;
-use crate::auth::{Caller, Role};
+use crate::auth::{Caller, TokenRole};
 use crate::store::{Expect, StoreError};
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
@@ -22,19 +17,17 @@ use std::sync::Arc;
 /// 401; a reader token → 403.
 pub struct Planner(pub Caller);
 
-fn unauthorized(detail: &str) -> Response {
-    let mut r = ApiProblem::new(
+fn unauthorized(detail: &str) -> ApiProblem {
+    ApiProblem::new(
         StatusCode::UNAUTHORIZED,
         "unauthorized",
         "Authentication required",
         detail,
     )
-    .into_response();
-    r.headers_mut().insert(
+    .with_header(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"feedmap\""),
-    );
-    r
+    )
 }
 
 /// The token of an `Authorization: Bearer <token>` header (the scheme in
@@ -50,7 +43,7 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 impl FromRequestParts<Arc<AppState>> for Planner {
-    type Rejection = Response;
+    type Rejection = ApiProblem;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -69,7 +62,7 @@ impl FromRequestParts<Arc<AppState>> for Planner {
         let Some(caller) = bearer(&parts.headers).and_then(|t| state.tokens.check(t)) else {
             return Err(unauthorized("the bearer token is not valid"));
         };
-        if caller.role != Role::Planner {
+        if caller.role != TokenRole::Planner {
             return Err(ApiProblem::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
@@ -78,8 +71,7 @@ impl FromRequestParts<Arc<AppState>> for Planner {
                     "token {:?} is read-only; writes need a planner token",
                     caller.name
                 ),
-            )
-            .into_response());
+            ));
         }
         Ok(Planner(caller.clone()))
     }
@@ -91,33 +83,11 @@ impl FromRequestParts<Arc<AppState>> for Planner {
 pub struct Body<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
-    type Rejection = Response;
+    type Rejection = ApiProblem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Body(v)),
-            Err(rejection) => Err(body_problem(rejection).into_response()),
-        }
-    }
-}
-
-fn body_problem(r: JsonRejection) -> ApiProblem {
-    let status = r.status();
-    let text = r.body_text();
-    match status {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiProblem::new(
-            status,
-            "too-large",
-            "Body too large",
-            format!("the body is larger than this server accepts for writes ({text})"),
-        ),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiProblem::new(
-            status,
-            "unsupported-media-type",
-            "JSON expected",
-            "send the body as JSON with Content-Type: application/json",
-        ),
-        _ => ApiProblem::new(StatusCode::BAD_REQUEST, "bad-body", "Invalid body", text),
+        let axum::Json(v) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(Body(v))
     }
 }
 
@@ -184,36 +154,36 @@ pub fn if_match(headers: &HeaderMap) -> Result<Expect, ApiProblem> {
 }
 
 /// A store error as a problem (and 412s carry the current ETag).
-pub fn store_problem(e: StoreError) -> Response {
-    match e {
-        StoreError::NotFound { .. } => ApiProblem::not_found(e.to_string()).into_response(),
-        StoreError::Stale { current, .. } => {
-            let mut r = ApiProblem::new(
+pub fn store_problem(e: StoreError) -> ApiProblem {
+    ApiProblem::from(e)
+}
+
+impl From<StoreError> for ApiProblem {
+    fn from(e: StoreError) -> ApiProblem {
+        match e {
+            StoreError::NotFound { .. } => ApiProblem::not_found(e.to_string()),
+            StoreError::Stale { current, .. } => ApiProblem::new(
                 StatusCode::PRECONDITION_FAILED,
                 "stale",
                 "Changed since read",
                 format!("{e}; read it again and reapply the change"),
             )
-            .into_response();
-            r.headers_mut().insert(header::ETAG, etag(current));
-            r
-        }
-        StoreError::Exists { .. } | StoreError::NotEmpty(_) => ApiProblem::new(
-            StatusCode::CONFLICT,
-            "conflict",
-            "Already exists",
-            e.to_string(),
-        )
-        .into_response(),
-        StoreError::SchemaTooNew { .. } | StoreError::Backend { .. } => {
-            tracing::error!("store: {e}");
-            ApiProblem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "store-unavailable",
-                "Store unavailable",
-                format!("the store failed: {e}"),
-            )
-            .into_response()
+            .with_header(header::ETAG, etag(current)),
+            StoreError::Exists { .. } | StoreError::NotEmpty(_) => ApiProblem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Already exists",
+                e.to_string(),
+            ),
+            StoreError::SchemaTooNew { .. } | StoreError::Backend { .. } => {
+                tracing::error!("store: {e}");
+                ApiProblem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store-unavailable",
+                    "Store unavailable",
+                    format!("the store failed: {e}"),
+                )
+            }
         }
     }
 }
@@ -223,7 +193,7 @@ pub fn store_problem(e: StoreError) -> Response {
 pub async fn store_write<T: Send + 'static>(
     state: &Arc<AppState>,
     f: impl FnOnce(&dyn crate::store::Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, Response> {
+) -> Result<T, ApiProblem> {
     let s = state.clone();
     blocking(move || {
         let out = f(&*s.store).map_err(store_problem)?;
@@ -235,9 +205,9 @@ pub async fn store_write<T: Send + 'static>(
 
 /// Runs blocking store work off the async threads.
 pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, Response> + Send + 'static,
-) -> Result<T, Response> {
+    f: impl FnOnce() -> Result<T, ApiProblem> + Send + 'static,
+) -> Result<T, ApiProblem> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ApiProblem::internal(format!("store task failed: {e}")).into_response())?
+        .map_err(|e| ApiProblem::internal(format!("store task failed: {e}")))?
 }

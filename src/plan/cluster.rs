@@ -14,6 +14,7 @@ use super::overlay::Overlay;
 use super::params::PlanParams;
 use super::population::{Figure, Provenance};
 use super::{explain, factors};
+use crate::decision::ClusterId;
 use geo::{BooleanOps, Centroid, MultiPolygon};
 
 /// What clustering made of a neighbourhood's small candidates.
@@ -197,7 +198,7 @@ pub(crate) fn suggestion(
     );
     Suggestion {
         rank: 0,
-        id: ids.join("+"),
+        id: ClusterId::of(ids).into_string(),
         kind: SuggestionKind::Cluster,
         layer: comms.id.clone(),
         name,
