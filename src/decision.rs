@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// What a planner decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DecisionKind {
     /// The community (or cluster) gets a feed of its own.
@@ -90,7 +90,7 @@ impl ClusterId {
 
 /// A decision as the plan sees it: enough to mark a suggestion and to say
 /// who decided what, when and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Applied {
     /// The stored decision's id.
     pub id: i64,

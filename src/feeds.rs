@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// Whether a feed is live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FeedStatus {
     /// Running: returned by lookups.
@@ -42,7 +42,7 @@ impl FeedStatus {
 }
 
 /// Where a feed's current fields come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FeedSource {
     /// The region's feed file, unedited.
@@ -52,7 +52,7 @@ pub enum FeedSource {
 }
 
 /// One feed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Feed {
     /// Unique id.
     pub feed_id: String,
@@ -455,7 +455,8 @@ impl FeedRegistry {
 }
 
 /// How well a point is served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "PointCoverage")]
 #[serde(rename_all = "lowercase")]
 pub enum Coverage {
     /// A community feed serves it.

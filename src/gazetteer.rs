@@ -54,7 +54,7 @@ pub fn normalise_postcode(input: &str) -> Result<String, PostcodeError> {
 }
 
 /// One postcode of the directory.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PostcodeEntry {
     /// Canonical postcode.
     pub postcode: String,
@@ -174,6 +174,15 @@ impl Postcodes {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// The live postcode that sorts first (an example for documentation),
+    /// if any.
+    pub fn first(&self) -> Option<&PostcodeEntry> {
+        self.entries
+            .values()
+            .filter(|e| e.terminated.is_none())
+            .min_by(|a, b| a.postcode.cmp(&b.postcode))
+    }
 }
 
 /// Normalises free text for matching: lowercase, `&` as "and", every other
@@ -195,7 +204,7 @@ pub fn normalise_text(s: &str) -> String {
 }
 
 /// How a candidate matched a query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchKind {
     /// The whole normalised text is equal.
@@ -331,7 +340,7 @@ impl Places {
 }
 
 /// One address of the address list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Address {
     /// The address as given.
     pub address: String,

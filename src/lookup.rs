@@ -17,7 +17,7 @@ pub struct LayerHit {
 }
 
 /// A WGS84 point as the API speaks it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LatLon {
     /// Latitude, degrees north.
     pub lat: f64,
@@ -82,7 +82,7 @@ impl Region {
 }
 
 /// One area in a lookup answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AreaSummary<'a> {
     /// Area id.
     pub id: &'a str,
@@ -106,7 +106,7 @@ pub struct AreaSummary<'a> {
 /// The answer to "what is at this point?", as the CLI and `/v1/lookup`
 /// print it: per layer id, the containing areas (empty when none) and, for
 /// layers that do not contain the point, the nearest area.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LookupAnswer<'a> {
     /// The point looked up.
     pub point: LatLon,

@@ -27,7 +27,7 @@ pub enum Query {
 }
 
 /// How the point was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Via {
     /// Given coordinates.
@@ -87,7 +87,7 @@ impl QueryError {
 }
 
 /// A ranked candidate for a text query.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Candidate {
     /// `place` or `address`.
     pub via: Via,
@@ -255,7 +255,7 @@ impl Region {
 }
 
 /// Why a feed is in an answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Matched<'a> {
     /// `community`, `neighbourhood` or `force`.
     pub scope: &'static str,
@@ -268,7 +268,7 @@ pub struct Matched<'a> {
 }
 
 /// A feed in an answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FeedItem<'a> {
     /// Feed id.
     pub feed_id: &'a str,
@@ -286,7 +286,7 @@ pub struct FeedItem<'a> {
 
 /// The answer integrators get: the point and how it was found, the areas,
 /// the feeds most specific first, the best feed per platform.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FeedAnswer<'a> {
     /// How the point was found.
     pub via: Via,

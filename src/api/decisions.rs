@@ -1,5 +1,4 @@
-//! Planners' decisions, the audit log and the saved plan parameters over
-//! HTTP. Reads are public and always current (each checks the store's
+//! Planners' decisions over HTTP. Reads are public and always current (each checks the store's
 //! generation first); writes need a planner token and, to change or
 //! withdraw something, the `If-Match` of the version read.
 
@@ -10,7 +9,7 @@ use super::{AppState, Params};
 use crate::decision::{self, DecisionKind, Target};
 use crate::plan::PlanParams;
 use crate::region::Region;
-use crate::store::{Decision, DecisionPatch, NewDecision, ParamSet};
+use crate::store::{Decision, DecisionPatch, NewDecision};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,7 +24,7 @@ pub const MAX_TEXT: usize = 1_000;
 
 /// A decision as the API shows it: the stored record plus what it is
 /// about in the region being served now.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DecisionView {
     /// The stored decision.
     #[serde(flatten)]
@@ -61,7 +60,7 @@ pub fn view(region: &Region, d: Decision) -> DecisionView {
     }
 }
 
-fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Response {
+pub(crate) fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Response {
     let mut r = (status, Json(body)).into_response();
     r.headers_mut().insert(header::ETAG, etag(version));
     r
@@ -87,10 +86,30 @@ pub async fn list(
         .map(|d| view(region, d.clone()))
         .collect();
     let vanished = views.iter().filter(|v| v.vanished).count();
-    Ok(
-        Json(serde_json::json!({ "count": views.len(), "vanished": vanished, "decisions": views }))
-            .into_response(),
-    )
+    Ok(Json(DecisionList {
+        count: views.len(),
+        vanished,
+        decisions: views,
+    })
+    .into_response())
+}
+
+/// The answer of `GET /v1/decisions`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct DecisionList {
+    /// How many.
+    pub count: usize,
+    /// How many of them are vanished.
+    pub vanished: usize,
+    /// The decisions, by id.
+    pub decisions: Vec<DecisionView>,
+}
+
+/// The answer of `DELETE /v1/decisions/{id}`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Withdrawn {
+    /// The decision withdrawn.
+    pub withdrawn: DecisionView,
 }
 
 /// `GET /v1/decisions/{id}`, with its `ETag`.
@@ -115,7 +134,7 @@ fn parse_id(id: &str) -> Result<i64, ApiProblem> {
 }
 
 /// The body of `POST /v1/decisions`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDecisionBody {
     /// Community layer id.
@@ -133,7 +152,7 @@ pub struct NewDecisionBody {
     pub params: Option<String>,
 }
 
-fn check_params(query: &str, field: &str) -> Result<(), ApiProblem> {
+pub(crate) fn check_params(query: &str, field: &str) -> Result<(), ApiProblem> {
     text(field, query, MAX_TEXT)?;
     let pairs = Params::parse(Some(query.to_string()));
     PlanParams::from_pairs(pairs.0.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -200,7 +219,7 @@ pub async fn create(
 }
 
 /// The body of `PATCH /v1/decisions/{id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionPatchBody {
     /// A new decision.
@@ -254,109 +273,8 @@ pub async fn delete(
     })
     .await?;
     let served = state.served();
-    Ok(Json(serde_json::json!({ "withdrawn": view(served.region(), d) })).into_response())
-}
-
-/// `GET /v1/me`: who a bearer token is (its name and role), so the map can
-/// check a token before using it; 401 for a missing or unknown token.
-pub async fn me(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-) -> Result<Response, ApiProblem> {
-    let c = write::bearer(&headers)
-        .and_then(|t| state.tokens.check(t))
-        .ok_or_else(|| {
-            ApiProblem::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "Authentication required",
-                "send a valid Authorization: Bearer <token> header",
-            )
-        })?;
-    Ok(Json(serde_json::json!({ "name": c.name, "role": c.role.as_str() })).into_response())
-}
-
-/// `GET /v1/audit?after=SEQ&limit=N`: the append-only log, oldest first
-/// (default 100 entries, at most 1,000); `next` continues after the last.
-pub async fn audit(
-    State(state): State<Arc<AppState>>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
-    let parsed = params.only(&["after", "limit"]).and_then(|_| {
-        let int = |name: &str, default: i64, max: i64| -> Result<i64, ApiProblem> {
-            match params.get(name)? {
-                None => Ok(default),
-                Some(v) => v
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| (0..=max).contains(n))
-                    .ok_or_else(|| {
-                        ApiProblem::bad_parameter(format!(
-                            "{name}={v:?} must be a whole number from 0 to {max}"
-                        ))
-                    }),
-            }
-        };
-        Ok((int("after", 0, i64::MAX)?, int("limit", 100, 1000)?))
-    });
-    let (after, limit) = parsed?;
-    let s = state.clone();
-    let entries = blocking(move || Ok(s.store.audit(after, limit as usize)?)).await?;
-    let next = (entries.len() as i64 == limit)
-        .then(|| {
-            entries
-                .last()
-                .map(|e| format!("/v1/audit?after={}&limit={limit}", e.seq))
-        })
-        .flatten();
-    Ok(
-        Json(serde_json::json!({ "count": entries.len(), "entries": entries, "next": next }))
-            .into_response(),
-    )
-}
-
-fn params_view(p: Option<ParamSet>) -> (i64, serde_json::Value) {
-    match p {
-        Some(p) => (p.version, serde_json::to_value(&p).unwrap_or_default()),
-        None => (
-            0,
-            serde_json::json!({ "name": "default", "query": "", "version": 0 }),
-        ),
-    }
-}
-
-/// `GET /v1/plan/params`: the saved parameters plans start from (a
-/// request's own parameters override them one by one), with `ETag`.
-pub async fn get_params(State(state): State<Arc<AppState>>) -> Result<Response, ApiProblem> {
-    let s = state.clone();
-    let p = blocking(move || Ok(s.store.param_set("default")?)).await?;
-    let (v, body) = params_view(p);
-    Ok(with_etag(StatusCode::OK, v, body))
-}
-
-/// The body of `PUT /v1/plan/params`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ParamsBody {
-    /// Plan parameters as a query string, e.g. `min_population=4000`.
-    pub query: String,
-}
-
-/// `PUT /v1/plan/params` with `If-Match` (`"v0"` before the first save):
-/// saves the parameters plans start from.
-pub async fn put_params(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Planner(caller): Planner,
-    Body(body): Body<ParamsBody>,
-) -> Result<Response, ApiProblem> {
-    let expect = if_match(&headers)?;
-    check_params(&body.query, "query")?;
-    let p = store_write(&state, move |store| {
-        store.set_param_set(&caller.name, "default", expect, &body.query)
+    Ok(Json(Withdrawn {
+        withdrawn: view(served.region(), d),
     })
-    .await?;
-    let (v, body) = params_view(Some(p));
-    Ok(with_etag(StatusCode::OK, v, body))
+    .into_response())
 }

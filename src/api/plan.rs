@@ -1,14 +1,19 @@
 //! Plan endpoints: the plan as JSON, as GeoJSON of the suggested feed areas,
 //! and as CSV, each tuned by the same query parameters.
 
+use super::decisions::{check_params, with_etag};
 use super::problem::{ApiProblem, Path};
+use super::write::{blocking, if_match, store_write, Body, Planner};
 use super::{AppState, Params};
 use crate::plan::{self, Plan, PlanError};
 use crate::served::Served;
+use crate::store::ParamSet;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -203,4 +208,49 @@ pub async fn neighbourhood(
             ApiProblem::not_found(format!("no neighbourhood {id:?} in layer {layer:?}"))
         })?;
     Ok(stamped(generation, Json(n).into_response()))
+}
+
+fn params_view(p: Option<ParamSet>) -> (i64, serde_json::Value) {
+    match p {
+        Some(p) => (p.version, serde_json::to_value(&p).unwrap_or_default()),
+        None => (
+            0,
+            serde_json::json!({ "name": "default", "query": "", "version": 0 }),
+        ),
+    }
+}
+
+/// `GET /v1/plan/params`: the saved parameters plans start from (a
+/// request's own parameters override them one by one), with `ETag`.
+pub async fn get_params(State(state): State<Arc<AppState>>) -> Result<Response, ApiProblem> {
+    let s = state.clone();
+    let p = blocking(move || Ok(s.store.param_set("default")?)).await?;
+    let (v, body) = params_view(p);
+    Ok(with_etag(StatusCode::OK, v, body))
+}
+
+/// The body of `PUT /v1/plan/params`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParamsBody {
+    /// Plan parameters as a query string, e.g. `min_population=4000`.
+    pub query: String,
+}
+
+/// `PUT /v1/plan/params` with `If-Match` (`"v0"` before the first save):
+/// saves the parameters plans start from.
+pub async fn put_params(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Planner(caller): Planner,
+    Body(body): Body<ParamsBody>,
+) -> Result<Response, ApiProblem> {
+    let expect = if_match(&headers)?;
+    check_params(&body.query, "query")?;
+    let p = store_write(&state, move |store| {
+        store.set_param_set(&caller.name, "default", expect, &body.query)
+    })
+    .await?;
+    let (v, body) = params_view(Some(p));
+    Ok(with_etag(StatusCode::OK, v, body))
 }

@@ -70,7 +70,7 @@ pub struct Planning {
 }
 
 /// The factors a suggestion is scored on, each 0–1 (see [`factors`]).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Factors {
     /// Audience: population against `min_population`; `None` when the
     /// population is unknown (the factor then drops out of the score).
@@ -87,7 +87,7 @@ pub struct Factors {
 }
 
 /// The measurements behind the factors, for the explanation.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Measures {
     /// Geodesic area, km².
     pub area_km2: f64,
@@ -99,7 +99,7 @@ pub struct Measures {
 }
 
 /// Whether a suggestion is one community or a cluster of small ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SuggestionKind {
     /// One community area.
@@ -109,7 +109,7 @@ pub enum SuggestionKind {
 }
 
 /// A member of a cluster.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Member {
     /// Area id.
     pub id: String,
@@ -120,7 +120,7 @@ pub struct Member {
 }
 
 /// A suggested new feed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Suggestion {
     /// Rank inside its neighbourhood, from 1.
     pub rank: usize,
@@ -162,7 +162,7 @@ pub struct Suggestion {
 }
 
 /// A community that was looked at but not suggested, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NotSuggested {
     /// Area id.
     pub id: String,
@@ -178,7 +178,7 @@ pub struct NotSuggested {
 }
 
 /// Residents by the most local feed that serves them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Coverage {
     /// Served by a community feed.
     pub community: f64,
@@ -205,7 +205,7 @@ impl Coverage {
 }
 
 /// Coverage before and after the plan.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CoverageChange {
     /// With today's active feeds.
     pub before: Coverage,
@@ -214,7 +214,7 @@ pub struct CoverageChange {
 }
 
 /// One neighbourhood's part of the plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NeighbourhoodPlan {
     /// Area id.
     pub id: String,
@@ -249,7 +249,7 @@ pub struct NeighbourhoodPlan {
 }
 
 /// How populations were found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PopulationNote {
     /// Whether every neighbourhood and community has a population.
     pub complete: bool,
@@ -260,7 +260,7 @@ pub struct PopulationNote {
 }
 
 /// Region-wide totals.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     /// Neighbourhoods in the layer.
     pub neighbourhoods: usize,
@@ -279,7 +279,7 @@ pub struct Summary {
 
 /// A decision whose area (or a cluster member) is no longer in the region,
 /// after a boundary update: reported, never silently dropped.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Vanished {
     /// Community layer id the decision names.
     pub layer: String,
@@ -292,7 +292,7 @@ pub struct Vanished {
 }
 
 /// How planners' decisions entered the plan.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DecisionsNote {
     /// Decisions about this plan's community layer that marked a
     /// suggestion or a community left out.
@@ -306,7 +306,7 @@ pub struct DecisionsNote {
 }
 
 /// A whole plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Plan {
     /// Region name.
     pub region: String,

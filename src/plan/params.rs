@@ -10,7 +10,7 @@ use serde::Serialize;
 /// Factor weights. The score is the weighted mean of the factors that are
 /// known (a factor that cannot be computed, such as size without any
 /// population, drops out and the rest are re-weighted).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Weights {
     /// Weight of *size* (default 1).
     pub size: f64,
@@ -26,7 +26,7 @@ pub struct Weights {
 }
 
 /// All planning parameters. `Default` gives the documented defaults.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PlanParams {
     /// Layer whose areas are the neighbourhoods (default: the region's
     /// first `role = "neighbourhood"` layer).

@@ -20,7 +20,7 @@ use serde::Serialize;
 use std::path::Path;
 
 /// Where a population figure came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Provenance {
     /// From the area's own `population_property`.
@@ -39,7 +39,7 @@ impl Provenance {
 }
 
 /// One area's population and where it came from.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Figure {
     /// Residents.
     pub value: f64,

@@ -26,7 +26,7 @@ use std::sync::Arc;
 pub use dump::Dump;
 
 /// A stored decision about a suggestion.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Decision {
     /// Store-assigned id.
     pub id: i64,
@@ -99,7 +99,7 @@ pub struct DecisionPatch {
 }
 
 /// A feed's editable fields, as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FeedFields {
     /// Platform word.
     pub platform: String,
@@ -119,7 +119,7 @@ pub struct FeedFields {
 
 /// A feed added or edited through the API. A stored feed with the id of a
 /// feed in the region's feed file replaces that row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StoredFeed {
     /// Feed id.
     pub feed_id: String,
@@ -139,7 +139,7 @@ pub struct StoredFeed {
 }
 
 /// A saved set of plan parameters (a query string).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ParamSet {
     /// Name (`default` is the one plans use when given no parameters).
     pub name: String,
@@ -154,7 +154,7 @@ pub struct ParamSet {
 }
 
 /// One entry of the append-only audit log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditEntry {
     /// Position in the log, from 1.
     pub seq: i64,

@@ -1,0 +1,33 @@
+//! `/health`: liveness, what is loaded and what the server last saw of the
+//! store.
+
+use super::state::AppState;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use std::sync::Arc;
+
+/// `GET /health`: liveness plus what is loaded.
+pub async fn health(State(state): State<Arc<AppState>>) -> Response {
+    let served = state.served.load();
+    let region = served.region();
+    let status = state
+        .status
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    Json(serde_json::json!({
+        "status": "ok",
+        "region": region.name,
+        "layers": region.layers.len(),
+        "areas": region.layers.iter().map(|l| l.areas.len()).sum::<usize>(),
+        "load": status,
+        "store": {
+            "at": state.store.describe(),
+            "generation_seen": served.generation(),
+            "decisions": served.store.decisions.len(),
+        },
+        "writes": if state.tokens.is_empty() { "disabled: no tokens file" } else { "enabled" },
+    }))
+    .into_response()
+}

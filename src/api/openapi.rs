@@ -1,0 +1,574 @@
+//! The API's routes and their description, from one table.
+//!
+//! Every operation the server answers is one [`Operation`]: its method and
+//! path, the handler, its parameters, and the Rust types of its request
+//! body and JSON answer. The router is built from this table
+//! ([`super::router`]), and `GET /api` is generated from it, with the body
+//! and answer schemas derived from those types (`schemars`, OpenAPI 3.0
+//! dialect), so the description cannot drift from what is served: a route
+//! exists exactly when it is documented, and a request type's fields, the
+//! unknown fields it refuses and its length limits are what the document
+//! says. Each operation carries an example built from the region being
+//! served (a real area, point, postcode and feed), which a test sends to
+//! the real handler.
+
+use super::state::AppState;
+use super::{audit, batch, decisions, feeds, health, lookup, map, ogc, plan};
+use crate::config::ServeConfig;
+use crate::manifest::Role;
+use crate::served::Served;
+use axum::routing::{self, MethodRouter};
+use geo::InteriorPoint;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use schemars::{JsonSchema, Schema};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+/// GeoJSON's media type.
+pub const GEOJSON: &str = "application/geo+json";
+
+/// An HTTP method the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verb {
+    /// Create.
+    Post,
+    /// Read.
+    Get,
+    /// Replace.
+    Put,
+    /// Change.
+    Patch,
+    /// Remove.
+    Delete,
+}
+
+impl Verb {
+    /// The lowercase word OpenAPI uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "get",
+            Verb::Post => "post",
+            Verb::Put => "put",
+            Verb::Patch => "patch",
+            Verb::Delete => "delete",
+        }
+    }
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum In {
+    /// A path segment.
+    Path,
+    /// The query string.
+    Query,
+    /// A request header.
+    Header,
+}
+
+/// One parameter of an operation.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Its name.
+    pub name: &'static str,
+    /// Where it goes.
+    pub at: In,
+    /// Whether it must be given.
+    pub required: bool,
+    /// What it is.
+    pub description: &'static str,
+    /// Its JSON schema.
+    pub schema: Value,
+    /// A value that works on the region served.
+    pub example: Option<Value>,
+}
+
+type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
+    g.subschema_for::<T>()
+}
+
+/// A request body: its media type, the type it is read into (for JSON)
+/// and an example.
+#[derive(Debug, Clone)]
+pub struct RequestBody {
+    /// Media type.
+    pub media: &'static str,
+    /// The schema of the type the handler reads (JSON bodies).
+    pub schema: Option<SchemaFn>,
+    /// An example the handler accepts on the region served.
+    pub example: Value,
+}
+
+/// One operation: route and description.
+pub struct Operation {
+    /// Method.
+    pub verb: Verb,
+    /// Path, with `{name}` segments (axum's syntax is OpenAPI's).
+    pub path: &'static str,
+    /// One line saying what it does.
+    pub summary: &'static str,
+    /// Path, query and header parameters.
+    pub params: Vec<Param>,
+    /// The request body, if it takes one.
+    pub body: Option<RequestBody>,
+    /// The success status.
+    pub ok: u16,
+    /// The answer's media type.
+    pub media: &'static str,
+    /// The answer's schema, from its type (JSON answers).
+    pub answer: Option<SchemaFn>,
+    /// Whether it needs a planner token (`security: bearer`).
+    pub write: bool,
+    /// The handler, with its layers.
+    pub handler: MethodRouter<Arc<AppState>>,
+}
+
+/// Values of the region served, for examples.
+#[derive(Debug, Clone, Default)]
+pub struct Examples {
+    layers: Vec<String>,
+    community_layer: String,
+    community: String,
+    community_name: String,
+    neighbourhood: String,
+    lat: f64,
+    lon: f64,
+    postcode: Option<String>,
+    feed: Option<String>,
+}
+
+impl Examples {
+    /// Examples from what is served.
+    pub fn of(served: &Served) -> Examples {
+        let region = served.region();
+        let mut ex = Examples {
+            layers: region.layers.iter().map(|l| l.id.clone()).collect(),
+            ..Examples::default()
+        };
+        if let Some(l) = region.layers.iter().find(|l| l.role == Role::Community) {
+            ex.community_layer = l.id.clone();
+            if let Some(a) = l.areas.first() {
+                ex.community = a.id.clone();
+                ex.community_name = a.name.clone();
+                if let Some(p) = a.geometry.interior_point() {
+                    (ex.lat, ex.lon) = (p.y(), p.x());
+                }
+            }
+        }
+        if let Some(l) = region.layers.iter().find(|l| l.role == Role::Neighbourhood) {
+            ex.neighbourhood = l.areas.first().map(|a| a.id.clone()).unwrap_or_default();
+        }
+        ex.postcode = region
+            .postcodes
+            .as_ref()
+            .and_then(|p| p.first().map(|e| e.postcode.clone()));
+        ex.feed = served.feeds.feeds.first().map(|f| f.feed_id.clone());
+        ex
+    }
+}
+
+fn query(name: &'static str, description: &'static str, schema: Value) -> Param {
+    Param {
+        name,
+        at: In::Query,
+        required: false,
+        description,
+        schema,
+        example: None,
+    }
+}
+
+fn path(name: &'static str, description: &'static str, example: Value) -> Param {
+    Param {
+        name,
+        at: In::Path,
+        required: true,
+        description,
+        schema: json!({ "type": "string" }),
+        example: Some(example),
+    }
+}
+
+fn required(mut p: Param, example: Value) -> Param {
+    p.required = true;
+    p.example = Some(example);
+    p
+}
+
+fn with_example(mut p: Param, example: Value) -> Param {
+    p.example = Some(example);
+    p
+}
+
+fn if_match() -> Param {
+    Param {
+        name: "If-Match",
+        at: In::Header,
+        required: true,
+        description: "the ETag read, or * to change whatever is there",
+        schema: json!({ "type": "string" }),
+        example: Some(json!("*")),
+    }
+}
+
+impl Operation {
+    fn new(
+        verb: Verb,
+        path: &'static str,
+        summary: &'static str,
+        handler: MethodRouter<Arc<AppState>>,
+    ) -> Operation {
+        Operation {
+            verb,
+            path,
+            summary,
+            params: Vec::new(),
+            body: None,
+            ok: 200,
+            media: "application/json",
+            answer: None,
+            write: false,
+            handler,
+        }
+    }
+
+    fn params(mut self, params: Vec<Param>) -> Self {
+        self.params = params;
+        self
+    }
+
+    fn answers(mut self, answer: SchemaFn) -> Self {
+        self.answer = Some(answer);
+        self
+    }
+
+    fn media(mut self, media: &'static str) -> Self {
+        self.media = media;
+        self
+    }
+
+    /// A write: a planner token, a JSON body of the given type (if any),
+    /// `If-Match` when it changes or removes a record.
+    fn write(mut self, ok: u16, body: Option<(SchemaFn, Value)>, if_matched: bool) -> Self {
+        self.write = true;
+        self.ok = ok;
+        self.body = body.map(|(schema, example)| RequestBody {
+            media: "application/json",
+            schema: Some(schema),
+            example,
+        });
+        if if_matched {
+            self.params.push(if_match());
+        }
+        self
+    }
+}
+
+/// Every operation the server answers, with examples from `ex`. The
+/// router and the description are both made from this list.
+pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
+    use Verb::*;
+    let limit = axum::extract::DefaultBodyLimit::max(config.write_max_bytes);
+    let get = |p, s, h| Operation::new(Get, p, s, h);
+    let layer = |name: &'static str| {
+        let mut p = path(name, "a layer id", json!(ex.community_layer));
+        p.schema = json!({ "type": "string", "enum": ex.layers });
+        p
+    };
+    let lat = || {
+        query(
+            "lat",
+            "latitude, degrees",
+            json!({"type": "number", "minimum": -90, "maximum": 90}),
+        )
+    };
+    let lon = || {
+        query(
+            "lon",
+            "longitude, degrees",
+            json!({"type": "number", "minimum": -180, "maximum": 180}),
+        )
+    };
+    let plan_params: Vec<Param> = crate::plan::params::PARAMS
+        .iter()
+        .map(|p| {
+            use crate::plan::params::Kind;
+            let schema = match p.kind {
+                Kind::Layer => json!({"type": "string", "enum": ex.layers}),
+                Kind::Number => json!({"type": "number", "minimum": p.min, "maximum": p.max}),
+                Kind::Limit => json!({"oneOf": [{"type": "integer", "minimum": p.min, "maximum": p.max}, {"type": "string", "enum": ["none"]}]}),
+                Kind::Flag => json!({"type": "boolean"}),
+            };
+            query(p.name, p.doc, schema)
+        })
+        .collect();
+    let feed_id = ex.feed.clone().unwrap_or_else(|| "example-feed".into());
+    let new_feed = json!({
+        "feed_id": "example-community-feed", "platform": "x", "handle": "@ExampleCommunity",
+        "url": "https://x.example/ExampleCommunity", "layer": ex.community_layer,
+        "area_id": ex.community, "name": format!("{} community feed", ex.community_name),
+        "status": "planned",
+    });
+    let lookup_example = match &ex.postcode {
+        Some(pc) => ("postcode", json!(pc)),
+        None => ("q", json!(ex.community_name)),
+    };
+    let mut ops = vec![
+        get("/", "Landing page (the planners' map for a browser, links otherwise)", routing::get(ogc::landing)),
+        get("/conformance", "OGC API – Features conformance classes", routing::get(ogc::conformance)),
+        get("/api", "This description (OpenAPI 3.0)", routing::get(api_definition))
+            .media("application/vnd.oai.openapi+json;version=3.0"),
+        get("/collections", "The layers, one collection each", routing::get(ogc::collections)),
+        get("/collections/{layer}", "One layer", routing::get(ogc::collection))
+            .params(vec![layer("layer")]),
+        get("/collections/{layer}/items", "Areas of a layer, paged", routing::get(ogc::items))
+            .media(GEOJSON)
+            .params(vec![
+                layer("layer"),
+                query("bbox", "minLon,minLat,maxLon,maxLat", json!({"type": "string"})),
+                query("limit", "page size", json!({"type": "integer", "minimum": 1, "maximum": config.max_limit, "default": config.default_limit})),
+                query("offset", "items to skip", json!({"type": "integer", "minimum": 0, "default": 0})),
+            ]),
+        get("/collections/{layer}/items/{id}", "One area, with parents and children", routing::get(ogc::item))
+            .media(GEOJSON)
+            .params(vec![layer("layer"), path("id", "an area id", json!(ex.community))]),
+        get("/v1/lookup", "The areas of every layer at a point", routing::get(lookup::areas))
+            .answers(schema::<crate::lookup::LookupAnswer>)
+            .params(vec![required(lat(), json!(ex.lat)), required(lon(), json!(ex.lon))]),
+        get("/v1/feeds/lookup", "The feeds for a point, postcode or place, most specific first (give lat and lon, or postcode, or q)", routing::get(lookup::feeds))
+            .answers(schema::<crate::query::FeedAnswer>)
+            .params(vec![
+                lat(),
+                lon(),
+                with_example(query("postcode", "a UK postcode, any case or spacing", json!({"type": "string"})), if lookup_example.0 == "postcode" { lookup_example.1.clone() } else { Value::Null }),
+                with_example(query("q", "a place name or address", json!({"type": "string"})), if lookup_example.0 == "q" { lookup_example.1.clone() } else { Value::Null }),
+            ]),
+        Operation {
+            body: Some(RequestBody {
+                media: "text/csv",
+                schema: None,
+                example: json!(format!("id,lat,lon\n1,{},{}\n", ex.lat, ex.lon)),
+            }),
+            media: "text/csv",
+            ..Operation::new(Post, "/v1/feeds/lookup/batch", "Many lookups: CSV (text/csv) or JSON Lines (application/x-ndjson) in, the same out, streamed", routing::post(batch::batch).layer(axum::extract::DefaultBodyLimit::disable()))
+        },
+        get("/v1/feeds", "Every feed (active, planned, retired)", routing::get(feeds::list).layer(limit))
+            .answers(schema::<feeds::FeedList>),
+        Operation::new(Post, "/v1/feeds", "Add a feed (201)", routing::post(feeds::create).layer(limit))
+            .answers(schema::<crate::feeds::Feed>)
+            .write(201, Some((schema::<feeds::NewFeedBody>, new_feed)), false),
+        get("/v1/feeds/{feed_id}", "One feed, with its ETag", routing::get(feeds::one).layer(limit))
+            .answers(schema::<crate::feeds::Feed>)
+            .params(vec![path("feed_id", "a feed id", json!(feed_id))]),
+        Operation::new(Patch, "/v1/feeds/{feed_id}", "Change a feed", routing::patch(feeds::update).layer(limit))
+            .answers(schema::<crate::feeds::Feed>)
+            .params(vec![path("feed_id", "a feed id", json!(feed_id))])
+            .write(200, Some((schema::<feeds::FeedPatchBody>, json!({ "name": "Renamed feed" }))), true),
+        Operation::new(Delete, "/v1/feeds/{feed_id}", "Retire a feed (it stays listed, retired)", routing::delete(feeds::retire).layer(limit))
+            .answers(schema::<crate::feeds::Feed>)
+            .params(vec![path("feed_id", "a feed id", json!(feed_id))])
+            .write(200, None, true),
+        get("/v1/decisions", "Planners' decisions, with vanished flags", routing::get(decisions::list).layer(limit))
+            .answers(schema::<decisions::DecisionList>)
+            .params(vec![query("layer", "only this community layer", json!({"type": "string"}))]),
+        Operation::new(Post, "/v1/decisions", "Record a decision about a community or cluster (201)", routing::post(decisions::create).layer(limit))
+            .answers(schema::<decisions::DecisionView>)
+            .write(201, Some((schema::<decisions::NewDecisionBody>, json!({ "layer": ex.community_layer, "area_id": ex.community, "decision": "defer", "note": "ask the neighbourhood team" }))), false),
+        get("/v1/decisions/{id}", "One decision, with its ETag", routing::get(decisions::one).layer(limit))
+            .answers(schema::<decisions::DecisionView>)
+            .params(vec![path("id", "a decision id", json!("1"))]),
+        Operation::new(Patch, "/v1/decisions/{id}", "Change a decision", routing::patch(decisions::update).layer(limit))
+            .answers(schema::<decisions::DecisionView>)
+            .params(vec![path("id", "a decision id", json!("1"))])
+            .write(200, Some((schema::<decisions::DecisionPatchBody>, json!({ "decision": "accept", "note": "agreed with the team" }))), true),
+        Operation::new(Delete, "/v1/decisions/{id}", "Withdraw a decision", routing::delete(decisions::delete).layer(limit))
+            .answers(schema::<decisions::Withdrawn>)
+            .params(vec![path("id", "a decision id", json!("1"))])
+            .write(200, None, true),
+        get("/v1/plan/params", "The saved parameters plans start from, with ETag", routing::get(plan::get_params).layer(limit)),
+        Operation::new(Put, "/v1/plan/params", "Save the parameters plans start from", routing::put(plan::put_params).layer(limit))
+            .answers(schema::<crate::store::ParamSet>)
+            .write(200, Some((schema::<plan::ParamsBody>, json!({ "query": "min_population=4000" }))), true),
+        get("/v1/audit", "The append-only log of every change", routing::get(audit::audit))
+            .answers(schema::<audit::AuditPage>)
+            .params(vec![
+                query("after", "continue after this seq", json!({"type": "integer", "minimum": 0})),
+                query("limit", "entries", json!({"type": "integer", "minimum": 0, "maximum": 1000, "default": 100})),
+            ]),
+        Operation {
+            write: true,
+            ..get("/v1/me", "Who a bearer token is (name and role)", routing::get(audit::me)).answers(schema::<audit::Me>)
+        },
+        get("/v1/plan", "The feed plan", routing::get(plan::json))
+            .answers(schema::<crate::plan::Plan>)
+            .params(plan_params.clone()),
+        get("/v1/plan.geojson", "The suggested feed areas", routing::get(plan::geojson))
+            .media(GEOJSON)
+            .params(plan_params.clone()),
+        get("/v1/plan.csv", "The suggestions, one row each", routing::get(plan::csv))
+            .media("text/csv")
+            .params(plan_params.clone()),
+        get("/v1/plan/summary", "The plan in the map's compact form", routing::get(plan::summary))
+            .params(plan_params.clone()),
+        get("/v1/plan/neighbourhoods/{id}", "One neighbourhood's part of the plan", routing::get(plan::neighbourhood))
+            .answers(schema::<crate::plan::NeighbourhoodPlan>)
+            .params([vec![path("id", "a neighbourhood id", json!(ex.neighbourhood))], plan_params].concat()),
+        get("/map/config.json", "What the map page needs to start", routing::get(map::config)),
+        get("/map/points/{layer}", "A label point inside each area, with its active feeds", routing::get(map::points))
+            .params(vec![
+                layer("layer"),
+                query("bbox", "minLon,minLat,maxLon,maxLat", json!({"type": "string"})),
+                query("limit", "points", json!({"type": "integer", "minimum": 1, "maximum": 5000, "default": 500})),
+            ]),
+        get("/map/{file}", "The map page's scripts and styles", routing::get(map::asset))
+            .media("text/javascript")
+            .params(vec![path("file", "app.js, style.css, maplibre-gl.js or maplibre-gl.css", json!("app.js"))]),
+        get("/tiles/{layer}/{z}/{x}/{y}", "A Mapbox Vector Tile of a layer (y ends in .mvt)", routing::get(map::tile))
+            .media("application/vnd.mapbox-vector-tile")
+            .params(vec![
+                layer("layer"),
+                path("z", "zoom", json!("0")),
+                path("x", "column", json!("0")),
+                path("y", "row, then .mvt", json!("0.mvt")),
+            ]),
+        get("/health", "Liveness, what is loaded, what was last seen of the store", routing::get(health::health)),
+    ];
+    ops.sort_by(|a, b| (a.path, a.verb).cmp(&(b.path, b.verb)));
+    ops
+}
+
+/// Longest value of a body field, in characters, as the handlers check it.
+fn max_length(field: &str) -> usize {
+    if field == "note" {
+        decisions::MAX_NOTE
+    } else {
+        decisions::MAX_TEXT
+    }
+}
+
+/// The OpenAPI 3.0 document of `ops`, served at `base`.
+pub fn document(ops: &[Operation], title: &str, base: &str) -> Value {
+    let mut requests = SchemaGenerator::new(SchemaSettings::openapi3().for_deserialize());
+    let mut answers = SchemaGenerator::new(SchemaSettings::openapi3().for_serialize());
+    let problem = json!({ "description": "a problem (RFC 9457)", "content": { "application/problem+json": {} } });
+    let mut paths: Map<String, Value> = Map::new();
+    let mut bodies = Vec::new();
+    for op in ops {
+        let mut parameters: Vec<Value> = op
+            .params
+            .iter()
+            .map(|p| {
+                let mut v = json!({
+                    "name": p.name,
+                    "in": match p.at { In::Path => "path", In::Query => "query", In::Header => "header" },
+                    "required": p.required,
+                    "description": p.description,
+                    "schema": p.schema,
+                });
+                if let Some(e) = p.example.as_ref().filter(|e| !e.is_null()) {
+                    v["example"] = e.clone();
+                }
+                v
+            })
+            .collect();
+        if op
+            .params
+            .iter()
+            .any(|p| p.at == In::Header && p.name == "If-Match")
+        {
+            parameters.sort_by_key(|p| p["in"] == "header");
+        }
+        let mut ok = json!({ "description": op.summary, "content": { op.media: {} } });
+        if let Some(answer) = op.answer {
+            ok["content"][op.media]["schema"] = answer(&mut answers).to_value();
+        }
+        let mut responses = Map::new();
+        responses.insert(op.ok.to_string(), ok);
+        let codes: &[u16] = if op.write && op.body.is_some() {
+            &[400, 401, 403, 404, 409, 412, 413, 415, 428]
+        } else if op.write {
+            &[400, 401, 403, 404, 412, 428]
+        } else {
+            &[400, 404]
+        };
+        for c in codes {
+            responses.insert(c.to_string(), problem.clone());
+        }
+        let mut operation = json!({
+            "operationId": format!("{}{}", op.verb.as_str(), op.path.replace(['/', '{', '}', '.'], "_")),
+            "summary": op.summary,
+            "parameters": parameters,
+            "responses": responses,
+        });
+        if op.write {
+            operation["security"] = json!([{ "bearer": [] }]);
+        }
+        if let Some(b) = &op.body {
+            let mut content = json!({ "example": b.example });
+            if let Some(s) = b.schema {
+                let s = s(&mut requests).to_value();
+                if let Some(name) = s["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+                    bodies.push(name.to_string());
+                }
+                content["schema"] = s;
+            }
+            operation["requestBody"] = json!({ "required": true, "content": { b.media: content } });
+        }
+        paths
+            .entry(op.path)
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("an object")
+            .insert(op.verb.as_str().into(), operation);
+    }
+    let mut schemas = answers.take_definitions(true);
+    let mut request_schemas = requests.take_definitions(true);
+    // The limits the handlers check, on the bodies' text fields.
+    for name in &bodies {
+        if let Some(props) = request_schemas
+            .get_mut(name)
+            .and_then(|s| s.get_mut("properties"))
+            .and_then(Value::as_object_mut)
+        {
+            for (field, p) in props.iter_mut() {
+                let is_text = p["type"] == "string" || p["type"] == json!(["string", "null"]);
+                if is_text && p.get("enum").is_none() {
+                    p["maxLength"] = json!(max_length(field));
+                }
+            }
+        }
+    }
+    schemas.append(&mut request_schemas);
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": format!("feedmap – {title}"), "version": env!("CARGO_PKG_VERSION") },
+        "servers": [{ "url": base }],
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": schemas,
+        },
+        "paths": paths,
+    })
+}
+
+/// `GET /api`: the OpenAPI 3.0 description, generated from [`operations`].
+pub async fn api_definition(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, super::problem::ApiProblem> {
+    use axum::response::IntoResponse;
+    let base = ogc::base_url(&state, &headers);
+    let served = state.served();
+    let ops = operations(&state.config, &Examples::of(&served));
+    let body = document(&ops, &served.region().name, &base);
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/vnd.oai.openapi+json;version=3.0",
+        )],
+        body.to_string(),
+    )
+        .into_response())
+}

@@ -1,0 +1,57 @@
+//! Query parameters: parsed in order, each refused by name when repeated,
+//! unknown or out of range.
+
+use super::problem::ApiProblem;
+use crate::lookup::LatLon;
+
+/// Parsed query string: pairs in order, for precise error messages.
+pub struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    /// Parses a raw query string.
+    pub fn parse(raw: Option<String>) -> Params {
+        Params(crate::plan::params::query_pairs(&raw.unwrap_or_default()))
+    }
+
+    /// The value of a parameter given once (a repeated one is an error).
+    pub fn get(&self, name: &str) -> Result<Option<&str>, ApiProblem> {
+        let mut found = self.0.iter().filter(|(k, _)| k == name);
+        let first = found.next().map(|(_, v)| v.as_str());
+        if found.next().is_some() {
+            return Err(ApiProblem::bad_parameter(format!(
+                "{name} is given more than once"
+            )));
+        }
+        Ok(first)
+    }
+
+    /// Refuses parameters outside `allowed`.
+    pub fn only(&self, allowed: &[&str]) -> Result<(), ApiProblem> {
+        match self.0.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+            Some((k, _)) => Err(ApiProblem::bad_parameter(format!(
+                "unknown parameter {k:?}; allowed: {}",
+                allowed.join(", ")
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// A required finite number.
+    pub fn number(&self, name: &str) -> Result<f64, ApiProblem> {
+        let v = self
+            .get(name)?
+            .ok_or_else(|| ApiProblem::bad_parameter(format!("{name} is required")))?;
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| ApiProblem::bad_parameter(format!("{name}={v:?} is not a number")))
+    }
+}
+
+/// The point given by `lat` and `lon` parameters, range-checked.
+pub fn point_param(params: &Params) -> Result<LatLon, ApiProblem> {
+    let lat = params.number("lat")?;
+    let lon = params.number("lon")?;
+    LatLon::new(lat, lon).map_err(|e| ApiProblem::bad_parameter(e.to_string()))
+}

@@ -1,0 +1,203 @@
+//! The API description is the router: every operation `/api` documents is
+//! served, its documented example is accepted by the real handler, and
+//! its JSON answer has the fields its generated schema says; no route is
+//! added outside the table the description is generated from.
+
+mod common;
+
+use common::{call, tokens_file, Server, PLANNER};
+use serde_json::Value;
+
+const VERBS: [&str; 5] = ["post", "get", "put", "patch", "delete"];
+
+/// The component a `$ref` names.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => {
+            let name = r.rsplit('/').next().unwrap();
+            &doc["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+/// An answer's top-level fields against its schema: every required field
+/// present, no field the schema does not list.
+fn check_fields(doc: &Value, schema: &Value, answer: &Value, what: &str) {
+    let schema = resolve(doc, schema);
+    let Some(props) = schema["properties"].as_object() else {
+        return;
+    };
+    let fields = answer
+        .as_object()
+        .unwrap_or_else(|| panic!("{what}: answer is not an object"));
+    for r in schema["required"].as_array().into_iter().flatten() {
+        let r = r.as_str().unwrap();
+        assert!(
+            fields.contains_key(r),
+            "{what}: answer lacks required {r:?}"
+        );
+    }
+    // A flattened record (serde flatten) lists its fields in allOf.
+    let flattened: Vec<&str> = schema["allOf"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| {
+            resolve(doc, s)["properties"]
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.keys().map(String::as_str))
+        })
+        .collect();
+    for k in fields.keys() {
+        assert!(
+            props.contains_key(k) || flattened.contains(&k.as_str()),
+            "{what}: answer field {k:?} is not in its schema"
+        );
+    }
+}
+
+#[test]
+fn every_documented_operation_answers_its_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = tokens_file(dir.path());
+    let server = Server::start_with(
+        &common::demo_region(),
+        &["--tokens", tokens.to_str().unwrap()],
+    );
+    let doc = call(&server.base, "GET", "/api", None, None, &[]).json;
+    assert_eq!(doc["openapi"], "3.0.3");
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 25, "only {} paths documented", paths.len());
+    let mut tried = 0;
+    for (path, ops) in paths {
+        for verb in VERBS {
+            let Some(op) = ops.get(verb) else { continue };
+            let what = format!("{} {path}", verb.to_uppercase());
+            let mut url = path.clone();
+            let mut query = Vec::new();
+            let mut headers: Vec<(String, String)> = Vec::new();
+            for p in op["parameters"].as_array().unwrap() {
+                let name = p["name"].as_str().unwrap();
+                let Some(example) = p.get("example") else {
+                    assert!(
+                        p["required"] != true,
+                        "{what}: required {name} has no example"
+                    );
+                    continue;
+                };
+                let value = match example {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                match p["in"].as_str().unwrap() {
+                    "path" => url = url.replace(&format!("{{{name}}}"), &value),
+                    "query" => query.push(format!(
+                        "{name}={}",
+                        url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
+                    )),
+                    _ => headers.push((name.to_string(), value)),
+                }
+            }
+            assert!(
+                !url.contains('{'),
+                "{what}: a path parameter has no example"
+            );
+            if !query.is_empty() {
+                url = format!("{url}?{}", query.join("&"));
+            }
+            let token = op.get("security").map(|_| PLANNER);
+            let body = op["requestBody"]["content"].as_object().map(|c| {
+                let (media, content) = c.iter().next().unwrap();
+                (media.clone(), content["example"].clone())
+            });
+            let client = reqwest::blocking::Client::new();
+            let method: reqwest::Method = verb.to_uppercase().parse().unwrap();
+            let mut req = client.request(method, format!("{}{url}", server.base));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            for (k, v) in &headers {
+                req = req.header(k, v);
+            }
+            match &body {
+                Some((media, Value::String(text))) => {
+                    req = req.header("content-type", media).body(text.clone())
+                }
+                Some((_, json)) => req = req.json(json),
+                None => {}
+            }
+            let resp = req.send().unwrap();
+            let status = resp.status().as_u16().to_string();
+            let text = resp.text().unwrap();
+            let (ok, ok_doc) = op["responses"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .find(|(code, _)| code.starts_with('2'))
+                .unwrap();
+            assert_eq!(&status, ok, "{what} ({url}): {text}");
+            if let Some(schema) = ok_doc["content"]["application/json"].get("schema") {
+                let answer: Value = serde_json::from_str(&text).unwrap();
+                check_fields(&doc, schema, &answer, &what);
+            }
+            tried += 1;
+        }
+    }
+    println!("{tried} documented operations answered their examples");
+    assert!(tried >= 30, "only {tried} operations tried");
+}
+
+#[test]
+fn examples_follow_their_body_schemas() {
+    let server = Server::start(&common::demo_region());
+    let doc = call(&server.base, "GET", "/api", None, None, &[]).json;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (verb, op) in ops.as_object().unwrap() {
+            let Some(content) = op["requestBody"]["content"]["application/json"].as_object() else {
+                continue;
+            };
+            let schema = resolve(&doc, &content["schema"]);
+            assert_eq!(schema["additionalProperties"], false, "{verb} {path}");
+            let props = schema["properties"].as_object().unwrap();
+            let example = content["example"].as_object().unwrap();
+            for k in example.keys() {
+                assert!(props.contains_key(k), "{verb} {path}: example field {k}");
+            }
+            for (k, p) in props {
+                if p["type"] == "string" && p.get("enum").is_none() {
+                    assert!(
+                        p["maxLength"].is_u64(),
+                        "{verb} {path}: {k} has no maxLength"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The router is built only from the table `/api` is generated from.
+#[test]
+fn no_route_is_added_outside_the_documented_table() {
+    let api = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+    let mut routes = 0;
+    for e in std::fs::read_dir(&api).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let n = text.matches(".route(").count();
+        if p.ends_with("mod.rs") {
+            assert!(
+                text.contains("router = router.route(op.path, op.handler)"),
+                "mod.rs no longer builds the router from the operations table"
+            );
+        }
+        routes += n;
+        assert!(
+            !text.contains(".nest(") && !text.contains(".merge("),
+            "{} adds routes outside the table",
+            p.display()
+        );
+    }
+    assert_eq!(routes, 1, "routes are added outside openapi::operations");
+}
