@@ -5,6 +5,24 @@
 use geo::orient::Direction;
 use geo::{BoundingRect, GeodesicArea, MultiPolygon, Orient, Rect};
 
+/// One area of a region: the index of its layer (manifest order) and its
+/// index in that layer (source order). Meaningful only for the region it
+/// was taken from: a reload makes new ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AreaRef {
+    /// Index of the layer in the region.
+    pub layer: usize,
+    /// Index of the area in the layer.
+    pub area: usize,
+}
+
+impl AreaRef {
+    /// Area `area` of layer `layer`.
+    pub fn new(layer: usize, area: usize) -> AreaRef {
+        AreaRef { layer, area }
+    }
+}
+
 /// One area (neighbourhood, community or context polygon) of a layer.
 #[derive(Debug, Clone)]
 pub struct Area {

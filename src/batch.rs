@@ -230,9 +230,9 @@ fn csv_answer<W: Write>(
         }
         Ok(x) => x,
     };
-    let area = |x: Option<&(usize, usize)>| {
-        x.map(|&(l, a)| {
-            let area = &served.region().layers[l].areas[a];
+    let area = |x: Option<&crate::area::AreaRef>| {
+        x.map(|at| {
+            let area = &served.region().layers[at.layer].areas[at.area];
             (area.id.as_str(), area.name.as_str())
         })
         .unwrap_or(("", ""))

@@ -8,6 +8,7 @@
 //! such. A decision whose area disappears after a boundary update is
 //! reported as vanished rather than silently dropped.
 
+use crate::area::AreaRef;
 use crate::manifest::Role;
 use crate::region::Region;
 use serde::{Deserialize, Serialize};
@@ -175,8 +176,8 @@ impl Decisions {
 /// What a decision's area or cluster is in the current region.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
-    /// One community area (layer index, area index).
-    Area(usize, usize),
+    /// One community area.
+    Area(AreaRef),
     /// A cluster of community areas (layer index, area indices).
     Cluster(usize, Vec<usize>),
 }
@@ -233,7 +234,7 @@ pub fn resolve(region: &Region, layer: &str, area_id: &str) -> Result<Target, Ta
         });
     }
     if let Some(a) = l.area_index(area_id) {
-        return Ok(Target::Area(li, a));
+        return Ok(Target::Area(AreaRef::new(li, a)));
     }
     let parts: Vec<&str> = ClusterId::parts(area_id).collect();
     let found: Vec<Option<usize>> = parts.iter().map(|p| l.area_index(p)).collect();

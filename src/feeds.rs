@@ -6,6 +6,7 @@
 //! area_id, name, status`. A force-wide feed leaves `layer` and `area_id`
 //! empty.
 
+use crate::area::AreaRef;
 use crate::boundary::Layer;
 use crate::index::Nearest;
 use crate::lookup::LatLon;
@@ -73,7 +74,7 @@ pub struct Feed {
     pub status: FeedStatus,
     /// Resolved (layer index, area index) of the area served.
     #[serde(skip)]
-    pub target: Option<(usize, usize)>,
+    pub target: Option<AreaRef>,
     /// Bumped by every edit through the API; 0 as in the feed file. The
     /// feed's ETag.
     pub version: i64,
@@ -92,7 +93,7 @@ pub struct FeedRegistry {
     pub feeds: Vec<Feed>,
     by_id: HashMap<String, usize>,
     /// Active feeds per (layer, area), in file order.
-    by_area: HashMap<(usize, usize), Vec<usize>>,
+    by_area: HashMap<AreaRef, Vec<usize>>,
     /// Active force-wide feeds, in file order.
     force_wide: Vec<usize>,
 }
@@ -238,7 +239,7 @@ pub fn check(input: &FeedInput, layers: &[Layer]) -> Result<Feed, Vec<FieldProbl
                 None
             }
             Some(li) => match layers[li].area_index(area_id) {
-                Some(ai) => Some((li, ai)),
+                Some(ai) => Some(AreaRef::new(li, ai)),
                 None => {
                     bad(
                         ProblemKind::UnknownArea,
@@ -439,13 +440,13 @@ impl FeedRegistry {
     }
 
     /// Active feeds of one area.
-    pub fn of_area(&self, layer: usize, area: usize) -> &[usize] {
-        self.by_area.get(&(layer, area)).map_or(&[], Vec::as_slice)
+    pub fn of_area(&self, at: AreaRef) -> &[usize] {
+        self.by_area.get(&at).map_or(&[], Vec::as_slice)
     }
 
     /// Whether any active feed serves this area.
-    pub fn serves(&self, layer: usize, area: usize) -> bool {
-        !self.of_area(layer, area).is_empty()
+    pub fn serves(&self, at: AreaRef) -> bool {
+        !self.of_area(at).is_empty()
     }
 
     /// Active force-wide feeds.
@@ -487,12 +488,12 @@ pub struct FeedHit {
     /// Index into the registry.
     pub feed: usize,
     /// The (layer, area) it serves; `None` for force-wide.
-    pub matched: Option<(usize, usize)>,
+    pub matched: Option<AreaRef>,
 }
 
 /// Areas held inline: a point is rarely in more than a handful, and the
 /// resolution is the hot path, so it should not allocate.
-pub type AreaList = SmallVec<[(usize, usize); 4]>;
+pub type AreaList = SmallVec<[AreaRef; 4]>;
 
 /// The feeds for a point.
 #[derive(Debug, Clone, PartialEq)]
@@ -529,32 +530,32 @@ impl FeedRegistry {
             layer
                 .index
                 .locate_into(&layer.areas, p.lon, p.lat, &mut found);
-            target.extend(found.iter().map(|&a| (li, a)));
+            target.extend(found.iter().map(|&a| AreaRef::new(li, a)));
         }
         if communities.len() > 1 {
-            communities.sort_by(|&(la, a), &(lb, b)| {
-                layers[la].areas[a]
+            communities.sort_by(|a, b| {
+                layers[a.layer].areas[a.area]
                     .area_m2
-                    .total_cmp(&layers[lb].areas[b].area_m2)
-                    .then(la.cmp(&lb))
+                    .total_cmp(&layers[b.layer].areas[b.area].area_m2)
+                    .then(a.layer.cmp(&b.layer))
             });
         }
         let mut feeds = SmallVec::new();
         let mut coverage = Coverage::Force;
-        for &(l, a) in &communities {
-            for &f in self.of_area(l, a) {
+        for &at in &communities {
+            for &f in self.of_area(at) {
                 feeds.push(FeedHit {
                     feed: f,
-                    matched: Some((l, a)),
+                    matched: Some(at),
                 });
                 coverage = Coverage::Community;
             }
         }
-        for &(l, a) in &neighbourhoods {
-            for &f in self.of_area(l, a) {
+        for &at in &neighbourhoods {
+            for &f in self.of_area(at) {
                 feeds.push(FeedHit {
                     feed: f,
-                    matched: Some((l, a)),
+                    matched: Some(at),
                 });
                 if coverage == Coverage::Force {
                     coverage = Coverage::Neighbourhood;

@@ -4,6 +4,7 @@
 //! St"), so every search normalises first and tolerates the usual mistakes,
 //! and every answer says how the point was found.
 
+use crate::area::AreaRef;
 use crate::boundary::Layer;
 use crate::manifest::{AddressesSpec, PostcodesSpec};
 use crate::table::{coordinate, Table};
@@ -232,7 +233,7 @@ pub struct PlaceMatch {
 #[derive(Debug, Default)]
 pub struct Places {
     names: Vec<String>,
-    areas: Vec<Vec<(usize, usize)>>,
+    areas: Vec<Vec<AreaRef>>,
     by_name: HashMap<String, usize>,
 }
 
@@ -262,7 +263,7 @@ impl Places {
                     p.areas.push(Vec::new());
                     p.names.len() - 1
                 });
-                p.areas[slot].push((li, ai));
+                p.areas[slot].push(AreaRef::new(li, ai));
             }
         }
         p
@@ -308,14 +309,12 @@ impl Places {
         let mut out: Vec<PlaceMatch> = found
             .into_iter()
             .flat_map(|(slot, kind, score)| {
-                self.areas[slot]
-                    .iter()
-                    .map(move |&(layer, area)| PlaceMatch {
-                        layer,
-                        area,
-                        kind,
-                        score,
-                    })
+                self.areas[slot].iter().map(move |&at| PlaceMatch {
+                    layer: at.layer,
+                    area: at.area,
+                    kind,
+                    score,
+                })
             })
             .collect();
         out.sort_by(|a, b| {

@@ -338,7 +338,8 @@ pub fn feed_answer<'a>(
             areas.insert(&layer.id, Vec::new());
         }
     }
-    for &(l, a) in r.communities.iter().chain(&r.neighbourhoods) {
+    for &crate::area::AreaRef { layer: l, area: a } in r.communities.iter().chain(&r.neighbourhoods)
+    {
         areas
             .entry(&region.layers[l].id)
             .or_default()
@@ -356,7 +357,7 @@ pub fn feed_answer<'a>(
                     area_id: None,
                     area_name: None,
                 },
-                Some((l, a)) => Matched {
+                Some(crate::area::AreaRef { layer: l, area: a }) => Matched {
                     scope: region.layers[l].role.as_str(),
                     layer: Some(&region.layers[l].id),
                     area_id: Some(&region.layers[l].areas[a].id),
@@ -388,11 +389,11 @@ pub fn feed_answer<'a>(
         community: r
             .communities
             .first()
-            .map(|&(l, a)| region.summary(l, a, None)),
+            .map(|at| region.summary(at.layer, at.area, None)),
         neighbourhood: r
             .neighbourhoods
             .first()
-            .map(|&(l, a)| region.summary(l, a, None)),
+            .map(|at| region.summary(at.layer, at.area, None)),
         areas,
         feeds,
         by_platform,

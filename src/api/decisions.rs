@@ -41,7 +41,10 @@ pub struct DecisionView {
 /// Describes a decision against the current region.
 pub fn view(region: &Region, d: Decision) -> DecisionView {
     let (area_name, problem) = match decision::resolve(region, &d.layer, &d.area_id) {
-        Ok(Target::Area(l, a)) => (Some(region.layers[l].areas[a].name.clone()), None),
+        Ok(Target::Area(at)) => (
+            Some(region.layers[at.layer].areas[at.area].name.clone()),
+            None,
+        ),
         Ok(Target::Cluster(l, members)) => (
             Some(crate::plan::explain::list(
                 members

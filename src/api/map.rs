@@ -5,6 +5,7 @@
 use super::problem::ApiProblem;
 use super::problem::Path;
 use super::{AppState, Params};
+use crate::area::AreaRef;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -185,7 +186,7 @@ pub async fn points(
                 .unwrap_or_else(|| area.bbox.center().into());
             let feeds: Vec<_> = served
                 .feeds
-                .of_area(li, a)
+                .of_area(AreaRef::new(li, a))
                 .iter()
                 .map(|&f| {
                     let f = &served.feeds.feeds[f];

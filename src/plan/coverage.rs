@@ -3,6 +3,7 @@
 
 use super::model::{Coverage, CoverageChange, Inputs, NeighbourhoodPlan, Summary};
 use super::overlay::Overlay;
+use crate::area::AreaRef;
 
 /// Residents of neighbourhood `h` by feed, before and after its chosen
 /// suggestions. A community's residents count in the neighbourhood it is
@@ -18,7 +19,7 @@ pub(crate) fn coverage(
     let total = inputs.populations().of(hl, h)?.value;
     let served: f64 = overlay.members[h]
         .iter()
-        .filter(|&&c| inputs.feeds.serves(cl, c))
+        .filter(|&&c| inputs.feeds.serves(AreaRef::new(cl, c)))
         .filter_map(|&c| inputs.populations().of(cl, c))
         .map(|f| f.value)
         .sum();

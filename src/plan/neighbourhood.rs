@@ -8,6 +8,7 @@ use super::overlay::Overlay;
 use super::params::PlanParams;
 use super::population::Figure;
 use super::{cluster, criteria, explain, factors};
+use crate::area::AreaRef;
 use crate::decision::{Applied, DecisionKind};
 
 /// What every step of one neighbourhood's plan needs.
@@ -123,7 +124,7 @@ impl Hood<'_> {
             communities: members.len(),
             large,
             why,
-            has_feed: self.inputs.feeds.serves(hl, self.h),
+            has_feed: self.inputs.feeds.serves(AreaRef::new(hl, self.h)),
             need: 0.0,
             suggestions: Vec::new(),
             not_suggested: Vec::new(),
@@ -162,7 +163,7 @@ impl Hood<'_> {
                 decision: decision.cloned(),
             })
         };
-        let active = inputs.feeds.of_area(cl, c);
+        let active = inputs.feeds.of_area(AreaRef::new(cl, c));
         if !active.is_empty() {
             let handles: Vec<&str> = active
                 .iter()
@@ -323,7 +324,8 @@ fn planned_feeds(inputs: &Inputs, layer: usize, area: usize) -> Vec<String> {
         .feeds
         .iter()
         .filter(|f| {
-            f.target == Some((layer, area)) && f.status == crate::feeds::FeedStatus::Planned
+            f.target == Some(AreaRef::new(layer, area))
+                && f.status == crate::feeds::FeedStatus::Planned
         })
         .map(|f| f.feed_id.clone())
         .collect()
