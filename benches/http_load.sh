@@ -4,13 +4,18 @@
 # Greater Manchester region (4 layers), then GET /v1/feeds/lookup?postcode=
 # for every Trafford postcode in turn (postcode directory + feeds).
 #   benches/http_load.sh [DURATION] [CONNECTIONS]
+# FEEDMAP_BIN=/path/to/feedmap measures that binary instead of building
+# this tree's (to compare two versions in one session).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${FEEDMAP_DATA:-$(pwd)/../shared/data/gm}"
 duration="${1:-20s}"
 conns="${2:-64}"
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
-cargo build --release --quiet
+if [ -z "${FEEDMAP_BIN:-}" ]; then
+  cargo build --release --quiet
+  FEEDMAP_BIN=./target/release/feedmap
+fi
 region=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$region"' EXIT
 layer() { printf '[[layers]]\nid = "%s"\nrole = "%s"\nfile = "%s/%s"\nid_property = "%s"\nname_property = "area_name"\n' "$@"; }
@@ -30,7 +35,7 @@ layer() { printf '[[layers]]\nid = "%s"\nrole = "%s"\nfile = "%s/%s"\nid_propert
     echo "L-$l,x,@Trafford$l,https://x.example/Trafford$l,localities,$l,Trafford $l,active"
   done
 } > "$region/feeds.csv"
-RUST_LOG=warn ./target/release/feedmap serve --region "$region" --data-dir "$region/data" --addr 127.0.0.1:0 > "$region/out" &
+RUST_LOG=warn "$FEEDMAP_BIN" serve --region "$region" --data-dir "$region/data" --addr 127.0.0.1:0 > "$region/out" &
 server=$!
 for _ in $(seq 100); do grep -q listening "$region/out" 2>/dev/null && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$region/out")
@@ -50,7 +55,7 @@ trap 'kill "$server" 2>/dev/null || true; rm -rf "$region" "$plan_region"' EXIT
   layer lsoas population "$data" gm_lsoa_2021.geojson area_code
   echo 'population_each = 1700'
 } > "$plan_region/region.toml"
-RUST_LOG=warn ./target/release/feedmap serve --region "$plan_region" --data-dir "$plan_region/data" --addr 127.0.0.1:0 > "$plan_region/out" &
+RUST_LOG=warn "$FEEDMAP_BIN" serve --region "$plan_region" --data-dir "$plan_region/data" --addr 127.0.0.1:0 > "$plan_region/out" &
 server=$!
 for _ in $(seq 100); do grep -q listening "$plan_region/out" 2>/dev/null && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$plan_region/out")

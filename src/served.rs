@@ -101,11 +101,6 @@ impl Served {
         }))
     }
 
-    /// The same store state over another region folder (a reload).
-    pub fn with_source(&self, source: Arc<Source>) -> Served {
-        Served::new(source, self.store.clone())
-    }
-
     /// The geography.
     pub fn region(&self) -> &Region {
         &self.source.region

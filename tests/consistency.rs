@@ -105,6 +105,20 @@ fn stress(server: &Server) {
     let first = call(&base, "GET", "/v1/plan", None, None, &[]);
     assert_eq!(first.status, 200, "{}", first.json);
     let layer = first.json["community_layer"].as_str().unwrap().to_string();
+    // Every form of the plan states the generation.
+    let generation = first.json["generation"].as_i64().expect("a generation");
+    for path in ["/v1/plan.csv", "/v1/plan.geojson", "/v1/plan/summary"] {
+        let r = call(&base, "GET", path, None, None, &[]);
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(
+            r.headers["x-feedmap-generation"].to_str().unwrap(),
+            generation.to_string(),
+            "{path}"
+        );
+        if path != "/v1/plan.csv" {
+            assert_eq!(r.json["generation"], generation, "{path}");
+        }
+    }
     // Communities the plan suggests on its own (so they stay in the plan
     // whether deferred or accepted, and list their planned feeds).
     let communities: Vec<String> = first.json["neighbourhoods"]

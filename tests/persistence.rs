@@ -119,7 +119,7 @@ fn writes_need_a_planner_token_and_reads_need_none() {
         "bearer"
     );
     for &(method, path) in writes {
-        let templated = path.replace("/1", "/{id}").replace("/DV01-X", "/{feedId}");
+        let templated = path.replace("/1", "/{id}").replace("/DV01-X", "/{feed_id}");
         let op = &api["paths"][&templated][method.to_lowercase()];
         assert_eq!(
             op["security"][0]["bearer"],

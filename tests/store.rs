@@ -387,6 +387,13 @@ macro_rules! suite {
             }
 
             #[test]
+            fn follow() {
+                if let Some((s, _keep)) = $open("follow") {
+                    following_the_audit_log_equals_reading_everything(&*s);
+                }
+            }
+
+            #[test]
             fn export_import() {
                 if let (Some((a, _ka)), Some((b, _kb))) = ($open("export"), $open("import")) {
                     export_and_import(&*a, &*b);
@@ -401,6 +408,80 @@ macro_rules! suite {
             }
         }
     };
+}
+
+/// A reader following the store through its audit log (as a server does,
+/// without HTTP) holds, after every batch of writes, exactly what reading
+/// the whole store gives, at the same generation; with nothing written it
+/// reads nothing more.
+fn following_the_audit_log_equals_reading_everything(s: &dyn Store) {
+    use feedmap::follow::StoreState;
+    let mut followed = StoreState::read(s).unwrap();
+    assert!(
+        followed.advance(s).unwrap().is_none(),
+        "nothing written yet"
+    );
+    let mut decision = None;
+    for round in 0..6 {
+        match round % 3 {
+            0 => {
+                s.create_feed(
+                    "planner-a",
+                    &format!("F{round}"),
+                    fields(&format!("@f{round}"), "planned"),
+                )
+                .unwrap();
+            }
+            1 => {
+                decision = Some(
+                    match decision {
+                        None => s
+                            .create_decision(
+                                "planner-a",
+                                new("communities", "C1", DecisionKind::Defer),
+                            )
+                            .unwrap(),
+                        Some(d) => s
+                            .update_decision(
+                                "planner-b",
+                                d,
+                                Expect::Any,
+                                DecisionPatch {
+                                    decision: Some(DecisionKind::Accept),
+                                    note: Some(format!("round {round}")),
+                                },
+                            )
+                            .unwrap(),
+                    }
+                    .id,
+                );
+                s.set_param_set(
+                    "planner-a",
+                    "default",
+                    Expect::Any,
+                    &format!("min_population={}", 1000 + round),
+                )
+                .unwrap();
+            }
+            _ => {
+                s.update_feed(
+                    "planner-b",
+                    "F0",
+                    Expect::Any,
+                    fields("@f0", "retired"),
+                    None,
+                )
+                .unwrap();
+            }
+        }
+        let next = followed.advance(s).unwrap().expect("the store changed");
+        assert_eq!(next.feeds_changed, round % 3 != 1, "round {round}");
+        followed = next.state;
+        let whole = StoreState::read(s).unwrap();
+        assert_eq!(followed, whole, "round {round}");
+        assert_eq!(followed.generation, Some(s.generation().unwrap()));
+        assert!(followed.advance(s).unwrap().is_none());
+    }
 }
 
 /// What keeps a test's store alive (its folder or database).

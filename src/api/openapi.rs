@@ -119,8 +119,10 @@ pub struct Operation {
     pub media: &'static str,
     /// The answer's schema, from its type (JSON answers).
     pub answer: Option<SchemaFn>,
-    /// Whether it needs a planner token (`security: bearer`).
+    /// Whether it is a write (a planner token, the write problems).
     pub write: bool,
+    /// Whether it needs a bearer token (`security: bearer`).
+    pub secured: bool,
     /// The handler, with its layers.
     pub handler: MethodRouter<Arc<AppState>>,
 }
@@ -230,6 +232,7 @@ impl Operation {
             media: "application/json",
             answer: None,
             write: false,
+            secured: false,
             handler,
         }
     }
@@ -253,6 +256,7 @@ impl Operation {
     /// `If-Match` when it changes or removes a record.
     fn write(mut self, ok: u16, body: Option<(SchemaFn, Value)>, if_matched: bool) -> Self {
         self.write = true;
+        self.secured = true;
         self.ok = ok;
         self.body = body.map(|(schema, example)| RequestBody {
             media: "application/json",
@@ -398,7 +402,7 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
                 query("limit", "entries", json!({"type": "integer", "minimum": 0, "maximum": 1000, "default": 100})),
             ]),
         Operation {
-            write: true,
+            secured: true,
             ..get("/v1/me", "Who a bearer token is (name and role)", routing::get(audit::me)).answers(schema::<audit::Me>)
         },
         get("/v1/plan", "The feed plan", routing::get(plan::json))
@@ -486,10 +490,10 @@ pub fn document(ops: &[Operation], title: &str, base: &str) -> Value {
         }
         let mut responses = Map::new();
         responses.insert(op.ok.to_string(), ok);
-        let codes: &[u16] = if op.write && op.body.is_some() {
+        let codes: &[u16] = if op.write {
             &[400, 401, 403, 404, 409, 412, 413, 415, 428]
-        } else if op.write {
-            &[400, 401, 403, 404, 412, 428]
+        } else if op.secured {
+            &[401]
         } else {
             &[400, 404]
         };
@@ -502,7 +506,7 @@ pub fn document(ops: &[Operation], title: &str, base: &str) -> Value {
             "parameters": parameters,
             "responses": responses,
         });
-        if op.write {
+        if op.secured {
             operation["security"] = json!([{ "bearer": [] }]);
         }
         if let Some(b) = &op.body {

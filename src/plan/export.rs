@@ -21,15 +21,19 @@ fn rows(plan: &Plan) -> impl Iterator<Item = (&NeighbourhoodPlan, &Suggestion)> 
 /// time, so a national plan never holds its whole document in memory.
 pub fn write_geojson(plan: &Plan, region: &Region, out: &mut dyn Write) -> std::io::Result<()> {
     let layer = region.layer(&plan.community_layer).map(|(_, l)| l);
-    let header = json!({
+    let mut header = json!({
         "type": "FeatureCollection",
         "name": format!("feedmap plan: {}", plan.region),
         "attribution": plan.attribution,
         "neighbourhood_layer": plan.neighbourhood_layer,
         "community_layer": plan.community_layer,
         "params": plan.params,
-    })
-    .to_string();
+    });
+    // The store generation the plan reflects, when it was planned with one.
+    if let Some(g) = plan.generation {
+        header["generation"] = json!(g);
+    }
+    let header = header.to_string();
     // The header object without its closing brace, then the features.
     out.write_all(&header.as_bytes()[..header.len() - 1])?;
     out.write_all(b",\"features\":[")?;
