@@ -141,6 +141,7 @@ impl Served {
     }
 
     /// The feeds for a point, most specific first.
+    #[inline]
     pub fn resolve(&self, p: LatLon) -> Resolution {
         self.feeds.resolve(&self.source.region.layers, p)
     }
