@@ -122,7 +122,7 @@ pub struct ServeArgs {
     /// the data directory).
     #[arg(long, env = "FEEDMAP_STORE")]
     pub store: Option<String>,
-    /// Tokens file for writes (TOML [[tokens]] with name, token and role
+    /// Tokens file for writes (TOML `[[tokens]]` with name, token and role
     /// = planner | reader). Without it the API is read-only.
     #[arg(long, env = "FEEDMAP_TOKENS_FILE")]
     pub tokens: Option<PathBuf>,

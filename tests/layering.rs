@@ -189,3 +189,57 @@ fn the_geography_knows_nothing_of_live_state() {
         );
     }
 }
+
+/// `plan/` is a pipeline whose `mod.rs` only orchestrates: no step imports
+/// anything from it (`super::X` must name a sibling module), so the steps
+/// depend on each other and on `model`, never on the orchestrator.
+#[test]
+fn plan_steps_import_nothing_from_the_orchestrator() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/plan");
+    let siblings: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let mod_rs = std::fs::read_to_string(dir.join("mod.rs")).unwrap();
+    assert!(
+        mod_rs.lines().count() < 250,
+        "plan/mod.rs should only orchestrate"
+    );
+    for step in &siblings {
+        if step == "mod" {
+            continue;
+        }
+        let text = code(&std::fs::read_to_string(dir.join(format!("{step}.rs"))).unwrap());
+        // Test modules may `use super::*` (their own file).
+        let text = text.split("#[cfg(test)]").next().unwrap();
+        let mut rest = text;
+        while let Some(i) = rest.find("super::") {
+            rest = &rest[i + "super::".len()..];
+            let names: Vec<String> = if let Some(group) = rest.strip_prefix('{') {
+                group[..group.find('}').unwrap()]
+                    .split(',')
+                    .map(|p| p.trim().split("::").next().unwrap().trim().to_string())
+                    .filter(|n| !n.is_empty())
+                    .collect()
+            } else {
+                vec![rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect()]
+            };
+            for n in names {
+                assert!(
+                    siblings.contains(&n),
+                    "plan/{step}.rs imports super::{n} from the orchestrator"
+                );
+            }
+        }
+    }
+}

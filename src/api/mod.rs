@@ -1,7 +1,8 @@
 //! The HTTP API: a thin axum layer that turns requests into library calls
 //! and library answers (or errors) into JSON.
 //!
-//! The current [`Served`] value sits in an [`ArcSwap`]: each request takes
+//! The current [`Served`](crate::served::Served) value sits in an
+//! [`ArcSwap`](arc_swap::ArcSwap): each request takes
 //! it once, so neither a reload (SIGHUP) nor a store change swapping in a
 //! new one ever mixes two regions or two store generations inside one
 //! answer, and a failed reload leaves the old one serving.

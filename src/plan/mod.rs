@@ -1,13 +1,24 @@
 //! Feed planning: which communities inside large neighbourhoods deserve a
 //! feed of their own, and why.
 //!
-//! A plan is a pure function of the region and [`PlanParams`]: the
-//! parameter-independent groundwork (which neighbourhood holds each
-//! community, who borders whom, populations) is computed once per region
-//! ([`groundwork`], [`overlay`], [`population`]); [`plan`] then applies the criteria,
-//! scores candidates on the explainable [`factors`], merges small adjacent
-//! candidates into [`cluster`]s, picks within the budget and measures
-//! coverage. Same region and parameters, same plan, byte for byte.
+//! A plan is a pure function of its [`Inputs`] (the region, its
+//! groundwork, the feeds in effect, planners' decisions) and
+//! [`PlanParams`]. It reads as a pipeline, one concern per module, this
+//! one only orchestrating:
+//!
+//! 1. [`groundwork()`] (once per region): [`population`] estimates and the
+//!    [`overlay`] of each neighbourhood × community layer pair;
+//! 2. [`criteria`]: which layers, which neighbourhoods are large;
+//! 3. [`decided`]: planners' decisions resolved against the region;
+//! 4. [`neighbourhood`]: each community against the criteria, scored by
+//!    [`assess`] on the explainable [`factors`], small ones merged into
+//!    [`cluster`]s, each explained ([`explain`]);
+//! 5. [`choose`]: the budget;
+//! 6. [`coverage`]: residents served before and after;
+//! 7. [`export`]: GeoJSON and CSV.
+//!
+//! The data types are in [`model`]. Same inputs and parameters, same plan,
+//! byte for byte.
 
 pub mod assess;
 pub mod choose;

@@ -35,7 +35,7 @@ pub enum PlanError {
 pub struct Inputs<'a> {
     /// The geography.
     pub region: &'a Region,
-    /// The region's groundwork ([`groundwork`]).
+    /// The region's groundwork ([`super::groundwork()`]).
     pub planning: &'a Planning,
     /// The feeds in effect.
     pub feeds: &'a FeedRegistry,
@@ -69,7 +69,7 @@ pub struct Planning {
     pub overlays: Vec<Overlay>,
 }
 
-/// The factors a suggestion is scored on, each 0–1 (see [`factors`]).
+/// The factors a suggestion is scored on, each 0–1 (see [`super::factors`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Factors {
     /// Audience: population against `min_population`; `None` when the

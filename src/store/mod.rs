@@ -3,7 +3,7 @@
 //! Boundary files stay read-only input; decisions, feeds added or edited
 //! through the API, saved plan parameters and the audit log of every change
 //! live here. One trait, [`Store`], has two implementations over the same
-//! SQL ([`sql`]): [`sqlite`] — an embedded file in a data directory, nothing
+//! SQL (`sql`): [`sqlite`] — an embedded file in a data directory, nothing
 //! to install, for one server — and [`postgres`] — for any number of
 //! stateless replicas sharing one state.
 //!
