@@ -239,13 +239,13 @@ fn csv_answer<W: Write>(
     };
     let (nid, nname) = area(r.neighbourhoods.first());
     let (cid, cname) = area(r.communities.first());
-    let feed = |i: usize| &served.feeds.feeds[r.feeds[i].feed];
+    let feed = |i: usize| &served.feeds().feeds[r.feeds[i].feed];
     let mut ids = String::new();
     for (i, hit) in r.feeds.iter().enumerate() {
         if i > 0 {
             ids.push(' ');
         }
-        ids.push_str(&served.feeds.feeds[hit.feed].feed_id);
+        ids.push_str(&served.feeds().feeds[hit.feed].feed_id);
     }
     let mut lat = ryu_like(located.point.lat);
     let lon = ryu_like(located.point.lon);

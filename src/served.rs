@@ -24,15 +24,10 @@ use std::sync::Arc;
 /// parts); rebuilt, never changed, when the store or the region changes.
 #[derive(Debug, Clone)]
 pub struct Served {
-    /// The region folder's contents and the caches derived from them.
-    pub source: Arc<Source>,
-    /// What was read from the store (empty without one).
-    pub store: Arc<StoreState>,
-    /// The feeds in effect: the feed file's with the store's additions and
-    /// edits applied.
-    pub feeds: Arc<FeedRegistry>,
-    /// The decisions, indexed for the plan.
-    pub decisions: Arc<Decisions>,
+    source: Arc<Source>,
+    store: Arc<StoreState>,
+    feeds: Arc<FeedRegistry>,
+    decisions: Arc<Decisions>,
 }
 
 impl Served {
@@ -104,6 +99,27 @@ impl Served {
     /// The geography.
     pub fn region(&self) -> &Region {
         &self.source.region
+    }
+
+    /// The region folder's contents and the caches derived from them.
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+
+    /// What was read from the store (empty without one).
+    pub fn store(&self) -> &StoreState {
+        &self.store
+    }
+
+    /// The feeds in effect: the feed file's with the store's additions and
+    /// edits applied.
+    pub fn feeds(&self) -> &FeedRegistry {
+        &self.feeds
+    }
+
+    /// The decisions, indexed for the plan.
+    pub fn decisions(&self) -> &Decisions {
+        &self.decisions
     }
 
     /// The store generation this value reflects (`None` without a store).

@@ -82,7 +82,7 @@ pub async fn list(
     let served = state.served();
     let region = served.region();
     let views: Vec<DecisionView> = served
-        .store
+        .store()
         .decisions
         .iter()
         .filter(|d| layer.as_ref().is_none_or(|l| &d.layer == l))

@@ -27,8 +27,8 @@ pub async fn list(
     let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
     let served = state.served.load();
     Ok(Json(FeedList {
-        count: served.feeds.feeds.len(),
-        feeds: &served.feeds.feeds,
+        count: served.feeds().feeds.len(),
+        feeds: &served.feeds().feeds,
     })
     .into_response())
 }
@@ -51,7 +51,7 @@ pub async fn one(
     let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
     let served = state.served.load();
     let f = served
-        .feeds
+        .feeds()
         .get(&id)
         .ok_or_else(|| ApiProblem::not_found(format!("no feed {id:?}")))?;
     let mut r = Json(f).into_response();
@@ -146,7 +146,7 @@ fn validate(state: &AppState, feed_id: &str, f: &FeedFields) -> Result<(), ApiPr
 
 fn answer(state: &AppState, status: StatusCode, feed_id: &str) -> Result<Response, ApiProblem> {
     let served = state.served.load();
-    let f = served.feeds.get(feed_id).ok_or_else(|| {
+    let f = served.feeds().get(feed_id).ok_or_else(|| {
         write::bad_field("feed_id", "written, but not yet visible; read it again")
     })?;
     let mut r = (status, Json(f)).into_response();
@@ -187,7 +187,7 @@ pub async fn create(
         if fields.name.is_empty() {
             fields.name = fields.handle.clone();
         }
-        if s.served.load().source.feeds.get(&feed_id).is_some() {
+        if s.served.load().source().feeds.get(&feed_id).is_some() {
             return Err(crate::store::StoreError::Exists {
                 entity: "feed",
                 id: format!("{feed_id} (in the region's feed file; PATCH it to edit)"),
@@ -237,13 +237,19 @@ async fn change(
         let current = s
             .served
             .load()
-            .feeds
+            .feeds()
             .get(&feed_id)
             .cloned()
             .ok_or_else(|| ApiProblem::not_found(format!("no feed {feed_id:?}")))?;
         let fields = apply(&current, patch);
         validate(&s, &feed_id, &fields)?;
-        let file = s.served.load().source.feeds.get(&feed_id).map(Feed::fields);
+        let file = s
+            .served
+            .load()
+            .source()
+            .feeds
+            .get(&feed_id)
+            .map(Feed::fields);
         let base = (current.source == crate::feeds::FeedSource::File)
             .then_some(file)
             .flatten();

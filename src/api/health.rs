@@ -25,7 +25,7 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
         "store": {
             "at": state.store.describe(),
             "generation_seen": served.generation(),
-            "decisions": served.store.decisions.len(),
+            "decisions": served.store().decisions.len(),
         },
         "writes": if state.tokens.is_empty() { "disabled: no tokens file" } else { "enabled" },
     }))

@@ -114,7 +114,7 @@ pub async fn tile(
     };
     let encoded = tokio::task::spawn_blocking(move || {
         let (li, l) = served.region().layer(&layer).expect("checked above");
-        crate::tiles::encode(l, served.source.projection(li), z, x, y)
+        crate::tiles::encode(l, served.source().projection(li), z, x, y)
     })
     .await;
     let (bytes, _) = encoded
@@ -185,11 +185,11 @@ pub async fn points(
                 .interior_point()
                 .unwrap_or_else(|| area.bbox.center().into());
             let feeds: Vec<_> = served
-                .feeds
+                .feeds()
                 .of_area(AreaRef::new(li, a))
                 .iter()
                 .map(|&f| {
-                    let f = &served.feeds.feeds[f];
+                    let f = &served.feeds().feeds[f];
                     json!({ "feed_id": f.feed_id, "platform": f.platform, "handle": f.handle, "url": f.url })
                 })
                 .collect();

@@ -166,7 +166,7 @@ impl Examples {
             .postcodes
             .as_ref()
             .and_then(|p| p.first().map(|e| e.postcode.clone()));
-        ex.feed = served.feeds.feeds.first().map(|f| f.feed_id.clone());
+        ex.feed = served.feeds().feeds.first().map(|f| f.feed_id.clone());
         ex
     }
 }

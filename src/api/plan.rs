@@ -170,7 +170,7 @@ pub async fn summary(
         .layer(&p.community_layer)
         .map(|(cl, layer)| {
             (0..layer.areas.len())
-                .filter(|&a| served.feeds.serves(crate::area::AreaRef::new(cl, a)))
+                .filter(|&a| served.feeds().serves(crate::area::AreaRef::new(cl, a)))
                 .map(|a| layer.areas[a].id.as_str())
                 .collect()
         })
