@@ -12,7 +12,7 @@ fn items_page(server: &Server) -> usize {
 }
 
 #[test]
-fn a_config_file_sets_what_flags_cannot_override_and_flags_win() {
+fn a_config_file_sets_settings_and_flags_win_over_it() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("feedmap.toml");
     std::fs::write(
