@@ -1,6 +1,6 @@
 //! One area: a validated boundary polygon in WGS84 with the geodesic
 //! measures (m², m) that lookups, planning and answers need. The data type
-//! below the layer ([`crate::boundary`]) and its index ([`crate::index`]).
+//! below the layer (`boundary`) and its index (`index`), which build on it.
 
 use geo::orient::Direction;
 use geo::{BoundingRect, GeodesicArea, MultiPolygon, Orient, Rect};

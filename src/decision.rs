@@ -1,8 +1,8 @@
 //! A planner's decision about a suggestion: the one piece of planning state
 //! that is not a pure function of the boundary files.
 //!
-//! Decisions are stored (`crate::store`) and fed back into the plan
-//! (`crate::plan::plan`): an accepted suggestion becomes a planned
+//! Decisions are stored (the `store` module) and fed back into the plan
+//! (`plan::plan`): an accepted suggestion becomes a planned
 //! feed that counts as served, a rejected one is not suggested again until
 //! the decision is withdrawn, and a deferred one stays on the list marked as
 //! such. A decision whose area disappears after a boundary update is

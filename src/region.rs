@@ -2,10 +2,10 @@
 //! layers with their indexes and relations, and the gazetteer (postcodes,
 //! addresses, place names). Nothing here changes at run time.
 //!
-//! A region is loaded ([`crate::source`]) whole or not at all, together
-//! with what else its folder holds (the feed file, population points); the
-//! live state served on top of it (feeds in effect, planners' decisions) is
-//! [`crate::served::Served`].
+//! A region is loaded (by the `source` module) whole or not at all,
+//! together with what else its folder holds (the feed file, population
+//! points); the live state served on top of it (feeds in effect, planners'
+//! decisions) is `Served` (module `served`).
 
 use crate::boundary::Layer;
 use crate::gazetteer::{Addresses, Places, Postcodes};

@@ -9,8 +9,8 @@ use crate::manifest::Role;
 
 /// Computes the groundwork of every plan of a region: populations (given
 /// or estimated) and the overlay of every neighbourhood × community layer
-/// pair. A region does this once, on first use
-/// ([`crate::source::Source::planning`]).
+/// pair. A region folder's `Source` (module `source`) does this once, on
+/// first use.
 pub fn groundwork(
     layers: &[crate::boundary::Layer],
     relations: &crate::relations::Relations,

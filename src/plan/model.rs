@@ -29,7 +29,7 @@ pub enum PlanError {
 }
 
 /// What a plan is made from: the geography, its groundwork, the feeds in
-/// effect and planners' decisions. [`crate::served::Served::plan`] gives
+/// effect and planners' decisions. `Served::plan` (module `served`) gives
 /// one consistent set; tests may assemble their own.
 #[derive(Debug, Clone, Copy)]
 pub struct Inputs<'a> {
