@@ -48,23 +48,6 @@ pub enum BatchError {
     Csv(#[from] csv::Error),
 }
 
-impl BatchError {
-    /// Whether this is the output pipe closing under us (the reader, e.g.
-    /// `head`, has had enough): not a failure of the batch.
-    pub fn is_closed_pipe(&self) -> bool {
-        match self {
-            BatchError::Io(e) => e.kind() == std::io::ErrorKind::BrokenPipe,
-            BatchError::Csv(e) => csv_closed_pipe(e),
-            BatchError::Header(_) => false,
-        }
-    }
-}
-
-/// Whether a CSV error is a write to a closed pipe.
-pub fn csv_closed_pipe(e: &csv::Error) -> bool {
-    matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
-}
-
 /// What a batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BatchStats {

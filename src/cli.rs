@@ -122,18 +122,6 @@ pub enum PlanCommandError {
     Json(#[from] serde_json::Error),
 }
 
-impl PlanCommandError {
-    /// Whether this is the output pipe closing under us: not a failure.
-    pub fn is_closed_pipe(&self) -> bool {
-        match self {
-            PlanCommandError::Write(e) => e.kind() == std::io::ErrorKind::BrokenPipe,
-            PlanCommandError::Csv(e) => crate::batch::csv_closed_pipe(e),
-            PlanCommandError::Json(e) => e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe),
-            PlanCommandError::Plan(_) | PlanCommandError::Malformed(_) => false,
-        }
-    }
-}
-
 /// Parses `--param name=value` arguments into pairs, in order.
 pub fn param_pairs(args: &[String]) -> Result<Vec<(String, String)>, PlanCommandError> {
     args.iter()

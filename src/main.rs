@@ -188,17 +188,19 @@ fn init_logging() {
 }
 
 /// Whether the error is (caused by) writing to a pipe whose reader has
-/// gone.
+/// gone. The library's errors keep their cause as `source`, so walking the
+/// chain finds it; of the writers used, CSV and JSON wrap the I/O error
+/// without exposing it as a source, so they are asked directly.
 fn closed_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            || c.downcast_ref::<csv::Error>().is_some_and(
+                |e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe),
+            )
             || c.downcast_ref::<serde_json::Error>()
-                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
-            || c.downcast_ref::<feedmap::batch::BatchError>()
-                .is_some_and(feedmap::batch::BatchError::is_closed_pipe)
-            || c.downcast_ref::<feedmap::cli::PlanCommandError>()
-                .is_some_and(feedmap::cli::PlanCommandError::is_closed_pipe)
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
     })
 }
 

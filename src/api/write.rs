@@ -9,7 +9,6 @@ use crate::store::{Expect, StoreError};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
@@ -154,10 +153,6 @@ pub fn if_match(headers: &HeaderMap) -> Result<Expect, ApiProblem> {
 }
 
 /// A store error as a problem (and 412s carry the current ETag).
-pub fn store_problem(e: StoreError) -> ApiProblem {
-    ApiProblem::from(e)
-}
-
 impl From<StoreError> for ApiProblem {
     fn from(e: StoreError) -> ApiProblem {
         match e {
@@ -196,7 +191,7 @@ pub async fn store_write<T: Send + 'static>(
 ) -> Result<T, ApiProblem> {
     let s = state.clone();
     blocking(move || {
-        let out = f(&*s.store).map_err(store_problem)?;
+        let out = f(&*s.store)?;
         s.sync_or_stale();
         Ok(out)
     })
