@@ -42,6 +42,20 @@ pub struct Advanced {
     /// Whether any feed was added, changed or retired (the feeds in effect
     /// must then be merged again).
     pub feeds_changed: bool,
+    /// Whether any decision was made, changed or withdrawn (the plan's
+    /// index of them must then be made again).
+    pub decisions_changed: bool,
+}
+
+/// What one audit entry changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    /// A stored feed.
+    Feed,
+    /// A decision.
+    Decision,
+    /// Something else (a parameter set).
+    Other,
 }
 
 impl StoreState {
@@ -69,30 +83,36 @@ impl StoreState {
             return Ok(Some(Advanced {
                 state: StoreState::read(store)?,
                 feeds_changed: true,
+                decisions_changed: true,
             }));
         };
         if store.generation()? == seen {
             return Ok(None);
         }
         let mut next = self.clone();
-        let mut feeds_changed = false;
+        let (mut feeds_changed, mut decisions_changed) = (false, false);
         loop {
             let changes = store.changes(next.seq, PAGE)?;
             for e in &changes.entries {
-                feeds_changed |= next.apply(e)?;
+                match next.apply(e)? {
+                    Changed::Feed => feeds_changed = true,
+                    Changed::Decision => decisions_changed = true,
+                    Changed::Other => {}
+                }
             }
             if changes.entries.len() < PAGE {
                 next.generation = Some(changes.generation);
                 return Ok(Some(Advanced {
                     state: next,
                     feeds_changed,
+                    decisions_changed,
                 }));
             }
         }
     }
 
-    /// Applies one audit entry; returns whether it changed a feed.
-    pub fn apply(&mut self, e: &crate::store::AuditEntry) -> Result<bool, StoreError> {
+    /// Applies one audit entry; returns what it changed.
+    pub fn apply(&mut self, e: &crate::store::AuditEntry) -> Result<Changed, StoreError> {
         let bad = |err: serde_json::Error| StoreError::Backend {
             backend: "audit",
             message: format!("audit entry {} does not read back: {err}", e.seq),
@@ -107,7 +127,7 @@ impl StoreState {
                     let at = self.decisions.partition_point(|x| x.id < d.id);
                     self.decisions.insert(at, d);
                 }
-                Ok(false)
+                Ok(Changed::Decision)
             }
             "feed" => {
                 match &e.after {
@@ -119,7 +139,7 @@ impl StoreState {
                         self.feeds.remove(&e.entity_id);
                     }
                 }
-                Ok(true)
+                Ok(Changed::Feed)
             }
             "params" if e.entity_id == "default" => {
                 self.default_params = e
@@ -128,9 +148,9 @@ impl StoreState {
                     .map(serde_json::from_value)
                     .transpose()
                     .map_err(bad)?;
-                Ok(false)
+                Ok(Changed::Other)
             }
-            _ => Ok(false),
+            _ => Ok(Changed::Other),
         }
     }
 }

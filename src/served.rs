@@ -91,7 +91,11 @@ impl Served {
             } else {
                 self.feeds.clone()
             },
-            decisions: Self::index(&state),
+            decisions: if next.decisions_changed {
+                Self::index(&state)
+            } else {
+                self.decisions.clone()
+            },
             store: state,
         }))
     }

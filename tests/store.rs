@@ -476,6 +476,7 @@ fn following_the_audit_log_equals_reading_everything(s: &dyn Store) {
         }
         let next = followed.advance(s).unwrap().expect("the store changed");
         assert_eq!(next.feeds_changed, round % 3 != 1, "round {round}");
+        assert_eq!(next.decisions_changed, round % 3 == 1, "round {round}");
         followed = next.state;
         let whole = StoreState::read(s).unwrap();
         assert_eq!(followed, whole, "round {round}");

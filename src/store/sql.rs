@@ -370,6 +370,16 @@ fn last_seq(tx: &mut dyn Tx) -> Result<i64, StoreError> {
         .map_or(Ok(0), |r| r.int(0))
 }
 
+fn audit_after(tx: &mut dyn Tx, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+    tx.query(
+        &format!("SELECT {AUDIT_COLS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2"),
+        &[i(after), i(limit.min(i64::MAX as usize) as i64)],
+    )?
+    .iter()
+    .map(audit_row)
+    .collect()
+}
+
 fn all_decisions(tx: &mut dyn Tx) -> Result<Vec<Decision>, StoreError> {
     all(
         tx,
@@ -713,18 +723,9 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn changes(&self, after: i64, limit: usize) -> Result<Changes, StoreError> {
         self.read(|tx| {
-            let generation = read_generation(tx)?;
-            let entries = tx
-                .query(
-                    &format!("SELECT {AUDIT_COLS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2"),
-                    &[i(after), i(limit.min(i64::MAX as usize) as i64)],
-                )?
-                .iter()
-                .map(audit_row)
-                .collect::<Result<Vec<_>, _>>()?;
             Ok(Changes {
-                generation,
-                entries,
+                generation: read_generation(tx)?,
+                entries: audit_after(tx, after, limit)?,
             })
         })
     }
@@ -734,15 +735,7 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn audit(&self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
-        self.read(|tx| {
-            tx.query(
-                &format!("SELECT {AUDIT_COLS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2"),
-                &[i(after), i(limit.min(i64::MAX as usize) as i64)],
-            )?
-            .iter()
-            .map(audit_row)
-            .collect()
-        })
+        self.read(|tx| audit_after(tx, after, limit))
     }
 
     fn export(&self) -> Result<Dump, StoreError> {
