@@ -199,8 +199,8 @@ fn required(mut p: Param, example: Value) -> Param {
     p
 }
 
-fn with_example(mut p: Param, example: Value) -> Param {
-    p.example = Some(example);
+fn with_example(mut p: Param, example: Option<Value>) -> Param {
+    p.example = example;
     p
 }
 
@@ -315,9 +315,11 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
         "area_id": ex.community, "name": format!("{} community feed", ex.community_name),
         "status": "planned",
     });
-    let lookup_example = match &ex.postcode {
-        Some(pc) => ("postcode", json!(pc)),
-        None => ("q", json!(ex.community_name)),
+    // The feed lookup's example: a postcode where the region has them,
+    // else a place name.
+    let (postcode, place) = match &ex.postcode {
+        Some(pc) => (Some(json!(pc)), None),
+        None => (None, Some(json!(ex.community_name))),
     };
     let mut ops = vec![
         get("/", "Landing page (the planners' map for a browser, links otherwise)", routing::get(ogc::landing)),
@@ -346,8 +348,8 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             .params(vec![
                 lat(),
                 lon(),
-                with_example(query("postcode", "a UK postcode, any case or spacing", json!({"type": "string"})), if lookup_example.0 == "postcode" { lookup_example.1.clone() } else { Value::Null }),
-                with_example(query("q", "a place name or address", json!({"type": "string"})), if lookup_example.0 == "q" { lookup_example.1.clone() } else { Value::Null }),
+                with_example(query("postcode", "a UK postcode, any case or spacing", json!({"type": "string"})), postcode),
+                with_example(query("q", "a place name or address", json!({"type": "string"})), place),
             ]),
         Operation {
             body: Some(RequestBody {
@@ -460,7 +462,7 @@ pub fn document(ops: &[Operation], title: &str, base: &str) -> Value {
     let mut paths: Map<String, Value> = Map::new();
     let mut bodies = Vec::new();
     for op in ops {
-        let mut parameters: Vec<Value> = op
+        let parameters: Vec<Value> = op
             .params
             .iter()
             .map(|p| {
@@ -471,19 +473,12 @@ pub fn document(ops: &[Operation], title: &str, base: &str) -> Value {
                     "description": p.description,
                     "schema": p.schema,
                 });
-                if let Some(e) = p.example.as_ref().filter(|e| !e.is_null()) {
+                if let Some(e) = &p.example {
                     v["example"] = e.clone();
                 }
                 v
             })
             .collect();
-        if op
-            .params
-            .iter()
-            .any(|p| p.at == In::Header && p.name == "If-Match")
-        {
-            parameters.sort_by_key(|p| p["in"] == "header");
-        }
         let mut ok = json!({ "description": op.summary, "content": { op.media: {} } });
         if let Some(answer) = op.answer {
             ok["content"][op.media]["schema"] = answer(&mut answers).to_value();
