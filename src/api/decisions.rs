@@ -4,7 +4,7 @@
 
 use super::problem::ApiProblem;
 use super::problem::Path;
-use super::write::{self, blocking, etag, if_match, store_write, text, Body, Planner};
+use super::write::{self, blocking, if_match, store_write, text, with_etag, Body, Planner};
 use super::{AppState, Params};
 use crate::decision::{self, DecisionKind, Target};
 use crate::plan::PlanParams;
@@ -61,12 +61,6 @@ pub fn view(region: &Region, d: Decision) -> DecisionView {
         vanished: problem.is_some(),
         problem,
     }
-}
-
-pub(crate) fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Response {
-    let mut r = (status, Json(body)).into_response();
-    r.headers_mut().insert(header::ETAG, etag(version));
-    r
 }
 
 /// `GET /v1/decisions[?layer=]`: every decision, with `vanished` flags.

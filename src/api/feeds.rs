@@ -5,7 +5,7 @@
 
 use super::decisions::MAX_TEXT;
 use super::problem::{ApiProblem, Path};
-use super::write::{self, blocking, etag, if_match, text, Body, Planner};
+use super::write::{self, blocking, if_match, text, Body, Planner};
 use super::{AppState, Params};
 use crate::feeds::{check, Feed, FeedInput};
 use crate::store::FeedFields;
@@ -54,10 +54,7 @@ pub async fn one(
         .feeds()
         .get(&id)
         .ok_or_else(|| ApiProblem::not_found(format!("no feed {id:?}")))?;
-    let mut r = Json(f).into_response();
-    r.headers_mut()
-        .insert(axum::http::header::ETAG, super::write::etag(f.version));
-    Ok(r)
+    Ok(write::with_etag(StatusCode::OK, f.version, f))
 }
 
 /// The body of `POST /v1/feeds`.
@@ -149,8 +146,7 @@ fn answer(state: &AppState, status: StatusCode, feed_id: &str) -> Result<Respons
     let f = served.feeds().get(feed_id).ok_or_else(|| {
         write::bad_field("feed_id", "written, but not yet visible; read it again")
     })?;
-    let mut r = (status, Json(f)).into_response();
-    r.headers_mut().insert(header::ETAG, etag(f.version));
+    let mut r = write::with_etag(status, f.version, f);
     if status == StatusCode::CREATED {
         if let Ok(v) = format!("/v1/feeds/{feed_id}").parse() {
             r.headers_mut().insert(header::LOCATION, v);

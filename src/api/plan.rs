@@ -1,9 +1,9 @@
 //! Plan endpoints: the plan as JSON, as GeoJSON of the suggested feed areas,
 //! and as CSV, each tuned by the same query parameters.
 
-use super::decisions::{check_params, with_etag};
+use super::decisions::check_params;
 use super::problem::{ApiProblem, Path};
-use super::write::{blocking, if_match, store_write, Body, Planner};
+use super::write::{blocking, if_match, store_write, with_etag, Body, Planner};
 use super::{AppState, Params};
 use crate::plan::{self, Plan, PlanError};
 use crate::served::Served;

@@ -9,6 +9,7 @@ use crate::store::{Expect, StoreError};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
@@ -120,6 +121,13 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<(), ApiProblem> {
 /// The ETag of a version.
 pub fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"v{version}\"")).expect("ASCII")
+}
+
+/// A JSON answer with the `ETag` of `version`.
+pub fn with_etag(status: StatusCode, version: i64, body: impl serde::Serialize) -> Response {
+    let mut r = (status, axum::Json(body)).into_response();
+    r.headers_mut().insert(header::ETAG, etag(version));
+    r
 }
 
 /// What `If-Match` asks for. A write that changes or removes a record must
