@@ -2,15 +2,16 @@
 //! ([`ServeConfig`]), filled from three places merged here and nowhere
 //! else:
 //!
-//! 1. command-line flags ([`ServeArgs`], e.g. `--max-limit 500`),
-//! 2. environment variables (`FEEDMAP_MAX_LIMIT=500`; clap reads them into
-//!    the same [`ServeArgs`], a flag winning over its variable),
-//! 3. an optional TOML file (`--config feedmap.toml`, [`ServeFile`]; keys
-//!    as the flags without dashes, unknown keys refused, relative paths
-//!    taken from the file's folder),
+//! 1. command-line flags (e.g. `--max-limit 500`),
+//! 2. environment variables (`FEEDMAP_MAX_LIMIT=500`; a flag wins over its
+//!    variable),
+//! 3. an optional TOML file (`--config feedmap.toml`; keys as the flags
+//!    without dashes, unknown keys refused, relative paths taken from the
+//!    file's folder),
 //!
-//! over the defaults. Precedence: flag, then environment, then file, then
-//! default.
+//! each read into the one [`ServeSettings`] type (clap for the first two,
+//! serde for the file), over the defaults. Precedence: flag, then
+//! environment, then file, then default.
 
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -81,14 +82,18 @@ impl Default for ServeConfig {
     }
 }
 
-/// The `serve` flags, each also read from its environment variable. Every
-/// value is optional here: what is not given comes from the config file or
-/// the default ([`ServeConfig::merge`]).
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct ServeArgs {
+/// Every `serve` setting, each optional: what is not given comes from the
+/// next source or the default ([`ServeConfig::merge`]). clap reads it from
+/// the flags and their environment variables, serde from the config file
+/// (the same keys without the dashes; unknown keys, `config` among them,
+/// refused).
+#[derive(Debug, Clone, Default, PartialEq, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeSettings {
     /// A TOML file of settings (keys as these flags without the dashes);
     /// flags and environment variables override it.
     #[arg(long, env = "FEEDMAP_CONFIG", value_name = "FILE")]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Region folder holding region.toml [default: boundaries/demo].
     #[arg(long, env = "FEEDMAP_REGION")]
@@ -101,6 +106,7 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
     /// Repair self-intersecting rings instead of refusing them.
     #[arg(long, env = "FEEDMAP_REPAIR")]
+    #[serde(default)]
     pub repair: bool,
     /// Page size of /collections/{layer}/items without `limit` [default: 100].
     #[arg(long, env = "FEEDMAP_DEFAULT_LIMIT")]
@@ -132,39 +138,6 @@ pub struct ServeArgs {
     /// How often to check the store for other servers' writes, e.g. `1s`,
     /// `500ms`; `0` turns it off [default: 1s].
     #[arg(long, env = "FEEDMAP_STORE_POLL", value_parser = humantime::parse_duration)]
-    pub store_poll: Option<Duration>,
-}
-
-/// The config file: the same settings as [`ServeArgs`], every key
-/// optional, unknown keys refused.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ServeFile {
-    /// See [`ServeConfig::region`].
-    pub region: Option<PathBuf>,
-    /// See [`ServeConfig::addr`].
-    pub addr: Option<SocketAddr>,
-    /// See [`ServeConfig::public_url`].
-    pub public_url: Option<String>,
-    /// See [`ServeConfig::repair`].
-    pub repair: Option<bool>,
-    /// See [`ServeConfig::default_limit`].
-    pub default_limit: Option<usize>,
-    /// See [`ServeConfig::max_limit`].
-    pub max_limit: Option<usize>,
-    /// See [`ServeConfig::batch_max_bytes`].
-    pub batch_max_bytes: Option<u64>,
-    /// See [`ServeConfig::basemap_style_url`].
-    pub basemap_style: Option<String>,
-    /// See [`ServeConfig::data_dir`].
-    pub data_dir: Option<PathBuf>,
-    /// See [`ServeConfig::store_url`].
-    pub store: Option<String>,
-    /// See [`ServeConfig::tokens_file`].
-    pub tokens: Option<PathBuf>,
-    /// See [`ServeConfig::write_max_bytes`].
-    pub write_max_bytes: Option<usize>,
-    /// See [`ServeConfig::store_poll`]; a duration such as `"1s"`.
     #[serde(default, with = "duration_text")]
     pub store_poll: Option<Duration>,
 }
@@ -215,14 +188,14 @@ pub enum ConfigError {
     },
 }
 
-impl ServeFile {
+impl ServeSettings {
     /// Reads a config file; relative paths in it are taken from its folder.
-    pub fn load(path: &Path) -> Result<ServeFile, ConfigError> {
+    pub fn load(path: &Path) -> Result<ServeSettings, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_path_buf(),
             error,
         })?;
-        let mut file: ServeFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        let mut file: ServeSettings = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
@@ -242,23 +215,23 @@ impl ServeFile {
 impl ServeConfig {
     /// The configuration from flags and environment (`args`) over the
     /// config file they name (if any) over the defaults.
-    pub fn from_args(args: ServeArgs) -> Result<ServeConfig, ConfigError> {
+    pub fn from_args(args: ServeSettings) -> Result<ServeConfig, ConfigError> {
         let file = match &args.config {
-            Some(path) => ServeFile::load(path)?,
-            None => ServeFile::default(),
+            Some(path) => ServeSettings::load(path)?,
+            None => ServeSettings::default(),
         };
         ServeConfig::merge(args, file)
     }
 
     /// Merges: each setting from `args` if given, else from `file`, else
     /// the default; then checks the ranges.
-    pub fn merge(args: ServeArgs, file: ServeFile) -> Result<ServeConfig, ConfigError> {
+    pub fn merge(args: ServeSettings, file: ServeSettings) -> Result<ServeConfig, ConfigError> {
         let d = ServeConfig::default();
         let c = ServeConfig {
             region: args.region.or(file.region).unwrap_or(d.region),
             addr: args.addr.or(file.addr).unwrap_or(d.addr),
             public_url: args.public_url.or(file.public_url),
-            repair: args.repair || file.repair.unwrap_or(d.repair),
+            repair: args.repair || file.repair,
             default_limit: args
                 .default_limit
                 .or(file.default_limit)
@@ -316,11 +289,11 @@ impl ServeConfig {
 mod tests {
     use super::*;
 
-    fn file(text: &str) -> Result<ServeFile, ConfigError> {
+    fn file(text: &str) -> Result<ServeSettings, ConfigError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("feedmap.toml");
         std::fs::write(&path, text).unwrap();
-        ServeFile::load(&path).map(|mut f| {
+        ServeSettings::load(&path).map(|mut f| {
             // Paths are made absolute from the file's folder.
             if let Some(r) = &f.region {
                 assert!(r.starts_with(dir.path()), "{}", r.display());
@@ -333,9 +306,9 @@ mod tests {
     #[test]
     fn flags_beat_the_file_which_beats_the_defaults() {
         let f = file("region = \"r\"\nmax_limit = 500\ndefault_limit = 50\nstore_poll = \"250ms\"\nrepair = true\n").unwrap();
-        let args = ServeArgs {
+        let args = ServeSettings {
             default_limit: Some(20),
-            ..ServeArgs::default()
+            ..ServeSettings::default()
         };
         let c = ServeConfig::merge(args, f).unwrap();
         assert_eq!(c.region, PathBuf::from("r"));
@@ -343,7 +316,7 @@ mod tests {
         assert_eq!(c.store_poll, Duration::from_millis(250));
         assert!(c.repair);
         assert_eq!(c.write_max_bytes, ServeConfig::default().write_max_bytes);
-        let none = ServeConfig::merge(ServeArgs::default(), ServeFile::default()).unwrap();
+        let none = ServeConfig::merge(ServeSettings::default(), ServeSettings::default()).unwrap();
         assert_eq!(none, ServeConfig::default());
     }
 
@@ -354,11 +327,11 @@ mod tests {
         let e = file("store_poll = \"soon\"\n").unwrap_err().to_string();
         assert!(e.contains("soon") && e.contains("duration"), "{e}");
         let e = ServeConfig::merge(
-            ServeArgs {
+            ServeSettings {
                 default_limit: Some(20_000),
-                ..ServeArgs::default()
+                ..ServeSettings::default()
             },
-            ServeFile::default(),
+            ServeSettings::default(),
         )
         .unwrap_err()
         .to_string();

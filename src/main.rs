@@ -4,7 +4,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use feedmap::batch::Format;
-use feedmap::config::{ServeArgs, ServeConfig};
+use feedmap::config::{ServeConfig, ServeSettings};
 use feedmap::query::Query;
 use feedmap::{LatLon, LoadOptions, Served, Source};
 use std::io::Write;
@@ -26,7 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the lookup API and OGC API – Features over HTTP (SIGHUP reloads).
-    Serve(ServeArgs),
+    Serve(ServeSettings),
     /// Write the whole store (decisions, feeds, parameters, audit log) as
     /// JSON, for backup or moving to another store.
     Export {
