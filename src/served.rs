@@ -132,7 +132,7 @@ impl Served {
     }
 
     /// The saved `default` parameters (a query string), if any.
-    pub fn saved_params(&self) -> Option<&str> {
+    fn saved_params(&self) -> Option<&str> {
         self.store.default_params.as_ref().map(|p| p.query.as_str())
     }
 
@@ -166,15 +166,15 @@ impl Served {
         self.feeds.resolve(&self.source.region.layers, p)
     }
 
-    /// Shapes a resolution for output.
-    pub fn feed_answer(&self, located: crate::query::Located, r: &Resolution) -> FeedAnswer<'_> {
-        feed_answer(&self.source.region, &self.feeds, located, r)
-    }
-
     /// Locates a query and resolves its feeds in one call.
     pub fn feeds_for(&self, query: &Query) -> Result<FeedAnswer<'_>, QueryError> {
         let located = self.source.region.locate(query)?;
         let resolution = self.resolve(located.point);
-        Ok(self.feed_answer(located, &resolution))
+        Ok(feed_answer(
+            &self.source.region,
+            &self.feeds,
+            located,
+            &resolution,
+        ))
     }
 }
