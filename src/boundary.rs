@@ -11,9 +11,12 @@ use geo::{MakeValid, MultiPolygon, Rect};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A layer: its areas, in source order, with a spatial index over them.
-#[derive(Debug)]
+/// Its parts are shared, so a copy (one per generation view) costs
+/// nothing.
+#[derive(Debug, Clone)]
 pub struct Layer {
     /// The layer id from the manifest.
     pub id: String,
@@ -24,12 +27,12 @@ pub struct Layer {
     /// The source file or folder.
     pub source: PathBuf,
     /// The areas in source order.
-    pub areas: Vec<Area>,
+    pub areas: Arc<Vec<Area>>,
     /// R-tree over the areas' polygons.
-    pub index: AreaIndex,
+    pub index: Arc<AreaIndex>,
     /// The union of the areas' bounding boxes, if the layer is non-empty.
     pub extent: Option<Rect<f64>>,
-    by_id: HashMap<String, usize>,
+    by_id: Arc<HashMap<String, usize>>,
 }
 
 impl Layer {
@@ -53,10 +56,10 @@ impl Layer {
             title: title.into(),
             role,
             source,
-            areas,
-            index,
+            areas: Arc::new(areas),
+            index: Arc::new(index),
             extent,
-            by_id,
+            by_id: Arc::new(by_id),
         }
     }
 
@@ -78,7 +81,15 @@ pub struct BuiltLayer {
 }
 
 /// Validates a raw layer against its manifest entry and builds it.
-pub fn build_layer(spec: &LayerSpec, source: PathBuf, raw: RawLayer, repair: bool) -> BuiltLayer {
+/// `residents` holds the layer's `population_file` figures by area id
+/// (empty without one); they fill areas whose feature gives no population.
+pub fn build_layer(
+    spec: &LayerSpec,
+    source: PathBuf,
+    raw: RawLayer,
+    repair: bool,
+    residents: &HashMap<String, f64>,
+) -> BuiltLayer {
     let mut problems = raw.problems;
     let mut notes = Vec::new();
     let file_site = Site {
@@ -133,8 +144,9 @@ pub fn build_layer(spec: &LayerSpec, source: PathBuf, raw: RawLayer, repair: boo
         let id = feature_id(feature, spec, is_kml, &site, &mut problems);
         site.id = id.clone();
         let name = feature_name(feature, spec, &site, &mut problems);
-        let population =
-            feature_population(feature, spec, &site, &mut problems).or(spec.population_each);
+        let population = feature_population(feature, spec, &site, &mut problems)
+            .or_else(|| id.as_ref().and_then(|id| residents.get(id).copied()))
+            .or(spec.population_each);
         let identity = feature_identity(feature, spec, &site, &mut problems);
         if let Some(id) = &id {
             if let Some(first) = seen.insert(id.clone(), feature.index) {

@@ -86,6 +86,10 @@ pub struct Feed {
     pub problem: Option<String>,
 }
 
+/// Feeds re-attached by a boundary release: feed id → (layer id, old
+/// area id, new area id).
+pub type Moves = HashMap<String, (String, String, String)>;
+
 /// All feeds of a region, indexed by id and by area.
 #[derive(Debug, Default)]
 pub struct FeedRegistry {
@@ -369,60 +373,73 @@ impl FeedRegistry {
         reg
     }
 
-    /// The feeds in effect: the feed file's, each replaced in place by its
-    /// stored edit if it has one, then the feeds added through the store
-    /// (oldest first). A stored feed whose area has gone from the region
-    /// (after a boundary update) stays listed with its `problem` and is
-    /// never returned by lookups.
-    pub fn merged(file: &FeedRegistry, stored: &[StoredFeed], layers: &[Layer]) -> FeedRegistry {
-        let resolve = |s: &StoredFeed| {
-            let x = &s.fields;
-            let input = FeedInput {
-                feed_id: &s.feed_id,
-                platform: &x.platform,
-                handle: &x.handle,
-                url: &x.url,
-                layer: x.layer.as_deref().unwrap_or(""),
-                area_id: x.area_id.as_deref().unwrap_or(""),
-                name: &x.name,
-                status: &x.status,
+    /// The feeds in effect over `layers`: the feed file's, each replaced in
+    /// place by its stored edit if it has one, then the feeds added through
+    /// the store (oldest first). `moves` re-attaches feeds to the areas a
+    /// boundary release gave them (feed id → layer, old area, new area;
+    /// applied only while the feed is still on the old area). A feed whose
+    /// area is not in `layers` (gone after a boundary change) stays listed
+    /// with its `problem` and is never returned by lookups.
+    pub fn merged(
+        file: &FeedRegistry,
+        stored: &[StoredFeed],
+        layers: &[Layer],
+        moves: &Moves,
+    ) -> FeedRegistry {
+        let resolve =
+            |feed_id: &str, x: &crate::store::FeedFields, version: i64, source: FeedSource| {
+                let mut x = x.clone();
+                if let Some((layer, from, to)) = moves.get(feed_id) {
+                    if x.layer.as_deref() == Some(layer) && x.area_id.as_deref() == Some(from) {
+                        x.area_id = Some(to.clone());
+                    }
+                }
+                let input = FeedInput {
+                    feed_id,
+                    platform: &x.platform,
+                    handle: &x.handle,
+                    url: &x.url,
+                    layer: x.layer.as_deref().unwrap_or(""),
+                    area_id: x.area_id.as_deref().unwrap_or(""),
+                    name: &x.name,
+                    status: &x.status,
+                };
+                let mut feed = check(&input, layers).unwrap_or_else(|problems| Feed {
+                    feed_id: feed_id.into(),
+                    platform: x.platform.clone(),
+                    handle: x.handle.clone(),
+                    url: x.url.clone(),
+                    layer: x.layer.clone(),
+                    area_id: x.area_id.clone(),
+                    name: x.name.clone(),
+                    status: match x.status.as_str() {
+                        "active" => FeedStatus::Active,
+                        "retired" => FeedStatus::Retired,
+                        _ => FeedStatus::Planned,
+                    },
+                    target: None,
+                    version: 0,
+                    source,
+                    problem: Some(
+                        problems
+                            .iter()
+                            .map(|p| p.detail.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
+                });
+                feed.version = version;
+                feed.source = source;
+                feed
             };
-            let mut feed = check(&input, layers).unwrap_or_else(|problems| Feed {
-                feed_id: s.feed_id.clone(),
-                platform: x.platform.clone(),
-                handle: x.handle.clone(),
-                url: x.url.clone(),
-                layer: x.layer.clone(),
-                area_id: x.area_id.clone(),
-                name: x.name.clone(),
-                status: match x.status.as_str() {
-                    "active" => FeedStatus::Active,
-                    "retired" => FeedStatus::Retired,
-                    _ => FeedStatus::Planned,
-                },
-                target: None,
-                version: 0,
-                source: FeedSource::Store,
-                problem: Some(
-                    problems
-                        .iter()
-                        .map(|p| p.detail.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-            });
-            feed.version = s.version;
-            feed.source = FeedSource::Store;
-            feed
-        };
         let by_id: HashMap<&str, &StoredFeed> =
             stored.iter().map(|s| (s.feed_id.as_str(), s)).collect();
         let mut feeds: Vec<Feed> = file
             .feeds
             .iter()
             .map(|f| match by_id.get(f.feed_id.as_str()) {
-                Some(s) => resolve(s),
-                None => f.clone(),
+                Some(s) => resolve(&s.feed_id, &s.fields, s.version, FeedSource::Store),
+                None => resolve(&f.feed_id, &f.fields(), 0, FeedSource::File),
             })
             .collect();
         let mut added: Vec<&StoredFeed> = stored
@@ -430,7 +447,11 @@ impl FeedRegistry {
             .filter(|s| file.get(&s.feed_id).is_none())
             .collect();
         added.sort_by(|a, b| (&a.created_at, &a.feed_id).cmp(&(&b.created_at, &b.feed_id)));
-        feeds.extend(added.into_iter().map(resolve));
+        feeds.extend(
+            added
+                .into_iter()
+                .map(|s| resolve(&s.feed_id, &s.fields, s.version, FeedSource::Store)),
+        );
         FeedRegistry::from_feeds(feeds)
     }
 

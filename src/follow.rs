@@ -11,8 +11,9 @@
 //! HTTP: the server calls it on every write, on a timer and (on a shared
 //! store) before reads; tests call it directly.
 
-use crate::store::{Decision, ParamSet, Store, StoreError, StoredFeed};
+use crate::store::{Decision, ParamSet, Release, ReleaseFile, Store, StoreError, StoredFeed};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Audit entries read per round trip while catching up.
 const PAGE: usize = 10_000;
@@ -32,6 +33,10 @@ pub struct StoreState {
     pub feeds: BTreeMap<String, StoredFeed>,
     /// The saved `default` plan parameters, if any.
     pub default_params: Option<ParamSet>,
+    /// Every boundary release, by id.
+    pub releases: BTreeMap<i64, Release>,
+    /// Each release's files (they never change once staged).
+    pub release_files: BTreeMap<i64, Arc<Vec<ReleaseFile>>>,
 }
 
 /// What [`StoreState::advance`] found.
@@ -45,6 +50,8 @@ pub struct Advanced {
     /// Whether any decision was made, changed or withdrawn (the plan's
     /// index of them must then be made again).
     pub decisions_changed: bool,
+    /// Whether any boundary release was staged or changed.
+    pub releases_changed: bool,
 }
 
 /// What one audit entry changed.
@@ -54,6 +61,8 @@ pub enum Changed {
     Feed,
     /// A decision.
     Decision,
+    /// A boundary release.
+    Release,
     /// Something else (a parameter set).
     Other,
 }
@@ -72,6 +81,12 @@ impl StoreState {
                 .map(|f| (f.feed_id.clone(), f))
                 .collect(),
             default_params: s.default_params,
+            release_files: s
+                .releases
+                .iter()
+                .map(|(r, files)| (r.id, Arc::new(files.clone())))
+                .collect(),
+            releases: s.releases.into_iter().map(|(r, _)| (r.id, r)).collect(),
         })
     }
 
@@ -84,28 +99,44 @@ impl StoreState {
                 state: StoreState::read(store)?,
                 feeds_changed: true,
                 decisions_changed: true,
+                releases_changed: true,
             }));
         };
         if store.generation()? == seen {
             return Ok(None);
         }
         let mut next = self.clone();
-        let (mut feeds_changed, mut decisions_changed) = (false, false);
+        let (mut feeds_changed, mut decisions_changed, mut releases_changed) =
+            (false, false, false);
         loop {
             let changes = store.changes(next.seq, PAGE)?;
             for e in &changes.entries {
                 match next.apply(e)? {
                     Changed::Feed => feeds_changed = true,
                     Changed::Decision => decisions_changed = true,
+                    Changed::Release => releases_changed = true,
                     Changed::Other => {}
                 }
             }
             if changes.entries.len() < PAGE {
+                // A new release's files: immutable once staged, so reading
+                // them after the changes cannot mix generations.
+                let missing: Vec<i64> = next
+                    .releases
+                    .keys()
+                    .filter(|id| !next.release_files.contains_key(id))
+                    .copied()
+                    .collect();
+                for id in missing {
+                    next.release_files
+                        .insert(id, Arc::new(store.release_files(id)?));
+                }
                 next.generation = Some(changes.generation);
                 return Ok(Some(Advanced {
                     state: next,
                     feeds_changed,
                     decisions_changed,
+                    releases_changed,
                 }));
             }
         }
@@ -140,6 +171,13 @@ impl StoreState {
                     }
                 }
                 Ok(Changed::Feed)
+            }
+            "release" => {
+                if let Some(after) = &e.after {
+                    let r: Release = serde_json::from_value(after.clone()).map_err(bad)?;
+                    self.releases.insert(r.id, r);
+                }
+                Ok(Changed::Release)
             }
             "params" if e.entity_id == "default" => {
                 self.default_params = e

@@ -166,6 +166,11 @@ impl Postcodes {
         self.entries.get(&canonical.replace(' ', ""))
     }
 
+    /// Every postcode, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &PostcodeEntry> {
+        self.entries.values()
+    }
+
     /// Number of postcodes.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -12,8 +12,12 @@
 //! 2. geography — [`boundary`] (layers), [`relations`], [`tiles`],
 //!    [`gazetteer`], [`region`] (the immutable geography), [`lookup`];
 //! 3. live data — [`decision`], [`store`] (the only mutable state),
-//!    [`feeds`], [`plan`], [`query`];
+//!    [`feeds`], [`plan`], [`diff`] (what a boundary redraw does),
+//!    [`query`];
 //! 4. what is served — [`source`] (a region folder loaded whole),
+//!    [`generations`] (every layer's boundary versions over time),
+//!    [`successors`] (what a redraw does to feeds and decisions),
+//!    [`releases`] (staging and activating boundary releases),
 //!    [`follow`] (the store followed through its audit log), [`served`]
 //!    (one consistent value per request), [`batch`];
 //! 5. front ends — [`config`], [`auth`], [`api`], [`cli`].
@@ -34,9 +38,11 @@ pub mod config;
 pub mod crs;
 pub mod decision;
 pub mod demo;
+pub mod diff;
 pub mod feeds;
 pub mod follow;
 pub mod gazetteer;
+pub mod generations;
 pub mod import;
 pub mod index;
 pub mod lookup;
@@ -48,9 +54,11 @@ pub mod progress;
 pub mod query;
 pub mod region;
 pub mod relations;
+pub mod releases;
 pub mod served;
 pub mod source;
 pub mod store;
+pub mod successors;
 pub mod table;
 pub mod tiles;
 pub mod validate;

@@ -188,6 +188,20 @@ pub struct LayerSpec {
     /// Meant for `role = "population"` layers of files without counts.
     #[serde(default)]
     pub population_each: Option<f64>,
+    /// A CSV giving each area's residents by id (a census table published
+    /// apart from its boundaries), relative to the manifest unless
+    /// absolute. Its figures fill areas whose file gives none, before
+    /// `population_each`.
+    #[serde(default)]
+    pub population_file: Option<PathBuf>,
+    /// The `population_file` column with the area id (default
+    /// `area_code`).
+    #[serde(default)]
+    pub population_id_column: Option<String>,
+    /// The `population_file` column with the residents (default
+    /// `population`).
+    #[serde(default)]
+    pub population_column: Option<String>,
     /// Feature property (0–1, or true/false) that overrides the planner's
     /// identity factor, for a planner who knows a coded area is a real
     /// community or a named one is not. Default: `identity`, when present.
@@ -292,9 +306,10 @@ impl Manifest {
             if layer.role == Role::Population
                 && layer.population_property.is_none()
                 && layer.population_each.is_none()
+                && layer.population_file.is_none()
             {
                 return Err(rule(format!(
-                    "layers[{i}] ({:?}) has role \"population\" but neither population_property nor population_each: say where its residents come from",
+                    "layers[{i}] ({:?}) has role \"population\" but none of population_property, population_file or population_each: say where its residents come from",
                     layer.id
                 )));
             }

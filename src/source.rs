@@ -1,7 +1,7 @@
 //! What a region folder holds, loaded whole or not at all: the geography
-//! ([`Region`]), the feed file's feeds and the population points, plus the
-//! caches derived from them alone (planning's groundwork, tile
-//! projections), each computed once on first use.
+//! ([`Region`]), the feed file's feeds and the population points. Its
+//! layers are every layer's first boundary generation; later ones are
+//! staged in the store (`generations`).
 //!
 //! Every problem in every file is collected before failing, so one run of
 //! `feedmap validate` lists them all.
@@ -23,12 +23,29 @@ use std::time::Instant;
 /// A loaded region folder.
 #[derive(Debug)]
 pub struct Source {
-    /// The geography.
+    /// The geography (every layer's first generation).
     pub region: Region,
     /// The feeds as the region's feed file has them (empty when the
     /// manifest names no feed list).
     pub feeds: Arc<FeedRegistry>,
+    /// The manifest, for building later generations of its layers.
+    pub manifest: Manifest,
+    /// How it was loaded.
+    pub options: LoadOptions,
     /// The `[population_points]`, kept for planning.
+    population_points: Option<Arc<Vec<(LatLon, f64)>>>,
+    /// The geography with the caches derived from it alone.
+    geo: Arc<Geo>,
+}
+
+/// One combination of boundary generations: the geography and the caches
+/// derived from it alone (planning's groundwork, tile projections), each
+/// computed once on first use. Feeds and decisions are not part of it, so
+/// it is shared by every store generation that sees the same boundaries.
+#[derive(Debug)]
+pub struct Geo {
+    /// The geography.
+    pub region: Region,
     population_points: Option<Arc<Vec<(LatLon, f64)>>>,
     /// Planning's groundwork (populations, overlays), computed on first
     /// use: lookups and batches never pay for it, and the server computes
@@ -36,6 +53,52 @@ pub struct Source {
     planning: OnceLock<Planning>,
     /// Each layer's Web Mercator projection, for vector tiles.
     tiles: Vec<Projection>,
+}
+
+impl Geo {
+    /// Wraps a geography (population points for planning estimates).
+    pub fn new(region: Region, population_points: Option<Arc<Vec<(LatLon, f64)>>>) -> Geo {
+        let tiles = region
+            .layers
+            .iter()
+            .map(|_| Projection::default())
+            .collect();
+        Geo {
+            region,
+            population_points,
+            planning: OnceLock::new(),
+            tiles,
+        }
+    }
+
+    /// Planning's groundwork for this geography, computed once on first
+    /// use.
+    pub fn planning(&self) -> &Planning {
+        self.planning.get_or_init(|| {
+            let started = Instant::now();
+            let p = crate::plan::groundwork(
+                &self.region.layers,
+                &self.region.relations,
+                self.population_points.as_deref().map(Vec::as_slice),
+            );
+            tracing::info!(
+                ms = started.elapsed().as_millis() as u64,
+                "planning groundwork ready"
+            );
+            p
+        })
+    }
+
+    /// The Web Mercator projection of layer `layer` (an index), for
+    /// [`crate::tiles::encode`].
+    pub fn projection(&self, layer: usize) -> &Projection {
+        &self.tiles[layer]
+    }
+
+    /// The population points, if the region has them.
+    pub fn population_points(&self) -> Option<&[(LatLon, f64)]> {
+        self.population_points.as_deref().map(Vec::as_slice)
+    }
 }
 
 impl Source {
@@ -82,10 +145,25 @@ impl Source {
                 .map(|spec| {
                     let source = Manifest::resolve(&manifest_path, &spec.file);
                     let repair = options.repair || spec.repair.unwrap_or(manifest.repair);
+                    let manifest_path = &manifest_path;
                     s.spawn(move || {
                         let t = Instant::now();
+                        let mut table_problems = Vec::new();
+                        let residents = spec
+                            .population_file
+                            .as_ref()
+                            .map(|file| {
+                                population::load_table(
+                                    &Manifest::resolve(manifest_path, file),
+                                    spec.population_id_column.as_deref().unwrap_or("area_code"),
+                                    spec.population_column.as_deref().unwrap_or("population"),
+                                    &mut table_problems,
+                                )
+                            })
+                            .unwrap_or_default();
                         let raw = read_layer(&source, &spec.id);
-                        let built = build_layer(spec, source, raw, repair);
+                        let mut built = build_layer(spec, source, raw, repair, &residents);
+                        built.problems.extend(table_problems);
                         tracing::debug!(layer = %spec.id, ms = t.elapsed().as_millis() as u64, "layer read");
                         built
                     })
@@ -146,8 +224,8 @@ impl Source {
         let relations = Relations::compute(&layers, options.relations);
         let places = Places::build(&layers);
         let region = Region {
-            name: manifest.name,
-            attribution: manifest.attribution,
+            name: manifest.name.clone(),
+            attribution: manifest.attribution.clone(),
             manifest_path,
             layers: Arc::new(layers),
             relations: Arc::new(relations),
@@ -169,40 +247,24 @@ impl Source {
             ms = started.elapsed().as_millis() as u64,
             "region loaded"
         );
-        let tiles = region
-            .layers
-            .iter()
-            .map(|_| Projection::default())
-            .collect();
+        let points = points.map(Arc::new);
         Ok(Source {
+            geo: Arc::new(Geo::new(region.clone(), points.clone())),
             region,
             feeds,
-            population_points: points.map(Arc::new),
-            planning: OnceLock::new(),
-            tiles,
+            manifest,
+            options,
+            population_points: points,
         })
     }
 
-    /// Planning's groundwork for this region, computed once on first use.
-    pub fn planning(&self) -> &Planning {
-        self.planning.get_or_init(|| {
-            let started = Instant::now();
-            let p = crate::plan::groundwork(
-                &self.region.layers,
-                &self.region.relations,
-                self.population_points.as_deref().map(Vec::as_slice),
-            );
-            tracing::info!(
-                ms = started.elapsed().as_millis() as u64,
-                "planning groundwork ready"
-            );
-            p
-        })
+    /// The first generation's geography with its caches.
+    pub fn geo(&self) -> &Arc<Geo> {
+        &self.geo
     }
 
-    /// The Web Mercator projection of layer `layer` (an index), for
-    /// [`crate::tiles::encode`].
-    pub fn projection(&self, layer: usize) -> &Projection {
-        &self.tiles[layer]
+    /// The population points, if the region has them.
+    pub fn population_points(&self) -> Option<&Arc<Vec<(LatLon, f64)>>> {
+        self.population_points.as_ref()
     }
 }

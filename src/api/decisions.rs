@@ -8,7 +8,7 @@ use super::write::{self, blocking, if_match, store_write, text, with_etag, Body,
 use super::{AppState, Params};
 use crate::decision::{self, DecisionKind, Target};
 use crate::plan::PlanParams;
-use crate::region::Region;
+use crate::served::Served;
 use crate::store::{Decision, DecisionPatch, NewDecision};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -38,8 +38,16 @@ pub struct DecisionView {
     pub problem: Option<String>,
 }
 
-/// Describes a decision against the current region.
-pub fn view(region: &Region, d: Decision) -> DecisionView {
+/// Describes a decision against today's region. A decision a boundary
+/// release moved to a successor area is shown on that area.
+pub fn view(served: &Served, mut d: Decision) -> DecisionView {
+    if let Some(g) = served.decisions().all().find(|g| g.applied.id == d.id) {
+        if g.area_id != d.area_id {
+            d.area_id = g.area_id.clone();
+            d.members = g.members.clone();
+        }
+    }
+    let region = served.region();
     let (area_name, problem) = match decision::resolve(region, &d.layer, &d.area_id) {
         Ok(Target::Area(at)) => (
             Some(region.layers[at.layer].areas[at.area].name.clone()),
@@ -74,13 +82,12 @@ pub async fn list(
     let s = state.clone();
     let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
     let served = state.served();
-    let region = served.region();
     let views: Vec<DecisionView> = served
         .store()
         .decisions
         .iter()
         .filter(|d| layer.as_ref().is_none_or(|l| &d.layer == l))
-        .map(|d| view(region, d.clone()))
+        .map(|d| view(&served, d.clone()))
         .collect();
     let vanished = views.iter().filter(|v| v.vanished).count();
     Ok(Json(DecisionList {
@@ -121,7 +128,7 @@ pub async fn one(
         .ok_or_else(|| ApiProblem::not_found(format!("no decision {id}")))?;
     let served = state.served();
     let version = d.version;
-    Ok(with_etag(StatusCode::OK, version, view(served.region(), d)))
+    Ok(with_etag(StatusCode::OK, version, view(&served, d)))
 }
 
 fn parse_id(id: &str) -> Result<i64, ApiProblem> {
@@ -208,7 +215,8 @@ pub async fn create(
     .await?;
     let version = d.version;
     let location = format!("/v1/decisions/{}", d.id);
-    let mut r = with_etag(StatusCode::CREATED, version, view(region, d));
+    let served = state.served();
+    let mut r = with_etag(StatusCode::CREATED, version, view(&served, d));
     if let Ok(v) = location.parse() {
         r.headers_mut().insert(header::LOCATION, v);
     }
@@ -248,11 +256,7 @@ pub async fn update(
     })
     .await?;
     let served = state.served();
-    Ok(with_etag(
-        StatusCode::OK,
-        d.version,
-        view(served.region(), d),
-    ))
+    Ok(with_etag(StatusCode::OK, d.version, view(&served, d)))
 }
 
 /// `DELETE /v1/decisions/{id}` with `If-Match`: withdraws the decision
@@ -271,7 +275,7 @@ pub async fn delete(
     .await?;
     let served = state.served();
     Ok(Json(Withdrawn {
-        withdrawn: view(served.region(), d),
+        withdrawn: view(&served, d),
     })
     .into_response())
 }

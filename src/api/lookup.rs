@@ -5,22 +5,59 @@
 use super::params::{point_param, Params};
 use super::problem::ApiProblem;
 use super::state::AppState;
+use crate::generations::is_date;
 use crate::query::{Query, QueryError};
+use crate::served::{Served, Upcoming};
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Serialize;
 use std::sync::Arc;
 
-/// `GET /v1/lookup?lat=&lon=`: the areas of every layer at a point.
+/// An answer as of a date, with what a scheduled boundary change will
+/// change there.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Dated<T> {
+    /// The answer.
+    #[serde(flatten)]
+    pub answer: T,
+    /// The date answered for (`YYYY-MM-DD`; today unless `at` was given).
+    pub at: String,
+    /// What the next scheduled boundary generation changes for this point
+    /// (area, feeds) and from when; absent when nothing is scheduled or
+    /// nothing changes here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upcoming: Option<Upcoming>,
+}
+
+/// The `at` parameter: a date, default today.
+pub fn at_param(params: &Params, served: &Served) -> Result<String, ApiProblem> {
+    match params.get("at")? {
+        None => Ok(served.day().to_string()),
+        Some(d) if is_date(d) => Ok(d.to_string()),
+        Some(d) => Err(ApiProblem::bad_parameter(format!(
+            "at={d:?} is not a date YYYY-MM-DD"
+        ))),
+    }
+}
+
+/// `GET /v1/lookup?lat=&lon=[&at=]`: the areas of every layer at a point.
 pub async fn areas(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
-    params.only(&["lat", "lon"])?;
+    params.only(&["lat", "lon", "at"])?;
     let point = point_param(&params)?;
     let served = state.served.load();
-    Ok(Json(served.region().answer(point)).into_response())
+    let at = at_param(&params, &served)?;
+    let view = served.view_at(&at);
+    Ok(Json(Dated {
+        answer: view.region().answer(point),
+        upcoming: served.upcoming_at(&at, point),
+        at,
+    })
+    .into_response())
 }
 
 impl From<QueryError> for ApiProblem {
@@ -35,7 +72,7 @@ impl From<QueryError> for ApiProblem {
 
 /// The query given by exactly one of `lat`+`lon`, `postcode` or `q`.
 fn query_param(params: &Params) -> Result<Query, ApiProblem> {
-    params.only(&["lat", "lon", "postcode", "q"])?;
+    params.only(&["lat", "lon", "postcode", "q", "at"])?;
     let forms = [
         params.get("lat")?.is_some() || params.get("lon")?.is_some(),
         params.get("postcode")?.is_some(),
@@ -67,12 +104,21 @@ fn query_param(params: &Params) -> Result<Query, ApiProblem> {
     })
 }
 
-/// `GET /v1/feeds/lookup?lat=&lon=` | `?postcode=` | `?q=`.
+/// `GET /v1/feeds/lookup?lat=&lon=` | `?postcode=` | `?q=`, `[&at=]`.
 pub async fn feeds(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let query = query_param(&Params::parse(q))?;
+    let params = Params::parse(q);
+    let query = query_param(&params)?;
     let served = state.served.load();
-    Ok(Json(served.feeds_for(&query)?).into_response())
+    let at = at_param(&params, &served)?;
+    let view = served.view_at(&at);
+    let answer = view.feeds_for(&query)?;
+    Ok(Json(Dated {
+        upcoming: served.upcoming_at(&at, answer.point),
+        answer,
+        at,
+    })
+    .into_response())
 }

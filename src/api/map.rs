@@ -114,7 +114,7 @@ pub async fn tile(
     };
     let encoded = tokio::task::spawn_blocking(move || {
         let (li, l) = served.region().layer(&layer).expect("checked above");
-        crate::tiles::encode(l, served.source().projection(li), z, x, y)
+        crate::tiles::encode(l, served.geo().projection(li), z, x, y)
     })
     .await;
     let (bytes, _) = encoded

@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod params;
 pub mod plan;
 pub mod problem;
+pub mod releases;
 pub mod server;
 pub mod state;
 pub mod write;

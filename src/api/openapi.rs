@@ -13,7 +13,7 @@
 //! the real handler.
 
 use super::state::AppState;
-use super::{audit, batch, decisions, feeds, health, lookup, map, ogc, plan};
+use super::{audit, batch, decisions, feeds, health, lookup, map, ogc, plan, releases};
 use crate::config::ServeConfig;
 use crate::manifest::Role;
 use crate::served::Served;
@@ -139,6 +139,8 @@ pub struct Examples {
     lon: f64,
     postcode: Option<String>,
     feed: Option<String>,
+    release: Option<(i64, Option<String>)>,
+    community_properties: (Option<String>, Option<String>),
 }
 
 impl Examples {
@@ -151,6 +153,15 @@ impl Examples {
         };
         if let Some(l) = region.layers.iter().find(|l| l.role == Role::Community) {
             ex.community_layer = l.id.clone();
+            if let Some(spec) = served
+                .source()
+                .manifest
+                .layers
+                .iter()
+                .find(|s| s.id == l.id)
+            {
+                ex.community_properties = (spec.id_property.clone(), spec.name_property.clone());
+            }
             if let Some(a) = l.areas.first() {
                 ex.community = a.id.clone();
                 ex.community_name = a.name.clone();
@@ -167,7 +178,63 @@ impl Examples {
             .as_ref()
             .and_then(|p| p.first().map(|e| e.postcode.clone()));
         ex.feed = served.feeds().feeds.first().map(|f| f.feed_id.clone());
+        // The latest release and its first proposal, where there is one.
+        ex.release = served
+            .generations()
+            .layers
+            .iter()
+            .flatten()
+            .filter_map(|g| g.release.as_ref())
+            .max_by_key(|r| r.id)
+            .map(|r| {
+                let subject = crate::successors::proposals(
+                    served,
+                    r.id,
+                    crate::successors::DEFAULT_SUCCESSOR_SHARE,
+                )
+                .ok()
+                .and_then(|p| p.proposals.first().map(|p| p.subject.clone()));
+                (r.id, subject)
+            });
         ex
+    }
+
+    fn release_id(&self) -> String {
+        self.release
+            .as_ref()
+            .map_or("1".into(), |r| r.0.to_string())
+    }
+
+    fn subject(&self) -> String {
+        self.release
+            .as_ref()
+            .and_then(|r| r.1.clone())
+            .or_else(|| self.feed.as_ref().map(|f| format!("feed:{f}")))
+            .unwrap_or_else(|| "feed:example-feed".into())
+    }
+
+    /// A stage body: one community as a new generation of its layer.
+    fn release_body(&self) -> Value {
+        json!({
+            "layer": self.community_layer,
+            "label": "example release",
+            "files": [{ "name": "example.geojson", "text": json!({
+                "type": "FeatureCollection",
+                "features": [{
+                    "type": "Feature",
+                    "id": self.community,
+                    "properties": {
+                        self.community_properties.0.as_deref().unwrap_or("id"): self.community,
+                        self.community_properties.1.as_deref().unwrap_or("name"): self.community_name,
+                    },
+                    "geometry": { "type": "Polygon", "coordinates": [[
+                        [self.lon - 0.001, self.lat - 0.001], [self.lon + 0.001, self.lat - 0.001],
+                        [self.lon + 0.001, self.lat + 0.001], [self.lon - 0.001, self.lat + 0.001],
+                        [self.lon - 0.001, self.lat - 0.001]
+                    ]]}
+                }]
+            }).to_string() }]
+        })
     }
 }
 
@@ -295,6 +362,13 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             json!({"type": "number", "minimum": -180, "maximum": 180}),
         )
     };
+    let at = || {
+        query(
+            "at",
+            "answer as of this date (YYYY-MM-DD): the boundary generations in effect then, with the feeds attached to them; default today",
+            json!({"type": "string", "format": "date"}),
+        )
+    };
     let plan_params: Vec<Param> = crate::plan::params::PARAMS
         .iter()
         .map(|p| {
@@ -341,11 +415,12 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             .media(GEOJSON)
             .params(vec![layer("layer"), path("id", "an area id", json!(ex.community))]),
         get("/v1/lookup", "The areas of every layer at a point", routing::get(lookup::areas))
-            .answers(schema::<crate::lookup::LookupAnswer>)
-            .params(vec![required(lat(), json!(ex.lat)), required(lon(), json!(ex.lon))]),
+            .answers(schema::<lookup::Dated<crate::lookup::LookupAnswer>>)
+            .params(vec![required(lat(), json!(ex.lat)), required(lon(), json!(ex.lon)), at()]),
         get("/v1/feeds/lookup", "The feeds for a point, postcode or place, most specific first (give lat and lon, or postcode, or q)", routing::get(lookup::feeds))
-            .answers(schema::<crate::query::FeedAnswer>)
+            .answers(schema::<lookup::Dated<crate::query::FeedAnswer>>)
             .params(vec![
+                at(),
                 lat(),
                 lon(),
                 with_example(query("postcode", "a UK postcode, any case or spacing", json!({"type": "string"})), postcode),
@@ -440,6 +515,48 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
                 path("y", "row, then .mvt", json!("0.mvt")),
             ]),
         get("/health", "Liveness, what is loaded, what was last seen of the store", routing::get(health::health)),
+        get("/v1/releases", "Every layer's boundary generations: the manifest's, staged, active (scheduled) and withdrawn releases", routing::get(releases::list))
+            .answers(schema::<releases::ReleaseList>)
+            .params(vec![query("layer", "only this layer", json!({"type": "string", "enum": ex.layers}))]),
+        Operation::new(Post, "/v1/releases", "Stage a new generation of a layer's boundaries (201): validated whole, stored, not used by lookups until activated", routing::post(releases::stage).layer(axum::extract::DefaultBodyLimit::max(releases::MAX_RELEASE_BYTES)))
+            .answers(schema::<releases::GenerationView>)
+            .write(201, Some((schema::<crate::releases::StageRequest>, ex.release_body())), false),
+        get("/v1/releases/{id}", "One generation, with its ETag", routing::get(releases::one))
+            .answers(schema::<releases::GenerationView>)
+            .params(vec![path("id", "a release id", json!(ex.release_id()))]),
+        get("/v1/releases/{id}/diff", "What the release changes against the generation it replaces, per area: kind, ground and resident shares, postcodes", routing::get(releases::diff))
+            .answers(schema::<releases::DiffAnswer>)
+            .params(vec![
+                path("id", "a release id", json!(ex.release_id())),
+                query("format", "json (default), csv (one row per old → new pair) or geojson (old and new areas)", json!({"type": "string", "enum": ["json", "csv", "geojson"]})),
+            ]),
+        get("/v1/releases/{id}/postcodes", "Every postcode whose area the release changes (CSV)", routing::get(releases::postcodes))
+            .media("text/csv")
+            .params(vec![path("id", "a release id", json!(ex.release_id()))]),
+        get("/v1/releases/{id}/proposals", "The proposed successor of every feed and decision on the layer, with planners' confirmations", routing::get(releases::proposals))
+            .answers(schema::<crate::successors::Proposals>)
+            .params(vec![
+                path("id", "a release id", json!(ex.release_id())),
+                query("successor_share", "share of residents a new area must receive to be proposed (default 0.75)", json!({"type": "number", "minimum": 0.5, "maximum": 1})),
+            ]),
+        Operation::new(Put, "/v1/releases/{id}/proposals/{subject}", "Confirm a proposal, or choose another successor (or none)", routing::put(releases::confirm).layer(limit))
+            .answers(schema::<crate::successors::Proposal>)
+            .params(vec![
+                path("id", "a release id", json!(ex.release_id())),
+                path("subject", "feed:ID or decision:ID", json!(ex.subject())),
+            ])
+            .write(200, Some((schema::<releases::ConfirmBody>, json!({}))), true),
+        Operation::new(Post, "/v1/releases/{id}/activate", "Activate a staged release, now or from valid_from, moving the confirmed successors in one transaction", routing::post(releases::activate).layer(limit))
+            .answers(schema::<releases::Activated>)
+            .params(vec![path("id", "a release id", json!(ex.release_id()))])
+            .write(200, Some((schema::<releases::ActivateBody>, json!({}))), true),
+        Operation::new(Post, "/v1/releases/{id}/withdraw", "Withdraw a staged release (it stays listed, never used)", routing::post(releases::withdraw).layer(limit))
+            .answers(schema::<releases::GenerationView>)
+            .params(vec![path("id", "a release id", json!(ex.release_id()))])
+            .write(200, None, true),
+        get("/v1/areas/{layer}/{id}/lineage", "An area's predecessors and successors across boundary generations", routing::get(releases::lineage))
+            .answers(schema::<releases::Lineage>)
+            .params(vec![layer("layer"), path("id", "an area id", json!(ex.community))]),
     ];
     ops.sort_by(|a, b| (a.path, a.verb).cmp(&(b.path, b.verb)));
     ops

@@ -22,6 +22,9 @@ pub struct ApiProblem {
     /// Headers the answer carries besides the body (`WWW-Authenticate` on
     /// a 401, the current `ETag` on a 412).
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Extension members of the body (RFC 9457 §3.2), e.g. every problem
+    /// found in a refused file.
+    pub members: Vec<(&'static str, serde_json::Value)>,
 }
 
 impl ApiProblem {
@@ -38,7 +41,14 @@ impl ApiProblem {
             title,
             detail: detail.into(),
             headers: Vec::new(),
+            members: Vec::new(),
         }
+    }
+
+    /// The same problem with one more member in its body.
+    pub fn with_member(mut self, name: &'static str, value: serde_json::Value) -> Self {
+        self.members.push((name, value));
+        self
     }
 
     /// The same problem, answered with one more header.
@@ -87,12 +97,15 @@ impl ApiProblem {
 
 impl IntoResponse for ApiProblem {
     fn into_response(self) -> Response {
-        let body = json!({
+        let mut body = json!({
             "type": format!("urn:feedmap:problem:{}", self.kind),
             "title": self.title,
             "status": self.status.as_u16(),
             "detail": self.detail,
         });
+        for (name, value) in self.members {
+            body[name] = value;
+        }
         let mut r = (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],

@@ -32,13 +32,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         ..LoadOptions::default()
     };
     let dir = config.region.clone();
-    let source = tokio::task::spawn_blocking(move || {
-        let source = Source::load_with(&dir, options)?;
-        source.planning();
-        Ok::<_, RegionError>(source)
-    })
-    .await
-    .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
+    let source = tokio::task::spawn_blocking(move || Source::load_with(&dir, options))
+        .await
+        .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
     let store_config = config.clone();
     let state = tokio::task::spawn_blocking(move || {
         let (store, tokens) = open_store(&store_config)?;

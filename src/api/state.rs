@@ -70,6 +70,7 @@ impl AppState {
         tokens: Tokens,
     ) -> Result<Arc<AppState>, StoreError> {
         let served = Served::from_store(Arc::new(source), &*store)?;
+        served.geo().planning();
         Ok(Arc::new(AppState {
             served: ArcSwap::from_pointee(served),
             config,
@@ -96,13 +97,18 @@ impl AppState {
     /// whole. Blocking.
     pub fn sync(&self) -> Result<(), StoreError> {
         let current = self.served.load_full();
-        if current.generation() == Some(self.store.generation()?) {
+        if current.generation() == Some(self.store.generation()?)
+            && current.day() == crate::generations::today()
+        {
             return Ok(());
         }
         let _swap = self.swap.lock().unwrap_or_else(|e| e.into_inner());
         // Another sync or a reload may have swapped meanwhile.
         let current = self.served.load_full();
         if let Some(next) = current.advance(&*self.store)? {
+            // A new combination of boundary generations: its planning
+            // groundwork is done before the swap, so no request waits.
+            next.geo().planning();
             self.served.store(Arc::new(next));
         }
         Ok(())
@@ -143,8 +149,9 @@ impl AppState {
                 // Planning's groundwork is done before the swap, so no
                 // request waits for it; the store is read afresh, so a
                 // reload fails whole when it cannot be.
-                source.planning();
-                Ok(Served::from_store(Arc::new(source), &*self.store)?)
+                let served = Served::from_store(Arc::new(source), &*self.store)?;
+                served.geo().planning();
+                Ok(served)
             });
         let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
         status.last_reload_at = Some(now());

@@ -178,6 +178,12 @@ impl From<StoreError> for ApiProblem {
                 "Already exists",
                 e.to_string(),
             ),
+            StoreError::Conflict { .. } => ApiProblem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflicts with the current state",
+                e.to_string(),
+            ),
             StoreError::SchemaTooNew { .. } | StoreError::Backend { .. } => {
                 tracing::error!("store: {e}");
                 ApiProblem::new(

@@ -91,3 +91,67 @@ pub fn read_layer(path: &Path, layer: &str) -> RawLayer {
         }
     }
 }
+
+/// Reads a layer from files held in memory (a staged boundary release):
+/// one GeoJSON file, or one or more KML files (placemarks numbered across
+/// them in the order given). Problems name each file by `name`.
+pub fn read_files<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    layer: &str,
+) -> RawLayer {
+    let mut out = RawLayer::default();
+    let files: Vec<(&str, &[u8])> = files.into_iter().collect();
+    let site = |name: &str| Site {
+        file: PathBuf::from(name),
+        layer: layer.to_string(),
+        feature: None,
+        id: None,
+    };
+    if files.is_empty() {
+        out.problems.push(site("").problem(
+            ProblemKind::UnreadableFile,
+            "no files: give one GeoJSON file or one or more KML files",
+        ));
+        return out;
+    }
+    let ext = |name: &str| {
+        Path::new(name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    let geojson = files
+        .iter()
+        .filter(|(n, _)| matches!(ext(n).as_str(), "geojson" | "json"))
+        .count();
+    if geojson > 0 && files.len() > 1 {
+        out.problems.push(site(files[0].0).problem(
+            ProblemKind::UnreadableFile,
+            format!(
+                "{} files given with a GeoJSON one: a GeoJSON release is exactly one file",
+                files.len()
+            ),
+        ));
+        return out;
+    }
+    for (name, bytes) in files {
+        let part = match ext(name).as_str() {
+            "geojson" | "json" => geojson::read(bytes, &site(name)),
+            "kml" => kml::read(bytes, &site(name), out.features.len()),
+            other => {
+                out.problems.push(site(name).problem(
+                    ProblemKind::UnreadableFile,
+                    format!(
+                        "unsupported file type {other:?}: use .geojson/.json (GeoJSON) or .kml"
+                    ),
+                ));
+                continue;
+            }
+        };
+        out.declared_crs = out.declared_crs.or(part.declared_crs);
+        out.features.extend(part.features);
+        out.problems.extend(part.problems);
+    }
+    out
+}

@@ -1,13 +1,13 @@
 //! The store as one JSON document: `feedmap export` writes it, `feedmap
 //! import` reads it, for backups and for moving from SQLite to PostgreSQL.
 
-use super::{AuditEntry, Decision, ParamSet, StoreError, StoredFeed};
+use super::{AuditEntry, Decision, ParamSet, Release, ReleaseFile, StoreError, StoredFeed};
 use serde::{Deserialize, Serialize};
 
 /// The `format` every dump carries, so a wrong file is refused by name.
 pub const FORMAT: &str = "feedmap-store";
-/// The dump layout version.
-pub const VERSION: u32 = 1;
+/// The dump layout version (2 added boundary releases; 1 is still read).
+pub const VERSION: u32 = 2;
 
 /// Everything in a store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,12 +29,25 @@ pub struct Dump {
     pub param_sets: Vec<ParamSet>,
     /// The whole audit log.
     pub audit: Vec<AuditEntry>,
+    /// Every boundary release with its files.
+    #[serde(default)]
+    pub releases: Vec<DumpedRelease>,
+}
+
+/// A release and its files, as a dump holds them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DumpedRelease {
+    /// The release.
+    pub release: Release,
+    /// Its files.
+    pub files: Vec<ReleaseFile>,
 }
 
 impl Dump {
     /// Refuses a document that is not a dump this program can read.
     pub fn check(&self) -> Result<(), StoreError> {
-        if self.format != FORMAT || self.version != VERSION {
+        if self.format != FORMAT || !(1..=VERSION).contains(&self.version) {
             return Err(StoreError::Backend {
                 backend: "import",
                 message: format!(

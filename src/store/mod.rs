@@ -153,6 +153,117 @@ pub struct ParamSet {
     pub version: i64,
 }
 
+/// Where a boundary release is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReleaseStatus {
+    /// Stored and shown to planners; lookups do not use it.
+    Staged,
+    /// In use from its `valid_from` date (scheduled when that is later
+    /// than today).
+    Active,
+    /// Set aside without ever being used.
+    Withdrawn,
+}
+
+/// A planner's choice of successor for one feed or decision attached to
+/// an area the release replaces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Confirmation {
+    /// The area (or `+`-joined cluster) of the new generation it moves to;
+    /// `None`: it moves nowhere and stays listed with its problem.
+    pub to: Option<String>,
+    /// Token name that confirmed it.
+    pub by: String,
+    /// When.
+    pub at: String,
+    /// Bumped by every change; the proposal's ETag (0 before any).
+    pub version: i64,
+}
+
+/// A new generation of one layer's boundaries, as stored. Its files are
+/// kept apart ([`ReleaseFile`]) and never change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Release {
+    /// Store-assigned id.
+    pub id: i64,
+    /// The layer it is a generation of.
+    pub layer: String,
+    /// Its generation number in that layer (the manifest's files are 1).
+    pub generation: i64,
+    /// The generation it replaces: the layer's latest active one when it
+    /// was staged.
+    pub follows: i64,
+    /// A planner's label, e.g. `May 2023 wards`.
+    pub label: String,
+    /// Staged, active or withdrawn.
+    pub status: ReleaseStatus,
+    /// From when lookups use it (`YYYY-MM-DD`), once activated.
+    pub valid_from: Option<String>,
+    /// Property with the area id, when it differs from the manifest's.
+    pub id_property: Option<String>,
+    /// Property with the area name, when it differs from the manifest's.
+    pub name_property: Option<String>,
+    /// The file names, in order.
+    pub files: Vec<String>,
+    /// Planners' confirmed successors, by subject (`feed:ID`,
+    /// `decision:ID`).
+    pub confirmations: std::collections::BTreeMap<String, Confirmation>,
+    /// What activation moved (the confirmed successors, each from the
+    /// area it was attached to then); empty before.
+    #[serde(default)]
+    pub migrations: Vec<Migration>,
+    /// Token name that staged it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+    /// Token name of the last change.
+    pub updated_by: String,
+    /// When.
+    pub updated_at: String,
+    /// Bumped by every change; the ETag.
+    pub version: i64,
+}
+
+/// One file of a release: its name (the extension says GeoJSON or KML)
+/// and its text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseFile {
+    /// File name, e.g. `wards_2023.geojson`.
+    pub name: String,
+    /// The file's contents.
+    pub text: String,
+}
+
+/// A release to stage (already validated by the caller).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRelease {
+    /// Layer id.
+    pub layer: String,
+    /// The generation it replaces.
+    pub follows: i64,
+    /// Label.
+    pub label: String,
+    /// Id property override.
+    pub id_property: Option<String>,
+    /// Name property override.
+    pub name_property: Option<String>,
+    /// The files.
+    pub files: Vec<ReleaseFile>,
+}
+
+/// A feed or decision moved to a new area when a release is activated,
+/// recorded in the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Migration {
+    /// `feed:ID` or `decision:ID`.
+    pub subject: String,
+    /// The area (or cluster) it was attached to.
+    pub from: String,
+    /// The area (or cluster) it moves to.
+    pub to: String,
+}
+
 /// One entry of the append-only audit log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditEntry {
@@ -187,6 +298,8 @@ pub struct Snapshot {
     pub feeds: Vec<StoredFeed>,
     /// The saved `default` parameter set.
     pub default_params: Option<ParamSet>,
+    /// Every boundary release with its files, by id.
+    pub releases: Vec<(Release, Vec<ReleaseFile>)>,
 }
 
 /// What [`Store::changes`] reads.
@@ -250,6 +363,17 @@ pub enum StoreError {
     /// An import into a store that already holds data.
     #[error("the store is not empty ({0}); import only into an empty store")]
     NotEmpty(String),
+    /// The request conflicts with the record's state (activating a
+    /// release older than the active one, confirming on an active one).
+    #[error("{entity} {id}: {reason}")]
+    Conflict {
+        /// Entity.
+        entity: &'static str,
+        /// Id.
+        id: String,
+        /// Why, in words.
+        reason: String,
+    },
     /// The database schema is newer than this program.
     #[error("the database schema is version {found}, newer than this feedmap knows ({known}); upgrade feedmap")]
     SchemaTooNew {
@@ -330,6 +454,43 @@ pub trait Store: Send + Sync {
         expect: Expect,
         query: &str,
     ) -> Result<ParamSet, StoreError>;
+    /// Every boundary release (without files), by id.
+    fn releases(&self) -> Result<Vec<Release>, StoreError>;
+    /// One release's files (they never change once staged).
+    fn release_files(&self, id: i64) -> Result<Vec<ReleaseFile>, StoreError>;
+    /// Stores a new release of a layer as staged, numbered after the
+    /// layer's highest generation.
+    fn stage_release(&self, who: &str, new: NewRelease) -> Result<Release, StoreError>;
+    /// Records a planner's successor for `subject` in a staged release, if
+    /// the subject's confirmation is at the expected version (0: none yet).
+    fn confirm_successor(
+        &self,
+        who: &str,
+        release: i64,
+        subject: &str,
+        expect: Expect,
+        to: Option<String>,
+    ) -> Result<Release, StoreError>;
+    /// Activates a staged release from `valid_from` (`YYYY-MM-DD`) if it
+    /// is at the expected version, recording `migrations` (its confirmed
+    /// successors) in the audit log, all in one transaction.
+    /// [`StoreError::Conflict`] when a later generation of the layer is
+    /// already active, or `valid_from` is before the active one's.
+    fn activate_release(
+        &self,
+        who: &str,
+        release: i64,
+        expect: Expect,
+        valid_from: &str,
+        migrations: &[Migration],
+    ) -> Result<Release, StoreError>;
+    /// Withdraws a staged release (it stays listed, never used).
+    fn withdraw_release(
+        &self,
+        who: &str,
+        release: i64,
+        expect: Expect,
+    ) -> Result<Release, StoreError>;
     /// Everything a server follows (decisions, feeds, the `default`
     /// parameter set) with the generation and last audit `seq` they are
     /// at, read in one consistent snapshot.

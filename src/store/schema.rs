@@ -35,8 +35,9 @@ impl Migration {
 
 /// The audit log refuses UPDATE and DELETE: append-only, enforced by the
 /// database itself, not just by the code.
-const MIGRATIONS: &[Migration] = &[Migration {
-    common: "
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        common: "
         INSERT INTO meta (key, value) VALUES ('generation', 0);
         CREATE TABLE decisions (
             id {id},
@@ -62,19 +63,34 @@ const MIGRATIONS: &[Migration] = &[Migration {
             at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
             entity TEXT NOT NULL, entity_id TEXT NOT NULL, before TEXT, after TEXT);
     ",
-    sqlite: "
+        sqlite: "
         CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     ",
-    postgres: "
+        postgres: "
         CREATE FUNCTION feedmap_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
             $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
         CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
             FOR EACH ROW EXECUTE FUNCTION feedmap_audit_append_only();
     ",
-}];
+    },
+    Migration {
+        // Boundary releases: the record as JSON (its fields are read and written
+        // whole), its files apart (large, written once, read when building).
+        common: "
+        CREATE TABLE releases (
+            id {id},
+            layer TEXT NOT NULL, generation {int} NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('staged', 'active', 'withdrawn')),
+            record TEXT NOT NULL, files TEXT NOT NULL, version {int} NOT NULL,
+            UNIQUE (layer, generation));
+    ",
+        sqlite: "",
+        postgres: "",
+    },
+];
 
 /// The schema version this program writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -121,7 +137,8 @@ pub(crate) fn after_import(tx: &mut dyn Tx, dialect: Dialect) -> Result<(), Stor
     if dialect == Dialect::Postgres {
         tx.batch(
             "SELECT setval(pg_get_serial_sequence('decisions', 'id'), COALESCE((SELECT MAX(id) FROM decisions), 0) + 1, false);
-             SELECT setval(pg_get_serial_sequence('audit', 'seq'), COALESCE((SELECT MAX(seq) FROM audit), 0) + 1, false);",
+             SELECT setval(pg_get_serial_sequence('audit', 'seq'), COALESCE((SELECT MAX(seq) FROM audit), 0) + 1, false);
+             SELECT setval(pg_get_serial_sequence('releases', 'id'), COALESCE((SELECT MAX(id) FROM releases), 0) + 1, false);",
         )?;
     }
     Ok(())

@@ -6,8 +6,9 @@
 
 use super::schema;
 use super::{
-    AuditEntry, Changes, Decision, DecisionPatch, Dump, Expect, FeedFields, NewDecision, ParamSet,
-    Snapshot, Store, StoreError, StoredFeed,
+    AuditEntry, Changes, Confirmation, Decision, DecisionPatch, Dump, Expect, FeedFields,
+    Migration, NewDecision, NewRelease, ParamSet, Release, ReleaseFile, ReleaseStatus, Snapshot,
+    Store, StoreError, StoredFeed,
 };
 use crate::decision::DecisionKind;
 use serde::Serialize;
@@ -396,6 +397,128 @@ fn all_feeds(tx: &mut dyn Tx) -> Result<Vec<StoredFeed>, StoreError> {
     )
 }
 
+fn release_row(r: &Row) -> Result<Release, StoreError> {
+    let mut rel: Release = r
+        .json(1)?
+        .ok_or_else(|| corrupt("sql", "a release record is NULL".into()))?;
+    rel.id = r.int(0)?;
+    rel.version = r.int(2)?;
+    Ok(rel)
+}
+
+fn all_releases(tx: &mut dyn Tx) -> Result<Vec<Release>, StoreError> {
+    all(
+        tx,
+        "SELECT id, record, version FROM releases ORDER BY id",
+        release_row,
+    )
+}
+
+fn one_release(tx: &mut dyn Tx, id: i64) -> Result<Release, StoreError> {
+    tx.query(
+        "SELECT id, record, version FROM releases WHERE id = $1",
+        &[i(id)],
+    )?
+    .first()
+    .map(release_row)
+    .transpose()?
+    .ok_or_else(|| not_found("release", id))
+}
+
+fn files_of(tx: &mut dyn Tx, id: i64) -> Result<Vec<ReleaseFile>, StoreError> {
+    tx.query("SELECT files FROM releases WHERE id = $1", &[i(id)])?
+        .first()
+        .ok_or_else(|| not_found("release", id))?
+        .json(0)
+        .map(Option::unwrap_or_default)
+}
+
+fn releases_with_files(tx: &mut dyn Tx) -> Result<Vec<(Release, Vec<ReleaseFile>)>, StoreError> {
+    tx.query(
+        "SELECT id, record, version, files FROM releases ORDER BY id",
+        &[],
+    )?
+    .iter()
+    .map(|r| Ok((release_row(r)?, r.json(3)?.unwrap_or_default())))
+    .collect()
+}
+
+/// Writes a changed release record if it is still at `before`'s version,
+/// with its audit entry.
+fn save_release(
+    tx: &mut dyn Tx,
+    at: &str,
+    who: &str,
+    action: &str,
+    before: &Release,
+    after: &Release,
+) -> Result<(), StoreError> {
+    let status = match after.status {
+        ReleaseStatus::Staged => "staged",
+        ReleaseStatus::Active => "active",
+        ReleaseStatus::Withdrawn => "withdrawn",
+    };
+    let n = tx.exec(
+        "UPDATE releases SET record = $1, status = $2, version = $3 WHERE id = $4 AND version = $5",
+        &[
+            json_arg(Some(after))?,
+            t(status),
+            i(after.version),
+            i(after.id),
+            i(before.version),
+        ],
+    )?;
+    if n != 1 {
+        return Err(stale("release", after.id, before.version));
+    }
+    audit(
+        tx,
+        at,
+        who,
+        action,
+        "release",
+        &after.id.to_string(),
+        Some(before),
+        Some(after),
+    )
+}
+
+fn insert_release(
+    tx: &mut dyn Tx,
+    r: &Release,
+    files: &[ReleaseFile],
+    with_id: bool,
+) -> Result<i64, StoreError> {
+    let status = match r.status {
+        ReleaseStatus::Staged => "staged",
+        ReleaseStatus::Active => "active",
+        ReleaseStatus::Withdrawn => "withdrawn",
+    };
+    let mut args = vec![
+        t(&r.layer),
+        i(r.generation),
+        t(status),
+        json_arg(Some(r))?,
+        json_arg(Some(&files))?,
+        i(r.version),
+    ];
+    let (col, val) = if with_id {
+        args.push(i(r.id));
+        (", id", ", $7")
+    } else {
+        ("", "")
+    };
+    tx.query(
+        &format!(
+            "INSERT INTO releases (layer, generation, status, record, files, version{col}) VALUES ($1, $2, $3, $4, $5, $6{val}) RETURNING id"
+        ),
+        &args,
+    )?
+    .first()
+    .ok_or_else(|| corrupt("sql", "INSERT … RETURNING gave no row".into()))?
+    .int(0)
+}
+
 fn all<T>(
     tx: &mut dyn Tx,
     sql: &str,
@@ -709,6 +832,205 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
+    fn releases(&self) -> Result<Vec<Release>, StoreError> {
+        self.read(all_releases)
+    }
+
+    fn release_files(&self, id: i64) -> Result<Vec<ReleaseFile>, StoreError> {
+        self.read(|tx| files_of(tx, id))
+    }
+
+    fn stage_release(&self, who: &str, new: NewRelease) -> Result<Release, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let highest = tx
+                .query(
+                    "SELECT COALESCE(MAX(generation), 1) FROM releases WHERE layer = $1",
+                    &[t(&new.layer)],
+                )?
+                .first()
+                .map_or(Ok(1), |r| r.int(0))?;
+            let mut r = Release {
+                id: 0,
+                layer: new.layer,
+                generation: highest + 1,
+                follows: new.follows,
+                label: new.label,
+                status: ReleaseStatus::Staged,
+                valid_from: None,
+                id_property: new.id_property,
+                name_property: new.name_property,
+                files: new.files.iter().map(|f| f.name.clone()).collect(),
+                confirmations: Default::default(),
+                migrations: Vec::new(),
+                created_by: who.into(),
+                created_at: at.clone(),
+                updated_by: who.into(),
+                updated_at: at.clone(),
+                version: 1,
+            };
+            r.id = insert_release(tx, &r, &new.files, false)?;
+            audit(
+                tx,
+                &at,
+                who,
+                "release.stage",
+                "release",
+                &r.id.to_string(),
+                None::<&()>,
+                Some(&r),
+            )?;
+            Ok(r)
+        })
+    }
+
+    fn confirm_successor(
+        &self,
+        who: &str,
+        release: i64,
+        subject: &str,
+        expect: Expect,
+        to: Option<String>,
+    ) -> Result<Release, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let before = one_release(tx, release)?;
+            if before.status != ReleaseStatus::Staged {
+                return Err(StoreError::Conflict {
+                    entity: "release",
+                    id: release.to_string(),
+                    reason: "successors can be chosen only while it is staged".into(),
+                });
+            }
+            let current = before.confirmations.get(subject).map_or(0, |c| c.version);
+            if !expect.holds(current) {
+                return Err(stale("proposal", subject, current));
+            }
+            let mut after = before.clone();
+            after.confirmations.insert(
+                subject.into(),
+                Confirmation {
+                    to,
+                    by: who.into(),
+                    at: at.clone(),
+                    version: current + 1,
+                },
+            );
+            after.updated_by = who.into();
+            after.updated_at = at.clone();
+            after.version = before.version + 1;
+            save_release(tx, &at, who, "release.confirm", &before, &after)?;
+            Ok(after)
+        })
+    }
+
+    fn activate_release(
+        &self,
+        who: &str,
+        release: i64,
+        expect: Expect,
+        valid_from: &str,
+        migrations: &[Migration],
+    ) -> Result<Release, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let before = one_release(tx, release)?;
+            let conflict = |reason: String| StoreError::Conflict {
+                entity: "release",
+                id: release.to_string(),
+                reason,
+            };
+            if before.status != ReleaseStatus::Staged {
+                return Err(conflict(format!(
+                    "it is {}, not staged",
+                    serde_json::to_value(before.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                )));
+            }
+            if !expect.holds(before.version) {
+                return Err(stale("release", release, before.version));
+            }
+            let active: Vec<Release> = all_releases(tx)?
+                .into_iter()
+                .filter(|r| r.layer == before.layer && r.status == ReleaseStatus::Active)
+                .collect();
+            if let Some(latest) = active.iter().max_by_key(|r| r.generation) {
+                if latest.generation > before.generation {
+                    return Err(conflict(format!(
+                        "generation {} of layer {:?} is already active; generation {} is older",
+                        latest.generation, before.layer, before.generation
+                    )));
+                }
+                if latest.valid_from.as_deref().is_some_and(|d| d >= valid_from) {
+                    return Err(conflict(format!(
+                        "valid_from {valid_from} is not after {} (from when generation {} is in use)",
+                        latest.valid_from.as_deref().unwrap_or(""),
+                        latest.generation
+                    )));
+                }
+            }
+            let active_generation = active.iter().map(|r| r.generation).max().unwrap_or(1);
+            if active_generation != before.follows {
+                return Err(conflict(format!(
+                    "it was staged against generation {} of layer {:?}, but generation {active_generation} is active now; stage it again",
+                    before.follows, before.layer
+                )));
+            }
+            let mut after = before.clone();
+            after.status = ReleaseStatus::Active;
+            after.valid_from = Some(valid_from.into());
+            after.migrations = migrations.to_vec();
+            after.updated_by = who.into();
+            after.updated_at = at.clone();
+            after.version = before.version + 1;
+            save_release(tx, &at, who, "release.activate", &before, &after)?;
+            for m in migrations {
+                audit(
+                    tx,
+                    &at,
+                    who,
+                    "release.migrate",
+                    "migration",
+                    &m.subject,
+                    Some(&serde_json::json!({ "layer": before.layer, "area": m.from, "generation": before.follows })),
+                    Some(&serde_json::json!({ "layer": before.layer, "area": m.to, "generation": before.generation, "release": release, "valid_from": valid_from })),
+                )?;
+            }
+            Ok(after)
+        })
+    }
+
+    fn withdraw_release(
+        &self,
+        who: &str,
+        release: i64,
+        expect: Expect,
+    ) -> Result<Release, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let before = one_release(tx, release)?;
+            if before.status != ReleaseStatus::Staged {
+                return Err(StoreError::Conflict {
+                    entity: "release",
+                    id: release.to_string(),
+                    reason: "only a staged release can be withdrawn".into(),
+                });
+            }
+            if !expect.holds(before.version) {
+                return Err(stale("release", release, before.version));
+            }
+            let mut after = before.clone();
+            after.status = ReleaseStatus::Withdrawn;
+            after.updated_by = who.into();
+            after.updated_at = at.clone();
+            after.version = before.version + 1;
+            save_release(tx, &at, who, "release.withdraw", &before, &after)?;
+            Ok(after)
+        })
+    }
+
     fn snapshot(&self) -> Result<Snapshot, StoreError> {
         self.read(|tx| {
             Ok(Snapshot {
@@ -717,6 +1039,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 decisions: all_decisions(tx)?,
                 feeds: all_feeds(tx)?,
                 default_params: one_param_set(tx, "default")?,
+                releases: releases_with_files(tx)?,
             })
         })
     }
@@ -763,6 +1086,10 @@ impl<B: Backend> Store for SqlStore<B> {
                     &format!("SELECT {AUDIT_COLS} FROM audit ORDER BY seq"),
                     audit_row,
                 )?,
+                releases: releases_with_files(tx)?
+                    .into_iter()
+                    .map(|(release, files)| dump::DumpedRelease { release, files })
+                    .collect(),
             })
         })
     }
@@ -771,7 +1098,7 @@ impl<B: Backend> Store for SqlStore<B> {
         dump.check()?;
         self.write(|tx| {
             let mut held = Vec::new();
-            for table in ["decisions", "feeds", "param_sets", "audit"] {
+            for table in ["decisions", "feeds", "param_sets", "audit", "releases"] {
                 let n = tx
                     .query(&format!("SELECT COUNT(*) FROM {table}"), &[])?
                     .first()
@@ -831,6 +1158,9 @@ impl<B: Backend> Store for SqlStore<B> {
                         json_arg(a.after.as_ref())?,
                     ],
                 )?;
+            }
+            for r in &dump.releases {
+                insert_release(tx, &r.release, &r.files, true)?;
             }
             tx.exec(
                 "UPDATE meta SET value = value + $1 WHERE key = 'generation'",

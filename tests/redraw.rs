@@ -1,0 +1,494 @@
+//! Boundary redraws on real data: the Trafford ward redraw of May 2023
+//! and the GM wards 2022 → 2023 (issue "Boundaries change").
+
+mod common;
+
+use feedmap::diff::{ChangeKind, Diff, Residents, Side};
+use feedmap::Source;
+use std::path::Path;
+
+/// A Trafford region of year `year`: localities, wards, output areas with
+/// their Census 2021 residents, the postcode directory.
+pub fn trafford_manifest(data: &Path, year: u32) -> String {
+    format!(
+        "name = \"Trafford {year} (test)\"\nattribution = \"OGL\"\n\n{}{}{}\npopulation_file = \"{}\"\n\n[postcodes]\nfile = \"{}\"\npostcode_column = \"postcode\"\nlat_column = \"lat\"\nlon_column = \"lon\"\n",
+        common::layer_toml(data, "localities", "neighbourhood", &format!("trafford_localities_{year}.geojson"), "area_name", "area_name"),
+        common::layer_toml(data, "wards", "community", &format!("trafford_wards_{year}_full.geojson"), "area_code", "area_name"),
+        common::layer_toml(data, "oas", "population", "trafford_oa_2021.geojson", "area_code", "area_code").trim_end(),
+        data.join("trafford_census2021_population_oa.csv").display(),
+        data.join("trafford_postcodes.csv").display(),
+    )
+}
+
+fn share(d: &Diff, from_name: &str, to_name: &str) -> f64 {
+    let from = d
+        .areas
+        .iter()
+        .find(|a| a.side == Side::Old && a.name == from_name)
+        .unwrap_or_else(|| panic!("no old area {from_name}"));
+    d.successors(&from.id)
+        .find(|p| p.to_name == to_name)
+        .unwrap_or_else(|| panic!("{from_name} passes nothing to {to_name}"))
+        .resident_share
+        .expect("residents known")
+}
+
+#[test]
+fn trafford_wards_2022_to_2023() {
+    let Some(data) = common::gm_data("trafford_wards_2022_to_2023") else {
+        return;
+    };
+    let old_dir = common::region_dir(&trafford_manifest(&data, 2022));
+    let new_dir = common::region_dir(&trafford_manifest(&data, 2023));
+    let old = Source::load(old_dir.path()).unwrap();
+    let new = Source::load(new_dir.path()).unwrap();
+    let (_, old_wards) = old.region.layer("wards").unwrap();
+    let (_, new_wards) = new.region.layer("wards").unwrap();
+    let oas = old.region.layer("oas").unwrap().1;
+    let total: f64 = oas.areas.iter().filter_map(|a| a.population).sum();
+    assert_eq!(
+        total, 235_013.0,
+        "the Census 2021 figures join every output area"
+    );
+    let d = Diff::compute(
+        old_wards,
+        new_wards,
+        Residents::of(&old.region.layers, None),
+        old.region.postcodes.as_deref(),
+    );
+    for (from, to, expected) in [
+        ("St Mary's", "Manor", 0.99),
+        ("Priory", "Sale Central", 0.96),
+        ("Clifford", "Old Trafford", 0.82),
+        ("Davyhulme East", "Lostock & Barton", 0.45),
+        ("Davyhulme East", "Urmston", 0.44),
+    ] {
+        let s = share(&d, from, to);
+        eprintln!("{from} → {to}: {:.1} % of residents", s * 100.0);
+        assert!(
+            (s - expected).abs() <= 0.03,
+            "{from} → {to}: {s:.3}, expected about {expected}"
+        );
+    }
+    // Every code changed: no 2022 ward is unchanged; each has an outcome.
+    let old_kinds: Vec<_> = d.areas.iter().filter(|a| a.side == Side::Old).collect();
+    assert_eq!(old_kinds.len(), 21);
+    assert!(old_kinds
+        .iter()
+        .all(|a| a.kind != ChangeKind::Unchanged && a.kind != ChangeKind::Removed));
+    assert_eq!(
+        d.area(
+            Side::Old,
+            &d.areas
+                .iter()
+                .find(|a| a.name == "Davyhulme East")
+                .unwrap()
+                .id
+        )
+        .unwrap()
+        .kind,
+        ChangeKind::Split
+    );
+    // Residents are conserved: each old ward's pairs add up to its total.
+    for a in &old_kinds {
+        let sum: f64 = d.successors(&a.id).filter_map(|p| p.resident_share).sum();
+        assert!((sum - 1.0).abs() < 0.02, "{}: shares add to {sum}", a.name);
+    }
+    // Postcodes: every live postcode changes ward code.
+    assert!(
+        d.postcodes_moved > 11_000,
+        "{} postcodes moved",
+        d.postcodes_moved
+    );
+    for k in [ChangeKind::Split, ChangeKind::Changed] {
+        eprintln!("{k:?}: {}", d.summary.get(&k).copied().unwrap_or(0));
+    }
+}
+
+/// A Trafford 2022 region folder with a feed on every 2022 ward and on
+/// every 2022 locality, and a planner token.
+fn trafford_2022_with_feeds(data: &Path) -> tempfile::TempDir {
+    let dir = common::region_dir(&format!(
+        "{}\n[feeds]\nfile = \"feeds.csv\"\n",
+        trafford_manifest(data, 2022)
+    ));
+    let wards: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join("trafford_wards_2022_full.geojson")).unwrap(),
+    )
+    .unwrap();
+    let mut feeds = String::from("feed_id,platform,handle,url,layer,area_id,name,status\n");
+    for w in wards["features"].as_array().unwrap() {
+        let code = w["properties"]["area_code"].as_str().unwrap();
+        let name = w["properties"]["area_name"].as_str().unwrap();
+        feeds.push_str(&format!(
+            "W-{code},x,@GMP_{code},https://x.example/GMP_{code},wards,{code},\"{name} police\",active\n"
+        ));
+    }
+    for loc in ["North", "Central", "South", "West"] {
+        feeds.push_str(&format!("L-{loc},x,@GMPTrafford{loc},https://x.example/GMPTrafford{loc},localities,{loc},Trafford {loc},active\n"));
+    }
+    std::fs::write(dir.path().join("feeds.csv"), feeds).unwrap();
+    std::fs::write(
+        dir.path().join("tokens.toml"),
+        "[[tokens]]\nname = \"planner\"\ntoken = \"planner-token-0123456789\"\nrole = \"planner\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+const TOKEN: &str = "Bearer planner-token-0123456789";
+
+fn send(
+    method: reqwest::Method,
+    url: &str,
+    if_match: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (u16, Option<String>, serde_json::Value) {
+    let client = reqwest::blocking::Client::new();
+    let mut req = client.request(method, url).header("Authorization", TOKEN);
+    if let Some(m) = if_match {
+        req = req.header("If-Match", m);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().unwrap();
+    let status = resp.status().as_u16();
+    let etag = resp
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = resp.text().unwrap();
+    (
+        status,
+        etag,
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: not JSON ({e}): {text}")),
+    )
+}
+
+fn stage_body(data: &Path, layer: &str, file: &str) -> serde_json::Value {
+    serde_json::json!({
+        "layer": layer,
+        "label": file,
+        "files": [{ "name": file, "text": std::fs::read_to_string(data.join(file)).unwrap() }],
+    })
+}
+
+fn ward_id(data: &Path, year: u32, name: &str) -> String {
+    let wards: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join(format!("trafford_wards_{year}_full.geojson"))).unwrap(),
+    )
+    .unwrap();
+    wards["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["properties"]["area_name"] == name)
+        .unwrap_or_else(|| panic!("no {year} ward {name}"))["properties"]["area_code"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn trafford_ward_release_over_http() {
+    use reqwest::Method;
+    let Some(data) = common::gm_data("trafford_ward_release_over_http") else {
+        return;
+    };
+    let region = trafford_2022_with_feeds(&data);
+    let tokens = region.path().join("tokens.toml");
+    let server = common::Server::start_with(region.path(), &["--tokens", tokens.to_str().unwrap()]);
+    let url = |p: &str| format!("{}{p}", server.base);
+
+    // Refused whole: an unknown layer, and a file with bad geometry.
+    let (status, _, body) = send(
+        Method::POST,
+        &url("/v1/releases"),
+        None,
+        Some(serde_json::json!({"layer": "nope", "files": [{"name": "a.geojson", "text": "{}"}]})),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("nope"), "{body}");
+    let mut broken: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join("trafford_wards_2023_full.geojson")).unwrap(),
+    )
+    .unwrap();
+    broken["features"][3]["geometry"] = serde_json::json!({"type": "Polygon", "coordinates": [[[-2.3, 53.4], [-2.2, 53.5], [-2.3, 53.5], [-2.2, 53.4], [-2.3, 53.4]]]});
+    broken["features"][5]["properties"]["area_code"] = serde_json::Value::Null;
+    let (status, _, body) = send(
+        Method::POST,
+        &url("/v1/releases"),
+        None,
+        Some(
+            serde_json::json!({"layer": "wards", "files": [{"name": "broken.geojson", "text": broken.to_string()}]}),
+        ),
+    );
+    assert_eq!(status, 400, "{body}");
+    let problems = body["problems"].as_array().expect("every problem listed");
+    assert!(problems.len() >= 2, "{body}");
+    assert!(problems.iter().any(|p| p["feature"] == 3), "{body}");
+    assert!(problems.iter().any(|p| p["feature"] == 5), "{body}");
+    let (_, list) = server.get("/v1/releases");
+    assert_eq!(
+        list["generations"].as_array().unwrap().len(),
+        3,
+        "only the manifest's generations: {list}"
+    );
+
+    // Stage the 2023 wards.
+    let (status, etag, staged) = send(
+        Method::POST,
+        &url("/v1/releases"),
+        None,
+        Some(stage_body(
+            &data,
+            "wards",
+            "trafford_wards_2023_full.geojson",
+        )),
+    );
+    assert_eq!(status, 201, "{staged}");
+    assert_eq!(staged["generation"], 2);
+    assert_eq!(staged["status"], "staged");
+    assert_eq!(staged["areas"], 21);
+    let id = staged["release"].as_i64().unwrap();
+    assert!(etag.is_some());
+
+    // Lookups still answer with 2022 until activation.
+    let st_marys = ward_id(&data, 2022, "St Mary's");
+    let manor = ward_id(&data, 2023, "Manor");
+    let postcode = common::postcodes(&data)
+        .into_iter()
+        .find(|p| p.ward_code == manor)
+        .map(|p| p.postcode)
+        .unwrap();
+    let pc = postcode.replace(' ', "%20");
+    let (_, before) = server.get(&format!("/v1/feeds/lookup?postcode={pc}"));
+    assert_eq!(before["community"]["id"], st_marys.as_str(), "{before}");
+
+    // The diff, in three formats.
+    let (status, diff) = server.get(&format!("/v1/releases/{id}/diff"));
+    assert_eq!(status, 200, "{diff}");
+    assert!(diff["postcodes_moved"].as_u64().unwrap() > 11_000);
+    let csv = reqwest::blocking::get(url(&format!("/v1/releases/{id}/diff?format=csv")))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(csv.starts_with("from,from_name,from_kind,to,"), "{csv}");
+    assert!(csv
+        .lines()
+        .any(|l| l.contains("St Mary's") && l.contains("Manor")));
+    let (status, ct, gj) = server.get_with_type(&format!("/v1/releases/{id}/diff?format=geojson"));
+    assert_eq!((status, ct.as_str()), (200, "application/geo+json"));
+    assert_eq!(gj["features"].as_array().unwrap().len(), 42);
+
+    // Proposals: one per feed on a 2022 ward, each with an outcome.
+    let (status, props) = server.get(&format!("/v1/releases/{id}/proposals"));
+    assert_eq!(status, 200, "{props}");
+    let list = props["proposals"].as_array().unwrap();
+    assert_eq!(list.len(), 21, "{props}");
+    let of = |name: &str| {
+        let code = ward_id(&data, 2022, name);
+        list.iter()
+            .find(|p| p["subject"] == format!("feed:W-{code}"))
+            .unwrap_or_else(|| panic!("no proposal for {name}"))
+            .clone()
+    };
+    for (from, to, share) in [
+        ("St Mary's", "Manor", 0.99),
+        ("Priory", "Sale Central", 0.96),
+        ("Clifford", "Old Trafford", 0.82),
+    ] {
+        let p = of(from);
+        assert_eq!(p["outcome"], "proposed", "{p}");
+        assert_eq!(p["proposed_name"], to, "{p}");
+        assert!((p["share"].as_f64().unwrap() - share).abs() <= 0.03, "{p}");
+    }
+    let davyhulme = of("Davyhulme East");
+    assert_eq!(davyhulme["outcome"], "split", "{davyhulme}");
+    assert!(davyhulme["proposed"].is_null());
+    let cands = davyhulme["candidates"].as_array().unwrap();
+    for (name, share) in [("Lostock & Barton", 0.45), ("Urmston", 0.44)] {
+        let c = cands
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{davyhulme}"));
+        assert!(
+            (c["resident_share"].as_f64().unwrap() - share).abs() <= 0.03,
+            "{c}"
+        );
+    }
+    assert!(list
+        .iter()
+        .all(|p| !p["outcome"].is_null() && p["reason"].as_str().is_some_and(|r| !r.is_empty())));
+
+    // Confirm St Mary's proposal; a second confirm from the same read is stale.
+    let subject = |name: &str| format!("feed:W-{}", ward_id(&data, 2022, name));
+    let path = |name: &str| url(&format!("/v1/releases/{id}/proposals/{}", subject(name)));
+    let (status, etag, p) = send(
+        Method::PUT,
+        &path("St Mary's"),
+        Some("\"v0\""),
+        Some(serde_json::json!({})),
+    );
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["confirmed"]["to"], manor.as_str());
+    assert_eq!(etag.as_deref(), Some("\"v1\""));
+    let (status, _, p) = send(
+        Method::PUT,
+        &path("St Mary's"),
+        Some("\"v0\""),
+        Some(serde_json::json!({})),
+    );
+    assert_eq!(status, 412, "{p}");
+    // A split needs a named area; one that is not in the new generation is refused.
+    let (status, _, p) = send(
+        Method::PUT,
+        &path("Davyhulme East"),
+        Some("\"v0\""),
+        Some(serde_json::json!({})),
+    );
+    assert_eq!(status, 400, "{p}");
+    let (status, _, p) = send(
+        Method::PUT,
+        &path("Davyhulme East"),
+        Some("\"v0\""),
+        Some(serde_json::json!({"to": st_marys})),
+    );
+    assert_eq!(status, 400, "{p}");
+    let urmston = ward_id(&data, 2023, "Urmston");
+    let (status, _, p) = send(
+        Method::PUT,
+        &path("Davyhulme East"),
+        Some("\"v0\""),
+        Some(serde_json::json!({"to": urmston})),
+    );
+    assert_eq!(status, 200, "{p}");
+
+    // Activate from today.
+    let (status, _, act) = send(
+        Method::POST,
+        &url(&format!("/v1/releases/{id}/activate")),
+        Some("*"),
+        Some(serde_json::json!({})),
+    );
+    assert_eq!(status, 200, "{act}");
+    assert_eq!(act["moved"], 2, "{act}");
+    assert_eq!(act["waiting"].as_array().unwrap().len(), 19, "{act}");
+
+    // Now: the postcode is in Manor and keeps St Mary's migrated feed.
+    let st_marys_feed = format!("W-{st_marys}");
+    let (_, now) = server.get(&format!("/v1/feeds/lookup?postcode={pc}"));
+    assert_eq!(now["community"]["id"], manor.as_str(), "{now}");
+    assert_eq!(now["feeds"][0]["feed_id"], st_marys_feed.as_str(), "{now}");
+    assert_eq!(
+        now["feeds"][0]["matched"]["area_id"],
+        manor.as_str(),
+        "{now}"
+    );
+    // As of 2023-01-01: St Mary's and its feed as it was.
+    let (_, then) = server.get(&format!("/v1/feeds/lookup?postcode={pc}&at=2023-01-01"));
+    assert_eq!(then["at"], "2023-01-01");
+    assert_eq!(then["community"]["id"], st_marys.as_str(), "{then}");
+    assert_eq!(
+        then["feeds"][0]["feed_id"],
+        st_marys_feed.as_str(),
+        "{then}"
+    );
+    assert_eq!(
+        then["feeds"][0]["matched"]["area_id"],
+        st_marys.as_str(),
+        "{then}"
+    );
+    // Unconfirmed feeds are still listed, each with its problem.
+    let (_, feeds) = server.get("/v1/feeds");
+    let with_problem = feeds["feeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["problem"].is_string())
+        .count();
+    assert_eq!(with_problem, 19, "{feeds}");
+    // Lineage both ways.
+    let (status, lin) = server.get(&format!("/v1/areas/wards/{st_marys}/lineage"));
+    assert_eq!(status, 200, "{lin}");
+    assert!(
+        lin["generations"][0]["successors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == manor.as_str()),
+        "{lin}"
+    );
+    let (_, lin) = server.get(&format!("/v1/areas/wards/{manor}/lineage"));
+    assert!(
+        lin["generations"][0]["predecessors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == st_marys.as_str()),
+        "{lin}"
+    );
+    assert_eq!(server.get("/v1/areas/wards/E99999999/lineage").0, 404);
+
+    // A confirm after activation conflicts; activating it again conflicts.
+    let (status, _, p) = send(
+        Method::PUT,
+        &path("Priory"),
+        Some("\"v0\""),
+        Some(serde_json::json!({})),
+    );
+    assert_eq!(status, 409, "{p}");
+    let (status, _, p) = send(
+        Method::POST,
+        &url(&format!("/v1/releases/{id}/activate")),
+        Some("*"),
+        Some(serde_json::json!({})),
+    );
+    assert_eq!(status, 409, "{p}");
+
+    // Two releases staged against generation 2: the newer one activated
+    // first, the older one is refused (409).
+    let (_, _, a) = send(
+        Method::POST,
+        &url("/v1/releases"),
+        None,
+        Some(stage_body(
+            &data,
+            "wards",
+            "trafford_wards_2023_full.geojson",
+        )),
+    );
+    let (_, _, b) = send(
+        Method::POST,
+        &url("/v1/releases"),
+        None,
+        Some(stage_body(
+            &data,
+            "wards",
+            "trafford_wards_2023_full.geojson",
+        )),
+    );
+    let (status, _, p) = send(
+        Method::POST,
+        &url(&format!("/v1/releases/{}/activate", b["release"])),
+        Some("*"),
+        Some(serde_json::json!({"valid_from": "2099-01-01"})),
+    );
+    assert_eq!(status, 200, "{p}");
+    let (status, _, p) = send(
+        Method::POST,
+        &url(&format!("/v1/releases/{}/activate", a["release"])),
+        Some("*"),
+        Some(serde_json::json!({"valid_from": "2099-06-01"})),
+    );
+    assert_eq!(status, 409, "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("older"), "{p}");
+    let (status, _, p) = send(
+        Method::POST,
+        &url(&format!("/v1/releases/{}/activate", a["release"])),
+        Some("*"),
+        Some(serde_json::json!({"valid_from": "2099-13-01"})),
+    );
+    assert_eq!(status, 400, "{p}");
+}
