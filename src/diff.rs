@@ -14,13 +14,13 @@
 //! feeds, decisions or the store. Successor proposals built on it live
 //! with the releases (`release`).
 
-use crate::area::{geodesic_measures, Area};
+use crate::area::Area;
 use crate::boundary::Layer;
 use crate::gazetteer::Postcodes;
 use crate::lookup::LatLon;
 use crate::manifest::Role;
-use crate::plan::population::{areal_weighted, point_counts};
-use geo::BooleanOps;
+use crate::plan::population::point_counts;
+use geo::{Area as _, BooleanOps, BoundingRect};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -28,6 +28,9 @@ use std::path::PathBuf;
 /// A piece smaller than this share of both its old and its new area is
 /// taken for digitising noise along a shared boundary, not a change.
 pub const SLIVER: f64 = 0.005;
+/// A piece below this share of both its areas is numerical noise from
+/// the boolean operation, dropped before anything is counted.
+pub const NOISE: f64 = 1e-4;
 /// Two areas whose ground matches to this share both ways are the same
 /// ground (generalised files differ by a little along every edge).
 pub const SAME_GROUND: f64 = 0.98;
@@ -207,19 +210,32 @@ impl Diff {
     ) -> Diff {
         let started = std::time::Instant::now();
         // Every old ∩ new piece with its ground.
+        // A piece's ground is its share of the old area's planar (lon/lat)
+        // area times the old area's geodesic m²: within one area the
+        // planar-to-geodesic scale hardly varies, and a planar measure is
+        // indifferent to how a boolean operation winds sliver rings.
         let pieces: Vec<Vec<(usize, geo::MultiPolygon<f64>, f64)>> = crate::parallel::map_indexed(
             old.areas.len(),
             &format!("comparing {} generations", old.id),
             |i| {
                 let a = &old.areas[i];
+                let planar = a.geometry.unsigned_area();
                 let (min, max) = (a.bbox.min(), a.bbox.max());
                 new.index
                     .in_envelope([min.x, min.y], [max.x, max.y])
                     .into_iter()
                     .filter_map(|j| {
-                        let g = a.geometry.intersection(&new.areas[j].geometry);
-                        let m2 = geodesic_measures(&g).1;
-                        (m2 > 0.0).then_some((j, g, m2))
+                        let b = &new.areas[j];
+                        let g = a.geometry.intersection(&b.geometry);
+                        let share = if planar > 0.0 {
+                            (g.unsigned_area() / planar).min(1.0)
+                        } else {
+                            0.0
+                        };
+                        let m2 = (share * a.area_m2).min(b.area_m2);
+                        // Digitising noise far below any real change.
+                        let noise = share < NOISE && m2 < NOISE * b.area_m2;
+                        (!noise && m2 > 0.0).then_some((j, g, m2))
                     })
                     .collect()
             },
@@ -339,35 +355,74 @@ impl Diff {
     }
 }
 
-/// Residents of every piece, or `None` for each when unknown.
+/// Residents of every piece, or `None` for each when unknown. Areas with
+/// populations give each piece their residents in proportion to the
+/// (planar) share of their ground it covers; points count where they
+/// fall.
 fn pieces_residents(
     pieces: &[(usize, usize, geo::MultiPolygon<f64>, f64)],
     layer: &str,
     residents: Residents<'_>,
 ) -> Vec<Option<f64>> {
-    if matches!(residents, Residents::Unknown) || pieces.is_empty() {
-        return vec![None; pieces.len()];
+    if pieces.is_empty() {
+        return Vec::new();
     }
-    let areas: Vec<Area> = pieces
-        .iter()
-        .enumerate()
-        .map(|(k, (_, _, g, _))| Area::new(k.to_string(), String::new(), g.clone(), None))
-        .collect();
-    let target = Layer::new(
-        &format!("{layer} pieces"),
-        "",
-        Role::Context,
-        PathBuf::new(),
-        areas,
-    );
-    let counts = match residents {
+    match residents {
+        Residents::Unknown => vec![None; pieces.len()],
         Residents::Areas(src) => {
-            areal_weighted(src, |i| src.areas[i].population.unwrap_or(0.0), &target)
+            let planar: Vec<f64> = src
+                .areas
+                .iter()
+                .map(|a| a.geometry.unsigned_area())
+                .collect();
+            crate::parallel::map_indexed(
+                pieces.len(),
+                &format!("counting residents of {layer} changes"),
+                |k| {
+                    let g = &pieces[k].2;
+                    let Some(bbox) = g.bounding_rect() else {
+                        return Some(0.0);
+                    };
+                    let (min, max) = (bbox.min(), bbox.max());
+                    let total = src
+                        .index
+                        .in_envelope([min.x, min.y], [max.x, max.y])
+                        .into_iter()
+                        .filter(|&s| planar[s] > 0.0)
+                        .map(|s| {
+                            let a = &src.areas[s];
+                            let pop = a.population.unwrap_or(0.0);
+                            if pop <= 0.0 {
+                                return 0.0;
+                            }
+                            let share =
+                                (a.geometry.intersection(g).unsigned_area() / planar[s]).min(1.0);
+                            pop * share
+                        })
+                        .sum();
+                    Some(total)
+                },
+            )
         }
-        Residents::Points(points) => point_counts(points.iter().copied(), &target),
-        Residents::Unknown => unreachable!("handled above"),
-    };
-    counts.into_iter().map(Some).collect()
+        Residents::Points(points) => {
+            let areas: Vec<Area> = pieces
+                .iter()
+                .enumerate()
+                .map(|(k, (_, _, g, _))| Area::new(k.to_string(), String::new(), g.clone(), None))
+                .collect();
+            let target = Layer::new(
+                &format!("{layer} pieces"),
+                "",
+                Role::Context,
+                PathBuf::new(),
+                areas,
+            );
+            point_counts(points.iter().copied(), &target)
+                .into_iter()
+                .map(Some)
+                .collect()
+        }
+    }
 }
 
 fn per_area(

@@ -88,6 +88,17 @@ enum Command {
         #[arg(long, conflicts_with = "data_dir")]
         store: Option<String>,
     },
+    /// Boundary releases: stage a new generation of a layer, compare it,
+    /// confirm successors, activate it (now or from a date), list them.
+    Release {
+        #[command(subcommand)]
+        command: ReleaseCommand,
+        /// Region folder holding region.toml.
+        #[arg(long, global = true, default_value = "boundaries/demo")]
+        region: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Generate the fictional demo region, or a synthetic one for benchmarks.
     Demo {
         /// Output folder.
@@ -102,6 +113,117 @@ enum Command {
         /// Seed for the synthetic region's jitter and populations.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+/// The planner token a write is made with: checked against the tokens
+/// file, its name recorded in the audit log.
+#[derive(clap::Args)]
+struct TokenArgs {
+    /// The tokens file (as `serve --tokens`).
+    #[arg(long, env = "FEEDMAP_TOKENS_FILE")]
+    tokens: Option<PathBuf>,
+    /// A planner token from it (better given in the environment).
+    #[arg(long, env = "FEEDMAP_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+impl TokenArgs {
+    fn planner(&self) -> anyhow::Result<String> {
+        let (Some(file), Some(token)) = (&self.tokens, &self.token) else {
+            anyhow::bail!("writes need a planner token: --tokens FILE (or FEEDMAP_TOKENS_FILE) and FEEDMAP_TOKEN");
+        };
+        let tokens = feedmap::auth::Tokens::load(file)?;
+        let caller = tokens
+            .check(token)
+            .ok_or_else(|| anyhow::anyhow!("the token is not in {}", file.display()))?;
+        if caller.role != feedmap::auth::TokenRole::Planner {
+            anyhow::bail!(
+                "token {:?} is read-only; writes need a planner token",
+                caller.name
+            );
+        }
+        Ok(caller.name.clone())
+    }
+}
+
+#[derive(Subcommand)]
+enum ReleaseCommand {
+    /// Every layer's generations (JSON).
+    List {
+        /// Only this layer.
+        #[arg(long)]
+        layer: Option<String>,
+    },
+    /// Validate files as a new generation of a layer and store them as
+    /// staged (nothing is stored unless every file is valid).
+    Stage {
+        /// The layer.
+        #[arg(long)]
+        layer: String,
+        /// A label, e.g. "May 2023 wards".
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Property with the area id, when it differs from the manifest's.
+        #[arg(long)]
+        id_property: Option<String>,
+        /// Property with the area name, when it differs from the manifest's.
+        #[arg(long)]
+        name_property: Option<String>,
+        /// One GeoJSON file, or one or more KML files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        token: TokenArgs,
+    },
+    /// What a release changes against the generation it replaces.
+    Diff {
+        /// Release id.
+        id: i64,
+        /// Output format.
+        #[arg(long, default_value = "json", value_parser = ["json", "csv", "geojson"])]
+        format: String,
+    },
+    /// The proposed successor of every feed and decision on the layer.
+    Proposals {
+        /// Release id.
+        id: i64,
+        /// Share of residents a new area must receive to be proposed.
+        #[arg(long, default_value_t = feedmap::successors::DEFAULT_SUCCESSOR_SHARE)]
+        successor_share: f64,
+    },
+    /// Confirm a proposal, or choose another successor (or none).
+    Confirm {
+        /// Release id.
+        id: i64,
+        /// feed:ID or decision:ID.
+        subject: String,
+        /// The successor area (or +-joined cluster) instead of the proposal.
+        #[arg(long, conflicts_with = "none")]
+        to: Option<String>,
+        /// No successor: it stays attached to its old area, listed with its problem.
+        #[arg(long)]
+        none: bool,
+        #[command(flatten)]
+        token: TokenArgs,
+    },
+    /// Activate a staged release, now or from a date, moving the confirmed
+    /// successors in the same transaction.
+    Activate {
+        /// Release id.
+        id: i64,
+        /// From when lookups use it (YYYY-MM-DD; default today).
+        #[arg(long)]
+        valid_from: Option<String>,
+        #[command(flatten)]
+        token: TokenArgs,
+    },
+    /// Withdraw a staged release (it stays listed, never used).
+    Withdraw {
+        /// Release id.
+        id: i64,
+        #[command(flatten)]
+        token: TokenArgs,
     },
 }
 
@@ -291,6 +413,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             feedmap::cli::plan(&served, &params, &format, &mut out)?;
             out.flush()?;
         }
+        Command::Release {
+            command,
+            region,
+            store,
+        } => release(command, &region, &store)?,
         Command::Demo {
             out,
             neighbourhoods,
@@ -351,4 +478,151 @@ fn feeds(command: FeedsCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn release(
+    command: ReleaseCommand,
+    region: &std::path::Path,
+    store: &StoreArgs,
+) -> anyhow::Result<()> {
+    use feedmap::releases::{self, Choice};
+    use feedmap::store::Expect;
+    let store = store.open()?;
+    let served = Served::from_store(Arc::new(Source::load(region)?), &*store)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let json = |out: &mut dyn Write, v: &dyn erased::Json| -> anyhow::Result<()> {
+        v.write(out)?;
+        writeln!(out)?;
+        Ok(())
+    };
+    match command {
+        ReleaseCommand::List { layer } => {
+            json(&mut out, &releases::list(&served, layer.as_deref()))?
+        }
+        ReleaseCommand::Stage {
+            layer,
+            label,
+            id_property,
+            name_property,
+            files,
+            token,
+        } => {
+            let who = token.planner()?;
+            let files = files
+                .iter()
+                .map(|f| {
+                    Ok(releases::FileBody {
+                        name: f
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                        text: std::fs::read_to_string(f)
+                            .with_context(|| format!("reading {}", f.display()))?,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let r = releases::stage(
+                &served,
+                &*store,
+                &who,
+                releases::StageRequest {
+                    layer,
+                    label,
+                    id_property,
+                    name_property,
+                    files,
+                },
+            )?;
+            eprintln!(
+                "staged release {} as generation {} of layer {:?}",
+                r.id, r.generation, r.layer
+            );
+            let served = Served::from_store(served.source_arc(), &*store)?;
+            let (li, g) = served.generations().release(r.id).expect("just staged");
+            json(&mut out, &releases::GenerationView::of(&served, li, g))?;
+        }
+        ReleaseCommand::Diff { id, format } => {
+            let (li, d) = feedmap::successors::release_diff(&served, id)?;
+            match format.as_str() {
+                "csv" => write!(out, "{}", releases::diff_csv(&d))?,
+                "geojson" => {
+                    let g = served.generations();
+                    let r = g.get_release(id).expect("diffed");
+                    let layer = |n| g.get(li, n).and_then(|x| x.layer.as_ref().ok());
+                    let (Some(old), Some(new)) = (layer(r.follows), layer(r.generation)) else {
+                        anyhow::bail!("release {id} does not build");
+                    };
+                    json(&mut out, &releases::diff_geojson(&d, old, new, r))?
+                }
+                _ => json(&mut out, &*d)?,
+            }
+        }
+        ReleaseCommand::Proposals {
+            id,
+            successor_share,
+        } => json(
+            &mut out,
+            &feedmap::successors::proposals(&served, id, successor_share)?,
+        )?,
+        ReleaseCommand::Confirm {
+            id,
+            subject,
+            to,
+            none,
+            token,
+        } => {
+            let who = token.planner()?;
+            let choice = match (to, none) {
+                (_, true) => Choice::None,
+                (Some(a), _) => Choice::Area(a),
+                _ => Choice::Proposal,
+            };
+            let r = releases::confirm(&served, &*store, &who, id, &subject, Expect::Any, choice)?;
+            json(&mut out, &r.confirmations.get(&subject))?;
+        }
+        ReleaseCommand::Activate {
+            id,
+            valid_from,
+            token,
+        } => {
+            let who = token.planner()?;
+            let (r, waiting) = releases::activate(
+                &served,
+                &*store,
+                &who,
+                id,
+                Expect::Any,
+                valid_from.as_deref(),
+            )?;
+            eprintln!(
+                "activated release {} from {}: {} moved, {} waiting for a person",
+                r.id,
+                r.valid_from.as_deref().unwrap_or(""),
+                r.migrations.len(),
+                waiting.len()
+            );
+            for w in &waiting {
+                eprintln!("  waiting: {w}");
+            }
+            json(&mut out, &r)?;
+        }
+        ReleaseCommand::Withdraw { id, token } => {
+            let who = token.planner()?;
+            json(&mut out, &store.withdraw_release(&who, id, Expect::Any)?)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Pretty JSON of any serialisable value, through a trait object.
+mod erased {
+    pub trait Json {
+        fn write(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()>;
+    }
+    impl<T: serde::Serialize + ?Sized> Json for T {
+        fn write(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
+            serde_json::to_writer_pretty(out, self)
+        }
+    }
 }

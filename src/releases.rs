@@ -4,12 +4,14 @@
 //! successors in the same transaction), withdraw. Reads (list, diff,
 //! proposals) come from a [`Served`] value.
 
-use crate::generations::{build_release, is_date, release_spec, today};
+use crate::diff::{Diff, Side};
+use crate::generations::{build_release, is_date, release_spec, today, Generation};
 use crate::manifest::is_valid_layer_id;
 use crate::served::Served;
-use crate::store::{Expect, NewRelease, Release, ReleaseFile, Store, StoreError};
+use crate::store::{Expect, NewRelease, Release, ReleaseFile, ReleaseStatus, Store, StoreError};
 use crate::successors::{proposals, ProposalError, DEFAULT_SUCCESSOR_SHARE};
 use crate::validate::Problem;
+use serde::Serialize;
 
 /// Longest label, in characters.
 pub const MAX_LABEL: usize = 200;
@@ -63,6 +65,9 @@ pub enum ReleaseError {
     /// The release cannot be compared or proposed for.
     #[error(transparent)]
     Proposal(#[from] ProposalError),
+    /// No such layer or area.
+    #[error("{0}")]
+    NotFound(String),
     /// The store refused or failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -285,5 +290,316 @@ pub fn check_layer_id(id: &str) -> Result<(), ReleaseError> {
         Ok(())
     } else {
         Err(bad("layer", format!("{id:?} is not a layer id")))
+    }
+}
+
+/// One generation of one layer, as listed.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct GenerationView {
+    /// Layer id.
+    pub layer: String,
+    /// Generation number (1: the manifest's file).
+    pub generation: i64,
+    /// The release it comes from (`None`: the manifest).
+    pub release: Option<i64>,
+    /// Label.
+    pub label: String,
+    /// Staged, active or withdrawn.
+    pub status: ReleaseStatus,
+    /// From when lookups use it (`None` for the manifest's: always).
+    pub valid_from: Option<String>,
+    /// Until when (the next active generation's `valid_from`).
+    pub valid_to: Option<String>,
+    /// Whether lookups use it today.
+    pub in_effect: bool,
+    /// The generation it replaces.
+    pub follows: Option<i64>,
+    /// How many areas.
+    pub areas: Option<usize>,
+    /// The file names.
+    pub files: Vec<String>,
+    /// How many successors planners confirmed.
+    pub confirmed: usize,
+    /// Why it cannot be used, if it cannot.
+    pub problem: Option<String>,
+    /// When it was staged.
+    pub staged_at: Option<String>,
+    /// The release's version: its ETag.
+    pub version: i64,
+}
+
+impl GenerationView {
+    /// Describes generation `g` of layer `li`.
+    pub fn of(served: &Served, li: usize, g: &Generation) -> GenerationView {
+        let layer = &served.source().region.layers[li];
+        let r: Option<&Release> = g.release.as_ref();
+        GenerationView {
+            layer: layer.id.clone(),
+            generation: g.number,
+            release: r.map(|r| r.id),
+            label: r.map_or_else(
+                || format!("{} (region manifest)", layer.title),
+                |r| r.label.clone(),
+            ),
+            status: g.status(),
+            valid_from: g.valid_from().map(str::to_string),
+            valid_to: g.valid_to.clone(),
+            in_effect: served.today().key.get(li) == Some(&g.number),
+            follows: r.map(|r| r.follows),
+            areas: g.layer.as_ref().ok().map(|l| l.areas.len()),
+            files: r.map_or_else(
+                || vec![layer.source.display().to_string()],
+                |r| r.files.clone(),
+            ),
+            confirmed: r.map_or(0, |r| r.confirmations.len()),
+            problem: g.layer.as_ref().err().cloned(),
+            staged_at: r.map(|r| r.created_at.clone()),
+            version: r.map_or(0, |r| r.version),
+        }
+    }
+}
+
+/// The answer of `GET /v1/releases`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ReleaseList {
+    /// Today's date, as lookups take it (UTC).
+    pub today: String,
+    /// Every generation of every layer, layer by layer, oldest first.
+    pub generations: Vec<GenerationView>,
+}
+
+/// A diff as CSV: one row per old → new pair, then a row for each area
+/// in no pair (wholly added or removed).
+pub fn diff_csv(d: &Diff) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "from",
+        "from_name",
+        "from_kind",
+        "to",
+        "to_name",
+        "to_kind",
+        "ground_share",
+        "resident_share",
+        "residents",
+        "share_of_new",
+        "ground_m2",
+        "postcodes",
+    ]);
+    let kind = |side, id: &str| d.area(side, id).map_or("", |a| a.kind.as_str());
+    let num = |v: Option<f64>, places: usize| v.map_or(String::new(), |v| format!("{v:.places$}"));
+    for p in &d.pairs {
+        let _ = w.write_record([
+            p.from.as_str(),
+            &p.from_name,
+            kind(Side::Old, &p.from),
+            &p.to,
+            &p.to_name,
+            kind(Side::New, &p.to),
+            &format!("{:.4}", p.ground_share),
+            &num(p.resident_share, 4),
+            &num(p.residents, 0),
+            &format!("{:.4}", p.share_of_new),
+            &format!("{:.0}", p.ground_m2),
+            &p.postcodes.to_string(),
+        ]);
+    }
+    // Areas in no pair (wholly added or removed) get a row too.
+    for a in &d.areas {
+        let paired = d.pairs.iter().any(|p| match a.side {
+            Side::Old => p.from == a.id,
+            Side::New => p.to == a.id,
+        });
+        if !paired {
+            let (from, to) = match a.side {
+                Side::Old => ([a.id.as_str(), &a.name, a.kind.as_str()], ["", "", ""]),
+                Side::New => (["", "", ""], [a.id.as_str(), &a.name, a.kind.as_str()]),
+            };
+            let _ = w.write_record(
+                from.iter()
+                    .chain(to.iter())
+                    .chain(["", "", "", "", "", ""].iter()),
+            );
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// A diff as GeoJSON: the old generation's areas, then the new one's,
+/// each with its kind of change and its successors or predecessors.
+pub fn diff_geojson(
+    d: &Diff,
+    old: &crate::boundary::Layer,
+    new: &crate::boundary::Layer,
+    r: &Release,
+) -> serde_json::Value {
+    let feature = |side: Side, generation: i64, a: &crate::boundary::Area| {
+        let change = d.area(side, &a.id);
+        let links: Vec<_> = match side {
+            Side::Old => d.successors(&a.id).map(|p| serde_json::json!({"id": p.to, "name": p.to_name, "ground_share": p.ground_share, "resident_share": p.resident_share})).collect(),
+            Side::New => d.predecessors(&a.id).map(|p| serde_json::json!({"id": p.from, "name": p.from_name, "ground_share": p.ground_share, "resident_share": p.resident_share})).collect(),
+        };
+        serde_json::json!({
+            "type": "Feature",
+            "id": format!("{}:{}", generation, a.id),
+            "geometry": geojson::Geometry::new(geojson::GeometryValue::from(&a.geometry)),
+            "properties": {
+                "side": side,
+                "generation": generation,
+                "id": a.id,
+                "name": a.name,
+                "kind": change.map(|c| c.kind),
+                "residents": change.and_then(|c| c.residents),
+                if side == Side::Old { "successors" } else { "predecessors" }: links,
+            },
+        })
+    };
+    let features: Vec<_> = old
+        .areas
+        .iter()
+        .map(|a| feature(Side::Old, r.follows, a))
+        .chain(
+            new.areas
+                .iter()
+                .map(|a| feature(Side::New, r.generation, a)),
+        )
+        .collect();
+    serde_json::json!({ "type": "FeatureCollection", "layer": d.layer, "features": features })
+}
+
+/// One step of an area's lineage.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Link {
+    /// Generation of the linked area.
+    pub generation: i64,
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Share of the old area's ground passed.
+    pub ground_share: f64,
+    /// Share of the old area's residents passed.
+    pub resident_share: Option<f64>,
+}
+
+/// The area in one generation where it exists.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Incarnation {
+    /// Generation number.
+    pub generation: i64,
+    /// Its status.
+    pub status: ReleaseStatus,
+    /// The area's name in it.
+    pub name: String,
+    /// In effect from (`None`: from the start).
+    pub valid_from: Option<String>,
+    /// Until.
+    pub valid_to: Option<String>,
+    /// Areas of the previous generation it took ground from.
+    pub predecessors: Vec<Link>,
+    /// Areas of the next generation its ground went to.
+    pub successors: Vec<Link>,
+}
+
+/// The answer of `GET /v1/areas/{layer}/{id}/lineage`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Lineage {
+    /// Layer id.
+    pub layer: String,
+    /// Area id.
+    pub id: String,
+    /// Every generation (staged and active) holding an area with this id.
+    pub generations: Vec<Incarnation>,
+}
+
+/// An area's predecessors and successors in every generation of its
+/// layer holding an area with its id.
+pub fn lineage(served: &Served, layer: &str, id: &str) -> Result<Lineage, ReleaseError> {
+    let (li, _) = served
+        .source()
+        .region
+        .layer(layer)
+        .ok_or_else(|| ReleaseError::NotFound(format!("no layer {layer:?}")))?;
+    let g = served.generations();
+    let gens = &g.layers[li];
+    let link = |generation: i64, id: &str, name: &str, p: &crate::diff::Pair| Link {
+        generation,
+        id: id.to_string(),
+        name: name.to_string(),
+        ground_share: p.ground_share,
+        resident_share: p.resident_share,
+    };
+    let mut out = Vec::new();
+    for gen in gens
+        .iter()
+        .filter(|x| x.status() != ReleaseStatus::Withdrawn)
+    {
+        let Ok(l) = &gen.layer else { continue };
+        let Some(ai) = l.area_index(id) else { continue };
+        let predecessors = gen
+            .release
+            .as_ref()
+            .and_then(|r| g.diff(li, r.follows, r.generation).map(|d| (r.follows, d)))
+            .map(|(from, d)| {
+                d.predecessors(id)
+                    .map(|p| link(from, &p.from, &p.from_name, p))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let successors = gens
+            .iter()
+            .filter(|next| {
+                next.status() != ReleaseStatus::Withdrawn
+                    && next
+                        .release
+                        .as_ref()
+                        .is_some_and(|r| r.follows == gen.number)
+            })
+            .filter_map(|next| {
+                g.diff(li, gen.number, next.number)
+                    .map(|d| (next.number, d))
+            })
+            .flat_map(|(to, d)| {
+                d.successors(id)
+                    .map(|p| link(to, &p.to, &p.to_name, p))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        out.push(Incarnation {
+            generation: gen.number,
+            status: gen.status(),
+            name: l.areas[ai].name.clone(),
+            valid_from: gen.valid_from().map(str::to_string),
+            valid_to: gen.valid_to.clone(),
+            predecessors,
+            successors,
+        });
+    }
+    if out.is_empty() {
+        return Err(ReleaseError::NotFound(format!(
+            "no area {id:?} in any generation of layer {layer:?}"
+        )));
+    }
+    Ok(Lineage {
+        layer: layer.to_string(),
+        id: id.to_string(),
+        generations: out,
+    })
+}
+
+/// Every generation of every layer (or of `only`), oldest first.
+pub fn list(served: &Served, only: Option<&str>) -> ReleaseList {
+    let generations = served
+        .generations()
+        .layers
+        .iter()
+        .enumerate()
+        .flat_map(|(li, gens)| gens.iter().map(move |g| (li, g)))
+        .map(|(li, g)| GenerationView::of(served, li, g))
+        .filter(|g| only.is_none_or(|l| l == g.layer))
+        .collect();
+    ReleaseList {
+        today: served.day().to_string(),
+        generations,
     }
 }

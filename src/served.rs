@@ -279,6 +279,11 @@ impl Served {
         &self.source
     }
 
+    /// The region folder's contents, shared.
+    pub fn source_arc(&self) -> Arc<Source> {
+        self.source.clone()
+    }
+
     /// What was read from the store (empty without one).
     pub fn store(&self) -> &StoreState {
         &self.store

@@ -492,3 +492,227 @@ fn trafford_ward_release_over_http() {
     );
     assert_eq!(status, 400, "{p}");
 }
+
+#[test]
+fn trafford_localities_scheduled_release() {
+    use reqwest::Method;
+    let Some(data) = common::gm_data("trafford_localities_scheduled_release") else {
+        return;
+    };
+    let region = trafford_2022_with_feeds(&data);
+    let tokens = region.path().join("tokens.toml");
+    let server = common::Server::start_with(region.path(), &["--tokens", tokens.to_str().unwrap()]);
+    let url = |p: &str| format!("{}{p}", server.base);
+
+    // A decision on a 2022 ward, moved by a ward release activated now.
+    let st_marys = ward_id(&data, 2022, "St Mary's");
+    let manor = ward_id(&data, 2023, "Manor");
+    let (status, _, d) = send(
+        Method::POST,
+        &url("/v1/decisions"),
+        None,
+        Some(
+            serde_json::json!({"layer": "wards", "area_id": st_marys, "decision": "accept", "note": "the estate"}),
+        ),
+    );
+    assert_eq!(status, 201, "{d}");
+    let (_, _, wards) = send(
+        Method::POST,
+        &url("/v1/releases"),
+        None,
+        Some(stage_body(
+            &data,
+            "wards",
+            "trafford_wards_2023_full.geojson",
+        )),
+    );
+    let wid = wards["release"].as_i64().unwrap();
+    let subject = format!("decision:{}", d["id"]);
+    let (status, _, p) = send(
+        Method::PUT,
+        &url(&format!("/v1/releases/{wid}/proposals/{subject}")),
+        Some("\"v0\""),
+        Some(serde_json::json!({})),
+    );
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["proposed"], manor.as_str());
+    let (status, _, _) = send(
+        Method::POST,
+        &url(&format!("/v1/releases/{wid}/activate")),
+        Some("*"),
+        Some(serde_json::json!({})),
+    );
+    assert_eq!(status, 200);
+    let (_, decisions) = server.get("/v1/decisions");
+    assert_eq!(
+        decisions["decisions"][0]["area_id"],
+        manor.as_str(),
+        "{decisions}"
+    );
+    assert_eq!(decisions["vanished"], 0, "{decisions}");
+    let (_, plan) = server.get("/v1/plan?max_new_feeds=none");
+    let plan_text = plan.to_string();
+    assert!(
+        plan_text.contains(&manor) && !plan_text.contains(&st_marys),
+        "the plan is on the 2023 wards"
+    );
+
+    // The 2023 localities, scheduled for a future date.
+    let (status, _, loc) = send(
+        Method::POST,
+        &url("/v1/releases"),
+        None,
+        Some(stage_body(
+            &data,
+            "localities",
+            "trafford_localities_2023.geojson",
+        )),
+    );
+    assert_eq!(status, 201, "{loc}");
+    let lid = loc["release"].as_i64().unwrap();
+    let (_, props) = server.get(&format!("/v1/releases/{lid}/proposals"));
+    let props = props["proposals"].as_array().unwrap().clone();
+    assert_eq!(props.len(), 4, "one per locality feed: {props:?}");
+    for p in &props {
+        assert!(
+            p["outcome"] == "stays" || p["outcome"] == "proposed" || p["outcome"] == "split",
+            "{p}"
+        );
+        if p["proposed"].is_string() {
+            let (status, _, c) = send(
+                Method::PUT,
+                &url(&format!(
+                    "/v1/releases/{lid}/proposals/{}",
+                    p["subject"].as_str().unwrap()
+                )),
+                Some("\"v0\""),
+                Some(serde_json::json!({})),
+            );
+            assert_eq!(status, 200, "{c}");
+        }
+    }
+    let (status, _, act) = send(
+        Method::POST,
+        &url(&format!("/v1/releases/{lid}/activate")),
+        Some("*"),
+        Some(serde_json::json!({"valid_from": "2099-04-01"})),
+    );
+    assert_eq!(status, 200, "{act}");
+    assert_eq!(act["release"]["in_effect"], false, "{act}");
+    let (_, list) = server.get("/v1/releases?layer=localities");
+    let gens = list["generations"].as_array().unwrap();
+    assert_eq!(gens[0]["valid_to"], "2099-04-01", "{list}");
+    assert_eq!(gens[0]["in_effect"], true);
+
+    // Upcoming: exactly where the locality (and so the feeds) will change.
+    let mut with = 0;
+    let mut without = 0;
+    for pc in common::postcodes(&data).iter().step_by(50) {
+        let q = format!("lat={}&lon={}", pc.lat, pc.lon);
+        let (_, now) = server.get(&format!("/v1/lookup?{q}"));
+        let (_, later) = server.get(&format!("/v1/lookup?{q}&at=2099-04-01"));
+        let locality = |a: &serde_json::Value| a["areas"]["localities"][0]["id"].clone();
+        let changes = locality(&now) != locality(&later);
+        assert_eq!(
+            now["upcoming"].is_object(),
+            changes,
+            "{q}: {now} vs {later}"
+        );
+        assert!(
+            later["upcoming"].is_null(),
+            "nothing scheduled after 2099-04-01"
+        );
+        let (_, feeds) = server.get(&format!("/v1/feeds/lookup?{q}"));
+        assert_eq!(feeds["upcoming"].is_object(), changes, "{q}: {feeds}");
+        if changes {
+            with += 1;
+            assert_eq!(now["upcoming"]["from"], "2099-04-01");
+            assert_eq!(now["upcoming"]["areas"][0]["layer"], "localities", "{now}");
+            assert_eq!(feeds["upcoming"]["feeds_change"], true, "{feeds}");
+        } else {
+            without += 1;
+        }
+    }
+    assert!(
+        with > 0 && without > 0,
+        "{with} points change locality, {without} do not"
+    );
+}
+
+#[test]
+fn gm_wards_2022_to_2023() {
+    let Some(data) = common::gm_data("gm_wards_2022_to_2023") else {
+        return;
+    };
+    let manifest = |year: u32| {
+        format!(
+            "name = \"GM {year}\"\n\n{}{}",
+            common::layer_toml(
+                &data,
+                "wards",
+                "community",
+                &format!("gm_wards_{year}.geojson"),
+                "area_code",
+                "area_name"
+            ),
+            common::population_layer_toml(&data, "lsoas", "gm_lsoa_2021.geojson", 1700),
+        )
+    };
+    let (a, b) = (
+        common::region_dir(&manifest(2022)),
+        common::region_dir(&manifest(2023)),
+    );
+    let old = Source::load(a.path()).unwrap();
+    let new = Source::load(b.path()).unwrap();
+    let (ow, nw) = (
+        old.region.layer("wards").unwrap().1,
+        new.region.layer("wards").unwrap().1,
+    );
+    let replaced = ow
+        .areas
+        .iter()
+        .filter(|a| nw.area_index(&a.id).is_none())
+        .count();
+    assert_eq!(replaced, 126, "codes replaced");
+    let started = std::time::Instant::now();
+    let d = Diff::compute(ow, nw, Residents::of(&old.region.layers, None), None);
+    eprintln!(
+        "GM wards 2022 → 2023 diff: {} ms ({} pairs)",
+        started.elapsed().as_millis(),
+        d.pairs.len()
+    );
+    // Outside Trafford (and the other redrawn boroughs) most wards are the same ground.
+    let unchanged = d
+        .areas
+        .iter()
+        .filter(|a| a.side == Side::Old && a.kind == ChangeKind::Unchanged)
+        .count();
+    for a in d.areas.iter().filter(|a| {
+        a.side == Side::Old && a.kind != ChangeKind::Unchanged && nw.area_index(&a.id).is_some()
+    }) {
+        let best: Vec<_> = d
+            .successors(&a.id)
+            .take(2)
+            .map(|p| {
+                format!(
+                    "{} {:.3}/{:.3} r={:?} m2={}",
+                    p.to_name, p.ground_share, p.share_of_new, p.resident_share, p.ground_m2
+                )
+            })
+            .collect();
+        eprintln!(
+            "kept code, not unchanged: {} {} {:?} {:?}",
+            a.id, a.name, a.kind, best
+        );
+    }
+    assert_eq!(
+        unchanged,
+        215 - replaced,
+        "every ward whose code was kept is unchanged ground"
+    );
+    assert!(d
+        .areas
+        .iter()
+        .filter(|a| a.side == Side::Old)
+        .all(|a| a.kind != ChangeKind::Removed));
+}

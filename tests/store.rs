@@ -387,6 +387,15 @@ macro_rules! suite {
             }
 
             #[test]
+            fn releases() {
+                if let (Some((s, _keep)), Some((fresh, _keep2))) =
+                    ($open("releases"), $open("releases_import"))
+                {
+                    releases_round_trip(&*s, &*fresh);
+                }
+            }
+
+            #[test]
             fn follow() {
                 if let Some((s, _keep)) = $open("follow") {
                     following_the_audit_log_equals_reading_everything(&*s);
@@ -483,6 +492,128 @@ fn following_the_audit_log_equals_reading_everything(s: &dyn Store) {
         assert_eq!(followed.generation, Some(s.generation().unwrap()));
         assert!(followed.advance(s).unwrap().is_none());
     }
+}
+
+fn release_files() -> Vec<feedmap::store::ReleaseFile> {
+    vec![feedmap::store::ReleaseFile {
+        name: "wards.geojson".into(),
+        text: "{\"type\": \"FeatureCollection\", \"features\": []}".into(),
+    }]
+}
+
+/// Staging, confirming, activating and withdrawing releases: versions,
+/// conflicts and audit entries; the state followed from the audit log
+/// equals a fresh read; an export carries releases and their files.
+fn releases_round_trip(s: &dyn Store, fresh: &dyn Store) {
+    use feedmap::follow::StoreState;
+    use feedmap::store::{Migration, NewRelease, ReleaseStatus};
+    let mut followed = StoreState::read(s).unwrap();
+    let stage = |label: &str| {
+        s.stage_release(
+            "planner-a",
+            NewRelease {
+                layer: "wards".into(),
+                follows: 1,
+                label: label.into(),
+                id_property: None,
+                name_property: Some("ward_name".into()),
+                files: release_files(),
+            },
+        )
+        .unwrap()
+    };
+    let a = stage("first");
+    let b = stage("second");
+    assert_eq!((a.generation, b.generation), (2, 3));
+    assert_eq!(a.status, ReleaseStatus::Staged);
+    assert_eq!(s.release_files(a.id).unwrap(), release_files());
+    // Confirmations are versioned per subject.
+    let c = s
+        .confirm_successor(
+            "planner-a",
+            a.id,
+            "feed:F1",
+            Expect::Version(0),
+            Some("W2".into()),
+        )
+        .unwrap();
+    assert_eq!(c.confirmations["feed:F1"].version, 1);
+    assert!(matches!(
+        s.confirm_successor("planner-b", a.id, "feed:F1", Expect::Version(0), None),
+        Err(StoreError::Stale { current: 1, .. })
+    ));
+    // The newer one first: the older is then refused.
+    let moved = [Migration {
+        subject: "feed:F1".into(),
+        from: "W1".into(),
+        to: "W2".into(),
+    }];
+    let active = s
+        .activate_release("planner-a", b.id, Expect::Any, "2030-01-01", &moved)
+        .unwrap();
+    assert_eq!(active.status, ReleaseStatus::Active);
+    assert_eq!(active.migrations, moved);
+    assert!(matches!(
+        s.activate_release("planner-a", a.id, Expect::Any, "2031-01-01", &[]),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        s.confirm_successor("planner-a", b.id, "feed:F2", Expect::Any, None),
+        Err(StoreError::Conflict { .. })
+    ));
+    let withdrawn = s
+        .withdraw_release("planner-a", a.id, Expect::Version(c.version))
+        .unwrap();
+    assert_eq!(withdrawn.status, ReleaseStatus::Withdrawn);
+    assert!(matches!(
+        s.withdraw_release("planner-a", 999, Expect::Any),
+        Err(StoreError::NotFound { .. })
+    ));
+    let actions: Vec<String> = s
+        .audit(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "release.stage",
+            "release.stage",
+            "release.confirm",
+            "release.activate",
+            "release.migrate",
+            "release.withdraw"
+        ]
+    );
+    // Following the log gives what a fresh read gives, files included.
+    let next = followed.advance(s).unwrap().expect("changed");
+    assert!(next.releases_changed);
+    followed = next.state;
+    assert_eq!(followed, StoreState::read(s).unwrap());
+    assert_eq!(followed.release_files.len(), 2);
+    // Export and import keep releases and their files.
+    let dump = s.export().unwrap();
+    assert_eq!(dump.releases.len(), 2);
+    fresh.import(&dump).unwrap();
+    let mut back = fresh.export().unwrap();
+    back.exported_at = dump.exported_at.clone();
+    back.generation = dump.generation;
+    assert_eq!(back, dump);
+    let c = fresh
+        .stage_release(
+            "planner-a",
+            NewRelease {
+                layer: "wards".into(),
+                follows: 3,
+                label: "after import".into(),
+                id_property: None,
+                name_property: None,
+                files: release_files(),
+            },
+        )
+        .unwrap();
+    assert!(c.id > b.id && c.generation == 4, "{c:?}");
 }
 
 /// What keeps a test's store alive (its folder or database).

@@ -516,13 +516,13 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             ]),
         get("/health", "Liveness, what is loaded, what was last seen of the store", routing::get(health::health)),
         get("/v1/releases", "Every layer's boundary generations: the manifest's, staged, active (scheduled) and withdrawn releases", routing::get(releases::list))
-            .answers(schema::<releases::ReleaseList>)
+            .answers(schema::<crate::releases::ReleaseList>)
             .params(vec![query("layer", "only this layer", json!({"type": "string", "enum": ex.layers}))]),
         Operation::new(Post, "/v1/releases", "Stage a new generation of a layer's boundaries (201): validated whole, stored, not used by lookups until activated", routing::post(releases::stage).layer(axum::extract::DefaultBodyLimit::max(releases::MAX_RELEASE_BYTES)))
-            .answers(schema::<releases::GenerationView>)
+            .answers(schema::<crate::releases::GenerationView>)
             .write(201, Some((schema::<crate::releases::StageRequest>, ex.release_body())), false),
         get("/v1/releases/{id}", "One generation, with its ETag", routing::get(releases::one))
-            .answers(schema::<releases::GenerationView>)
+            .answers(schema::<crate::releases::GenerationView>)
             .params(vec![path("id", "a release id", json!(ex.release_id()))]),
         get("/v1/releases/{id}/diff", "What the release changes against the generation it replaces, per area: kind, ground and resident shares, postcodes", routing::get(releases::diff))
             .answers(schema::<releases::DiffAnswer>)
@@ -551,11 +551,11 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             .params(vec![path("id", "a release id", json!(ex.release_id()))])
             .write(200, Some((schema::<releases::ActivateBody>, json!({}))), true),
         Operation::new(Post, "/v1/releases/{id}/withdraw", "Withdraw a staged release (it stays listed, never used)", routing::post(releases::withdraw).layer(limit))
-            .answers(schema::<releases::GenerationView>)
+            .answers(schema::<crate::releases::GenerationView>)
             .params(vec![path("id", "a release id", json!(ex.release_id()))])
             .write(200, None, true),
         get("/v1/areas/{layer}/{id}/lineage", "An area's predecessors and successors across boundary generations", routing::get(releases::lineage))
-            .answers(schema::<releases::Lineage>)
+            .answers(schema::<crate::releases::Lineage>)
             .params(vec![layer("layer"), path("id", "an area id", json!(ex.community))]),
     ];
     ops.sort_by(|a, b| (a.path, a.verb).cmp(&(b.path, b.verb)));
