@@ -716,3 +716,294 @@ fn gm_wards_2022_to_2023() {
         .filter(|a| a.side == Side::Old)
         .all(|a| a.kind != ChangeKind::Removed));
 }
+
+/// What a lookup of `postcode` says: (community id, first feed's id, the
+/// area that feed matched).
+fn answer_of(base: &str, pc: &str) -> (String, String, String) {
+    let r = common::call(
+        base,
+        "GET",
+        &format!("/v1/feeds/lookup?postcode={}", pc.replace(' ', "%20")),
+        None,
+        None,
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    (
+        s(&r.json["community"]["id"]),
+        s(&r.json["feeds"][0]["feed_id"]),
+        s(&r.json["feeds"][0]["matched"]["area_id"]),
+    )
+}
+
+/// Stages the 2023 wards through `base` and confirms the proposals of
+/// St Mary's, Priory and Clifford; returns the release id.
+fn stage_and_confirm(base: &str, data: &Path) -> i64 {
+    let r = common::call(
+        base,
+        "POST",
+        "/v1/releases",
+        Some(common::PLANNER),
+        Some(&stage_body(
+            data,
+            "wards",
+            "trafford_wards_2023_full.geojson",
+        )),
+        &[],
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    let id = r.json["release"].as_i64().unwrap();
+    for name in ["St Mary's", "Priory", "Clifford"] {
+        let path = format!(
+            "/v1/releases/{id}/proposals/feed:W-{}",
+            ward_id(data, 2022, name)
+        );
+        let r = common::call(
+            base,
+            "PUT",
+            &path,
+            Some(common::PLANNER),
+            Some(&serde_json::json!({})),
+            &[("If-Match", "\"v0\"")],
+        );
+        assert_eq!(r.status, 200, "{}", r.json);
+    }
+    id
+}
+
+/// Postcodes of St Mary's, Priory and Clifford (2022) and the 2023 wards
+/// their feeds move to.
+fn moving_postcodes(data: &Path) -> Vec<(String, String, String)> {
+    let pcs = common::postcodes(data);
+    let dir = common::region_dir(&trafford_manifest(data, 2022));
+    let old = Source::load(dir.path()).unwrap();
+    let wards = old.region.layer("wards").unwrap().1;
+    let in_old = |p: &common::Postcode, id: &str| {
+        wards
+            .index
+            .locate(&wards.areas, p.lon, p.lat)
+            .first()
+            .is_some_and(|&a| wards.areas[a].id == id)
+    };
+    [
+        ("St Mary's", "Manor"),
+        ("Priory", "Sale Central"),
+        ("Clifford", "Old Trafford"),
+    ]
+    .iter()
+    .map(|(old, new)| {
+        let (o, n) = (ward_id(data, 2022, old), ward_id(data, 2023, new));
+        let pc = pcs
+            .iter()
+            .find(|p| p.ward_code == n && in_old(p, &o))
+            .unwrap()
+            .postcode
+            .clone();
+        (pc, o, n)
+    })
+    .collect()
+}
+
+#[test]
+fn replicas_switch_generations_together() {
+    let Some(data) = common::gm_data("replicas_switch_generations_together") else {
+        return;
+    };
+    let Some(db) = common::postgres("replicas_generations") else {
+        return;
+    };
+    let region = trafford_2022_with_feeds(&data);
+    let tokens = common::tokens_file(region.path());
+    let start = || {
+        common::Server::start_with(
+            region.path(),
+            &[
+                "--store",
+                &db.url,
+                "--tokens",
+                tokens.to_str().unwrap(),
+                "--store-poll",
+                "100ms",
+            ],
+        )
+    };
+    let (a, b) = (start(), start());
+    let id = stage_and_confirm(&a.base, &data);
+    // B sees the staged release, its diff and A's confirmations at once.
+    let (status, diff) = b.get(&format!("/v1/releases/{id}/diff"));
+    assert_eq!(status, 200, "{diff}");
+    let (_, props) = b.get(&format!("/v1/releases/{id}/proposals"));
+    assert_eq!(
+        props["proposals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["confirmed"].is_object())
+            .count(),
+        3
+    );
+    let moving = moving_postcodes(&data);
+    for (pc, old, _) in &moving {
+        for s in [&a, &b] {
+            let (ward, feed, matched) = answer_of(&s.base, pc);
+            assert_eq!(
+                (ward.as_str(), matched.as_str()),
+                (old.as_str(), old.as_str())
+            );
+            assert_eq!(feed, format!("W-{old}"));
+        }
+    }
+    let r = common::call(
+        &a.base,
+        "POST",
+        &format!("/v1/releases/{id}/activate"),
+        Some(common::PLANNER),
+        Some(&serde_json::json!({})),
+        &[("If-Match", "*")],
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    // B switches within its poll, and never answers a mix on the way.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let answers: Vec<_> = moving
+            .iter()
+            .map(|(pc, _, _)| answer_of(&b.base, pc))
+            .collect();
+        let switched: Vec<bool> = answers
+            .iter()
+            .zip(&moving)
+            .map(|((ward, feed, matched), (_, old, new))| {
+                assert_eq!(feed, &format!("W-{old}"), "the feed follows its area");
+                assert_eq!(ward, matched, "the feed matches the area answered");
+                assert!(ward == old || ward == new, "{ward}");
+                ward == new
+            })
+            .collect();
+        assert!(
+            switched.iter().all(|s| *s) || switched.iter().all(|s| !*s),
+            "one generation at a time: {answers:?}"
+        );
+        if switched[0] {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "B never switched");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    for (pc, _, new) in &moving {
+        assert_eq!(&answer_of(&a.base, pc).0, new);
+    }
+    let (_, list) = b.get("/v1/releases?layer=wards");
+    assert_eq!(list["generations"][1]["in_effect"], true, "{list}");
+}
+
+/// One round: the activation is sent and the server killed `round` × 1.5 ms
+/// (plus up to 2 ms at random) later, so rounds land before, during and
+/// after the transaction.
+fn activation_survives_sigkill(
+    test: &str,
+    round: u64,
+    args: &dyn Fn(&Path) -> Vec<String>,
+    data: &Path,
+) {
+    let region = trafford_2022_with_feeds(data);
+    let tokens = common::tokens_file(region.path());
+    let mut serve_args = args(region.path());
+    serve_args.extend(["--tokens".into(), tokens.to_str().unwrap().into()]);
+    let a: Vec<&str> = serve_args.iter().map(String::as_str).collect();
+    let server = common::Server::start_with(region.path(), &a);
+    let id = stage_and_confirm(&server.base, data);
+    // The diff is computed on first use; warm it so the kill lands in the
+    // activation itself as often as before it.
+    assert_eq!(server.get(&format!("/v1/releases/{id}/proposals")).0, 200);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let delay = std::time::Duration::from_micros(u64::from(seed % 2_000) + round * 1_500);
+    eprintln!("{test}: SIGKILL {delay:?} after sending the activation");
+    let base = server.base.clone();
+    let sender = std::thread::spawn(move || {
+        let client = reqwest::blocking::Client::new();
+        client
+            .post(format!("{base}/v1/releases/{id}/activate"))
+            .bearer_auth(common::PLANNER)
+            .header("If-Match", "*")
+            .json(&serde_json::json!({}))
+            .send()
+            .map(|r| r.status().as_u16())
+            .ok()
+    });
+    std::thread::sleep(delay);
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let acked = sender.join().unwrap();
+    let restarted = common::Server::start_with(region.path(), &a);
+    let (_, rel) = restarted.get(&format!("/v1/releases/{id}"));
+    let active = rel["status"] == "active";
+    if acked == Some(200) {
+        assert!(active, "an acknowledged activation is kept: {rel}");
+    }
+    let (_, audit) = restarted.get("/v1/audit?limit=1000");
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    let count = |a: &str| actions.iter().filter(|x| **x == a).count();
+    eprintln!(
+        "{test}: after restart the release is {} (request: {acked:?})",
+        rel["status"]
+    );
+    for (pc, old, new) in moving_postcodes(data) {
+        let (ward, feed, matched) = answer_of(&restarted.base, &pc);
+        assert_eq!(feed, format!("W-{old}"));
+        assert_eq!(ward, matched);
+        assert_eq!(
+            ward,
+            if active { new } else { old },
+            "never a mix of generations"
+        );
+    }
+    assert_eq!(
+        (count("release.activate"), count("release.migrate")),
+        if active { (1, 3) } else { (0, 0) }
+    );
+}
+
+#[test]
+fn sqlite_activation_is_atomic_through_sigkill() {
+    let Some(data) = common::gm_data("sqlite_activation_is_atomic_through_sigkill") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..6 {
+        let d = dir.path().join(round.to_string());
+        activation_survives_sigkill(
+            "sqlite",
+            round,
+            &|_| vec!["--data-dir".into(), d.to_str().unwrap().into()],
+            &data,
+        );
+    }
+}
+
+#[test]
+fn postgres_activation_is_atomic_through_sigkill() {
+    let Some(data) = common::gm_data("postgres_activation_is_atomic_through_sigkill") else {
+        return;
+    };
+    for round in 0..6 {
+        let Some(db) = common::postgres(&format!("activation_{round}")) else {
+            return;
+        };
+        activation_survives_sigkill(
+            "postgres",
+            round,
+            &|_| vec!["--store".into(), db.url.clone()],
+            &data,
+        );
+    }
+}
