@@ -12,7 +12,7 @@
 
 use crate::feeds::Resolution;
 use crate::query::{Query, QueryError};
-use crate::served::Served;
+use crate::served::View;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::io::{BufRead, Read, Write};
@@ -133,15 +133,15 @@ impl Columns {
 /// Runs a batch. `on_rows` is called after each chunk with the rows done so
 /// far (for progress display).
 pub fn run(
-    served: &Served,
+    view: &View,
     input: impl Read,
     output: impl Write,
     format: Format,
     on_rows: &mut dyn FnMut(u64),
 ) -> Result<BatchStats, BatchError> {
     match format {
-        Format::Csv => run_csv(served, input, output, on_rows),
-        Format::JsonLines => run_jsonl(served, input, output, on_rows),
+        Format::Csv => run_csv(view, input, output, on_rows),
+        Format::JsonLines => run_jsonl(view, input, output, on_rows),
     }
 }
 
@@ -198,7 +198,7 @@ fn write_chunk<T: Sync>(
 /// JSON-shaped answer: this is the batch hot path).
 fn csv_answer<W: Write>(
     w: &mut csv::Writer<W>,
-    served: &Served,
+    view: &View,
     id: &str,
     answer: Result<(crate::query::Located, Resolution), String>,
 ) -> csv::Result<()> {
@@ -215,20 +215,20 @@ fn csv_answer<W: Write>(
     };
     let area = |x: Option<&crate::area::AreaRef>| {
         x.map(|at| {
-            let area = &served.region().layers[at.layer].areas[at.area];
+            let area = &view.region().layers[at.layer].areas[at.area];
             (area.id.as_str(), area.name.as_str())
         })
         .unwrap_or(("", ""))
     };
     let (nid, nname) = area(r.neighbourhoods.first());
     let (cid, cname) = area(r.communities.first());
-    let feed = |i: usize| &served.feeds().feeds[r.feeds[i].feed];
+    let feed = |i: usize| &view.feeds().feeds[r.feeds[i].feed];
     let mut ids = String::new();
     for (i, hit) in r.feeds.iter().enumerate() {
         if i > 0 {
             ids.push(' ');
         }
-        ids.push_str(&served.feeds().feeds[hit.feed].feed_id);
+        ids.push_str(&view.feeds().feeds[hit.feed].feed_id);
     }
     let mut lat = ryu_like(located.point.lat);
     let lon = ryu_like(located.point.lon);
@@ -263,7 +263,7 @@ fn ryu_like(v: f64) -> String {
 }
 
 fn run_csv(
-    served: &Served,
+    view: &View,
     input: impl Read,
     mut output: impl Write,
     on_rows: &mut dyn FnMut(u64),
@@ -294,11 +294,11 @@ fn run_csv(
                     Err(e) => ("", Err(e.clone())),
                     Ok(r) => {
                         let answer = cols.query(r).and_then(|q| {
-                            let located = served
+                            let located = view
                                 .region()
                                 .locate(&q)
                                 .map_err(|e: QueryError| e.to_string())?;
-                            let resolution = served.resolve(located.point);
+                            let resolution = view.resolve(located.point);
                             Ok((located, resolution))
                         });
                         (r.get(cols.id).unwrap_or(""), answer)
@@ -306,7 +306,7 @@ fn run_csv(
                 };
                 errors += u64::from(answer.is_err());
                 // Writing to a Vec cannot fail.
-                let _ = csv_answer(&mut w, served, id, answer);
+                let _ = csv_answer(&mut w, view, id, answer);
             }
             let _ = w.flush();
             errors
@@ -344,7 +344,7 @@ fn json_query(row: &JsonRow) -> Result<Query, String> {
 }
 
 fn run_jsonl(
-    served: &Served,
+    view: &View,
     input: impl Read,
     mut output: impl Write,
     on_rows: &mut dyn FnMut(u64),
@@ -400,7 +400,7 @@ fn run_jsonl(
                 let id = parsed.as_ref().map(|r| r.id.clone()).unwrap_or(Value::Null);
                 let answer = parsed
                     .and_then(|r| json_query(&r))
-                    .and_then(|q| served.feeds_for(&q).map_err(|e| e.to_string()));
+                    .and_then(|q| view.feeds_for(&q).map_err(|e| e.to_string()));
                 let value = match answer {
                     Ok(a) => {
                         let mut v = serde_json::to_value(&a).unwrap_or(Value::Null);
@@ -433,7 +433,7 @@ mod tests {
     /// answered, in order.
     #[test]
     fn over_long_json_line_is_one_error_row() {
-        let served = Served::without_store(
+        let served = crate::Served::without_store(
             crate::Source::load(std::path::Path::new(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/boundaries/demo"
@@ -444,7 +444,7 @@ mod tests {
         let input = format!("{{\"id\":1,\"postcode\":\"DV1 1AA\"}}\n{long}\n{{\"id\":3,\"postcode\":\"DV1 1AA\"}}\n");
         let mut out = Vec::new();
         let stats = run(
-            &served,
+            served.today(),
             input.as_bytes(),
             &mut out,
             Format::JsonLines,

@@ -69,7 +69,13 @@ pub fn feeds_batch(
 ) -> Result<crate::batch::BatchStats, crate::batch::BatchError> {
     let started = std::time::Instant::now();
     let stats = if input == Path::new("-") {
-        crate::batch::run(served, std::io::stdin().lock(), output, format, &mut |_| {})?
+        crate::batch::run(
+            served.today(),
+            std::io::stdin().lock(),
+            output,
+            format,
+            &mut |_| {},
+        )?
     } else {
         let file = std::fs::File::open(input)?;
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -82,7 +88,7 @@ pub fn feeds_batch(
             .progress_chars("=> "),
         );
         let stats = crate::batch::run(
-            served,
+            served.today(),
             bar.wrap_read(std::io::BufReader::with_capacity(1 << 16, file)),
             output,
             format,

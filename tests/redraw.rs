@@ -431,6 +431,44 @@ fn trafford_ward_release_over_http() {
     );
     assert_eq!(server.get("/v1/areas/wards/E99999999/lineage").0, 404);
 
+    // Batches and the OGC items answer as of a date too.
+    let batch = |at: &str| {
+        reqwest::blocking::Client::new()
+            .post(url(&format!("/v1/feeds/lookup/batch{at}")))
+            .header("Content-Type", "text/csv")
+            .body(format!("id,postcode\n1,{postcode}\n"))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
+    };
+    assert!(batch("").contains(&manor), "{}", batch(""));
+    assert!(
+        batch("?at=2023-01-01").contains(&st_marys),
+        "{}",
+        batch("?at=2023-01-01")
+    );
+    let (status, bad) = server.get("/v1/feeds/lookup?postcode=M1%201AA&at=2023-02-30");
+    assert_eq!(status, 400, "{bad}");
+    let ids = |q: &str| -> Vec<String> {
+        let (status, items) = server.get(&format!("/collections/wards/items?limit=100{q}"));
+        assert_eq!(status, 200, "{items}");
+        items["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(ids("").contains(&manor) && !ids("").contains(&st_marys));
+    assert!(ids("&datetime=2023-01-01T12:00:00Z").contains(&st_marys));
+    assert_eq!(
+        server
+            .get("/collections/wards/items?datetime=2023-01-01/2024-01-01")
+            .0,
+        400
+    );
+
     // A confirm after activation conflicts; activating it again conflicts.
     let (status, _, p) = send(
         Method::PUT,

@@ -5,7 +5,7 @@ use super::problem::ApiProblem;
 use super::AppState;
 use crate::batch::{self, Format};
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -132,9 +132,15 @@ fn too_large(limit: u64) -> ApiProblem {
 pub async fn batch(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
+    RawQuery(q): RawQuery,
     body: Body,
 ) -> Result<Response, ApiProblem> {
     let format = body_format(&headers)?;
+    let params = super::Params::parse(q);
+    params.only(&["at"])?;
+    let served = state.served();
+    // Every row is answered as of one date (`at`, default today).
+    let view = served.view_at(&super::lookup::at_param(&params, &served)?);
     let limit = state.config.batch_max_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -177,7 +183,6 @@ pub async fn batch(
     });
     let writer_spool = spool.clone();
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
-    let served = state.served();
     tokio::task::spawn_blocking(move || {
         let mut input = std::io::BufReader::with_capacity(1 << 16, reader);
         // Check a CSV header before answering, so a bad one is a 400.
@@ -201,7 +206,7 @@ pub async fn batch(
             spool: writer_spool.clone(),
         };
         let full = std::io::Cursor::new(header_line.into_bytes()).chain(input);
-        let result = batch::run(&served, full, &mut out, format, &mut |_| {});
+        let result = batch::run(&view, full, &mut out, format, &mut |_| {});
         let flushed = out.flush();
         match result
             .map_err(|e| e.to_string())

@@ -271,7 +271,20 @@ fn items_inner(
         }
     }
     let served = state.served.load();
-    let region = served.region();
+    // `datetime`: an instant (a date, or an RFC 3339 date-time whose date
+    // is taken): the layer's areas in effect then.
+    let view = match params.get("datetime")? {
+        None => served.today().clone(),
+        Some(d) if d.len() >= 10 && crate::generations::is_date(&d[..10]) && !d.contains('/') => {
+            served.view_at(&d[..10])
+        }
+        Some(d) => {
+            return Err(ApiProblem::bad_parameter(format!(
+                "datetime={d:?}: give an instant, a date YYYY-MM-DD or a date-time (intervals are not supported)"
+            )))
+        }
+    };
+    let region = view.region();
     let (_, layer) = find_layer(region, layer_id)?;
     let limit = match parse_count(&params, "limit")? {
         Some(0) => {

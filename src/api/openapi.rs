@@ -410,6 +410,7 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
                 query("bbox", "minLon,minLat,maxLon,maxLat", json!({"type": "string"})),
                 query("limit", "page size", json!({"type": "integer", "minimum": 1, "maximum": config.max_limit, "default": config.default_limit})),
                 query("offset", "items to skip", json!({"type": "integer", "minimum": 0, "default": 0})),
+                query("datetime", "an instant (YYYY-MM-DD or RFC 3339): the areas in effect then; default today", json!({"type": "string"})),
             ]),
         get("/collections/{layer}/items/{id}", "One area, with parents and children", routing::get(ogc::item))
             .media(GEOJSON)
@@ -434,6 +435,7 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             }),
             media: "text/csv",
             ..Operation::new(Post, "/v1/feeds/lookup/batch", "Many lookups: CSV (text/csv) or JSON Lines (application/x-ndjson) in, the same out, streamed", routing::post(batch::batch).layer(axum::extract::DefaultBodyLimit::disable()))
+                .params(vec![at()])
         },
         get("/v1/feeds", "Every feed (active, planned, retired)", routing::get(feeds::list).layer(limit))
             .answers(schema::<feeds::FeedList>),
