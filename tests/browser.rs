@@ -152,3 +152,67 @@ fn national_scale_map_stays_responsive() {
     let server = common::Server::start(dir.path());
     run_suite(&server, &chromium, "national", &[]);
 }
+
+#[test]
+fn boundary_release_reviewed_and_activated_on_the_map() {
+    let Some(data) = common::gm_data("boundary_release_reviewed_and_activated_on_the_map") else {
+        return;
+    };
+    let Some(chromium) = browser("boundary_release_reviewed_and_activated_on_the_map") else {
+        return;
+    };
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let region = common::trafford_2022_with_feeds(&data);
+    let tokens = common::tokens_file(region.path());
+    let server = common::Server::start_with(region.path(), &["--tokens", tokens.to_str().unwrap()]);
+    let file = "trafford_wards_2023_full.geojson";
+    let body = serde_json::json!({
+        "layer": "wards",
+        "label": "May 2023 wards",
+        "files": [{ "name": file, "text": std::fs::read_to_string(data.join(file)).unwrap() }],
+    });
+    let r = common::call(
+        &server.base,
+        "POST",
+        "/v1/releases",
+        Some(common::PLANNER),
+        Some(&body),
+        &[],
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    let release = r.json["release"].to_string();
+    let old = common::ward_id(&data, 2022, "St Mary's");
+    let new = common::ward_id(&data, 2023, "Manor");
+    let postcode = common::postcodes(&data)
+        .into_iter()
+        .find(|p| p.ward_code == new)
+        .unwrap()
+        .postcode;
+    let feed = format!("W-{old}");
+    let handle = format!("@GMP_{old}");
+    run_suite(
+        &server,
+        &chromium,
+        "redraw",
+        &[
+            "--token",
+            common::PLANNER,
+            "--release",
+            &release,
+            "--feed",
+            &feed,
+            "--old-ward",
+            &old,
+            "--new-ward",
+            &new,
+            "--old-name",
+            "St Mary's",
+            "--new-name",
+            "Manor",
+            "--postcode",
+            &postcode,
+            "--handle",
+            &handle,
+        ],
+    );
+}

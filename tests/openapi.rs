@@ -66,6 +66,26 @@ fn every_documented_operation_answers_its_example() {
         &common::demo_region(),
         &["--tokens", tokens.to_str().unwrap()],
     );
+    // Three staged boundary releases (the demo's own communities again),
+    // so the release operations' examples name real ones: one to confirm
+    // in, one to withdraw, one to activate.
+    let file = common::demo_region().join("communities.geojson");
+    let body = serde_json::json!({
+        "layer": "communities",
+        "label": "the same communities",
+        "files": [{ "name": "communities.geojson", "text": std::fs::read_to_string(file).unwrap() }],
+    });
+    for _ in 0..3 {
+        let r = call(
+            &server.base,
+            "POST",
+            "/v1/releases",
+            Some(PLANNER),
+            Some(&body),
+            &[],
+        );
+        assert_eq!(r.status, 201, "{}", r.json);
+    }
     let doc = call(&server.base, "GET", "/api", None, None, &[]).json;
     assert_eq!(doc["openapi"], "3.0.3");
     let paths = doc["paths"].as_object().unwrap();

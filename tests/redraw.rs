@@ -7,19 +7,6 @@ use feedmap::diff::{ChangeKind, Diff, Residents, Side};
 use feedmap::Source;
 use std::path::Path;
 
-/// A Trafford region of year `year`: localities, wards, output areas with
-/// their Census 2021 residents, the postcode directory.
-pub fn trafford_manifest(data: &Path, year: u32) -> String {
-    format!(
-        "name = \"Trafford {year} (test)\"\nattribution = \"OGL\"\n\n{}{}{}\npopulation_file = \"{}\"\n\n[postcodes]\nfile = \"{}\"\npostcode_column = \"postcode\"\nlat_column = \"lat\"\nlon_column = \"lon\"\n",
-        common::layer_toml(data, "localities", "neighbourhood", &format!("trafford_localities_{year}.geojson"), "area_name", "area_name"),
-        common::layer_toml(data, "wards", "community", &format!("trafford_wards_{year}_full.geojson"), "area_code", "area_name"),
-        common::layer_toml(data, "oas", "population", "trafford_oa_2021.geojson", "area_code", "area_code").trim_end(),
-        data.join("trafford_census2021_population_oa.csv").display(),
-        data.join("trafford_postcodes.csv").display(),
-    )
-}
-
 fn share(d: &Diff, from_name: &str, to_name: &str) -> f64 {
     let from = d
         .areas
@@ -38,8 +25,8 @@ fn trafford_wards_2022_to_2023() {
     let Some(data) = common::gm_data("trafford_wards_2022_to_2023") else {
         return;
     };
-    let old_dir = common::region_dir(&trafford_manifest(&data, 2022));
-    let new_dir = common::region_dir(&trafford_manifest(&data, 2023));
+    let old_dir = common::region_dir(&common::trafford_manifest(&data, 2022));
+    let new_dir = common::region_dir(&common::trafford_manifest(&data, 2023));
     let old = Source::load(old_dir.path()).unwrap();
     let new = Source::load(new_dir.path()).unwrap();
     let (_, old_wards) = old.region.layer("wards").unwrap();
@@ -105,37 +92,6 @@ fn trafford_wards_2022_to_2023() {
     }
 }
 
-/// A Trafford 2022 region folder with a feed on every 2022 ward and on
-/// every 2022 locality, and a planner token.
-fn trafford_2022_with_feeds(data: &Path) -> tempfile::TempDir {
-    let dir = common::region_dir(&format!(
-        "{}\n[feeds]\nfile = \"feeds.csv\"\n",
-        trafford_manifest(data, 2022)
-    ));
-    let wards: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(data.join("trafford_wards_2022_full.geojson")).unwrap(),
-    )
-    .unwrap();
-    let mut feeds = String::from("feed_id,platform,handle,url,layer,area_id,name,status\n");
-    for w in wards["features"].as_array().unwrap() {
-        let code = w["properties"]["area_code"].as_str().unwrap();
-        let name = w["properties"]["area_name"].as_str().unwrap();
-        feeds.push_str(&format!(
-            "W-{code},x,@GMP_{code},https://x.example/GMP_{code},wards,{code},\"{name} police\",active\n"
-        ));
-    }
-    for loc in ["North", "Central", "South", "West"] {
-        feeds.push_str(&format!("L-{loc},x,@GMPTrafford{loc},https://x.example/GMPTrafford{loc},localities,{loc},Trafford {loc},active\n"));
-    }
-    std::fs::write(dir.path().join("feeds.csv"), feeds).unwrap();
-    std::fs::write(
-        dir.path().join("tokens.toml"),
-        "[[tokens]]\nname = \"planner\"\ntoken = \"planner-token-0123456789\"\nrole = \"planner\"\n",
-    )
-    .unwrap();
-    dir
-}
-
 const TOKEN: &str = "Bearer planner-token-0123456789";
 
 fn send(
@@ -174,29 +130,13 @@ fn stage_body(data: &Path, layer: &str, file: &str) -> serde_json::Value {
     })
 }
 
-fn ward_id(data: &Path, year: u32, name: &str) -> String {
-    let wards: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(data.join(format!("trafford_wards_{year}_full.geojson"))).unwrap(),
-    )
-    .unwrap();
-    wards["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|w| w["properties"]["area_name"] == name)
-        .unwrap_or_else(|| panic!("no {year} ward {name}"))["properties"]["area_code"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 #[test]
 fn trafford_ward_release_over_http() {
     use reqwest::Method;
     let Some(data) = common::gm_data("trafford_ward_release_over_http") else {
         return;
     };
-    let region = trafford_2022_with_feeds(&data);
+    let region = common::trafford_2022_with_feeds(&data);
     let tokens = region.path().join("tokens.toml");
     let server = common::Server::start_with(region.path(), &["--tokens", tokens.to_str().unwrap()]);
     let url = |p: &str| format!("{}{p}", server.base);
@@ -255,8 +195,8 @@ fn trafford_ward_release_over_http() {
     assert!(etag.is_some());
 
     // Lookups still answer with 2022 until activation.
-    let st_marys = ward_id(&data, 2022, "St Mary's");
-    let manor = ward_id(&data, 2023, "Manor");
+    let st_marys = common::ward_id(&data, 2022, "St Mary's");
+    let manor = common::ward_id(&data, 2023, "Manor");
     let postcode = common::postcodes(&data)
         .into_iter()
         .find(|p| p.ward_code == manor)
@@ -288,7 +228,7 @@ fn trafford_ward_release_over_http() {
     let list = props["proposals"].as_array().unwrap();
     assert_eq!(list.len(), 21, "{props}");
     let of = |name: &str| {
-        let code = ward_id(&data, 2022, name);
+        let code = common::ward_id(&data, 2022, name);
         list.iter()
             .find(|p| p["subject"] == format!("feed:W-{code}"))
             .unwrap_or_else(|| panic!("no proposal for {name}"))
@@ -323,7 +263,7 @@ fn trafford_ward_release_over_http() {
         .all(|p| !p["outcome"].is_null() && p["reason"].as_str().is_some_and(|r| !r.is_empty())));
 
     // Confirm St Mary's proposal; a second confirm from the same read is stale.
-    let subject = |name: &str| format!("feed:W-{}", ward_id(&data, 2022, name));
+    let subject = |name: &str| format!("feed:W-{}", common::ward_id(&data, 2022, name));
     let path = |name: &str| url(&format!("/v1/releases/{id}/proposals/{}", subject(name)));
     let (status, etag, p) = send(
         Method::PUT,
@@ -356,7 +296,7 @@ fn trafford_ward_release_over_http() {
         Some(serde_json::json!({"to": st_marys})),
     );
     assert_eq!(status, 400, "{p}");
-    let urmston = ward_id(&data, 2023, "Urmston");
+    let urmston = common::ward_id(&data, 2023, "Urmston");
     let (status, _, p) = send(
         Method::PUT,
         &path("Davyhulme East"),
@@ -537,14 +477,14 @@ fn trafford_localities_scheduled_release() {
     let Some(data) = common::gm_data("trafford_localities_scheduled_release") else {
         return;
     };
-    let region = trafford_2022_with_feeds(&data);
+    let region = common::trafford_2022_with_feeds(&data);
     let tokens = region.path().join("tokens.toml");
     let server = common::Server::start_with(region.path(), &["--tokens", tokens.to_str().unwrap()]);
     let url = |p: &str| format!("{}{p}", server.base);
 
     // A decision on a 2022 ward, moved by a ward release activated now.
-    let st_marys = ward_id(&data, 2022, "St Mary's");
-    let manor = ward_id(&data, 2023, "Manor");
+    let st_marys = common::ward_id(&data, 2022, "St Mary's");
+    let manor = common::ward_id(&data, 2023, "Manor");
     let (status, _, d) = send(
         Method::POST,
         &url("/v1/decisions"),
@@ -795,7 +735,7 @@ fn stage_and_confirm(base: &str, data: &Path) -> i64 {
     for name in ["St Mary's", "Priory", "Clifford"] {
         let path = format!(
             "/v1/releases/{id}/proposals/feed:W-{}",
-            ward_id(data, 2022, name)
+            common::ward_id(data, 2022, name)
         );
         let r = common::call(
             base,
@@ -814,7 +754,7 @@ fn stage_and_confirm(base: &str, data: &Path) -> i64 {
 /// their feeds move to.
 fn moving_postcodes(data: &Path) -> Vec<(String, String, String)> {
     let pcs = common::postcodes(data);
-    let dir = common::region_dir(&trafford_manifest(data, 2022));
+    let dir = common::region_dir(&common::trafford_manifest(data, 2022));
     let old = Source::load(dir.path()).unwrap();
     let wards = old.region.layer("wards").unwrap().1;
     let in_old = |p: &common::Postcode, id: &str| {
@@ -831,7 +771,10 @@ fn moving_postcodes(data: &Path) -> Vec<(String, String, String)> {
     ]
     .iter()
     .map(|(old, new)| {
-        let (o, n) = (ward_id(data, 2022, old), ward_id(data, 2023, new));
+        let (o, n) = (
+            common::ward_id(data, 2022, old),
+            common::ward_id(data, 2023, new),
+        );
         let pc = pcs
             .iter()
             .find(|p| p.ward_code == n && in_old(p, &o))
@@ -851,7 +794,7 @@ fn replicas_switch_generations_together() {
     let Some(db) = common::postgres("replicas_generations") else {
         return;
     };
-    let region = trafford_2022_with_feeds(&data);
+    let region = common::trafford_2022_with_feeds(&data);
     let tokens = common::tokens_file(region.path());
     let start = || {
         common::Server::start_with(
@@ -944,7 +887,7 @@ fn activation_survives_sigkill(
     args: &dyn Fn(&Path) -> Vec<String>,
     data: &Path,
 ) {
-    let region = trafford_2022_with_feeds(data);
+    let region = common::trafford_2022_with_feeds(data);
     let tokens = common::tokens_file(region.path());
     let mut serve_args = args(region.path());
     serve_args.extend(["--tokens".into(), tokens.to_str().unwrap().into()]);

@@ -26,6 +26,10 @@ const state = (window.feedmap = {
   // sessionStorage only, so it goes when the tab does.
   me: null,
   token: null,
+  // The date the map and lookups show boundaries for (null: today), and
+  // the release under review.
+  at: null,
+  release: null,
 });
 
 async function getJSON(url) {
@@ -155,6 +159,7 @@ async function signIn(token, quiet) {
   editStatus('');
   if (state.selected) await selectHood(state.selected, state.focus, false);
   renderVanished();
+  if (state.release) await showRelease(state.release.id);
 }
 
 function signOut(why) {
@@ -166,6 +171,7 @@ function signOut(why) {
   editStatus(why || '');
   if (state.selected) selectHood(state.selected, state.focus, false);
   renderVanished();
+  if (state.release) showRelease(state.release.id);
 }
 
 $('#signin').addEventListener('submit', (ev) => {
@@ -473,7 +479,7 @@ async function lookup(query, fly) {
   fill(out, el('p', { class: 'muted', text: 'Looking up…' }));
   let a;
   try {
-    a = await getJSON(`/v1/feeds/lookup?${query}`);
+    a = await getJSON(`/v1/feeds/lookup?${query}${state.at ? `&at=${state.at}` : ''}`);
   } catch (e) {
     fill(out, el('p', { class: 'error', text: e.message }));
     return;
@@ -483,9 +489,13 @@ async function lookup(query, fly) {
     el('li', {},
       el('a', { href: f.url, target: '_blank', rel: 'noopener', text: f.handle }),
       ` (${f.platform}) — ${f.matched.scope === 'force' ? 'force-wide feed' : `${f.matched.scope} feed for ${f.matched.area_name}`}`));
+  const up = a.upcoming;
   fill(out,
-    el('p', {}, el('strong', { text: where }), ` · via ${a.via}${a.postcode ? ` ${a.postcode.postcode}` : ''} · coverage: ${a.coverage}`),
+    el('p', {}, el('strong', { text: where }), ` · via ${a.via}${a.postcode ? ` ${a.postcode.postcode}` : ''} · coverage: ${a.coverage}${state.at ? ` · as of ${a.at}` : ''}`),
     a.note ? el('p', { class: 'warning', text: a.note }) : null,
+    up ? el('p', { class: 'warning' }, `From ${up.from}: `,
+      up.areas.map((m) => `${m.layer} ${m.before ? m.before.name : 'none'} → ${m.after ? m.after.name : 'none'}`).join('; '),
+      up.feeds_change ? `; feeds then: ${up.feeds.map((f) => f.handle).join(', ') || 'none'}` : '') : null,
     feeds.length ? el('ol', { class: 'feeds' }, feeds) : el('p', { class: 'muted', text: 'No feeds.' }),
   );
   if (pin) pin.remove();
@@ -498,6 +508,170 @@ $('#lookup-form').addEventListener('submit', (ev) => {
   const q = $('#lookup-input').value.trim();
   if (q) lookup(`q=${encodeURIComponent(q)}`, true);
 });
+
+// ---- boundary generations ----------------------------------------------------
+
+const KIND_COLOUR = {
+  unchanged: '#d9d9d9', renamed: '#80b1d3', changed: '#fdb462', split: '#fb8072',
+  merged: '#bc80bd', added: '#b3de69', removed: '#525252',
+};
+
+function tileUrls(layer) {
+  const at = state.at ? `?at=${state.at}` : '';
+  return [`${location.origin}/tiles/${encodeURIComponent(layer)}/{z}/{x}/{y}.mvt${at}`];
+}
+
+// Reloads the boundary tiles (after a change of date or an activation).
+function reloadTiles() {
+  if (!state.map) return;
+  state.map.getSource('communities').setTiles(tileUrls(state.commLayer));
+  state.map.getSource('neighbourhoods').setTiles(tileUrls(state.hoodLayer));
+}
+
+function setAt(date) {
+  state.at = date || null;
+  $('#at-input').value = date || '';
+  reloadTiles();
+}
+$('#at-input').addEventListener('change', (ev) => setAt(ev.target.value));
+$('#at-today').addEventListener('click', () => setAt(null));
+
+async function loadGenerations() {
+  let list;
+  try {
+    list = await getJSON('/v1/releases');
+  } catch (e) {
+    fill($('#generations'), el('p', { class: 'error', text: e.message }));
+    return;
+  }
+  state.today = list.today;
+  const rows = list.generations.map((g) => {
+    const scheduled = g.status === 'active' && !g.in_effect && g.valid_from && g.valid_from > list.today;
+    const status = g.in_effect ? 'in effect' : scheduled ? `from ${g.valid_from}` : g.status;
+    return el('li', { 'data-release': g.release ?? '' },
+      el('strong', { text: `${g.layer} ${g.generation}` }), ' ',
+      el('span', { class: `status ${scheduled ? 'scheduled' : g.status}`, text: status }), ' ',
+      g.label,
+      g.valid_to ? el('span', { class: 'muted', text: ` (until ${g.valid_to})` }) : null,
+      g.problem ? el('span', { class: 'error', text: ` ${g.problem}` }) : null,
+      g.release ? el('button', { type: 'button', class: 'review', text: 'Review', onclick: () => showRelease(g.release) }) : null);
+  });
+  fill($('#generations'), el('ul', {}, rows));
+}
+
+function clearDiff() {
+  const map = state.map;
+  for (const id of ['diff-new-fill', 'diff-new-line', 'diff-old-line']) if (map.getLayer(id)) map.removeLayer(id);
+  if (map.getSource('diff')) map.removeSource('diff');
+  state.release = null;
+  fill($('#release-detail'));
+}
+
+function percent(x) {
+  return x === null || x === undefined ? '–' : `${Math.round(x * 100)} %`;
+}
+
+async function showRelease(id) {
+  const detail = $('#release-detail');
+  fill(detail, el('p', { class: 'muted', text: 'Comparing…' }));
+  let gen, geo, props, etag;
+  try {
+    const r = await fetch(`/v1/releases/${id}`);
+    etag = r.headers.get('ETag');
+    gen = await r.json();
+    [geo, props] = await Promise.all([
+      getJSON(`/v1/releases/${id}/diff?format=geojson`),
+      getJSON(`/v1/releases/${id}/proposals`),
+    ]);
+  } catch (e) {
+    fill(detail, el('p', { class: 'error', text: e.message }));
+    return;
+  }
+  state.release = { id, gen, props };
+  const map = state.map;
+  if (map.getSource('diff')) map.getSource('diff').setData(geo);
+  else map.addSource('diff', { type: 'geojson', data: geo });
+  const colour = ['match', ['get', 'kind'], ...Object.entries(KIND_COLOUR).flat(), '#ffffff'];
+  if (!map.getLayer('diff-new-fill')) {
+    map.addLayer({ id: 'diff-new-fill', type: 'fill', source: 'diff', filter: ['==', ['get', 'side'], 'new'],
+      paint: { 'fill-color': colour, 'fill-opacity': 0.55 } });
+    map.addLayer({ id: 'diff-new-line', type: 'line', source: 'diff', filter: ['==', ['get', 'side'], 'new'],
+      paint: { 'line-color': '#1b1b1b', 'line-width': 1.2 } });
+    map.addLayer({ id: 'diff-old-line', type: 'line', source: 'diff', filter: ['==', ['get', 'side'], 'old'],
+      paint: { 'line-color': '#d95f02', 'line-width': 2, 'line-dasharray': [2, 2] } });
+    map.on('click', 'diff-new-fill', (ev) => {
+      const f = ev.features[0];
+      const from = JSON.parse(f.properties.predecessors || '[]');
+      new maplibregl.Popup().setLngLat(ev.lngLat).setHTML('').setDOMContent(el('div', {},
+        el('strong', { text: `${f.properties.name} (${f.properties.kind})` }),
+        el('ul', {}, from.map((p) => el('li', { text: `from ${p.name}: ${percent(p.resident_share ?? p.ground_share)}` }))))).addTo(map);
+    });
+  }
+  const kinds = el('p', { class: 'kinds' }, Object.entries(KIND_COLOUR).map(([k, c]) =>
+    el('span', {}, el('i', { style: `background:${c}` }), k)));
+  const editing = !!state.token && gen.status === 'staged';
+  const items = props.proposals.map((p) => proposalRow(id, p, editing));
+  const activate = editing ? el('form', { id: 'activate-form', class: 'row' },
+    el('label', { for: 'valid-from', text: 'In effect from' }),
+    el('input', { id: 'valid-from', type: 'date', value: state.today || '' }),
+    el('button', { type: 'submit', text: 'Activate' })) : null;
+  if (activate) {
+    activate.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const r = await send('POST', `/v1/releases/${id}/activate`, { valid_from: $('#valid-from').value || undefined }, etag);
+      if (!r.ok) { editStatus(r.body ? r.body.detail : `Activation failed (${r.status})`, 'error'); return; }
+      editStatus(`Activated ${gen.layer} ${gen.generation}: ${r.body.moved} moved, ${r.body.waiting.length} waiting for a person.`);
+      await afterBoundaryChange(id);
+    });
+  }
+  fill(detail,
+    el('h3', { text: `${gen.layer} ${gen.generation}: ${gen.label}` }),
+    el('p', { class: 'muted', text: `${gen.status}${gen.valid_from ? ` from ${gen.valid_from}` : ''} · replaces generation ${gen.follows} · ${gen.areas} areas · old outlines dashed, new areas coloured by change` }),
+    kinds,
+    el('p', { text: `${props.proposals.length} feeds and decisions on this layer; ${props.waiting} need a person.` }),
+    el('ul', { id: 'proposals' }, items),
+    activate,
+    el('button', { type: 'button', text: 'Close', onclick: clearDiff }));
+  const b = geo.features.reduce((acc, f) => {
+    const walk = (c) => (typeof c[0] === 'number' ? [Math.min(acc[0], c[0]), Math.min(acc[1], c[1]), Math.max(acc[2], c[0]), Math.max(acc[3], c[1])] : c.reduce((a, x) => { acc = walk(x); return acc; }, acc));
+    return f.geometry ? walk(f.geometry.coordinates) : acc;
+  }, [180, 90, -180, -90]);
+  if (b[0] <= b[2]) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, duration: 600 });
+}
+
+function proposalRow(id, p, editing) {
+  const shown = p.confirmed
+    ? el('span', { class: 'confirmed', text: `✓ ${p.on_activation}` })
+    : el('span', {}, el('span', { class: `outcome ${p.outcome}`, text: p.outcome }), ` ${p.reason}`);
+  let controls = null;
+  if (editing) {
+    const choice = el('select', { 'aria-label': `successor for ${p.label}` },
+      p.proposed ? el('option', { value: '', text: `${p.proposed_name} (proposed)` }) : el('option', { value: '', text: 'choose…' }),
+      p.candidates.filter((c) => c.id !== p.proposed).map((c) => el('option', { value: c.id, text: `${c.name} ${percent(c.resident_share ?? c.ground_share)}` })),
+      el('option', { value: '-', text: 'none (keep listed)' }));
+    const button = el('button', { type: 'button', text: p.confirmed ? 'Change' : 'Confirm' });
+    button.addEventListener('click', async () => {
+      const v = choice.value;
+      const body = v === '' ? {} : { to: v === '-' ? null : v };
+      const r = await send('PUT', `/v1/releases/${id}/proposals/${encodeURIComponent(p.subject)}`, body, `"v${p.version}"`);
+      if (!r.ok) { editStatus(r.body ? r.body.detail : `Confirm failed (${r.status})`, 'error'); return; }
+      editStatus(`${p.label}: ${r.body.on_activation}`);
+      await showRelease(id);
+    });
+    controls = el('span', { class: 'decide' }, choice, button);
+  }
+  return el('li', { 'data-subject': p.subject },
+    el('strong', { text: p.label }), ` on ${p.from_name}: `, shown, controls);
+}
+
+// After an activation: the list, the tiles, the plan and labels anew.
+async function afterBoundaryChange(id) {
+  await loadGenerations();
+  reloadTiles();
+  await showRelease(id);
+  await replan();
+  await refreshLabels();
+}
 
 // ---- labels and feed markers ---------------------------------------------------
 
@@ -580,9 +754,8 @@ async function start() {
     state.errors.push(String(ev.error && ev.error.message ? ev.error.message : ev.error));
   });
   map.on('load', async () => {
-    const tiles = (layer) => [`${location.origin}/tiles/${encodeURIComponent(layer)}/{z}/{x}/{y}.mvt`];
-    map.addSource('communities', { type: 'vector', tiles: tiles(comm.id), promoteId: 'id', maxzoom: 14 });
-    map.addSource('neighbourhoods', { type: 'vector', tiles: tiles(hood.id), promoteId: 'id', maxzoom: 14 });
+    map.addSource('communities', { type: 'vector', tiles: tileUrls(comm.id), promoteId: 'id', maxzoom: 14 });
+    map.addSource('neighbourhoods', { type: 'vector', tiles: tileUrls(hood.id), promoteId: 'id', maxzoom: 14 });
     map.addLayer({
       id: 'communities-fill', type: 'fill', source: 'communities', 'source-layer': comm.id,
       paint: {
@@ -633,6 +806,7 @@ async function start() {
     map.on('moveend', refreshLabels);
     await replan();
     await refreshLabels();
+    await loadGenerations();
     state.ready = true;
     document.body.dataset.ready = 'true';
   });

@@ -90,6 +90,7 @@ pub async fn config(State(state): State<Arc<AppState>>) -> Result<Response, ApiP
 pub async fn tile(
     State(state): State<Arc<AppState>>,
     Path((layer, z, x, y)): Path<(String, String, String, String)>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
     let parse = |name: &str, v: &str| {
         v.parse::<u32>().map_err(|_| {
@@ -102,8 +103,12 @@ pub async fn tile(
         ));
     };
     let (z, x, y) = (parse("z", &z)?, parse("x", &x)?, parse("y", y)?);
+    let params = Params::parse(q);
+    params.only(&["at"])?;
     let served = state.served();
-    if served.region().layer(&layer).is_none() {
+    // `at`: the boundaries in effect on a date (default today).
+    let view = served.view_at(&super::lookup::at_param(&params, &served)?);
+    if view.region().layer(&layer).is_none() {
         return Err(ApiProblem::not_found(format!("no layer {layer:?}")));
     }
     let Ok(z) = u8::try_from(z) else {
@@ -113,8 +118,8 @@ pub async fn tile(
         )));
     };
     let encoded = tokio::task::spawn_blocking(move || {
-        let (li, l) = served.region().layer(&layer).expect("checked above");
-        crate::tiles::encode(l, served.geo().projection(li), z, x, y)
+        let (li, l) = view.region().layer(&layer).expect("checked above");
+        crate::tiles::encode(l, view.geo().projection(li), z, x, y)
     })
     .await;
     let (bytes, _) = encoded

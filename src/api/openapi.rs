@@ -139,7 +139,7 @@ pub struct Examples {
     lon: f64,
     postcode: Option<String>,
     feed: Option<String>,
-    release: Option<(i64, Option<String>)>,
+    staged: Vec<(i64, Option<crate::successors::Proposal>)>,
     community_properties: (Option<String>, Option<String>),
 }
 
@@ -178,39 +178,58 @@ impl Examples {
             .as_ref()
             .and_then(|p| p.first().map(|e| e.postcode.clone()));
         ex.feed = served.feeds().feeds.first().map(|f| f.feed_id.clone());
-        // The latest release and its first proposal, where there is one.
-        ex.release = served
+        // Staged releases with their first proposal, oldest first.
+        ex.staged = served
             .generations()
             .layers
             .iter()
             .flatten()
             .filter_map(|g| g.release.as_ref())
-            .max_by_key(|r| r.id)
+            .filter(|r| r.status == crate::store::ReleaseStatus::Staged)
             .map(|r| {
-                let subject = crate::successors::proposals(
+                let first = crate::successors::proposals(
                     served,
                     r.id,
                     crate::successors::DEFAULT_SUCCESSOR_SHARE,
                 )
                 .ok()
-                .and_then(|p| p.proposals.first().map(|p| p.subject.clone()));
-                (r.id, subject)
-            });
+                .and_then(|p| p.proposals.into_iter().next());
+                (r.id, first)
+            })
+            .collect();
+        ex.staged.sort_by_key(|r| r.0);
         ex
     }
 
-    fn release_id(&self) -> String {
-        self.release
-            .as_ref()
-            .map_or("1".into(), |r| r.0.to_string())
+    /// A staged release for an operation: confirmations on the oldest,
+    /// withdrawal on the next, activation (and reads) on the newest, so
+    /// that each still finds its release staged whatever order they run
+    /// in.
+    fn release_id(&self, role: &str) -> String {
+        let n = self.staged.len();
+        let i = match role {
+            "confirm" => 0,
+            "withdraw" => 1.min(n.saturating_sub(1)),
+            _ => n.saturating_sub(1),
+        };
+        self.staged.get(i).map_or("1".into(), |r| r.0.to_string())
     }
 
     fn subject(&self) -> String {
-        self.release
-            .as_ref()
-            .and_then(|r| r.1.clone())
-            .or_else(|| self.feed.as_ref().map(|f| format!("feed:{f}")))
+        self.staged
+            .first()
+            .and_then(|r| r.1.as_ref().map(|p| p.subject.clone()))
             .unwrap_or_else(|| "feed:example-feed".into())
+    }
+
+    /// A confirm body: the proposal where there is one, else its first
+    /// candidate, else none.
+    fn confirm_body(&self) -> Value {
+        match self.staged.first().and_then(|r| r.1.as_ref()) {
+            Some(p) if p.proposed.is_some() => json!({}),
+            Some(p) if !p.candidates.is_empty() => json!({ "to": p.candidates[0].id }),
+            _ => json!({ "to": null }),
+        }
     }
 
     /// A stage body: one community as a new generation of its layer.
@@ -515,6 +534,7 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
                 path("z", "zoom", json!("0")),
                 path("x", "column", json!("0")),
                 path("y", "row, then .mvt", json!("0.mvt")),
+                at(),
             ]),
         get("/health", "Liveness, what is loaded, what was last seen of the store", routing::get(health::health)),
         get("/v1/releases", "Every layer's boundary generations: the manifest's, staged, active (scheduled) and withdrawn releases", routing::get(releases::list))
@@ -525,36 +545,36 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             .write(201, Some((schema::<crate::releases::StageRequest>, ex.release_body())), false),
         get("/v1/releases/{id}", "One generation, with its ETag", routing::get(releases::one))
             .answers(schema::<crate::releases::GenerationView>)
-            .params(vec![path("id", "a release id", json!(ex.release_id()))]),
+            .params(vec![path("id", "a release id", json!(ex.release_id("read")))]),
         get("/v1/releases/{id}/diff", "What the release changes against the generation it replaces, per area: kind, ground and resident shares, postcodes", routing::get(releases::diff))
             .answers(schema::<releases::DiffAnswer>)
             .params(vec![
-                path("id", "a release id", json!(ex.release_id())),
+                path("id", "a release id", json!(ex.release_id("read"))),
                 query("format", "json (default), csv (one row per old → new pair) or geojson (old and new areas)", json!({"type": "string", "enum": ["json", "csv", "geojson"]})),
             ]),
         get("/v1/releases/{id}/postcodes", "Every postcode whose area the release changes (CSV)", routing::get(releases::postcodes))
             .media("text/csv")
-            .params(vec![path("id", "a release id", json!(ex.release_id()))]),
+            .params(vec![path("id", "a release id", json!(ex.release_id("read")))]),
         get("/v1/releases/{id}/proposals", "The proposed successor of every feed and decision on the layer, with planners' confirmations", routing::get(releases::proposals))
             .answers(schema::<crate::successors::Proposals>)
             .params(vec![
-                path("id", "a release id", json!(ex.release_id())),
+                path("id", "a release id", json!(ex.release_id("read"))),
                 query("successor_share", "share of residents a new area must receive to be proposed (default 0.75)", json!({"type": "number", "minimum": 0.5, "maximum": 1})),
             ]),
         Operation::new(Put, "/v1/releases/{id}/proposals/{subject}", "Confirm a proposal, or choose another successor (or none)", routing::put(releases::confirm).layer(limit))
             .answers(schema::<crate::successors::Proposal>)
             .params(vec![
-                path("id", "a release id", json!(ex.release_id())),
+                path("id", "a release id", json!(ex.release_id("confirm"))),
                 path("subject", "feed:ID or decision:ID", json!(ex.subject())),
             ])
-            .write(200, Some((schema::<releases::ConfirmBody>, json!({}))), true),
+            .write(200, Some((schema::<releases::ConfirmBody>, ex.confirm_body())), true),
         Operation::new(Post, "/v1/releases/{id}/activate", "Activate a staged release, now or from valid_from, moving the confirmed successors in one transaction", routing::post(releases::activate).layer(limit))
             .answers(schema::<releases::Activated>)
-            .params(vec![path("id", "a release id", json!(ex.release_id()))])
+            .params(vec![path("id", "a release id", json!(ex.release_id("activate")))])
             .write(200, Some((schema::<releases::ActivateBody>, json!({}))), true),
         Operation::new(Post, "/v1/releases/{id}/withdraw", "Withdraw a staged release (it stays listed, never used)", routing::post(releases::withdraw).layer(limit))
             .answers(schema::<crate::releases::GenerationView>)
-            .params(vec![path("id", "a release id", json!(ex.release_id()))])
+            .params(vec![path("id", "a release id", json!(ex.release_id("withdraw")))])
             .write(200, None, true),
         get("/v1/areas/{layer}/{id}/lineage", "An area's predecessors and successors across boundary generations", routing::get(releases::lineage))
             .answers(schema::<crate::releases::Lineage>)

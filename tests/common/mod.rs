@@ -456,3 +456,64 @@ pub fn call(
         json: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
     }
 }
+
+/// A Trafford region of year `year`: localities, wards, output areas with
+/// their Census 2021 residents, the postcode directory.
+pub fn trafford_manifest(data: &Path, year: u32) -> String {
+    format!(
+        "name = \"Trafford {year} (test)\"\nattribution = \"OGL\"\n\n{}{}{}\npopulation_file = \"{}\"\n\n[postcodes]\nfile = \"{}\"\npostcode_column = \"postcode\"\nlat_column = \"lat\"\nlon_column = \"lon\"\n",
+        layer_toml(data, "localities", "neighbourhood", &format!("trafford_localities_{year}.geojson"), "area_name", "area_name"),
+        layer_toml(data, "wards", "community", &format!("trafford_wards_{year}_full.geojson"), "area_code", "area_name"),
+        layer_toml(data, "oas", "population", "trafford_oa_2021.geojson", "area_code", "area_code").trim_end(),
+        data.join("trafford_census2021_population_oa.csv").display(),
+        data.join("trafford_postcodes.csv").display(),
+    )
+}
+
+/// A Trafford 2022 region folder with a feed on every 2022 ward and on
+/// every 2022 locality, and a planner token.
+pub fn trafford_2022_with_feeds(data: &Path) -> tempfile::TempDir {
+    let dir = region_dir(&format!(
+        "{}\n[feeds]\nfile = \"feeds.csv\"\n",
+        trafford_manifest(data, 2022)
+    ));
+    let wards: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join("trafford_wards_2022_full.geojson")).unwrap(),
+    )
+    .unwrap();
+    let mut feeds = String::from("feed_id,platform,handle,url,layer,area_id,name,status\n");
+    for w in wards["features"].as_array().unwrap() {
+        let code = w["properties"]["area_code"].as_str().unwrap();
+        let name = w["properties"]["area_name"].as_str().unwrap();
+        feeds.push_str(&format!(
+            "W-{code},x,@GMP_{code},https://x.example/GMP_{code},wards,{code},\"{name} police\",active\n"
+        ));
+    }
+    for loc in ["North", "Central", "South", "West"] {
+        feeds.push_str(&format!("L-{loc},x,@GMPTrafford{loc},https://x.example/GMPTrafford{loc},localities,{loc},Trafford {loc},active\n"));
+    }
+    std::fs::write(dir.path().join("feeds.csv"), feeds).unwrap();
+    std::fs::write(
+        dir.path().join("tokens.toml"),
+        "[[tokens]]\nname = \"planner\"\ntoken = \"planner-token-0123456789\"\nrole = \"planner\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+/// The code of the Trafford ward called `name` in `year` (2022 or 2023).
+pub fn ward_id(data: &Path, year: u32, name: &str) -> String {
+    let wards: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join(format!("trafford_wards_{year}_full.geojson"))).unwrap(),
+    )
+    .unwrap();
+    wards["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["properties"]["area_name"] == name)
+        .unwrap_or_else(|| panic!("no {year} ward {name}"))["properties"]["area_code"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}

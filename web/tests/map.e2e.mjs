@@ -315,6 +315,67 @@ async function decide() {
 
 // After a restart, in a fresh browser (not signed in): the decisions are
 // still shown.
+// A staged boundary release reviewed and activated on the map: the diff
+// is drawn, a proposal confirmed, the release activated; the map then
+// shows the new wards and the lookup the migrated feed, and "as of" a
+// past date the old ward.
+async function redraw() {
+  await page.goto(base + '/', { waitUntil: 'load' });
+  await idle();
+  await page.locator('#token-input').fill(args.token);
+  await page.locator('#signin button').click();
+  await page.waitForFunction(() => document.querySelector('#who').textContent.includes('planner-a'), null, { timeout: 20_000 });
+  const release = args.release;
+  await page.locator(`#generations li[data-release="${release}"] button.review`).click();
+  await page.waitForFunction(() => document.querySelectorAll('#proposals li').length > 0, null, { timeout: 45_000 });
+  await idle();
+  const drawn = await page.evaluate(() => {
+    const m = window.feedmap.map;
+    return { layers: ['diff-new-fill', 'diff-old-line'].every((l) => m.getLayer(l)), features: m.querySourceFeatures('diff').length };
+  });
+  assert.ok(drawn.layers && drawn.features > 0, JSON.stringify(drawn));
+  ok(`the diff is drawn (${drawn.features} old and new outlines)`);
+  await page.screenshot({ path: join(shots, 'redraw-diff.png') });
+  const subject = `feed:${args.feed}`;
+  const row = page.locator(`#proposals li[data-subject="${subject}"]`);
+  assert.ok((await row.textContent()).includes(args['new-name']), await row.textContent());
+  await row.locator('button').click();
+  await page.waitForFunction((s) => {
+    const li = document.querySelector(`#proposals li[data-subject="${s}"]`);
+    return li && li.querySelector('.confirmed');
+  }, subject, { timeout: 45_000 });
+  ok(`the proposal for ${subject} is confirmed on the map`);
+  await page.locator('#activate-form button').click();
+  await page.waitForFunction(() => document.querySelector('#edit-status').textContent.includes('Activated'), null, { timeout: 45_000 });
+  ok(await page.locator('#edit-status').textContent());
+  await idle();
+  const wards = async () => page.evaluate(() => {
+    const f = window.feedmap;
+    return [...new Set(f.map.querySourceFeatures('communities', { sourceLayer: f.commLayer }).map((x) => x.properties.id))];
+  });
+  await page.waitForFunction(({ n }) => {
+    const f = window.feedmap;
+    return f.map.querySourceFeatures('communities', { sourceLayer: f.commLayer }).some((x) => x.properties.id === n);
+  }, { n: args['new-ward'] }, { timeout: 45_000 });
+  const now = await wards();
+  assert.ok(now.includes(args['new-ward']) && !now.includes(args['old-ward']), now.join(','));
+  ok('the map shows the new wards');
+  await lookup(args.postcode, args.handle);
+  const text = await page.locator('#lookup-result').textContent();
+  assert.ok(text.includes(`community feed for ${args['new-name']}`), text);
+  ok(`postcode ${args.postcode} keeps its migrated feed ${args.handle}, now for ${args['new-name']}`);
+  await page.locator('#at-input').fill('2023-01-01');
+  await page.locator('#at-input').dispatchEvent('change');
+  await lookup(args.postcode, `as of 2023-01-01`);
+  const then = await page.locator('#lookup-result').textContent();
+  assert.ok(then.includes(`community feed for ${args['old-name']}`), then);
+  await idle();
+  const before = await wards();
+  assert.ok(before.includes(args['old-ward']), before.join(','));
+  ok('as of 2023-01-01 the map and the lookup show the old ward');
+  await page.screenshot({ path: join(shots, 'redraw-activated.png') });
+}
+
 async function decided() {
   await basics(8, 37);
   await selectHood('DV03', 'Ravensholt Estate');
@@ -335,6 +396,7 @@ try {
   else if (suite === 'decided') await decided();
   else if (suite === 'gm') await gm();
   else if (suite === 'national') await national();
+  else if (suite === 'redraw') await redraw();
   else throw new Error(`unknown suite ${suite}`);
   const mapErrors = await page.evaluate(() => window.feedmap.errors);
   assert.deepEqual([...problems, ...mapErrors], [], 'console errors, failed requests or map errors');
