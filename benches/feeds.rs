@@ -58,7 +58,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("batch_csv_100k_rows", |b| {
         b.iter(|| {
             feedmap::batch::run(
-                &served,
+                served.today(),
                 csv.as_bytes(),
                 std::io::sink(),
                 feedmap::batch::Format::Csv,
