@@ -166,6 +166,17 @@ pub enum ReleaseStatus {
     Withdrawn,
 }
 
+impl ReleaseStatus {
+    /// The lowercase word stored and answered.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseStatus::Staged => "staged",
+            ReleaseStatus::Active => "active",
+            ReleaseStatus::Withdrawn => "withdrawn",
+        }
+    }
+}
+
 /// A planner's choice of successor for one feed or decision attached to
 /// an area the release replaces.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -453,16 +453,11 @@ fn save_release(
     before: &Release,
     after: &Release,
 ) -> Result<(), StoreError> {
-    let status = match after.status {
-        ReleaseStatus::Staged => "staged",
-        ReleaseStatus::Active => "active",
-        ReleaseStatus::Withdrawn => "withdrawn",
-    };
     let n = tx.exec(
         "UPDATE releases SET record = $1, status = $2, version = $3 WHERE id = $4 AND version = $5",
         &[
             json_arg(Some(after))?,
-            t(status),
+            t(after.status.as_str()),
             i(after.version),
             i(after.id),
             i(before.version),
@@ -489,15 +484,10 @@ fn insert_release(
     files: &[ReleaseFile],
     with_id: bool,
 ) -> Result<i64, StoreError> {
-    let status = match r.status {
-        ReleaseStatus::Staged => "staged",
-        ReleaseStatus::Active => "active",
-        ReleaseStatus::Withdrawn => "withdrawn",
-    };
     let mut args = vec![
         t(&r.layer),
         i(r.generation),
-        t(status),
+        t(r.status.as_str()),
         json_arg(Some(r))?,
         json_arg(Some(&files))?,
         i(r.version),
@@ -943,10 +933,7 @@ impl<B: Backend> Store for SqlStore<B> {
             if before.status != ReleaseStatus::Staged {
                 return Err(conflict(format!(
                     "it is {}, not staged",
-                    serde_json::to_value(before.status)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default()
+                    before.status.as_str()
                 )));
             }
             if !expect.holds(before.version) {
