@@ -509,6 +509,21 @@ fn trafford_localities_scheduled_release() {
         "{decisions}"
     );
     assert_eq!(decisions["vanished"], 0, "{decisions}");
+    // Manor has that decision now: a second one is refused, naming it.
+    let (status, _, dup) = send(
+        Method::POST,
+        &url("/v1/decisions"),
+        None,
+        Some(serde_json::json!({"layer": "wards", "area_id": manor, "decision": "reject"})),
+    );
+    assert_eq!(status, 409, "{dup}");
+    assert!(
+        dup["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("id {}", d["id"])),
+        "{dup}"
+    );
     let (_, plan) = server.get("/v1/plan?max_new_feeds=none");
     let plan_text = plan.to_string();
     assert!(
@@ -967,4 +982,71 @@ fn postgres_activation_is_atomic_through_sigkill() {
             &data,
         );
     }
+}
+
+/// The 2023 localities activated now as a release: the plan the server
+/// then makes is exactly the plan of a region whose manifest names the
+/// 2023 localities from the start.
+#[test]
+fn a_neighbourhood_release_replans() {
+    let Some(data) = common::gm_data("a_neighbourhood_release_replans") else {
+        return;
+    };
+    let region = common::trafford_2022_with_feeds(&data);
+    let tokens = common::tokens_file(region.path());
+    let server = common::Server::start_with(region.path(), &["--tokens", tokens.to_str().unwrap()]);
+    let plan = |s: &common::Server| {
+        let (status, mut p) = s.get("/v1/plan?max_new_feeds=none");
+        assert_eq!(status, 200, "{p}");
+        p.as_object_mut().unwrap().remove("generation");
+        p
+    };
+    let before = plan(&server);
+    let r = common::call(
+        &server.base,
+        "POST",
+        "/v1/releases",
+        Some(common::PLANNER),
+        Some(&stage_body(
+            &data,
+            "localities",
+            "trafford_localities_2023.geojson",
+        )),
+        &[],
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    let id = r.json["release"].as_i64().unwrap();
+    let r = common::call(
+        &server.base,
+        "POST",
+        &format!("/v1/releases/{id}/activate"),
+        Some(common::PLANNER),
+        Some(&serde_json::json!({})),
+        &[("If-Match", "*")],
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    let after = plan(&server);
+    assert_ne!(before, after, "the redrawn localities change the plan");
+    // The same region with the 2023 localities in its manifest.
+    let manifest = region.path().join("region.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "trafford_localities_2022.geojson",
+        "trafford_localities_2023.geojson",
+    );
+    let fresh = tempfile::tempdir().unwrap();
+    std::fs::write(fresh.path().join("region.toml"), text).unwrap();
+    std::fs::copy(
+        region.path().join("feeds.csv"),
+        fresh.path().join("feeds.csv"),
+    )
+    .unwrap();
+    let served = feedmap::Served::without_store(Source::load(fresh.path()).unwrap());
+    let params = served
+        .params(&[("max_new_feeds".into(), "none".into())])
+        .unwrap();
+    let expected = serde_json::to_value(served.plan(&params).unwrap()).unwrap();
+    assert_eq!(
+        after, expected,
+        "the plan after activation is the 2023 localities' plan"
+    );
 }

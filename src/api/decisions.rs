@@ -201,6 +201,16 @@ pub async fn create(
             return Err(write::bad_field(field, e));
         }
     };
+    // A decision a boundary release moved onto this area is its decision
+    // now, though stored under the area it was made for.
+    if let Some(g) = served.decisions().get(&body.layer, &area_id) {
+        return Err(crate::store::StoreError::Exists {
+            entity: "decision",
+            id: format!("for {}/{area_id}", body.layer),
+            existing: Some(g.applied.id),
+        }
+        .into());
+    }
     let new = NewDecision {
         layer: body.layer,
         area_id,
