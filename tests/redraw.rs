@@ -1050,3 +1050,89 @@ fn a_neighbourhood_release_replans() {
         "the plan after activation is the 2023 localities' plan"
     );
 }
+
+/// `feedmap release …` on the command line: the same operations, on the
+/// SQLite store in a data directory; writes need a planner token.
+#[test]
+fn release_on_the_command_line() {
+    let Some(data) = common::gm_data("release_on_the_command_line") else {
+        return;
+    };
+    let region = common::trafford_2022_with_feeds(&data);
+    let tokens = common::tokens_file(region.path());
+    let store = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], token: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_feedmap"));
+        cmd.arg("release")
+            .arg("--region")
+            .arg(region.path())
+            .arg("--data-dir")
+            .arg(store.path())
+            .args(args)
+            .env_remove("FEEDMAP_TOKEN")
+            .env("FEEDMAP_TOKENS_FILE", &tokens)
+            .env("RUST_LOG", "warn");
+        if let Some(t) = token {
+            cmd.env("FEEDMAP_TOKEN", t);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let file = data.join("trafford_wards_2023_full.geojson");
+    let file = file.to_str().unwrap();
+    let (code, _, err) = run(&["stage", "--layer", "wards", file], None);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("planner token"), "{err}");
+    let (code, _, err) = run(&["stage", "--layer", "wards", file], Some(common::READER));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("read-only"), "{err}");
+    let (code, _, err) = run(&["stage", "--layer", "nope", file], Some(common::PLANNER));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("unknown layer \"nope\""), "{err}");
+    let (code, out, err) = run(
+        &["stage", "--layer", "wards", "--label", "May 2023", file],
+        Some(common::PLANNER),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let staged: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (staged["generation"].as_i64(), staged["status"].as_str()),
+        (Some(2), Some("staged"))
+    );
+    let id = staged["release"].to_string();
+    let (code, csv, _) = run(&["diff", &id, "--format", "csv"], None);
+    assert_eq!(code, Some(0));
+    assert!(csv
+        .lines()
+        .any(|l| l.starts_with(&common::ward_id(&data, 2022, "St Mary's")) && l.contains("Manor")));
+    let subject = format!("feed:W-{}", common::ward_id(&data, 2022, "St Mary's"));
+    let (code, out, err) = run(&["confirm", &id, &subject], Some(common::PLANNER));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains(&common::ward_id(&data, 2023, "Manor")),
+        "{out}"
+    );
+    let (code, out, err) = run(
+        &["activate", &id, "--valid-from", "2023-05-04"],
+        Some(common::PLANNER),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("1 moved, 20 waiting"), "{err}");
+    let activated: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(activated["valid_from"], "2023-05-04");
+    let (_, out, _) = run(&["list", "--layer", "wards"], None);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list["generations"][0]["valid_to"], "2023-05-04", "{list}");
+    assert_eq!(list["generations"][1]["in_effect"], true, "{list}");
+    // The audit log names the token that did it.
+    let dump = feedmap::store::Location::Sqlite(store.path().to_path_buf())
+        .open()
+        .unwrap()
+        .audit(0, 100)
+        .unwrap();
+    assert!(dump.iter().all(|e| e.who == "planner-a"), "{dump:?}");
+}

@@ -7,7 +7,7 @@ use super::problem::ApiProblem;
 use super::state::AppState;
 use crate::generations::is_date;
 use crate::query::{Query, QueryError};
-use crate::served::{Served, Upcoming};
+use crate::served::{Served, Upcoming, View};
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -30,11 +30,13 @@ pub struct Dated<T> {
     pub upcoming: Option<Upcoming>,
 }
 
-/// The `at` parameter: a date, default today.
-pub fn at_param(params: &Params, served: &Served) -> Result<String, ApiProblem> {
+/// The `at` parameter: the date asked for (default today) and the view
+/// of it. Without `at`, today's view is taken as it is (the hot path pays
+/// nothing for dates).
+pub fn at_param(params: &Params, served: &Served) -> Result<(String, Arc<View>), ApiProblem> {
     match params.get("at")? {
-        None => Ok(served.day().to_string()),
-        Some(d) if is_date(d) => Ok(d.to_string()),
+        None => Ok((served.day().to_string(), served.today().clone())),
+        Some(d) if is_date(d) => Ok((d.to_string(), served.view_at(d))),
         Some(d) => Err(ApiProblem::bad_parameter(format!(
             "at={d:?} is not a date YYYY-MM-DD"
         ))),
@@ -50,8 +52,7 @@ pub async fn areas(
     params.only(&["lat", "lon", "at"])?;
     let point = point_param(&params)?;
     let served = state.served.load();
-    let at = at_param(&params, &served)?;
-    let view = served.view_at(&at);
+    let (at, view) = at_param(&params, &served)?;
     Ok(Json(Dated {
         answer: view.region().answer(point),
         upcoming: served.upcoming_at(&at, point),
@@ -112,8 +113,7 @@ pub async fn feeds(
     let params = Params::parse(q);
     let query = query_param(&params)?;
     let served = state.served.load();
-    let at = at_param(&params, &served)?;
-    let view = served.view_at(&at);
+    let (at, view) = at_param(&params, &served)?;
     let answer = view.feeds_for(&query)?;
     Ok(Json(Dated {
         upcoming: served.upcoming_at(&at, answer.point),

@@ -107,7 +107,7 @@ pub async fn tile(
     params.only(&["at"])?;
     let served = state.served();
     // `at`: the boundaries in effect on a date (default today).
-    let view = served.view_at(&super::lookup::at_param(&params, &served)?);
+    let (_, view) = super::lookup::at_param(&params, &served)?;
     if view.region().layer(&layer).is_none() {
         return Err(ApiProblem::not_found(format!("no layer {layer:?}")));
     }
