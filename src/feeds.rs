@@ -86,9 +86,10 @@ pub struct Feed {
     pub problem: Option<String>,
 }
 
-/// Feeds re-attached by a boundary release: feed id → (layer id, old
-/// area id, new area id).
-pub type Moves = HashMap<String, (String, String, String)>;
+/// Feeds re-attached by boundary releases: feed id → the moves (layer id,
+/// old area id, new area id), oldest first, each applied while the feed is
+/// on its old area (so successive releases chain).
+pub type Moves = HashMap<String, Vec<(String, String, String)>>;
 
 /// All feeds of a region, indexed by id and by area.
 #[derive(Debug, Default)]
@@ -375,9 +376,8 @@ impl FeedRegistry {
 
     /// The feeds in effect over `layers`: the feed file's, each replaced in
     /// place by its stored edit if it has one, then the feeds added through
-    /// the store (oldest first). `moves` re-attaches feeds to the areas a
-    /// boundary release gave them (feed id → layer, old area, new area;
-    /// applied only while the feed is still on the old area). A feed whose
+    /// the store (oldest first). `moves` re-attaches feeds to the areas
+    /// boundary releases gave them (see [`Moves`]). A feed whose
     /// area is not in `layers` (gone after a boundary change) stays listed
     /// with its `problem` and is never returned by lookups.
     pub fn merged(
@@ -389,7 +389,7 @@ impl FeedRegistry {
         let resolve =
             |feed_id: &str, x: &crate::store::FeedFields, version: i64, source: FeedSource| {
                 let mut x = x.clone();
-                if let Some((layer, from, to)) = moves.get(feed_id) {
+                for (layer, from, to) in moves.get(feed_id).into_iter().flatten() {
                     if x.layer.as_deref() == Some(layer) && x.area_id.as_deref() == Some(from) {
                         x.area_id = Some(to.clone());
                     }

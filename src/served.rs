@@ -129,16 +129,14 @@ impl Served {
     fn view(source: &Source, store: &StoreState, generations: &Generations, key: Key) -> View {
         let geo = generations.geo(&key);
         let mut feed_moves = Moves::new();
-        let mut decision_moves: HashMap<i64, (String, String, String)> = HashMap::new();
+        let mut decision_moves: HashMap<i64, Vec<(String, String, String)>> = HashMap::new();
         for (layer, m) in generations.migrations(&key) {
             let mv = (layer, m.from.clone(), m.to.clone());
             match m.subject.split_once(':') {
-                Some(("feed", id)) => {
-                    feed_moves.insert(id.to_string(), mv);
-                }
+                Some(("feed", id)) => feed_moves.entry(id.to_string()).or_default().push(mv),
                 Some(("decision", id)) => {
                     if let Ok(id) = id.parse() {
-                        decision_moves.insert(id, mv);
+                        decision_moves.entry(id).or_default().push(mv);
                     }
                 }
                 _ => {}
@@ -158,7 +156,7 @@ impl Served {
         };
         let decisions = Arc::new(Decisions::new(store.decisions.iter().map(|d| {
             let mut given = Given::from(d);
-            if let Some((layer, from, to)) = decision_moves.get(&d.id) {
+            for (layer, from, to) in decision_moves.get(&d.id).into_iter().flatten() {
                 if &given.layer == layer && &given.area_id == from {
                     given.members = if to.contains(ClusterId::SEPARATOR) {
                         ClusterId::parts(to).map(str::to_string).collect()

@@ -1136,3 +1136,95 @@ fn release_on_the_command_line() {
         .unwrap();
     assert!(dump.iter().all(|e| e.who == "planner-a"), "{dump:?}");
 }
+
+/// Two releases move one feed in turn: each date's answer follows the
+/// chain of moves up to that date.
+#[test]
+fn successive_releases_chain_their_moves() {
+    let Some(data) = common::gm_data("successive_releases_chain_their_moves") else {
+        return;
+    };
+    let region = common::trafford_2022_with_feeds(&data);
+    let tokens = common::tokens_file(region.path());
+    let server = common::Server::start_with(region.path(), &["--tokens", tokens.to_str().unwrap()]);
+    let (st_marys, manor) = (
+        common::ward_id(&data, 2022, "St Mary's"),
+        common::ward_id(&data, 2023, "Manor"),
+    );
+    let priory = common::ward_id(&data, 2022, "Priory");
+    let subject = format!("feed:W-{st_marys}");
+    let step = |file: &str, to: &str, from: &str| {
+        let r = common::call(
+            &server.base,
+            "POST",
+            "/v1/releases",
+            Some(common::PLANNER),
+            Some(&stage_body(&data, "wards", file)),
+            &[],
+        );
+        assert_eq!(r.status, 201, "{}", r.json);
+        let id = r.json["release"].as_i64().unwrap();
+        let path = format!("/v1/releases/{id}/proposals/{subject}");
+        let r = common::call(
+            &server.base,
+            "PUT",
+            &path,
+            Some(common::PLANNER),
+            Some(&serde_json::json!({"to": to})),
+            &[("If-Match", "\"v0\"")],
+        );
+        assert_eq!(r.status, 200, "{}", r.json);
+        let r = common::call(
+            &server.base,
+            "POST",
+            &format!("/v1/releases/{id}/activate"),
+            Some(common::PLANNER),
+            Some(&serde_json::json!({"valid_from": from})),
+            &[("If-Match", "*")],
+        );
+        assert_eq!(r.status, 200, "{}", r.json);
+    };
+    step("trafford_wards_2023_full.geojson", &manor, "2024-01-01");
+    // The 2022 wards again, the feed moved on to Priory this time.
+    step("trafford_wards_2022_full.geojson", &priory, "2025-01-01");
+    let ward_ids = |at: &str| -> Vec<String> {
+        let (_, list) = server.get(&format!("/collections/wards/items?limit=100&datetime={at}"));
+        list["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(ward_ids("2023-06-01").contains(&st_marys));
+    assert!(ward_ids("2024-06-01").contains(&manor));
+    let (_, feed) = server.get(&format!("/v1/feeds/W-{st_marys}"));
+    assert_eq!(
+        feed["area_id"],
+        priory.as_str(),
+        "today the feed is where the second move put it: {feed}"
+    );
+    assert!(feed["problem"].is_null(), "{feed}");
+    // A postcode in Priory finds it there today.
+    let (pc, _, _) = moving_postcodes(&data).swap_remove(1);
+    let r = common::call(
+        &server.base,
+        "GET",
+        &format!("/v1/feeds/lookup?postcode={}", pc.replace(' ', "%20")),
+        None,
+        None,
+        &[],
+    );
+    assert_eq!(r.json["community"]["id"], priory.as_str(), "{}", r.json);
+    let ids: Vec<&str> = r.json["feeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["feed_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&format!("W-{st_marys}").as_str()),
+        "{}",
+        r.json
+    );
+}
