@@ -228,23 +228,20 @@ pub fn proposals(served: &Served, release: i64, share: f64) -> Result<Proposals,
         .ok_or(ProposalError::NotFound(release))?;
     let layer_id = gen.layer.clone();
     // The feeds and decisions as attached while the replaced generation is
-    // in effect (today's, unless that one is itself scheduled).
-    let from_date = gens
+    // in effect: today's, unless that one is itself scheduled; once the
+    // release is active, those it was proposed for (from the replaced
+    // generation's start).
+    let follows_from = gens
         .get(li, gen.follows)
-        .and_then(|g| g.valid_from().map(str::to_string))
-        .filter(|d| d.as_str() > served.day())
-        .unwrap_or_else(|| served.day().to_string());
-    let view = if gen.status == ReleaseStatus::Active {
-        // Once active, its subjects are those it was proposed for.
-        served.view_at(
-            &gens
-                .get(li, gen.follows)
-                .and_then(|g| g.valid_from().map(str::to_string))
-                .unwrap_or_else(|| "0001-01-01".into()),
-        )
+        .and_then(|g| g.valid_from().map(str::to_string));
+    let date = if gen.status == ReleaseStatus::Active {
+        follows_from.unwrap_or_else(|| "0001-01-01".into())
     } else {
-        served.view_at(&from_date)
+        follows_from
+            .filter(|d| d.as_str() > served.day())
+            .unwrap_or_else(|| served.day().to_string())
     };
+    let view = served.view_at(&date);
     let residents_known = diff.residents_from.is_some();
     let what = if residents_known {
         "residents"
