@@ -122,6 +122,21 @@ fn send(
     )
 }
 
+/// Stages `file` as a release of `layer` through the server at `base`.
+fn stage(
+    base: &str,
+    data: &Path,
+    layer: &str,
+    file: &str,
+) -> (u16, Option<String>, serde_json::Value) {
+    send(
+        reqwest::Method::POST,
+        &format!("{base}/v1/releases"),
+        None,
+        Some(stage_body(data, layer, file)),
+    )
+}
+
 fn stage_body(data: &Path, layer: &str, file: &str) -> serde_json::Value {
     serde_json::json!({
         "layer": layer,
@@ -177,15 +192,11 @@ fn trafford_ward_release_over_http() {
     );
 
     // Stage the 2023 wards.
-    let (status, etag, staged) = send(
-        Method::POST,
-        &url("/v1/releases"),
-        None,
-        Some(stage_body(
-            &data,
-            "wards",
-            "trafford_wards_2023_full.geojson",
-        )),
+    let (status, etag, staged) = stage(
+        &server.base,
+        &data,
+        "wards",
+        "trafford_wards_2023_full.geojson",
     );
     assert_eq!(status, 201, "{staged}");
     assert_eq!(staged["generation"], 2);
@@ -408,25 +419,17 @@ fn trafford_ward_release_over_http() {
 
     // Two releases staged against generation 2: the newer one activated
     // first, the older one is refused (409).
-    let (_, _, a) = send(
-        Method::POST,
-        &url("/v1/releases"),
-        None,
-        Some(stage_body(
-            &data,
-            "wards",
-            "trafford_wards_2023_full.geojson",
-        )),
+    let (_, _, a) = stage(
+        &server.base,
+        &data,
+        "wards",
+        "trafford_wards_2023_full.geojson",
     );
-    let (_, _, b) = send(
-        Method::POST,
-        &url("/v1/releases"),
-        None,
-        Some(stage_body(
-            &data,
-            "wards",
-            "trafford_wards_2023_full.geojson",
-        )),
+    let (_, _, b) = stage(
+        &server.base,
+        &data,
+        "wards",
+        "trafford_wards_2023_full.geojson",
     );
     let (status, _, p) = send(
         Method::POST,
@@ -475,15 +478,11 @@ fn trafford_localities_scheduled_release() {
         ),
     );
     assert_eq!(status, 201, "{d}");
-    let (_, _, wards) = send(
-        Method::POST,
-        &url("/v1/releases"),
-        None,
-        Some(stage_body(
-            &data,
-            "wards",
-            "trafford_wards_2023_full.geojson",
-        )),
+    let (_, _, wards) = stage(
+        &server.base,
+        &data,
+        "wards",
+        "trafford_wards_2023_full.geojson",
     );
     let wid = wards["release"].as_i64().unwrap();
     let subject = format!("decision:{}", d["id"]);
@@ -532,15 +531,11 @@ fn trafford_localities_scheduled_release() {
     );
 
     // The 2023 localities, scheduled for a future date.
-    let (status, _, loc) = send(
-        Method::POST,
-        &url("/v1/releases"),
-        None,
-        Some(stage_body(
-            &data,
-            "localities",
-            "trafford_localities_2023.geojson",
-        )),
+    let (status, _, loc) = stage(
+        &server.base,
+        &data,
+        "localities",
+        "trafford_localities_2023.geojson",
     );
     assert_eq!(status, 201, "{loc}");
     let lid = loc["release"].as_i64().unwrap();
