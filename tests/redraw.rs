@@ -568,6 +568,16 @@ fn trafford_localities_scheduled_release() {
     );
     assert_eq!(status, 200, "{act}");
     assert_eq!(act["release"]["in_effect"], false, "{act}");
+    let (_, health) = server.get("/health");
+    assert_eq!(
+        health["boundaries"]["generations"]["localities"], 1,
+        "{health}"
+    );
+    assert_eq!(health["boundaries"]["generations"]["wards"], 2, "{health}");
+    assert_eq!(
+        health["boundaries"]["next_change"], "2099-04-01",
+        "{health}"
+    );
     let (_, list) = server.get("/v1/releases?layer=localities");
     let gens = list["generations"].as_array().unwrap();
     assert_eq!(gens[0]["valid_to"], "2099-04-01", "{list}");

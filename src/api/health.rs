@@ -28,6 +28,16 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
             "decisions": served.store().decisions.len(),
         },
         "writes": if state.tokens.is_empty() { "disabled: no tokens file" } else { "enabled" },
+        "boundaries": {
+            "today": served.day(),
+            "generations": region
+                .layers
+                .iter()
+                .zip(&served.today().key)
+                .map(|(l, n)| (l.id.clone(), serde_json::json!(n)))
+                .collect::<serde_json::Map<_, _>>(),
+            "next_change": served.generations().next_change_after(served.day()),
+        },
     }))
     .into_response()
 }
