@@ -70,6 +70,42 @@ pub struct Tokens {
     entries: Vec<(Caller, [u8; 32])>,
 }
 
+/// Why a command-line write was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum WriterError {
+    /// No tokens file or no token given.
+    #[error(
+        "writes need a planner token: --tokens FILE (or FEEDMAP_TOKENS_FILE) and FEEDMAP_TOKEN"
+    )]
+    Missing,
+    /// The tokens file is unusable.
+    #[error(transparent)]
+    File(#[from] TokensError),
+    /// The token is not in the file.
+    #[error("the token is not in {}", .0.display())]
+    Unknown(PathBuf),
+    /// A reader token.
+    #[error("token {0:?} is read-only; writes need a planner token")]
+    ReadOnly(String),
+}
+
+/// The name of the planner a command-line write is made by: `token` must
+/// be a planner token of the tokens file `file` (as a server would check
+/// it). The name goes into the audit log.
+pub fn planner_name(file: Option<&Path>, token: Option<&str>) -> Result<String, WriterError> {
+    let (Some(file), Some(token)) = (file, token) else {
+        return Err(WriterError::Missing);
+    };
+    let tokens = Tokens::load(file)?;
+    let caller = tokens
+        .check(token)
+        .ok_or_else(|| WriterError::Unknown(file.to_path_buf()))?;
+    if caller.role != TokenRole::Planner {
+        return Err(WriterError::ReadOnly(caller.name.clone()));
+    }
+    Ok(caller.name.clone())
+}
+
 /// Why a tokens file was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum TokensError {

@@ -174,3 +174,237 @@ pub fn plan(
     }
     Ok(())
 }
+
+/// One `feedmap release` operation, as the command line gives it.
+#[derive(Debug, Clone)]
+pub enum ReleaseAction {
+    /// Every generation (of one layer).
+    List {
+        /// Only this layer.
+        layer: Option<String>,
+    },
+    /// Stage files as a new generation of a layer.
+    Stage {
+        /// The layer.
+        layer: String,
+        /// Label.
+        label: String,
+        /// Id property override.
+        id_property: Option<String>,
+        /// Name property override.
+        name_property: Option<String>,
+        /// The files to read.
+        files: Vec<std::path::PathBuf>,
+    },
+    /// A release's diff in `format` (`json`, `csv`, `geojson`).
+    Diff {
+        /// Release id.
+        id: i64,
+        /// Output format.
+        format: String,
+    },
+    /// The successor proposals.
+    Proposals {
+        /// Release id.
+        id: i64,
+        /// The share a successor needs.
+        successor_share: f64,
+    },
+    /// Confirm or choose one successor.
+    Confirm {
+        /// Release id.
+        id: i64,
+        /// `feed:ID` or `decision:ID`.
+        subject: String,
+        /// What.
+        choice: crate::releases::Choice,
+    },
+    /// Activate from a date (default today).
+    Activate {
+        /// Release id.
+        id: i64,
+        /// `YYYY-MM-DD`.
+        valid_from: Option<String>,
+    },
+    /// Withdraw a staged release.
+    Withdraw {
+        /// Release id.
+        id: i64,
+    },
+}
+
+impl ReleaseAction {
+    /// Whether it writes (and so needs a planner).
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            ReleaseAction::Stage { .. }
+                | ReleaseAction::Confirm { .. }
+                | ReleaseAction::Activate { .. }
+                | ReleaseAction::Withdraw { .. }
+        )
+    }
+}
+
+/// Why `feedmap release` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReleaseCommandError {
+    /// The operation was refused.
+    #[error(transparent)]
+    Release(#[from] crate::releases::ReleaseError),
+    /// A read of proposals or a diff failed.
+    #[error(transparent)]
+    Proposal(#[from] crate::successors::ProposalError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// A file could not be read.
+    #[error("reading {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Writing the answer failed.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// Writing the answer failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A write without a planner.
+    #[error("this operation writes: it needs a planner token")]
+    NoPlanner,
+}
+
+fn json_line(out: &mut dyn Write, v: &impl serde::Serialize) -> Result<(), ReleaseCommandError> {
+    serde_json::to_writer_pretty(&mut *out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Runs one `feedmap release` operation on `store` (writes as `who`, a
+/// planner's name): the answer goes to `out` as JSON (CSV for a CSV
+/// diff), what happened in words to `notes`.
+pub fn release(
+    served: &Served,
+    store: &dyn crate::store::Store,
+    who: Option<&str>,
+    action: ReleaseAction,
+    out: &mut dyn Write,
+    notes: &mut dyn Write,
+) -> Result<(), ReleaseCommandError> {
+    use crate::releases::{self, FileBody, StageRequest};
+    use crate::store::Expect;
+    let who = || who.ok_or(ReleaseCommandError::NoPlanner);
+    match action {
+        ReleaseAction::List { layer } => json_line(out, &releases::list(served, layer.as_deref())),
+        ReleaseAction::Stage {
+            layer,
+            label,
+            id_property,
+            name_property,
+            files,
+        } => {
+            let who = who()?;
+            let files = files
+                .iter()
+                .map(|f| {
+                    Ok(FileBody {
+                        name: f
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                        text: std::fs::read_to_string(f).map_err(|source| {
+                            ReleaseCommandError::Read {
+                                path: f.clone(),
+                                source,
+                            }
+                        })?,
+                    })
+                })
+                .collect::<Result<Vec<_>, ReleaseCommandError>>()?;
+            let request = StageRequest {
+                layer,
+                label,
+                id_property,
+                name_property,
+                files,
+            };
+            let r = releases::stage(served, store, who, request)?;
+            writeln!(
+                notes,
+                "staged release {} as generation {} of layer {:?}",
+                r.id, r.generation, r.layer
+            )?;
+            let served = Served::from_store(served.source_arc(), store)?;
+            let (li, g) = served
+                .generations()
+                .release(r.id)
+                .ok_or(crate::successors::ProposalError::NotFound(r.id))?;
+            json_line(out, &releases::GenerationView::of(&served, li, g))
+        }
+        ReleaseAction::Diff { id, format } => {
+            let (li, d) = crate::successors::release_diff(served, id)?;
+            match format.as_str() {
+                "csv" => Ok(write!(out, "{}", releases::diff_csv(&d))?),
+                "geojson" => {
+                    let g = served.generations();
+                    let r = g
+                        .get_release(id)
+                        .ok_or(crate::successors::ProposalError::NotFound(id))?;
+                    let layer = |n| g.get(li, n).and_then(|x| x.layer.as_ref().ok());
+                    let (Some(old), Some(new)) = (layer(r.follows), layer(r.generation)) else {
+                        return Err(crate::successors::ProposalError::Unusable(
+                            id,
+                            "it does not build".into(),
+                        )
+                        .into());
+                    };
+                    json_line(out, &releases::diff_geojson(&d, old, new, r))
+                }
+                _ => json_line(out, &*d),
+            }
+        }
+        ReleaseAction::Proposals {
+            id,
+            successor_share,
+        } => json_line(
+            out,
+            &crate::successors::proposals(served, id, successor_share)?,
+        ),
+        ReleaseAction::Confirm {
+            id,
+            subject,
+            choice,
+        } => {
+            let r = releases::confirm(served, store, who()?, id, &subject, Expect::Any, choice)?;
+            json_line(out, &r.confirmations.get(&subject))
+        }
+        ReleaseAction::Activate { id, valid_from } => {
+            let (r, waiting) = releases::activate(
+                served,
+                store,
+                who()?,
+                id,
+                Expect::Any,
+                valid_from.as_deref(),
+            )?;
+            writeln!(
+                notes,
+                "activated release {} from {}: {} moved, {} waiting for a person",
+                r.id,
+                r.valid_from.as_deref().unwrap_or(""),
+                r.migrations.len(),
+                waiting.len()
+            )?;
+            for w in &waiting {
+                writeln!(notes, "  waiting: {w}")?;
+            }
+            json_line(out, &r)
+        }
+        ReleaseAction::Withdraw { id } => {
+            json_line(out, &store.withdraw_release(who()?, id, Expect::Any)?)
+        }
+    }
+}

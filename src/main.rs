@@ -128,25 +128,6 @@ struct TokenArgs {
     token: Option<String>,
 }
 
-impl TokenArgs {
-    fn planner(&self) -> anyhow::Result<String> {
-        let (Some(file), Some(token)) = (&self.tokens, &self.token) else {
-            anyhow::bail!("writes need a planner token: --tokens FILE (or FEEDMAP_TOKENS_FILE) and FEEDMAP_TOKEN");
-        };
-        let tokens = feedmap::auth::Tokens::load(file)?;
-        let caller = tokens
-            .check(token)
-            .ok_or_else(|| anyhow::anyhow!("the token is not in {}", file.display()))?;
-        if caller.role != feedmap::auth::TokenRole::Planner {
-            anyhow::bail!(
-                "token {:?} is read-only; writes need a planner token",
-                caller.name
-            );
-        }
-        Ok(caller.name.clone())
-    }
-}
-
 #[derive(Subcommand)]
 enum ReleaseCommand {
     /// Every layer's generations (JSON).
@@ -485,20 +466,10 @@ fn release(
     region: &std::path::Path,
     store: &StoreArgs,
 ) -> anyhow::Result<()> {
-    use feedmap::releases::{self, Choice};
-    use feedmap::store::Expect;
-    let store = store.open()?;
-    let served = Served::from_store(Arc::new(Source::load(region)?), &*store)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let json = |out: &mut dyn Write, v: &dyn erased::Json| -> anyhow::Result<()> {
-        v.write(out)?;
-        writeln!(out)?;
-        Ok(())
-    };
-    match command {
-        ReleaseCommand::List { layer } => {
-            json(&mut out, &releases::list(&served, layer.as_deref()))?
-        }
+    use feedmap::cli::ReleaseAction as A;
+    use feedmap::releases::Choice;
+    let (action, token) = match command {
+        ReleaseCommand::List { layer } => (A::List { layer }, None),
         ReleaseCommand::Stage {
             layer,
             label,
@@ -506,64 +477,27 @@ fn release(
             name_property,
             files,
             token,
-        } => {
-            let who = token.planner()?;
-            let files = files
-                .iter()
-                .map(|f| {
-                    Ok(releases::FileBody {
-                        name: f
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default(),
-                        text: std::fs::read_to_string(f)
-                            .with_context(|| format!("reading {}", f.display()))?,
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let r = releases::stage(
-                &served,
-                &*store,
-                &who,
-                releases::StageRequest {
-                    layer,
-                    label,
-                    id_property,
-                    name_property,
-                    files,
-                },
-            )?;
-            eprintln!(
-                "staged release {} as generation {} of layer {:?}",
-                r.id, r.generation, r.layer
-            );
-            let served = Served::from_store(served.source_arc(), &*store)?;
-            let (li, g) = served.generations().release(r.id).expect("just staged");
-            json(&mut out, &releases::GenerationView::of(&served, li, g))?;
-        }
-        ReleaseCommand::Diff { id, format } => {
-            let (li, d) = feedmap::successors::release_diff(&served, id)?;
-            match format.as_str() {
-                "csv" => write!(out, "{}", releases::diff_csv(&d))?,
-                "geojson" => {
-                    let g = served.generations();
-                    let r = g.get_release(id).expect("diffed");
-                    let layer = |n| g.get(li, n).and_then(|x| x.layer.as_ref().ok());
-                    let (Some(old), Some(new)) = (layer(r.follows), layer(r.generation)) else {
-                        anyhow::bail!("release {id} does not build");
-                    };
-                    json(&mut out, &releases::diff_geojson(&d, old, new, r))?
-                }
-                _ => json(&mut out, &*d)?,
-            }
-        }
+        } => (
+            A::Stage {
+                layer,
+                label,
+                id_property,
+                name_property,
+                files,
+            },
+            Some(token),
+        ),
+        ReleaseCommand::Diff { id, format } => (A::Diff { id, format }, None),
         ReleaseCommand::Proposals {
             id,
             successor_share,
-        } => json(
-            &mut out,
-            &feedmap::successors::proposals(&served, id, successor_share)?,
-        )?,
+        } => (
+            A::Proposals {
+                id,
+                successor_share,
+            },
+            None,
+        ),
         ReleaseCommand::Confirm {
             id,
             subject,
@@ -571,58 +505,41 @@ fn release(
             none,
             token,
         } => {
-            let who = token.planner()?;
             let choice = match (to, none) {
                 (_, true) => Choice::None,
                 (Some(a), _) => Choice::Area(a),
                 _ => Choice::Proposal,
             };
-            let r = releases::confirm(&served, &*store, &who, id, &subject, Expect::Any, choice)?;
-            json(&mut out, &r.confirmations.get(&subject))?;
+            (
+                A::Confirm {
+                    id,
+                    subject,
+                    choice,
+                },
+                Some(token),
+            )
         }
         ReleaseCommand::Activate {
             id,
             valid_from,
             token,
-        } => {
-            let who = token.planner()?;
-            let (r, waiting) = releases::activate(
-                &served,
-                &*store,
-                &who,
-                id,
-                Expect::Any,
-                valid_from.as_deref(),
-            )?;
-            eprintln!(
-                "activated release {} from {}: {} moved, {} waiting for a person",
-                r.id,
-                r.valid_from.as_deref().unwrap_or(""),
-                r.migrations.len(),
-                waiting.len()
-            );
-            for w in &waiting {
-                eprintln!("  waiting: {w}");
-            }
-            json(&mut out, &r)?;
-        }
-        ReleaseCommand::Withdraw { id, token } => {
-            let who = token.planner()?;
-            json(&mut out, &store.withdraw_release(&who, id, Expect::Any)?)?;
-        }
-    }
+        } => (A::Activate { id, valid_from }, Some(token)),
+        ReleaseCommand::Withdraw { id, token } => (A::Withdraw { id }, Some(token)),
+    };
+    let who = token
+        .map(|t| feedmap::auth::planner_name(t.tokens.as_deref(), t.token.as_deref()))
+        .transpose()?;
+    let store = store.open()?;
+    let served = Served::from_store(Arc::new(Source::load(region)?), &*store)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    feedmap::cli::release(
+        &served,
+        &*store,
+        who.as_deref(),
+        action,
+        &mut out,
+        &mut std::io::stderr(),
+    )?;
     out.flush()?;
     Ok(())
-}
-
-/// Pretty JSON of any serialisable value, through a trait object.
-mod erased {
-    pub trait Json {
-        fn write(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()>;
-    }
-    impl<T: serde::Serialize + ?Sized> Json for T {
-        fn write(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
-            serde_json::to_writer_pretty(out, self)
-        }
-    }
 }
