@@ -106,14 +106,18 @@ pub struct Generations {
 }
 
 /// A release's manifest entry: the layer's, with the release's property
-/// overrides.
-pub fn release_spec(base: &LayerSpec, release: &Release) -> LayerSpec {
+/// overrides (its own files carry no census table).
+pub fn release_spec(
+    base: &LayerSpec,
+    id_property: Option<&str>,
+    name_property: Option<&str>,
+) -> LayerSpec {
     let mut spec = base.clone();
-    if release.id_property.is_some() {
-        spec.id_property = release.id_property.clone();
+    if let Some(p) = id_property {
+        spec.id_property = Some(p.to_string());
     }
-    if release.name_property.is_some() {
-        spec.name_property = release.name_property.clone();
+    if let Some(p) = name_property {
+        spec.name_property = Some(p.to_string());
     }
     spec.population_file = None;
     spec
@@ -178,7 +182,7 @@ impl Generations {
                         let repair = source.options.repair
                             || spec.repair.unwrap_or(source.manifest.repair);
                         build_release(
-                            &release_spec(spec, r),
+                            &release_spec(spec, r.id_property.as_deref(), r.name_property.as_deref()),
                             files,
                             repair,
                             &format!("release {}", r.id),

@@ -141,29 +141,19 @@ pub fn stage(
         name_property: req.name_property,
         files,
     };
-    let probe = Release {
-        id: 0,
-        layer: new.layer.clone(),
-        generation: 0,
-        follows: new.follows,
-        label: new.label.clone(),
-        status: crate::store::ReleaseStatus::Staged,
-        valid_from: None,
-        id_property: new.id_property.clone(),
-        name_property: new.name_property.clone(),
-        files: Vec::new(),
-        confirmations: Default::default(),
-        migrations: Vec::new(),
-        created_by: String::new(),
-        created_at: String::new(),
-        updated_by: String::new(),
-        updated_at: String::new(),
-        version: 0,
-    };
     let repair = source.options.repair || spec.repair.unwrap_or(source.manifest.repair);
     let started = std::time::Instant::now();
-    build_release(&release_spec(spec, &probe), &new.files, repair, "release")
-        .map_err(ReleaseError::Invalid)?;
+    build_release(
+        &release_spec(
+            spec,
+            new.id_property.as_deref(),
+            new.name_property.as_deref(),
+        ),
+        &new.files,
+        repair,
+        "release",
+    )
+    .map_err(ReleaseError::Invalid)?;
     tracing::info!(layer = %new.layer, ms = started.elapsed().as_millis() as u64, "release validated");
     Ok(store.stage_release(who, new)?)
 }
