@@ -79,8 +79,7 @@ pub async fn list(
     let params = Params::parse(q);
     params.only(&["layer"])?;
     let layer = params.get("layer")?.map(str::to_string);
-    let s = state.clone();
-    let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
+    state.fresh().await;
     let served = state.served();
     let views: Vec<DecisionView> = served
         .store()

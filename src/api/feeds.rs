@@ -23,8 +23,7 @@ pub async fn list(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
     Params::parse(q).only(&[])?;
-    let s = state.clone();
-    let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
+    state.fresh().await;
     let served = state.served.load();
     Ok(Json(FeedList {
         count: served.feeds().feeds.len(),
@@ -47,8 +46,7 @@ pub async fn one(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiProblem> {
-    let s = state.clone();
-    let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
+    state.fresh().await;
     let served = state.served.load();
     let f = served
         .feeds()

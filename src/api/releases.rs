@@ -66,11 +66,6 @@ impl From<ProposalError> for ApiProblem {
     }
 }
 
-async fn fresh(state: &Arc<AppState>) {
-    let s = state.clone();
-    let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
-}
-
 /// `GET /v1/releases[?layer=]`.
 pub async fn list(
     State(state): State<Arc<AppState>>,
@@ -79,7 +74,7 @@ pub async fn list(
     let params = Params::parse(q);
     params.only(&["layer"])?;
     let only = params.get("layer")?.map(str::to_string);
-    fresh(&state).await;
+    state.fresh().await;
     let served = state.served.load();
     if let Some(l) = &only {
         if served.region().layer(l).is_none() {
@@ -108,7 +103,7 @@ pub async fn one(
     Path(id): Path<String>,
 ) -> Result<Response, ApiProblem> {
     let id = release_id(&id)?;
-    fresh(&state).await;
+    state.fresh().await;
     let view = generation_of(&state.served.load(), id)?;
     Ok(with_etag(StatusCode::OK, view.version, view))
 }
@@ -152,7 +147,7 @@ pub async fn diff(
             "format={format:?}: use json, csv or geojson"
         )));
     }
-    fresh(&state).await;
+    state.fresh().await;
     let served = state.served();
     let (li, d) = blocking({
         let served = served.clone();
@@ -215,7 +210,7 @@ pub async fn postcodes(
     Path(id): Path<String>,
 ) -> Result<Response, ApiProblem> {
     let id = release_id(&id)?;
-    fresh(&state).await;
+    state.fresh().await;
     let served = state.served();
     let (_, d) = blocking(move || Ok(successors::release_diff(&served, id)?)).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -257,7 +252,7 @@ pub async fn proposals(
     let params = Params::parse(q);
     params.only(&["successor_share"])?;
     let share = share_param(&params)?;
-    fresh(&state).await;
+    state.fresh().await;
     let served = state.served();
     let p: Proposals = blocking(move || Ok(successors::proposals(&served, id, share)?)).await?;
     Ok(Json(p).into_response())
@@ -399,7 +394,7 @@ pub async fn lineage(
     State(state): State<Arc<AppState>>,
     Path((layer, id)): Path<(String, String)>,
 ) -> Result<Response, ApiProblem> {
-    fresh(&state).await;
+    state.fresh().await;
     let served = state.served();
     let answer = blocking(move || Ok(releases::lineage(&served, &layer, &id)?)).await?;
     Ok(Json(answer).into_response())

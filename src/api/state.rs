@@ -125,6 +125,13 @@ impl AppState {
         }
     }
 
+    /// [`AppState::sync_for_read`] from an async handler, off the async
+    /// threads.
+    pub async fn fresh(self: &Arc<Self>) {
+        let s = self.clone();
+        let _ = tokio::task::spawn_blocking(move || s.sync_for_read()).await;
+    }
+
     /// [`AppState::sync`] for reads: if the store cannot be reached, the
     /// last state read keeps serving (logged).
     pub fn sync_or_stale(&self) {
