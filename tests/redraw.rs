@@ -92,8 +92,6 @@ fn trafford_wards_2022_to_2023() {
     }
 }
 
-const TOKEN: &str = "Bearer planner-token-0123456789";
-
 fn send(
     method: reqwest::Method,
     url: &str,
@@ -101,7 +99,7 @@ fn send(
     body: Option<serde_json::Value>,
 ) -> (u16, Option<String>, serde_json::Value) {
     let client = reqwest::blocking::Client::new();
-    let mut req = client.request(method, url).header("Authorization", TOKEN);
+    let mut req = client.request(method, url).bearer_auth(common::PLANNER);
     if let Some(m) = if_match {
         req = req.header("If-Match", m);
     }
@@ -137,6 +135,14 @@ fn stage(
     )
 }
 
+/// A server on [`common::trafford_2022_with_feeds`] with the test tokens.
+fn trafford_server(data: &Path) -> (tempfile::TempDir, common::Server) {
+    let region = common::trafford_2022_with_feeds(data);
+    let tokens = common::tokens_file(region.path());
+    let server = common::Server::start_with(region.path(), &["--tokens", tokens.to_str().unwrap()]);
+    (region, server)
+}
+
 fn stage_body(data: &Path, layer: &str, file: &str) -> serde_json::Value {
     serde_json::json!({
         "layer": layer,
@@ -151,9 +157,7 @@ fn trafford_ward_release_over_http() {
     let Some(data) = common::gm_data("trafford_ward_release_over_http") else {
         return;
     };
-    let region = common::trafford_2022_with_feeds(&data);
-    let tokens = region.path().join("tokens.toml");
-    let server = common::Server::start_with(region.path(), &["--tokens", tokens.to_str().unwrap()]);
+    let (_region, server) = trafford_server(&data);
     let url = |p: &str| format!("{}{p}", server.base);
 
     // Refused whole: an unknown layer, and a file with bad geometry.
@@ -461,9 +465,7 @@ fn trafford_localities_scheduled_release() {
     let Some(data) = common::gm_data("trafford_localities_scheduled_release") else {
         return;
     };
-    let region = common::trafford_2022_with_feeds(&data);
-    let tokens = region.path().join("tokens.toml");
-    let server = common::Server::start_with(region.path(), &["--tokens", tokens.to_str().unwrap()]);
+    let (_region, server) = trafford_server(&data);
     let url = |p: &str| format!("{}{p}", server.base);
 
     // A decision on a 2022 ward, moved by a ward release activated now.
@@ -997,9 +999,7 @@ fn a_neighbourhood_release_replans() {
     let Some(data) = common::gm_data("a_neighbourhood_release_replans") else {
         return;
     };
-    let region = common::trafford_2022_with_feeds(&data);
-    let tokens = common::tokens_file(region.path());
-    let server = common::Server::start_with(region.path(), &["--tokens", tokens.to_str().unwrap()]);
+    let (region, server) = trafford_server(&data);
     let plan = |s: &common::Server| {
         let (status, mut p) = s.get("/v1/plan?max_new_feeds=none");
         assert_eq!(status, 200, "{p}");
@@ -1149,9 +1149,7 @@ fn successive_releases_chain_their_moves() {
     let Some(data) = common::gm_data("successive_releases_chain_their_moves") else {
         return;
     };
-    let region = common::trafford_2022_with_feeds(&data);
-    let tokens = common::tokens_file(region.path());
-    let server = common::Server::start_with(region.path(), &["--tokens", tokens.to_str().unwrap()]);
+    let (_region, server) = trafford_server(&data);
     let (st_marys, manor) = (
         common::ward_id(&data, 2022, "St Mary's"),
         common::ward_id(&data, 2023, "Manor"),

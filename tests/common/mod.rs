@@ -471,7 +471,7 @@ pub fn trafford_manifest(data: &Path, year: u32) -> String {
 }
 
 /// A Trafford 2022 region folder with a feed on every 2022 ward and on
-/// every 2022 locality, and a planner token.
+/// every 2022 locality.
 pub fn trafford_2022_with_feeds(data: &Path) -> tempfile::TempDir {
     let dir = region_dir(&format!(
         "{}\n[feeds]\nfile = \"feeds.csv\"\n",
@@ -493,11 +493,6 @@ pub fn trafford_2022_with_feeds(data: &Path) -> tempfile::TempDir {
         feeds.push_str(&format!("L-{loc},x,@GMPTrafford{loc},https://x.example/GMPTrafford{loc},localities,{loc},Trafford {loc},active\n"));
     }
     std::fs::write(dir.path().join("feeds.csv"), feeds).unwrap();
-    std::fs::write(
-        dir.path().join("tokens.toml"),
-        "[[tokens]]\nname = \"planner\"\ntoken = \"planner-token-0123456789\"\nrole = \"planner\"\n",
-    )
-    .unwrap();
     dir
 }
 
