@@ -277,7 +277,10 @@ pub enum ReleaseCommandError {
     NoPlanner,
 }
 
-fn json_line(out: &mut dyn Write, v: &impl serde::Serialize) -> Result<(), ReleaseCommandError> {
+fn json_line<E: From<std::io::Error> + From<serde_json::Error>>(
+    out: &mut dyn Write,
+    v: &impl serde::Serialize,
+) -> Result<(), E> {
     serde_json::to_writer_pretty(&mut *out, v)?;
     writeln!(out)?;
     Ok(())
@@ -407,4 +410,158 @@ pub fn release(
             json_line(out, &store.withdraw_release(who()?, id, Expect::Any)?)
         }
     }
+}
+
+/// Why an ownership command (`health`, `consolidate`, `verify`,
+/// `activity`) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OwnershipCommandError {
+    /// A `--param` is not `name=value`, unknown, or out of range.
+    #[error("{0}")]
+    Param(String),
+    /// The activity file has bad rows; nothing was recorded.
+    #[error("{} problem(s) in the activity file; nothing was recorded:\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Activity(Vec<crate::validate::Problem>),
+    /// Reading the activity file failed.
+    #[error("reading {path}: {source}")]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Recording needs a planner token.
+    #[error("recording activity needs a planner token: --tokens FILE and FEEDMAP_TOKEN")]
+    NoPlanner,
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// Writing the output failed.
+    #[error("writing the output: {0}")]
+    Write(#[from] std::io::Error),
+    /// Serialising JSON failed.
+    #[error("writing JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+fn known_pairs(
+    args: &[String],
+    allowed: &[&str],
+) -> Result<Vec<(String, String)>, OwnershipCommandError> {
+    let pairs = param_pairs(args).map_err(|e| OwnershipCommandError::Param(e.to_string()))?;
+    if let Some((k, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        return Err(OwnershipCommandError::Param(format!(
+            "unknown --param {k:?}; known: {}",
+            allowed.join(", ")
+        )));
+    }
+    Ok(pairs)
+}
+
+/// Runs `feedmap health`: every feed's findings as `json` or `csv`
+/// (administrators' names included: the command line reads the store
+/// directly).
+pub fn health(
+    served: &Served,
+    args: &[String],
+    format: &str,
+    out: &mut dyn Write,
+) -> Result<(), OwnershipCommandError> {
+    let pairs = known_pairs(
+        args,
+        &[
+            "at",
+            "dormant_days",
+            "min_administrators",
+            "update_days",
+            "skip",
+        ],
+    )?;
+    let params = crate::health::HealthParams::from_pairs(served.day(), &pairs)
+        .map_err(OwnershipCommandError::Param)?;
+    let report = crate::health::report(served, &params, true);
+    match format {
+        "csv" => out.write_all(crate::health::csv(&report).as_bytes())?,
+        _ => json_line::<OwnershipCommandError>(out, &report)?,
+    }
+    Ok(())
+}
+
+/// Runs `feedmap consolidate`: the consolidation plan as `json`, `csv` or
+/// `geojson`.
+pub fn consolidate(
+    served: &Served,
+    args: &[String],
+    format: &str,
+    out: &mut dyn Write,
+) -> Result<(), OwnershipCommandError> {
+    let pairs = known_pairs(
+        args,
+        &[
+            "at",
+            "dormant_days",
+            "min_followers",
+            "min_reach",
+            "max_changes",
+        ],
+    )?;
+    let params = crate::consolidate::ConsolidationParams::from_pairs(served.day(), &pairs)
+        .map_err(OwnershipCommandError::Param)?;
+    let plan = crate::consolidate::plan(served, &params);
+    tracing::info!(
+        feeds_now = plan.feeds_now,
+        feeds_after = plan.feeds_after,
+        changes = plan.changes.len(),
+        "consolidation plan made"
+    );
+    match format {
+        "csv" => out.write_all(crate::consolidate::csv(&plan).as_bytes())?,
+        "geojson" => {
+            json_line::<OwnershipCommandError>(out, &crate::consolidate::geojson(served, &plan))?
+        }
+        _ => json_line::<OwnershipCommandError>(out, &plan)?,
+    }
+    Ok(())
+}
+
+/// Runs `feedmap verify HANDLE`: whether it is one of the force's accounts.
+pub fn verify(
+    served: &Served,
+    handle: &str,
+    platform: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), OwnershipCommandError> {
+    json_line::<OwnershipCommandError>(
+        out,
+        &crate::verify::verify(served.today(), handle, platform),
+    )?;
+    Ok(())
+}
+
+/// Runs `feedmap activity FILE`: records a platform's activity export in
+/// the store, all rows or none.
+pub fn activity(
+    served: &Served,
+    store: &dyn crate::store::Store,
+    who: Option<&str>,
+    file: &std::path::Path,
+    out: &mut dyn Write,
+) -> Result<(), OwnershipCommandError> {
+    let bytes = std::fs::read(file).map_err(|source| OwnershipCommandError::Read {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let name = file.to_string_lossy();
+    let days = crate::activity::read_csv(&name, &bytes, served.feeds())
+        .map_err(OwnershipCommandError::Activity)?;
+    let who = who.ok_or(OwnershipCommandError::NoPlanner)?;
+    let n = store.record_activity(who, &name, &days)?;
+    json_line::<OwnershipCommandError>(
+        out,
+        &serde_json::json!({
+            "recorded": n,
+            "feeds": days.iter().map(|d| d.feed_id.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
+        }),
+    )?;
+    Ok(())
 }

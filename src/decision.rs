@@ -56,6 +56,13 @@ impl DecisionKind {
     }
 }
 
+/// The `layer` of a decision about an existing feed (the consolidation
+/// plan's merge or retire suggestions): its `area_id` is then the feed
+/// id. No manifest layer can take this id (layer ids do not start with
+/// `@`), so the two kinds of decision never collide, and everything that
+/// walks a layer's decisions passes these by.
+pub const FEEDS_LAYER: &str = "@feeds";
+
 /// A cluster's id: its members' area ids joined by `+` (as the plan names
 /// clusters). The one home of that rule: the plan builds ids with
 /// [`ClusterId::of`], decisions split them with [`ClusterId::parts`].

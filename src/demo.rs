@@ -295,10 +295,12 @@ pub fn write_demo(out: &Path) -> std::io::Result<()> {
     )?;
     write_demo_postcodes(out, &lattice)?;
     write_demo_addresses(out, &lattice)?;
-    std::fs::write(out.join("feeds.csv"), DEMO_FEEDS)?;
+    std::fs::write(out.join("feeds.csv"), demo_feeds())?;
+    std::fs::write(out.join("activity.csv"), demo_activity())?;
+    std::fs::write(out.join("police_uk.json"), demo_listings())?;
     let mut manifest = std::fs::read_to_string(out.join("region.toml"))?;
     manifest.push_str(
-        "\n[postcodes]\n# ONSPD column names (pcds, lat, long, doterm) are the defaults.\nfile = \"postcodes.csv\"\n\n[feeds]\nfile = \"feeds.csv\"\n\n[addresses]\nfile = \"addresses.csv\"\n",
+        "\n[postcodes]\n# ONSPD column names (pcds, lat, long, doterm) are the defaults.\nfile = \"postcodes.csv\"\n\n[feeds]\nfile = \"feeds.csv\"\nactivity = \"activity.csv\"\n# Fictional activity: its newest day is read as today, so the demo never goes stale.\nactivity_relative_to_today = true\nlistings = \"police_uk.json\"\n\n[addresses]\nfile = \"addresses.csv\"\n",
     );
     std::fs::write(out.join("region.toml"), manifest)?;
     std::fs::write(
@@ -311,8 +313,178 @@ pub fn write_demo(out: &Path) -> std::io::Result<()> {
          and a separate estate (Hobb's Cross Estate) beside the town of Marlow; Eastmere\n\
          holds a separate estate across the mere (Ravensholt Estate); Harrowgate Central\n\
          is large but one continuous town; Coldharbour Moor, Brindle Heath and Saltings\n\
-         are small neighbourhoods.\n",
+         are small neighbourhoods.\n\n\
+         Ownership stories built in (`feeds.csv` owners, `activity.csv`, `police_uk.json`):\n\
+         Old Harrowgate's X account went quiet two months ago and has few followers while\n\
+         Harrowgate Central's X reaches the same residents (the consolidation plan merges it);\n\
+         Coldharbour Moor's X has not posted for 95 days and its Facebook row names Brindle\n\
+         Heath's page (a duplicated handle, no activity recorded); Saltings' X has one\n\
+         administrator; Eastmere Town's Facebook is unverified; Gullhaven's Nextdoor has no\n\
+         owning team; data.police.uk lists an old X account for Quayside.\n",
     )
+}
+
+/// Fictional administrators: first names and surnames that are no place
+/// in the demo, so a test can search answers for them.
+const ADMIN_FIRST: &[&str] = &[
+    "Ada", "Tomas", "Priya", "Owen", "Mira", "Callum", "Hedda", "Joss",
+];
+const ADMIN_LAST: &[&str] = &[
+    "Quillon",
+    "Brenning",
+    "Okafor",
+    "Taverny",
+    "Lindqvist",
+    "Marchetti",
+    "Pryce",
+    "Ostrowski",
+    "Achebe",
+    "Varga",
+    "Duquesne",
+];
+
+/// The demo's administrator names, in the order feeds use them.
+pub fn demo_administrators() -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, last) in ADMIN_LAST.iter().enumerate() {
+        for (j, first) in ADMIN_FIRST.iter().enumerate() {
+            if (k + j) % 3 == 0 {
+                let rank = if (k + j) % 2 == 0 { "PC" } else { "PCSO" };
+                out.push(format!("{rank} {first} {last}"));
+            }
+        }
+    }
+    out
+}
+
+/// The feed file with its owners: team, administrators, credentials,
+/// verification, dates.
+fn demo_feeds() -> String {
+    let admins = demo_administrators();
+    let mut out = String::new();
+    let mut next = 0usize;
+    for (i, line) in DEMO_FEEDS.lines().enumerate() {
+        if i == 0 {
+            out.push_str(line);
+            out.push_str(",team,administrators,credentials,verification,verified_on,checked_on,status_since\n");
+            continue;
+        }
+        let cells: Vec<&str> = line.split(',').collect();
+        let (id, name, status) = (cells[0], cells[6], cells[7]);
+        let hood = NEIGHBOURHOODS.iter().find(|n| id.starts_with(n.0));
+        let team = match (id, hood) {
+            ("DV06-C32-ND", _) => String::new(),
+            (_, Some(h)) => format!("{} Neighbourhood Team", h.1),
+            (_, None) => "Corporate Communications".into(),
+        };
+        let count = match id {
+            "DV06-X" => 1,
+            _ if status == "planned" => 0,
+            _ => 2,
+        };
+        let names: Vec<&str> = (0..count)
+            .map(|k| admins[(next + k) % admins.len()].as_str())
+            .collect();
+        next += count;
+        let verification = match id {
+            "DV03-C14-FB" => "unverified",
+            _ if status == "planned" => "unverified",
+            _ => "verified",
+        };
+        let verified_on = if verification == "verified" {
+            "2026-10-01"
+        } else {
+            ""
+        };
+        let since = match hood {
+            None => "2014-04-01",
+            Some(_) if id.contains("-C") && status == "planned" => "2026-09-14",
+            Some(_) if id.contains("-C") => "2023-03-01",
+            Some(_) => "2019-06-03",
+        };
+        let _ = name;
+        out.push_str(&format!(
+            "{line},{team},{},Dogger Vale Police social media platform,{verification},{verified_on},2026-10-15,{since}\n",
+            names.join(";")
+        ));
+    }
+    out
+}
+
+/// The newest day of the demo's activity file (read as today, see the
+/// manifest's `activity_relative_to_today`).
+const DEMO_ACTIVITY_END: &str = "2026-11-01";
+
+/// 120 days of posts and followers for every active feed, as a social
+/// media management platform exports them. Old Harrowgate's X stops 60
+/// days before the end, Coldharbour Moor's X 95 days before; Coldharbour
+/// Moor's Facebook (Brindle Heath's page) has no rows of its own.
+fn demo_activity() -> String {
+    let end = crate::calendar::day_number(DEMO_ACTIVITY_END).expect("a date");
+    let mut out = String::from("feed_id,handle,platform,date,posts,followers\n");
+    for (i, line) in DEMO_FEEDS.lines().enumerate().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let (id, platform, handle, status) = (cells[0], cells[1], cells[2], cells[7]);
+        if status != "active" || id == "DV08-FB" {
+            continue;
+        }
+        let quiet_from = match id {
+            "DV02-C08-X" => 60,
+            "DV08-X" => 95,
+            _ => 0,
+        };
+        let base: i64 = match id {
+            "DV-FORCE-X" => 24_000,
+            "DV-FORCE-FB" => 31_000,
+            "DV02-C08-X" => 140,
+            _ if id.contains("-C") => 600 + 40 * i as i64,
+            _ => 1_800 + 90 * i as i64,
+        };
+        for back in (0..120).rev() {
+            let day = crate::calendar::date_of(end - back);
+            let roll = hash(0xAC71, i as i64, back, 7) % 10;
+            let posts = if back < quiet_from {
+                0
+            } else {
+                [0, 0, 0, 1, 1, 1, 2, 2, 3, 4][roll as usize]
+            };
+            let followers = base + (120 - back) * (base / 2_000).max(1);
+            out.push_str(&format!(
+                "{id},{handle},{platform},{day},{posts},{followers}\n"
+            ));
+        }
+    }
+    out
+}
+
+/// data.police.uk's listing of each demo neighbourhood (its
+/// `/api/{force}/{neighbourhood}` JSON), with Quayside's old X account.
+fn demo_listings() -> String {
+    let list: Vec<Value> = NEIGHBOURHOODS
+        .iter()
+        .map(|(code, name, _, _)| {
+            let slug: String = name.chars().filter(|c| c.is_alphanumeric()).collect();
+            let x = match *code {
+                "DV02" => "DVP_Harrowgate".to_string(),
+                "DV05" => "DVP_QuaysideTeam".to_string(),
+                "DV08" => "DVP_Coldharbour".to_string(),
+                "DV07" => "DVP_BrindleHeath".to_string(),
+                _ => format!("DVP_{}", slug.replace("Central", "")),
+            };
+            json!({
+                "id": code,
+                "name": name,
+                "url_force": format!("https://www.doggervale.police.example/{}", slug.to_lowercase()),
+                "contact_details": {
+                    "twitter": format!("https://twitter.example/{x}"),
+                    "email": format!("{}@doggervale.police.example", slug.to_lowercase()),
+                    "telephone": "101"
+                },
+                "population": "0"
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&list).expect("JSON") + "\n"
 }
 
 /// Letters allowed in the inward part of a postcode's unit.
@@ -397,7 +569,9 @@ fn write_demo_addresses(out: &Path, lattice: &Lattice) -> std::io::Result<()> {
 
 /// The demo feed list: X and Facebook for every neighbourhood, a few
 /// community feeds (one planned), and force-wide accounts. `.example`
-/// hosts keep every URL fictional.
+/// hosts keep every URL fictional. Coldharbour Moor's Facebook row names
+/// Brindle Heath's page (a duplicated handle for the health rules); the
+/// owners are added by [`demo_feeds`].
 const DEMO_FEEDS: &str = "\
 feed_id,platform,handle,url,layer,area_id,name,status
 DV-FORCE-X,x,@DoggerValePolice,https://x.example/DoggerValePolice,,,Dogger Vale Police,active
@@ -417,7 +591,7 @@ DV06-FB,facebook,DVPSaltings,https://facebook.example/DVPSaltings,neighbourhoods
 DV07-X,x,@DVP_BrindleHeath,https://x.example/DVP_BrindleHeath,neighbourhoods,DV07,Brindle Heath Neighbourhood Team,active
 DV07-FB,facebook,DVPBrindleHeath,https://facebook.example/DVPBrindleHeath,neighbourhoods,DV07,Brindle Heath Neighbourhood Team,active
 DV08-X,x,@DVP_Coldharbour,https://x.example/DVP_Coldharbour,neighbourhoods,DV08,Coldharbour Moor Neighbourhood Team,active
-DV08-FB,facebook,DVPColdharbour,https://facebook.example/DVPColdharbour,neighbourhoods,DV08,Coldharbour Moor Neighbourhood Team,active
+DV08-FB,facebook,DVPBrindleHeath,https://facebook.example/DVPBrindleHeath,neighbourhoods,DV08,Coldharbour Moor Neighbourhood Team,active
 DV01-C01-X,x,@MarlowMarketPolice,https://x.example/MarlowMarketPolice,communities,DV01-C01,Marlow Market Police,active
 DV02-C08-X,x,@OldHarrowgateCops,https://x.example/OldHarrowgateCops,communities,DV02-C08,Old Harrowgate Police,active
 DV02-C08-IG,instagram,oldharrowgatepolice,https://instagram.example/oldharrowgatepolice,communities,DV02-C08,Old Harrowgate Police,active

@@ -11,7 +11,7 @@ use crate::boundary::Layer;
 use crate::index::Nearest;
 use crate::lookup::LatLon;
 use crate::manifest::Role;
-use crate::store::StoredFeed;
+use crate::store::{Ownership, StoredFeed, Verification};
 use crate::table::Table;
 use crate::validate::{Problem, ProblemKind};
 use serde::Serialize;
@@ -84,6 +84,43 @@ pub struct Feed {
     /// listed, never returned by lookups.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// Who holds it. Answers carry only the public part ([`PublicOwner`]):
+    /// the administrators' names need a token (`/v1/feeds/{id}/owner`).
+    #[serde(serialize_with = "public_owner")]
+    #[schemars(with = "PublicOwner")]
+    pub owner: Ownership,
+}
+
+/// The part of a feed's ownership anyone may see: no personal names.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct PublicOwner {
+    /// The owning team (a unit or role, not a person).
+    pub team: Option<String>,
+    /// How many administrators it has.
+    pub administrators: usize,
+    /// The platform's verification state.
+    pub verification: Verification,
+    /// When that was last seen.
+    pub verified_on: Option<String>,
+    /// Since when the feed has had its status.
+    pub status_since: Option<String>,
+}
+
+impl PublicOwner {
+    /// The public part of `o`.
+    pub fn of(o: &Ownership) -> PublicOwner {
+        PublicOwner {
+            team: o.team.clone(),
+            administrators: o.administrators.len(),
+            verification: o.verification,
+            verified_on: o.verified_on.clone(),
+            status_since: o.status_since.clone(),
+        }
+    }
+}
+
+fn public_owner<S: serde::Serializer>(o: &Ownership, s: S) -> Result<S::Ok, S::Error> {
+    PublicOwner::of(o).serialize(s)
 }
 
 /// Feeds re-attached by boundary releases: feed id → the moves (layer id,
@@ -113,6 +150,48 @@ fn is_platform_word(s: &str) -> bool {
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
+/// The feed file's optional ownership columns: `team`, `administrators`
+/// (names separated by `;`), `credentials`, `verification` (`verified`,
+/// `pending` or `unverified`), `verified_on`, `checked_on` and
+/// `status_since` (dates, `YYYY-MM-DD`).
+pub const OWNER_COLUMNS: [&str; 7] = [
+    "team",
+    "administrators",
+    "credentials",
+    "verification",
+    "verified_on",
+    "checked_on",
+    "status_since",
+];
+
+/// An ownership record from the cells of [`OWNER_COLUMNS`] (by position;
+/// `None` for an empty or absent cell).
+fn owner_from_cells<'a>(cell: impl Fn(usize) -> Option<&'a str>) -> Result<Ownership, String> {
+    let verification = match cell(3) {
+        None => Verification::Unverified,
+        Some(w) => Verification::parse(w).ok_or_else(|| {
+            format!("verification {w:?} must be \"verified\", \"pending\" or \"unverified\"")
+        })?,
+    };
+    Ok(Ownership {
+        team: cell(0).map(str::to_string),
+        administrators: cell(1)
+            .map(|a| {
+                a.split(';')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        credentials: cell(2).map(str::to_string),
+        verification,
+        verified_on: cell(4).map(str::to_string),
+        checked_on: cell(5).map(str::to_string),
+        status_since: cell(6).map(str::to_string),
+    })
+}
+
 /// One feed's fields as given (a CSV row or an API body), before checking.
 #[derive(Debug, Clone, Copy)]
 pub struct FeedInput<'a> {
@@ -132,6 +211,60 @@ pub struct FeedInput<'a> {
     pub name: &'a str,
     /// `active`, `planned` or `retired`.
     pub status: &'a str,
+    /// Who holds it.
+    pub owner: &'a Ownership,
+}
+
+/// The longest team, administrator or credentials text accepted.
+pub const MAX_OWNER_TEXT: usize = 200;
+
+/// Checks an ownership record: dates are dates, names are not empty or
+/// overlong, nobody is listed twice.
+pub fn check_owner(o: &Ownership) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
+    let mut bad = |field: &'static str, detail: String| {
+        problems.push(FieldProblem {
+            kind: ProblemKind::BadValue,
+            field,
+            detail,
+        })
+    };
+    for (field, v) in [
+        ("verified_on", &o.verified_on),
+        ("checked_on", &o.checked_on),
+        ("status_since", &o.status_since),
+    ] {
+        if let Some(d) = v {
+            if !crate::calendar::is_date(d) {
+                bad(field, format!("{field} {d:?} is not a date (YYYY-MM-DD)"));
+            }
+        }
+    }
+    for (field, v) in [("team", &o.team), ("credentials", &o.credentials)] {
+        if let Some(t) = v {
+            if t.trim().is_empty() || t.chars().count() > MAX_OWNER_TEXT {
+                bad(
+                    field,
+                    format!("{field} must be 1 to {MAX_OWNER_TEXT} characters (omit it for none)"),
+                );
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for a in &o.administrators {
+        if a.trim().is_empty() || a.chars().count() > MAX_OWNER_TEXT {
+            bad(
+                "administrators",
+                format!("each administrator must be a name of 1 to {MAX_OWNER_TEXT} characters"),
+            );
+        } else if !seen.insert(a.trim().to_lowercase()) {
+            bad(
+                "administrators",
+                format!("administrator {a:?} is listed twice"),
+            );
+        }
+    }
+    problems
 }
 
 /// What is wrong with one field of a feed.
@@ -149,13 +282,6 @@ pub struct FieldProblem {
 /// feed file and the API: every problem is returned, not just the first.
 pub fn check(input: &FeedInput, layers: &[Layer]) -> Result<Feed, Vec<FieldProblem>> {
     let mut problems = Vec::new();
-    let mut bad = |kind: ProblemKind, field: &'static str, detail: String| {
-        problems.push(FieldProblem {
-            kind,
-            field,
-            detail,
-        })
-    };
     let FeedInput {
         feed_id,
         platform,
@@ -165,7 +291,16 @@ pub fn check(input: &FeedInput, layers: &[Layer]) -> Result<Feed, Vec<FieldProbl
         area_id,
         name,
         status,
+        owner,
     } = *input;
+    problems.extend(check_owner(owner));
+    let mut bad = |kind: ProblemKind, field: &'static str, detail: String| {
+        problems.push(FieldProblem {
+            kind,
+            field,
+            detail,
+        })
+    };
     if feed_id.is_empty() {
         bad(ProblemKind::MissingId, "feed_id", "feed_id is empty".into());
     }
@@ -272,6 +407,7 @@ pub fn check(input: &FeedInput, layers: &[Layer]) -> Result<Feed, Vec<FieldProbl
         version: 0,
         source: FeedSource::File,
         problem: None,
+        owner: owner.clone(),
     })
 }
 
@@ -286,12 +422,15 @@ impl Feed {
             area_id: self.area_id.clone(),
             name: self.name.clone(),
             status: self.status.as_str().into(),
+            owner: self.owner.clone(),
         }
     }
 }
 
 impl FeedRegistry {
-    /// Loads and validates a feed CSV against the region's layers. Every bad
+    /// Loads and validates a feed CSV against the region's layers. Besides
+    /// the required columns, the optional [`OWNER_COLUMNS`] say who holds
+    /// each feed. Every bad
     /// row is reported (line, feed id, field, reason); the caller keeps
     /// nothing unless there are no problems.
     pub fn load(file: &Path, layers: &[Layer], problems: &mut Vec<Problem>) -> FeedRegistry {
@@ -311,8 +450,22 @@ impl FeedRegistry {
             return FeedRegistry::default();
         }
         let col = |i: usize| cols[i].expect("checked above");
+        let owner_cols: Vec<Option<usize>> = OWNER_COLUMNS.iter().map(|c| table.find(c)).collect();
         table.rows(problems, |table, line, rec, problems| {
             let get = |c: usize| rec.get(col(c)).unwrap_or("").trim();
+            let cell = |i: usize| {
+                owner_cols[i]
+                    .and_then(|c| rec.get(c))
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+            };
+            let owner = match owner_from_cells(cell) {
+                Ok(o) => o,
+                Err(detail) => {
+                    problems.push(table.problem(line, Some(get(0)), ProblemKind::BadValue, detail));
+                    return;
+                }
+            };
             let input = FeedInput {
                 feed_id: get(0),
                 platform: get(1),
@@ -322,6 +475,7 @@ impl FeedRegistry {
                 area_id: get(5),
                 name: get(6),
                 status: get(7),
+                owner: &owner,
             };
             let mut fine = true;
             if let Some(&first) = by_id.get(input.feed_id) {
@@ -403,6 +557,7 @@ impl FeedRegistry {
                     area_id: x.area_id.as_deref().unwrap_or(""),
                     name: &x.name,
                     status: &x.status,
+                    owner: &x.owner,
                 };
                 let mut feed = check(&input, layers).unwrap_or_else(|problems| Feed {
                     feed_id: feed_id.into(),
@@ -427,6 +582,7 @@ impl FeedRegistry {
                             .collect::<Vec<_>>()
                             .join("; "),
                     ),
+                    owner: x.owner.clone(),
                 });
                 feed.version = version;
                 feed.source = source;

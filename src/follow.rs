@@ -11,7 +11,9 @@
 //! HTTP: the server calls it on every write, on a timer and (on a shared
 //! store) before reads; tests call it directly.
 
-use crate::store::{Decision, ParamSet, Release, ReleaseFile, Store, StoreError, StoredFeed};
+use crate::store::{
+    ActivityDay, Decision, Handover, ParamSet, Release, ReleaseFile, Store, StoreError, StoredFeed,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -37,6 +39,10 @@ pub struct StoreState {
     pub releases: BTreeMap<i64, Release>,
     /// Each release's files (they never change once staged).
     pub release_files: BTreeMap<i64, Arc<Vec<ReleaseFile>>>,
+    /// Every handover, by id.
+    pub handovers: BTreeMap<i64, Handover>,
+    /// Recorded activity: feed id → date → that day.
+    pub activity: crate::activity::Activity,
 }
 
 /// What [`StoreState::advance`] found.
@@ -63,7 +69,8 @@ pub enum Changed {
     Decision,
     /// A boundary release.
     Release,
-    /// Something else (a parameter set).
+    /// Something else (a parameter set, a handover, activity): nothing
+    /// the geography or the feeds in effect depend on.
     Other,
 }
 
@@ -87,6 +94,12 @@ impl StoreState {
                 .map(|(r, files)| (r.id, Arc::new(files.clone())))
                 .collect(),
             releases: s.releases.into_iter().map(|(r, _)| (r.id, r)).collect(),
+            handovers: s.handovers.into_iter().map(|h| (h.id, h)).collect(),
+            activity: {
+                let mut a = crate::activity::Activity::new();
+                crate::activity::add(&mut a, s.activity);
+                a
+            },
         })
     }
 
@@ -178,6 +191,24 @@ impl StoreState {
                     self.releases.insert(r.id, r);
                 }
                 Ok(Changed::Release)
+            }
+            "handover" => {
+                if let Some(after) = &e.after {
+                    let h: Handover = serde_json::from_value(after.clone()).map_err(bad)?;
+                    self.handovers.insert(h.id, h);
+                }
+                Ok(Changed::Other)
+            }
+            "activity" => {
+                #[derive(serde::Deserialize)]
+                struct Recorded {
+                    days: Vec<ActivityDay>,
+                }
+                if let Some(after) = &e.after {
+                    let r: Recorded = serde_json::from_value(after.clone()).map_err(bad)?;
+                    crate::activity::add(&mut self.activity, r.days);
+                }
+                Ok(Changed::Other)
             }
             "params" if e.entity_id == "default" => {
                 self.default_params = e

@@ -29,39 +29,7 @@ use std::sync::{Arc, Mutex};
 /// view of the boundaries is keyed by.
 pub type Key = Vec<i64>;
 
-/// Today's date (UTC) as `YYYY-MM-DD`.
-pub fn today() -> String {
-    crate::store::now()[..10].to_string()
-}
-
-/// Whether `s` is a real `YYYY-MM-DD` date.
-pub fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
-    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
-        return false;
-    };
-    if !s[..4]
-        .bytes()
-        .chain(s[5..7].bytes())
-        .chain(s[8..].bytes())
-        .all(|c| c.is_ascii_digit())
-    {
-        return false;
-    }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&d) && y >= 1
-}
+pub use crate::calendar::{is_date, today};
 
 /// One generation of one layer.
 #[derive(Debug, Clone)]

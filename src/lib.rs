@@ -7,19 +7,23 @@
 //! Modules are layered, each using only those below it (a test checks
 //! that no `crate::` reference points upwards):
 //!
-//! 1. leaves — [`crs`], [`pip`], [`area`], [`index`], [`import`],
+//! 1. leaves — [`calendar`], [`crs`], [`pip`], [`area`], [`index`], [`import`],
 //!    [`validate`], [`manifest`], [`table`], [`parallel`], [`progress`];
 //! 2. geography — [`boundary`] (layers), [`relations`], [`tiles`],
 //!    [`gazetteer`], [`region`] (the immutable geography), [`lookup`];
 //! 3. live data — [`decision`], [`store`] (the only mutable state),
-//!    [`feeds`], [`plan`], [`diff`] (what a boundary redraw does),
+//!    [`feeds`], [`activity`] (posts and followers per feed and day),
+//!    [`listings`] (data.police.uk's neighbourhood accounts), [`plan`], [`diff`] (what a boundary redraw does),
 //!    [`query`];
 //! 4. what is served — [`source`] (a region folder loaded whole),
 //!    [`generations`] (every layer's boundary versions over time),
 //!    [`successors`] (what a redraw does to feeds and decisions),
 //!    [`releases`] (staging and activating boundary releases),
 //!    [`follow`] (the store followed through its audit log), [`served`]
-//!    (one consistent value per request), [`batch`];
+//!    (one consistent value per request), [`batch`], [`health`] (feed
+//!    health rules and the Guarantee view), [`verify`] (is this handle
+//!    ours?), [`handover`] (feeds changing hands), [`consolidate`] (the
+//!    plan of feeds to merge or retire);
 //! 5. front ends — [`config`], [`auth`], [`api`], [`cli`].
 //!
 //! Boundary files are read into a [`Region`] once (a reload builds a new
@@ -28,13 +32,16 @@
 
 #![deny(missing_docs)]
 
+pub mod activity;
 pub mod api;
 pub mod area;
 pub mod auth;
 pub mod batch;
 pub mod boundary;
+pub mod calendar;
 pub mod cli;
 pub mod config;
+pub mod consolidate;
 pub mod crs;
 pub mod decision;
 pub mod demo;
@@ -43,8 +50,11 @@ pub mod feeds;
 pub mod follow;
 pub mod gazetteer;
 pub mod generations;
+pub mod handover;
+pub mod health;
 pub mod import;
 pub mod index;
+pub mod listings;
 pub mod lookup;
 pub mod manifest;
 pub mod parallel;
@@ -62,6 +72,7 @@ pub mod successors;
 pub mod table;
 pub mod tiles;
 pub mod validate;
+pub mod verify;
 
 pub use lookup::{LatLon, LayerHit};
 pub use manifest::{Manifest, Role};

@@ -99,6 +99,16 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Who owns each feed: health, consolidation, verification, activity.
+    Owners {
+        #[command(subcommand)]
+        command: OwnersCommand,
+        /// Region folder holding region.toml.
+        #[arg(long, global = true, default_value = "boundaries/demo")]
+        region: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Generate the fictional demo region, or a synthetic one for benchmarks.
     Demo {
         /// Output folder.
@@ -203,6 +213,46 @@ enum ReleaseCommand {
     Withdraw {
         /// Release id.
         id: i64,
+        #[command(flatten)]
+        token: TokenArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum OwnersCommand {
+    /// Every feed's health findings, each rule explained.
+    Health {
+        /// A setting as name=value (repeatable): at, dormant_days,
+        /// min_administrators, update_days, skip.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Output format.
+        #[arg(long, default_value = "json", value_parser = ["json", "csv"])]
+        format: String,
+    },
+    /// The consolidation plan: which feeds to merge or retire, and why.
+    Consolidate {
+        /// A setting as name=value (repeatable): at, dormant_days,
+        /// min_followers, min_reach, max_changes.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Output format.
+        #[arg(long, default_value = "json", value_parser = ["json", "csv", "geojson"])]
+        format: String,
+    },
+    /// Whether a handle is one of the force's accounts.
+    Verify {
+        /// The handle (with or without @) or the account's URL.
+        handle: String,
+        /// Only this platform.
+        #[arg(long)]
+        platform: Option<String>,
+    },
+    /// Record a platform's activity export (CSV: handle or feed_id,
+    /// platform, date, posts, followers); all rows or none.
+    Activity {
+        /// The CSV file.
+        file: PathBuf,
         #[command(flatten)]
         token: TokenArgs,
     },
@@ -399,6 +449,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             region,
             store,
         } => release(command, &region, &store)?,
+        Command::Owners {
+            command,
+            region,
+            store,
+        } => {
+            let db = store.open()?;
+            let served = Served::from_store(Arc::new(Source::load(&region)?), &*db)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            match command {
+                OwnersCommand::Health { params, format } => {
+                    feedmap::cli::health(&served, &params, &format, &mut out)?
+                }
+                OwnersCommand::Consolidate { params, format } => {
+                    feedmap::cli::consolidate(&served, &params, &format, &mut out)?
+                }
+                OwnersCommand::Verify { handle, platform } => {
+                    feedmap::cli::verify(&served, &handle, platform.as_deref(), &mut out)?
+                }
+                OwnersCommand::Activity { file, token } => {
+                    let who = feedmap::auth::planner_name(
+                        token.tokens.as_deref(),
+                        token.token.as_deref(),
+                    )?;
+                    feedmap::cli::activity(&served, &*db, Some(&who), &file, &mut out)?
+                }
+            }
+            out.flush()?;
+        }
         Command::Demo {
             out,
             neighbourhoods,

@@ -126,6 +126,19 @@ pub struct PostcodesSpec {
 pub struct FeedsSpec {
     /// The CSV file, relative to the manifest.
     pub file: PathBuf,
+    /// Recorded activity, as a social media management platform exports
+    /// it (see the activity module for columns), relative to the manifest.
+    #[serde(default)]
+    pub activity: Option<PathBuf>,
+    /// Read the activity file's newest date as today, moving every date by
+    /// the same number of days: for fictional demonstration data only, so
+    /// a demo's feeds do not all fall dormant as the calendar moves on.
+    #[serde(default)]
+    pub activity_relative_to_today: bool,
+    /// The neighbourhoods as data.police.uk lists them (JSON, see the
+    /// listings module), relative to the manifest.
+    #[serde(default)]
+    pub listings: Option<PathBuf>,
 }
 
 /// `[addresses]`: a CSV of addresses with coordinates.

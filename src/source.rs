@@ -28,6 +28,11 @@ pub struct Source {
     /// The feeds as the region's feed file has them (empty when the
     /// manifest names no feed list).
     pub feeds: Arc<FeedRegistry>,
+    /// The feed file's recorded activity (`[feeds] activity`), if any.
+    pub activity: Arc<crate::activity::Activity>,
+    /// The neighbourhoods as data.police.uk lists them (`[feeds]
+    /// listings`), if given.
+    pub listings: Arc<crate::listings::Listings>,
     /// The manifest, for building later generations of its layers.
     pub manifest: Manifest,
     /// How it was loaded.
@@ -205,6 +210,20 @@ impl Source {
             }
             _ => FeedRegistry::default(),
         };
+        let mut activity = crate::activity::Activity::new();
+        let mut listings = crate::listings::Listings::default();
+        if let Some(spec) = &manifest.feeds {
+            if let Some(f) = &spec.activity {
+                let file = Manifest::resolve(&manifest_path, f);
+                let today = spec.activity_relative_to_today.then(crate::calendar::today);
+                let days = crate::activity::load(&file, &feeds, today.as_deref(), &mut problems);
+                crate::activity::add(&mut activity, days);
+            }
+            if let Some(f) = &spec.listings {
+                let file = Manifest::resolve(&manifest_path, f);
+                listings = crate::listings::load(&file, &mut problems);
+            }
+        }
         let feeds = Arc::new(feeds);
         if !problems.is_empty() {
             return Err(RegionError::Invalid {
@@ -252,6 +271,8 @@ impl Source {
             geo: Arc::new(Geo::new(region.clone(), points.clone())),
             region,
             feeds,
+            activity: Arc::new(activity),
+            listings: Arc::new(listings),
             manifest,
             options,
             population_points: points,

@@ -60,6 +60,11 @@ pub enum ProblemKind {
     BadStatus,
     /// A postcode is not in UK postcode format.
     InvalidPostcode,
+    /// A cell is not what its column holds (a date, a count, a word from
+    /// a fixed list).
+    BadValue,
+    /// A row names a feed (by id or handle) the region does not have.
+    UnknownFeed,
 }
 
 impl ProblemKind {
@@ -87,6 +92,8 @@ impl ProblemKind {
             ProblemKind::MissingHandle => "missing_handle",
             ProblemKind::BadStatus => "bad_status",
             ProblemKind::InvalidPostcode => "invalid_postcode",
+            ProblemKind::BadValue => "bad_value",
+            ProblemKind::UnknownFeed => "unknown_feed",
         }
     }
 }

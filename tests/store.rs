@@ -38,6 +38,7 @@ fn fields(handle: &str, status: &str) -> FeedFields {
         area_id: Some("C1".into()),
         name: handle.into(),
         status: status.into(),
+        owner: Default::default(),
     }
 }
 
@@ -263,6 +264,11 @@ fn text_is_stored_verbatim(s: &dyn Store) {
             area_id: Some(text.to_string()),
             name: text.to_string(),
             status: "planned".into(),
+            owner: feedmap::store::Ownership {
+                team: Some(text.to_string()),
+                administrators: vec![text.to_string(), format!("{text} 2")],
+                ..Default::default()
+            },
         };
         s.create_feed(text, &id, f.clone()).unwrap();
         assert_eq!(s.feed(&id).unwrap().unwrap().fields, f);
@@ -392,6 +398,15 @@ macro_rules! suite {
                     ($open("releases"), $open("releases_import"))
                 {
                     releases_round_trip(&*s, &*fresh);
+                }
+            }
+
+            #[test]
+            fn owners() {
+                if let (Some((s, _keep)), Some((fresh, _keep2))) =
+                    ($open("owners"), $open("owners_import"))
+                {
+                    owners_handovers_and_activity(&*s, &*fresh);
                 }
             }
 
@@ -614,6 +629,125 @@ fn releases_round_trip(s: &dyn Store, fresh: &dyn Store) {
         )
         .unwrap();
     assert!(c.id > b.id && c.generation == 4, "{c:?}");
+}
+
+/// Owners on feeds, handovers step by step (the last step gives a file
+/// feed to the new team in the same transaction), activity replaced by
+/// day; every change audited; the followed state equals a fresh read; an
+/// export carries all of it.
+fn owners_handovers_and_activity(s: &dyn Store, fresh: &dyn Store) {
+    use feedmap::follow::StoreState;
+    use feedmap::store::{ActivityDay, HandoverStatus, HandoverStep, NewHandover, Ownership};
+    let mut followed = StoreState::read(s).unwrap();
+    // A file feed (not in the store) with one administrator.
+    let mut file = fields("@Team", "active");
+    file.owner = Ownership {
+        team: Some("Old Team".into()),
+        administrators: vec!["PC Old".into()],
+        ..Default::default()
+    };
+    let new = |feed: &str| NewHandover {
+        feed_id: feed.into(),
+        to_team: "New Team".into(),
+        to_administrators: vec!["PC New".into(), "PCSO New".into()],
+        note: "PC Old moves on".into(),
+    };
+    let h = s.start_handover("planner-a", new("F1"), &file).unwrap();
+    assert_eq!(h.status, HandoverStatus::Open);
+    assert_eq!(h.from_team.as_deref(), Some("Old Team"));
+    assert_eq!(h.from_administrators, ["PC Old"]);
+    assert!(matches!(
+        s.start_handover("planner-a", new("F1"), &file),
+        Err(StoreError::Conflict { .. })
+    ));
+    let mut version = h.version;
+    for (k, step) in HandoverStep::ALL.iter().enumerate() {
+        assert!(
+            s.feed("F1").unwrap().is_none(),
+            "the feed moves only at the end"
+        );
+        let (h2, feed) = s
+            .confirm_handover_step("planner-b", h.id, *step, Expect::Version(version), &file)
+            .unwrap();
+        assert!(matches!(
+            s.confirm_handover_step("planner-b", h.id, *step, Expect::Version(version), &file),
+            Err(StoreError::Stale { .. }) | Err(StoreError::Conflict { .. })
+        ));
+        version = h2.version;
+        let last = k + 1 == HandoverStep::ALL.len();
+        assert_eq!(h2.status == HandoverStatus::Completed, last);
+        assert_eq!(feed.is_some(), last);
+        assert_eq!(h2.steps[step].by, "planner-b");
+    }
+    let moved = s.feed("F1").unwrap().expect("entered the store");
+    assert_eq!(moved.fields.owner.team.as_deref(), Some("New Team"));
+    assert_eq!(moved.fields.owner.administrators, ["PC New", "PCSO New"]);
+    assert_eq!(moved.fields.handle, "@Team");
+    // A second handover, cancelled.
+    let h3 = s.start_handover("planner-a", new("F1"), &file).unwrap();
+    assert_eq!(h3.from_team.as_deref(), Some("New Team"));
+    let c = s.cancel_handover("planner-a", h3.id, Expect::Any).unwrap();
+    assert_eq!(c.status, HandoverStatus::Cancelled);
+    assert!(matches!(
+        s.cancel_handover("planner-a", h3.id, Expect::Any),
+        Err(StoreError::Conflict { .. })
+    ));
+    // Activity: a later record of the same day replaces it.
+    let day = |date: &str, posts: i64| ActivityDay {
+        feed_id: "F1".into(),
+        date: date.into(),
+        posts,
+        followers: Some(100 + posts),
+    };
+    assert_eq!(
+        s.record_activity(
+            "planner-a",
+            "a.csv",
+            &[day("2026-11-01", 1), day("2026-11-02", 0)]
+        )
+        .unwrap(),
+        2
+    );
+    s.record_activity("planner-a", "api", &[day("2026-11-02", 5)])
+        .unwrap();
+    let days = s.activity().unwrap();
+    assert_eq!(days, [day("2026-11-01", 1), day("2026-11-02", 5)]);
+    let actions: Vec<String> = s
+        .audit(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "handover.start",
+            "handover.step",
+            "handover.step",
+            "handover.step",
+            "handover.complete",
+            "feed.handover",
+            "handover.start",
+            "handover.cancel",
+            "activity.record",
+            "activity.record"
+        ]
+    );
+    let next = followed.advance(s).unwrap().expect("changed");
+    assert!(next.feeds_changed);
+    followed = next.state;
+    assert_eq!(followed, StoreState::read(s).unwrap());
+    assert_eq!(followed.handovers.len(), 2);
+    assert_eq!(followed.activity["F1"].len(), 2);
+    let dump = s.export().unwrap();
+    assert_eq!((dump.handovers.len(), dump.activity.len()), (2, 2));
+    fresh.import(&dump).unwrap();
+    let mut back = fresh.export().unwrap();
+    back.exported_at = dump.exported_at.clone();
+    back.generation = dump.generation;
+    assert_eq!(back, dump);
+    let h4 = fresh.start_handover("planner-a", new("F2"), &file).unwrap();
+    assert!(h4.id > h3.id, "ids continue after an import");
 }
 
 /// What keeps a test's store alive (its folder or database).

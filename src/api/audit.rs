@@ -12,8 +12,12 @@ use std::sync::Arc;
 
 /// `GET /v1/audit?after=SEQ&limit=N`: the append-only log, oldest first
 /// (default 100 entries, at most 1,000); `next` continues after the last.
+///
+/// Anonymous readers see the records without people's names (feed
+/// administrators, handover administrators); a token shows them.
 pub async fn audit(
     State(state): State<Arc<AppState>>,
+    viewer: write::Viewer,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
@@ -36,7 +40,14 @@ pub async fn audit(
     });
     let (after, limit) = parsed?;
     let s = state.clone();
-    let entries = blocking(move || Ok(s.store.audit(after, limit as usize)?)).await?;
+    let mut entries = blocking(move || Ok(s.store.audit(after, limit as usize)?)).await?;
+    if !viewer.sees_names() {
+        for e in &mut entries {
+            for v in [&mut e.before, &mut e.after].into_iter().flatten() {
+                write::without_names(v);
+            }
+        }
+    }
     let next = (entries.len() as i64 == limit)
         .then(|| {
             entries

@@ -49,6 +49,10 @@ pub fn view(served: &Served, mut d: Decision) -> DecisionView {
     }
     let region = served.region();
     let (area_name, problem) = match decision::resolve(region, &d.layer, &d.area_id) {
+        _ if d.layer == decision::FEEDS_LAYER => match served.feeds().get(&d.area_id) {
+            Some(f) => (Some(f.name.clone()), None),
+            None => (None, Some(format!("feed {:?} is gone", d.area_id))),
+        },
         Ok(Target::Area(at)) => (
             Some(region.layers[at.layer].areas[at.area].name.clone()),
             None,
@@ -140,9 +144,11 @@ fn parse_id(id: &str) -> Result<i64, ApiProblem> {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDecisionBody {
-    /// Community layer id.
+    /// Community layer id, or `@feeds` for a decision about a feed in
+    /// the consolidation plan.
     pub layer: String,
-    /// A community's id, or a cluster's id (member ids joined by `+`).
+    /// A community's id, or a cluster's id (member ids joined by `+`), or
+    /// (with layer `@feeds`) a feed id.
     pub area_id: Option<String>,
     /// A cluster's id, as the plan gives it (instead of `area_id`).
     pub cluster_id: Option<String>,
@@ -188,6 +194,15 @@ pub async fn create(
     let served = state.served();
     let region = served.region();
     let members = match decision::resolve(region, &body.layer, &area_id) {
+        _ if body.layer == decision::FEEDS_LAYER => {
+            if served.feeds().get(&area_id).is_none() {
+                return Err(write::bad_field(
+                    "area_id",
+                    format!("{area_id:?} is not a feed (decisions with layer {:?} are about feeds, by feed id)", decision::FEEDS_LAYER),
+                ));
+            }
+            Vec::new()
+        }
         Ok(Target::Area(..)) => Vec::new(),
         Ok(Target::Cluster(..)) => decision::ClusterId::parts(&area_id)
             .map(str::to_string)

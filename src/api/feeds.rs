@@ -126,6 +126,7 @@ fn validate(state: &AppState, feed_id: &str, f: &FeedFields) -> Result<(), ApiPr
         area_id: f.area_id.as_deref().unwrap_or(""),
         name: &f.name,
         status: &f.status,
+        owner: &f.owner,
     };
     check(&input, &region.layers)
         .map(|_| ())
@@ -172,6 +173,10 @@ pub async fn create(
         area_id: blank_none(body.area_id),
         name: body.name,
         status: body.status.unwrap_or_else(|| "planned".into()),
+        owner: crate::store::Ownership {
+            status_since: Some(crate::calendar::today()),
+            ..Default::default()
+        },
     };
     let feed_id = body.feed_id;
     let s = state.clone();
@@ -207,6 +212,9 @@ fn apply(current: &Feed, patch: FeedPatchBody) -> FeedFields {
     set(&mut f.handle, patch.handle);
     set(&mut f.url, patch.url);
     set(&mut f.name, patch.name);
+    if patch.status.as_ref().is_some_and(|s| *s != f.status) {
+        f.owner.status_since = Some(crate::calendar::today());
+    }
     set(&mut f.status, patch.status);
     if let Some(l) = patch.layer {
         f.layer = blank_none(Some(l));

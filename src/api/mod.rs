@@ -16,6 +16,7 @@ pub mod lookup;
 pub mod map;
 pub mod ogc;
 pub mod openapi;
+pub mod ownership;
 pub mod params;
 pub mod plan;
 pub mod problem;

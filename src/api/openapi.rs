@@ -13,7 +13,7 @@
 //! the real handler.
 
 use super::state::AppState;
-use super::{audit, batch, decisions, feeds, health, lookup, map, ogc, plan, releases};
+use super::{audit, batch, decisions, feeds, health, lookup, map, ogc, ownership, plan, releases};
 use crate::config::ServeConfig;
 use crate::manifest::Role;
 use crate::served::Served;
@@ -141,6 +141,12 @@ pub struct Examples {
     feed: Option<String>,
     staged: Vec<(i64, Option<crate::successors::Proposal>)>,
     community_properties: (Option<String>, Option<String>),
+    handle: Option<String>,
+    platform: Option<String>,
+    /// Open handovers, oldest first.
+    open_handovers: Vec<i64>,
+    /// An active feed other than `feed` with no open handover.
+    free_feed: Option<String>,
 }
 
 impl Examples {
@@ -178,6 +184,28 @@ impl Examples {
             .as_ref()
             .and_then(|p| p.first().map(|e| e.postcode.clone()));
         ex.feed = served.feeds().feeds.first().map(|f| f.feed_id.clone());
+        if let Some(f) = served.feeds().feeds.first() {
+            ex.handle = Some(f.handle.clone());
+            ex.platform = Some(f.platform.clone());
+        }
+        let handovers = &served.store().handovers;
+        ex.open_handovers = handovers
+            .values()
+            .filter(|h| h.status == crate::store::HandoverStatus::Open)
+            .map(|h| h.id)
+            .collect();
+        ex.free_feed = served
+            .feeds()
+            .feeds
+            .iter()
+            .skip(1)
+            .find(|f| {
+                f.status == crate::feeds::FeedStatus::Active
+                    && !handovers.values().any(|h| {
+                        h.feed_id == f.feed_id && h.status == crate::store::HandoverStatus::Open
+                    })
+            })
+            .map(|f| f.feed_id.clone());
         // Staged releases with their first proposal, oldest first.
         ex.staged = served
             .generations()
@@ -213,6 +241,23 @@ impl Examples {
             _ => n.saturating_sub(1),
         };
         self.staged.get(i).map_or("1".into(), |r| r.0.to_string())
+    }
+
+    /// An open handover for an operation: cancelling takes the oldest,
+    /// the rest the newest (so a cancel never closes the one confirmed).
+    fn handover_id(&self, role: &str) -> String {
+        let h = match role {
+            "cancel" => self.open_handovers.first(),
+            _ => self.open_handovers.last(),
+        };
+        h.map_or("1".into(), |id| id.to_string())
+    }
+
+    /// A feed a handover can start on.
+    fn handover_feed(&self) -> String {
+        self.free_feed
+            .clone()
+            .unwrap_or_else(|| "example-feed".into())
     }
 
     fn subject(&self) -> String {
@@ -576,6 +621,92 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             .answers(schema::<crate::releases::GenerationView>)
             .params(vec![path("id", "a release id", json!(ex.release_id("withdraw")))])
             .write(200, None, true),
+        get("/v1/feeds/health", "Feed health: each rule that fires on each feed, explained (JSON, or format=csv one row per finding); administrators' names only with a token", routing::get(ownership::health))
+            .answers(schema::<crate::health::HealthReport>)
+            .params(vec![
+                at(),
+                query("dormant_days", "days without a post before an active feed is dormant (default 30)", json!({"type": "integer", "minimum": 1, "maximum": 3650})),
+                query("min_administrators", "administrators an active feed needs (default 2)", json!({"type": "integer", "minimum": 0, "maximum": 20})),
+                query("update_days", "the Guarantee's update window (default 90)", json!({"type": "integer", "minimum": 1, "maximum": 3650})),
+                query("skip", "rules to leave out, comma-separated", json!({"type": "string"})),
+                query("format", "json (default) or csv", json!({"type": "string", "enum": ["json", "csv"]})),
+            ]),
+        get("/v1/guarantee", "The Neighbourhood Policing Guarantee per neighbourhood: an active feed, a named contact, an update within 90 days", routing::get(ownership::guarantee))
+            .answers(schema::<crate::health::Guarantee>)
+            .params(vec![at(), query("update_days", "the update window in days (default 90)", json!({"type": "integer", "minimum": 1, "maximum": 3650}))]),
+        get("/v1/verify", "Is this handle an official account of the force? An unknown handle answers official: false; look-alikes name the account they imitate", routing::get(ownership::verify))
+            .answers(schema::<crate::verify::Verdict>)
+            .params(vec![
+                required(query("handle", "the handle, with or without @, or the account's URL", json!({"type": "string"})), json!(ex.handle.clone().unwrap_or_else(|| "@example".into()))),
+                query("platform", "x, facebook, … (default: any)", json!({"type": "string"})),
+                at(),
+            ]),
+        get("/v1/register", "The open register of official accounts (active and retired), public fields only (JSON, or format=csv)", routing::get(ownership::register))
+            .answers(schema::<ownership::Register>)
+            .params(vec![at(), query("format", "json (default) or csv", json!({"type": "string", "enum": ["json", "csv"]}))]),
+        Operation {
+            secured: true,
+            ..get("/v1/feeds/{feed_id}/owner", "Who holds a feed, by name, with its handovers (a reader or planner token)", routing::get(ownership::owner))
+                .answers(schema::<ownership::OwnerAnswer>)
+                .params(vec![path("feed_id", "a feed id", json!(feed_id))])
+        },
+        Operation::new(Put, "/v1/feeds/{feed_id}/owner", "Record who holds a feed: owning team, administrators, credentials, verification", routing::put(ownership::set_owner).layer(limit))
+            .answers(schema::<ownership::OwnerAnswer>)
+            .params(vec![path("feed_id", "a feed id", json!(feed_id))])
+            .write(200, Some((schema::<ownership::OwnerBody>, json!({ "team": "Example Neighbourhood Team", "administrators": ["PC A. Example", "PCSO B. Example"], "credentials": "force social media management platform", "verification": "verified", "verified_on": "2026-11-01" }))), true),
+        get("/v1/handovers", "Handovers of feeds to new teams, newest first; names only with a token", routing::get(ownership::handovers))
+            .answers(schema::<ownership::HandoverList>)
+            .params(vec![
+                query("status", "open, completed or cancelled", json!({"type": "string", "enum": ["open", "completed", "cancelled"]})),
+                query("feed_id", "only this feed's", json!({"type": "string"})),
+            ]),
+        Operation::new(Post, "/v1/feeds/{feed_id}/handovers", "Start handing a feed to a new team (201); 409 when one is open", routing::post(ownership::start_handover).layer(limit))
+            .answers(schema::<crate::handover::HandoverView>)
+            .params(vec![path("feed_id", "a feed id", json!(ex.handover_feed()))])
+            .write(201, Some((schema::<crate::handover::StartRequest>, json!({ "to_team": "Example Neighbourhood Team", "to_administrators": ["PC C. Example", "PCSO D. Example"], "note": "PC A. Example moves to another team" }))), false),
+        get("/v1/handovers/{id}", "One handover with its checklist and ETag", routing::get(ownership::handover))
+            .answers(schema::<crate::handover::HandoverView>)
+            .params(vec![path("id", "a handover id", json!(ex.handover_id("read")))]),
+        Operation::new(Put, "/v1/handovers/{id}/steps/{step}", "Confirm one step of a handover; the last one completes it and gives the feed to the new team", routing::put(ownership::confirm_step).layer(limit))
+            .answers(schema::<crate::handover::HandoverView>)
+            .params(vec![
+                path("id", "a handover id", json!(ex.handover_id("confirm"))),
+                {
+                    let mut p = path("step", "the step", json!("credentials_changed"));
+                    p.schema = json!({"type": "string", "enum": crate::store::HandoverStep::ALL.map(crate::store::HandoverStep::as_str)});
+                    p
+                },
+            ])
+            .write(200, None, true),
+        Operation::new(Post, "/v1/handovers/{id}/cancel", "Cancel an open handover (the feed stays with its team)", routing::post(ownership::cancel_handover).layer(limit))
+            .answers(schema::<crate::handover::HandoverView>)
+            .params(vec![path("id", "a handover id", json!(ex.handover_id("cancel")))])
+            .write(200, None, true),
+        Operation {
+            body: Some(RequestBody {
+                media: "text/csv",
+                schema: None,
+                example: json!(format!("handle,platform,date,posts,followers\n{},{},2026-11-20,3,1520\n", ex.handle.clone().unwrap_or_else(|| "@example".into()), ex.platform.clone().unwrap_or_else(|| "x".into()))),
+            }),
+            ..Operation::new(Post, "/v1/activity", "Record activity from a platform's CSV export (handle or feed_id, platform, date, posts, followers); every bad row reported by line, nothing recorded while any remain", routing::post(ownership::import_activity).layer(axum::extract::DefaultBodyLimit::max(ownership::MAX_ACTIVITY_BYTES)))
+                .answers(schema::<ownership::Recorded>)
+                .params(vec![query("name", "the file's name, for the audit log and messages", json!({"type": "string"}))])
+                .write(200, None, false)
+        },
+        Operation::new(Post, "/v1/feeds/{feed_id}/activity", "Record one day (or an array of days) of a feed's activity", routing::post(ownership::post_activity).layer(limit))
+            .answers(schema::<ownership::Recorded>)
+            .params(vec![path("feed_id", "a feed id", json!(feed_id))])
+            .write(200, Some((schema::<ownership::DayBody>, json!({ "date": "2026-11-20", "posts": 2, "followers": 1520 }))), false),
+        get("/v1/consolidation", "The consolidation plan: feeds to merge or retire, with residents affected, coverage lost and reasons (JSON, CSV or GeoJSON)", routing::get(ownership::consolidation))
+            .answers(schema::<crate::consolidate::Consolidation>)
+            .params(vec![
+                at(),
+                query("dormant_days", "days without a post that make a feed dormant (default 30)", json!({"type": "integer", "minimum": 1, "maximum": 3650})),
+                query("min_followers", "followers below which reach is tiny (default 100)", json!({"type": "integer", "minimum": 0})),
+                query("min_reach", "followers per resident below which reach is tiny (default 0.005)", json!({"type": "number", "minimum": 0, "maximum": 1})),
+                query("max_changes", "budget: at most this many changes (default none)", json!({"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "enum": ["none"]}]})),
+                query("format", "json (default), csv or geojson", json!({"type": "string", "enum": ["json", "csv", "geojson"]})),
+            ]),
         get("/v1/areas/{layer}/{id}/lineage", "An area's predecessors and successors across boundary generations", routing::get(releases::lineage))
             .answers(schema::<crate::releases::Lineage>)
             .params(vec![layer("layer"), path("id", "an area id", json!(ex.community))]),

@@ -77,6 +77,61 @@ impl FromRequestParts<Arc<AppState>> for Planner {
     }
 }
 
+/// Who is reading: anonymous, or the caller of a valid token (reader or
+/// planner). Personal data (administrators' names) is answered only to a
+/// caller; an `Authorization` header with an unknown token is 401, not
+/// quietly read as anonymous.
+pub struct Viewer(pub Option<Caller>);
+
+impl Viewer {
+    /// Whether answers may carry personal names.
+    pub fn sees_names(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// The caller, or 401 naming what needs a token.
+    pub fn required(self, what: &str) -> Result<Caller, ApiProblem> {
+        self.0.ok_or_else(|| {
+            unauthorized(&format!(
+                "{what} names people; send an Authorization: Bearer <token> header (a reader token will do)"
+            ))
+        })
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Viewer {
+    type Rejection = ApiProblem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(Viewer(None));
+        }
+        match bearer(&parts.headers).and_then(|t| state.tokens.check(t)) {
+            Some(c) => Ok(Viewer(Some(c.clone()))),
+            None => Err(unauthorized("the bearer token is not valid")),
+        }
+    }
+}
+
+/// Keys whose values are people's names in stored records (feed owners,
+/// handovers): removed from what an anonymous reader sees of them.
+pub const PERSONAL_KEYS: &[&str] = &["administrators", "from_administrators", "to_administrators"];
+
+/// `v` without the values of [`PERSONAL_KEYS`], at any depth.
+pub fn without_names(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(o) => {
+            o.retain(|k, _| !PERSONAL_KEYS.contains(&k.as_str()));
+            o.values_mut().for_each(without_names);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(without_names),
+        _ => {}
+    }
+}
+
 /// A JSON body, refused with a problem naming what is wrong: 415 without a
 /// JSON content type, 400 for bad JSON or a wrong, missing or unknown field
 /// (serde names it, with line and column), 413 past the size limit.

@@ -1,13 +1,17 @@
 //! The store as one JSON document: `feedmap export` writes it, `feedmap
 //! import` reads it, for backups and for moving from SQLite to PostgreSQL.
 
-use super::{AuditEntry, Decision, ParamSet, Release, ReleaseFile, StoreError, StoredFeed};
+use super::{
+    ActivityDay, AuditEntry, Decision, Handover, ParamSet, Release, ReleaseFile, StoreError,
+    StoredFeed,
+};
 use serde::{Deserialize, Serialize};
 
 /// The `format` every dump carries, so a wrong file is refused by name.
 pub const FORMAT: &str = "feedmap-store";
-/// The dump layout version (2 added boundary releases; 1 is still read).
-pub const VERSION: u32 = 2;
+/// The dump layout version (2 added boundary releases, 3 feed owners,
+/// handovers and activity; 1 and 2 are still read).
+pub const VERSION: u32 = 3;
 
 /// Everything in a store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +36,12 @@ pub struct Dump {
     /// Every boundary release with its files.
     #[serde(default)]
     pub releases: Vec<DumpedRelease>,
+    /// Every handover.
+    #[serde(default)]
+    pub handovers: Vec<Handover>,
+    /// Every day of recorded activity.
+    #[serde(default)]
+    pub activity: Vec<ActivityDay>,
 }
 
 /// A release and its files, as a dump holds them.

@@ -115,6 +115,225 @@ pub struct FeedFields {
     pub name: String,
     /// `active`, `planned` or `retired`.
     pub status: String,
+    /// Who holds the account (absent in records written before owners
+    /// were kept: no owner).
+    #[serde(default)]
+    pub owner: Ownership,
+}
+
+/// Whether the platform has verified an account as the force's.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Verification {
+    /// Not verified (or not known to be).
+    #[default]
+    Unverified,
+    /// Applied for, not yet granted.
+    Pending,
+    /// The platform shows it as verified.
+    Verified,
+}
+
+impl Verification {
+    /// The lowercase word used in files and answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verification::Unverified => "unverified",
+            Verification::Pending => "pending",
+            Verification::Verified => "verified",
+        }
+    }
+
+    /// Reads the word (empty: unverified).
+    pub fn parse(s: &str) -> Option<Verification> {
+        match s {
+            "" | "unverified" => Some(Verification::Unverified),
+            "pending" => Some(Verification::Pending),
+            "verified" => Some(Verification::Verified),
+            _ => None,
+        }
+    }
+}
+
+/// Who holds a feed. Corporate communications owns every account; an
+/// owning *team* (a unit or role, never a person) runs it through named
+/// administrators. The administrators' names are personal data: answers
+/// carry them only to a caller with a token.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default)]
+pub struct Ownership {
+    /// The owning team, e.g. `Sale Neighbourhood Team`.
+    pub team: Option<String>,
+    /// The people who can sign in, by name.
+    pub administrators: Vec<String>,
+    /// Where the credentials are held, e.g. the force's social media
+    /// management platform.
+    pub credentials: Option<String>,
+    /// The platform's verification state.
+    pub verification: Verification,
+    /// When that state was last seen (`YYYY-MM-DD`).
+    pub verified_on: Option<String>,
+    /// When a planner last checked the account (`YYYY-MM-DD`).
+    pub checked_on: Option<String>,
+    /// Since when the feed has had its status (`YYYY-MM-DD`), where known.
+    pub status_since: Option<String>,
+}
+
+/// One step of handing a feed over to a new team.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoverStep {
+    /// The password changed (and put where the credentials are held).
+    CredentialsChanged,
+    /// Two-factor authentication moved to the new team's device or
+    /// platform.
+    TwoFactorMoved,
+    /// The profile text names the new team.
+    ProfileUpdated,
+    /// The old administrators' access removed.
+    OldAdministratorsRemoved,
+}
+
+impl HandoverStep {
+    /// Every step, in the order they are usually done.
+    pub const ALL: [HandoverStep; 4] = [
+        HandoverStep::CredentialsChanged,
+        HandoverStep::TwoFactorMoved,
+        HandoverStep::ProfileUpdated,
+        HandoverStep::OldAdministratorsRemoved,
+    ];
+
+    /// The word used in paths and answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandoverStep::CredentialsChanged => "credentials_changed",
+            HandoverStep::TwoFactorMoved => "two_factor_moved",
+            HandoverStep::ProfileUpdated => "profile_updated",
+            HandoverStep::OldAdministratorsRemoved => "old_administrators_removed",
+        }
+    }
+
+    /// Reads the word.
+    pub fn parse(s: &str) -> Option<HandoverStep> {
+        Self::ALL.into_iter().find(|h| h.as_str() == s)
+    }
+
+    /// What the step asks, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            HandoverStep::CredentialsChanged => {
+                "Change the password and store it where the force holds credentials"
+            }
+            HandoverStep::TwoFactorMoved => "Move two-factor authentication to the new team",
+            HandoverStep::ProfileUpdated => "Update the profile text to name the new team",
+            HandoverStep::OldAdministratorsRemoved => "Remove the old administrators' access",
+        }
+    }
+}
+
+/// Where a handover is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HandoverStatus {
+    /// Steps remain.
+    Open,
+    /// Every step confirmed: the feed is the new team's.
+    Completed,
+    /// Abandoned; the feed stays with its team.
+    Cancelled,
+}
+
+impl HandoverStatus {
+    /// The word stored and answered.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandoverStatus::Open => "open",
+            HandoverStatus::Completed => "completed",
+            HandoverStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A confirmed step: who and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StepDone {
+    /// Token name that confirmed it.
+    pub by: String,
+    /// When.
+    pub at: String,
+}
+
+/// A feed changing hands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Handover {
+    /// Store-assigned id.
+    pub id: i64,
+    /// The feed.
+    pub feed_id: String,
+    /// Open, completed or cancelled.
+    pub status: HandoverStatus,
+    /// The owning team when it started.
+    pub from_team: Option<String>,
+    /// The administrators when it started (personal data).
+    pub from_administrators: Vec<String>,
+    /// The team taking over.
+    pub to_team: String,
+    /// The new administrators (personal data).
+    pub to_administrators: Vec<String>,
+    /// Why, in words.
+    pub note: String,
+    /// The steps confirmed so far.
+    pub steps: std::collections::BTreeMap<HandoverStep, StepDone>,
+    /// Token name that started it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+    /// Token name of the last change.
+    pub updated_by: String,
+    /// When.
+    pub updated_at: String,
+    /// Bumped by every change; the ETag.
+    pub version: i64,
+}
+
+/// A handover to start (checked by the caller).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewHandover {
+    /// The feed.
+    pub feed_id: String,
+    /// The team taking over.
+    pub to_team: String,
+    /// The new administrators.
+    pub to_administrators: Vec<String>,
+    /// Why.
+    pub note: String,
+}
+
+/// A feed's activity on one day, as a platform export gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ActivityDay {
+    /// The feed.
+    pub feed_id: String,
+    /// The day (`YYYY-MM-DD`).
+    pub date: String,
+    /// Posts published that day.
+    pub posts: i64,
+    /// Followers at the end of the day, where known.
+    pub followers: Option<i64>,
 }
 
 /// A feed added or edited through the API. A stored feed with the id of a
@@ -311,6 +530,10 @@ pub struct Snapshot {
     pub default_params: Option<ParamSet>,
     /// Every boundary release with its files, by id.
     pub releases: Vec<(Release, Vec<ReleaseFile>)>,
+    /// Every handover, by id.
+    pub handovers: Vec<Handover>,
+    /// Every day of recorded activity, by feed and date.
+    pub activity: Vec<ActivityDay>,
 }
 
 /// What [`Store::changes`] reads.
@@ -502,6 +725,44 @@ pub trait Store: Send + Sync {
         release: i64,
         expect: Expect,
     ) -> Result<Release, StoreError>;
+    /// Every handover, by id.
+    fn handovers(&self) -> Result<Vec<Handover>, StoreError>;
+    /// Starts handing `new.feed_id` over; `current` is the feed as in
+    /// effect now (the file's fields when it was never edited), whose
+    /// owner the handover starts from. [`StoreError::Conflict`] when the
+    /// feed already has an open handover.
+    fn start_handover(
+        &self,
+        who: &str,
+        new: NewHandover,
+        current: &FeedFields,
+    ) -> Result<Handover, StoreError>;
+    /// Confirms one step of an open handover at the expected version. The
+    /// last step completes it and, in the same transaction, gives the feed
+    /// to the new team and administrators (a file feed enters the store
+    /// from `current`, as [`Store::update_feed`] does); returns the feed
+    /// too when it changed.
+    fn confirm_handover_step(
+        &self,
+        who: &str,
+        id: i64,
+        step: HandoverStep,
+        expect: Expect,
+        current: &FeedFields,
+    ) -> Result<(Handover, Option<StoredFeed>), StoreError>;
+    /// Cancels an open handover at the expected version.
+    fn cancel_handover(&self, who: &str, id: i64, expect: Expect) -> Result<Handover, StoreError>;
+    /// Every day of recorded activity, by feed and date.
+    fn activity(&self) -> Result<Vec<ActivityDay>, StoreError>;
+    /// Records days of activity (a day already recorded for a feed is
+    /// replaced), all in one transaction with one audit entry naming
+    /// `source` (a file name, or `api`).
+    fn record_activity(
+        &self,
+        who: &str,
+        source: &str,
+        days: &[ActivityDay],
+    ) -> Result<usize, StoreError>;
     /// Everything a server follows (decisions, feeds, the `default`
     /// parameter set) with the generation and last audit `seq` they are
     /// at, read in one consistent snapshot.

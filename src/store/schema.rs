@@ -90,6 +90,24 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        // Who holds each feed (JSON, on the feed row), handovers (the record
+        // as JSON, like releases) and activity per feed and day.
+        common: "
+        ALTER TABLE feeds ADD COLUMN owner TEXT;
+        CREATE TABLE handovers (
+            id {id},
+            feed_id TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('open', 'completed', 'cancelled')),
+            record TEXT NOT NULL, version {int} NOT NULL);
+        CREATE TABLE activity (
+            feed_id TEXT NOT NULL, day TEXT NOT NULL,
+            posts {int} NOT NULL, followers {int},
+            PRIMARY KEY (feed_id, day));
+    ",
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this program writes.
@@ -138,7 +156,8 @@ pub(crate) fn after_import(tx: &mut dyn Tx, dialect: Dialect) -> Result<(), Stor
         tx.batch(
             "SELECT setval(pg_get_serial_sequence('decisions', 'id'), COALESCE((SELECT MAX(id) FROM decisions), 0) + 1, false);
              SELECT setval(pg_get_serial_sequence('audit', 'seq'), COALESCE((SELECT MAX(seq) FROM audit), 0) + 1, false);
-             SELECT setval(pg_get_serial_sequence('releases', 'id'), COALESCE((SELECT MAX(id) FROM releases), 0) + 1, false);",
+             SELECT setval(pg_get_serial_sequence('releases', 'id'), COALESCE((SELECT MAX(id) FROM releases), 0) + 1, false);
+             SELECT setval(pg_get_serial_sequence('handovers', 'id'), COALESCE((SELECT MAX(id) FROM handovers), 0) + 1, false);",
         )?;
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! the two stores cannot drift apart in behaviour.
 
 use super::schema;
+use super::{ActivityDay, Handover, HandoverStatus, HandoverStep, NewHandover, StepDone};
 use super::{
     AuditEntry, Changes, Confirmation, Decision, DecisionPatch, Dump, Expect, FeedFields,
     Migration, NewDecision, NewRelease, ParamSet, Release, ReleaseFile, ReleaseStatus, Snapshot,
@@ -129,7 +130,7 @@ pub(crate) struct SqlStore<B: Backend> {
 }
 
 const DECISION_COLS: &str = "id, layer, area_id, members, decision, note, params, created_by, created_at, updated_by, updated_at, version";
-const FEED_COLS: &str = "feed_id, platform, handle, url, layer, area_id, name, status, created_by, created_at, updated_by, updated_at, version";
+const FEED_COLS: &str = "feed_id, platform, handle, url, layer, area_id, name, status, created_by, created_at, updated_by, updated_at, version, owner";
 const PARAM_COLS: &str = "name, query, updated_by, updated_at, version";
 const AUDIT_COLS: &str = "seq, at, who, action, entity, entity_id, before, after";
 
@@ -163,6 +164,7 @@ fn feed_row(r: &Row) -> Result<StoredFeed, StoreError> {
             area_id: r.opt_text(5)?,
             name: r.text(6)?,
             status: r.text(7)?,
+            owner: r.json(13)?.unwrap_or_default(),
         },
         created_by: r.text(8)?,
         created_at: r.text(9)?,
@@ -292,7 +294,7 @@ fn insert_feed(tx: &mut dyn Tx, f: &StoredFeed) -> Result<bool, StoreError> {
     let x = &f.fields;
     let n = tx.exec(
         &format!(
-            "INSERT INTO feeds ({FEED_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (feed_id) DO NOTHING"
+            "INSERT INTO feeds ({FEED_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (feed_id) DO NOTHING"
         ),
         &[
             t(&f.feed_id),
@@ -308,6 +310,7 @@ fn insert_feed(tx: &mut dyn Tx, f: &StoredFeed) -> Result<bool, StoreError> {
             t(&f.updated_by),
             t(&f.updated_at),
             i(f.version),
+            json_arg(Some(&x.owner))?,
         ],
     )?;
     Ok(n == 1)
@@ -507,6 +510,228 @@ fn insert_release(
     .first()
     .ok_or_else(|| corrupt("sql", "INSERT … RETURNING gave no row".into()))?
     .int(0)
+}
+
+/// Changes a feed inside a write: `change` makes the new fields from the
+/// current ones. A feed only in the region's file (`file` holds its
+/// fields) enters the store at version 0 as the file has it, then changes
+/// as usual. `action` overrides the audit action (default `feed.update`,
+/// or `feed.retire` when it retires the feed).
+#[allow(clippy::too_many_arguments)]
+fn change_feed(
+    tx: &mut dyn Tx,
+    at: &str,
+    who: &str,
+    feed_id: &str,
+    expect: Expect,
+    file: Option<&FeedFields>,
+    action: Option<&str>,
+    change: impl FnOnce(&FeedFields) -> FeedFields,
+) -> Result<StoredFeed, StoreError> {
+    let before = match one_feed(tx, feed_id)? {
+        Some(f) => f,
+        None => match file {
+            Some(base) => StoredFeed {
+                feed_id: feed_id.into(),
+                fields: base.clone(),
+                created_by: who.into(),
+                created_at: at.into(),
+                updated_by: "feed file".into(),
+                updated_at: at.into(),
+                version: 0,
+            },
+            None => return Err(not_found("feed", feed_id)),
+        },
+    };
+    if !expect.holds(before.version) {
+        return Err(stale("feed", feed_id, before.version));
+    }
+    let fields = change(&before.fields);
+    let action = action.unwrap_or(
+        if fields.status == "retired" && before.fields.status != "retired" {
+            "feed.retire"
+        } else {
+            "feed.update"
+        },
+    );
+    let after = StoredFeed {
+        fields,
+        updated_by: who.into(),
+        updated_at: at.into(),
+        version: before.version + 1,
+        ..before.clone()
+    };
+    let x = &after.fields;
+    if before.version == 0 {
+        if !insert_feed(tx, &after)? {
+            return Err(stale("feed", feed_id, 1));
+        }
+    } else {
+        let n = tx.exec(
+            "UPDATE feeds SET platform = $1, handle = $2, url = $3, layer = $4, area_id = $5, name = $6, status = $7, updated_by = $8, updated_at = $9, version = $10, owner = $11 WHERE feed_id = $12 AND version = $13",
+            &[
+                t(&x.platform),
+                t(&x.handle),
+                t(&x.url),
+                ot(x.layer.as_deref()),
+                ot(x.area_id.as_deref()),
+                t(&x.name),
+                t(&x.status),
+                t(who),
+                t(at),
+                i(after.version),
+                json_arg(Some(&x.owner))?,
+                t(feed_id),
+                i(before.version),
+            ],
+        )?;
+        if n != 1 {
+            return Err(stale("feed", feed_id, before.version));
+        }
+    }
+    audit(
+        tx,
+        at,
+        who,
+        action,
+        "feed",
+        feed_id,
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(after)
+}
+
+fn handover_row(r: &Row) -> Result<Handover, StoreError> {
+    let mut h: Handover = r
+        .json(1)?
+        .ok_or_else(|| corrupt("sql", "a handover record is NULL".into()))?;
+    h.id = r.int(0)?;
+    h.version = r.int(2)?;
+    Ok(h)
+}
+
+fn all_handovers(tx: &mut dyn Tx) -> Result<Vec<Handover>, StoreError> {
+    all(
+        tx,
+        "SELECT id, record, version FROM handovers ORDER BY id",
+        handover_row,
+    )
+}
+
+fn one_handover(tx: &mut dyn Tx, id: i64) -> Result<Handover, StoreError> {
+    tx.query(
+        "SELECT id, record, version FROM handovers WHERE id = $1",
+        &[i(id)],
+    )?
+    .first()
+    .map(handover_row)
+    .transpose()?
+    .ok_or_else(|| not_found("handover", id))
+}
+
+fn insert_handover(tx: &mut dyn Tx, h: &Handover, with_id: bool) -> Result<i64, StoreError> {
+    let mut args = vec![
+        t(&h.feed_id),
+        t(h.status.as_str()),
+        json_arg(Some(h))?,
+        i(h.version),
+    ];
+    let (col, val) = if with_id {
+        args.push(i(h.id));
+        (", id", ", $5")
+    } else {
+        ("", "")
+    };
+    tx.query(
+        &format!(
+            "INSERT INTO handovers (feed_id, status, record, version{col}) VALUES ($1, $2, $3, $4{val}) RETURNING id"
+        ),
+        &args,
+    )?
+    .first()
+    .ok_or_else(|| corrupt("sql", "INSERT … RETURNING gave no row".into()))?
+    .int(0)
+}
+
+fn save_handover(
+    tx: &mut dyn Tx,
+    at: &str,
+    who: &str,
+    action: &str,
+    before: &Handover,
+    after: &Handover,
+) -> Result<(), StoreError> {
+    let n = tx.exec(
+        "UPDATE handovers SET record = $1, status = $2, version = $3 WHERE id = $4 AND version = $5",
+        &[
+            json_arg(Some(after))?,
+            t(after.status.as_str()),
+            i(after.version),
+            i(after.id),
+            i(before.version),
+        ],
+    )?;
+    if n != 1 {
+        return Err(stale("handover", after.id, before.version));
+    }
+    audit(
+        tx,
+        at,
+        who,
+        action,
+        "handover",
+        &after.id.to_string(),
+        Some(before),
+        Some(after),
+    )
+}
+
+/// An open handover, checked at the expected version, ready to change.
+fn open_handover(tx: &mut dyn Tx, id: i64, expect: Expect) -> Result<Handover, StoreError> {
+    let h = one_handover(tx, id)?;
+    if h.status != HandoverStatus::Open {
+        return Err(StoreError::Conflict {
+            entity: "handover",
+            id: id.to_string(),
+            reason: format!("it is {}, not open", h.status.as_str()),
+        });
+    }
+    if !expect.holds(h.version) {
+        return Err(stale("handover", id, h.version));
+    }
+    Ok(h)
+}
+
+fn activity_row(r: &Row) -> Result<ActivityDay, StoreError> {
+    Ok(ActivityDay {
+        feed_id: r.text(0)?,
+        date: r.text(1)?,
+        posts: r.int(2)?,
+        followers: match r.0.get(3) {
+            Some(Cell::Int(v)) => Some(*v),
+            _ => None,
+        },
+    })
+}
+
+fn all_activity(tx: &mut dyn Tx) -> Result<Vec<ActivityDay>, StoreError> {
+    all(
+        tx,
+        "SELECT feed_id, day, posts, followers FROM activity ORDER BY feed_id, day",
+        activity_row,
+    )
+}
+
+fn upsert_activity(tx: &mut dyn Tx, days: &[ActivityDay]) -> Result<(), StoreError> {
+    for d in days {
+        tx.exec(
+            "INSERT INTO activity (feed_id, day, posts, followers) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (feed_id, day) DO UPDATE SET posts = excluded.posts, followers = excluded.followers",
+            &[t(&d.feed_id), t(&d.date), i(d.posts), Arg::Int(d.followers)],
+        )?;
+    }
+    Ok(())
 }
 
 fn all<T>(
@@ -713,69 +938,7 @@ impl<B: Backend> Store for SqlStore<B> {
         file: Option<&FeedFields>,
     ) -> Result<StoredFeed, StoreError> {
         let at = super::now();
-        self.write(|tx| {
-            let before = match one_feed(tx, feed_id)? {
-                Some(f) => f,
-                None => match file {
-                    // A file feed's first edit: it enters the store at
-                    // version 0 as the file has it, then changes as usual.
-                    Some(base) => StoredFeed {
-                        feed_id: feed_id.into(),
-                        fields: base.clone(),
-                        created_by: who.into(),
-                        created_at: at.clone(),
-                        updated_by: "feed file".into(),
-                        updated_at: at.clone(),
-                        version: 0,
-                    },
-                    None => return Err(not_found("feed", feed_id)),
-                },
-            };
-            if !expect.holds(before.version) {
-                return Err(stale("feed", feed_id, before.version));
-            }
-            let action = if fields.status == "retired" && before.fields.status != "retired" {
-                "feed.retire"
-            } else {
-                "feed.update"
-            };
-            let after = StoredFeed {
-                fields,
-                updated_by: who.into(),
-                updated_at: at.clone(),
-                version: before.version + 1,
-                ..before.clone()
-            };
-            let x = &after.fields;
-            if before.version == 0 {
-                if !insert_feed(tx, &after)? {
-                    return Err(stale("feed", feed_id, 1));
-                }
-            } else {
-                let n = tx.exec(
-                    "UPDATE feeds SET platform = $1, handle = $2, url = $3, layer = $4, area_id = $5, name = $6, status = $7, updated_by = $8, updated_at = $9, version = $10 WHERE feed_id = $11 AND version = $12",
-                    &[
-                        t(&x.platform),
-                        t(&x.handle),
-                        t(&x.url),
-                        ot(x.layer.as_deref()),
-                        ot(x.area_id.as_deref()),
-                        t(&x.name),
-                        t(&x.status),
-                        t(who),
-                        t(&at),
-                        i(after.version),
-                        t(feed_id),
-                        i(before.version),
-                    ],
-                )?;
-                if n != 1 {
-                    return Err(stale("feed", feed_id, before.version));
-                }
-            }
-            audit(tx, &at, who, action, "feed", feed_id, Some(&before), Some(&after))?;
-            Ok(after)
-        })
+        self.write(|tx| change_feed(tx, &at, who, feed_id, expect, file, None, |_| fields))
     }
 
     fn param_set(&self, name: &str) -> Result<Option<ParamSet>, StoreError> {
@@ -1018,6 +1181,167 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
+    fn handovers(&self) -> Result<Vec<Handover>, StoreError> {
+        self.read(all_handovers)
+    }
+
+    fn start_handover(
+        &self,
+        who: &str,
+        new: NewHandover,
+        current: &FeedFields,
+    ) -> Result<Handover, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let open = tx.query(
+                "SELECT id FROM handovers WHERE feed_id = $1 AND status = 'open'",
+                &[t(&new.feed_id)],
+            )?;
+            if let Some(r) = open.first() {
+                return Err(StoreError::Conflict {
+                    entity: "feed",
+                    id: new.feed_id.clone(),
+                    reason: format!(
+                        "handover {} is already open; complete or cancel it first",
+                        r.int(0)?
+                    ),
+                });
+            }
+            let owner = match one_feed(tx, &new.feed_id)? {
+                Some(f) => f.fields.owner,
+                None => current.owner.clone(),
+            };
+            let mut h = Handover {
+                id: 0,
+                feed_id: new.feed_id,
+                status: HandoverStatus::Open,
+                from_team: owner.team,
+                from_administrators: owner.administrators,
+                to_team: new.to_team,
+                to_administrators: new.to_administrators,
+                note: new.note,
+                steps: Default::default(),
+                created_by: who.into(),
+                created_at: at.clone(),
+                updated_by: who.into(),
+                updated_at: at.clone(),
+                version: 1,
+            };
+            h.id = insert_handover(tx, &h, false)?;
+            audit(
+                tx,
+                &at,
+                who,
+                "handover.start",
+                "handover",
+                &h.id.to_string(),
+                None::<&()>,
+                Some(&h),
+            )?;
+            Ok(h)
+        })
+    }
+
+    fn confirm_handover_step(
+        &self,
+        who: &str,
+        id: i64,
+        step: HandoverStep,
+        expect: Expect,
+        current: &FeedFields,
+    ) -> Result<(Handover, Option<StoredFeed>), StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let before = open_handover(tx, id, expect)?;
+            let mut after = before.clone();
+            after.steps.insert(
+                step,
+                StepDone {
+                    by: who.into(),
+                    at: at.clone(),
+                },
+            );
+            let done = HandoverStep::ALL
+                .iter()
+                .all(|s| after.steps.contains_key(s));
+            if done {
+                after.status = HandoverStatus::Completed;
+            }
+            after.updated_by = who.into();
+            after.updated_at = at.clone();
+            after.version = before.version + 1;
+            let action = if done {
+                "handover.complete"
+            } else {
+                "handover.step"
+            };
+            save_handover(tx, &at, who, action, &before, &after)?;
+            let feed = if done {
+                let day = at.get(..10).unwrap_or(&at).to_string();
+                Some(change_feed(
+                    tx,
+                    &at,
+                    who,
+                    &after.feed_id,
+                    Expect::Any,
+                    Some(current),
+                    Some("feed.handover"),
+                    |f| {
+                        let mut f = f.clone();
+                        f.owner.team = Some(after.to_team.clone());
+                        f.owner.administrators = after.to_administrators.clone();
+                        f.owner.checked_on = Some(day);
+                        f
+                    },
+                )?)
+            } else {
+                None
+            };
+            Ok((after, feed))
+        })
+    }
+
+    fn cancel_handover(&self, who: &str, id: i64, expect: Expect) -> Result<Handover, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let before = open_handover(tx, id, expect)?;
+            let mut after = before.clone();
+            after.status = HandoverStatus::Cancelled;
+            after.updated_by = who.into();
+            after.updated_at = at.clone();
+            after.version = before.version + 1;
+            save_handover(tx, &at, who, "handover.cancel", &before, &after)?;
+            Ok(after)
+        })
+    }
+
+    fn activity(&self) -> Result<Vec<ActivityDay>, StoreError> {
+        self.read(all_activity)
+    }
+
+    fn record_activity(
+        &self,
+        who: &str,
+        source: &str,
+        days: &[ActivityDay],
+    ) -> Result<usize, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            upsert_activity(tx, days)?;
+            audit(
+                tx,
+                &at,
+                who,
+                "activity.record",
+                "activity",
+                source,
+                None::<&()>,
+                Some(&serde_json::json!({ "days": days })),
+            )?;
+            Ok(days.len())
+        })
+    }
+
     fn snapshot(&self) -> Result<Snapshot, StoreError> {
         self.read(|tx| {
             Ok(Snapshot {
@@ -1027,6 +1351,8 @@ impl<B: Backend> Store for SqlStore<B> {
                 feeds: all_feeds(tx)?,
                 default_params: one_param_set(tx, "default")?,
                 releases: releases_with_files(tx)?,
+                handovers: all_handovers(tx)?,
+                activity: all_activity(tx)?,
             })
         })
     }
@@ -1077,6 +1403,8 @@ impl<B: Backend> Store for SqlStore<B> {
                     .into_iter()
                     .map(|(release, files)| dump::DumpedRelease { release, files })
                     .collect(),
+                handovers: all_handovers(tx)?,
+                activity: all_activity(tx)?,
             })
         })
     }
@@ -1085,7 +1413,15 @@ impl<B: Backend> Store for SqlStore<B> {
         dump.check()?;
         self.write(|tx| {
             let mut held = Vec::new();
-            for table in ["decisions", "feeds", "param_sets", "audit", "releases"] {
+            for table in [
+                "decisions",
+                "feeds",
+                "param_sets",
+                "audit",
+                "releases",
+                "handovers",
+                "activity",
+            ] {
                 let n = tx
                     .query(&format!("SELECT COUNT(*) FROM {table}"), &[])?
                     .first()
@@ -1149,6 +1485,10 @@ impl<B: Backend> Store for SqlStore<B> {
             for r in &dump.releases {
                 insert_release(tx, &r.release, &r.files, true)?;
             }
+            for h in &dump.handovers {
+                insert_handover(tx, h, true)?;
+            }
+            upsert_activity(tx, &dump.activity)?;
             tx.exec(
                 "UPDATE meta SET value = value + $1 WHERE key = 'generation'",
                 &[i(dump.generation.max(0))],
