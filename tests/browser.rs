@@ -216,3 +216,19 @@ fn boundary_release_reviewed_and_activated_on_the_map() {
         ],
     );
 }
+
+#[test]
+fn feed_health_and_a_handover_on_the_map() {
+    let Some(chromium) = browser("feed_health_and_a_handover_on_the_map") else {
+        return;
+    };
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = common::tokens_file(dir.path());
+    let server = common::Server::start_with(
+        &common::demo_region(),
+        &["--tokens", tokens.to_str().unwrap()],
+    );
+    run_suite(&server, &chromium, "owners", &["--token", common::PLANNER]);
+    assert!(shots().join("owners-health.png").is_file());
+}

@@ -86,6 +86,21 @@ fn every_documented_operation_answers_its_example() {
         );
         assert_eq!(r.status, 201, "{}", r.json);
     }
+    // Two open handovers, so the handover operations' examples name real
+    // ones: the older to cancel, the newer to read and confirm a step of.
+    for feed in ["DV01-X", "DV01-FB"] {
+        let r = call(
+            &server.base,
+            "POST",
+            &format!("/v1/feeds/{feed}/handovers"),
+            Some(PLANNER),
+            Some(
+                &serde_json::json!({ "to_team": "Example Team", "to_administrators": ["PC Example"] }),
+            ),
+            &[],
+        );
+        assert_eq!(r.status, 201, "{}", r.json);
+    }
     let doc = call(&server.base, "GET", "/api", None, None, &[]).json;
     assert_eq!(doc["openapi"], "3.0.3");
     let paths = doc["paths"].as_object().unwrap();

@@ -30,6 +30,11 @@ const state = (window.feedmap = {
   // the release under review.
   at: null,
   release: null,
+  // Feed health by feed id, open handovers by feed id, and the feed view
+  // shown in the panel ('health', 'consolidation' or null).
+  health: {},
+  openHandovers: {},
+  feedView: null,
 });
 
 async function getJSON(url) {
@@ -160,6 +165,7 @@ async function signIn(token, quiet) {
   if (state.selected) await selectHood(state.selected, state.focus, false);
   renderVanished();
   if (state.release) await showRelease(state.release.id);
+  if (state.map && state.map.loaded()) await loadOwners();
 }
 
 function signOut(why) {
@@ -172,6 +178,7 @@ function signOut(why) {
   if (state.selected) selectHood(state.selected, state.focus, false);
   renderVanished();
   if (state.release) showRelease(state.release.id);
+  if (state.map && state.map.loaded()) loadOwners();
 }
 
 $('#signin').addEventListener('submit', (ev) => {
@@ -688,8 +695,14 @@ async function refreshLabels() {
   for (const m of markers) m.remove();
   markers = [];
   const add = (p, kind) => {
-    const badges = p.feeds.map((f) =>
-      el('span', { class: `feed feed-${f.platform}`, title: `${f.handle} (${f.platform})`, text: PLATFORM[f.platform] || f.platform.slice(0, 2).toUpperCase() }));
+    const badges = p.feeds.map((f) => {
+      const h = state.health[f.feed_id];
+      const findings = h ? h.findings : [];
+      const open = state.openHandovers[f.feed_id];
+      const cls = `feed feed-${f.platform}${findings.length ? ' bad' : ''}${open ? ' handover' : ''}`;
+      const title = [`${f.handle} (${f.platform})`, ...findings.map((x) => `${x.rule}: ${x.reason}`), open ? 'handover open' : null].filter(Boolean).join('\n');
+      return el('span', { class: cls, 'data-feed': f.feed_id, title, text: PLATFORM[f.platform] || f.platform.slice(0, 2).toUpperCase() });
+    });
     const node = el('div', { class: `area-label ${kind}` },
       el('span', { class: 'label-text', text: p.name }),
       badges.length ? el('span', { class: 'feed-badges', 'aria-label': `feeds: ${p.feeds.map((f) => f.handle).join(', ')}` }, badges) : null);
@@ -698,6 +711,151 @@ async function refreshLabels() {
   if (hoods && !hoods.truncated) hoods.points.forEach((p) => add(p, 'hood'));
   if (comms && !comms.truncated && state.map.getZoom() >= 10) comms.points.forEach((p) => add(p, 'community'));
 }
+
+// ---- feed owners: health, handovers, consolidation ----------------------------------
+
+// A read with the token when signed in (answers then name administrators).
+async function readJSON(url) {
+  const r = await fetch(url, state.token ? { headers: { Authorization: `Bearer ${state.token}` } } : {});
+  const body = await r.json();
+  if (!r.ok) throw new Error(body.detail || body.title || r.statusText);
+  return { body, etag: r.headers.get('ETag') };
+}
+
+// Health, the Guarantee and open handovers: the panel and the marker colours.
+async function loadOwners() {
+  let health, guarantee, handovers;
+  try {
+    [health, guarantee, handovers] = await Promise.all([
+      readJSON('/v1/feeds/health'), readJSON('/v1/guarantee'), readJSON('/v1/handovers?status=open'),
+    ]);
+  } catch (e) {
+    fill($('#owners-detail'), el('p', { class: 'error', text: e.message }));
+    return;
+  }
+  state.health = Object.fromEntries(health.body.feeds.map((f) => [f.feed_id, f]));
+  state.openHandovers = Object.fromEntries(handovers.body.handovers.map((h) => [h.feed_id, h]));
+  const g = guarantee.body;
+  const failing = g.neighbourhoods.filter((n) => !n.meets);
+  fill($('#guarantee'),
+    `Neighbourhood Policing Guarantee: ${g.meeting} of ${g.neighbourhoods.length} neighbourhoods have an active feed, a named contact and an update within ${g.update_days} days.`,
+    failing.length ? el('span', { class: 'warning', text: ` Not yet: ${failing.map((n) => `${n.name} (${n.missing.join('; ')})`).join(', ')}.` }) : null);
+  fill($('#handovers'),
+    handovers.body.handovers.length ? el('h3', { text: `Open handovers (${handovers.body.handovers.length})` }) : null,
+    el('ul', { class: 'handover-list' }, handovers.body.handovers.map(handoverRow)));
+  if (state.feedView === 'health') renderHealth(health.body);
+  await refreshLabels();
+}
+
+function handoverRow(h) {
+  const steps = el('ol', { class: 'steps' }, h.steps.map((s) => {
+    const done = s.done ? el('span', { class: 'done', text: ` ✓ ${s.done.by}, ${s.done.at.slice(0, 10)}` }) : null;
+    const confirm = !s.done && state.token ? el('button', {
+      type: 'button', class: 'confirm-step', 'data-step': s.step, text: 'Confirm',
+      onclick: async () => {
+        const r = await send('PUT', `/v1/handovers/${h.id}/steps/${s.step}`, undefined, `"v${h.version}"`);
+        if (!r.ok) { editStatus(r.body ? r.body.detail : `Confirm failed (${r.status})`, 'error'); return; }
+        editStatus(r.body.status === 'completed'
+          ? `Handover of ${h.handle} completed: the feed is ${r.body.to_team}'s.`
+          : `${s.description}: confirmed.`);
+        await loadOwners();
+      },
+    }) : null;
+    return el('li', {}, s.description, done, ' ', confirm);
+  }));
+  const who = h.to_administrators ? ` (${h.to_administrators.join(', ')})` : ` (${h.to_administrator_count} administrators)`;
+  return el('li', { 'data-handover': h.id, 'data-feed': h.feed_id },
+    el('strong', { text: h.handle || h.feed_id }), ` ${h.from_team || 'no team'} → ${h.to_team}${who}`,
+    h.note ? el('div', { class: 'muted', text: h.note }) : null,
+    steps);
+}
+
+function renderHealth(report) {
+  const rows = report.feeds.filter((f) => f.findings.length);
+  const counts = report.rules.map((r) => `${r.rule.replace(/_/g, ' ')} ${r.fired}`).join(' · ');
+  fill($('#owners-detail'),
+    el('p', { class: 'muted', text: `As of ${report.params.at}: ${rows.length} of ${report.feeds.length} feeds need attention. ${counts}` }),
+    el('ul', { class: 'health-list', id: 'health-list' }, rows.map((f) => {
+      const start = state.token && !f.open_handover ? el('button', {
+        type: 'button', class: 'start-handover', text: 'Hand over…', onclick: () => handoverForm(f, item),
+      }) : null;
+      const item = el('li', { 'data-feed': f.feed_id },
+        el('strong', { text: f.handle }), ` ${f.platform} · ${f.area ? f.area.name : 'force-wide'} · ${f.team || 'no team'}`,
+        f.administrator_names ? el('div', { class: 'muted', text: `Administrators: ${f.administrator_names.join(', ') || 'none'}` }) : null,
+        f.findings.map((x) => el('span', { class: 'finding' }, el('span', { class: 'rule', text: x.rule.replace(/_/g, ' ') }), `: ${x.reason}`)),
+        f.open_handover ? el('span', { class: 'finding', text: `Handover ${f.open_handover} open` }) : null,
+        start);
+      return item;
+    })));
+}
+
+function handoverForm(f, item) {
+  const form = el('form', { class: 'handover-form' },
+    el('label', { for: 'ho-team', text: 'To team (a unit or role)' }),
+    el('input', { id: 'ho-team', required: 'required' }),
+    el('label', { for: 'ho-admins', text: 'New administrators (names, comma-separated)' }),
+    el('input', { id: 'ho-admins', required: 'required' }),
+    el('label', { for: 'ho-note', text: 'Note' }),
+    el('input', { id: 'ho-note' }),
+    el('div', { class: 'row' }, el('button', { type: 'submit', text: 'Start handover' })));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {
+      to_team: $('#ho-team').value.trim(),
+      to_administrators: $('#ho-admins').value.split(',').map((x) => x.trim()).filter(Boolean),
+      note: $('#ho-note').value.trim(),
+    };
+    const r = await send('POST', `/v1/feeds/${encodeURIComponent(f.feed_id)}/handovers`, body);
+    if (!r.ok) { editStatus(r.body ? r.body.detail : `Handover failed (${r.status})`, 'error'); return; }
+    editStatus(`Handover of ${f.handle} to ${body.to_team} started: ${r.body.remaining} steps to confirm.`);
+    await loadOwners();
+  });
+  item.append(form);
+  $('#ho-team').focus();
+}
+
+function clearConsolidation() {
+  const map = state.map;
+  for (const id of ['consolidation-fill', 'consolidation-line']) if (map.getLayer(id)) map.removeLayer(id);
+  if (map.getSource('consolidation')) map.removeSource('consolidation');
+}
+
+async function showConsolidation() {
+  let plan, geo;
+  try {
+    [plan, geo] = await Promise.all([getJSON('/v1/consolidation'), getJSON('/v1/consolidation?format=geojson')]);
+  } catch (e) {
+    fill($('#owners-detail'), el('p', { class: 'error', text: e.message }));
+    return;
+  }
+  const map = state.map;
+  clearConsolidation();
+  map.addSource('consolidation', { type: 'geojson', data: geo });
+  map.addLayer({ id: 'consolidation-fill', type: 'fill', source: 'consolidation',
+    paint: { 'fill-color': ['match', ['get', 'action'], 'retire', '#a50f15', '#e6550d'], 'fill-opacity': 0.45 } });
+  map.addLayer({ id: 'consolidation-line', type: 'line', source: 'consolidation',
+    paint: { 'line-color': '#7f2704', 'line-width': 2 } });
+  fill($('#owners-detail'),
+    el('p', { class: 'muted', text: `${plan.feeds_now} active feeds now, ${plan.feeds_after} after these ${plan.changes.length} changes (merge in orange, retire in red).` }),
+    el('ol', { class: 'changes', id: 'changes' }, plan.changes.map((c) => el('li', { 'data-feed': c.feed_id },
+      el('strong', { text: `${c.action === 'merge' ? 'Merge' : 'Retire'} ${c.handle}` }),
+      c.into ? ` into ${c.into.handle}` : '',
+      el('div', { text: c.explanation })))),
+    plan.rejected.length ? el('p', { class: 'muted', text: `Kept by planners' decisions: ${plan.rejected.map((c) => c.handle).join(', ')}.` }) : null,
+    el('a', { class: 'button', href: '/v1/consolidation?format=csv', download: 'consolidation.csv', text: 'Export CSV' }));
+}
+
+async function setFeedView(view) {
+  state.feedView = state.feedView === view ? null : view;
+  $('#show-health').setAttribute('aria-pressed', String(state.feedView === 'health'));
+  $('#show-consolidation').setAttribute('aria-pressed', String(state.feedView === 'consolidation'));
+  clearConsolidation();
+  fill($('#owners-detail'));
+  if (state.feedView === 'health') await loadOwners();
+  if (state.feedView === 'consolidation') await showConsolidation();
+}
+$('#show-health').addEventListener('click', () => setFeedView('health'));
+$('#show-consolidation').addEventListener('click', () => setFeedView('consolidation'));
 
 // ---- toggles ---------------------------------------------------------------------
 
@@ -807,6 +965,7 @@ async function start() {
     await replan();
     await refreshLabels();
     await loadGenerations();
+    await loadOwners();
     state.ready = true;
     document.body.dataset.ready = 'true';
   });

@@ -2,7 +2,7 @@
 // playwright-core against a running `feedmap serve`. Called by the Rust
 // test tests/browser.rs, which starts the server:
 //
-//   node web/tests/map.e2e.mjs --base http://127.0.0.1:PORT --suite demo|gm|national|decide|decided \
+//   node web/tests/map.e2e.mjs --base http://127.0.0.1:PORT --suite demo|gm|national|decide|decided|redraw|owners \
 //        --shots DIR [--chromium /usr/bin/chromium] [--expect-hoods N --expect-communities N] \
 //        [--token PLANNER_TOKEN]
 //
@@ -376,6 +376,63 @@ async function redraw() {
   await page.screenshot({ path: join(shots, 'redraw-activated.png') });
 }
 
+// Feed owners on the map: the health view lists what needs attention
+// and marks those feeds on the map; a planner hands Saltings' X account
+// (one administrator) to a new team, confirms the four steps, and the
+// finding is gone; the consolidation plan is drawn.
+async function owners() {
+  await page.goto(base + '/', { waitUntil: 'load' });
+  await idle();
+  await page.locator('#token-input').fill(args.token);
+  await page.locator('#signin button').click();
+  await page.waitForFunction(() => document.querySelector('#who').textContent.includes('planner-a'), null, { timeout: 20_000 });
+  await page.waitForFunction(() => document.querySelector('#guarantee').textContent.includes('7 of 8'), null, { timeout: 20_000 });
+  ok(await page.locator('#guarantee').textContent());
+  await page.locator('#show-health').click();
+  await page.waitForFunction(() => document.querySelectorAll('#health-list li').length > 0, null, { timeout: 20_000 });
+  const rows = await page.locator('#health-list li').count();
+  assert.equal(rows, 8, 'feeds needing attention on the demo');
+  const saltings = await page.locator('#health-list li[data-feed="DV06-X"]').textContent();
+  assert.ok(saltings.includes('few administrators: one named administrator') && saltings.includes('Administrators: PCSO'), saltings);
+  ok(`the health view lists ${rows} feeds, each finding explained; a signed-in planner sees administrators' names`);
+  await page.waitForFunction(() => document.querySelector('.feed.bad[data-feed="DV08-X"]'), null, { timeout: 20_000 });
+  assert.equal(await page.locator('.feed.bad[data-feed="DV01-X"]').count(), 0, 'a healthy feed is not marked');
+  ok('feeds with findings are marked on the map, healthy ones are not');
+  await page.screenshot({ path: join(shots, 'owners-health.png') });
+  await page.locator('#health-list li[data-feed="DV06-X"] button.start-handover').click();
+  await page.locator('#ho-team').fill('Saltings Response Team');
+  await page.locator('#ho-admins').fill('PC Rowan Example, PCSO Ines Example');
+  await page.locator('#ho-note').fill('the sergeant moves to Quayside');
+  await page.locator('.handover-form button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('#handovers li[data-feed="DV06-X"]'), null, { timeout: 20_000 });
+  await page.waitForFunction(() => document.querySelector('.feed.handover[data-feed="DV06-X"]'), null, { timeout: 20_000 });
+  ok('a handover is started on the map, listed open and marked on the feed');
+  for (let k = 0; k < 4; k += 1) {
+    const before = await page.locator('#handovers li[data-feed="DV06-X"] .done').count();
+    assert.equal(before, k);
+    await page.locator('#handovers li[data-feed="DV06-X"] button.confirm-step').first().click();
+    if (k < 3) {
+      await page.waitForFunction((n) => document.querySelectorAll('#handovers li[data-feed="DV06-X"] .done').length === n, k + 1, { timeout: 20_000 });
+    }
+  }
+  await page.waitForFunction(() => document.querySelector('#edit-status').textContent.includes('completed'), null, { timeout: 20_000 });
+  ok(await page.locator('#edit-status').textContent());
+  await page.waitForFunction(() => !document.querySelector('#handovers li[data-feed="DV06-X"]') && !document.querySelector('#health-list li[data-feed="DV06-X"]'), null, { timeout: 20_000 });
+  const owner = await page.evaluate(async (t) => (await (await fetch('/v1/feeds/DV06-X/owner', { headers: { Authorization: `Bearer ${t}` } })).json()).owner, args.token);
+  assert.deepEqual(owner.administrators, ['PC Rowan Example', 'PCSO Ines Example']);
+  assert.equal(owner.team, 'Saltings Response Team');
+  ok('after the fourth step the feed is the new team\'s and its finding is gone');
+  await page.locator('#show-consolidation').click();
+  await page.waitForFunction(() => document.querySelectorAll('#changes li').length > 0, null, { timeout: 20_000 });
+  const first = await page.locator('#changes li').first().textContent();
+  assert.ok(first.includes('Merge @OldHarrowgateCops') && first.includes('into @DVP_Harrowgate'), first);
+  await idle();
+  const drawn = await page.evaluate(() => window.feedmap.map.querySourceFeatures('consolidation').length);
+  assert.ok(drawn > 0, 'the consolidation areas are drawn');
+  ok(`the consolidation plan is listed and drawn (${drawn} features): ${first.slice(0, 60)}…`);
+  await page.screenshot({ path: join(shots, 'owners-consolidation.png') });
+}
+
 async function decided() {
   await basics(8, 37);
   await selectHood('DV03', 'Ravensholt Estate');
@@ -397,6 +454,7 @@ try {
   else if (suite === 'gm') await gm();
   else if (suite === 'national') await national();
   else if (suite === 'redraw') await redraw();
+  else if (suite === 'owners') await owners();
   else throw new Error(`unknown suite ${suite}`);
   const mapErrors = await page.evaluate(() => window.feedmap.errors);
   assert.deepEqual([...problems, ...mapErrors], [], 'console errors, failed requests or map errors');
