@@ -611,7 +611,10 @@ fn names_are_seen_only_with_a_token() {
         } else {
             // An example naming a record this store lacks (a decision,
             // a release) is 404; every other answer is read whole.
-            assert!(status == 200 || (status == 404 && path.contains('{')), "GET {url}: {status} {text}");
+            assert!(
+                status == 200 || (status == 404 && path.contains('{')),
+                "GET {url}: {status} {text}"
+            );
         }
         checked += 1;
     }
