@@ -330,26 +330,138 @@ pub struct Summary {
     pub recorded: bool,
 }
 
+/// The activity in effect: the region's file and the store's records, a
+/// day the store has replacing the file's — read together, never copied.
+#[derive(Debug, Clone, Copy)]
+pub struct Sources<'a> {
+    /// The region's activity file.
+    pub file: &'a Activity,
+    /// What the store recorded.
+    pub store: &'a Activity,
+}
+
+impl Sources<'_> {
+    /// What the days of `feed_id` say as of `at`.
+    pub fn summary(&self, feed_id: &str, at: &str) -> Summary {
+        Summary::of(self.file.get(feed_id), self.store.get(feed_id), at)
+    }
+}
+
 impl Summary {
-    /// Summarises `days` (one feed's, by date) as of `at`.
-    pub fn of(days: Option<&BTreeMap<String, ActivityDay>>, at: &str) -> Summary {
+    /// Summarises one feed's days as of `at`, from two sources by date (a
+    /// day in `over` replaces the same day in `under`). Walks back from
+    /// `at`, so the cost is the 90-day window, not the whole history.
+    pub fn of(
+        under: Option<&BTreeMap<String, ActivityDay>>,
+        over: Option<&BTreeMap<String, ActivityDay>>,
+        at: &str,
+    ) -> Summary {
         let mut s = Summary::default();
-        let Some(days) = days else {
-            return s;
-        };
-        for (date, d) in days.range(..=at.to_string()) {
+        let empty = BTreeMap::new();
+        let (mut a, mut b) = (
+            under
+                .unwrap_or(&empty)
+                .range(..=at.to_string())
+                .rev()
+                .peekable(),
+            over.unwrap_or(&empty)
+                .range(..=at.to_string())
+                .rev()
+                .peekable(),
+        );
+        let window_start = add_days(at, -89).unwrap_or_default();
+        loop {
+            // The later date first; on the same date, `over` wins.
+            let d = match (a.peek(), b.peek()) {
+                (None, None) => break,
+                (Some(_), None) => a.next().map(|x| x.1),
+                (None, Some(_)) => b.next().map(|x| x.1),
+                (Some(x), Some(y)) if x.0 > y.0 => a.next().map(|x| x.1),
+                (Some(x), Some(y)) if x.0 == y.0 => {
+                    a.next();
+                    b.next().map(|x| x.1)
+                }
+                _ => b.next().map(|x| x.1),
+            };
+            let Some(d) = d else { break };
             s.recorded = true;
             if d.posts > 0 {
-                s.last_post = Some(date.clone());
-                if days_between(date, at).is_some_and(|n| n < 90) {
+                if s.last_post.is_none() {
+                    s.last_post = Some(d.date.clone());
+                }
+                if d.date >= window_start {
                     s.posts_90_days += d.posts;
                 }
             }
-            if d.followers.is_some() {
+            if s.followers.is_none() {
                 s.followers = d.followers;
+            }
+            let done = s.last_post.is_some() && s.followers.is_some() && d.date < window_start;
+            if done {
+                break;
             }
         }
         s.days_since_post = s.last_post.as_deref().and_then(|p| days_between(p, at));
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn days(list: &[(&str, i64, Option<i64>)]) -> BTreeMap<String, ActivityDay> {
+        list.iter()
+            .map(|(d, p, f)| {
+                (
+                    d.to_string(),
+                    ActivityDay {
+                        feed_id: "F".into(),
+                        date: d.to_string(),
+                        posts: *p,
+                        followers: *f,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_summary_reads_both_sources_the_store_winning_on_a_day() {
+        let file = days(&[
+            ("2026-01-01", 4, Some(10)),
+            ("2026-03-01", 2, Some(20)),
+            ("2026-03-05", 1, None),
+            ("2026-04-01", 9, Some(99)),
+        ]);
+        let store = days(&[("2026-03-05", 0, Some(30)), ("2026-02-01", 1, None)]);
+        let s = Summary::of(Some(&file), Some(&store), "2026-03-10");
+        // 03-05 is the store's (no post, 30 followers); 04-01 is after `at`.
+        assert_eq!(s.last_post.as_deref(), Some("2026-03-01"));
+        assert_eq!(s.days_since_post, Some(9));
+        assert_eq!(s.followers, Some(30));
+        // The 90 days to 03-10 start on 12-11: 01-01, 02-01 and 03-01.
+        assert_eq!(s.posts_90_days, 4 + 1 + 2);
+        assert!(s.recorded);
+        let none = Summary::of(None, None, "2026-03-10");
+        assert!(!none.recorded && none.last_post.is_none());
+        let quiet = Summary::of(
+            Some(&days(&[("2026-03-01", 0, Some(5))])),
+            None,
+            "2026-03-10",
+        );
+        assert!(quiet.recorded && quiet.last_post.is_none() && quiet.followers == Some(5));
+    }
+
+    #[test]
+    fn handles_compare_without_at_case_or_url() {
+        for h in [
+            "@GMPTrafford",
+            "gmptrafford",
+            " https://x.com/GMPTrafford?s=1 ",
+            "https://twitter.com/GMPTrafford/",
+        ] {
+            assert_eq!(normalise_handle(h), "gmptrafford", "{h}");
+        }
     }
 }

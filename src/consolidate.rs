@@ -218,12 +218,22 @@ pub fn plan(served: &Served, params: &ConsolidationParams) -> Consolidation {
     let layers = &region.layers;
     let planning = view.geo().planning();
     let activity = activity(served);
-    let summary = |f: &Feed| Summary::of(activity.get(&f.feed_id), &params.at);
     let active: Vec<&Feed> = feeds
         .feeds
         .iter()
         .filter(|f| f.status == FeedStatus::Active && f.problem.is_none())
         .collect();
+    // Each active feed's activity, summarised once.
+    let summaries: std::collections::HashMap<&str, Summary> = active
+        .iter()
+        .map(|f| (f.feed_id.as_str(), activity.summary(&f.feed_id, &params.at)))
+        .collect();
+    let summary = |f: &Feed| {
+        summaries
+            .get(f.feed_id.as_str())
+            .cloned()
+            .unwrap_or_default()
+    };
     let dormant =
         |s: &Summary| s.recorded && s.days_since_post.is_none_or(|d| d > params.dormant_days);
     let mut candidates: Vec<Candidate> = Vec::new();

@@ -8,7 +8,7 @@
 //! feeds in effect then, their owners, the recorded activity (the region's
 //! file and the store) and data.police.uk's listings.
 
-use crate::activity::{Activity, Summary};
+use crate::activity::Summary;
 use crate::feeds::{Feed, FeedStatus};
 use crate::manifest::Role;
 use crate::served::Served;
@@ -235,14 +235,12 @@ pub struct HealthReport {
     pub feeds: Vec<FeedHealth>,
 }
 
-/// The activity in effect: the region's file, then the store (a day the
-/// store has replaces the file's).
-pub fn activity(served: &Served) -> Activity {
-    let mut a = (*served.source().activity).clone();
-    for days in served.store().activity.values() {
-        crate::activity::add(&mut a, days.values().cloned());
+/// The activity in effect: the region's file, then the store's records.
+pub fn activity(served: &Served) -> crate::activity::Sources<'_> {
+    crate::activity::Sources {
+        file: &served.source().activity,
+        store: &served.store().activity,
     }
-    a
 }
 
 /// The area `f` serves, named from `layers` (those its target indexes).
@@ -286,7 +284,7 @@ pub fn report(served: &Served, params: &HealthParams, names: bool) -> HealthRepo
         .collect();
     let mut out = Vec::new();
     for f in &feeds.feeds {
-        let summary = Summary::of(activity.get(&f.feed_id), &params.at);
+        let summary = activity.summary(&f.feed_id, &params.at);
         let active = f.status == FeedStatus::Active;
         let mut findings = Vec::new();
         let mut fire = |rule: Rule, reason: String| {
@@ -541,7 +539,7 @@ pub fn guarantee(served: &Served, params: &HealthParams) -> Guarantee {
                 .any(|f| f.owner.team.is_some() && !f.owner.administrators.is_empty());
             let last_update = feeds
                 .iter()
-                .filter_map(|f| Summary::of(activity.get(&f.feed_id), &params.at).last_post)
+                .filter_map(|f| activity.summary(&f.feed_id, &params.at).last_post)
                 .max();
             let recent_update = last_update
                 .as_deref()
