@@ -59,14 +59,7 @@ impl ConsolidationParams {
             max_changes: None,
         };
         for (k, v) in pairs {
-            let int = |lo: i64, hi: i64| -> Result<i64, String> {
-                v.parse::<i64>()
-                    .ok()
-                    .filter(|n| (lo..=hi).contains(n))
-                    .ok_or_else(|| {
-                        format!("{k} must be a whole number from {lo} to {hi}, not {v:?}")
-                    })
-            };
+            let int = |lo, hi| crate::health::whole_number(k, v, lo, hi);
             match k.as_str() {
                 "at" if crate::calendar::is_date(v) => p.at = v.clone(),
                 "at" => return Err(format!("at must be a date (YYYY-MM-DD), not {v:?}")),

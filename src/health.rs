@@ -122,14 +122,7 @@ impl HealthParams {
     pub fn from_pairs(today: &str, pairs: &[(String, String)]) -> Result<HealthParams, String> {
         let mut p = HealthParams::new(today);
         for (k, v) in pairs {
-            let int = |lo: i64, hi: i64| -> Result<i64, String> {
-                v.parse::<i64>()
-                    .ok()
-                    .filter(|n| (lo..=hi).contains(n))
-                    .ok_or_else(|| {
-                        format!("{k} must be a whole number from {lo} to {hi}, not {v:?}")
-                    })
-            };
+            let int = |lo, hi| whole_number(k, v, lo, hi);
             match k.as_str() {
                 "at" => {
                     if !crate::calendar::is_date(v) {
@@ -156,6 +149,17 @@ impl HealthParams {
         }
         Ok(p)
     }
+}
+
+/// A parameter's whole number within `lo..=hi`, or an error naming the
+/// parameter and its range (shared by the health and consolidation
+/// settings).
+pub fn whole_number(name: &str, value: &str, lo: i64, hi: i64) -> Result<i64, String> {
+    value
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (lo..=hi).contains(n))
+        .ok_or_else(|| format!("{name} must be a whole number from {lo} to {hi}, not {value:?}"))
 }
 
 /// One rule firing on one feed.

@@ -400,32 +400,114 @@ fn all_feeds(tx: &mut dyn Tx) -> Result<Vec<StoredFeed>, StoreError> {
     )
 }
 
-fn release_row(r: &Row) -> Result<Release, StoreError> {
-    let mut rel: Release = r
-        .json(1)?
-        .ok_or_else(|| corrupt("sql", "a release record is NULL".into()))?;
-    rel.id = r.int(0)?;
-    rel.version = r.int(2)?;
-    Ok(rel)
+/// A record kept whole as JSON in its table's `record` column, beside
+/// its id, status and version (which the columns hold authoritatively):
+/// boundary releases and handovers.
+trait JsonRecord: Serialize + serde::de::DeserializeOwned {
+    /// Its table.
+    const TABLE: &'static str;
+    /// Its entity name in errors and the audit log.
+    const ENTITY: &'static str;
+    /// Id and version.
+    fn keys(&self) -> (i64, i64);
+    /// Sets id and version from their columns.
+    fn set_keys(&mut self, id: i64, version: i64);
+    /// The status word its table's `status` column holds.
+    fn status(&self) -> &'static str;
 }
 
-fn all_releases(tx: &mut dyn Tx) -> Result<Vec<Release>, StoreError> {
+impl JsonRecord for Release {
+    const TABLE: &'static str = "releases";
+    const ENTITY: &'static str = "release";
+    fn keys(&self) -> (i64, i64) {
+        (self.id, self.version)
+    }
+    fn set_keys(&mut self, id: i64, version: i64) {
+        (self.id, self.version) = (id, version);
+    }
+    fn status(&self) -> &'static str {
+        self.status.as_str()
+    }
+}
+
+impl JsonRecord for Handover {
+    const TABLE: &'static str = "handovers";
+    const ENTITY: &'static str = "handover";
+    fn keys(&self) -> (i64, i64) {
+        (self.id, self.version)
+    }
+    fn set_keys(&mut self, id: i64, version: i64) {
+        (self.id, self.version) = (id, version);
+    }
+    fn status(&self) -> &'static str {
+        self.status.as_str()
+    }
+}
+
+fn record_row<T: JsonRecord>(r: &Row) -> Result<T, StoreError> {
+    let mut rec: T = r
+        .json(1)?
+        .ok_or_else(|| corrupt("sql", format!("a {} record is NULL", T::ENTITY)))?;
+    rec.set_keys(r.int(0)?, r.int(2)?);
+    Ok(rec)
+}
+
+fn all_records<T: JsonRecord>(tx: &mut dyn Tx) -> Result<Vec<T>, StoreError> {
     all(
         tx,
-        "SELECT id, record, version FROM releases ORDER BY id",
-        release_row,
+        &format!("SELECT id, record, version FROM {} ORDER BY id", T::TABLE),
+        record_row::<T>,
     )
 }
 
-fn one_release(tx: &mut dyn Tx, id: i64) -> Result<Release, StoreError> {
+fn one_record<T: JsonRecord>(tx: &mut dyn Tx, id: i64) -> Result<T, StoreError> {
     tx.query(
-        "SELECT id, record, version FROM releases WHERE id = $1",
+        &format!("SELECT id, record, version FROM {} WHERE id = $1", T::TABLE),
         &[i(id)],
     )?
     .first()
-    .map(release_row)
+    .map(record_row::<T>)
     .transpose()?
-    .ok_or_else(|| not_found("release", id))
+    .ok_or_else(|| not_found(T::ENTITY, id))
+}
+
+/// Writes a changed record if it is still at `before`'s version, with its
+/// audit entry.
+fn save_record<T: JsonRecord>(
+    tx: &mut dyn Tx,
+    at: &str,
+    who: &str,
+    action: &str,
+    before: &T,
+    after: &T,
+) -> Result<(), StoreError> {
+    let ((id, was), (_, now)) = (before.keys(), after.keys());
+    let n = tx.exec(
+        &format!(
+            "UPDATE {} SET record = $1, status = $2, version = $3 WHERE id = $4 AND version = $5",
+            T::TABLE
+        ),
+        &[
+            json_arg(Some(after))?,
+            t(after.status()),
+            i(now),
+            i(id),
+            i(was),
+        ],
+    )?;
+    if n != 1 {
+        return Err(stale(T::ENTITY, id, was));
+    }
+    audit(
+        tx,
+        at,
+        who,
+        action,
+        T::ENTITY,
+        &id.to_string(),
+        Some(before),
+        Some(after),
+    )
 }
 
 fn files_of(tx: &mut dyn Tx, id: i64) -> Result<Vec<ReleaseFile>, StoreError> {
@@ -442,43 +524,8 @@ fn releases_with_files(tx: &mut dyn Tx) -> Result<Vec<(Release, Vec<ReleaseFile>
         &[],
     )?
     .iter()
-    .map(|r| Ok((release_row(r)?, r.json(3)?.unwrap_or_default())))
+    .map(|r| Ok((record_row::<Release>(r)?, r.json(3)?.unwrap_or_default())))
     .collect()
-}
-
-/// Writes a changed release record if it is still at `before`'s version,
-/// with its audit entry.
-fn save_release(
-    tx: &mut dyn Tx,
-    at: &str,
-    who: &str,
-    action: &str,
-    before: &Release,
-    after: &Release,
-) -> Result<(), StoreError> {
-    let n = tx.exec(
-        "UPDATE releases SET record = $1, status = $2, version = $3 WHERE id = $4 AND version = $5",
-        &[
-            json_arg(Some(after))?,
-            t(after.status.as_str()),
-            i(after.version),
-            i(after.id),
-            i(before.version),
-        ],
-    )?;
-    if n != 1 {
-        return Err(stale("release", after.id, before.version));
-    }
-    audit(
-        tx,
-        at,
-        who,
-        action,
-        "release",
-        &after.id.to_string(),
-        Some(before),
-        Some(after),
-    )
 }
 
 fn insert_release(
@@ -602,34 +649,6 @@ fn change_feed(
     Ok(after)
 }
 
-fn handover_row(r: &Row) -> Result<Handover, StoreError> {
-    let mut h: Handover = r
-        .json(1)?
-        .ok_or_else(|| corrupt("sql", "a handover record is NULL".into()))?;
-    h.id = r.int(0)?;
-    h.version = r.int(2)?;
-    Ok(h)
-}
-
-fn all_handovers(tx: &mut dyn Tx) -> Result<Vec<Handover>, StoreError> {
-    all(
-        tx,
-        "SELECT id, record, version FROM handovers ORDER BY id",
-        handover_row,
-    )
-}
-
-fn one_handover(tx: &mut dyn Tx, id: i64) -> Result<Handover, StoreError> {
-    tx.query(
-        "SELECT id, record, version FROM handovers WHERE id = $1",
-        &[i(id)],
-    )?
-    .first()
-    .map(handover_row)
-    .transpose()?
-    .ok_or_else(|| not_found("handover", id))
-}
-
 fn insert_handover(tx: &mut dyn Tx, h: &Handover, with_id: bool) -> Result<i64, StoreError> {
     let mut args = vec![
         t(&h.feed_id),
@@ -654,42 +673,9 @@ fn insert_handover(tx: &mut dyn Tx, h: &Handover, with_id: bool) -> Result<i64, 
     .int(0)
 }
 
-fn save_handover(
-    tx: &mut dyn Tx,
-    at: &str,
-    who: &str,
-    action: &str,
-    before: &Handover,
-    after: &Handover,
-) -> Result<(), StoreError> {
-    let n = tx.exec(
-        "UPDATE handovers SET record = $1, status = $2, version = $3 WHERE id = $4 AND version = $5",
-        &[
-            json_arg(Some(after))?,
-            t(after.status.as_str()),
-            i(after.version),
-            i(after.id),
-            i(before.version),
-        ],
-    )?;
-    if n != 1 {
-        return Err(stale("handover", after.id, before.version));
-    }
-    audit(
-        tx,
-        at,
-        who,
-        action,
-        "handover",
-        &after.id.to_string(),
-        Some(before),
-        Some(after),
-    )
-}
-
 /// An open handover, checked at the expected version, ready to change.
 fn open_handover(tx: &mut dyn Tx, id: i64, expect: Expect) -> Result<Handover, StoreError> {
-    let h = one_handover(tx, id)?;
+    let h = one_record::<Handover>(tx, id)?;
     if h.status != HandoverStatus::Open {
         return Err(StoreError::Conflict {
             entity: "handover",
@@ -986,7 +972,7 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn releases(&self) -> Result<Vec<Release>, StoreError> {
-        self.read(all_releases)
+        self.read(all_records::<Release>)
     }
 
     fn release_files(&self, id: i64) -> Result<Vec<ReleaseFile>, StoreError> {
@@ -1047,7 +1033,7 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<Release, StoreError> {
         let at = super::now();
         self.write(|tx| {
-            let before = one_release(tx, release)?;
+            let before = one_record::<Release>(tx, release)?;
             if before.status != ReleaseStatus::Staged {
                 return Err(StoreError::Conflict {
                     entity: "release",
@@ -1072,7 +1058,7 @@ impl<B: Backend> Store for SqlStore<B> {
             after.updated_by = who.into();
             after.updated_at = at.clone();
             after.version = before.version + 1;
-            save_release(tx, &at, who, "release.confirm", &before, &after)?;
+            save_record(tx, &at, who, "release.confirm", &before, &after)?;
             Ok(after)
         })
     }
@@ -1087,7 +1073,7 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<Release, StoreError> {
         let at = super::now();
         self.write(|tx| {
-            let before = one_release(tx, release)?;
+            let before = one_record::<Release>(tx, release)?;
             let conflict = |reason: String| StoreError::Conflict {
                 entity: "release",
                 id: release.to_string(),
@@ -1102,7 +1088,7 @@ impl<B: Backend> Store for SqlStore<B> {
             if !expect.holds(before.version) {
                 return Err(stale("release", release, before.version));
             }
-            let active: Vec<Release> = all_releases(tx)?
+            let active: Vec<Release> = all_records::<Release>(tx)?
                 .into_iter()
                 .filter(|r| r.layer == before.layer && r.status == ReleaseStatus::Active)
                 .collect();
@@ -1135,7 +1121,7 @@ impl<B: Backend> Store for SqlStore<B> {
             after.updated_by = who.into();
             after.updated_at = at.clone();
             after.version = before.version + 1;
-            save_release(tx, &at, who, "release.activate", &before, &after)?;
+            save_record(tx, &at, who, "release.activate", &before, &after)?;
             for m in migrations {
                 audit(
                     tx,
@@ -1160,7 +1146,7 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<Release, StoreError> {
         let at = super::now();
         self.write(|tx| {
-            let before = one_release(tx, release)?;
+            let before = one_record::<Release>(tx, release)?;
             if before.status != ReleaseStatus::Staged {
                 return Err(StoreError::Conflict {
                     entity: "release",
@@ -1176,13 +1162,13 @@ impl<B: Backend> Store for SqlStore<B> {
             after.updated_by = who.into();
             after.updated_at = at.clone();
             after.version = before.version + 1;
-            save_release(tx, &at, who, "release.withdraw", &before, &after)?;
+            save_record(tx, &at, who, "release.withdraw", &before, &after)?;
             Ok(after)
         })
     }
 
     fn handovers(&self) -> Result<Vec<Handover>, StoreError> {
-        self.read(all_handovers)
+        self.read(all_records::<Handover>)
     }
 
     fn start_handover(
@@ -1275,7 +1261,7 @@ impl<B: Backend> Store for SqlStore<B> {
             } else {
                 "handover.step"
             };
-            save_handover(tx, &at, who, action, &before, &after)?;
+            save_record(tx, &at, who, action, &before, &after)?;
             let feed = if done {
                 let day = at.get(..10).unwrap_or(&at).to_string();
                 Some(change_feed(
@@ -1310,7 +1296,7 @@ impl<B: Backend> Store for SqlStore<B> {
             after.updated_by = who.into();
             after.updated_at = at.clone();
             after.version = before.version + 1;
-            save_handover(tx, &at, who, "handover.cancel", &before, &after)?;
+            save_record(tx, &at, who, "handover.cancel", &before, &after)?;
             Ok(after)
         })
     }
@@ -1351,7 +1337,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 feeds: all_feeds(tx)?,
                 default_params: one_param_set(tx, "default")?,
                 releases: releases_with_files(tx)?,
-                handovers: all_handovers(tx)?,
+                handovers: all_records(tx)?,
                 activity: all_activity(tx)?,
             })
         })
@@ -1403,7 +1389,7 @@ impl<B: Backend> Store for SqlStore<B> {
                     .into_iter()
                     .map(|(release, files)| dump::DumpedRelease { release, files })
                     .collect(),
-                handovers: all_handovers(tx)?,
+                handovers: all_records(tx)?,
                 activity: all_activity(tx)?,
             })
         })
