@@ -183,12 +183,13 @@ pub fn verify(view: &View, handle: &str, platform: Option<&str>) -> Verdict {
             where_(a)
         ),
         None if !look_alike_of.is_empty() => format!(
-            "{handle} is not an official account of the force. It looks like {}, which is.",
+            "{handle} is not an official account of the force. It looks like {}, which {}.",
             look_alike_of
                 .iter()
                 .map(|a| format!("{} ({})", a.handle, a.platform))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            if look_alike_of.len() == 1 { "is" } else { "are" }
         ),
         None => format!("{handle} is not an official account of the force."),
     };

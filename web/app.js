@@ -198,7 +198,10 @@ function decisionBadge(d) {
 
 // Accept / Reject / Defer (and Withdraw) for one community or cluster,
 // changing the decision the planner was shown (If-Match its version).
-function decisionControls(areaId, decision) {
+// Accept / Reject / Defer (and Withdraw) for a suggestion: a community or
+// cluster of the growth plan, or (layer '@feeds') a feed of the
+// consolidation plan; `after` redraws what the decision changes.
+function decisionControls(areaId, decision, layer = null, after = replan) {
   if (!state.me) return null;
   const note = el('input', { type: 'text', class: 'note', 'aria-label': 'Note for the decision', placeholder: 'note (optional)', value: decision ? decision.note : '' });
   const act = async (kind) => {
@@ -208,7 +211,7 @@ function decisionControls(areaId, decision) {
     } else if (decision) {
       r = await send('PATCH', `/v1/decisions/${decision.id}`, { decision: kind, note: note.value }, `"v${decision.version}"`);
     } else {
-      r = await send('POST', '/v1/decisions', { layer: state.commLayer, area_id: areaId, decision: kind, note: note.value });
+      r = await send('POST', '/v1/decisions', { layer: layer || state.commLayer, area_id: areaId, decision: kind, note: note.value });
     }
     if (r.status === 412 || r.status === 409) {
       editStatus('Someone else changed this decision meanwhile; the plan now shows theirs. Check it and decide again.', 'warning');
@@ -217,7 +220,7 @@ function decisionControls(areaId, decision) {
     } else {
       editStatus(kind === 'withdraw' ? 'Decision withdrawn.' : `${PAST[kind]}; saved.`);
     }
-    await replan();
+    await after();
   };
   const button = (kind, label) => el('button', {
     type: 'button', class: `decide-${kind}`, 'aria-pressed': decision && decision.decision === kind ? 'true' : 'false',
@@ -836,13 +839,20 @@ async function showConsolidation() {
   map.addLayer({ id: 'consolidation-line', type: 'line', source: 'consolidation',
     paint: { 'line-color': '#7f2704', 'line-width': 2 } });
   fill($('#owners-detail'),
-    el('p', { class: 'muted', text: `${plan.feeds_now} active feeds now, ${plan.feeds_after} after these ${plan.changes.length} changes (merge in orange, retire in red).` }),
-    el('ol', { class: 'changes', id: 'changes' }, plan.changes.map((c) => el('li', { 'data-feed': c.feed_id },
-      el('strong', { text: `${c.action === 'merge' ? 'Merge' : 'Retire'} ${c.handle}` }),
-      c.into ? ` into ${c.into.handle}` : '',
-      el('div', { text: c.explanation })))),
-    plan.rejected.length ? el('p', { class: 'muted', text: `Kept by planners' decisions: ${plan.rejected.map((c) => c.handle).join(', ')}.` }) : null,
+    el('p', { class: 'muted', text: `${plan.feeds_now} active feeds now, ${plan.feeds_after} after ${plan.changes.length === 1 ? 'this change' : `these ${plan.changes.length} changes`} (merge in orange, retire in red).` }),
+    el('ol', { class: 'changes', id: 'changes' }, plan.changes.map(changeRow)),
+    plan.rejected.length ? el('h3', { text: "Kept by planners' decisions" }) : null,
+    plan.rejected.length ? el('ul', { class: 'changes', id: 'kept' }, plan.rejected.map(changeRow)) : null,
     el('a', { class: 'button', href: '/v1/consolidation?format=csv', download: 'consolidation.csv', text: 'Export CSV' }));
+}
+
+function changeRow(c) {
+  return el('li', { 'data-feed': c.feed_id },
+    el('strong', { text: `${c.action === 'merge' ? 'Merge' : 'Retire'} ${c.handle}` }),
+    c.into ? ` into ${c.into.handle}` : '',
+    c.decision ? el('span', { class: 'badge', text: ` ${PAST[c.decision.decision]} by ${c.decision.by}` }) : null,
+    el('div', { text: c.explanation }),
+    decisionControls(c.feed_id, c.decision, '@feeds', showConsolidation));
 }
 
 async function setFeedView(view) {

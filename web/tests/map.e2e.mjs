@@ -430,6 +430,11 @@ async function owners() {
   const drawn = await page.evaluate(() => window.feedmap.map.querySourceFeatures('consolidation').length);
   assert.ok(drawn > 0, 'the consolidation areas are drawn');
   ok(`the consolidation plan is listed and drawn (${drawn} features): ${first.slice(0, 60)}…`);
+  await page.locator('#changes li[data-feed="DV02-C08-X"] button.decide-reject').click();
+  await page.waitForFunction(() => document.querySelector('#kept li[data-feed="DV02-C08-X"]') && !document.querySelector('#changes li[data-feed="DV02-C08-X"]'), null, { timeout: 20_000 });
+  const kept = await page.locator('#kept li[data-feed="DV02-C08-X"]').textContent();
+  assert.ok(kept.includes('Rejected by planner-a'), kept);
+  ok('rejecting a consolidation suggestion on the map keeps the feed, listed apart');
   await page.screenshot({ path: join(shots, 'owners-consolidation.png') });
 }
 
