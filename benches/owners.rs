@@ -142,8 +142,12 @@ fn owners(c: &mut Criterion) {
     });
     // The store's activity, as a server holding the imported year has it.
     let days = feedmap::activity::read_csv("a.csv", csv.as_bytes(), served.feeds()).unwrap();
-    let mut state = feedmap::follow::StoreState::default();
-    feedmap::activity::add(&mut state.activity, days);
+    let mut activity = feedmap::activity::Activity::new();
+    feedmap::activity::add(&mut activity, days);
+    let state = feedmap::follow::StoreState {
+        activity: std::sync::Arc::new(activity),
+        ..Default::default()
+    };
     let served = Served::new(served.source_arc(), std::sync::Arc::new(state));
     let hp = HealthParams::new(served.day());
     let cp = ConsolidationParams::from_pairs(served.day(), &[]).unwrap();

@@ -41,8 +41,9 @@ pub struct StoreState {
     pub release_files: BTreeMap<i64, Arc<Vec<ReleaseFile>>>,
     /// Every handover, by id.
     pub handovers: BTreeMap<i64, Handover>,
-    /// Recorded activity: feed id → date → that day.
-    pub activity: crate::activity::Activity,
+    /// Recorded activity: feed id → date → that day (shared: following
+    /// the log copies it only when activity is recorded).
+    pub activity: Arc<crate::activity::Activity>,
 }
 
 /// What [`StoreState::advance`] found.
@@ -98,7 +99,7 @@ impl StoreState {
             activity: {
                 let mut a = crate::activity::Activity::new();
                 crate::activity::add(&mut a, s.activity);
-                a
+                Arc::new(a)
             },
         })
     }
@@ -206,7 +207,7 @@ impl StoreState {
                 }
                 if let Some(after) = &e.after {
                     let r: Recorded = serde_json::from_value(after.clone()).map_err(bad)?;
-                    crate::activity::add(&mut self.activity, r.days);
+                    crate::activity::add(Arc::make_mut(&mut self.activity), r.days);
                 }
                 Ok(Changed::Other)
             }
