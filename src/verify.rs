@@ -59,9 +59,15 @@ pub struct Account {
 
 fn account(view: &View, f: &Feed) -> Account {
     let layers = &view.region().layers;
-    let scope = match f.target.map(|t| layers[t.layer].role) {
-        None if f.layer.is_none() => Scope::Force,
-        Some(Role::Community) => Scope::Community,
+    // By the layer's role, also when the area itself is gone.
+    let role = f
+        .layer
+        .as_deref()
+        .and_then(|l| view.region().layer(l))
+        .map(|(_, l)| l.role);
+    let scope = match (&f.layer, role) {
+        (None, _) => Scope::Force,
+        (_, Some(Role::Community)) => Scope::Community,
         _ => Scope::Neighbourhood,
     };
     Account {
