@@ -60,6 +60,22 @@ pub struct ServeConfig {
     /// plan, decision and feed reads on a shared store check on every
     /// request. Default 1 s; zero turns the poll off.
     pub store_poll: Duration,
+    /// Longest wait for a whole request head, and for the next request on
+    /// an idle keep-alive connection; then the connection is closed.
+    /// Default 10 s.
+    pub header_timeout: Duration,
+    /// Most connections open at once; more wait in the listen backlog.
+    /// Default 4,096.
+    pub max_connections: usize,
+    /// Requests per second one client address may make on average (0: no
+    /// limit); over it, 429 with `Retry-After`. Default 200.
+    pub rate_limit: u32,
+    /// Requests one client may make in a burst. Default 400 (a map page
+    /// loading its tiles).
+    pub rate_limit_burst: u32,
+    /// Whether loopback clients (a proxy on the same host, load tests) are
+    /// limited too. Default false.
+    pub rate_limit_loopback: bool,
 }
 
 impl Default for ServeConfig {
@@ -78,6 +94,11 @@ impl Default for ServeConfig {
             tokens_file: None,
             write_max_bytes: 64 * 1024,
             store_poll: Duration::from_secs(1),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 4096,
+            rate_limit: 200,
+            rate_limit_burst: 400,
+            rate_limit_loopback: false,
         }
     }
 }
@@ -140,6 +161,24 @@ pub struct ServeSettings {
     #[arg(long, env = "FEEDMAP_STORE_POLL", value_parser = humantime::parse_duration)]
     #[serde(default, with = "duration_text")]
     pub store_poll: Option<Duration>,
+    /// Close a connection that has not sent a whole request head (or,
+    /// idle, its next request) within this, e.g. `10s` [default: 10s].
+    #[arg(long, env = "FEEDMAP_HEADER_TIMEOUT", value_parser = humantime::parse_duration)]
+    #[serde(default, with = "duration_text")]
+    pub header_timeout: Option<Duration>,
+    /// Most connections open at once [default: 4096].
+    #[arg(long, env = "FEEDMAP_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Requests per second per client address, 0 for no limit [default: 200].
+    #[arg(long, env = "FEEDMAP_RATE_LIMIT")]
+    pub rate_limit: Option<u32>,
+    /// Requests per client in a burst [default: 400].
+    #[arg(long, env = "FEEDMAP_RATE_LIMIT_BURST")]
+    pub rate_limit_burst: Option<u32>,
+    /// Limit loopback clients too (by default they are not).
+    #[arg(long, env = "FEEDMAP_RATE_LIMIT_LOOPBACK")]
+    #[serde(default)]
+    pub rate_limit_loopback: bool,
 }
 
 mod duration_text {
@@ -250,6 +289,20 @@ impl ServeConfig {
                 .or(file.write_max_bytes)
                 .unwrap_or(d.write_max_bytes),
             store_poll: args.store_poll.or(file.store_poll).unwrap_or(d.store_poll),
+            header_timeout: args
+                .header_timeout
+                .or(file.header_timeout)
+                .unwrap_or(d.header_timeout),
+            max_connections: args
+                .max_connections
+                .or(file.max_connections)
+                .unwrap_or(d.max_connections),
+            rate_limit: args.rate_limit.or(file.rate_limit).unwrap_or(d.rate_limit),
+            rate_limit_burst: args
+                .rate_limit_burst
+                .or(file.rate_limit_burst)
+                .unwrap_or(d.rate_limit_burst),
+            rate_limit_loopback: args.rate_limit_loopback || file.rate_limit_loopback,
         };
         c.check()?;
         Ok(c)
@@ -280,6 +333,21 @@ impl ServeConfig {
         }
         if self.batch_max_bytes == 0 {
             return bad("--batch-max-bytes", "must be at least 1".into());
+        }
+        if self.header_timeout.is_zero() {
+            return bad(
+                "--header-timeout",
+                "must be longer than 0 (e.g. 10s)".into(),
+            );
+        }
+        if self.max_connections == 0 {
+            return bad("--max-connections", "must be at least 1".into());
+        }
+        if self.rate_limit > 0 && self.rate_limit_burst == 0 {
+            return bad(
+                "--rate-limit-burst",
+                "must be at least 1 when --rate-limit is on".into(),
+            );
         }
         Ok(())
     }

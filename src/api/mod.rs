@@ -12,6 +12,7 @@ pub mod batch;
 pub mod decisions;
 pub mod feeds;
 pub mod health;
+pub mod listen;
 pub mod lookup;
 pub mod map;
 pub mod ogc;
@@ -34,6 +35,21 @@ use axum::Router;
 use problem::ApiProblem;
 use std::sync::Arc;
 
+/// The per-client rate limit: 429 with `Retry-After` for a client over
+/// its rate (see [`listen::RateLimit`]).
+async fn rate_limited(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let (Some(rate), Some(peer)) = (&state.rate, listen::peer_of(&req)) {
+        if let Err(wait) = rate.check(peer.ip()) {
+            return listen::too_many(wait);
+        }
+    }
+    next.run(req).await
+}
+
 /// Builds the router over shared state: every operation of
 /// [`openapi::operations`] (the same table `/api` describes), problems for
 /// unknown routes and methods, panics caught as 500 problems, requests
@@ -45,6 +61,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         router = router.route(op.path, op.handler);
     }
     router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limited,
+        ))
         .fallback(|| async { ApiProblem::not_found("no such resource; see / for the API's links") })
         .method_not_allowed_fallback(|| async { ApiProblem::method_not_allowed() })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

@@ -48,12 +48,32 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     spawn_store_poll(state.clone());
     println!("listening on http://{addr}");
     tracing::info!(%addr, "serving");
-    axum::serve(listener, super::router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    spawn_rate_tidy(state.clone());
+    let limits = super::listen::Limits {
+        header_timeout: state.config.header_timeout,
+        max_connections: state.config.max_connections,
+    };
+    super::listen::serve(listener, super::router(state), limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
+}
+
+/// Forgets rate-limited clients back at a full burst, every minute.
+fn spawn_rate_tidy(state: Arc<AppState>) {
+    if state.rate.is_none() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Some(r) = &state.rate {
+                r.tidy();
+            }
+        }
+    });
 }
 
 /// Checks the store every `store_poll` for other replicas' writes, so

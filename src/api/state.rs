@@ -25,6 +25,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Who may write.
     pub tokens: Tokens,
+    /// The per-client rate limit (`None`: off).
+    pub rate: Option<super::listen::RateLimit>,
     /// Serialises swaps of `served` (reloads and store refreshes), so
     /// neither undoes the other.
     swap: Mutex<()>,
@@ -73,12 +75,17 @@ impl AppState {
         served.geo().planning();
         Ok(Arc::new(AppState {
             served: ArcSwap::from_pointee(served),
-            config,
             status: Mutex::new(LoadStatus {
                 loaded_at: now(),
                 last_reload_at: None,
                 last_reload_error: None,
             }),
+            rate: super::listen::RateLimit::new(
+                config.rate_limit,
+                config.rate_limit_burst,
+                config.rate_limit_loopback,
+            ),
+            config,
             store,
             tokens,
             swap: Mutex::new(()),

@@ -1,0 +1,160 @@
+//! Accepting connections so that bad clients cannot wear the server down:
+//! a cap on open connections (a client over it waits in the kernel's
+//! backlog, not in the server's memory), a header-read timeout that also
+//! closes idle keep-alive connections (hyper's, which starts whenever the
+//! server waits for a request head), and graceful shutdown. Each
+//! connection is HTTP/1.1 served by hyper with the axum router, which sees
+//! the peer's address as [`ConnectInfo`].
+//!
+//! Per-client rate limiting sits in the router ([`RateLimit`]): the
+//! public reads are limited per client IP address with a GCRA limiter
+//! (`governor`), a client over its rate getting 429 with `Retry-After`.
+
+use super::problem::ApiProblem;
+use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// How connections are bounded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Longest wait for a whole request head, and for the next request on
+    /// an idle keep-alive connection; then the connection is closed.
+    pub header_timeout: Duration,
+    /// Most connections open at once.
+    pub max_connections: usize,
+}
+
+/// Serves `router` on `listener` within `limits` until `shutdown`
+/// completes, then lets open connections finish (at most 10 s).
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => p.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            a = listener.accept() => match a {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = tower::ServiceExt::map_request(
+            router.clone(),
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req
+            },
+        );
+        let conn = http.serve_connection(
+            hyper_util::rt::TokioIo::new(stream),
+            hyper_util::service::TowerToHyperService::new(service),
+        );
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, "connection ended: {e}");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(10)) => {
+            tracing::warn!("connections still open after 10 s; stopping anyway");
+        }
+    }
+    Ok(())
+}
+
+/// A per-client rate limit on the public reads.
+#[derive(Debug)]
+pub struct RateLimit {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    loopback: bool,
+}
+
+impl RateLimit {
+    /// `per_second` requests per client on average, bursts of `burst`;
+    /// loopback clients are limited only when `loopback` is set. `None`
+    /// when `per_second` is 0 (no limit).
+    pub fn new(per_second: u32, burst: u32, loopback: bool) -> Option<RateLimit> {
+        let rate = NonZeroU32::new(per_second)?;
+        let burst = NonZeroU32::new(burst.max(1)).expect("at least 1");
+        Some(RateLimit {
+            limiter: DefaultKeyedRateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+            loopback,
+        })
+    }
+
+    /// `Ok` when `peer` may make one more request now, else how long to
+    /// wait.
+    pub fn check(&self, peer: IpAddr) -> Result<(), Duration> {
+        if peer.is_loopback() && !self.loopback {
+            return Ok(());
+        }
+        self.limiter
+            .check_key(&peer)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// Forgets clients that are back at a full burst (bounds the memory a
+    /// flood of addresses can take).
+    pub fn tidy(&self) {
+        self.limiter.retain_recent();
+    }
+}
+
+/// The 429 problem, with `Retry-After` in whole seconds (at least 1).
+pub fn too_many(wait: Duration) -> Response {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let secs = secs.max(1);
+    let mut r = ApiProblem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        "Too many requests",
+        format!("this client is over its request rate; try again in {secs} s"),
+    )
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+/// The client's address of a request (`None` when served without
+/// [`serve`], as in-process tests do).
+pub fn peer_of<B>(req: &axum::http::Request<B>) -> Option<SocketAddr> {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+}
