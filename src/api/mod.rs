@@ -60,11 +60,13 @@ pub fn router(state: Arc<AppState>) -> Router {
     for op in openapi::operations(&state.config, &examples) {
         router = router.route(op.path, op.handler);
     }
-    router
-        .layer(axum::middleware::from_fn_with_state(
+    if state.rate.is_some() {
+        router = router.layer(axum::middleware::from_fn_with_state(
             state.clone(),
             rate_limited,
-        ))
+        ));
+    }
+    router
         .fallback(|| async { ApiProblem::not_found("no such resource; see / for the API's links") })
         .method_not_allowed_fallback(|| async { ApiProblem::method_not_allowed() })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
