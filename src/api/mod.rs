@@ -35,6 +35,27 @@ use axum::Router;
 use problem::ApiProblem;
 use std::sync::Arc;
 
+/// A CSV answer offered as a download named `filename`.
+pub(crate) fn csv_download(
+    filename: &str,
+    body: impl Into<axum::body::Body>,
+) -> axum::response::Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body.into(),
+    )
+        .into_response()
+}
+
 /// The per-client rate limit: 429 with `Retry-After` for a client over
 /// its rate (see [`listen::RateLimit`]).
 async fn rate_limited(

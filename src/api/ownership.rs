@@ -41,30 +41,6 @@ impl From<HandoverError> for ApiProblem {
     }
 }
 
-/// `json` (default) or one of `others`, from `format`.
-fn format_of(params: &Params, others: &[&'static str]) -> Result<&'static str, ApiProblem> {
-    match params.get("format")? {
-        None | Some("json") => Ok("json"),
-        Some(f) => others.iter().find(|o| **o == f).copied().ok_or_else(|| {
-            ApiProblem::bad_parameter(format!("format={f:?}: use json or {}", others.join(" or ")))
-        }),
-    }
-}
-
-fn csv_answer(name: &str, body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 fn health_params(
     served: &crate::served::Served,
     params: &Params,
@@ -88,13 +64,13 @@ pub async fn health(
         "skip",
         "format",
     ])?;
-    let format = format_of(&params, &["csv"])?;
+    let format = params.format(&["csv"])?;
     state.fresh().await;
     let served = state.served();
     let p = health_params(&served, &params)?;
     let report = health::report(&served, &p, viewer.sees_names());
     Ok(match format {
-        "csv" => csv_answer("feed-health.csv", health::csv(&report)),
+        "csv" => super::csv_download("feed-health.csv", health::csv(&report)),
         _ => Json(report).into_response(),
     })
 }
@@ -160,13 +136,13 @@ pub async fn register(
 ) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
     params.only(&["format", "at"])?;
-    let format = format_of(&params, &["csv"])?;
+    let format = params.format(&["csv"])?;
     state.fresh().await;
     let served = state.served();
     let (at, view) = super::lookup::at_param(&params, &served)?;
     let accounts = verify::register(&view);
     Ok(match format {
-        "csv" => csv_answer("official-accounts.csv", verify::register_csv(&accounts)),
+        "csv" => super::csv_download("official-accounts.csv", verify::register_csv(&accounts)),
         _ => Json(Register {
             at,
             count: accounts.len(),
@@ -594,7 +570,7 @@ pub async fn consolidation(
         "max_changes",
         "format",
     ])?;
-    let format = format_of(&params, &["csv", "geojson"])?;
+    let format = params.format(&["csv", "geojson"])?;
     state.fresh().await;
     let served = state.served();
     let p = ConsolidationParams::from_pairs(served.day(), &params.0)
@@ -602,7 +578,7 @@ pub async fn consolidation(
     let s = served.clone();
     let plan = blocking(move || Ok(consolidate::plan(&s, &p))).await?;
     Ok(match format {
-        "csv" => csv_answer("consolidation.csv", consolidate::csv(&plan)),
+        "csv" => super::csv_download("consolidation.csv", consolidate::csv(&plan)),
         "geojson" => (
             [(header::CONTENT_TYPE, "application/geo+json")],
             consolidate::geojson(&served, &plan).to_string(),

@@ -36,6 +36,26 @@ impl Params {
         }
     }
 
+    /// The `format` asked for: `json` (the default) or one of `others`;
+    /// anything else is a 400 naming the choices.
+    pub fn format(&self, others: &[&'static str]) -> Result<&'static str, ApiProblem> {
+        match self.get("format")? {
+            None | Some("json") => Ok("json"),
+            Some(f) => others.iter().find(|o| **o == f).copied().ok_or_else(|| {
+                let (last, rest) = others
+                    .split_last()
+                    .map_or(("json", &[][..]), |(l, r)| (*l, r));
+                let head: Vec<&str> = std::iter::once("json")
+                    .chain(rest.iter().copied())
+                    .collect();
+                ApiProblem::bad_parameter(format!(
+                    "format={f:?}: use {} or {last}",
+                    head.join(", ")
+                ))
+            }),
+        }
+    }
+
     /// A required finite number.
     pub fn number(&self, name: &str) -> Result<f64, ApiProblem> {
         let v = self

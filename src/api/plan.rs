@@ -96,17 +96,7 @@ pub async fn csv(
         plan::export::csv(&p).map_err(|e| internal(format!("writing the CSV failed: {e}")))?;
     Ok(stamped(
         p.generation,
-        (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"feedmap-plan.csv\"",
-                ),
-            ],
-            body,
-        )
-            .into_response(),
+        super::csv_download("feedmap-plan.csv", body),
     ))
 }
 

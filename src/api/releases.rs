@@ -141,12 +141,7 @@ pub async fn diff(
     let id = release_id(&id)?;
     let params = Params::parse(q);
     params.only(&["format"])?;
-    let format = params.get("format")?.unwrap_or("json").to_string();
-    if !matches!(format.as_str(), "json" | "csv" | "geojson") {
-        return Err(ApiProblem::bad_parameter(format!(
-            "format={format:?}: use json, csv or geojson"
-        )));
-    }
+    let format = params.format(&["csv", "geojson"])?;
     state.fresh().await;
     let served = state.served();
     let (li, d) = blocking({
@@ -158,7 +153,7 @@ pub async fn diff(
         .generations()
         .get_release(id)
         .ok_or_else(|| ApiProblem::not_found(format!("no release {id}")))?;
-    match format.as_str() {
+    match format {
         "csv" => Ok((
             [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
             diff_csv(&d),
