@@ -55,6 +55,48 @@ fn bench_gm(c: &mut Criterion) {
         })
     });
     group.finish();
+    // Random points over the GM bounding box (about 41 % outside GM, so most
+    // layers answer with their nearest area), as benches/postgis_compare.sh
+    // sends them to GET /v1/lookup: the lookup alone, then the JSON answer.
+    let box_points = gm_box_points(10_000);
+    let mut group = c.benchmark_group("gm_box");
+    group.throughput(Throughput::Elements(box_points.len() as u64));
+    group.bench_function("lookup_4_layers_random", |b| {
+        b.iter(|| {
+            for &p in &box_points {
+                black_box(region.lookup(black_box(p)));
+            }
+        })
+    });
+    group.bench_function("answer_json_4_layers_random", |b| {
+        let mut buf = Vec::with_capacity(1024);
+        b.iter(|| {
+            for &p in &box_points {
+                buf.clear();
+                serde_json::to_writer(&mut buf, &region.answer(black_box(p))).unwrap();
+                black_box(&buf);
+            }
+        })
+    });
+    group.finish();
+}
+
+/// `n` points spread over the GM bounding box by a fixed-seed generator.
+fn gm_box_points(n: usize) -> Vec<LatLon> {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|_| {
+            let lat = 53.3273 + next() * (53.6857 - 53.3273);
+            let lon = -2.7305 + next() * (-1.9096 + 2.7305);
+            LatLon::new(lat, lon).unwrap()
+        })
+        .collect()
 }
 
 fn bench_national(c: &mut Criterion) {

@@ -34,8 +34,8 @@ impl RTreeObject for Part {
 }
 
 impl PointDistance for Part {
-    /// Squared planar distance to the envelope (degrees²): an ordering key
-    /// for the nearest-area search, refined geodesically by the caller.
+    /// Squared planar distance to the envelope (degrees²): zero when the
+    /// envelope holds the point, which is all `locate` asks.
     fn distance_2(&self, point: &[f64; 2]) -> f64 {
         self.envelope.distance_2(point)
     }
@@ -68,6 +68,9 @@ pub struct AreaIndex {
     /// multipolygon), for the exact point test of polygons with more than
     /// [`SCAN_EDGES`] edges; smaller ones are scanned in place.
     banded: Vec<Vec<Option<BandedPolygon>>>,
+    /// Boundary edges for [`AreaIndex::nearest`], built on its first call
+    /// (lookups that only locate never pay for them).
+    edges: std::sync::OnceLock<Edges>,
 }
 
 /// The nearest area to a point that no area contains.
@@ -78,10 +81,6 @@ pub struct Nearest {
     /// Geodesic distance in metres from the point to the area's boundary.
     pub distance_m: f64,
 }
-
-/// Metres per degree of latitude (a lower bound for any direction once
-/// scaled by the cosine of the highest latitude involved).
-const METRES_PER_DEGREE: f64 = 110_574.0;
 
 impl AreaIndex {
     /// Bulk-loads the index over every polygon of every area.
@@ -128,6 +127,7 @@ impl AreaIndex {
         AreaIndex {
             tree: RTree::bulk_load(parts),
             banded,
+            edges: std::sync::OnceLock::new(),
         }
     }
 
@@ -208,44 +208,70 @@ impl AreaIndex {
     }
 
     /// The area whose boundary is geodesically nearest to `(lon, lat)`, with
-    /// the distance in metres. Candidates come from the R-tree in order of
-    /// planar envelope distance; the search stops once no remaining envelope
-    /// can be nearer than the best geodesic distance found (a conservative
-    /// degrees→metres bound), so the answer is exact, not just "probably".
-    /// Ties go to the smaller id.
+    /// the distance in metres; ties go to the smaller id.
+    ///
+    /// Boundary edges sit in a segment R-tree (built on first use, in a
+    /// plane whose longitude is scaled by the cosine of the layer's middle
+    /// latitude), searched depth-first, nearest box first, without
+    /// allocating. Each edge's closest point is measured in the plane scaled
+    /// at the query's own latitude; a box is skipped once it cannot come
+    /// within [`plane_slack`] of the best (rescaling longitude by `r` changes
+    /// any distance by at most a factor `min(1, r)`, and the plane and the
+    /// ellipsoid disagree by less than that slack). The areas left are
+    /// ranked on the ellipsoid at their mid-latitude and those within
+    /// [`RANK_WINDOW`] of the best measured exactly (geodesically), so one
+    /// geodesic distance is usually all it computes.
     pub fn nearest(&self, areas: &[Area], lon: f64, lat: f64) -> Option<Nearest> {
+        let edges = self.edges.get_or_init(|| Edges::build(areas));
+        let mut search = EdgeSearch {
+            k0: edges.k0,
+            kq: lat.to_radians().cos(),
+            lon,
+            lat,
+            at: [lon * edges.k0, lat],
+            shrink2: (lat.to_radians().cos() / edges.k0).min(1.0).powi(2),
+            best2: f64::INFINITY,
+            limit2: f64::INFINITY,
+            candidates: smallvec::SmallVec::new(),
+        };
+        search.visit(edges.tree.root());
+        let limit2 = search.limit2;
+        let mut ranked: smallvec::SmallVec<[(usize, f64, Coord<f64>); 8]> = search
+            .candidates
+            .into_iter()
+            .filter(|&(_, d2, _)| d2 <= limit2)
+            .map(|(a, _, c)| (a as usize, ellipsoid_m(lon, lat, c.x, c.y), c))
+            .collect();
+        let least = ranked.iter().map(|r| r.1).fold(f64::INFINITY, f64::min);
+        let window = least * (1.0 + RANK_WINDOW + 4.0 * (least / EARTH_RADIUS_M).powi(2));
+        ranked.retain(|r| r.1 <= window);
+        ranked.sort_unstable_by(|x, y| {
+            (x.2.x, x.2.y)
+                .partial_cmp(&(y.2.x, y.2.y))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        // Neighbours often share the closest point (a vertex or edge of
+        // their common boundary): measure each point once.
         let query = Point::new(lon, lat);
-        let mut best: Option<Nearest> = None;
-        for (part, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&[lon, lat]) {
-            let d_deg = d2.sqrt();
-            if let Some(b) = best {
-                let max_lat = (lat.abs() + d_deg).min(89.9);
-                let lower_bound_m = d_deg * METRES_PER_DEGREE * max_lat.to_radians().cos();
-                if lower_bound_m > b.distance_m {
-                    break;
-                }
-            }
-            let a = part.area as usize;
-            let polygon = &areas[a].geometry.0[part.polygon as usize];
-            let distance_m = match closest_on_boundary(polygon, lon, lat) {
-                Some(c) => Geodesic.distance(query, Point(c)),
-                None => continue,
-            };
-            let better = match best {
-                None => true,
-                Some(b) => {
-                    distance_m < b.distance_m
-                        || (distance_m == b.distance_m && areas[a].id < areas[b.area].id)
-                }
-            };
-            if better {
-                best = Some(Nearest {
+        let mut measured: Option<(Coord<f64>, f64)> = None;
+        ranked
+            .into_iter()
+            .map(|(a, _, c)| {
+                let distance_m = match measured {
+                    Some((at, d)) if at == c => d,
+                    _ => Geodesic.distance(query, Point(c)),
+                };
+                measured = Some((c, distance_m));
+                Nearest {
                     area: a,
                     distance_m,
-                });
-            }
-        }
-        best
+                }
+            })
+            .min_by(|x, y| {
+                x.distance_m
+                    .total_cmp(&y.distance_m)
+                    .then_with(|| areas[x.area].id.cmp(&areas[y.area].id))
+            })
     }
 
     /// Indexes of areas whose polygons' envelopes intersect the box, in
@@ -262,38 +288,190 @@ impl AreaIndex {
     }
 }
 
-/// The point of a polygon's rings closest to `(lon, lat)`, measured in a
-/// plane whose longitude is scaled by the cosine of the latitude (so it is
-/// locally isotropic, like metres). Compares squared distances only: this
-/// runs over every edge of every candidate, so it avoids square roots.
-fn closest_on_boundary(polygon: &geo::Polygon<f64>, lon: f64, lat: f64) -> Option<Coord<f64>> {
-    let kx = lat.to_radians().cos();
-    let mut best: Option<(f64, Coord<f64>)> = None;
-    for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-        for w in ring.0.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            let (ax, ay) = ((a.x - lon) * kx, a.y - lat);
-            let (dx, dy) = ((b.x - a.x) * kx, b.y - a.y);
-            let len2 = dx * dx + dy * dy;
-            let t = if len2 > 0.0 {
-                (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
-            } else {
-                0.0
-            };
-            let (cx, cy) = (ax + t * dx, ay + t * dy);
-            let d2 = cx * cx + cy * cy;
-            if best.is_none_or(|(bd, _)| d2 < bd) {
-                best = Some((
-                    d2,
-                    Coord {
-                        x: a.x + t * (b.x - a.x),
-                        y: a.y + t * (b.y - a.y),
-                    },
-                ));
+/// How much farther (a factor of the planar distance `d_deg`, in degrees of
+/// latitude) than the nearest edge an area may lie and still be nearer on
+/// the ellipsoid: the plane's east–west and north–south scales disagree by
+/// 0.25 % (N/M at most 1.0034), and the east–west scale drifts by
+/// `tan φ · Δφ` between the point and a boundary `Δφ` away.
+fn plane_slack(lat: f64, d_deg: f64) -> f64 {
+    let d = d_deg.to_radians();
+    let phi = (lat.abs().to_radians() + d).min(89f64.to_radians());
+    1.007 + 2.0 * phi.tan() * d
+}
+
+/// Relative window within which areas ranked on the ellipsoid are measured
+/// exactly: above the mid-latitude formula's error at local distances (it
+/// grows as `(d/R)²`, added on top).
+pub const RANK_WINDOW: f64 = 1e-3;
+
+/// Mean Earth radius in metres (only to size a window).
+const EARTH_RADIUS_M: f64 = 6_371_000.0;
+
+/// Distance in metres on the WGS 84 ellipsoid by the mid-latitude plane:
+/// meridian and prime-vertical radii at the mean latitude. Within a
+/// fraction of a metre of the geodesic for local distances; a ranking aid.
+fn ellipsoid_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
+    const A: f64 = 6_378_137.0;
+    const E2: f64 = 6.694_379_990_14e-3;
+    let phi = ((lat1 + lat2) / 2.0).to_radians();
+    let w = 1.0 - E2 * phi.sin().powi(2);
+    let n = A / w.sqrt();
+    let m = A * (1.0 - E2) / (w * w.sqrt());
+    let dy = m * (lat2 - lat1).to_radians();
+    let dx = n * phi.cos() * (lon2 - lon1).to_radians();
+    dx.hypot(dy)
+}
+
+/// A boundary edge of an area in the layer plane (longitude × `k0`,
+/// latitude), its ends in a fixed order so that an edge two neighbours
+/// share measures the same from both.
+#[derive(Debug, Clone)]
+struct Edge {
+    a: [f64; 2],
+    b: [f64; 2],
+    area: u32,
+}
+
+impl RTreeObject for Edge {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        AABB::from_corners(self.a, self.b)
+    }
+}
+
+impl Edge {
+    /// Squared distance from `(lon, lat)` in the plane scaled at the query's
+    /// latitude (`kq`; layer-plane units), and the closest point in degrees.
+    fn closest(&self, k0: f64, kq: f64, lon: f64, lat: f64) -> (f64, Coord<f64>) {
+        let (d2, t) = closest_on_segment(self.a, self.b, kq / k0, lon * k0, lat);
+        let x = (self.a[0] + t * (self.b[0] - self.a[0])) / k0;
+        let y = self.a[1] + t * (self.b[1] - self.a[1]);
+        (d2, Coord { x, y })
+    }
+}
+
+/// The closest point of segment `a`–`b` to `(px, py)` once x is scaled by
+/// `r`: its squared distance and its parameter along the segment (0 at `a`).
+fn closest_on_segment(a: [f64; 2], b: [f64; 2], r: f64, px: f64, py: f64) -> (f64, f64) {
+    let (ax, ay) = ((a[0] - px) * r, a[1] - py);
+    let (dx, dy) = ((b[0] - a[0]) * r, b[1] - a[1]);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 > 0.0 {
+        (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (cx, cy) = (ax + t * dx, ay + t * dy);
+    (cx * cx + cy * cy, t)
+}
+
+/// One nearest-edge search: the query, the best planar distance so far and
+/// the limit past which nothing can win, and per area its closest point.
+struct EdgeSearch {
+    k0: f64,
+    kq: f64,
+    lon: f64,
+    lat: f64,
+    /// The query in the layer plane.
+    at: [f64; 2],
+    /// Squared factor turning a layer-plane distance into a lower bound
+    /// for the query-plane one.
+    shrink2: f64,
+    best2: f64,
+    limit2: f64,
+    /// Per area: squared query-plane distance and closest point (degrees).
+    candidates: smallvec::SmallVec<[(u32, f64, Coord<f64>); 8]>,
+}
+
+impl EdgeSearch {
+    fn visit(&mut self, node: &rstar::ParentNode<Edge>) {
+        // Children nearest first (a node holds a handful), so the limit
+        // tightens early and most boxes are skipped.
+        let mut order: smallvec::SmallVec<[(f64, &rstar::RTreeNode<Edge>); 8]> = node
+            .children()
+            .iter()
+            .map(|child| {
+                let d2 = match child {
+                    rstar::RTreeNode::Leaf(edge) => edge.envelope().distance_2(&self.at),
+                    rstar::RTreeNode::Parent(p) => p.envelope().distance_2(&self.at),
+                };
+                (d2, child)
+            })
+            .collect();
+        order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        for (d2_box, child) in order {
+            if d2_box * self.shrink2 > self.limit2 {
+                break;
+            }
+            match child {
+                rstar::RTreeNode::Parent(p) => self.visit(p),
+                rstar::RTreeNode::Leaf(edge) => self.edge(edge),
             }
         }
     }
-    best.map(|(_, c)| c)
+
+    fn edge(&mut self, edge: &Edge) {
+        let (d2, c) = edge.closest(self.k0, self.kq, self.lon, self.lat);
+        if d2 < self.best2 {
+            self.best2 = d2;
+            self.limit2 = d2 * plane_slack(self.lat, d2.sqrt()).powi(2);
+        }
+        match self.candidates.iter_mut().find(|(a, _, _)| *a == edge.area) {
+            Some(found) if d2 < found.1 => *found = (edge.area, d2, c),
+            Some(_) => {}
+            None => self.candidates.push((edge.area, d2, c)),
+        }
+    }
+}
+
+/// Every boundary edge of a layer, for the nearest-area search.
+#[derive(Debug)]
+struct Edges {
+    /// Cosine of the layer's middle latitude: the plane's longitude scale.
+    k0: f64,
+    tree: RTree<Edge>,
+}
+
+impl Edges {
+    fn build(areas: &[Area]) -> Edges {
+        use geo::BoundingRect;
+        let (lo, hi) = areas
+            .iter()
+            .filter_map(|a| a.geometry.bounding_rect())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+                (lo.min(r.min().y), hi.max(r.max().y))
+            });
+        let k0 = if lo.is_finite() {
+            ((lo + hi) / 2.0).to_radians().cos().max(1e-6)
+        } else {
+            1.0
+        };
+        let mut edges = Vec::new();
+        for (i, area) in areas.iter().enumerate() {
+            for poly in &area.geometry.0 {
+                for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+                    for w in ring.0.windows(2) {
+                        let p = [w[0].x * k0, w[0].y];
+                        let q = [w[1].x * k0, w[1].y];
+                        let (a, b) = if (p[0], p[1]) <= (q[0], q[1]) {
+                            (p, q)
+                        } else {
+                            (q, p)
+                        };
+                        edges.push(Edge {
+                            a,
+                            b,
+                            area: i as u32,
+                        });
+                    }
+                }
+            }
+        }
+        Edges {
+            k0,
+            tree: RTree::bulk_load(edges),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -342,6 +520,37 @@ mod tests {
         assert!((n.distance_m - 16_760.0).abs() < 200.0, "{}", n.distance_m);
     }
 
+    /// The nearest area the slow, obvious way: every edge of every area,
+    /// its closest point in the plane at the query's latitude, measured
+    /// geodesically.
+    fn nearest_by_brute_force(areas: &[Area], lon: f64, lat: f64) -> (usize, f64) {
+        let kq = lat.to_radians().cos();
+        let mut best = (usize::MAX, f64::INFINITY);
+        for (i, area) in areas.iter().enumerate() {
+            let mut closest = (f64::INFINITY, Coord { x: 0.0, y: 0.0 });
+            for poly in &area.geometry.0 {
+                for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+                    for w in ring.0.windows(2) {
+                        let (d2, t) =
+                            closest_on_segment([w[0].x, w[0].y], [w[1].x, w[1].y], kq, lon, lat);
+                        if d2 < closest.0 {
+                            let c = Coord {
+                                x: w[0].x + t * (w[1].x - w[0].x),
+                                y: w[0].y + t * (w[1].y - w[0].y),
+                            };
+                            closest = (d2, c);
+                        }
+                    }
+                }
+            }
+            let d = Geodesic.distance(Point::new(lon, lat), Point(closest.1));
+            if d < best.1 {
+                best = (i, d);
+            }
+        }
+        best
+    }
+
     /// A star-shaped polygon around `c` with vertex radii `r` at evenly
     /// spaced angles; returns the ring and an exact inside test that does not
     /// use the code under test (the point is on the centre's side of the one
@@ -365,6 +574,39 @@ mod tests {
             cross / len
         };
         (ring, side)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// The indexed nearest-area search agrees with the brute-force one,
+        /// for points near and far, at latitudes from the equator to 70°.
+        #[test]
+        fn nearest_agrees_with_brute_force(
+            boxes in prop::collection::vec((0.0f64..3.0, 0.0f64..3.0, 0.01f64..0.5), 2..25),
+            lat0 in 0.0f64..70.0,
+            pts in prop::collection::vec((-4.0f64..7.0, -4.0f64..7.0), 20),
+        ) {
+            let areas: Vec<Area> = boxes
+                .iter()
+                .enumerate()
+                .map(|(i, &(x, y, s))| square(&format!("a{i:02}"), x, lat0 + y, s))
+                .collect();
+            let index = AreaIndex::build(&areas);
+            for (x, y) in pts {
+                let (lon, lat) = (x, lat0 + y);
+                if !index.locate(&areas, lon, lat).is_empty() {
+                    continue;
+                }
+                let got = index.nearest(&areas, lon, lat).unwrap();
+                // The same distance (so the same area, or one tied with it).
+                let (want, want_m) = nearest_by_brute_force(&areas, lon, lat);
+                prop_assert!(
+                    (got.distance_m - want_m).abs() <= 1e-9 * want_m.max(1.0),
+                    "({lon}, {lat}): area {} at {} m, brute force area {want} at {want_m} m",
+                    got.area, got.distance_m
+                );
+            }
+        }
     }
 
     proptest! {

@@ -12,6 +12,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// mimalloc rather than the system allocator: a lookup answer is dozens of
+/// small allocations, and under load glibc's malloc took about a sixth of
+/// the server's time (see the README's performance section).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "feedmap",

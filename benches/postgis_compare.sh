@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# feedmap beside PostGIS, same machine, same points, one run.
+#
+#   benches/postgis_compare.sh [POINTS] [HTTP_DURATION]   (default 1000000 20s)
+#
+# Starts a throwaway PostgreSQL + PostGIS on loopback (Debian packages
+# postgresql-15-postgis-3, gdal-bin, wrk; the script says which are missing),
+# loads the Greater Manchester layers with ogr2ogr (GiST indexes), makes
+# POINTS random points over the GM bounding box (fixed seed; about 41 % fall
+# outside GM) and then measures, each pair back to back:
+#   1. batch: the PostGIS ST_Contains join of the points with the 1,702 LSOAs
+#      (LEFT JOIN, every point answered, written to a CSV file) against
+#      `feedmap feeds batch` on a region whose only layer is the LSOAs,
+#      for all points and for the points inside GM alone; plus per-point
+#      agreement of the two answers;
+#   2. HTTP: pgbench running the four indexed ST_Contains lookups of one
+#      point (Trafford localities, GM wards, MSOAs, LSOAs) against wrk on
+#      feedmap's GET /v1/lookup over the same four layers, random points in
+#      the same box; and wrk on an empty axum handler (examples/ceiling.rs),
+#      the framework's ceiling on this machine.
+# Prints each pair and its ratio. Not part of `cargo test`.
+# FEEDMAP_DATA overrides the data folder (default ../shared/data/gm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+data="${FEEDMAP_DATA:-$root/../shared/data/gm}"
+points="${1:-1000000}"
+duration="${2:-20s}"
+seed=14
+
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+missing=()
+[ -n "$pgbin" ] || missing+=(postgresql)
+compgen -G "/usr/share/postgresql/*/extension/postgis.control" >/dev/null || missing+=(postgresql-15-postgis-3)
+command -v ogr2ogr >/dev/null || missing+=(gdal-bin)
+command -v wrk >/dev/null || missing+=(wrk)
+command -v python3 >/dev/null || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "missing: apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+
+cargo build --release --quiet --bin feedmap --example ceiling
+feedmap="$root/target/release/feedmap"
+work=$(mktemp -d /tmp/feedmap-postgis.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/pg/postmaster.pid" ] && runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+
+# --- PostgreSQL + PostGIS on loopback ---------------------------------------
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir "$work/pg" && chown postgres "$work/pg"
+runuser -u postgres -- "$pgbin/initdb" -D "$work/pg" -A trust -U postgres >/dev/null
+runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg/log" -w \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $work/pg -c shared_buffers=1GB -c work_mem=256MB -c max_wal_size=4GB -c fsync=off -c synchronous_commit=off" start >/dev/null
+pg="host=127.0.0.1 port=$port user=postgres dbname=postgres"
+sql() { psql "$pg" -qtAX -v ON_ERROR_STOP=1 "$@"; }
+sql -c "CREATE EXTENSION postgis"
+postgis=$(sql -c "SELECT postgis_lib_version()")
+pgver=$(sql -c "SHOW server_version")
+load() { # table file
+  ogr2ogr -f PostgreSQL "PG:$pg" "$data/$2" -nln "$1" -nlt PROMOTE_TO_MULTI \
+    -lco GEOMETRY_NAME=geom -lco SPATIAL_INDEX=GIST -t_srs EPSG:4326
+}
+load lsoa gm_lsoa_2021.geojson
+load msoa gm_msoa_2021.geojson
+load ward gm_wards_2023.geojson
+load locality trafford_localities_2023.geojson
+sql -c "VACUUM ANALYZE"
+
+# --- the points (fixed seed) -------------------------------------------------
+read -r xmin ymin xmax ymax < <(sql -F' ' -c "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM lsoa) s")
+python3 - "$points" "$seed" "$xmin" "$ymin" "$xmax" "$ymax" > "$work/all.csv" <<'PY'
+import random, sys
+n, seed = int(sys.argv[1]), int(sys.argv[2])
+xmin, ymin, xmax, ymax = map(float, sys.argv[3:7])
+rng = random.Random(seed)
+out = sys.stdout
+out.write("id,lat,lon\n")
+for i in range(n):
+    lat = ymin + rng.random() * (ymax - ymin)
+    lon = xmin + rng.random() * (xmax - xmin)
+    out.write(f"{i},{lat:.7f},{lon:.7f}\n")
+PY
+sql <<SQL
+CREATE TABLE pts (id integer PRIMARY KEY, lat float8, lon float8);
+\copy pts (id, lat, lon) FROM '$work/all.csv' CSV HEADER
+ALTER TABLE pts ADD COLUMN geom geometry(Point, 4326);
+UPDATE pts SET geom = ST_SetSRID(ST_MakePoint(lon, lat), 4326);
+CREATE TABLE inside AS SELECT p.* FROM pts p WHERE EXISTS (SELECT 1 FROM lsoa l WHERE ST_Contains(l.geom, p.geom));
+ALTER TABLE inside ADD PRIMARY KEY (id);
+VACUUM ANALYZE;
+SQL
+{ echo "id,lat,lon"; sql -c "\\copy (SELECT id, to_char(lat, 'FM990.0000000'), to_char(lon, 'FM990.0000000') FROM inside ORDER BY id) TO STDOUT CSV"; } > "$work/inside.csv"
+n_all=$(($(wc -l < "$work/all.csv") - 1))
+n_in=$(($(wc -l < "$work/inside.csv") - 1))
+
+# --- feedmap's region: the LSOAs alone ---------------------------------------
+mkdir "$work/lsoa"
+cat > "$work/lsoa/region.toml" <<TOML
+name = "GM LSOAs"
+[[layers]]
+id = "lsoas"
+role = "neighbourhood"
+file = "$data/gm_lsoa_2021.geojson"
+id_property = "area_code"
+name_property = "area_name"
+TOML
+echo "id,lat,lon" > "$work/empty.csv"
+
+echo "# feedmap beside PostGIS $postgis (PostgreSQL $pgver), $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo
+echo "## Batch: $n_all points over the GM bounding box against the 1,702 LSOAs"
+s=$(now); RUST_LOG=warn "$feedmap" feeds batch --region "$work/lsoa" "$work/empty.csv" > /dev/null; startup=$(secs "$s" "$(now)")
+batch_pair() { # table csv label count
+  local s pg_s fm_s
+  s=$(now)
+  sql -c "\\copy (SELECT p.id, l.area_code FROM $1 p LEFT JOIN lsoa l ON ST_Contains(l.geom, p.geom)) TO '$work/pg_$1.csv' CSV"
+  pg_s=$(secs "$s" "$(now)")
+  s=$(now)
+  RUST_LOG=warn "$feedmap" feeds batch --region "$work/lsoa" "$work/$2" > "$work/fm_$1.csv"
+  fm_s=$(secs "$s" "$(now)")
+  sql <<SQL
+CREATE TEMP TABLE fm (id integer, via text, lat text, lon text, coverage text, nid text, nname text, cid text, cname text, feed_ids text, f1 text, f2 text, f3 text, f4 text, error text);
+\copy fm FROM '$work/fm_$1.csv' CSV HEADER
+CREATE TEMP TABLE pgr (id integer, code text);
+\copy pgr FROM '$work/pg_$1.csv' CSV
+CREATE TEMP TABLE cmp AS
+  SELECT p.id, coalesce(g.code, '') AS pg_code, coalesce(f.nid, '') AS fm_code, p.geom
+  FROM $1 p LEFT JOIN pgr g USING (id) LEFT JOIN fm f USING (id);
+\o $work/agree_$1
+SELECT count(*), count(*) FILTER (WHERE pg_code <> fm_code),
+       coalesce(round(max(least(
+         coalesce((SELECT ST_Distance(ST_Boundary(l.geom)::geography, c.geom::geography) FROM lsoa l WHERE l.area_code = c.pg_code), 1e9),
+         coalesce((SELECT ST_Distance(ST_Boundary(l.geom)::geography, c.geom::geography) FROM lsoa l WHERE l.area_code = c.fm_code), 1e9)))
+         FILTER (WHERE pg_code <> fm_code)::numeric, 3), 0)
+  FROM cmp c;
+\o
+SQL
+  local rows diff maxd
+  IFS='|' read -r rows diff maxd < "$work/agree_$1"
+  printf '%-28s PostGIS %6.2f s   feedmap %6.2f s (%.0f rows/s)   feedmap %s× faster\n' \
+    "$3 ($4)" "$pg_s" "$fm_s" "$(awk -v n="$4" -v t="$fm_s" 'BEGIN { print n / t }')" "$(ratio "$pg_s" "$fm_s")"
+  printf '%-28s answers differ on %s of %s points (each within %s m of an LSOA edge)\n' "" "$diff" "$rows" "$maxd"
+}
+batch_pair pts all.csv "all points" "$n_all"
+batch_pair inside inside.csv "inside GM only" "$n_in"
+echo "(feedmap times are the whole command, including $startup s to start and load the LSOAs;"
+echo " PostGIS times are the query writing its CSV, tables and indexes already loaded)"
+RUST_LOG=warn FEEDMAP_BATCH_PROFILE=1 "$feedmap" feeds batch --region "$work/lsoa" "$work/all.csv" 2>&1 >/dev/null | grep -i "share" || true
+
+# --- HTTP: one point, four layers ---------------------------------------------
+echo
+echo "## One point, four layers: pgbench (PostGIS) beside wrk (feedmap GET /v1/lookup), $duration each"
+mkdir "$work/gm"
+layer() { printf '[[layers]]\nid = "%s"\nrole = "%s"\nfile = "%s/%s"\nid_property = "%s"\nname_property = "area_name"\n' "$@"; }
+{
+  echo 'name = "GM four layers"'
+  layer localities neighbourhood "$data" trafford_localities_2023.geojson area_name
+  layer wards community "$data" gm_wards_2023.geojson area_code
+  layer msoas context "$data" gm_msoa_2021.geojson area_code
+  layer lsoas context "$data" gm_lsoa_2021.geojson area_code
+} > "$work/gm/region.toml"
+cat > "$work/lookup.pgbench" <<SQL
+\\set ilat random(0, 9999999)
+\\set ilon random(0, 9999999)
+SELECT (SELECT area_name FROM locality WHERE ST_Contains(geom, p)),
+       (SELECT area_code FROM ward WHERE ST_Contains(geom, p)),
+       (SELECT area_code FROM msoa WHERE ST_Contains(geom, p)),
+       (SELECT area_code FROM lsoa WHERE ST_Contains(geom, p))
+  FROM (SELECT ST_SetSRID(ST_MakePoint($xmin + :ilon * ($xmax - $xmin) / 1e7, $ymin + :ilat * ($ymax - $ymin) / 1e7), 4326) AS p) s;
+SQL
+pg_rps=$(pgbench "$pg" -n -M prepared -c 4 -j 2 -T "${duration%s}" -f "$work/lookup.pgbench" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null
+
+serve() { # command...; sets url
+  "$@" > "$work/serve.out" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 200); do grep -q "listening on" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+  url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/serve.out" | head -1)
+}
+rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'; }
+serve env RUST_LOG=warn "$feedmap" serve --region "$work/gm" --data-dir "$work/gm/data" --addr 127.0.0.1:0
+FEEDMAP_BBOX="$xmin $ymin $xmax $ymax" wrk -t2 -c64 -d"$duration" -s benches/wrk_lookup.lua "$url" > "$work/wrk_lookup"
+fm_rps=$(rps < "$work/wrk_lookup")
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+serve "$root/target/release/examples/ceiling" 127.0.0.1:0
+wrk -t2 -c64 -d"$duration" "$url/" > "$work/wrk_ceiling"
+ceil_rps=$(rps < "$work/wrk_ceiling")
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+printf 'PostGIS (pgbench, 4 clients)        %8.0f lookups/s\n' "$pg_rps"
+printf 'feedmap GET /v1/lookup (wrk, 64)    %8.0f lookups/s   %s× PostGIS\n' "$fm_rps" "$(ratio "$fm_rps" "$pg_rps")"
+printf 'empty axum handler (wrk, 64)        %8.0f requests/s  feedmap at %s %% of this ceiling\n' "$ceil_rps" "$(awk -v a="$fm_rps" -v b="$ceil_rps" 'BEGIN { printf "%.0f", 100 * a / b }')"
