@@ -119,14 +119,14 @@ echo "id,lat,lon" > "$work/empty.csv"
 echo "# feedmap beside PostGIS $postgis (PostgreSQL $pgver), $(nproc) cores, $(date -u +%Y-%m-%d)"
 echo
 echo "## Batch: $n_all points over the GM bounding box against the 1,702 LSOAs"
-s=$(now); RUST_LOG=warn "$feedmap" feeds batch --region "$work/lsoa" "$work/empty.csv" > /dev/null; startup=$(secs "$s" "$(now)")
+s=$(now); RUST_LOG=error "$feedmap" feeds batch --region "$work/lsoa" "$work/empty.csv" > /dev/null; startup=$(secs "$s" "$(now)")
 batch_pair() { # table csv label count
   local s pg_s fm_s
   s=$(now)
   sql -c "\\copy (SELECT p.id, l.area_code FROM $1 p LEFT JOIN lsoa l ON ST_Contains(l.geom, p.geom)) TO '$work/pg_$1.csv' CSV"
   pg_s=$(secs "$s" "$(now)")
   s=$(now)
-  RUST_LOG=warn "$feedmap" feeds batch --region "$work/lsoa" "$work/$2" > "$work/fm_$1.csv"
+  RUST_LOG=error "$feedmap" feeds batch --region "$work/lsoa" "$work/$2" > "$work/fm_$1.csv"
   fm_s=$(secs "$s" "$(now)")
   sql <<SQL
 CREATE TEMP TABLE fm (id integer, via text, lat text, lon text, coverage text, nid text, nname text, cid text, cname text, feed_ids text, f1 text, f2 text, f3 text, f4 text, error text);
@@ -155,7 +155,7 @@ batch_pair pts all.csv "all points" "$n_all"
 batch_pair inside inside.csv "inside GM only" "$n_in"
 echo "(feedmap times are the whole command, including $startup s to start and load the LSOAs;"
 echo " PostGIS times are the query writing its CSV, tables and indexes already loaded)"
-RUST_LOG=warn FEEDMAP_BATCH_PROFILE=1 "$feedmap" feeds batch --region "$work/lsoa" "$work/all.csv" 2>&1 >/dev/null | grep -i "share" || true
+RUST_LOG=info "$feedmap" feeds batch --region "$work/lsoa" "$work/all.csv" 2>&1 >/dev/null | sed -n "s/.*batch done; /feedmap, all points: /p"
 
 # --- HTTP: one point, four layers ---------------------------------------------
 echo
@@ -188,7 +188,7 @@ serve() { # command...; sets url
   url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/serve.out" | head -1)
 }
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'; }
-serve env RUST_LOG=warn "$feedmap" serve --region "$work/gm" --data-dir "$work/gm/data" --addr 127.0.0.1:0
+serve env RUST_LOG=error "$feedmap" serve --region "$work/gm" --data-dir "$work/gm/data" --addr 127.0.0.1:0
 FEEDMAP_BBOX="$xmin $ymin $xmax $ymax" wrk -t2 -c64 -d"$duration" -s benches/wrk_lookup.lua "$url" > "$work/wrk_lookup"
 fm_rps=$(rps < "$work/wrk_lookup")
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true

@@ -1,29 +1,35 @@
 //! Batch resolution: many queries in, one answer row per input row out, in
 //! order, streaming.
 //!
-//! Input is read in chunks of [`CHUNK_ROWS`] rows, each chunk resolved on
-//! all cores and written before the next is read, so memory stays bounded
-//! whatever the input size, and one bad row only ever produces an `error`
-//! in its own output row.
+//! Input is read in chunks of [`CHUNK_ROWS`] rows by the calling thread
+//! while one worker per core answers earlier chunks; answers are written in
+//! input order as they finish. A few chunks per core are in flight at most,
+//! so memory stays bounded whatever the input size, and one bad row only
+//! ever produces an `error` in its own output row. The CSV answer does no
+//! work it does not show: no nearest-neighbourhood search for a point
+//! outside them all (the JSON Lines answer shows it, so does it).
 //!
 //! CSV input has a header with `id` and at least one of `postcode`,
 //! `lat`+`lon`, `q`; each row uses the first of those it fills. JSON Lines
 //! input has one object per line with the same keys.
 
 use crate::feeds::Resolution;
-use crate::query::{Query, QueryError};
+use crate::lookup::LatLon;
+use crate::manifest::Role;
+use crate::query::{Query, QueryError, Via};
 use crate::served::View;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::io::{BufRead, Read, Write};
+use std::time::{Duration, Instant};
 
 /// Longest accepted JSON line or CSV header line, in bytes: a line without
 /// an end must not be read whole into memory.
 pub const MAX_LINE: usize = 1 << 20;
 
-/// Rows per chunk: large enough to amortise thread start-up, small enough
-/// to keep memory flat (a few MB of text).
-pub const CHUNK_ROWS: usize = 16_384;
+/// Rows per chunk: large enough to amortise handing a chunk to a worker,
+/// small enough to keep memory flat and every core busy on small inputs.
+pub const CHUNK_ROWS: usize = 4_096;
 
 /// Input and output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +61,37 @@ pub struct BatchStats {
     pub rows: u64,
     /// Rows answered with an error.
     pub errors: u64,
+    /// Where the time went, summed over threads.
+    pub time: StageTimes,
+}
+
+/// Time spent in each stage of a batch, summed over the threads doing it
+/// (so on several cores the sum exceeds the elapsed time).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StageTimes {
+    /// Reading and splitting the input into rows and fields.
+    pub parse: Duration,
+    /// Locating each row's query and resolving its feeds.
+    pub lookup: Duration,
+    /// Formatting the answers and writing them out.
+    pub write: Duration,
+}
+
+impl StageTimes {
+    fn add(&mut self, other: &StageTimes) {
+        self.parse += other.parse;
+        self.lookup += other.lookup;
+        self.write += other.write;
+    }
+
+    /// Each stage's share of the total, in percent: `(parse, lookup, write)`.
+    pub fn shares(&self) -> (f64, f64, f64) {
+        let total = (self.parse + self.lookup + self.write)
+            .as_secs_f64()
+            .max(1e-12);
+        let pct = |d: Duration| 100.0 * d.as_secs_f64() / total;
+        (pct(self.parse), pct(self.lookup), pct(self.write))
+    }
 }
 
 /// The CSV output columns.
@@ -106,13 +143,21 @@ impl Columns {
         Ok(cols)
     }
 
-    fn query(&self, r: &csv::StringRecord) -> Result<Query, String> {
-        let get = |i: usize| r.get(i).map(str::trim).filter(|s| !s.is_empty());
-        if let Some(p) = self.postcode.and_then(get) {
-            return Ok(Query::Postcode(p.to_string()));
+    fn query(&self, r: &csv::ByteRecord) -> Result<Query, String> {
+        let get = |i: usize, name: &str| -> Result<Option<&str>, String> {
+            match r.get(i).map(std::str::from_utf8) {
+                None => Ok(None),
+                Some(Ok(v)) => Ok(Some(v.trim()).filter(|v| !v.is_empty())),
+                Some(Err(_)) => Err(format!("{name} is not UTF-8 text")),
+            }
+        };
+        if let Some(i) = self.postcode {
+            if let Some(p) = get(i, "postcode")? {
+                return Ok(Query::Postcode(p.to_string()));
+            }
         }
         if let Some((la, lo)) = self.latlon {
-            if let (Some(la), Some(lo)) = (get(la), get(lo)) {
+            if let (Some(la), Some(lo)) = (get(la, "lat")?, get(lo, "lon")?) {
                 let parse = |s: &str, n: &str| {
                     s.parse::<f64>()
                         .map_err(|_| format!("{n} {s:?} is not a number"))
@@ -123,8 +168,10 @@ impl Columns {
                 });
             }
         }
-        if let Some(q) = self.q.and_then(get) {
-            return Ok(Query::Text(q.to_string()));
+        if let Some(i) = self.q {
+            if let Some(q) = get(i, "q")? {
+                return Ok(Query::Text(q.to_string()));
+            }
         }
         Err("the row has no postcode, lat/lon or q".into())
     }
@@ -139,9 +186,10 @@ pub fn run(
     format: Format,
     on_rows: &mut dyn FnMut(u64),
 ) -> Result<BatchStats, BatchError> {
+    let mut output = output;
     match format {
-        Format::Csv => run_csv(view, input, output, on_rows),
-        Format::JsonLines => run_jsonl(view, input, output, on_rows),
+        Format::Csv => run_csv(view, input, &mut output, on_rows),
+        Format::JsonLines => run_jsonl(view, input, &mut output, on_rows),
     }
 }
 
@@ -156,164 +204,335 @@ pub fn check_csv_header(header_line: &str) -> Result<(), BatchError> {
     Columns::from_header(&rec).map(|_| ())
 }
 
-/// Resolves one chunk: splits `rows` over the available cores, has `f`
-/// write each part's answers and return how many were errors, then writes
-/// the parts to `output` in input order and updates `stats`.
-fn write_chunk<T: Sync>(
-    rows: &[T],
-    output: &mut impl Write,
-    stats: &mut BatchStats,
-    on_rows: &mut dyn FnMut(u64),
-    f: impl Fn(&[T], &mut Vec<u8>) -> u64 + Sync,
-) -> std::io::Result<()> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let part = rows.len().div_ceil(threads).max(1);
-    let parts: Vec<(Vec<u8>, u64)> = std::thread::scope(|s| {
-        let handles: Vec<_> = rows
-            .chunks(part)
-            .map(|chunk| {
-                let f = &f;
-                s.spawn(move || {
-                    let mut buf = Vec::with_capacity(chunk.len() * 96);
-                    let errors = f(chunk, &mut buf);
-                    (buf, errors)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("batch worker panicked"))
-            .collect()
-    });
-    for (buf, errors) in parts {
-        output.write_all(&buf)?;
-        stats.errors += errors;
-    }
-    stats.rows += rows.len() as u64;
-    on_rows(stats.rows);
-    Ok(())
+/// A chunk of input rows travelling to a worker and back (its buffers are
+/// reused for later chunks, so reading allocates little).
+struct Chunk<T> {
+    seq: u64,
+    rows: Vec<T>,
+    /// How many of `rows` hold this chunk's input (the rest are spare).
+    len: usize,
+    /// The answers, formatted.
+    out: Vec<u8>,
+    errors: u64,
+    time: StageTimes,
 }
 
-/// Writes one CSV answer row straight from the resolution (no intermediate
-/// JSON-shaped answer: this is the batch hot path).
-fn csv_answer<W: Write>(
-    w: &mut csv::Writer<W>,
-    view: &View,
-    id: &str,
-    answer: Result<(crate::query::Located, Resolution), String>,
-) -> csv::Result<()> {
-    let (located, r) = match answer {
-        Err(e) => {
-            w.write_field(id)?;
-            for _ in 1..CSV_COLUMNS.len() - 1 {
-                w.write_field("")?;
+/// Runs a batch on every core: the calling thread reads chunks (with
+/// `fill`, which returns how many rows it put in the chunk, 0 at the end)
+/// and writes finished ones in input order, while one worker per core
+/// answers chunks with `answer` (appending to `out`, returning the errors).
+/// At most two chunks per worker are in flight, so memory stays bounded.
+fn pipeline<T: Send + Default>(
+    mut fill: impl FnMut(&mut Vec<T>) -> Result<usize, BatchError>,
+    answer: impl Fn(&[T], &mut Vec<u8>, &mut StageTimes) -> u64 + Sync,
+    output: &mut dyn Write,
+    on_rows: &mut dyn FnMut(u64),
+) -> Result<BatchStats, BatchError> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (work_tx, work_rx) = std::sync::mpsc::channel::<Chunk<T>>();
+    let work_rx = std::sync::Mutex::new(work_rx);
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<Chunk<T>>();
+    let mut stats = BatchStats::default();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let (work_rx, done_tx, answer) = (&work_rx, done_tx.clone(), &answer);
+            s.spawn(move || loop {
+                let next = work_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok(mut chunk)) = next else { break };
+                chunk.out.clear();
+                chunk.time = StageTimes::default();
+                chunk.errors = answer(&chunk.rows[..chunk.len], &mut chunk.out, &mut chunk.time);
+                if done_tx.send(chunk).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(done_tx);
+        let result = (|| -> Result<(), BatchError> {
+            let mut spare: Vec<Chunk<T>> = Vec::new();
+            let mut waiting = std::collections::BTreeMap::new();
+            let (mut next_seq, mut next_write, mut in_flight) = (0u64, 0u64, 0usize);
+            let mut at_end = false;
+            loop {
+                while !at_end && in_flight < 2 * workers {
+                    let mut chunk = spare.pop().unwrap_or_else(|| Chunk {
+                        seq: 0,
+                        rows: Vec::new(),
+                        len: 0,
+                        out: Vec::new(),
+                        errors: 0,
+                        time: StageTimes::default(),
+                    });
+                    let started = Instant::now();
+                    chunk.len = fill(&mut chunk.rows)?;
+                    stats.time.parse += started.elapsed();
+                    if chunk.len == 0 {
+                        at_end = true;
+                        break;
+                    }
+                    chunk.seq = next_seq;
+                    next_seq += 1;
+                    in_flight += 1;
+                    work_tx
+                        .send(chunk)
+                        .map_err(|_| std::io::Error::other("a batch worker stopped"))?;
+                }
+                if in_flight == 0 {
+                    return Ok(());
+                }
+                let chunk = done_rx
+                    .recv()
+                    .map_err(|_| std::io::Error::other("a batch worker stopped"))?;
+                waiting.insert(chunk.seq, chunk);
+                while let Some(chunk) = waiting.remove(&next_write) {
+                    let started = Instant::now();
+                    output.write_all(&chunk.out)?;
+                    stats.time.write += started.elapsed();
+                    stats.time.add(&chunk.time);
+                    stats.rows += chunk.len as u64;
+                    stats.errors += chunk.errors;
+                    on_rows(stats.rows);
+                    next_write += 1;
+                    in_flight -= 1;
+                    spare.push(chunk);
+                }
             }
-            w.write_field(e)?;
-            return w.write_record(None::<&[u8]>);
+        })();
+        // Closing the work queue ends the workers, also after an error.
+        drop(work_tx);
+        result
+    })?;
+    output.flush()?;
+    Ok(stats)
+}
+
+/// Appends `field` to `out` as one CSV field: as it is, or quoted with
+/// inner quotes doubled when it holds a comma, quote or line break (the
+/// `csv` crate's rule for the header, so the two agree).
+fn csv_field(out: &mut Vec<u8>, field: &[u8]) {
+    if field
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        out.push(b'"');
+        for &b in field {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(field);
+    }
+}
+
+/// Appends the shortest text that reads back as `v`, as Rust's `Display`
+/// writes it (never an exponent; no `.0` on whole numbers).
+fn csv_number(out: &mut Vec<u8>, v: f64) {
+    let mut buf = ryu::Buffer::new();
+    let s = buf.format(v);
+    if s.contains(['e', 'E']) || !v.is_finite() {
+        out.extend_from_slice(v.to_string().as_bytes());
+    } else {
+        out.extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
+    }
+}
+
+/// The CSV text of what a batch writes over and over, made once per batch:
+/// each area's `id,name` and each feed's `feed_id,platform,handle,url`,
+/// already quoted where needed.
+struct CsvParts {
+    /// Per layer, per area (empty for layers a resolution never names).
+    areas: Vec<Vec<Box<[u8]>>>,
+    /// Per feed.
+    feeds: Vec<Box<[u8]>>,
+}
+
+impl CsvParts {
+    fn of(view: &View) -> CsvParts {
+        let areas = view
+            .region()
+            .layers
+            .iter()
+            .map(|layer| {
+                if !matches!(layer.role, Role::Neighbourhood | Role::Community) {
+                    return Vec::new();
+                }
+                layer
+                    .areas
+                    .iter()
+                    .map(|a| {
+                        let mut v = Vec::new();
+                        csv_field(&mut v, a.id.as_bytes());
+                        v.push(b',');
+                        csv_field(&mut v, a.name.as_bytes());
+                        v.into_boxed_slice()
+                    })
+                    .collect()
+            })
+            .collect();
+        let feeds = view
+            .feeds()
+            .feeds
+            .iter()
+            .map(|f| {
+                let mut v = Vec::new();
+                for (i, part) in [&f.feed_id, &f.platform, &f.handle, &f.url]
+                    .into_iter()
+                    .enumerate()
+                {
+                    if i > 0 {
+                        v.push(b',');
+                    }
+                    csv_field(&mut v, part.as_bytes());
+                }
+                v.into_boxed_slice()
+            })
+            .collect();
+        CsvParts { areas, feeds }
+    }
+
+    /// `id,name` of the first of `areas`, or `,` when there is none.
+    fn area(&self, areas: &[crate::area::AreaRef]) -> &[u8] {
+        areas
+            .first()
+            .and_then(|at| self.areas.get(at.layer)?.get(at.area))
+            .map_or(b",", |v| &v[..])
+    }
+}
+
+/// Appends one CSV answer row (the batch hot path: preformatted parts and
+/// plain byte copies, no per-field quoting checks but for the caller's id
+/// and the feed list). `scratch` is reused for the feed list.
+fn csv_answer(
+    out: &mut Vec<u8>,
+    view: &View,
+    parts: &CsvParts,
+    id: &[u8],
+    answer: &Result<(LatLon, Via, Resolution), String>,
+    scratch: &mut Vec<u8>,
+) {
+    csv_field(out, id);
+    let (point, via, r) = match answer {
+        Err(e) => {
+            out.extend_from_slice(&[b','; CSV_COLUMNS.len() - 1]);
+            csv_field(out, e.as_bytes());
+            out.push(b'\n');
+            return;
         }
         Ok(x) => x,
     };
-    let area = |x: Option<&crate::area::AreaRef>| {
-        x.map(|at| {
-            let area = &view.region().layers[at.layer].areas[at.area];
-            (area.id.as_str(), area.name.as_str())
-        })
-        .unwrap_or(("", ""))
-    };
-    let (nid, nname) = area(r.neighbourhoods.first());
-    let (cid, cname) = area(r.communities.first());
-    let feed = |i: usize| &view.feeds().feeds[r.feeds[i].feed];
-    let mut ids = String::new();
+    out.push(b',');
+    out.extend_from_slice(via.as_str().as_bytes());
+    out.push(b',');
+    csv_number(out, point.lat);
+    out.push(b',');
+    csv_number(out, point.lon);
+    out.push(b',');
+    out.extend_from_slice(r.coverage.as_str().as_bytes());
+    out.push(b',');
+    out.extend_from_slice(parts.area(&r.neighbourhoods));
+    out.push(b',');
+    out.extend_from_slice(parts.area(&r.communities));
+    out.push(b',');
+    scratch.clear();
     for (i, hit) in r.feeds.iter().enumerate() {
         if i > 0 {
-            ids.push(' ');
+            scratch.push(b' ');
         }
-        ids.push_str(&view.feeds().feeds[hit.feed].feed_id);
+        scratch.extend_from_slice(view.feeds().feeds[hit.feed].feed_id.as_bytes());
     }
-    let mut lat = ryu_like(located.point.lat);
-    let lon = ryu_like(located.point.lon);
-    w.write_field(id)?;
-    w.write_field(located.via.as_str())?;
-    w.write_field(std::mem::take(&mut lat))?;
-    w.write_field(lon)?;
-    w.write_field(r.coverage.as_str())?;
-    w.write_field(nid)?;
-    w.write_field(nname)?;
-    w.write_field(cid)?;
-    w.write_field(cname)?;
-    w.write_field(&ids)?;
-    if r.feeds.is_empty() {
-        for _ in 0..4 {
-            w.write_field("")?;
-        }
-    } else {
-        let f = feed(0);
-        w.write_field(&f.feed_id)?;
-        w.write_field(&f.platform)?;
-        w.write_field(&f.handle)?;
-        w.write_field(&f.url)?;
+    csv_field(out, scratch);
+    out.push(b',');
+    match r.feeds.first() {
+        Some(hit) => out.extend_from_slice(&parts.feeds[hit.feed]),
+        None => out.extend_from_slice(b",,,"),
     }
-    w.write_field("")?;
-    w.write_record(None::<&[u8]>)
+    out.extend_from_slice(b",\n");
 }
 
-/// Shortest text that reads back as the same number.
-fn ryu_like(v: f64) -> String {
-    v.to_string()
+/// Answers one chunk of CSV rows into `out`, timing the three stages.
+fn answer_csv(
+    view: &View,
+    parts: &CsvParts,
+    cols: &Columns,
+    rows: &[csv::ByteRecord],
+    out: &mut Vec<u8>,
+    time: &mut StageTimes,
+) -> u64 {
+    // A few hundred rows at a time, so the stage buffers stay small and
+    // are reused rather than fetched from (and given back to) the system.
+    let mut queries: Vec<Result<Query, String>> = Vec::with_capacity(SUB_ROWS);
+    let mut answers: Vec<Result<(LatLon, Via, Resolution), String>> = Vec::with_capacity(SUB_ROWS);
+    let mut scratch = Vec::new();
+    let mut errors = 0;
+    for rows in rows.chunks(SUB_ROWS) {
+        let started = Instant::now();
+        queries.clear();
+        queries.extend(rows.iter().map(|r| cols.query(r)));
+        let parsed = Instant::now();
+        answers.clear();
+        answers.extend(queries.drain(..).map(|q| {
+            let located = view
+                .region()
+                .locate(&q?)
+                .map_err(|e: QueryError| e.to_string())?;
+            Ok((
+                located.point,
+                located.via,
+                view.resolve_within(located.point),
+            ))
+        }));
+        let looked_up = Instant::now();
+        for (row, answer) in rows.iter().zip(&answers) {
+            errors += u64::from(answer.is_err());
+            let id = row.get(cols.id).unwrap_or(b"");
+            csv_answer(out, view, parts, id, answer, &mut scratch);
+        }
+        time.parse += parsed - started;
+        time.lookup += looked_up - parsed;
+        time.write += looked_up.elapsed();
+    }
+    errors
 }
+
+/// Rows a worker takes through each stage at a time (see [`answer_csv`]).
+const SUB_ROWS: usize = 256;
 
 fn run_csv(
     view: &View,
     input: impl Read,
-    mut output: impl Write,
+    output: &mut dyn Write,
     on_rows: &mut dyn FnMut(u64),
 ) -> Result<BatchStats, BatchError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .buffer_capacity(1 << 18)
+        .from_reader(input);
     let cols = Columns::from_header(reader.headers()?)?;
+    let parts = CsvParts::of(view);
     let mut header = csv::Writer::from_writer(Vec::new());
     header.write_record(CSV_COLUMNS)?;
     output.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
-    let mut stats = BatchStats::default();
-    let mut chunk: Vec<Result<csv::StringRecord, String>> = Vec::with_capacity(CHUNK_ROWS);
-    let mut records = reader.records();
-    loop {
-        chunk.clear();
-        for rec in records.by_ref().take(CHUNK_ROWS) {
-            chunk.push(rec.map_err(|e| format!("malformed CSV row: {e}")));
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        write_chunk(&chunk, &mut output, &mut stats, on_rows, |part, buf| {
-            let mut errors = 0;
-            let mut w = csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(buf);
-            for rec in part {
-                let (id, answer) = match rec {
-                    Err(e) => ("", Err(e.clone())),
-                    Ok(r) => {
-                        let answer = cols.query(r).and_then(|q| {
-                            let located = view
-                                .region()
-                                .locate(&q)
-                                .map_err(|e: QueryError| e.to_string())?;
-                            let resolution = view.resolve(located.point);
-                            Ok((located, resolution))
-                        });
-                        (r.get(cols.id).unwrap_or(""), answer)
-                    }
-                };
-                errors += u64::from(answer.is_err());
-                // Writing to a Vec cannot fail.
-                let _ = csv_answer(&mut w, view, id, answer);
+    pipeline(
+        |rows: &mut Vec<csv::ByteRecord>| {
+            let mut n = 0;
+            while n < CHUNK_ROWS {
+                if rows.len() == n {
+                    rows.push(csv::ByteRecord::new());
+                }
+                if !reader.read_byte_record(&mut rows[n])? {
+                    break;
+                }
+                n += 1;
             }
-            let _ = w.flush();
-            errors
-        })?;
-    }
-    output.flush()?;
-    Ok(stats)
+            Ok(n)
+        },
+        |rows, out, time| answer_csv(view, &parts, &cols, rows, out, time),
+        output,
+        on_rows,
+    )
 }
 
 #[derive(Deserialize)]
@@ -343,86 +562,111 @@ fn json_query(row: &JsonRow) -> Result<Query, String> {
     Err("the row has no postcode, lat/lon or q".into())
 }
 
+/// Reads up to [`CHUNK_ROWS`] non-blank lines into `lines` (reusing its
+/// buffers); a line over [`MAX_LINE`] bytes is skipped to its end and left
+/// empty, standing for an error row. Returns how many it read.
+fn read_lines(reader: &mut impl BufRead, lines: &mut Vec<Vec<u8>>) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < CHUNK_ROWS {
+        if lines.len() == n {
+            lines.push(Vec::new());
+        }
+        let line = &mut lines[n];
+        line.clear();
+        if reader
+            .by_ref()
+            .take(MAX_LINE as u64)
+            .read_until(b'\n', line)?
+            == 0
+        {
+            break;
+        }
+        if line.len() == MAX_LINE && line.last() != Some(&b'\n') {
+            // Skip the rest of the over-long line; it becomes an error row.
+            let mut rest = Vec::new();
+            while reader
+                .by_ref()
+                .take(MAX_LINE as u64)
+                .read_until(b'\n', &mut rest)?
+                == MAX_LINE
+                && rest.last() != Some(&b'\n')
+            {
+                rest.clear();
+            }
+            line.clear();
+            n += 1;
+            continue;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Answers one chunk of JSON lines into `out`, timing the three stages.
+fn answer_jsonl(view: &View, lines: &[Vec<u8>], out: &mut Vec<u8>, time: &mut StageTimes) -> u64 {
+    let started = Instant::now();
+    // An empty line stands for one that was too long to read.
+    let parsed: Vec<Result<JsonRow, String>> = lines
+        .iter()
+        .map(|line| {
+            if line.is_empty() {
+                Err(format!("line longer than {MAX_LINE} bytes"))
+            } else {
+                serde_json::from_slice(line).map_err(|e| format!("not a JSON object: {e}"))
+            }
+        })
+        .collect();
+    let parse_done = Instant::now();
+    let mut errors = 0;
+    let (mut lookup, mut write) = (Duration::ZERO, Duration::ZERO);
+    for row in parsed {
+        let t0 = Instant::now();
+        let id = row.as_ref().map(|r| r.id.clone()).unwrap_or(Value::Null);
+        let answer = row
+            .and_then(|r| json_query(&r))
+            .and_then(|q| view.feeds_for(&q).map_err(|e| e.to_string()));
+        let t1 = Instant::now();
+        let value = match answer {
+            Ok(a) => {
+                let mut v = serde_json::to_value(&a).unwrap_or(Value::Null);
+                if let Value::Object(m) = &mut v {
+                    m.insert("id".into(), id);
+                    m.insert("error".into(), Value::Null);
+                }
+                v
+            }
+            Err(e) => {
+                errors += 1;
+                json!({ "id": id, "error": e })
+            }
+        };
+        let _ = serde_json::to_writer(&mut *out, &value);
+        out.push(b'\n');
+        lookup += t1 - t0;
+        write += t1.elapsed();
+    }
+    time.parse += parse_done - started;
+    time.lookup += lookup;
+    time.write += write;
+    errors
+}
+
 fn run_jsonl(
     view: &View,
     input: impl Read,
-    mut output: impl Write,
+    output: &mut dyn Write,
     on_rows: &mut dyn FnMut(u64),
 ) -> Result<BatchStats, BatchError> {
     let mut reader = std::io::BufReader::with_capacity(1 << 16, input);
-    let mut stats = BatchStats::default();
-    let mut lines: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_ROWS);
-    loop {
-        lines.clear();
-        // Empty entries in `lines` stand for lines over MAX_LINE bytes.
-        while lines.len() < CHUNK_ROWS {
-            let mut line = Vec::new();
-            if reader
-                .by_ref()
-                .take(MAX_LINE as u64)
-                .read_until(b'\n', &mut line)?
-                == 0
-            {
-                break;
-            }
-            if line.len() == MAX_LINE && line.last() != Some(&b'\n') {
-                // Skip the rest of the over-long line; it becomes an error row.
-                let mut rest = Vec::new();
-                while reader
-                    .by_ref()
-                    .take(MAX_LINE as u64)
-                    .read_until(b'\n', &mut rest)?
-                    == MAX_LINE
-                    && rest.last() != Some(&b'\n')
-                {
-                    rest.clear();
-                }
-                lines.push(Vec::new());
-                continue;
-            }
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            lines.push(line);
-        }
-        if lines.is_empty() {
-            break;
-        }
-        write_chunk(&lines, &mut output, &mut stats, on_rows, |part, buf| {
-            let mut errors = 0;
-            for line in part {
-                // An empty line stands for one that was too long to read.
-                let parsed: Result<JsonRow, String> = if line.is_empty() {
-                    Err(format!("line longer than {MAX_LINE} bytes"))
-                } else {
-                    serde_json::from_slice(line).map_err(|e| format!("not a JSON object: {e}"))
-                };
-                let id = parsed.as_ref().map(|r| r.id.clone()).unwrap_or(Value::Null);
-                let answer = parsed
-                    .and_then(|r| json_query(&r))
-                    .and_then(|q| view.feeds_for(&q).map_err(|e| e.to_string()));
-                let value = match answer {
-                    Ok(a) => {
-                        let mut v = serde_json::to_value(&a).unwrap_or(Value::Null);
-                        if let Value::Object(m) = &mut v {
-                            m.insert("id".into(), id);
-                            m.insert("error".into(), Value::Null);
-                        }
-                        v
-                    }
-                    Err(e) => {
-                        errors += 1;
-                        json!({ "id": id, "error": e })
-                    }
-                };
-                let _ = serde_json::to_writer(&mut *buf, &value);
-                buf.push(b'\n');
-            }
-            errors
-        })?;
-    }
-    output.flush()?;
-    Ok(stats)
+    pipeline(
+        |lines| Ok(read_lines(&mut reader, lines)?),
+        |lines, out, time| answer_jsonl(view, lines, out, time),
+        output,
+        on_rows,
+    )
 }
 
 #[cfg(test)]

@@ -98,11 +98,12 @@ pub fn feeds_batch(
         stats
     };
     let secs = started.elapsed().as_secs_f64();
+    let (parse, lookup, write) = stats.time.shares();
     tracing::info!(
         rows = stats.rows,
         errors = stats.errors,
         rows_per_sec = (stats.rows as f64 / secs.max(1e-9)) as u64,
-        "batch done"
+        "batch done; time by stage (all threads): parse {parse:.0} %, lookup {lookup:.0} %, write {write:.0} %"
     );
     Ok(stats)
 }

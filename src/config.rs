@@ -64,6 +64,11 @@ pub struct ServeConfig {
     /// an idle keep-alive connection; then the connection is closed.
     /// Default 10 s.
     pub header_timeout: Duration,
+    /// Longest time from a request's head to its answer's head, the body
+    /// read included; then 408 with a problem. Uploads that may be large
+    /// (batch, a boundary release) are spared, and a batch answer streams
+    /// for as long as it takes. Default 30 s.
+    pub request_timeout: Duration,
     /// Most connections open at once; more wait in the listen backlog.
     /// Default 4,096.
     pub max_connections: usize,
@@ -95,6 +100,7 @@ impl Default for ServeConfig {
             write_max_bytes: 64 * 1024,
             store_poll: Duration::from_secs(1),
             header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
             max_connections: 4096,
             rate_limit: 200,
             rate_limit_burst: 400,
@@ -166,6 +172,12 @@ pub struct ServeSettings {
     #[arg(long, env = "FEEDMAP_HEADER_TIMEOUT", value_parser = humantime::parse_duration)]
     #[serde(default, with = "duration_text")]
     pub header_timeout: Option<Duration>,
+    /// Answer 408 to a request not answered within this, its body read
+    /// included (batch and release uploads are spared), e.g. `30s`
+    /// [default: 30s].
+    #[arg(long, env = "FEEDMAP_REQUEST_TIMEOUT", value_parser = humantime::parse_duration)]
+    #[serde(default, with = "duration_text")]
+    pub request_timeout: Option<Duration>,
     /// Most connections open at once [default: 4096].
     #[arg(long, env = "FEEDMAP_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
@@ -293,6 +305,10 @@ impl ServeConfig {
                 .header_timeout
                 .or(file.header_timeout)
                 .unwrap_or(d.header_timeout),
+            request_timeout: args
+                .request_timeout
+                .or(file.request_timeout)
+                .unwrap_or(d.request_timeout),
             max_connections: args
                 .max_connections
                 .or(file.max_connections)
@@ -338,6 +354,12 @@ impl ServeConfig {
             return bad(
                 "--header-timeout",
                 "must be longer than 0 (e.g. 10s)".into(),
+            );
+        }
+        if self.request_timeout.is_zero() {
+            return bad(
+                "--request-timeout",
+                "must be longer than 0 (e.g. 30s)".into(),
             );
         }
         if self.max_connections == 0 {

@@ -695,6 +695,18 @@ impl FeedRegistry {
     /// registry's targets use) are consulted, so context layers cost nothing
     /// on this hot path.
     pub fn resolve(&self, layers: &[Layer], p: LatLon) -> Resolution {
+        let mut r = self.resolve_within(layers, p);
+        if r.coverage == Coverage::Outside {
+            r.nearest_neighbourhood = nearest_neighbourhood(layers, p);
+        }
+        r
+    }
+
+    /// [`FeedRegistry::resolve`] without the nearest-neighbourhood search
+    /// for a point outside every neighbourhood (`nearest_neighbourhood` is
+    /// left `None`): for answers that do not show it, such as the batch CSV,
+    /// where that search would be most of the cost of an outside point.
+    pub fn resolve_within(&self, layers: &[Layer], p: LatLon) -> Resolution {
         let mut communities = AreaList::new();
         let mut neighbourhoods = AreaList::new();
         let mut found = SmallVec::<[usize; 4]>::new();
@@ -743,27 +755,30 @@ impl FeedRegistry {
             feed: f,
             matched: None,
         }));
-        let mut nearest_neighbourhood = None;
         if neighbourhoods.is_empty() {
             coverage = Coverage::Outside;
-            for (li, layer) in layers.iter().enumerate() {
-                if layer.role == Role::Neighbourhood {
-                    if let Some(n) = layer.index.nearest(&layer.areas, p.lon, p.lat) {
-                        let better = nearest_neighbourhood
-                            .is_none_or(|(_, b): (usize, Nearest)| n.distance_m < b.distance_m);
-                        if better {
-                            nearest_neighbourhood = Some((li, n));
-                        }
-                    }
-                }
-            }
         }
         Resolution {
             feeds,
             communities,
             neighbourhoods,
             coverage,
-            nearest_neighbourhood,
+            nearest_neighbourhood: None,
         }
     }
+}
+
+/// The nearest area of any neighbourhood layer (layer index and distance).
+fn nearest_neighbourhood(layers: &[Layer], p: LatLon) -> Option<(usize, Nearest)> {
+    let mut nearest = None;
+    for (li, layer) in layers.iter().enumerate() {
+        if layer.role == Role::Neighbourhood {
+            if let Some(n) = layer.index.nearest(&layer.areas, p.lon, p.lat) {
+                if nearest.is_none_or(|(_, b): (usize, Nearest)| n.distance_m < b.distance_m) {
+                    nearest = Some((li, n));
+                }
+            }
+        }
+    }
+    nearest
 }

@@ -65,6 +65,13 @@ impl View {
         self.feeds.resolve(&self.geo.region.layers, p)
     }
 
+    /// [`View::resolve`] without the nearest neighbourhood of a point
+    /// outside them all (see [`FeedRegistry::resolve_within`]).
+    #[inline]
+    pub fn resolve_within(&self, p: LatLon) -> Resolution {
+        self.feeds.resolve_within(&self.geo.region.layers, p)
+    }
+
     /// Locates a query and resolves its feeds in one call.
     pub fn feeds_for(&self, query: &Query) -> Result<FeedAnswer<'_>, QueryError> {
         let located = self.geo.region.locate(query)?;

@@ -150,3 +150,83 @@ fn loopback_is_not_limited_unless_asked() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--max-connections"));
 }
+
+/// Sends a request head and then its body a piece at a time, `pause`
+/// apart; returns the status line and the rest of the answer (headers and
+/// body).
+fn dribble(
+    to: SocketAddr,
+    head: &str,
+    body: &[u8],
+    pieces: usize,
+    pause: Duration,
+) -> (String, String) {
+    let mut s = TcpStream::connect(to).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    for piece in body.chunks(body.len().div_ceil(pieces)) {
+        std::thread::sleep(pause);
+        // The server may already have answered and closed.
+        if s.write_all(piece).is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer.lines().next().unwrap_or("").to_string();
+    let rest = answer.split_once("\r\n").map_or("", |x| x.1).to_string();
+    (status, rest)
+}
+
+#[test]
+fn a_slow_request_gets_408_but_a_long_batch_upload_is_spared() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = common::tokens_file(dir.path());
+    let server = Server::start_with(
+        &common::demo_region(),
+        &[
+            "--request-timeout",
+            "1s",
+            "--tokens",
+            tokens.to_str().unwrap(),
+        ],
+    );
+    let to = addr(&server);
+    // A write whose body arrives over 3 s: 408, a problem naming the limit.
+    let body = br#"{"feed_id":"SLOW","platform":"x","handle":"@slow","url":"https://x.example/slow","status":"planned"}"#;
+    let head = format!(
+        "POST /v1/feeds HTTP/1.1\r\nHost: feedmap\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        common::PLANNER,
+        body.len()
+    );
+    let started = Instant::now();
+    let (status, answer) = dribble(to, &head, body, 6, Duration::from_millis(500));
+    assert!(status.contains(" 408 "), "{status}: {answer}");
+    let (_, problem) = answer.split_once("\r\n\r\n").expect("a body");
+    let problem: serde_json::Value = serde_json::from_str(problem).expect("a JSON problem");
+    assert_eq!(problem["status"], 408);
+    assert!(problem["detail"].as_str().unwrap().contains("within 1 s"));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // Nothing was half-applied: the feed is not there.
+    assert_eq!(server.get("/v1/feeds/SLOW").0, 404);
+    // A batch whose first row comes after the timeout and whose upload
+    // takes over 3 s is answered whole.
+    let rows: String = (0..60).map(|i| format!("{i},,DV1 1AA\n")).collect();
+    let csv = format!("id,lat,postcode\n{rows}");
+    let head = format!(
+        "POST /v1/feeds/lookup/batch HTTP/1.1\r\nHost: feedmap\r\nContent-Type: text/csv\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        csv.len()
+    );
+    let (status, answer) = dribble(to, &head, csv.as_bytes(), 3, Duration::from_millis(1200));
+    assert!(status.contains(" 200 "), "{status}: {answer}");
+    // Every row answered (the body comes in chunks; rows are not split).
+    for i in [0, 30, 59] {
+        assert!(
+            answer.contains(&format!("\n{i},postcode,")),
+            "row {i}: {answer}"
+        );
+    }
+    // And quick requests are answered as ever.
+    assert_eq!(server.get("/health").0, 200);
+}

@@ -71,6 +71,28 @@ async fn rate_limited(
     next.run(req).await
 }
 
+/// The request timeout: 408 with a problem when the answer's head is not
+/// ready within `limit` (the request body's reading included).
+async fn timed(
+    limit: std::time::Duration,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiProblem::new(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            "request-timeout",
+            "Request timeout",
+            format!(
+                "the request was not received and answered within {} s; send it again",
+                limit.as_secs_f64()
+            ),
+        )
+        .into_response(),
+    }
+}
+
 /// Builds the router over shared state: every operation of
 /// [`openapi::operations`] (the same table `/api` describes), problems for
 /// unknown routes and methods, panics caught as 500 problems, requests
@@ -78,8 +100,17 @@ async fn rate_limited(
 pub fn router(state: Arc<AppState>) -> Router {
     let examples = openapi::Examples::of(&state.served());
     let mut router = Router::new();
+    let limit = state.config.request_timeout;
     for op in openapi::operations(&state.config, &examples) {
-        router = router.route(op.path, op.handler);
+        let handler = if op.untimed {
+            op.handler
+        } else {
+            op.handler
+                .layer(axum::middleware::from_fn(move |req, next| {
+                    timed(limit, req, next)
+                }))
+        };
+        router = router.route(op.path, handler);
     }
     if state.rate.is_some() {
         router = router.layer(axum::middleware::from_fn_with_state(

@@ -123,6 +123,9 @@ pub struct Operation {
     pub write: bool,
     /// Whether it needs a bearer token (`security: bearer`).
     pub secured: bool,
+    /// Whether the request timeout is waived: large uploads and streamed
+    /// answers, which take as long as their size needs.
+    pub untimed: bool,
     /// The handler, with its layers.
     pub handler: MethodRouter<Arc<AppState>>,
 }
@@ -364,6 +367,7 @@ impl Operation {
             answer: None,
             write: false,
             secured: false,
+            untimed: false,
             handler,
         }
     }
@@ -375,6 +379,12 @@ impl Operation {
 
     fn answers(mut self, answer: SchemaFn) -> Self {
         self.answer = Some(answer);
+        self
+    }
+
+    /// No request timeout (see [`Operation::untimed`]).
+    fn untimed(mut self) -> Self {
+        self.untimed = true;
         self
     }
 
@@ -500,6 +510,7 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             media: "text/csv",
             ..Operation::new(Post, "/v1/feeds/lookup/batch", "Many lookups: CSV (text/csv) or JSON Lines (application/x-ndjson) in, the same out, streamed", routing::post(batch::batch).layer(axum::extract::DefaultBodyLimit::disable()))
                 .params(vec![at()])
+                .untimed()
         },
         get("/v1/feeds", "Every feed (active, planned, retired)", routing::get(feeds::list).layer(limit))
             .answers(schema::<feeds::FeedList>),
@@ -586,6 +597,7 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             .answers(schema::<crate::releases::ReleaseList>)
             .params(vec![query("layer", "only this layer", json!({"type": "string", "enum": ex.layers}))]),
         Operation::new(Post, "/v1/releases", "Stage a new generation of a layer's boundaries (201): validated whole, stored, not used by lookups until activated", routing::post(releases::stage).layer(axum::extract::DefaultBodyLimit::max(releases::MAX_RELEASE_BYTES)))
+            .untimed()
             .answers(schema::<crate::releases::GenerationView>)
             .write(201, Some((schema::<crate::releases::StageRequest>, ex.release_body())), false),
         get("/v1/releases/{id}", "One generation, with its ETag", routing::get(releases::one))
