@@ -144,6 +144,11 @@ impl Columns {
     }
 
     fn query(&self, r: &csv::ByteRecord) -> Result<Query, String> {
+        if r.get(self.id)
+            .is_some_and(|id| std::str::from_utf8(id).is_err())
+        {
+            return Err("id is not UTF-8 text".into());
+        }
         let get = |i: usize, name: &str| -> Result<Option<&str>, String> {
             match r.get(i).map(std::str::from_utf8) {
                 None => Ok(None),
@@ -487,8 +492,10 @@ fn answer_csv(
         let looked_up = Instant::now();
         for (row, answer) in rows.iter().zip(&answers) {
             errors += u64::from(answer.is_err());
-            let id = row.get(cols.id).unwrap_or(b"");
-            csv_answer(out, view, parts, id, answer, &mut scratch);
+            // Answers are UTF-8 text: an id that is not is answered with
+            // an error, and shown with its bad bytes replaced.
+            let id = String::from_utf8_lossy(row.get(cols.id).unwrap_or(b""));
+            csv_answer(out, view, parts, id.as_bytes(), answer, &mut scratch);
         }
         time.parse += parsed - started;
         time.lookup += looked_up - parsed;
@@ -510,7 +517,16 @@ fn run_csv(
         .flexible(true)
         .buffer_capacity(1 << 18)
         .from_reader(input);
-    let cols = Columns::from_header(reader.headers()?)?;
+    let header = match reader.headers() {
+        Ok(h) => h,
+        Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+            return Err(BatchError::Header(
+                "the CSV header (line 1) is not UTF-8 text".into(),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let cols = Columns::from_header(header)?;
     let parts = CsvParts::of(view);
     let mut header = csv::Writer::from_writer(Vec::new());
     header.write_record(CSV_COLUMNS)?;
