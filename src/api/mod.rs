@@ -101,16 +101,15 @@ pub fn router(state: Arc<AppState>) -> Router {
     let examples = openapi::Examples::of(&state.served());
     let mut router = Router::new();
     let limit = state.config.request_timeout;
-    for op in openapi::operations(&state.config, &examples) {
-        let handler = if op.untimed {
-            op.handler
-        } else {
-            op.handler
+    for mut op in openapi::operations(&state.config, &examples) {
+        if !op.untimed {
+            op.handler = op
+                .handler
                 .layer(axum::middleware::from_fn(move |req, next| {
                     timed(limit, req, next)
-                }))
-        };
-        router = router.route(op.path, handler);
+                }));
+        }
+        router = router.route(op.path, op.handler);
     }
     if state.rate.is_some() {
         router = router.layer(axum::middleware::from_fn_with_state(
