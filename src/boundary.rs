@@ -129,28 +129,55 @@ pub fn build_layer(
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("kml"))
     });
+    // Each feature is checked and measured on its own, on every core (the
+    // ring checks and geodesic measures are most of a load); then, in file
+    // order, ids are checked for repeats and the problems gathered, so the
+    // report reads the same whatever the core count.
+    let checked =
+        crate::parallel::map_indexed(raw.features.len(), &format!("checking {}", spec.id), |i| {
+            let feature = &raw.features[i];
+            let mut site = Site {
+                file: feature.file.clone(),
+                layer: spec.id.clone(),
+                feature: Some(feature.index),
+                id: None,
+            };
+            let mut early = Vec::new();
+            let id = feature_id(feature, spec, is_kml, &site, &mut early);
+            site.id = id.clone();
+            let name = feature_name(feature, spec, &site, &mut early);
+            let population = feature_population(feature, spec, &site, &mut early)
+                .or_else(|| id.as_ref().and_then(|id| residents.get(id).copied()))
+                .or(spec.population_each);
+            let identity = feature_identity(feature, spec, &site, &mut early);
+            let (mut late, mut notes) = (Vec::new(), Vec::new());
+            let geometry = feature_geometry(feature, crs, repair, &site, &mut late, &mut notes);
+            let area = match (&id, name, geometry) {
+                (Some(id), Some(name), Some(geometry)) if early.is_empty() && late.is_empty() => {
+                    let mut area = Area::new(id.clone(), name, geometry, population);
+                    area.identity = identity;
+                    Some(area)
+                }
+                _ => None,
+            };
+            CheckedFeature {
+                site,
+                id,
+                early,
+                late,
+                notes,
+                area,
+            }
+        });
     let mut areas = Vec::with_capacity(raw.features.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let progress = crate::progress::bar(raw.features.len(), &format!("checking {}", spec.id));
-    for feature in &raw.features {
-        progress.inc(1);
-        let mut site = Site {
-            file: feature.file.clone(),
-            layer: spec.id.clone(),
-            feature: Some(feature.index),
-            id: None,
-        };
-        let before = problems.len();
-        let id = feature_id(feature, spec, is_kml, &site, &mut problems);
-        site.id = id.clone();
-        let name = feature_name(feature, spec, &site, &mut problems);
-        let population = feature_population(feature, spec, &site, &mut problems)
-            .or_else(|| id.as_ref().and_then(|id| residents.get(id).copied()))
-            .or(spec.population_each);
-        let identity = feature_identity(feature, spec, &site, &mut problems);
-        if let Some(id) = &id {
+    for (feature, c) in raw.features.iter().zip(checked) {
+        problems.extend(c.early);
+        let mut repeated = false;
+        if let Some(id) = &c.id {
             if let Some(first) = seen.insert(id.clone(), feature.index) {
-                problems.push(site.problem(
+                repeated = true;
+                problems.push(c.site.problem(
                     ProblemKind::DuplicateId,
                     format!(
                         "id {id:?} is also used by feature #{first}; ids must be unique in a layer"
@@ -158,16 +185,12 @@ pub fn build_layer(
                 ));
             }
         }
-        let geometry = feature_geometry(feature, crs, repair, &site, &mut problems, &mut notes);
-        if problems.len() == before {
-            if let (Some(id), Some(name), Some(geometry)) = (id, name, geometry) {
-                let mut area = Area::new(id, name, geometry, population);
-                area.identity = identity;
-                areas.push(area);
-            }
+        problems.extend(c.late);
+        notes.extend(c.notes);
+        if let (Some(area), false) = (c.area, repeated) {
+            areas.push(area);
         }
     }
-    progress.finish_and_clear();
     if raw.features.is_empty() && problems.is_empty() {
         problems.push(file_site.problem(ProblemKind::UnreadableFile, "the layer has no features"));
     }
@@ -180,6 +203,18 @@ pub fn build_layer(
         problems,
         notes,
     }
+}
+
+/// One feature checked on its own: its problems before and after the
+/// repeated-id check (so the report keeps its order), repair notes, and
+/// its area when it had no problem.
+struct CheckedFeature {
+    site: Site,
+    id: Option<String>,
+    early: Vec<Problem>,
+    late: Vec<Problem>,
+    notes: Vec<String>,
+    area: Option<Area>,
 }
 
 fn feature_id(
