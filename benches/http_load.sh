@@ -18,13 +18,9 @@ if [ -z "${FEEDMAP_BIN:-}" ]; then
 fi
 region=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$region"' EXIT
-layer() { printf '[[layers]]\nid = "%s"\nrole = "%s"\nfile = "%s/%s"\nid_property = "%s"\nname_property = "area_name"\n' "$@"; }
+. benches/gm_layers.sh
 {
-  echo 'name = "GM load test"'
-  layer localities neighbourhood "$data" trafford_localities_2023.geojson area_name
-  layer wards community "$data" gm_wards_2023.geojson area_code
-  layer msoas context "$data" gm_msoa_2021.geojson area_code
-  layer lsoas context "$data" gm_lsoa_2021.geojson area_code
+  gm_four_layers "GM load test" "$data"
   printf '[postcodes]\nfile = "%s/trafford_postcodes.csv"\npostcode_column = "postcode"\nlat_column = "lat"\nlon_column = "lon"\n' "$data"
   printf '[feeds]\nfile = "feeds.csv"\n'
 } > "$region/region.toml"

@@ -182,14 +182,8 @@ RUST_LOG=info "$feedmap" feeds batch --region "$work/lsoa" "$work/all.csv" 2>&1 
 echo
 echo "## One point, four layers: pgbench (PostGIS) beside wrk (feedmap GET /v1/lookup), $duration each"
 mkdir "$work/gm"
-layer() { printf '[[layers]]\nid = "%s"\nrole = "%s"\nfile = "%s/%s"\nid_property = "%s"\nname_property = "area_name"\n' "$@"; }
-{
-  echo 'name = "GM four layers"'
-  layer localities neighbourhood "$data" trafford_localities_2023.geojson area_name
-  layer wards community "$data" gm_wards_2023.geojson area_code
-  layer msoas context "$data" gm_msoa_2021.geojson area_code
-  layer lsoas context "$data" gm_lsoa_2021.geojson area_code
-} > "$work/gm/region.toml"
+. benches/gm_layers.sh
+gm_four_layers "GM four layers" "$data" > "$work/gm/region.toml"
 cat > "$work/lookup.pgbench" <<SQL
 \\set ilat random(0, 9999999)
 \\set ilon random(0, 9999999)
