@@ -17,6 +17,7 @@ use crate::area::Area;
 use crate::pip::{polygon_position, BandedPolygon, Position, SCAN_EDGES};
 use geo::{Coord, Distance, Geodesic, Point};
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
+use std::collections::HashMap;
 
 /// An R-tree entry: one polygon of one area.
 #[derive(Debug, Clone)]
@@ -207,8 +208,11 @@ impl AreaIndex {
         out
     }
 
-    /// The area whose boundary is geodesically nearest to `(lon, lat)`, with
-    /// the distance in metres; ties go to the smaller id.
+    /// For a point that no area contains: the area whose boundary is
+    /// geodesically nearest to `(lon, lat)`, with the distance in metres;
+    /// ties go to the smaller id. (Edges two areas share are left out of
+    /// the search, so for a point inside an area the answer is the nearest
+    /// area across the union's edge, not its own boundary.)
     ///
     /// Boundary edges sit in a segment R-tree (built on first use, in a
     /// plane whose longitude is scaled by the cosine of the layer's middle
@@ -446,27 +450,62 @@ impl Edges {
         } else {
             1.0
         };
-        let mut edges = Vec::new();
+        // Each edge directed with its area's interior on its left (by the
+        // ring's winding, whatever the stored orientation).
+        let mut directed: Vec<(Coord<f64>, Coord<f64>, u32)> = Vec::new();
         for (i, area) in areas.iter().enumerate() {
             for poly in &area.geometry.0 {
-                for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+                let rings = std::iter::once((poly.exterior(), true))
+                    .chain(poly.interiors().iter().map(|r| (r, false)));
+                for (ring, exterior) in rings {
+                    let twice_area: f64 = ring
+                        .0
+                        .windows(2)
+                        .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
+                        .sum();
+                    let interior_left = (twice_area > 0.0) == exterior;
                     for w in ring.0.windows(2) {
-                        let p = [w[0].x * k0, w[0].y];
-                        let q = [w[1].x * k0, w[1].y];
-                        let (a, b) = if (p[0], p[1]) <= (q[0], q[1]) {
-                            (p, q)
+                        let (a, b) = if interior_left {
+                            (w[0], w[1])
                         } else {
-                            (q, p)
+                            (w[1], w[0])
                         };
-                        edges.push(Edge {
-                            a,
-                            b,
-                            area: i as u32,
-                        });
+                        directed.push((a, b, i as u32));
                     }
                 }
             }
         }
+        // An edge two areas share with their interiors on either side
+        // (it runs both ways) lies inside their union, so it is never the
+        // nearest boundary of a point outside every area: only the
+        // union's boundary is searched.
+        let key = |a: Coord<f64>, b: Coord<f64>| {
+            (a.x.to_bits(), a.y.to_bits(), b.x.to_bits(), b.y.to_bits())
+        };
+        let mut by_key: HashMap<(u64, u64, u64, u64), smallvec::SmallVec<[u32; 2]>> =
+            HashMap::with_capacity(directed.len());
+        for &(a, b, i) in &directed {
+            by_key.entry(key(a, b)).or_default().push(i);
+        }
+        let inner = |a: Coord<f64>, b: Coord<f64>, i: u32| {
+            by_key
+                .get(&key(b, a))
+                .is_some_and(|other| other.iter().any(|&j| j != i))
+        };
+        let edges: Vec<Edge> = directed
+            .iter()
+            .filter(|&&(a, b, i)| !inner(a, b, i))
+            .map(|&(a, b, i)| {
+                let p = [a.x * k0, a.y];
+                let q = [b.x * k0, b.y];
+                let (a, b) = if (p[0], p[1]) <= (q[0], q[1]) {
+                    (p, q)
+                } else {
+                    (q, p)
+                };
+                Edge { a, b, area: i }
+            })
+            .collect();
         Edges {
             k0,
             tree: RTree::bulk_load(edges),
@@ -599,6 +638,47 @@ mod tests {
                 }
                 let got = index.nearest(&areas, lon, lat).unwrap();
                 // The same distance (so the same area, or one tied with it).
+                let (want, want_m) = nearest_by_brute_force(&areas, lon, lat);
+                prop_assert!(
+                    (got.distance_m - want_m).abs() <= 1e-9 * want_m.max(1.0),
+                    "({lon}, {lat}): area {} at {} m, brute force area {want} at {want_m} m",
+                    got.area, got.distance_m
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// The same with areas on a grid, so neighbours share edges exactly
+        /// (edges the search leaves out) and some overlap or repeat.
+        #[test]
+        fn nearest_on_shared_edges_agrees_with_brute_force(
+            cells in prop::collection::vec((0u32..10, 0u32..10, 1u32..4, 1u32..4), 2..30),
+            lat0 in 0.0f64..70.0,
+            pts in prop::collection::vec((-1.0f64..4.0, -1.0f64..4.0), 30),
+        ) {
+            let areas: Vec<Area> = cells
+                .iter()
+                .enumerate()
+                .map(|(i, &(x, y, w, h))| {
+                    let (x0, y0) = (f64::from(x) * 0.25, lat0 + f64::from(y) * 0.25);
+                    crate::area::test_shapes::rect_area(
+                        &format!("g{i:02}"),
+                        x0,
+                        y0,
+                        x0 + f64::from(w) * 0.25,
+                        y0 + f64::from(h) * 0.25,
+                    )
+                })
+                .collect();
+            let index = AreaIndex::build(&areas);
+            for (lon, y) in pts {
+                let lat = lat0 + y;
+                if !index.locate(&areas, lon, lat).is_empty() {
+                    continue;
+                }
+                let got = index.nearest(&areas, lon, lat).unwrap();
                 let (want, want_m) = nearest_by_brute_force(&areas, lon, lat);
                 prop_assert!(
                     (got.distance_m - want_m).abs() <= 1e-9 * want_m.max(1.0),
