@@ -7,7 +7,8 @@
 //! so memory stays bounded whatever the input size, and one bad row only
 //! ever produces an `error` in its own output row. The CSV answer does no
 //! work it does not show: no nearest-neighbourhood search for a point
-//! outside them all (the JSON Lines answer shows it, so does it).
+//! outside them all (the JSON Lines answer shows that neighbourhood, so it
+//! searches).
 //!
 //! CSV input has a header with `id` and at least one of `postcode`,
 //! `lat`+`lon`, `q`; each row uses the first of those it fills. JSON Lines
@@ -227,7 +228,7 @@ struct Chunk<T> {
 /// and writes finished ones in input order, while one worker per core
 /// answers chunks with `answer` (appending to `out`, returning the errors).
 /// At most two chunks per worker are in flight, so memory stays bounded.
-fn pipeline<T: Send + Default>(
+fn pipeline<T: Send>(
     mut fill: impl FnMut(&mut Vec<T>) -> Result<usize, BatchError>,
     answer: impl Fn(&[T], &mut Vec<u8>, &mut StageTimes) -> u64 + Sync,
     output: &mut dyn Write,
