@@ -590,6 +590,29 @@ mod tests {
         best
     }
 
+    /// For each point no area contains, the indexed search finds the same
+    /// distance as the brute-force one (so the same area, or one tied).
+    fn agrees_with_brute_force(
+        areas: &[Area],
+        points: impl Iterator<Item = (f64, f64)>,
+    ) -> Result<(), TestCaseError> {
+        let index = AreaIndex::build(areas);
+        for (lon, lat) in points {
+            if !index.locate(areas, lon, lat).is_empty() {
+                continue;
+            }
+            let got = index.nearest(areas, lon, lat).unwrap();
+            let (want, want_m) = nearest_by_brute_force(areas, lon, lat);
+            prop_assert!(
+                (got.distance_m - want_m).abs() <= 1e-9 * want_m.max(1.0),
+                "({lon}, {lat}): area {} at {} m, brute force area {want} at {want_m} m",
+                got.area,
+                got.distance_m
+            );
+        }
+        Ok(())
+    }
+
     /// A star-shaped polygon around `c` with vertex radii `r` at evenly
     /// spaced angles; returns the ring and an exact inside test that does not
     /// use the code under test (the point is on the centre's side of the one
@@ -630,21 +653,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, &(x, y, s))| square(&format!("a{i:02}"), x, lat0 + y, s))
                 .collect();
-            let index = AreaIndex::build(&areas);
-            for (x, y) in pts {
-                let (lon, lat) = (x, lat0 + y);
-                if !index.locate(&areas, lon, lat).is_empty() {
-                    continue;
-                }
-                let got = index.nearest(&areas, lon, lat).unwrap();
-                // The same distance (so the same area, or one tied with it).
-                let (want, want_m) = nearest_by_brute_force(&areas, lon, lat);
-                prop_assert!(
-                    (got.distance_m - want_m).abs() <= 1e-9 * want_m.max(1.0),
-                    "({lon}, {lat}): area {} at {} m, brute force area {want} at {want_m} m",
-                    got.area, got.distance_m
-                );
-            }
+            agrees_with_brute_force(&areas, pts.iter().map(|&(x, y)| (x, lat0 + y)))?;
         }
     }
 
@@ -672,20 +681,7 @@ mod tests {
                     )
                 })
                 .collect();
-            let index = AreaIndex::build(&areas);
-            for (lon, y) in pts {
-                let lat = lat0 + y;
-                if !index.locate(&areas, lon, lat).is_empty() {
-                    continue;
-                }
-                let got = index.nearest(&areas, lon, lat).unwrap();
-                let (want, want_m) = nearest_by_brute_force(&areas, lon, lat);
-                prop_assert!(
-                    (got.distance_m - want_m).abs() <= 1e-9 * want_m.max(1.0),
-                    "({lon}, {lat}): area {} at {} m, brute force area {want} at {want_m} m",
-                    got.area, got.distance_m
-                );
-            }
+            agrees_with_brute_force(&areas, pts.iter().map(|&(x, y)| (x, lat0 + y)))?;
         }
     }
 
