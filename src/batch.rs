@@ -16,7 +16,6 @@
 
 use crate::feeds::Resolution;
 use crate::lookup::LatLon;
-use crate::manifest::Role;
 use crate::query::{Query, QueryError, Via};
 use crate::served::View;
 use serde::Deserialize;
@@ -345,76 +344,12 @@ fn csv_number(out: &mut Vec<u8>, v: f64) {
     }
 }
 
-/// The CSV text of what a batch writes over and over, made once per batch:
-/// each area's `id,name` and each feed's `feed_id,platform,handle,url`,
-/// already quoted where needed.
-struct CsvParts {
-    /// Per layer, per area (empty for layers a resolution never names).
-    areas: Vec<Vec<Box<[u8]>>>,
-    /// Per feed.
-    feeds: Vec<Box<[u8]>>,
-}
-
-impl CsvParts {
-    fn of(view: &View) -> CsvParts {
-        let areas = view
-            .region()
-            .layers
-            .iter()
-            .map(|layer| {
-                if !matches!(layer.role, Role::Neighbourhood | Role::Community) {
-                    return Vec::new();
-                }
-                layer
-                    .areas
-                    .iter()
-                    .map(|a| {
-                        let mut v = Vec::new();
-                        csv_field(&mut v, a.id.as_bytes());
-                        v.push(b',');
-                        csv_field(&mut v, a.name.as_bytes());
-                        v.into_boxed_slice()
-                    })
-                    .collect()
-            })
-            .collect();
-        let feeds = view
-            .feeds()
-            .feeds
-            .iter()
-            .map(|f| {
-                let mut v = Vec::new();
-                for (i, part) in [&f.feed_id, &f.platform, &f.handle, &f.url]
-                    .into_iter()
-                    .enumerate()
-                {
-                    if i > 0 {
-                        v.push(b',');
-                    }
-                    csv_field(&mut v, part.as_bytes());
-                }
-                v.into_boxed_slice()
-            })
-            .collect();
-        CsvParts { areas, feeds }
-    }
-
-    /// `id,name` of the first of `areas`, or `,` when there is none.
-    fn area(&self, areas: &[crate::area::AreaRef]) -> &[u8] {
-        areas
-            .first()
-            .and_then(|at| self.areas.get(at.layer)?.get(at.area))
-            .map_or(b",", |v| &v[..])
-    }
-}
-
-/// Appends one CSV answer row (the batch hot path: preformatted parts and
-/// plain byte copies, no per-field quoting checks but for the caller's id
-/// and the feed list). `scratch` is reused for the feed list.
+/// Appends one CSV answer row (the batch hot path: plain byte copies, each
+/// field quoted only if it needs to be). `scratch` is reused for the feed
+/// list.
 fn csv_answer(
     out: &mut Vec<u8>,
     view: &View,
-    parts: &CsvParts,
     id: &[u8],
     answer: &Result<(LatLon, Via, Resolution), String>,
     scratch: &mut Vec<u8>,
@@ -429,6 +364,17 @@ fn csv_answer(
         }
         Ok(x) => x,
     };
+    // `,id,name` of the first of `areas`, or `,,` when there is none.
+    let area = |out: &mut Vec<u8>, areas: &[crate::area::AreaRef]| match areas.first() {
+        Some(at) => {
+            let area = &view.region().layers[at.layer].areas[at.area];
+            out.push(b',');
+            csv_field(out, area.id.as_bytes());
+            out.push(b',');
+            csv_field(out, area.name.as_bytes());
+        }
+        None => out.extend_from_slice(b",,"),
+    };
     out.push(b',');
     out.extend_from_slice(via.as_str().as_bytes());
     out.push(b',');
@@ -437,10 +383,8 @@ fn csv_answer(
     csv_number(out, point.lon);
     out.push(b',');
     out.extend_from_slice(r.coverage.as_str().as_bytes());
-    out.push(b',');
-    out.extend_from_slice(parts.area(&r.neighbourhoods));
-    out.push(b',');
-    out.extend_from_slice(parts.area(&r.communities));
+    area(out, &r.neighbourhoods);
+    area(out, &r.communities);
     out.push(b',');
     scratch.clear();
     for (i, hit) in r.feeds.iter().enumerate() {
@@ -450,10 +394,15 @@ fn csv_answer(
         scratch.extend_from_slice(view.feeds().feeds[hit.feed].feed_id.as_bytes());
     }
     csv_field(out, scratch);
-    out.push(b',');
     match r.feeds.first() {
-        Some(hit) => out.extend_from_slice(&parts.feeds[hit.feed]),
-        None => out.extend_from_slice(b",,,"),
+        Some(hit) => {
+            let f = &view.feeds().feeds[hit.feed];
+            for part in [&f.feed_id, &f.platform, &f.handle, &f.url] {
+                out.push(b',');
+                csv_field(out, part.as_bytes());
+            }
+        }
+        None => out.extend_from_slice(b",,,,"),
     }
     out.extend_from_slice(b",\n");
 }
@@ -461,7 +410,6 @@ fn csv_answer(
 /// Answers one chunk of CSV rows into `out`, timing the three stages.
 fn answer_csv(
     view: &View,
-    parts: &CsvParts,
     cols: &Columns,
     rows: &[csv::ByteRecord],
     out: &mut Vec<u8>,
@@ -496,7 +444,7 @@ fn answer_csv(
             // Answers are UTF-8 text: an id that is not is answered with
             // an error, and shown with its bad bytes replaced.
             let id = String::from_utf8_lossy(row.get(cols.id).unwrap_or(b""));
-            csv_answer(out, view, parts, id.as_bytes(), answer, &mut scratch);
+            csv_answer(out, view, id.as_bytes(), answer, &mut scratch);
         }
         time.parse += parsed - started;
         time.lookup += looked_up - parsed;
@@ -528,7 +476,6 @@ fn run_csv(
         Err(e) => return Err(e.into()),
     };
     let cols = Columns::from_header(header)?;
-    let parts = CsvParts::of(view);
     let mut header = csv::Writer::from_writer(Vec::new());
     header.write_record(CSV_COLUMNS)?;
     output.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
@@ -546,7 +493,7 @@ fn run_csv(
             }
             Ok(n)
         },
-        |rows, out, time| answer_csv(view, &parts, &cols, rows, out, time),
+        |rows, out, time| answer_csv(view, &cols, rows, out, time),
         output,
         on_rows,
     )
