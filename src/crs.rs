@@ -99,9 +99,9 @@ const N0: f64 = -100_000.0;
 const PHI0_DEG: f64 = 49.0;
 const LAMBDA0_DEG: f64 = -2.0;
 
-// GRS80 / WGS84 ellipsoid.
-const WGS84_A: f64 = 6_378_137.0;
-const WGS84_F: f64 = 1.0 / 298.257_223_563;
+// GRS80 / WGS84 ellipsoid (semi-major axis in metres, flattening).
+pub(crate) const WGS84_A: f64 = 6_378_137.0;
+pub(crate) const WGS84_F: f64 = 1.0 / 298.257_223_563;
 
 // EPSG:1314 OSGB36 → WGS84, position-vector convention.
 const TX: f64 = 446.448;

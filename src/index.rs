@@ -315,8 +315,8 @@ const EARTH_RADIUS_M: f64 = 6_371_000.0;
 /// meridian and prime-vertical radii at the mean latitude. Within a
 /// fraction of a metre of the geodesic for local distances; a ranking aid.
 fn ellipsoid_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
-    const A: f64 = 6_378_137.0;
-    const E2: f64 = 6.694_379_990_14e-3;
+    use crate::crs::{WGS84_A as A, WGS84_F as F};
+    const E2: f64 = F * (2.0 - F);
     let phi = ((lat1 + lat2) / 2.0).to_radians();
     let w = 1.0 - E2 * phi.sin().powi(2);
     let n = A / w.sqrt();
