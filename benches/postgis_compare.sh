@@ -19,8 +19,10 @@
 #   2. HTTP: pgbench running the four indexed ST_Contains lookups of one
 #      point (Trafford localities, GM wards, MSOAs, LSOAs) against wrk on
 #      feedmap's GET /v1/lookup over the same four layers, random points in
-#      the same box; and wrk on an empty axum handler (examples/ceiling.rs),
-#      the framework's ceiling on this machine.
+#      the same box; and the same wrk script on an axum handler that does
+#      no work (examples/ceiling.rs): empty answers, the framework's ceiling
+#      on this machine, then a fixed JSON body the size of feedmap's mean
+#      answer, what the answer's size alone costs.
 # Prints each pair and its ratio. Not part of `cargo test`.
 # FEEDMAP_DATA overrides the data folder (default ../shared/data/gm).
 set -euo pipefail
@@ -38,6 +40,7 @@ compgen -G "/usr/share/postgresql/*/extension/postgis.control" >/dev/null || mis
 command -v ogr2ogr >/dev/null || missing+=(gdal-bin)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v python3 >/dev/null || missing+=(python3)
+command -v curl >/dev/null || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "missing: apt-get install ${missing[*]}" >&2
   exit 1
@@ -206,11 +209,22 @@ rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'; }
 serve env RUST_LOG=error "$feedmap" serve --region "$work/gm" --data-dir "$work/gm/data" --addr 127.0.0.1:0
 FEEDMAP_BBOX="$xmin $ymin $xmax $ymax" wrk -t2 -c64 -d"$duration" -s benches/wrk_lookup.lua "$url" > "$work/wrk_lookup"
 fm_rps=$(rps < "$work/wrk_lookup")
+# The mean answer body: wrk's bytes read per request less one answer's head.
+head_bytes=$(curl -s -D - -o /dev/null "$url/v1/lookup?lat=53.45&lon=-2.3" | wc -c)
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
-serve "$root/target/release/examples/ceiling" 127.0.0.1:0
-wrk -t2 -c64 -d"$duration" "$url/" > "$work/wrk_ceiling"
-ceil_rps=$(rps < "$work/wrk_ceiling")
-kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+answer_bytes=$(sed -n 's/^ *\([0-9]*\) requests in .*, \([0-9.]*\)\([KMG]*\)B read.*/\1 \2 \3/p' "$work/wrk_lookup" |
+  awk -v h="$head_bytes" '{ m = ($3 == "K") ? 1024 : ($3 == "M") ? 1048576 : ($3 == "G") ? 1073741824 : 1; printf "%d", $2 * m / $1 - h }')
+ceiling() { # body bytes; sets got to requests/s under the same wrk script
+  serve "$root/target/release/examples/ceiling" 127.0.0.1:0 "$1"
+  FEEDMAP_BBOX="$xmin $ymin $xmax $ymax" wrk -t2 -c64 -d"$duration" -s benches/wrk_lookup.lua "$url" > "$work/wrk_ceiling"
+  got=$(rps < "$work/wrk_ceiling")
+  kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+}
+ceiling 0; ceil_rps=$got
+ceiling "$answer_bytes"; sized_rps=$got
 printf 'PostGIS (pgbench, 4 clients)        %8.0f lookups/s\n' "$pg_rps"
 printf 'feedmap GET /v1/lookup (wrk, 64)    %8.0f lookups/s   %s× PostGIS\n' "$fm_rps" "$(ratio "$fm_rps" "$pg_rps")"
-printf 'empty axum handler (wrk, 64)        %8.0f requests/s  feedmap at %s %% of this ceiling\n' "$ceil_rps" "$(awk -v a="$fm_rps" -v b="$ceil_rps" 'BEGIN { printf "%.0f", 100 * a / b }')"
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", 100 * a / b }'; }
+printf 'empty axum handler (wrk, 64)        %8.0f requests/s  feedmap at %s %% of this ceiling\n' "$ceil_rps" "$(pct "$fm_rps" "$ceil_rps")"
+printf 'axum, fixed %4d-byte JSON (wrk, 64) %8.0f requests/s  %s %% of the ceiling with no lookup at all\n' "$answer_bytes" "$sized_rps" "$(pct "$sized_rps" "$ceil_rps")"
+echo "(all three wrk runs send the same script: random points, one request built per call)"
