@@ -300,7 +300,7 @@ pub fn write_demo(out: &Path) -> std::io::Result<()> {
     std::fs::write(out.join("police_uk.json"), demo_listings())?;
     let mut manifest = std::fs::read_to_string(out.join("region.toml"))?;
     manifest.push_str(
-        "\n[postcodes]\n# ONSPD column names (pcds, lat, long, doterm) are the defaults.\nfile = \"postcodes.csv\"\n\n[feeds]\nfile = \"feeds.csv\"\nactivity = \"activity.csv\"\n# Fictional activity: its newest day is read as today, so the demo never goes stale.\nactivity_relative_to_today = true\nlistings = \"police_uk.json\"\n\n[addresses]\nfile = \"addresses.csv\"\n",
+        "\n[postcodes]\n# ONSPD column names (pcds, lat, long, doterm) are the defaults.\nfile = \"postcodes.csv\"\n\n[feeds]\nfile = \"feeds.csv\"\nactivity = \"activity.csv\"\n# Fictional activity: its newest day is read as today, so the demo never goes stale.\nactivity_relative_to_today = true\nlistings = \"police_uk.json\"\n\n[addresses]\nfile = \"addresses.csv\"\n\n[force]\n# As data.police.uk would name it: the /police-api/ endpoints answer for it.\nid = \"dogger-vale\"\nname = \"Dogger Vale Police\"\nurl = \"https://www.doggervale.police.example/\"\ntelephone = \"101\"\nneighbourhood_url = \"https://www.doggervale.police.example/area/{id}\"\n",
     );
     std::fs::write(out.join("region.toml"), manifest)?;
     std::fs::write(

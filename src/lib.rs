@@ -14,7 +14,7 @@
 //! 3. live data — [`decision`], [`store`] (the only mutable state),
 //!    [`feeds`], [`activity`] (posts and followers per feed and day),
 //!    [`listings`] (data.police.uk's neighbourhood accounts), [`plan`], [`diff`] (what a boundary redraw does),
-//!    [`query`];
+//!    [`query`], [`police_api`] (data.police.uk's neighbourhood API);
 //! 4. what is served — [`source`] (a region folder loaded whole),
 //!    [`generations`] (every layer's boundary versions over time),
 //!    [`successors`] (what a redraw does to feeds and decisions),
@@ -60,6 +60,7 @@ pub mod manifest;
 pub mod parallel;
 pub mod pip;
 pub mod plan;
+pub mod police_api;
 pub mod progress;
 pub mod query;
 pub mod region;

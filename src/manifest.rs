@@ -68,6 +68,36 @@ pub struct Manifest {
     /// given.
     #[serde(default)]
     pub population_points: Option<PopulationPointsSpec>,
+    /// Optional police force the region belongs to: named by the
+    /// data.police.uk-compatible endpoints (`/police-api/`), which answer
+    /// nothing without it.
+    #[serde(default)]
+    pub force: Option<ForceSpec>,
+}
+
+/// `[force]`: the police force whose neighbourhoods the region's
+/// neighbourhood layers hold, as data.police.uk names it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForceSpec {
+    /// The force id as data.police.uk spells it (`greater-manchester`):
+    /// lowercase letters, digits and hyphens.
+    pub id: String,
+    /// The force's name (`Greater Manchester Police`).
+    pub name: String,
+    /// The force's website.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The force's public telephone number (`101`).
+    #[serde(default)]
+    pub telephone: Option<String>,
+    /// A short description of the force.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The web page of each neighbourhood on the force's site, with `{id}`
+    /// standing for the neighbourhood id (data.police.uk's `url_force`).
+    #[serde(default)]
+    pub neighbourhood_url: Option<String>,
 }
 
 /// `[population_points]`: a CSV of points, each standing for some residents.
@@ -331,6 +361,28 @@ impl Manifest {
                     "layers[{i}].id {:?} is used by another layer; layer ids must be unique",
                     layer.id
                 )));
+            }
+        }
+        if let Some(f) = &self.force {
+            let valid = !f.id.is_empty()
+                && f.id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !valid || f.id == "forces" {
+                return Err(rule(format!(
+                    "[force].id {:?} must match [a-z0-9-]+ like data.police.uk's force ids (and not be \"forces\")",
+                    f.id
+                )));
+            }
+            if f.name.trim().is_empty() {
+                return Err(rule("[force].name is empty; give the force's name".into()));
+            }
+            if let Some(u) = &f.neighbourhood_url {
+                if !u.contains("{id}") {
+                    return Err(rule(format!(
+                        "[force].neighbourhood_url {u:?} has no {{id}}: say where the neighbourhood id goes"
+                    )));
+                }
             }
         }
         if let Some(p) = &self.population_points {

@@ -47,6 +47,8 @@ pub struct Region {
     pub addresses: Option<Arc<Addresses>>,
     /// Every area name, for place search.
     pub places: Arc<Places>,
+    /// The police force, when the manifest names one (`[force]`).
+    pub force: Option<Arc<crate::manifest::ForceSpec>>,
 }
 
 /// Why a region could not be loaded.

@@ -252,6 +252,7 @@ impl Source {
             postcodes: postcodes.map(Arc::new),
             addresses: addresses.map(Arc::new),
             places: Arc::new(places),
+            force: manifest.force.clone().map(Arc::new),
         };
         for note in &region.notes {
             tracing::warn!("{note}");

@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod ownership;
 pub mod params;
 pub mod plan;
+pub mod police;
 pub mod problem;
 pub mod releases;
 pub mod server;

@@ -13,7 +13,9 @@
 //! the real handler.
 
 use super::state::AppState;
-use super::{audit, batch, decisions, feeds, health, lookup, map, ogc, ownership, plan, releases};
+use super::{
+    audit, batch, decisions, feeds, health, lookup, map, ogc, ownership, plan, police, releases,
+};
 use crate::config::ServeConfig;
 use crate::manifest::Role;
 use crate::served::Served;
@@ -126,6 +128,9 @@ pub struct Operation {
     /// Whether the request timeout is waived: large uploads and streamed
     /// answers, which take as long as their size needs.
     pub untimed: bool,
+    /// Whether "not found" is data.police.uk's 404 with an empty body
+    /// rather than a problem.
+    pub bare_404: bool,
     /// The handler, with its layers.
     pub handler: MethodRouter<Arc<AppState>>,
 }
@@ -150,6 +155,8 @@ pub struct Examples {
     open_handovers: Vec<i64>,
     /// An active feed other than `feed` with no open handover.
     free_feed: Option<String>,
+    /// The force id (`[force]`).
+    force: Option<String>,
 }
 
 impl Examples {
@@ -182,6 +189,7 @@ impl Examples {
         if let Some(l) = region.layers.iter().find(|l| l.role == Role::Neighbourhood) {
             ex.neighbourhood = l.areas.first().map(|a| a.id.clone()).unwrap_or_default();
         }
+        ex.force = region.force.as_ref().map(|f| f.id.clone());
         ex.postcode = region
             .postcodes
             .as_ref()
@@ -368,8 +376,15 @@ impl Operation {
             write: false,
             secured: false,
             untimed: false,
+            bare_404: false,
             handler,
         }
+    }
+
+    /// A data.police.uk-compatible read: 404 with an empty body.
+    fn bare_404(mut self) -> Self {
+        self.bare_404 = true;
+        self
     }
 
     fn params(mut self, params: Vec<Param>) -> Self {
@@ -723,8 +738,57 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             .answers(schema::<crate::releases::Lineage>)
             .params(vec![layer("layer"), path("id", "an area id", json!(ex.community))]),
     ];
+    ops.extend(police_operations(ex));
     ops.sort_by(|a, b| (a.path, a.verb).cmp(&(b.path, b.verb)));
     ops
+}
+
+/// The data.police.uk-compatible reads (`/police-api/`), with
+/// data.police.uk's shapes and its empty-bodied 404.
+fn police_operations(ex: &Examples) -> Vec<Operation> {
+    use crate::police_api as p;
+    let force = || {
+        path(
+            "force",
+            "the force id ([force].id in region.toml)",
+            json!(ex.force.clone().unwrap_or_else(|| "example-force".into())),
+        )
+    };
+    let hood = || {
+        path(
+            "neighbourhood",
+            "a neighbourhood id",
+            json!(ex.neighbourhood),
+        )
+    };
+    let get = |p, s, h| Operation::new(Verb::Get, p, s, h);
+    vec![
+        get("/police-api/forces", "data.police.uk-compatible: the force this region belongs to (none without [force])", routing::get(police::forces))
+            .answers(schema::<Vec<p::ForceBrief>>),
+        get("/police-api/forces/{force}", "data.police.uk-compatible: the force, its force-wide feeds as engagement methods", routing::get(police::force))
+            .answers(schema::<p::ForceDetail>)
+            .params(vec![force()])
+            .bare_404(),
+        get("/police-api/{force}/neighbourhoods", "data.police.uk-compatible: the force's neighbourhoods", routing::get(police::neighbourhoods))
+            .answers(schema::<Vec<p::NeighbourhoodBrief>>)
+            .params(vec![force()])
+            .bare_404(),
+        get("/police-api/{force}/{neighbourhood}", "data.police.uk-compatible: one neighbourhood, contact_details from its active feeds, community feeds added under `feedmap`", routing::get(police::neighbourhood))
+            .answers(schema::<p::Neighbourhood>)
+            .params(vec![force(), hood()])
+            .bare_404(),
+        get("/police-api/{force}/{neighbourhood}/boundary", "data.police.uk-compatible: the neighbourhood's boundary as a list of points", routing::get(police::boundary))
+            .answers(schema::<Vec<p::Coordinates>>)
+            .params(vec![force(), hood()])
+            .bare_404(),
+        get("/police-api/locate-neighbourhood", "data.police.uk-compatible: the force and neighbourhood at a point", routing::get(police::locate))
+            .answers(schema::<p::Located>)
+            .params(vec![required(
+                query("q", "latitude,longitude in decimal degrees", json!({"type": "string"})),
+                json!(format!("{},{}", ex.lat, ex.lon)),
+            )])
+            .bare_404(),
+    ]
 }
 
 /// Longest value of a body field, in characters, as the handlers check it.
@@ -776,6 +840,12 @@ pub fn document(ops: &[Operation], title: &str, base: &str) -> Value {
         };
         for c in codes {
             responses.insert(c.to_string(), problem.clone());
+        }
+        if op.bare_404 {
+            responses.insert(
+                "404".into(),
+                json!({ "description": "no such force or neighbourhood, or no neighbourhood there: an empty body, as data.police.uk answers" }),
+            );
         }
         let mut operation = json!({
             "operationId": format!("{}{}", op.verb.as_str(), op.path.replace(['/', '{', '}', '.'], "_")),
