@@ -110,8 +110,22 @@ pub const CSV_COLUMNS: &[&str] = &[
     "first_feed_platform",
     "first_feed_handle",
     "first_feed_url",
+    "near_boundary_m",
+    "near_boundary_layer",
+    "near_boundary_id",
+    "near_boundary_name",
     "error",
 ];
+
+/// One CSV row's answer: the point, how it was found, its feeds, and for a
+/// postcode the nearest other community or neighbourhood within
+/// `[postcodes].near_boundary_m` of it (area and metres).
+struct Answered {
+    point: LatLon,
+    via: Via,
+    resolution: Resolution,
+    near: Option<(crate::area::AreaRef, f64)>,
+}
 
 struct Columns {
     id: usize,
@@ -351,11 +365,16 @@ fn csv_answer(
     out: &mut Vec<u8>,
     view: &View,
     id: &[u8],
-    answer: &Result<(LatLon, Via, Resolution), String>,
+    answer: &Result<Answered, String>,
     scratch: &mut Vec<u8>,
 ) {
     csv_field(out, id);
-    let (point, via, r) = match answer {
+    let Answered {
+        point,
+        via,
+        resolution: r,
+        near,
+    } = match answer {
         Err(e) => {
             out.extend_from_slice(&[b','; CSV_COLUMNS.len() - 1]);
             csv_field(out, e.as_bytes());
@@ -404,6 +423,20 @@ fn csv_answer(
         }
         None => out.extend_from_slice(b",,,,"),
     }
+    match near {
+        Some((at, m)) => {
+            let l = &view.region().layers[at.layer];
+            out.push(b',');
+            csv_number(out, (m * 10.0).round() / 10.0);
+            out.push(b',');
+            csv_field(out, l.id.as_bytes());
+            out.push(b',');
+            csv_field(out, l.areas[at.area].id.as_bytes());
+            out.push(b',');
+            csv_field(out, l.areas[at.area].name.as_bytes());
+        }
+        None => out.extend_from_slice(b",,,,"),
+    }
     out.extend_from_slice(b",\n");
 }
 
@@ -418,7 +451,12 @@ fn answer_csv(
     // A few hundred rows at a time, so the stage buffers stay small and
     // are reused rather than fetched from (and given back to) the system.
     let mut queries: Vec<Result<Query, String>> = Vec::with_capacity(SUB_ROWS);
-    let mut answers: Vec<Result<(LatLon, Via, Resolution), String>> = Vec::with_capacity(SUB_ROWS);
+    let mut answers: Vec<Result<Answered, String>> = Vec::with_capacity(SUB_ROWS);
+    let near_m = view
+        .region()
+        .postcodes
+        .as_ref()
+        .map_or(0.0, |p| p.near_boundary_m);
     let mut scratch = Vec::new();
     let mut errors = 0;
     for rows in rows.chunks(SUB_ROWS) {
@@ -432,11 +470,21 @@ fn answer_csv(
                 .region()
                 .locate(&q?)
                 .map_err(|e: QueryError| e.to_string())?;
-            Ok((
-                located.point,
-                located.via,
-                view.resolve_within(located.point),
-            ))
+            let resolution = view.resolve_within(located.point);
+            let near = if located.via == Via::Postcode && near_m > 0.0 {
+                view.region()
+                    .near_boundary(located.point, near_m, &resolution.holding())
+                    .first()
+                    .copied()
+            } else {
+                None
+            };
+            Ok(Answered {
+                point: located.point,
+                via: located.via,
+                resolution,
+                near,
+            })
         }));
         let looked_up = Instant::now();
         for (row, answer) in rows.iter().zip(&answers) {

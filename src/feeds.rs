@@ -687,6 +687,17 @@ pub struct Resolution {
     pub nearest_neighbourhood: Option<(usize, Nearest)>,
 }
 
+impl Resolution {
+    /// The community and neighbourhood areas holding the point.
+    pub fn holding(&self) -> AreaList {
+        self.communities
+            .iter()
+            .chain(&self.neighbourhoods)
+            .copied()
+            .collect()
+    }
+}
+
 impl FeedRegistry {
     /// Resolves the feeds for a point: active feeds of the community areas
     /// containing it (smallest area first when community layers overlap),

@@ -75,6 +75,10 @@ pub struct Postcodes {
     /// Rows without coordinates (ONSPD marks them with latitude 99.999999),
     /// skipped on load.
     pub skipped_without_coordinates: usize,
+    /// `[postcodes].near_boundary_m`: how near another community or
+    /// neighbourhood a postcode's centroid must be for answers to say so
+    /// (0: never).
+    pub near_boundary_m: f64,
 }
 
 impl Postcodes {
@@ -82,7 +86,10 @@ impl Postcodes {
     /// duplicates are problems naming the line; rows without coordinates
     /// (ONSPD's 99.999999 latitude, or empty cells) are skipped and counted.
     pub fn load(file: &Path, spec: &PostcodesSpec, problems: &mut Vec<Problem>) -> Postcodes {
-        let mut out = Postcodes::default();
+        let mut out = Postcodes {
+            near_boundary_m: spec.near_boundary_m,
+            ..Postcodes::default()
+        };
         let Some(table) = Table::open(file, "[postcodes]", problems) else {
             return out;
         };

@@ -72,6 +72,9 @@ pub struct AreaIndex {
     /// Boundary edges for [`AreaIndex::nearest`], built on its first call
     /// (lookups that only locate never pay for them).
     edges: std::sync::OnceLock<Edges>,
+    /// Every boundary edge, shared ones included, for
+    /// [`AreaIndex::others_within`]; built on its first call.
+    all_edges: std::sync::OnceLock<Edges>,
 }
 
 /// The nearest area to a point that no area contains.
@@ -129,6 +132,7 @@ impl AreaIndex {
             tree: RTree::bulk_load(parts),
             banded,
             edges: std::sync::OnceLock::new(),
+            all_edges: std::sync::OnceLock::new(),
         }
     }
 
@@ -226,7 +230,7 @@ impl AreaIndex {
     /// [`RANK_WINDOW`] of the best measured exactly (geodesically), so one
     /// geodesic distance is usually all it computes.
     pub fn nearest(&self, areas: &[Area], lon: f64, lat: f64) -> Option<Nearest> {
-        let edges = self.edges.get_or_init(|| Edges::build(areas));
+        let edges = self.edges.get_or_init(|| Edges::build(areas, true));
         let mut search = EdgeSearch {
             k0: edges.k0,
             kq: lat.to_radians().cos(),
@@ -276,6 +280,65 @@ impl AreaIndex {
                     .total_cmp(&y.distance_m)
                     .then_with(|| areas[x.area].id.cmp(&areas[y.area].id))
             })
+    }
+
+    /// The areas, other than those in `inside` (the ones holding the
+    /// point), whose boundary comes within `within_m` metres of
+    /// `(lon, lat)`: each with its distance, nearest first (ties by id).
+    /// Each area's closest point is found in the plane scaled at the
+    /// query's latitude and measured geodesically, so at these distances
+    /// (up to a few kilometres) it is within millimetres of the exact
+    /// distance. `within_m` is clamped to 0–50 km.
+    pub fn others_within(
+        &self,
+        areas: &[Area],
+        lon: f64,
+        lat: f64,
+        within_m: f64,
+        inside: &[usize],
+    ) -> Vec<Nearest> {
+        if within_m.is_nan() || within_m <= 0.0 {
+            return Vec::new();
+        }
+        let within_m = within_m.min(50_000.0);
+        let edges = self.all_edges.get_or_init(|| Edges::build(areas, false));
+        // A degree of latitude is at least 110.5 km anywhere, and a degree
+        // of longitude shrinks by cos φ: a box that holds the circle.
+        let dlat = within_m / 110_000.0;
+        let dlon = dlat / (lat.abs() + dlat).min(89.0).to_radians().cos();
+        let k0 = edges.k0;
+        let envelope = AABB::from_corners(
+            [(lon - dlon) * k0, lat - dlat],
+            [(lon + dlon) * k0, lat + dlat],
+        );
+        let kq = lat.to_radians().cos();
+        let mut best: smallvec::SmallVec<[(u32, f64, Coord<f64>); 8]> = smallvec::SmallVec::new();
+        for edge in edges.tree.locate_in_envelope_intersecting(&envelope) {
+            if inside.contains(&(edge.area as usize)) {
+                continue;
+            }
+            let (d2, c) = edge.closest(k0, kq, lon, lat);
+            match best.iter_mut().find(|b| b.0 == edge.area) {
+                Some(b) if d2 < b.1 => *b = (edge.area, d2, c),
+                Some(_) => {}
+                None => best.push((edge.area, d2, c)),
+            }
+        }
+        let query = Point::new(lon, lat);
+        let mut out: Vec<Nearest> = best
+            .into_iter()
+            .map(|(a, _, c)| Nearest {
+                area: a as usize,
+                distance_m: Geodesic.distance(query, Point(c)),
+            })
+            .filter(|n| n.distance_m <= within_m)
+            .collect();
+        out.sort_by(|x, y| {
+            x.distance_m
+                .total_cmp(&y.distance_m)
+                .then_with(|| areas[x.area].id.cmp(&areas[y.area].id))
+        });
+        out
     }
 
     /// Indexes of areas whose polygons' envelopes intersect the box, in
@@ -428,7 +491,8 @@ impl EdgeSearch {
     }
 }
 
-/// Every boundary edge of a layer, for the nearest-area search.
+/// Boundary edges of a layer in the layer plane: the outer boundary of
+/// their union for the nearest-area search, or every edge.
 #[derive(Debug)]
 struct Edges {
     /// Cosine of the layer's middle latitude: the plane's longitude scale.
@@ -437,7 +501,9 @@ struct Edges {
 }
 
 impl Edges {
-    fn build(areas: &[Area]) -> Edges {
+    /// The edges of `areas`: with `union_only`, those of their union's
+    /// boundary alone (see below); else every edge, once per area.
+    fn build(areas: &[Area], union_only: bool) -> Edges {
         use geo::BoundingRect;
         let (lo, hi) = areas
             .iter()
@@ -483,9 +549,11 @@ impl Edges {
             (a.x.to_bits(), a.y.to_bits(), b.x.to_bits(), b.y.to_bits())
         };
         let mut by_key: HashMap<(u64, u64, u64, u64), smallvec::SmallVec<[u32; 2]>> =
-            HashMap::with_capacity(directed.len());
-        for &(a, b, i) in &directed {
-            by_key.entry(key(a, b)).or_default().push(i);
+            HashMap::with_capacity(if union_only { directed.len() } else { 0 });
+        if union_only {
+            for &(a, b, i) in &directed {
+                by_key.entry(key(a, b)).or_default().push(i);
+            }
         }
         let inner = |a: Coord<f64>, b: Coord<f64>, i: u32| {
             by_key
@@ -494,7 +562,7 @@ impl Edges {
         };
         let edges: Vec<Edge> = directed
             .iter()
-            .filter(|&&(a, b, i)| !inner(a, b, i))
+            .filter(|&&(a, b, i)| !union_only || !inner(a, b, i))
             .map(|&(a, b, i)| {
                 let p = [a.x * k0, a.y];
                 let q = [b.x * k0, b.y];
@@ -559,30 +627,35 @@ mod tests {
         assert!((n.distance_m - 16_760.0).abs() < 200.0, "{}", n.distance_m);
     }
 
-    /// The nearest area the slow, obvious way: every edge of every area,
-    /// its closest point in the plane at the query's latitude, measured
-    /// geodesically.
-    fn nearest_by_brute_force(areas: &[Area], lon: f64, lat: f64) -> (usize, f64) {
+    /// The distance from a point to one area's boundary the slow, obvious
+    /// way: every edge, its closest point in the plane at the query's
+    /// latitude, measured geodesically.
+    fn distance_by_brute_force(area: &Area, lon: f64, lat: f64) -> f64 {
         let kq = lat.to_radians().cos();
-        let mut best = (usize::MAX, f64::INFINITY);
-        for (i, area) in areas.iter().enumerate() {
-            let mut closest = (f64::INFINITY, Coord { x: 0.0, y: 0.0 });
-            for poly in &area.geometry.0 {
-                for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
-                    for w in ring.0.windows(2) {
-                        let (d2, t) =
-                            closest_on_segment([w[0].x, w[0].y], [w[1].x, w[1].y], kq, lon, lat);
-                        if d2 < closest.0 {
-                            let c = Coord {
-                                x: w[0].x + t * (w[1].x - w[0].x),
-                                y: w[0].y + t * (w[1].y - w[0].y),
-                            };
-                            closest = (d2, c);
-                        }
+        let mut closest = (f64::INFINITY, Coord { x: 0.0, y: 0.0 });
+        for poly in &area.geometry.0 {
+            for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+                for w in ring.0.windows(2) {
+                    let (d2, t) =
+                        closest_on_segment([w[0].x, w[0].y], [w[1].x, w[1].y], kq, lon, lat);
+                    if d2 < closest.0 {
+                        let c = Coord {
+                            x: w[0].x + t * (w[1].x - w[0].x),
+                            y: w[0].y + t * (w[1].y - w[0].y),
+                        };
+                        closest = (d2, c);
                     }
                 }
             }
-            let d = Geodesic.distance(Point::new(lon, lat), Point(closest.1));
+        }
+        Geodesic.distance(Point::new(lon, lat), Point(closest.1))
+    }
+
+    /// The nearest area by brute force: its index and distance.
+    fn nearest_by_brute_force(areas: &[Area], lon: f64, lat: f64) -> (usize, f64) {
+        let mut best = (usize::MAX, f64::INFINITY);
+        for (i, area) in areas.iter().enumerate() {
+            let d = distance_by_brute_force(area, lon, lat);
             if d < best.1 {
                 best = (i, d);
             }
@@ -682,6 +755,64 @@ mod tests {
                 })
                 .collect();
             agrees_with_brute_force(&areas, pts.iter().map(|&(x, y)| (x, lat0 + y)))?;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// The areas near a point (not holding it) are exactly those the
+        /// brute-force distance puts within the radius, nearest first, on
+        /// grid cells a few hundred metres wide that share edges.
+        #[test]
+        fn others_within_agrees_with_brute_force(
+            cells in prop::collection::vec((0u32..10, 0u32..10, 1u32..4, 1u32..4), 2..30),
+            lat0 in 0.0f64..70.0,
+            within_m in 1.0f64..1500.0,
+            pts in prop::collection::vec((-0.005f64..0.035, -0.005f64..0.035), 30),
+        ) {
+            let step = 0.0025;
+            let areas: Vec<Area> = cells
+                .iter()
+                .enumerate()
+                .map(|(i, &(x, y, w, h))| {
+                    let (x0, y0) = (f64::from(x) * step, lat0 + f64::from(y) * step);
+                    crate::area::test_shapes::rect_area(
+                        &format!("g{i:02}"),
+                        x0,
+                        y0,
+                        x0 + f64::from(w) * step,
+                        y0 + f64::from(h) * step,
+                    )
+                })
+                .collect();
+            let index = AreaIndex::build(&areas);
+            for &(x, y) in &pts {
+                let (lon, lat) = (x, lat0 + y);
+                let inside = index.locate(&areas, lon, lat);
+                let got = index.others_within(&areas, lon, lat, within_m, &inside);
+                let mut want: Vec<(usize, f64)> = (0..areas.len())
+                    .filter(|a| !inside.contains(a))
+                    .map(|a| (a, distance_by_brute_force(&areas[a], lon, lat)))
+                    .collect();
+                // Leave out areas too close to the radius to call.
+                let near_edge = |d: f64| (d - within_m).abs() <= 1e-9 * within_m;
+                want.retain(|&(_, d)| d <= within_m || near_edge(d));
+                for n in &got {
+                    prop_assert!(n.distance_m <= within_m);
+                    prop_assert!(!inside.contains(&n.area));
+                    let w = want.iter().find(|w| w.0 == n.area);
+                    prop_assert!(w.is_some(), "({lon}, {lat}): {} at {} m not near by brute force", n.area, n.distance_m);
+                    let w = w.unwrap().1;
+                    prop_assert!((n.distance_m - w).abs() <= 1e-9 * w.max(1.0), "{} vs {w}", n.distance_m);
+                }
+                for &(a, d) in &want {
+                    prop_assert!(
+                        near_edge(d) || got.iter().any(|n| n.area == a),
+                        "({lon}, {lat}): area {a} at {d} m missed (radius {within_m})"
+                    );
+                }
+                prop_assert!(got.windows(2).all(|w| w[0].distance_m <= w[1].distance_m));
+            }
         }
     }
 

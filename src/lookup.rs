@@ -73,6 +73,39 @@ impl Region {
             .collect()
     }
 
+    /// The neighbourhood and community areas other than `holding` (those
+    /// that hold the point) whose boundary lies within `within_m` metres of
+    /// `p`, each with its distance in metres: nearest first (then by layer
+    /// order and id). Empty when `within_m` is 0.
+    pub fn near_boundary(
+        &self,
+        p: LatLon,
+        within_m: f64,
+        holding: &[crate::area::AreaRef],
+    ) -> Vec<(crate::area::AreaRef, f64)> {
+        let mut out = Vec::new();
+        let mut inside: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
+        for (li, layer) in self.layers.iter().enumerate() {
+            if !matches!(
+                layer.role,
+                crate::Role::Neighbourhood | crate::Role::Community
+            ) {
+                continue;
+            }
+            inside.clear();
+            inside.extend(holding.iter().filter(|at| at.layer == li).map(|at| at.area));
+            out.extend(
+                layer
+                    .index
+                    .others_within(&layer.areas, p.lon, p.lat, within_m, &inside)
+                    .into_iter()
+                    .map(|n| (crate::area::AreaRef::new(li, n.area), n.distance_m)),
+            );
+        }
+        out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        out
+    }
+
     /// Looks a point up in one layer only, reusing `out` (no allocation):
     /// for callers that need one layer in a tight loop.
     pub fn locate_in_layer(&self, layer: usize, p: LatLon, out: &mut Vec<usize>) {

@@ -148,6 +148,17 @@ pub struct PostcodesSpec {
     /// the file has it.
     #[serde(default)]
     pub terminated_column: Option<String>,
+    /// Distance in metres within which a postcode's centroid counts as
+    /// near another community or neighbourhood than its own: answers by
+    /// postcode then carry `near_boundary` (default 100; 0 turns it off).
+    /// A postcode's addresses spread around its centroid, so near a
+    /// boundary some may be on the other side.
+    #[serde(default = "default_near_boundary_m")]
+    pub near_boundary_m: f64,
+}
+
+fn default_near_boundary_m() -> f64 {
+    100.0
 }
 
 /// `[feeds]`: the region's feed list (see the feeds module for columns).
@@ -360,6 +371,14 @@ impl Manifest {
                 return Err(rule(format!(
                     "layers[{i}].id {:?} is used by another layer; layer ids must be unique",
                     layer.id
+                )));
+            }
+        }
+        if let Some(p) = &self.postcodes {
+            if !(p.near_boundary_m.is_finite() && (0.0..=10_000.0).contains(&p.near_boundary_m)) {
+                return Err(rule(format!(
+                    "[postcodes].near_boundary_m is {}; it must be metres from 0 (off) to 10000",
+                    p.near_boundary_m
                 )));
             }
         }

@@ -1,7 +1,7 @@
 //! Integrator queries: coordinates, a postcode or free text in, a point and
 //! its feeds out, with how the point was found.
 
-use crate::feeds::{Coverage, Feed, FeedRegistry, Resolution};
+use crate::feeds::{Coverage, Feed, FeedHit, FeedRegistry, Resolution};
 use crate::gazetteer::{normalise_postcode, MatchKind, PostcodeEntry};
 use crate::lookup::{AreaSummary, LatLon, PointError};
 use crate::region::Region;
@@ -284,6 +284,43 @@ pub struct FeedItem<'a> {
     pub matched: Matched<'a>,
 }
 
+/// An area on the other side of a nearby boundary.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct NearBoundary<'a> {
+    /// The area, with `distance_m` from the point to its boundary.
+    #[serde(flatten)]
+    pub area: AreaSummary<'a>,
+    /// Its own active feeds (those of its layer's area alone).
+    pub feeds: Vec<FeedItem<'a>>,
+}
+
+/// A feed of a resolution (or of one area) shaped for an answer.
+fn feed_item<'a>(region: &'a Region, registry: &'a FeedRegistry, hit: &FeedHit) -> FeedItem<'a> {
+    let f: &Feed = &registry.feeds[hit.feed];
+    let matched = match hit.matched {
+        None => Matched {
+            scope: "force",
+            layer: None,
+            area_id: None,
+            area_name: None,
+        },
+        Some(crate::area::AreaRef { layer: l, area: a }) => Matched {
+            scope: region.layers[l].role.as_str(),
+            layer: Some(&region.layers[l].id),
+            area_id: Some(&region.layers[l].areas[a].id),
+            area_name: Some(&region.layers[l].areas[a].name),
+        },
+    };
+    FeedItem {
+        feed_id: &f.feed_id,
+        platform: &f.platform,
+        handle: &f.handle,
+        url: &f.url,
+        name: &f.name,
+        matched,
+    }
+}
+
 /// The answer integrators get: the point and how it was found, the areas,
 /// the feeds most specific first, the best feed per platform.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -311,6 +348,13 @@ pub struct FeedAnswer<'a> {
     pub feeds: Vec<FeedItem<'a>>,
     /// The first (most specific) feed on each platform.
     pub by_platform: BTreeMap<&'a str, FeedItem<'a>>,
+    /// For a postcode: the other communities and neighbourhoods whose
+    /// boundary lies within `[postcodes].near_boundary_m` (default 100 m)
+    /// of its centroid, nearest first, each with its distance and its own
+    /// active feeds — some of the postcode's addresses may be on that side.
+    /// Empty when none is that near; absent for other queries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub near_boundary: Option<Vec<NearBoundary<'a>>>,
     /// When outside every neighbourhood: the nearest one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nearest_neighbourhood: Option<AreaSummary<'a>>,
@@ -348,32 +392,32 @@ pub fn feed_answer<'a>(
     let feeds: Vec<FeedItem<'_>> = r
         .feeds
         .iter()
-        .map(|hit| {
-            let f: &Feed = &registry.feeds[hit.feed];
-            let matched = match hit.matched {
-                None => Matched {
-                    scope: "force",
-                    layer: None,
-                    area_id: None,
-                    area_name: None,
-                },
-                Some(crate::area::AreaRef { layer: l, area: a }) => Matched {
-                    scope: region.layers[l].role.as_str(),
-                    layer: Some(&region.layers[l].id),
-                    area_id: Some(&region.layers[l].areas[a].id),
-                    area_name: Some(&region.layers[l].areas[a].name),
-                },
-            };
-            FeedItem {
-                feed_id: &f.feed_id,
-                platform: &f.platform,
-                handle: &f.handle,
-                url: &f.url,
-                name: &f.name,
-                matched,
-            }
-        })
+        .map(|hit| feed_item(region, registry, hit))
         .collect();
+    let near_m = region.postcodes.as_ref().map_or(0.0, |p| p.near_boundary_m);
+    let near_boundary = (located.via == Via::Postcode).then(|| {
+        region
+            .near_boundary(located.point, near_m, &r.holding())
+            .into_iter()
+            .map(|(at, d)| NearBoundary {
+                area: region.summary(at.layer, at.area, Some(d)),
+                feeds: registry
+                    .of_area(at)
+                    .iter()
+                    .map(|&feed| {
+                        feed_item(
+                            region,
+                            registry,
+                            &FeedHit {
+                                feed,
+                                matched: Some(at),
+                            },
+                        )
+                    })
+                    .collect(),
+            })
+            .collect()
+    });
     let mut by_platform = BTreeMap::new();
     for item in &feeds {
         by_platform
@@ -397,6 +441,7 @@ pub fn feed_answer<'a>(
         areas,
         feeds,
         by_platform,
+        near_boundary,
         nearest_neighbourhood: r
             .nearest_neighbourhood
             .map(|(l, n)| region.summary(l, n.area, Some(n.distance_m))),
