@@ -81,6 +81,12 @@ pub struct ServeConfig {
     /// Whether loopback clients (a proxy on the same host, load tests) are
     /// limited too. Default false.
     pub rate_limit_loopback: bool,
+    /// Origins whose pages may call the public reads (lookups, the
+    /// data.police.uk-compatible endpoints, the widget) from a browser:
+    /// `*` for any, or origins like `https://www.example.police.uk`.
+    /// Default `*` (the public reads carry no personal data and take no
+    /// credentials); writes and secured reads never answer other origins.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServeConfig {
@@ -105,6 +111,7 @@ impl Default for ServeConfig {
             rate_limit: 200,
             rate_limit_burst: 400,
             rate_limit_loopback: false,
+            cors_origins: vec!["*".into()],
         }
     }
 }
@@ -191,6 +198,11 @@ pub struct ServeSettings {
     #[arg(long, env = "FEEDMAP_RATE_LIMIT_LOOPBACK")]
     #[serde(default)]
     pub rate_limit_loopback: bool,
+    /// Origins whose pages may call the public reads from a browser,
+    /// comma-separated: `*` for any, or e.g.
+    /// `https://www.example.police.uk` [default: *].
+    #[arg(long, env = "FEEDMAP_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Option<Vec<String>>,
 }
 
 mod duration_text {
@@ -319,6 +331,10 @@ impl ServeConfig {
                 .or(file.rate_limit_burst)
                 .unwrap_or(d.rate_limit_burst),
             rate_limit_loopback: args.rate_limit_loopback || file.rate_limit_loopback,
+            cors_origins: args
+                .cors_origins
+                .or(file.cors_origins)
+                .unwrap_or(d.cors_origins),
         };
         c.check()?;
         Ok(c)
@@ -365,6 +381,20 @@ impl ServeConfig {
         if self.max_connections == 0 {
             return bad("--max-connections", "must be at least 1".into());
         }
+        if self.cors_origins.is_empty() {
+            return bad(
+                "--cors-origins",
+                "give * or at least one origin such as https://www.example.police.uk".into(),
+            );
+        }
+        for o in &self.cors_origins {
+            if o != "*" && !is_origin(o) {
+                return bad(
+                    "--cors-origins",
+                    format!("{o:?} is not an origin: give scheme://host[:port] with no path, or *"),
+                );
+            }
+        }
         if self.rate_limit > 0 && self.rate_limit_burst == 0 {
             return bad(
                 "--rate-limit-burst",
@@ -375,9 +405,50 @@ impl ServeConfig {
     }
 }
 
+/// Whether `o` is a web origin as browsers send it: `http://` or
+/// `https://`, a host, an optional port, nothing after.
+fn is_origin(o: &str) -> bool {
+    let Some(rest) = o
+        .strip_prefix("https://")
+        .or_else(|| o.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || rest.starts_with('[') => (h, Some(p)),
+        _ => (rest, None),
+    };
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.[]:".contains(&b))
+        && port.is_none_or(|p| !p.is_empty() && p.parse::<u16>().is_ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_are_told_from_urls() {
+        for good in [
+            "https://www.example.police.uk",
+            "http://127.0.0.1:8080",
+            "http://[::1]:9000",
+        ] {
+            assert!(is_origin(good), "{good}");
+        }
+        for bad in [
+            "www.example.police.uk",
+            "https://x.example/",
+            "https://x.example/page",
+            "ftp://x",
+            "https://",
+            "https://x:port",
+        ] {
+            assert!(!is_origin(bad), "{bad}");
+        }
+    }
 
     fn file(text: &str) -> Result<ServeSettings, ConfigError> {
         let dir = tempfile::tempdir().unwrap();

@@ -32,6 +32,8 @@ fn browser(test: &str) -> Option<String> {
         ))
     } else if !web().join("node_modules/playwright-core").is_dir() {
         Some("web/node_modules/playwright-core is missing (run npm ci in web/)".to_string())
+    } else if !web().join("node_modules/axe-core/axe.min.js").is_file() {
+        Some("web/node_modules/axe-core is missing (run npm ci in web/)".to_string())
     } else {
         None
     };
@@ -51,31 +53,72 @@ fn browser(test: &str) -> Option<String> {
 /// cores would turn waits into timeouts.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Runs one suite of the Playwright script against `server`.
-fn run_suite(server: &common::Server, chromium: &str, suite: &str, extra: &[&str]) {
+/// Runs a Playwright script of `web/tests` with `args`, and checks that
+/// every check of it passed.
+fn run_script(script: &str, args: &[&str]) {
     let out = Command::new("node")
-        .arg(web().join("tests/map.e2e.mjs"))
-        .args([
-            "--base",
-            &server.base,
-            "--suite",
-            suite,
-            "--chromium",
-            chromium,
-        ])
+        .arg(web().join("tests").join(script))
+        .args(args)
         .arg("--shots")
         .arg(shots())
-        .args(extra)
         .output()
         .expect("run node");
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
     eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success(),
-        "browser suite {suite} failed:\n{stdout}"
-    );
+    assert!(out.status.success(), "{script} failed:\n{stdout}");
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
+
+/// Runs one suite of the map's Playwright script against `server`.
+fn run_suite(server: &common::Server, chromium: &str, suite: &str, extra: &[&str]) {
+    let mut args = vec![
+        "--base",
+        &server.base,
+        "--suite",
+        suite,
+        "--chromium",
+        chromium,
+    ];
+    args.extend_from_slice(extra);
+    run_script("map.e2e.mjs", &args);
+}
+
+/// The widget on another origin's page: one script tag and an iframe, a
+/// postcode typed with the keyboard, axe-core, no request elsewhere
+/// (`web/tests/embed.e2e.mjs`).
+#[test]
+fn embedded_widget_on_another_origin() {
+    let Some(chromium) = browser("embedded_widget_on_another_origin") else {
+        return;
+    };
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let server = common::Server::start(&common::demo_region());
+    // The demo's first postcode with a community feed.
+    let postcode = csv::Reader::from_path(common::demo_region().join("postcodes.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .find(|pc| {
+            let (_, a) = server.get(&format!(
+                "/v1/feeds/lookup?postcode={}",
+                pc.replace(' ', "+")
+            ));
+            a["coverage"] == "community"
+        })
+        .expect("a demo postcode in a community with a feed");
+    run_script(
+        "embed.e2e.mjs",
+        &[
+            "--base",
+            &server.base,
+            "--postcode",
+            &postcode,
+            "--chromium",
+            &chromium,
+        ],
+    );
+    assert!(shots().join("embed-widget.png").is_file());
 }
 
 #[test]

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod batch;
 pub mod decisions;
+pub mod embed;
 pub mod feeds;
 pub mod health;
 pub mod listen;
@@ -72,6 +73,28 @@ async fn rate_limited(
     next.run(req).await
 }
 
+/// CORS for the public reads: `origins` holds `*` (any origin) or the
+/// origins allowed; GET and HEAD, no credentials, preflights cached an
+/// hour.
+fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::from(Any)
+    } else {
+        // Checked by the config: every one is a valid header value.
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| axum::http::HeaderValue::from_str(o).ok()),
+        )
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD])
+        .allow_headers([axum::http::header::ACCEPT])
+        .max_age(std::time::Duration::from_secs(3600))
+}
+
 /// The request timeout: 408 with a problem when the answer's head is not
 /// ready within `limit` (the request body's reading included).
 async fn timed(
@@ -102,7 +125,18 @@ pub fn router(state: Arc<AppState>) -> Router {
     let examples = openapi::Examples::of(&state.served());
     let mut router = Router::new();
     let limit = state.config.request_timeout;
+    let cors = cors(&state.config.cors_origins);
     for mut op in openapi::operations(&state.config, &examples) {
+        // Pages on other origins may call the public reads (the widget,
+        // integrators' sites), never the writes or the secured reads.
+        // (An OPTIONS route of their own, so a preflight reaches the CORS
+        // layer rather than the router's 405.)
+        if !op.write && !op.secured {
+            op.handler = op
+                .handler
+                .options(|| async { axum::http::StatusCode::NO_CONTENT })
+                .layer(cors.clone());
+        }
         if !op.untimed {
             op.handler = op
                 .handler

@@ -14,7 +14,8 @@
 
 use super::state::AppState;
 use super::{
-    audit, batch, decisions, feeds, health, lookup, map, ogc, ownership, plan, police, releases,
+    audit, batch, decisions, embed, feeds, health, lookup, map, ogc, ownership, plan, police,
+    releases,
 };
 use crate::config::ServeConfig;
 use crate::manifest::Role;
@@ -738,14 +739,15 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             .answers(schema::<crate::releases::Lineage>)
             .params(vec![layer("layer"), path("id", "an area id", json!(ex.community))]),
     ];
-    ops.extend(police_operations(ex));
+    ops.extend(integration_operations(ex));
     ops.sort_by(|a, b| (a.path, a.verb).cmp(&(b.path, b.verb)));
     ops
 }
 
-/// The data.police.uk-compatible reads (`/police-api/`), with
-/// data.police.uk's shapes and its empty-bodied 404.
-fn police_operations(ex: &Examples) -> Vec<Operation> {
+/// What integrators embed or point at: the widget, and the
+/// data.police.uk-compatible reads (`/police-api/`) with data.police.uk's
+/// shapes and its empty-bodied 404.
+fn integration_operations(ex: &Examples) -> Vec<Operation> {
     use crate::police_api as p;
     let force = || {
         path(
@@ -763,6 +765,11 @@ fn police_operations(ex: &Examples) -> Vec<Operation> {
     };
     let get = |p, s, h| Operation::new(Verb::Get, p, s, h);
     vec![
+        get("/embed.js", "The widget: `<script src=\"…/embed.js\" data-postcode-box></script>` puts a postcode or place box and its feeds on any page", routing::get(embed::script))
+            .media("text/javascript"),
+        get("/embed", "The widget in a page of its own, for an iframe; ?postcode= looks one up at once", routing::get(embed::page))
+            .media("text/html")
+            .params(vec![with_example(query("postcode", "a postcode to look up at once", json!({"type": "string"})), ex.postcode.clone().map(|p| json!(p)))]),
         get("/police-api/forces", "data.police.uk-compatible: the force this region belongs to (none without [force])", routing::get(police::forces))
             .answers(schema::<Vec<p::ForceBrief>>),
         get("/police-api/forces/{force}", "data.police.uk-compatible: the force, its force-wide feeds as engagement methods", routing::get(police::force))

@@ -1,0 +1,147 @@
+//! The widget's server side: `/embed.js` and `/embed` are served, and the
+//! public reads answer pages on other origins (CORS) as `--cors-origins`
+//! allows, while writes and secured reads never do. (The widget itself
+//! runs in a real browser in tests/browser.rs.)
+
+mod common;
+
+use common::{call, Server, PLANNER};
+
+fn allow_origin(r: &common::Reply) -> Option<String> {
+    r.headers
+        .get("access-control-allow-origin")
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+#[test]
+fn public_reads_answer_any_origin_by_default_writes_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = common::tokens_file(dir.path());
+    let server = Server::start_with(
+        &common::demo_region(),
+        &["--tokens", tokens.to_str().unwrap()],
+    );
+    let from = [("origin", "https://parish.example")];
+    for path in [
+        "/v1/feeds/lookup?postcode=DV1+1AA",
+        "/v1/lookup?lat=54.79&lon=2.07",
+        "/police-api/forces",
+        "/embed.js",
+    ] {
+        let r = call(&server.base, "GET", path, None, None, &from);
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(allow_origin(&r).as_deref(), Some("*"), "{path}");
+    }
+    // A preflight is answered for GET.
+    let r = call(
+        &server.base,
+        "OPTIONS",
+        "/v1/feeds/lookup",
+        None,
+        None,
+        &[
+            ("origin", "https://parish.example"),
+            ("access-control-request-method", "GET"),
+        ],
+    );
+    assert!(r.status < 300, "{}", r.status);
+    assert_eq!(allow_origin(&r).as_deref(), Some("*"));
+    // Writes and secured reads: no CORS headers, whoever asks.
+    let r = call(
+        &server.base,
+        "POST",
+        "/v1/decisions",
+        Some(PLANNER),
+        Some(&serde_json::json!({})),
+        &from,
+    );
+    assert!(allow_origin(&r).is_none(), "{:?}", r.headers);
+    let r = call(
+        &server.base,
+        "OPTIONS",
+        "/v1/decisions",
+        None,
+        None,
+        &[
+            ("origin", "https://parish.example"),
+            ("access-control-request-method", "POST"),
+        ],
+    );
+    // (Its GET is a public read, so the preflight is answered, for GET and
+    // HEAD only: a browser then refuses to send the POST.)
+    let methods = r
+        .headers
+        .get("access-control-allow-methods")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(!methods.contains("POST"), "{methods}");
+    let r = call(&server.base, "GET", "/v1/me", Some(PLANNER), None, &from);
+    assert_eq!(r.status, 200);
+    assert!(allow_origin(&r).is_none(), "{:?}", r.headers);
+}
+
+#[test]
+fn listed_origins_only_when_configured() {
+    let server = Server::start_with(
+        &common::demo_region(),
+        &["--cors-origins", "https://a.example,http://127.0.0.1:9999"],
+    );
+    let path = "/v1/feeds/lookup?postcode=DV1+1AA";
+    for (origin, allowed) in [
+        ("https://a.example", true),
+        ("http://127.0.0.1:9999", true),
+        ("https://b.example", false),
+    ] {
+        let r = call(&server.base, "GET", path, None, None, &[("origin", origin)]);
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            allow_origin(&r).as_deref(),
+            allowed.then_some(origin),
+            "{origin}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_origin_setting_is_refused_by_name() {
+    let out = common::feedmap(&[
+        "serve",
+        "--region",
+        common::demo_region().to_str().unwrap(),
+        "--cors-origins",
+        "https://a.example/page",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--cors-origins") && err.contains("https://a.example/page"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_widget_and_its_page_are_served() {
+    let server = Server::start(&common::demo_region());
+    let r = reqwest::blocking::get(format!("{}/embed.js", server.base)).unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    let js = r.text().unwrap();
+    assert!(js.contains("data-postcode-box") && js.contains("/v1/feeds/lookup?q="));
+    let r = reqwest::blocking::get(format!(
+        "{}/embed?postcode=%3Cscript%3Ealert(1)%3C/script%3E",
+        server.base
+    ))
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().unwrap();
+    // The postcode is read by the script from the URL, never written into
+    // the page.
+    assert!(!html.contains("alert(1)"), "{html}");
+    assert!(html.contains(r#"<script src="embed.js" data-postcode-box data-from-url>"#));
+    assert!(html.contains(r#"<html lang="en">"#));
+    let (status, problem) = server.get("/embed?postcode=DV1+1AA&colour=red");
+    assert_eq!(status, 400, "{problem}");
+}
