@@ -12,6 +12,7 @@
 //! 2. geography — [`boundary`] (layers), [`relations`], [`tiles`],
 //!    [`gazetteer`], [`region`] (the immutable geography), [`lookup`];
 //! 3. live data — [`decision`], [`store`] (the only mutable state),
+//!    [`changes`] (the public change feed read from the store's log),
 //!    [`feeds`], [`activity`] (posts and followers per feed and day),
 //!    [`listings`] (data.police.uk's neighbourhood accounts), [`plan`], [`diff`] (what a boundary redraw does),
 //!    [`query`], [`police_api`] (data.police.uk's neighbourhood API);
@@ -39,6 +40,7 @@ pub mod auth;
 pub mod batch;
 pub mod boundary;
 pub mod calendar;
+pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod consolidate;

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod batch;
+pub mod changes;
 pub mod decisions;
 pub mod embed;
 pub mod feeds;

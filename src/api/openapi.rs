@@ -14,8 +14,8 @@
 
 use super::state::AppState;
 use super::{
-    audit, batch, decisions, embed, feeds, health, lookup, map, ogc, ownership, plan, police,
-    releases,
+    audit, batch, changes, decisions, embed, feeds, health, lookup, map, ogc, ownership, plan,
+    police, releases,
 };
 use crate::config::ServeConfig;
 use crate::manifest::Role;
@@ -571,6 +571,14 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
                 query("after", "continue after this seq", json!({"type": "integer", "minimum": 0})),
                 query("limit", "entries", json!({"type": "integer", "minimum": 0, "maximum": 1000, "default": 100})),
             ]),
+        get("/v1/changes", "Public changes to feeds and boundaries (added, changed, retired, handed over, moved; releases activated), oldest first; poll with after, or hold open with wait", routing::get(changes::list))
+            .answers(schema::<changes::ChangePage>)
+            .params(vec![
+                query("after", "continue after this seq (the last answer's last_seq)", json!({"type": "integer", "minimum": 0})),
+                query("limit", "changes", json!({"type": "integer", "minimum": 1, "maximum": 1000, "default": 100})),
+                query("wait", "seconds to hold an empty answer open for the next change (long-poll)", json!({"type": "integer", "minimum": 0, "maximum": changes::MAX_WAIT_S, "default": 0})),
+            ])
+            .untimed(),
         Operation {
             secured: true,
             ..get("/v1/me", "Who a bearer token is (name and role)", routing::get(audit::me)).answers(schema::<audit::Me>)
