@@ -79,7 +79,8 @@ async fn rate_limited(
 /// hour.
 fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
     use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-    let allow = if origins.iter().any(|o| o == "*") {
+    let any = origins.iter().any(|o| o == "*");
+    let allow = if any {
         AllowOrigin::from(Any)
     } else {
         // Checked by the config: every one is a valid header value.
@@ -89,11 +90,18 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
                 .filter_map(|o| axum::http::HeaderValue::from_str(o).ok()),
         )
     };
-    CorsLayer::new()
+    let layer = CorsLayer::new()
         .allow_origin(allow)
         .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD])
         .allow_headers([axum::http::header::ACCEPT])
-        .max_age(std::time::Duration::from_secs(3600))
+        .max_age(std::time::Duration::from_secs(3600));
+    // With any origin allowed the answer does not vary by origin, so
+    // caches need no Vary header (and lookups send fewer bytes).
+    if any {
+        layer.vary([])
+    } else {
+        layer
+    }
 }
 
 /// The request timeout: 408 with a problem when the answer's head is not
