@@ -173,3 +173,49 @@ fn feed_and_boundary_changes_in_order_without_names() {
         assert_eq!(r.status, 400, "{q}: {}", r.json);
     }
 }
+
+/// Two replicas on one PostgreSQL: a long-poll held on one is answered by
+/// a feed added through the other (at the holder's next store poll).
+#[test]
+fn a_long_poll_on_one_replica_sees_a_write_through_another() {
+    let Some(db) = common::postgres("changes_replicas") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = common::tokens_file(dir.path());
+    let replica = || {
+        Server::start_with(
+            &common::demo_region(),
+            &["--store", &db.url, "--tokens", tokens.to_str().unwrap()],
+        )
+    };
+    let (a, b) = (replica(), replica());
+    let from = changes(&b.base, "")["last_seq"].as_i64().unwrap();
+    let waiting = {
+        let base = b.base.clone();
+        std::thread::spawn(move || {
+            let t = Instant::now();
+            (
+                changes(&base, &format!("?after={from}&wait=30")),
+                t.elapsed(),
+            )
+        })
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    let r = call(
+        &a.base,
+        "POST",
+        "/v1/feeds",
+        Some(PLANNER),
+        Some(
+            &json!({"feed_id": "VIA-A", "platform": "x", "handle": "@ViaA", "url": "https://x.example/ViaA",
+                     "layer": "communities", "area_id": "DV01-C02", "name": "Via A", "status": "active"}),
+        ),
+        &[],
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    let (page, took) = waiting.join().unwrap();
+    assert_eq!(kinds(&page), [("feed.added".into(), "VIA-A".into())]);
+    // The default store poll is 1 s.
+    assert!(took < Duration::from_secs(10), "held {took:?}");
+}

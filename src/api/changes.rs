@@ -104,11 +104,11 @@ pub async fn list(
             })
             .into_response());
         }
-        // Nothing yet: wait until the store has moved past what was read
-        // (this server's writes at once, other servers' at the next store
-        // poll) or the time is up.
-        while state.served.load().store().seq <= from && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(100).min(deadline - Instant::now())).await;
-        }
+        // Nothing yet: wait until what is served has moved past what was
+        // read (this server's writes at once, other servers' at the next
+        // store poll) or the time is up.
+        let mut seq = state.seq();
+        let left = deadline.saturating_duration_since(Instant::now());
+        let _ = tokio::time::timeout(left, seq.wait_for(|&s| s > from)).await;
     }
 }

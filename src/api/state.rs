@@ -30,6 +30,9 @@ pub struct AppState {
     /// Serialises swaps of `served` (reloads and store refreshes), so
     /// neither undoes the other.
     swap: Mutex<()>,
+    /// The store's audit `seq` that `served` reflects, sent at every swap:
+    /// what long-polls (`/v1/changes?wait=`) wait on.
+    seq: tokio::sync::watch::Sender<i64>,
 }
 
 /// What `/health` reports about loading.
@@ -73,7 +76,9 @@ impl AppState {
     ) -> Result<Arc<AppState>, StoreError> {
         let served = Served::from_store(Arc::new(source), &*store)?;
         served.geo().planning();
+        let seq = tokio::sync::watch::Sender::new(served.store().seq);
         Ok(Arc::new(AppState {
+            seq,
             served: ArcSwap::from_pointee(served),
             status: Mutex::new(LoadStatus {
                 loaded_at: now(),
@@ -97,6 +102,18 @@ impl AppState {
         self.served.load_full()
     }
 
+    /// The audit `seq` of what is served, updated at every swap.
+    pub fn seq(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.seq.subscribe()
+    }
+
+    /// Swaps in `next` (under `swap`) and tells the waiters its `seq`.
+    fn publish(&self, next: Served) {
+        let seq = next.store().seq;
+        self.served.store(Arc::new(next));
+        self.seq.send_replace(seq);
+    }
+
     /// Brings the served state up to date with the store if anything was
     /// written since it was read (by this server or another replica): one
     /// cheap read when nothing changed, otherwise the audit entries since
@@ -116,7 +133,7 @@ impl AppState {
             // A new combination of boundary generations: its planning
             // groundwork is done before the swap, so no request waits.
             next.geo().planning();
-            self.served.store(Arc::new(next));
+            self.publish(next);
         }
         Ok(())
     }
@@ -171,7 +188,7 @@ impl AppState {
         status.last_reload_at = Some(now());
         match result {
             Ok(served) => {
-                self.served.store(Arc::new(served));
+                self.publish(served);
                 status.loaded_at = now();
                 status.last_reload_error = None;
                 tracing::info!("reload succeeded");
