@@ -313,20 +313,27 @@ impl AreaIndex {
         );
         let kq = lat.to_radians().cos();
         let mut best: smallvec::SmallVec<[(u32, f64, Coord<f64>); 8]> = smallvec::SmallVec::new();
-        for edge in edges.tree.locate_in_envelope_intersecting(&envelope) {
-            if inside.contains(&(edge.area as usize)) {
-                continue;
-            }
-            let (d2, c) = edge.closest(k0, kq, lon, lat);
-            match best.iter_mut().find(|b| b.0 == edge.area) {
-                Some(b) if d2 < b.1 => *b = (edge.area, d2, c),
-                Some(_) => {}
-                None => best.push((edge.area, d2, c)),
-            }
-        }
+        // Internal iteration: no iterator state allocated per query.
+        let _ = edges
+            .tree
+            .locate_in_envelope_intersecting_int(&envelope, |edge| {
+                if !inside.contains(&(edge.area as usize)) {
+                    let (d2, c) = edge.closest(k0, kq, lon, lat);
+                    match best.iter_mut().find(|b| b.0 == edge.area) {
+                        Some(b) if d2 < b.1 => *b = (edge.area, d2, c),
+                        Some(_) => {}
+                        None => best.push((edge.area, d2, c)),
+                    }
+                }
+                std::ops::ControlFlow::<()>::Continue(())
+            });
+        // Areas clearly beyond the radius by the mid-latitude distance
+        // (good to far better than RANK_WINDOW at these distances) are
+        // left without the costlier geodesic.
         let query = Point::new(lon, lat);
         let mut out: Vec<Nearest> = best
             .into_iter()
+            .filter(|&(_, _, c)| ellipsoid_m(lon, lat, c.x, c.y) <= within_m * (1.0 + RANK_WINDOW))
             .map(|(a, _, c)| Nearest {
                 area: a as usize,
                 distance_m: Geodesic.distance(query, Point(c)),
