@@ -319,11 +319,7 @@ impl AreaIndex {
             .locate_in_envelope_intersecting_int(&envelope, |edge| {
                 if !inside.contains(&(edge.area as usize)) {
                     let (d2, c) = edge.closest(k0, kq, lon, lat);
-                    match best.iter_mut().find(|b| b.0 == edge.area) {
-                        Some(b) if d2 < b.1 => *b = (edge.area, d2, c),
-                        Some(_) => {}
-                        None => best.push((edge.area, d2, c)),
-                    }
+                    keep_closest(&mut best, edge.area, d2, c);
                 }
                 std::ops::ControlFlow::<()>::Continue(())
             });
@@ -490,11 +486,22 @@ impl EdgeSearch {
             self.best2 = d2;
             self.limit2 = d2 * plane_slack(self.lat, d2.sqrt()).powi(2);
         }
-        match self.candidates.iter_mut().find(|(a, _, _)| *a == edge.area) {
-            Some(found) if d2 < found.1 => *found = (edge.area, d2, c),
-            Some(_) => {}
-            None => self.candidates.push((edge.area, d2, c)),
-        }
+        keep_closest(&mut self.candidates, edge.area, d2, c);
+    }
+}
+
+/// Per area, its closest point so far: `(area, squared distance, point)`
+/// replaces `area`'s entry when nearer, or is added.
+fn keep_closest(
+    list: &mut smallvec::SmallVec<[(u32, f64, Coord<f64>); 8]>,
+    area: u32,
+    d2: f64,
+    c: Coord<f64>,
+) {
+    match list.iter_mut().find(|(a, _, _)| *a == area) {
+        Some(found) if d2 < found.1 => *found = (area, d2, c),
+        Some(_) => {}
+        None => list.push((area, d2, c)),
     }
 }
 

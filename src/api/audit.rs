@@ -21,24 +21,9 @@ pub async fn audit(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
-    let parsed = params.only(&["after", "limit"]).and_then(|_| {
-        let int = |name: &str, default: i64, max: i64| -> Result<i64, ApiProblem> {
-            match params.get(name)? {
-                None => Ok(default),
-                Some(v) => v
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| (0..=max).contains(n))
-                    .ok_or_else(|| {
-                        ApiProblem::bad_parameter(format!(
-                            "{name}={v:?} must be a whole number from 0 to {max}"
-                        ))
-                    }),
-            }
-        };
-        Ok((int("after", 0, i64::MAX)?, int("limit", 100, 1000)?))
-    });
-    let (after, limit) = parsed?;
+    params.only(&["after", "limit"])?;
+    let after = params.whole("after", 0, 0, i64::MAX)?;
+    let limit = params.whole("limit", 100, 0, 1000)?;
     let s = state.clone();
     let mut entries = blocking(move || Ok(s.store.audit(after, limit as usize)?)).await?;
     if !viewer.sees_names() {

@@ -72,23 +72,9 @@ pub async fn list(
 ) -> Result<Response, ApiProblem> {
     let params = Params::parse(q);
     params.only(&["after", "limit", "wait"])?;
-    let int = |name: &str, default: i64, min: i64, max: i64| -> Result<i64, ApiProblem> {
-        match params.get(name)? {
-            None => Ok(default),
-            Some(v) => v
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (min..=max).contains(n))
-                .ok_or_else(|| {
-                    ApiProblem::bad_parameter(format!(
-                        "{name}={v:?} must be a whole number from {min} to {max}"
-                    ))
-                }),
-        }
-    };
-    let after = int("after", 0, 0, i64::MAX)?;
-    let limit = int("limit", 100, 1, 1000)? as usize;
-    let wait = int("wait", 0, 0, MAX_WAIT_S as i64)? as u64;
+    let after = params.whole("after", 0, 0, i64::MAX)?;
+    let limit = params.whole("limit", 100, 1, 1000)? as usize;
+    let wait = params.whole("wait", 0, 0, MAX_WAIT_S as i64)? as u64;
     let deadline = Instant::now() + Duration::from_secs(wait);
     let mut from = after;
     loop {

@@ -56,6 +56,23 @@ impl Params {
         }
     }
 
+    /// An optional whole number from `min` to `max` (`default` when
+    /// absent); anything else is a 400 naming the parameter and the range.
+    pub fn whole(&self, name: &str, default: i64, min: i64, max: i64) -> Result<i64, ApiProblem> {
+        match self.get(name)? {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| {
+                    ApiProblem::bad_parameter(format!(
+                        "{name}={v:?} must be a whole number from {min} to {max}"
+                    ))
+                }),
+        }
+    }
+
     /// A required finite number.
     pub fn number(&self, name: &str) -> Result<f64, ApiProblem> {
         let v = self
