@@ -7,31 +7,11 @@
 //! activations are shown, and only their public fields: no people's names,
 //! no token names, nothing of decisions, parameters or activity.
 
-use crate::store::{AuditEntry, Release, StoredFeed};
+use crate::decision::DecisionKind;
+use crate::store::{AuditEntry, Decision, Release, StoredFeed};
 use serde::Serialize;
 
-/// What kind of change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub enum ChangeKind {
-    /// A feed was added (active or planned).
-    #[serde(rename = "feed.added")]
-    FeedAdded,
-    /// A feed's fields changed (platform, handle, URL, name, area, status).
-    #[serde(rename = "feed.changed")]
-    FeedChanged,
-    /// A feed was retired.
-    #[serde(rename = "feed.retired")]
-    FeedRetired,
-    /// A feed was handed over to another team.
-    #[serde(rename = "feed.handed_over")]
-    FeedHandedOver,
-    /// A boundary release moved a feed to its successor area.
-    #[serde(rename = "feed.moved")]
-    FeedMoved,
-    /// A boundary release was activated (in effect now or from a date).
-    #[serde(rename = "boundary.activated")]
-    BoundaryActivated,
-}
+pub use crate::store::EventKind;
 
 /// A feed's public fields.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -77,7 +57,7 @@ pub struct Change {
     /// When (RFC 3339, UTC).
     pub at: String,
     /// What happened.
-    pub kind: ChangeKind,
+    pub kind: EventKind,
     /// The feed, for feed changes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feed_id: Option<String>,
@@ -104,10 +84,28 @@ pub struct Change {
     /// From when it is in effect (`YYYY-MM-DD`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<String>,
+    /// The decision, for decision events (webhooks only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<DecisionChange>,
+}
+
+/// A planner's decision as webhooks carry it: what was decided about
+/// which suggestion; no note and no names (the note is free text that may
+/// name people).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct DecisionChange {
+    /// The decision's id.
+    pub id: i64,
+    /// Accept, reject or defer (for a withdrawal: what it was).
+    pub decision: DecisionKind,
+    /// A cluster's member area ids (empty for one area).
+    pub members: Vec<String>,
+    /// Its version after the change (before it, for a withdrawal).
+    pub version: i64,
 }
 
 impl Change {
-    fn new(e: &AuditEntry, kind: ChangeKind) -> Change {
+    fn new(e: &AuditEntry, kind: EventKind) -> Change {
         Change {
             seq: e.seq,
             at: e.at.clone(),
@@ -120,7 +118,34 @@ impl Change {
             release: None,
             generation: None,
             valid_from: None,
+            decision: None,
         }
+    }
+
+    /// What planners' webhooks hear of an audit entry: the public changes
+    /// ([`Change::of`]) and decisions made, changed or withdrawn.
+    pub fn for_planners(e: &AuditEntry) -> Option<Change> {
+        if e.entity != "decision" {
+            return Change::of(e);
+        }
+        let (kind, record) = match e.action.as_str() {
+            "decision.create" => (EventKind::DecisionMade, &e.after),
+            "decision.update" => (EventKind::DecisionChanged, &e.after),
+            "decision.delete" => (EventKind::DecisionWithdrawn, &e.before),
+            _ => return None,
+        };
+        let d: Decision = serde_json::from_value(record.clone()?).ok()?;
+        Some(Change {
+            layer: Some(d.layer),
+            area_id: Some(d.area_id),
+            decision: Some(DecisionChange {
+                id: d.id,
+                decision: d.decision,
+                members: d.members,
+                version: d.version,
+            }),
+            ..Change::new(e, kind)
+        })
     }
 
     /// The public change an audit entry records, if it is one: feed
@@ -136,17 +161,17 @@ impl Change {
                 let after = record(&e.after)?;
                 let before = record(&e.before);
                 let kind = match e.action.as_str() {
-                    "feed.create" => ChangeKind::FeedAdded,
-                    "feed.retire" => ChangeKind::FeedRetired,
-                    "feed.handover" => ChangeKind::FeedHandedOver,
+                    "feed.create" => EventKind::FeedAdded,
+                    "feed.retire" => EventKind::FeedRetired,
+                    "feed.handover" => EventKind::FeedHandedOver,
                     _ if after.fields.status == "retired"
                         && before
                             .as_ref()
                             .is_some_and(|b| b.fields.status != "retired") =>
                     {
-                        ChangeKind::FeedRetired
+                        EventKind::FeedRetired
                     }
-                    _ => ChangeKind::FeedChanged,
+                    _ => EventKind::FeedChanged,
                 };
                 let from = before
                     .as_ref()
@@ -169,7 +194,7 @@ impl Change {
                     release: Some(r.id),
                     generation: Some(r.generation),
                     valid_from: r.valid_from,
-                    ..Change::new(e, ChangeKind::BoundaryActivated)
+                    ..Change::new(e, EventKind::BoundaryActivated)
                 })
             }
             "release.migrate" => {
@@ -184,7 +209,7 @@ impl Change {
                     from_area_id: text(&e.before, "area"),
                     release: e.after.as_ref()?.get("release")?.as_i64(),
                     valid_from: text(&e.after, "valid_from"),
-                    ..Change::new(e, ChangeKind::FeedMoved)
+                    ..Change::new(e, EventKind::FeedMoved)
                 })
             }
             _ => None,
@@ -260,14 +285,14 @@ mod tests {
             entry(6, "params.set", "default", None, Some(json!({}))),
         ];
         let changes = public(&entries);
-        let kinds: Vec<(i64, ChangeKind)> = changes.iter().map(|c| (c.seq, c.kind)).collect();
+        let kinds: Vec<(i64, EventKind)> = changes.iter().map(|c| (c.seq, c.kind)).collect();
         assert_eq!(
             kinds,
             [
-                (1, ChangeKind::FeedAdded),
-                (3, ChangeKind::FeedChanged),
-                (4, ChangeKind::FeedRetired),
-                (5, ChangeKind::FeedHandedOver)
+                (1, EventKind::FeedAdded),
+                (3, EventKind::FeedChanged),
+                (4, EventKind::FeedRetired),
+                (5, EventKind::FeedHandedOver)
             ]
         );
         assert_eq!(changes[1].from_area_id.as_deref(), Some("W1"));
@@ -304,7 +329,7 @@ mod tests {
         let changes = public(&entries);
         assert_eq!(changes.len(), 1);
         let c = &changes[0];
-        assert_eq!(c.kind, ChangeKind::FeedMoved);
+        assert_eq!(c.kind, EventKind::FeedMoved);
         assert_eq!(
             (
                 c.feed_id.as_deref(),
@@ -314,5 +339,30 @@ mod tests {
             ),
             (Some("F1"), Some("W1"), Some("W9"), Some(3))
         );
+    }
+
+    #[test]
+    fn decisions_reach_planners_only_without_notes() {
+        let d = json!({
+            "id": 7, "layer": "communities", "area_id": "A+B", "members": ["A", "B"],
+            "decision": "accept", "note": "PC Jane Smith agrees", "params": null,
+            "created_by": "planner-a", "created_at": "2026-11-26T00:00:00Z",
+            "updated_by": "planner-a", "updated_at": "2026-11-26T00:00:00Z", "version": 1
+        });
+        let made = entry(1, "decision.create", "7", None, Some(d.clone()));
+        let gone = entry(2, "decision.delete", "7", Some(d), None);
+        assert_eq!(Change::of(&made), None, "never public");
+        let c = Change::for_planners(&made).unwrap();
+        assert_eq!(c.kind, EventKind::DecisionMade);
+        assert_eq!(c.decision.as_ref().unwrap().members, ["A", "B"]);
+        assert_eq!(
+            Change::for_planners(&gone).unwrap().kind,
+            EventKind::DecisionWithdrawn
+        );
+        let text = serde_json::to_string(&c).unwrap();
+        for private in ["Jane", "planner-a", "note"] {
+            assert!(!text.contains(private), "{private} in {text}");
+        }
+        assert!(EventKind::ALL.iter().filter(|k| !k.is_public()).count() == 3);
     }
 }

@@ -87,6 +87,10 @@ pub struct ServeConfig {
     /// Default `*` (the public reads carry no personal data and take no
     /// credentials); writes and secured reads never answer other origins.
     pub cors_origins: Vec<String>,
+    /// How webhook deliveries are retried, timed out and leased. Defaults:
+    /// first retry after 30 s, doubling up to 1 h; paused after 10
+    /// failures in a row; 10 s for a receiver to answer; a 60 s lease.
+    pub webhooks: crate::webhooks::RetryPolicy,
 }
 
 impl Default for ServeConfig {
@@ -112,6 +116,7 @@ impl Default for ServeConfig {
             rate_limit_burst: 400,
             rate_limit_loopback: false,
             cors_origins: vec!["*".into()],
+            webhooks: crate::webhooks::RetryPolicy::default(),
         }
     }
 }
@@ -203,6 +208,27 @@ pub struct ServeSettings {
     /// `https://www.example.police.uk` [default: *].
     #[arg(long, env = "FEEDMAP_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Option<Vec<String>>,
+    /// Wait before retrying a failed webhook delivery; it doubles with
+    /// each failure in a row [default: 30s].
+    #[arg(long, env = "FEEDMAP_WEBHOOK_RETRY", value_parser = humantime::parse_duration)]
+    #[serde(default, with = "duration_text")]
+    pub webhook_retry: Option<Duration>,
+    /// Longest wait between webhook delivery attempts [default: 1h].
+    #[arg(long, env = "FEEDMAP_WEBHOOK_RETRY_MAX", value_parser = humantime::parse_duration)]
+    #[serde(default, with = "duration_text")]
+    pub webhook_retry_max: Option<Duration>,
+    /// Failed deliveries in a row that pause a webhook [default: 10].
+    #[arg(long, env = "FEEDMAP_WEBHOOK_MAX_FAILURES")]
+    pub webhook_max_failures: Option<u32>,
+    /// How long a webhook receiver has to answer [default: 10s].
+    #[arg(long, env = "FEEDMAP_WEBHOOK_TIMEOUT", value_parser = humantime::parse_duration)]
+    #[serde(default, with = "duration_text")]
+    pub webhook_timeout: Option<Duration>,
+    /// How long a server holds a webhook without renewing; with a shared
+    /// store another server takes it over after that [default: 60s].
+    #[arg(long, env = "FEEDMAP_WEBHOOK_LEASE", value_parser = humantime::parse_duration)]
+    #[serde(default, with = "duration_text")]
+    pub webhook_lease: Option<Duration>,
 }
 
 mod duration_text {
@@ -335,6 +361,28 @@ impl ServeConfig {
                 .cors_origins
                 .or(file.cors_origins)
                 .unwrap_or(d.cors_origins),
+            webhooks: crate::webhooks::RetryPolicy {
+                first: args
+                    .webhook_retry
+                    .or(file.webhook_retry)
+                    .unwrap_or(d.webhooks.first),
+                max: args
+                    .webhook_retry_max
+                    .or(file.webhook_retry_max)
+                    .unwrap_or(d.webhooks.max),
+                max_failures: args
+                    .webhook_max_failures
+                    .or(file.webhook_max_failures)
+                    .unwrap_or(d.webhooks.max_failures),
+                timeout: args
+                    .webhook_timeout
+                    .or(file.webhook_timeout)
+                    .unwrap_or(d.webhooks.timeout),
+                lease: args
+                    .webhook_lease
+                    .or(file.webhook_lease)
+                    .unwrap_or(d.webhooks.lease),
+            },
         };
         c.check()?;
         Ok(c)
@@ -394,6 +442,37 @@ impl ServeConfig {
                     format!("{o:?} is not an origin: give scheme://host[:port] with no path, or *"),
                 );
             }
+        }
+        let w = &self.webhooks;
+        if w.first.is_zero() {
+            return bad("--webhook-retry", "must be longer than 0 (e.g. 30s)".into());
+        }
+        if w.max < w.first {
+            return bad(
+                "--webhook-retry-max",
+                format!(
+                    "{:?} is shorter than --webhook-retry ({:?})",
+                    w.max, w.first
+                ),
+            );
+        }
+        if w.max_failures == 0 {
+            return bad("--webhook-max-failures", "must be at least 1".into());
+        }
+        if w.timeout.is_zero() {
+            return bad(
+                "--webhook-timeout",
+                "must be longer than 0 (e.g. 10s)".into(),
+            );
+        }
+        if w.lease <= w.timeout {
+            return bad(
+                "--webhook-lease",
+                format!(
+                    "{:?} must be longer than --webhook-timeout ({:?}), or a slow receiver would lose the server its lease",
+                    w.lease, w.timeout
+                ),
+            );
         }
         if self.rate_limit > 0 && self.rate_limit_burst == 0 {
             return bad(

@@ -24,7 +24,8 @@
 //!    (one consistent value per request), [`batch`], [`health`] (feed
 //!    health rules and the Guarantee view), [`verify`] (is this handle
 //!    ours?), [`handover`] (feeds changing hands), [`consolidate`] (the
-//!    plan of feeds to merge or retire);
+//!    plan of feeds to merge or retire), [`webhooks`] (change
+//!    notifications delivered from the audit log);
 //! 5. front ends — [`config`], [`auth`], [`api`], [`cli`].
 //!
 //! Boundary files are read into a [`Region`] once (a reload builds a new
@@ -76,6 +77,7 @@ pub mod table;
 pub mod tiles;
 pub mod validate;
 pub mod verify;
+pub mod webhooks;
 
 pub use lookup::{LatLon, LayerHit};
 pub use manifest::{Manifest, Role};

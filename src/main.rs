@@ -32,7 +32,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the lookup API and OGC API – Features over HTTP (SIGHUP reloads).
-    Serve(ServeSettings),
+    Serve(Box<ServeSettings>),
     /// Write the whole store (decisions, feeds, parameters, audit log) as
     /// JSON, for backup or moving to another store.
     Export {
@@ -366,7 +366,7 @@ fn closed_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
-            let config = ServeConfig::from_args(args)?;
+            let config = ServeConfig::from_args(*args)?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(feedmap::api::serve(config))?;
         }

@@ -359,6 +359,113 @@ fn concurrent_writers_never_overwrite(s: Arc<dyn Store>) {
     );
 }
 
+/// Webhooks in the store: registered at the log's end, leased to one
+/// server at a time on a shared store (a SQLite store has one server, so
+/// a restarted one takes its hooks at once), outcomes recorded only by
+/// the lease holder, a pause audited, a resume clearing the failures, the
+/// secret kept apart from what is answered and carried by a dump.
+fn webhooks_lease_and_outcomes(s: &dyn Store, fresh: &dyn Store) {
+    use feedmap::store::{NewWebhook, Outcome, WebhookPatch, WebhookStatus};
+    s.create_feed("p", "F1", fields("@f1", "active")).unwrap();
+    let at = last_seq(s);
+    let row = s
+        .create_webhook(
+            "p",
+            NewWebhook {
+                url: "https://hooks.example/x".into(),
+                events: vec![],
+                areas: vec![],
+                description: "d".into(),
+                secret: "a-secret-of-some-length".into(),
+            },
+        )
+        .unwrap();
+    let id = row.hook.id;
+    assert_eq!(row.delivery.after_seq, at, "deliveries start after now");
+    let mine = s.claim_webhooks("w1", 60_000).unwrap();
+    assert_eq!(mine.claims.len(), 1);
+    assert_eq!(mine.claims[0].secret, "a-secret-of-some-length");
+    let theirs = s.claim_webhooks("w2", 60_000).unwrap();
+    let held_by = if s.is_shared() {
+        assert!(theirs.claims.is_empty(), "a leased hook is not taken");
+        "w1"
+    } else {
+        assert_eq!(theirs.claims.len(), 1, "one server: no lease to wait for");
+        "w2"
+    };
+    let other = if held_by == "w1" { "w2" } else { "w1" };
+    let delivered = Outcome::Delivered {
+        seq: at + 1,
+        status: 200,
+    };
+    assert!(!s.record_delivery(other, id, 60_000, &delivered).unwrap());
+    assert!(s.record_delivery(held_by, id, 60_000, &delivered).unwrap());
+    let fail = |pause: Option<&str>| Outcome::Failed {
+        status: Some(500),
+        error: "HTTP 500".into(),
+        retry_at_ms: 0,
+        pause: pause.map(str::to_string),
+    };
+    assert!(s.record_delivery(held_by, id, 60_000, &fail(None)).unwrap());
+    let generation = s.generation().unwrap();
+    assert!(s
+        .record_delivery(held_by, id, 60_000, &fail(Some("too many")))
+        .unwrap());
+    assert!(s.generation().unwrap() > generation, "a pause is a change");
+    let row = s.webhook(id).unwrap().unwrap();
+    assert_eq!(row.hook.status, WebhookStatus::Paused);
+    assert_eq!(row.hook.paused_reason.as_deref(), Some("too many"));
+    assert_eq!(
+        (
+            row.delivery.after_seq,
+            row.delivery.delivered,
+            row.delivery.failures
+        ),
+        (at + 1, 1, 2)
+    );
+    assert_eq!(row.delivery.last_status, Some(500));
+    assert!(
+        s.claim_webhooks(held_by, 60_000).unwrap().claims.is_empty(),
+        "paused: not delivered"
+    );
+    let pause = s.audit(0, 1000).unwrap().into_iter().last().unwrap();
+    assert_eq!(
+        (pause.action.as_str(), pause.who.as_str()),
+        ("webhook.pause", "webhook delivery")
+    );
+    assert!(!serde_json::to_string(&pause).unwrap().contains("a-secret"));
+    let resumed = s
+        .update_webhook(
+            "p",
+            id,
+            Expect::Version(row.hook.version),
+            WebhookPatch {
+                status: Some((WebhookStatus::Active, None)),
+                ..WebhookPatch::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (resumed.delivery.failures, resumed.delivery.after_seq),
+        (0, at + 1)
+    );
+    assert!(matches!(
+        s.update_webhook("p", id, Expect::Version(1), WebhookPatch::default()),
+        Err(StoreError::Stale { .. })
+    ));
+    let dump = s.export().unwrap();
+    assert_eq!(dump.webhooks.len(), 1);
+    assert_eq!(dump.webhooks[0].secret, "a-secret-of-some-length");
+    fresh.import(&dump).unwrap();
+    let mut back = fresh.export().unwrap();
+    back.exported_at = dump.exported_at.clone();
+    back.generation = dump.generation;
+    assert_eq!(back, dump, "an import restores the webhooks");
+    let removed = s.delete_webhook("p", id, Expect::Any).unwrap();
+    assert_eq!(removed.id, id);
+    assert!(s.webhooks().unwrap().is_empty());
+}
+
 macro_rules! suite {
     ($backend:ident, $open:expr) => {
         mod $backend {
@@ -407,6 +514,15 @@ macro_rules! suite {
                     ($open("owners"), $open("owners_import"))
                 {
                     owners_handovers_and_activity(&*s, &*fresh);
+                }
+            }
+
+            #[test]
+            fn webhooks() {
+                if let (Some((s, _keep)), Some((fresh, _keep2))) =
+                    ($open("webhooks"), $open("webhooks_import"))
+                {
+                    webhooks_lease_and_outcomes(&*s, &*fresh);
                 }
             }
 

@@ -27,6 +27,7 @@ pub mod problem;
 pub mod releases;
 pub mod server;
 pub mod state;
+pub mod webhooks;
 pub mod write;
 
 pub use params::{point_param, Params};

@@ -15,7 +15,7 @@
 use super::state::AppState;
 use super::{
     audit, batch, changes, decisions, embed, feeds, health, lookup, map, ogc, ownership, plan,
-    police, releases,
+    police, releases, webhooks,
 };
 use crate::config::ServeConfig;
 use crate::manifest::Role;
@@ -571,6 +571,28 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
                 query("after", "continue after this seq", json!({"type": "integer", "minimum": 0})),
                 query("limit", "entries", json!({"type": "integer", "minimum": 0, "maximum": 1000, "default": 100})),
             ]),
+        Operation::new(Post, "/v1/webhooks", "Register a webhook (201): events after now, signed with its secret (answered this once), retried with backoff, paused after repeated failures", routing::post(webhooks::create).layer(limit))
+            .answers(schema::<webhooks::Created>)
+            .write(201, Some((schema::<webhooks::WebhookBody>, json!({ "url": "https://hooks.example.org/feedmap", "events": ["feed.added", "feed.retired", "feed.handed_over", "boundary.activated"], "areas": [{ "layer": ex.community_layer, "id": ex.community }], "description": "Example council: new and retired feeds in our area" }))), false),
+        Operation {
+            secured: true,
+            ..get("/v1/webhooks", "Every webhook with where its deliveries are (paused ones and why); a token", routing::get(webhooks::list))
+                .answers(schema::<webhooks::WebhookList>)
+        },
+        Operation {
+            secured: true,
+            ..get("/v1/webhooks/{id}", "One webhook with its delivery state and ETag; a token", routing::get(webhooks::one))
+                .answers(schema::<webhooks::WebhookView>)
+                .params(vec![path("id", "a webhook id", json!(1))])
+        },
+        Operation::new(Patch, "/v1/webhooks/{id}", "Change a webhook; status paused stops its deliveries (events keep queueing), active resumes them from where they stopped", routing::patch(webhooks::update).layer(limit))
+            .answers(schema::<webhooks::WebhookView>)
+            .params(vec![path("id", "a webhook id", json!(1))])
+            .write(200, Some((schema::<webhooks::WebhookPatchBody>, json!({ "status": "active" }))), true),
+        Operation::new(Delete, "/v1/webhooks/{id}", "Remove a webhook (the audit log keeps it)", routing::delete(webhooks::delete))
+            .answers(schema::<webhooks::Removed>)
+            .params(vec![path("id", "a webhook id", json!(1))])
+            .write(200, None, true),
         get("/v1/changes", "Public changes to feeds and boundaries (added, changed, retired, handed over, moved; releases activated), oldest first; poll with after, or hold open with wait", routing::get(changes::list))
             .answers(schema::<changes::ChangePage>)
             .params(vec![

@@ -46,6 +46,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let addr = listener.local_addr()?;
     spawn_reload_on_sighup(state.clone());
     spawn_store_poll(state.clone());
+    spawn_webhook_delivery(state.clone())?;
     println!("listening on http://{addr}");
     tracing::info!(%addr, "serving");
     spawn_rate_tidy(state.clone());
@@ -57,6 +58,20 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    Ok(())
+}
+
+/// Delivers webhooks from the store's audit log, woken at every swap of
+/// what is served (this server's writes at once, other replicas' at the
+/// next store poll).
+fn spawn_webhook_delivery(state: Arc<AppState>) -> Result<(), ServeError> {
+    let served = state.clone();
+    let deliverer = crate::webhooks::Deliverer::new(
+        state.store.clone(),
+        state.config.webhooks,
+        Arc::new(move || served.served()),
+    )?;
+    tokio::spawn(deliverer.run(state.seq()));
     Ok(())
 }
 
@@ -128,4 +143,7 @@ pub enum ServeError {
     /// The tokens file is unusable.
     #[error(transparent)]
     Tokens(#[from] TokensError),
+    /// Webhook delivery cannot start.
+    #[error(transparent)]
+    Webhooks(#[from] crate::webhooks::DeliveryError),
 }

@@ -91,9 +91,14 @@ impl Viewer {
 
     /// The caller, or 401 naming what needs a token.
     pub fn required(self, what: &str) -> Result<Caller, ApiProblem> {
+        self.or_401(&format!("{what} names people"))
+    }
+
+    /// The caller, or 401 saying why a token is needed.
+    pub fn or_401(self, why: &str) -> Result<Caller, ApiProblem> {
         self.0.ok_or_else(|| {
             unauthorized(&format!(
-                "{what} names people; send an Authorization: Bearer <token> header (a reader token will do)"
+                "{why}; send an Authorization: Bearer <token> header (a reader token will do)"
             ))
         })
     }

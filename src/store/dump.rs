@@ -2,16 +2,16 @@
 //! import` reads it, for backups and for moving from SQLite to PostgreSQL.
 
 use super::{
-    ActivityDay, AuditEntry, Decision, Handover, ParamSet, Release, ReleaseFile, StoreError,
-    StoredFeed,
+    ActivityDay, AuditEntry, Decision, DumpedWebhook, Handover, ParamSet, Release, ReleaseFile,
+    StoreError, StoredFeed,
 };
 use serde::{Deserialize, Serialize};
 
 /// The `format` every dump carries, so a wrong file is refused by name.
 pub const FORMAT: &str = "feedmap-store";
 /// The dump layout version (2 added boundary releases, 3 feed owners,
-/// handovers and activity; 1 and 2 are still read).
-pub const VERSION: u32 = 3;
+/// handovers and activity, 4 webhooks; 1 to 3 are still read).
+pub const VERSION: u32 = 4;
 
 /// Everything in a store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +42,9 @@ pub struct Dump {
     /// Every day of recorded activity.
     #[serde(default)]
     pub activity: Vec<ActivityDay>,
+    /// Every webhook, with its secret and delivery state.
+    #[serde(default)]
+    pub webhooks: Vec<DumpedWebhook>,
 }
 
 /// A release and its files, as a dump holds them.

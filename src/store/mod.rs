@@ -17,6 +17,7 @@ pub mod postgres;
 mod schema;
 mod sql;
 pub mod sqlite;
+mod webhook;
 
 use crate::decision::DecisionKind;
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use dump::Dump;
+pub use webhook::{
+    now_ms, rfc3339_ms, AreaRef, Claim, Claims, DeliveryState, DumpedWebhook, EventKind,
+    NewWebhook, Outcome, Webhook, WebhookPatch, WebhookRow, WebhookStatus,
+};
 
 /// A stored decision about a suggestion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -776,6 +781,42 @@ pub trait Store: Send + Sync {
     fn last_seq(&self) -> Result<i64, StoreError>;
     /// Audit entries after `after` (a `seq`), oldest first, at most `limit`.
     fn audit(&self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Every webhook with its delivery state, by id.
+    fn webhooks(&self) -> Result<Vec<WebhookRow>, StoreError>;
+    /// One webhook.
+    fn webhook(&self, id: i64) -> Result<Option<WebhookRow>, StoreError>;
+    /// Registers a webhook, active; its deliveries start after the last
+    /// audit entry written before it.
+    fn create_webhook(&self, who: &str, new: NewWebhook) -> Result<WebhookRow, StoreError>;
+    /// Changes a webhook at the expected version. Resuming clears its
+    /// failures; delivery goes on from its cursor, so nothing queued while
+    /// it was paused is lost.
+    fn update_webhook(
+        &self,
+        who: &str,
+        id: i64,
+        expect: Expect,
+        patch: WebhookPatch,
+    ) -> Result<WebhookRow, StoreError>;
+    /// Removes a webhook at the expected version; returns it.
+    fn delete_webhook(&self, who: &str, id: i64, expect: Expect) -> Result<Webhook, StoreError>;
+    /// Takes the delivery lease, for `lease_ms`, of every active webhook
+    /// whose next attempt is due and whose lease is free, expired or
+    /// already `worker`'s; returns them with their secrets. Several
+    /// servers on one store thus never deliver the same hook at once, and
+    /// a hook whose server died is taken over when its lease runs out.
+    /// Neither audited nor a new generation.
+    fn claim_webhooks(&self, worker: &str, lease_ms: i64) -> Result<Claims, StoreError>;
+    /// Records an attempt's outcome and renews the lease, if `worker`
+    /// still holds it (`false` when it does not: nothing is written). A
+    /// pause is audited (and is a new generation); the rest is not.
+    fn record_delivery(
+        &self,
+        worker: &str,
+        id: i64,
+        lease_ms: i64,
+        outcome: &Outcome,
+    ) -> Result<bool, StoreError>;
     /// Everything, for backup or moving to another store.
     fn export(&self) -> Result<Dump, StoreError>;
     /// Loads a dump into an empty store, keeping ids and the audit log.

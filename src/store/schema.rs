@@ -108,6 +108,23 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        // Webhooks: the registration as JSON (like releases), the secret
+        // apart (never answered), and the delivery state in columns the
+        // delivery task updates: the cursor into the audit log, failures
+        // in a row, the next attempt and the lease (Unix ms).
+        common: "
+        CREATE TABLE webhooks (
+            id {id},
+            status TEXT NOT NULL CHECK (status IN ('active', 'paused')),
+            record TEXT NOT NULL, version {int} NOT NULL, secret TEXT NOT NULL,
+            after_seq {int} NOT NULL, delivered {int} NOT NULL, failures {int} NOT NULL,
+            next_ms {int} NOT NULL, last_attempt_ms {int}, last_status {int}, last_error TEXT,
+            leased_by TEXT, lease_ms {int} NOT NULL);
+    ",
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this program writes.
@@ -157,7 +174,8 @@ pub(crate) fn after_import(tx: &mut dyn Tx, dialect: Dialect) -> Result<(), Stor
             "SELECT setval(pg_get_serial_sequence('decisions', 'id'), COALESCE((SELECT MAX(id) FROM decisions), 0) + 1, false);
              SELECT setval(pg_get_serial_sequence('audit', 'seq'), COALESCE((SELECT MAX(seq) FROM audit), 0) + 1, false);
              SELECT setval(pg_get_serial_sequence('releases', 'id'), COALESCE((SELECT MAX(id) FROM releases), 0) + 1, false);
-             SELECT setval(pg_get_serial_sequence('handovers', 'id'), COALESCE((SELECT MAX(id) FROM handovers), 0) + 1, false);",
+             SELECT setval(pg_get_serial_sequence('handovers', 'id'), COALESCE((SELECT MAX(id) FROM handovers), 0) + 1, false);
+             SELECT setval(pg_get_serial_sequence('webhooks', 'id'), COALESCE((SELECT MAX(id) FROM webhooks), 0) + 1, false);",
         )?;
     }
     Ok(())

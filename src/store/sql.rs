@@ -11,6 +11,10 @@ use super::{
     Migration, NewDecision, NewRelease, ParamSet, Release, ReleaseFile, ReleaseStatus, Snapshot,
     Store, StoreError, StoredFeed,
 };
+use super::{
+    Claim, Claims, DeliveryState, DumpedWebhook, NewWebhook, Outcome, Webhook, WebhookPatch,
+    WebhookRow, WebhookStatus,
+};
 use crate::decision::DecisionKind;
 use serde::Serialize;
 
@@ -124,6 +128,10 @@ pub(crate) trait Backend: Send + Sync + 'static {
     ) -> Result<T, StoreError>;
 }
 
+/// Who the audit log names for what the delivery task does (a pause
+/// after too many failures).
+pub(crate) const DELIVERY: &str = "webhook delivery";
+
 /// The store over a backend.
 pub(crate) struct SqlStore<B: Backend> {
     pub(crate) backend: B,
@@ -222,6 +230,42 @@ fn audit<B: Serialize, A: Serialize>(
     Ok(())
 }
 
+/// Deletes row `id` of `table` (an `entity`) if it is at the expected
+/// version, with its `ENTITY.delete` audit entry holding `before`.
+#[allow(clippy::too_many_arguments)]
+fn delete_at<T: Serialize>(
+    tx: &mut dyn Tx,
+    at: &str,
+    who: &str,
+    table: &str,
+    entity: &'static str,
+    id: i64,
+    expect: Expect,
+    version: i64,
+    before: &T,
+) -> Result<(), StoreError> {
+    if !expect.holds(version) {
+        return Err(stale(entity, id, version));
+    }
+    let n = tx.exec(
+        &format!("DELETE FROM {table} WHERE id = $1 AND version = $2"),
+        &[i(id), i(version)],
+    )?;
+    if n != 1 {
+        return Err(stale(entity, id, version));
+    }
+    audit(
+        tx,
+        at,
+        who,
+        &format!("{entity}.delete"),
+        entity,
+        &id.to_string(),
+        Some(before),
+        None::<&()>,
+    )
+}
+
 fn one_decision(tx: &mut dyn Tx, id: i64) -> Result<Option<Decision>, StoreError> {
     tx.query(
         &format!("SELECT {DECISION_COLS} FROM decisions WHERE id = $1"),
@@ -252,6 +296,19 @@ fn one_param_set(tx: &mut dyn Tx, name: &str) -> Result<Option<ParamSet>, StoreE
     .transpose()
 }
 
+/// An explicit id (imports) as the last argument: SQLite numbers `$n`
+/// by first use, so it must come after the others. The column and value
+/// to add to the INSERT.
+fn id_last(args: &mut Vec<Arg>, id: Option<i64>) -> (&'static str, String) {
+    match id {
+        Some(id) => {
+            args.push(i(id));
+            (", id", format!(", ${}", args.len()))
+        }
+        None => ("", String::new()),
+    }
+}
+
 fn insert_decision(
     tx: &mut dyn Tx,
     d: &Decision,
@@ -271,13 +328,7 @@ fn insert_decision(
         t(&d.updated_at),
         i(d.version),
     ];
-    // SQLite numbers `$n` by first use, so the optional id goes last.
-    let (col, val) = if with_id {
-        args.push(i(d.id));
-        (", id", ", $12")
-    } else {
-        ("", "")
-    };
+    let (col, val) = id_last(&mut args, with_id.then_some(d.id));
     tx.query(
         &format!(
             "INSERT INTO decisions (layer, area_id, members, decision, note, params, created_by, created_at, updated_by, updated_at, version{col}) \
@@ -416,32 +467,126 @@ trait JsonRecord: Serialize + serde::de::DeserializeOwned {
     fn status(&self) -> &'static str;
 }
 
-impl JsonRecord for Release {
-    const TABLE: &'static str = "releases";
-    const ENTITY: &'static str = "release";
-    fn keys(&self) -> (i64, i64) {
-        (self.id, self.version)
-    }
-    fn set_keys(&mut self, id: i64, version: i64) {
-        (self.id, self.version) = (id, version);
-    }
-    fn status(&self) -> &'static str {
-        self.status.as_str()
+/// A record type whose `id`, `version` and `status` (with `as_str`)
+/// fields are its keys and status word.
+macro_rules! json_record {
+    ($t:ty, $table:literal, $entity:literal) => {
+        impl JsonRecord for $t {
+            const TABLE: &'static str = $table;
+            const ENTITY: &'static str = $entity;
+            fn keys(&self) -> (i64, i64) {
+                (self.id, self.version)
+            }
+            fn set_keys(&mut self, id: i64, version: i64) {
+                (self.id, self.version) = (id, version);
+            }
+            fn status(&self) -> &'static str {
+                self.status.as_str()
+            }
+        }
+    };
+}
+
+json_record!(Release, "releases", "release");
+json_record!(Handover, "handovers", "handover");
+json_record!(Webhook, "webhooks", "webhook");
+
+/// The columns [`webhook_row`] reads.
+const WEBHOOK_COLS: &str = "id, record, version, after_seq, delivered, failures, next_ms, last_attempt_ms, last_status, last_error, secret";
+
+fn opt_int(r: &Row, i: usize) -> Option<i64> {
+    match r.0.get(i) {
+        Some(Cell::Int(v)) => Some(*v),
+        _ => None,
     }
 }
 
-impl JsonRecord for Handover {
-    const TABLE: &'static str = "handovers";
-    const ENTITY: &'static str = "handover";
-    fn keys(&self) -> (i64, i64) {
-        (self.id, self.version)
-    }
-    fn set_keys(&mut self, id: i64, version: i64) {
-        (self.id, self.version) = (id, version);
-    }
-    fn status(&self) -> &'static str {
-        self.status.as_str()
-    }
+/// A webhook row with its delivery state, and its secret.
+fn webhook_row(r: &Row) -> Result<(WebhookRow, String), StoreError> {
+    let failures = r.int(5)?;
+    let next = r.int(6)?;
+    Ok((
+        WebhookRow {
+            hook: record_row::<Webhook>(r)?,
+            delivery: DeliveryState {
+                after_seq: r.int(3)?,
+                delivered: r.int(4)?,
+                failures,
+                next_attempt_at: (failures > 0 && next > 0).then(|| super::rfc3339_ms(next)),
+                last_attempt_at: opt_int(r, 7).map(super::rfc3339_ms),
+                last_status: opt_int(r, 8),
+                last_error: r.opt_text(9)?,
+            },
+        },
+        r.text(10)?,
+    ))
+}
+
+fn one_webhook(tx: &mut dyn Tx, id: i64) -> Result<(WebhookRow, String), StoreError> {
+    tx.query(
+        &format!("SELECT {WEBHOOK_COLS} FROM webhooks WHERE id = $1"),
+        &[i(id)],
+    )?
+    .first()
+    .map(webhook_row)
+    .transpose()?
+    .ok_or_else(|| not_found("webhook", id))
+}
+
+fn all_webhooks(tx: &mut dyn Tx) -> Result<Vec<(WebhookRow, String)>, StoreError> {
+    tx.query(
+        &format!("SELECT {WEBHOOK_COLS} FROM webhooks ORDER BY id"),
+        &[],
+    )?
+    .iter()
+    .map(webhook_row)
+    .collect()
+}
+
+/// RFC 3339 back to Unix ms (what [`super::rfc3339_ms`] wrote).
+fn ms_of(at: &Option<String>) -> Result<Option<i64>, StoreError> {
+    at.as_deref()
+        .map(|a| {
+            humantime::parse_rfc3339(a)
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_millis() as i64)
+                .ok_or_else(|| corrupt("sql", format!("{a:?} is not an RFC 3339 time")))
+        })
+        .transpose()
+}
+
+fn insert_webhook(
+    tx: &mut dyn Tx,
+    h: &Webhook,
+    secret: &str,
+    d: &DeliveryState,
+    with_id: bool,
+) -> Result<i64, StoreError> {
+    let mut args = vec![
+        t(h.status.as_str()),
+        json_arg(Some(h))?,
+        i(h.version),
+        t(secret),
+        i(d.after_seq),
+        i(d.delivered),
+        i(d.failures),
+        i(ms_of(&d.next_attempt_at)?.unwrap_or(0)),
+        Arg::Int(ms_of(&d.last_attempt_at)?),
+        Arg::Int(d.last_status),
+        ot(d.last_error.clone()),
+    ];
+    let (col, val) = id_last(&mut args, with_id.then_some(h.id));
+    tx.query(
+        &format!(
+            "INSERT INTO webhooks (status, record, version, secret, after_seq, delivered, failures, next_ms, last_attempt_ms, last_status, last_error, lease_ms{col}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0{val}) RETURNING id"
+        ),
+        &args,
+    )?
+    .first()
+    .ok_or_else(|| corrupt("sql", "INSERT … RETURNING gave no row".into()))?
+    .int(0)
 }
 
 fn record_row<T: JsonRecord>(r: &Row) -> Result<T, StoreError> {
@@ -542,12 +687,7 @@ fn insert_release(
         json_arg(Some(&files))?,
         i(r.version),
     ];
-    let (col, val) = if with_id {
-        args.push(i(r.id));
-        (", id", ", $7")
-    } else {
-        ("", "")
-    };
+    let (col, val) = id_last(&mut args, with_id.then_some(r.id));
     tx.query(
         &format!(
             "INSERT INTO releases (layer, generation, status, record, files, version{col}) VALUES ($1, $2, $3, $4, $5, $6{val}) RETURNING id"
@@ -656,12 +796,7 @@ fn insert_handover(tx: &mut dyn Tx, h: &Handover, with_id: bool) -> Result<i64, 
         json_arg(Some(h))?,
         i(h.version),
     ];
-    let (col, val) = if with_id {
-        args.push(i(h.id));
-        (", id", ", $5")
-    } else {
-        ("", "")
-    };
+    let (col, val) = id_last(&mut args, with_id.then_some(h.id));
     tx.query(
         &format!(
             "INSERT INTO handovers (feed_id, status, record, version{col}) VALUES ($1, $2, $3, $4{val}) RETURNING id"
@@ -845,25 +980,16 @@ impl<B: Backend> Store for SqlStore<B> {
         let at = super::now();
         self.write(|tx| {
             let before = one_decision(tx, id)?.ok_or_else(|| not_found("decision", id))?;
-            if !expect.holds(before.version) {
-                return Err(stale("decision", id, before.version));
-            }
-            let n = tx.exec(
-                "DELETE FROM decisions WHERE id = $1 AND version = $2",
-                &[i(id), i(before.version)],
-            )?;
-            if n != 1 {
-                return Err(stale("decision", id, before.version));
-            }
-            audit(
+            delete_at(
                 tx,
                 &at,
                 who,
-                "decision.delete",
+                "decisions",
                 "decision",
-                &id.to_string(),
-                Some(&before),
-                None::<&()>,
+                id,
+                expect,
+                before.version,
+                &before,
             )?;
             Ok(before)
         })
@@ -1360,6 +1486,226 @@ impl<B: Backend> Store for SqlStore<B> {
         self.read(|tx| audit_after(tx, after, limit))
     }
 
+    fn webhooks(&self) -> Result<Vec<WebhookRow>, StoreError> {
+        self.read(|tx| Ok(all_webhooks(tx)?.into_iter().map(|(r, _)| r).collect()))
+    }
+
+    fn webhook(&self, id: i64) -> Result<Option<WebhookRow>, StoreError> {
+        self.read(|tx| match one_webhook(tx, id) {
+            Ok((r, _)) => Ok(Some(r)),
+            Err(StoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+
+    fn create_webhook(&self, who: &str, new: NewWebhook) -> Result<WebhookRow, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let mut hook = Webhook {
+                id: 0,
+                url: new.url,
+                events: new.events,
+                areas: new.areas,
+                description: new.description,
+                status: WebhookStatus::Active,
+                paused_reason: None,
+                created_by: who.into(),
+                created_at: at.clone(),
+                updated_by: who.into(),
+                updated_at: at.clone(),
+                version: 1,
+            };
+            let delivery = DeliveryState {
+                after_seq: last_seq(tx)?,
+                ..DeliveryState::default()
+            };
+            hook.id = insert_webhook(tx, &hook, &new.secret, &delivery, false)?;
+            audit(
+                tx,
+                &at,
+                who,
+                "webhook.create",
+                "webhook",
+                &hook.id.to_string(),
+                None::<&()>,
+                Some(&hook),
+            )?;
+            Ok(WebhookRow { hook, delivery })
+        })
+    }
+
+    fn update_webhook(
+        &self,
+        who: &str,
+        id: i64,
+        expect: Expect,
+        patch: WebhookPatch,
+    ) -> Result<WebhookRow, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let (row, _) = one_webhook(tx, id)?;
+            let before = row.hook;
+            if !expect.holds(before.version) {
+                return Err(stale("webhook", id, before.version));
+            }
+            let mut after = before.clone();
+            after.url = patch.url.unwrap_or(after.url);
+            after.events = patch.events.unwrap_or(after.events);
+            after.areas = patch.areas.unwrap_or(after.areas);
+            after.description = patch.description.unwrap_or(after.description);
+            let resumed = match patch.status {
+                Some((WebhookStatus::Active, _)) => {
+                    let was_paused = after.status == WebhookStatus::Paused;
+                    after.status = WebhookStatus::Active;
+                    after.paused_reason = None;
+                    was_paused
+                }
+                Some((WebhookStatus::Paused, reason)) => {
+                    after.status = WebhookStatus::Paused;
+                    after.paused_reason = reason;
+                    false
+                }
+                None => false,
+            };
+            after.updated_by = who.into();
+            after.updated_at = at.clone();
+            after.version = before.version + 1;
+            let action = match (before.status, after.status) {
+                (WebhookStatus::Active, WebhookStatus::Paused) => "webhook.pause",
+                (WebhookStatus::Paused, WebhookStatus::Active) => "webhook.resume",
+                _ => "webhook.update",
+            };
+            save_record(tx, &at, who, action, &before, &after)?;
+            if let Some(secret) = &patch.secret {
+                tx.exec("UPDATE webhooks SET secret = $1 WHERE id = $2", &[t(secret), i(id)])?;
+            }
+            if resumed {
+                tx.exec(
+                    "UPDATE webhooks SET failures = 0, next_ms = 0, last_error = NULL WHERE id = $1",
+                    &[i(id)],
+                )?;
+            }
+            Ok(one_webhook(tx, id)?.0)
+        })
+    }
+
+    fn delete_webhook(&self, who: &str, id: i64, expect: Expect) -> Result<Webhook, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let before = one_webhook(tx, id)?.0.hook;
+            delete_at(
+                tx,
+                &at,
+                who,
+                "webhooks",
+                "webhook",
+                id,
+                expect,
+                before.version,
+                &before,
+            )?;
+            Ok(before)
+        })
+    }
+
+    fn claim_webhooks(&self, worker: &str, lease_ms: i64) -> Result<Claims, StoreError> {
+        let now = super::now_ms();
+        // A store only one server opens (SQLite) needs no lease to wait
+        // for: a server restarted after a crash goes on at once.
+        let free = if B::SHARED {
+            "AND (leased_by IS NULL OR leased_by = $1 OR lease_ms < $3)"
+        } else {
+            ""
+        };
+        // No generation bump: a lease changes nothing anyone reads.
+        self.backend.transact(true, |tx| {
+            let ids = tx.query(
+                &format!(
+                    "UPDATE webhooks SET leased_by = $1, lease_ms = $2 \
+                     WHERE status = 'active' AND next_ms <= $3 {free} RETURNING id"
+                ),
+                &[t(worker), i(now + lease_ms), i(now)],
+            )?;
+            let mut claims = Vec::with_capacity(ids.len());
+            for r in &ids {
+                let (row, secret) = one_webhook(tx, r.int(0)?)?;
+                claims.push(Claim { row, secret });
+            }
+            claims.sort_by_key(|c| c.row.hook.id);
+            let next_due_ms = match tx
+                .query(
+                    "SELECT MIN(next_ms) FROM webhooks WHERE status = 'active' AND next_ms > $1",
+                    &[i(now)],
+                )?
+                .first()
+            {
+                Some(r) => opt_int(r, 0),
+                None => None,
+            };
+            Ok(Claims {
+                claims,
+                next_due_ms,
+            })
+        })
+    }
+
+    fn record_delivery(
+        &self,
+        worker: &str,
+        id: i64,
+        lease_ms: i64,
+        outcome: &Outcome,
+    ) -> Result<bool, StoreError> {
+        let now = super::now_ms();
+        let lease = i(now + lease_ms);
+        // SQLite binds `$n` by position: the row's id and the lease holder
+        // come last, numbered after the values set.
+        let held = |n: usize| format!("WHERE id = ${n} AND leased_by = ${}", n + 1);
+        let n = match outcome {
+            Outcome::Delivered { seq, status } => self.backend.transact(true, |tx| {
+                tx.exec(
+                    &format!("UPDATE webhooks SET after_seq = $1, delivered = delivered + 1, failures = 0, next_ms = 0, last_attempt_ms = $2, last_status = $3, last_error = NULL, lease_ms = $4 {}", held(5)),
+                    &[i(*seq), i(now), i(*status), lease, i(id), t(worker)],
+                )
+            })?,
+            Outcome::Passed { seq } => self.backend.transact(true, |tx| {
+                tx.exec(
+                    &format!("UPDATE webhooks SET after_seq = $1, lease_ms = $2 {}", held(3)),
+                    &[i(*seq), lease, i(id), t(worker)],
+                )
+            })?,
+            Outcome::Failed { status, error, retry_at_ms, pause: None } => {
+                self.backend.transact(true, |tx| {
+                    tx.exec(
+                        &format!("UPDATE webhooks SET failures = failures + 1, next_ms = $1, last_attempt_ms = $2, last_status = $3, last_error = $4, lease_ms = $5 {}", held(6)),
+                        &[i(*retry_at_ms), i(now), Arg::Int(*status), t(error), lease, i(id), t(worker)],
+                    )
+                })?
+            }
+            Outcome::Failed { status, error, retry_at_ms, pause: Some(reason) } => {
+                let at = super::now();
+                self.write(|tx| {
+                    let n = tx.exec(
+                        &format!("UPDATE webhooks SET failures = failures + 1, next_ms = $1, last_attempt_ms = $2, last_status = $3, last_error = $4, leased_by = NULL, lease_ms = 0 {}", held(5)),
+                        &[i(*retry_at_ms), i(now), Arg::Int(*status), t(error), i(id), t(worker)],
+                    )?;
+                    if n == 1 {
+                        let before = one_webhook(tx, id)?.0.hook;
+                        let mut after = before.clone();
+                        after.status = WebhookStatus::Paused;
+                        after.paused_reason = Some(reason.clone());
+                        after.updated_by = DELIVERY.into();
+                        after.updated_at = at.clone();
+                        after.version = before.version + 1;
+                        save_record(tx, &at, DELIVERY, "webhook.pause", &before, &after)?;
+                    }
+                    Ok(n)
+                })?
+            }
+        };
+        Ok(n == 1)
+    }
+
     fn export(&self) -> Result<Dump, StoreError> {
         self.read(|tx| {
             let generation = tx
@@ -1391,6 +1737,14 @@ impl<B: Backend> Store for SqlStore<B> {
                     .collect(),
                 handovers: all_records(tx)?,
                 activity: all_activity(tx)?,
+                webhooks: all_webhooks(tx)?
+                    .into_iter()
+                    .map(|(r, secret)| DumpedWebhook {
+                        hook: r.hook,
+                        secret,
+                        delivery: r.delivery,
+                    })
+                    .collect(),
             })
         })
     }
@@ -1407,6 +1761,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 "releases",
                 "handovers",
                 "activity",
+                "webhooks",
             ] {
                 let n = tx
                     .query(&format!("SELECT COUNT(*) FROM {table}"), &[])?
@@ -1475,6 +1830,9 @@ impl<B: Backend> Store for SqlStore<B> {
                 insert_handover(tx, h, true)?;
             }
             upsert_activity(tx, &dump.activity)?;
+            for w in &dump.webhooks {
+                insert_webhook(tx, &w.hook, &w.secret, &w.delivery, true)?;
+            }
             tx.exec(
                 "UPDATE meta SET value = value + $1 WHERE key = 'generation'",
                 &[i(dump.generation.max(0))],
