@@ -14,6 +14,7 @@
 //! file never moves a boundary point.
 
 use crate::area::Area;
+use crate::grid::CellGrid;
 use crate::pip::{polygon_position, BandedPolygon, Position, SCAN_EDGES};
 use geo::{Coord, Distance, Geodesic, Point};
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
@@ -75,6 +76,9 @@ pub struct AreaIndex {
     /// Every boundary edge, shared ones included, for
     /// [`AreaIndex::others_within`]; built on its first call.
     all_edges: std::sync::OnceLock<Edges>,
+    /// Cells that lie in one area with no boundary through them, for
+    /// lookups that need no tree walk; built on the first lookup.
+    grid: std::sync::OnceLock<Option<CellGrid>>,
 }
 
 /// The nearest area to a point that no area contains.
@@ -133,7 +137,21 @@ impl AreaIndex {
             banded,
             edges: std::sync::OnceLock::new(),
             all_edges: std::sync::OnceLock::new(),
+            grid: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The layer's cell grid ([`crate::grid`]), built on first use.
+    pub fn grid(&self, areas: &[Area]) -> Option<&CellGrid> {
+        self.grid
+            .get_or_init(|| {
+                CellGrid::build(areas, |x, y| {
+                    let mut found = Vec::new();
+                    self.locate_exactly(areas, x, y, &mut found);
+                    found
+                })
+            })
+            .as_ref()
     }
 
     /// Where `c` lies relative to area `a` (all its polygons): inside one
@@ -162,7 +180,24 @@ impl AreaIndex {
     /// the boundary rule in the module docs, smallest area first (so the most
     /// specific of overlapping areas leads). `out` is cleared first; reusing
     /// it keeps the hot path free of allocation.
+    ///
+    /// Most points are answered by the layer's cell grid
+    /// ([`crate::grid`]: one read, the same answer); the rest walk the tree.
     pub fn locate_into<V>(&self, areas: &[Area], lon: f64, lat: f64, out: &mut V)
+    where
+        V: std::ops::DerefMut<Target = [usize]> + Extend<usize> + Clear,
+    {
+        if let Some(a) = self.grid(areas).and_then(|g| g.area_at(lon, lat)) {
+            out.clear();
+            out.extend([a]);
+            return;
+        }
+        self.locate_exactly(areas, lon, lat, out);
+    }
+
+    /// [`AreaIndex::locate_into`] by the tree and the exact polygon test
+    /// alone.
+    pub fn locate_exactly<V>(&self, areas: &[Area], lon: f64, lat: f64, out: &mut V)
     where
         V: std::ops::DerefMut<Target = [usize]> + Extend<usize> + Clear,
     {
@@ -723,6 +758,54 @@ mod tests {
             cross / len
         };
         (ring, side)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// The cell grid never changes an answer: on areas that share edges
+        /// and overlap, points on edges, corners and the grid's own lines
+        /// (sixteenths of the areas' quarter steps) and anywhere else get
+        /// from `locate` exactly what the tree and the polygon test give.
+        #[test]
+        fn grid_answers_as_the_tree_does(
+            cells in prop::collection::vec((0u32..12, 0u32..12, 1u32..4, 1u32..4), 1..40),
+            lat0 in -60.0f64..70.0,
+            snapped in prop::collection::vec((-8i32..70, -8i32..70), 200),
+            free in prop::collection::vec((-0.5f64..4.0, -0.5f64..4.0), 200),
+        ) {
+            let areas: Vec<Area> = cells
+                .iter()
+                .enumerate()
+                .map(|(i, &(x, y, w, h))| {
+                    let (x0, y0) = (f64::from(x) * 0.25, lat0 + f64::from(y) * 0.25);
+                    crate::area::test_shapes::rect_area(
+                        &format!("g{i:02}"),
+                        x0,
+                        y0,
+                        x0 + f64::from(w) * 0.25,
+                        y0 + f64::from(h) * 0.25,
+                    )
+                })
+                .collect();
+            let index = AreaIndex::build(&areas);
+            let points = snapped
+                .iter()
+                .map(|&(x, y)| (f64::from(x) / 16.0, lat0 + f64::from(y) / 16.0))
+                .chain(free.iter().map(|&(x, y)| (x, lat0 + y)));
+            let mut by_grid = 0;
+            for (x, y) in points {
+                let mut exact = Vec::new();
+                index.locate_exactly(&areas, x, y, &mut exact);
+                prop_assert_eq!(index.locate(&areas, x, y), exact, "at ({}, {})", x, y);
+                if index.grid(&areas).and_then(|g| g.area_at(x, y)).is_some() {
+                    by_grid += 1;
+                }
+            }
+            // The shortcut is taken (a single area always leaves cells).
+            if areas.len() == 1 {
+                prop_assert!(by_grid > 0);
+            }
+        }
     }
 
     proptest! {

@@ -7,7 +7,7 @@
 //! Modules are layered, each using only those below it (a test checks
 //! that no `crate::` reference points upwards):
 //!
-//! 1. leaves — [`calendar`], [`crs`], [`pip`], [`area`], [`index`], [`import`],
+//! 1. leaves — [`calendar`], [`crs`], [`pip`], [`area`], [`grid`], [`index`], [`import`],
 //!    [`validate`], [`manifest`], [`table`], [`parallel`], [`progress`];
 //! 2. geography — [`boundary`] (layers), [`relations`], [`tiles`],
 //!    [`gazetteer`], [`region`] (the immutable geography), [`lookup`];
@@ -53,6 +53,7 @@ pub mod feeds;
 pub mod follow;
 pub mod gazetteer;
 pub mod generations;
+pub mod grid;
 pub mod handover;
 pub mod health;
 pub mod import;

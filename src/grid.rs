@@ -1,0 +1,211 @@
+//! A lookup shortcut: a uniform grid over a layer's bounding box whose
+//! cells are labelled with the one area they lie in, when no boundary
+//! crosses them.
+//!
+//! A cell that no boundary edge touches lies in one face of the layer's
+//! boundaries, so every point in it is inside exactly the same areas; when
+//! that is one area, a lookup there is one multiplication, one floor and
+//! one read, with the same answer as the R-tree and the exact polygon test.
+//! Every other cell (crossed by a boundary, outside every area, or under
+//! overlapping areas) says "ask the tree".
+//!
+//! **Exactness.** A cell is marked as touched when any edge's bounding box
+//! overlaps it, through the same rounding function ([`CellGrid::index`])
+//! that places a query point. The function is monotone, so a point lying on
+//! an edge lies in a cell that edge marked: no point of an unmarked cell is
+//! on a boundary, and the boundary rule (the first id wins on a shared edge)
+//! is never needed there. Unmarked cells that share a side are in the same
+//! face, so each connected group of them is classified once, by an exact
+//! lookup of one cell's centre.
+
+use crate::area::Area;
+
+/// The grid of one layer.
+#[derive(Debug)]
+pub struct CellGrid {
+    x0: f64,
+    y0: f64,
+    sx: f64,
+    sy: f64,
+    nx: usize,
+    ny: usize,
+    /// Per cell, row by row: 0 — ask the tree; `a + 1` — inside area `a`
+    /// only.
+    cells: Vec<u32>,
+}
+
+/// How many cells a layer gets: 200 per area, at least 2¹⁶ and at most 2²²
+/// (16 MiB of labels).
+fn cell_count(areas: usize) -> usize {
+    (areas.saturating_mul(1000)).clamp(1 << 18, 1 << 22)
+}
+
+impl CellGrid {
+    /// Builds the grid over `areas`, classifying each group of untouched
+    /// cells with `locate` (the exact lookup: areas containing a point).
+    /// `None` for a layer without areas.
+    pub fn build(areas: &[Area], locate: impl Fn(f64, f64) -> Vec<usize>) -> Option<CellGrid> {
+        use geo::BoundingRect;
+        let mut bbox: Option<geo::Rect<f64>> = None;
+        for a in areas {
+            if let Some(r) = a.geometry.bounding_rect() {
+                bbox = Some(match bbox {
+                    None => r,
+                    Some(b) => geo::Rect::new(
+                        geo::coord! { x: b.min().x.min(r.min().x), y: b.min().y.min(r.min().y) },
+                        geo::coord! { x: b.max().x.max(r.max().x), y: b.max().y.max(r.max().y) },
+                    ),
+                });
+            }
+        }
+        let bbox = bbox?;
+        let (w, h) = (bbox.width(), bbox.height());
+        if !(w > 0.0 && h > 0.0) {
+            return None;
+        }
+        // Square cells on the ground: longitude shrinks by cos(latitude).
+        let n = cell_count(areas.len()) as f64;
+        let mid = (bbox.min().y + bbox.max().y) / 2.0;
+        let ground_w = w * mid.to_radians().cos().max(0.01);
+        let nx = ((n * ground_w / h).sqrt().round() as usize).clamp(1, 1 << 16);
+        let ny = ((n / nx as f64).round() as usize).clamp(1, 1 << 16);
+        let mut grid = CellGrid {
+            x0: bbox.min().x,
+            y0: bbox.min().y,
+            sx: nx as f64 / w,
+            sy: ny as f64 / h,
+            nx,
+            ny,
+            cells: vec![0; nx * ny],
+        };
+        // Mark every cell an edge's box overlaps.
+        const TOUCHED: u32 = u32::MAX;
+        for a in areas {
+            for poly in &a.geometry.0 {
+                for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+                    for e in ring.lines() {
+                        let (ix0, ix1) =
+                            grid.span_x(e.start.x.min(e.end.x), e.start.x.max(e.end.x));
+                        let (iy0, iy1) =
+                            grid.span_y(e.start.y.min(e.end.y), e.start.y.max(e.end.y));
+                        for iy in iy0..=iy1 {
+                            grid.cells[iy * nx + ix0..=iy * nx + ix1].fill(TOUCHED);
+                        }
+                    }
+                }
+            }
+        }
+        // Classify each group of untouched cells once.
+        const UNSET: u32 = 0;
+        const PENDING: u32 = u32::MAX - 1;
+        let mut stack = Vec::new();
+        let mut group = Vec::new();
+        for start in 0..grid.cells.len() {
+            if grid.cells[start] != UNSET {
+                continue;
+            }
+            group.clear();
+            stack.push(start);
+            grid.cells[start] = PENDING;
+            while let Some(c) = stack.pop() {
+                group.push(c);
+                let (ix, iy) = (c % nx, c / nx);
+                let mut visit = |n: usize, grid: &mut CellGrid| {
+                    if grid.cells[n] == UNSET {
+                        grid.cells[n] = PENDING;
+                        stack.push(n);
+                    }
+                };
+                if ix > 0 {
+                    visit(c - 1, &mut grid);
+                }
+                if ix + 1 < nx {
+                    visit(c + 1, &mut grid);
+                }
+                if iy > 0 {
+                    visit(c - nx, &mut grid);
+                }
+                if iy + 1 < grid.ny {
+                    visit(c + nx, &mut grid);
+                }
+            }
+            let (ix, iy) = (start % nx, start / nx);
+            let x = grid.x0 + (ix as f64 + 0.5) / grid.sx;
+            let y = grid.y0 + (iy as f64 + 0.5) / grid.sy;
+            let found = locate(x, y);
+            let label = match found.as_slice() {
+                [a] => *a as u32 + 1,
+                _ => TOUCHED,
+            };
+            for &c in &group {
+                grid.cells[c] = label;
+            }
+        }
+        for c in &mut grid.cells {
+            if *c == TOUCHED {
+                *c = 0;
+            }
+        }
+        Some(grid)
+    }
+
+    /// The column of longitude `x`, unclamped (the one rounding function
+    /// both marking and lookups use).
+    #[inline]
+    fn col(&self, x: f64) -> f64 {
+        ((x - self.x0) * self.sx).floor()
+    }
+
+    #[inline]
+    fn row(&self, y: f64) -> f64 {
+        ((y - self.y0) * self.sy).floor()
+    }
+
+    fn span_x(&self, lo: f64, hi: f64) -> (usize, usize) {
+        let last = (self.nx - 1) as f64;
+        (
+            self.col(lo).clamp(0.0, last) as usize,
+            self.col(hi).clamp(0.0, last) as usize,
+        )
+    }
+
+    fn span_y(&self, lo: f64, hi: f64) -> (usize, usize) {
+        let last = (self.ny - 1) as f64;
+        (
+            self.row(lo).clamp(0.0, last) as usize,
+            self.row(hi).clamp(0.0, last) as usize,
+        )
+    }
+
+    /// The cell holding `(x, y)`, if the grid covers it.
+    #[inline]
+    pub fn index(&self, x: f64, y: f64) -> Option<usize> {
+        let (cx, cy) = (self.col(x), self.row(y));
+        if cx >= 0.0 && cy >= 0.0 && cx < self.nx as f64 && cy < self.ny as f64 {
+            Some(cy as usize * self.nx + cx as usize)
+        } else {
+            None
+        }
+    }
+
+    /// The one area holding `(x, y)` when the point's cell knows it
+    /// (`None`: ask the tree).
+    #[inline]
+    pub fn area_at(&self, x: f64, y: f64) -> Option<usize> {
+        let c = self.index(x, y)?;
+        match self.cells[c] {
+            0 => None,
+            a => Some(a as usize - 1),
+        }
+    }
+
+    /// The share of cells that answer alone (0–1), for logs and benches.
+    pub fn coverage(&self) -> f64 {
+        self.cells.iter().filter(|&&c| c != 0).count() as f64 / self.cells.len() as f64
+    }
+
+    /// Columns × rows.
+    pub fn size(&self) -> (usize, usize) {
+        (self.nx, self.ny)
+    }
+}

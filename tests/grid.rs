@@ -1,0 +1,75 @@
+//! The lookup grid on real boundaries: on the four Greater Manchester
+//! layers, every Trafford postcode, 200,000 random points over GM's
+//! bounding box and every boundary vertex and edge midpoint of the wards
+//! (points exactly on boundaries, where the first-id rule decides) get
+//! from `locate` — grid first — exactly what the R-tree and the exact
+//! polygon test give.
+
+mod common;
+
+use feedmap::Source;
+
+#[test]
+fn grid_agrees_with_the_tree_on_gm() {
+    let Some(data) = common::gm_data("lookup grid on GM") else {
+        return;
+    };
+    let dir = common::region_dir(&common::gm_manifest(&data));
+    let region = Source::load(dir.path()).unwrap().region;
+    let mut points: Vec<(f64, f64)> = common::postcodes(&data)
+        .iter()
+        .map(|p| (p.lon, p.lat))
+        .collect();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for _ in 0..200_000 {
+        points.push((-2.75 + 0.86 * next(), 53.32 + 0.38 * next()));
+    }
+    let (_, wards) = region.layer("wards").unwrap();
+    let mut on_boundary = 0;
+    for a in wards.areas.iter() {
+        for poly in &a.geometry.0 {
+            for e in poly.exterior().lines() {
+                points.push((e.start.x, e.start.y));
+                points.push(((e.start.x + e.end.x) / 2.0, (e.start.y + e.end.y) / 2.0));
+                on_boundary += 2;
+            }
+        }
+    }
+    let (mut fast, mut checked) = (0usize, 0usize);
+    for layer in region.layers.iter() {
+        let grid = layer.index.grid(&layer.areas).expect("a grid");
+        let mut exact = Vec::new();
+        for &(x, y) in &points {
+            layer.index.locate_exactly(&layer.areas, x, y, &mut exact);
+            assert_eq!(
+                layer.index.locate(&layer.areas, x, y),
+                exact,
+                "layer {} at ({x}, {y})",
+                layer.id
+            );
+            fast += usize::from(grid.area_at(x, y).is_some());
+            checked += 1;
+        }
+        println!(
+            "{}: {} areas, grid {:?}, {:.1} % of cells answer alone",
+            layer.id,
+            layer.areas.len(),
+            grid.size(),
+            100.0 * grid.coverage()
+        );
+    }
+    println!(
+        "{checked} lookups ({on_boundary} on ward boundaries per layer) agree; {:.1} % answered by the grid",
+        100.0 * fast as f64 / checked as f64
+    );
+    assert!(
+        fast > checked / 4,
+        "the grid answers too few: {fast} of {checked}"
+    );
+}
