@@ -146,7 +146,7 @@ batch_pair() { # table csv label count; the best of three runs of each, alternat
     t=$(secs "$s" "$(now)"); fm_s=$(min "$t" "$fm_s")
   done
   sql <<SQL
-CREATE TEMP TABLE fm (id integer, via text, lat text, lon text, coverage text, nid text, nname text, cid text, cname text, feed_ids text, f1 text, f2 text, f3 text, f4 text, error text);
+CREATE TEMP TABLE fm (id integer, via text, lat text, lon text, coverage text, nid text, nname text, cid text, cname text, feed_ids text, f1 text, f2 text, f3 text, f4 text, nbm text, nbl text, nbi text, nbn text, error text);
 \copy fm FROM '$work/fm_$1.csv' CSV HEADER
 CREATE TEMP TABLE pgr (id integer, lat float8, lon float8, coverage text, code text, name text);
 \copy pgr FROM '$work/pg_$1.csv' CSV
