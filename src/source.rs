@@ -94,6 +94,21 @@ impl Geo {
         })
     }
 
+    /// Everything a server builds on first use, built now — planning's
+    /// groundwork and each layer's lookup grid ([`crate::grid`]) — so no
+    /// request waits for it.
+    pub fn prepare(&self) {
+        self.planning();
+        let started = Instant::now();
+        for l in self.region.layers.iter() {
+            l.index.grid(&l.areas);
+        }
+        tracing::info!(
+            ms = started.elapsed().as_millis() as u64,
+            "lookup grids ready"
+        );
+    }
+
     /// The Web Mercator projection of layer `layer` (an index), for
     /// [`crate::tiles::encode`].
     pub fn projection(&self, layer: usize) -> &Projection {

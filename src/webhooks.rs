@@ -227,11 +227,16 @@ impl Deliverer {
             ))
             .build()
             .map_err(|e| DeliveryError(format!("no HTTP client: {e}")))?;
-        let nonce = crate::store::now_ms();
+        let mut nonce = [0u8; 8];
+        getrandom::fill(&mut nonce).map_err(|e| DeliveryError(format!("no randomness: {e}")))?;
         Ok(Deliverer {
             store,
             policy,
-            worker: format!("pid {} at {nonce}", std::process::id()),
+            worker: format!(
+                "pid {} {:016x}",
+                std::process::id(),
+                u64::from_le_bytes(nonce)
+            ),
             served,
             client,
         })

@@ -75,7 +75,7 @@ impl AppState {
         tokens: Tokens,
     ) -> Result<Arc<AppState>, StoreError> {
         let served = Served::from_store(Arc::new(source), &*store)?;
-        served.geo().planning();
+        served.geo().prepare();
         let seq = tokio::sync::watch::Sender::new(served.store().seq);
         Ok(Arc::new(AppState {
             seq,
@@ -131,8 +131,9 @@ impl AppState {
         let current = self.served.load_full();
         if let Some(next) = current.advance(&*self.store)? {
             // A new combination of boundary generations: its planning
-            // groundwork is done before the swap, so no request waits.
-            next.geo().planning();
+            // groundwork and lookup grids are built before the swap, so no
+            // request waits.
+            next.geo().prepare();
             self.publish(next);
         }
         Ok(())
@@ -177,11 +178,11 @@ impl AppState {
         let result = Source::load_with(&self.config.region, options)
             .map_err(ReloadError::from)
             .and_then(|source| {
-                // Planning's groundwork is done before the swap, so no
-                // request waits for it; the store is read afresh, so a
+                // Planning's groundwork and the lookup grids are built
+                // before the swap, so no request waits for them; the store is read afresh, so a
                 // reload fails whole when it cannot be.
                 let served = Served::from_store(Arc::new(source), &*self.store)?;
-                served.geo().planning();
+                served.geo().prepare();
                 Ok(served)
             });
         let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());

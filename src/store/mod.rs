@@ -801,14 +801,16 @@ pub trait Store: Send + Sync {
     /// Removes a webhook at the expected version; returns it.
     fn delete_webhook(&self, who: &str, id: i64, expect: Expect) -> Result<Webhook, StoreError>;
     /// Takes the delivery lease, for `lease_ms`, of every active webhook
-    /// whose next attempt is due and whose lease is free, expired or
-    /// already `worker`'s; returns them with their secrets. Several
+    /// with audit entries after its cursor, whose next attempt is due and
+    /// whose lease is free, expired or already `worker`'s; returns them
+    /// with their secrets. Several
     /// servers on one store thus never deliver the same hook at once, and
     /// a hook whose server died is taken over when its lease runs out.
     /// Neither audited nor a new generation.
     fn claim_webhooks(&self, worker: &str, lease_ms: i64) -> Result<Claims, StoreError>;
     /// Records an attempt's outcome and renews the lease, if `worker`
-    /// still holds it (`false` when it does not: nothing is written). A
+    /// still holds it and the hook is still active (`false` otherwise:
+    /// nothing is written). A
     /// pause is audited (and is a new generation); the rest is not.
     fn record_delivery(
         &self,

@@ -1622,7 +1622,8 @@ impl<B: Backend> Store for SqlStore<B> {
             let ids = tx.query(
                 &format!(
                     "UPDATE webhooks SET leased_by = $1, lease_ms = $2 \
-                     WHERE status = 'active' AND next_ms <= $3 {free} RETURNING id"
+                     WHERE status = 'active' AND next_ms <= $3 {free} \
+                     AND after_seq < (SELECT COALESCE(MAX(seq), 0) FROM audit) RETURNING id"
                 ),
                 &[t(worker), i(now + lease_ms), i(now)],
             )?;
@@ -1660,7 +1661,14 @@ impl<B: Backend> Store for SqlStore<B> {
         let lease = i(now + lease_ms);
         // SQLite binds `$n` by position: the row's id and the lease holder
         // come last, numbered after the values set.
-        let held = |n: usize| format!("WHERE id = ${n} AND leased_by = ${}", n + 1);
+        // A hook paused or removed meanwhile stops its turn (what was
+        // just delivered is sent again on resuming: at least once).
+        let held = |n: usize| {
+            format!(
+                "WHERE id = ${n} AND leased_by = ${} AND status = 'active'",
+                n + 1
+            )
+        };
         let n = match outcome {
             Outcome::Delivered { seq, status } => self.backend.transact(true, |tx| {
                 tx.exec(
