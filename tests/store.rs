@@ -449,6 +449,21 @@ fn webhooks_lease_and_outcomes(s: &dyn Store, fresh: &dyn Store) {
         (resumed.delivery.failures, resumed.delivery.after_seq),
         (0, at + 1)
     );
+    assert_eq!(s.claim_webhooks(held_by, 60_000).unwrap().claims.len(), 1);
+    assert!(s.record_delivery(held_by, id, 60_000, &fail(None)).unwrap());
+    assert_eq!(s.webhook(id).unwrap().unwrap().delivery.failures, 1);
+    let moved = s
+        .update_webhook(
+            "p",
+            id,
+            Expect::Any,
+            WebhookPatch {
+                url: Some("https://hooks.example/new".into()),
+                ..WebhookPatch::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(moved.delivery.failures, 0, "a new URL is tried afresh");
     assert!(matches!(
         s.update_webhook("p", id, Expect::Version(1), WebhookPatch::default()),
         Err(StoreError::Stale { .. })

@@ -788,9 +788,10 @@ pub trait Store: Send + Sync {
     /// Registers a webhook, active; its deliveries start after the last
     /// audit entry written before it.
     fn create_webhook(&self, who: &str, new: NewWebhook) -> Result<WebhookRow, StoreError>;
-    /// Changes a webhook at the expected version. Resuming clears its
-    /// failures; delivery goes on from its cursor, so nothing queued while
-    /// it was paused is lost.
+    /// Changes a webhook at the expected version. Resuming it or changing
+    /// its URL clears its failures (the next attempt is at once); delivery
+    /// goes on from its cursor, so nothing queued while it was paused is
+    /// lost.
     fn update_webhook(
         &self,
         who: &str,

@@ -1579,7 +1579,9 @@ impl<B: Backend> Store for SqlStore<B> {
             if let Some(secret) = &patch.secret {
                 tx.exec("UPDATE webhooks SET secret = $1 WHERE id = $2", &[t(secret), i(id)])?;
             }
-            if resumed {
+            // Resumed, or pointed somewhere new: try at once, failures
+            // cleared.
+            if resumed || after.url != before.url {
                 tx.exec(
                     "UPDATE webhooks SET failures = 0, next_ms = 0, last_error = NULL WHERE id = $1",
                     &[i(id)],
