@@ -34,8 +34,9 @@ pub struct CellGrid {
     cells: Vec<u32>,
 }
 
-/// How many cells a layer gets: 200 per area, at least 2¹⁶ and at most 2²²
-/// (16 MiB of labels).
+/// How many cells a layer gets: 1,000 per area, at least 2¹⁸ and at most
+/// 2²² (16 MiB of labels). On the GM layers that leaves 42–47 % of cells
+/// answering alone; 200 per area left 35–46 % and a third of the speed-up.
 fn cell_count(areas: usize) -> usize {
     (areas.saturating_mul(1000)).clamp(1 << 18, 1 << 22)
 }

@@ -26,7 +26,7 @@ use crate::changes::Change;
 use crate::region::Region;
 use crate::served::Served;
 use crate::store::{
-    AreaRef, Claim, Claims, EventKind, Outcome, Store, StoreError, Webhook, WebhookStatus,
+    AreaKey, Claim, Claims, EventKind, Outcome, Store, StoreError, Webhook, WebhookStatus,
 };
 use hmac::{KeyInit, Mac};
 use serde::Serialize;
@@ -134,7 +134,7 @@ pub fn check_url(url: &str) -> Result<(), String> {
 
 /// Whether `area` (of the event) is `want` or lies, wholly or partly,
 /// inside it (a community inside a neighbourhood), in `region`.
-fn within(region: &Region, layer: &str, area: &str, want: &AreaRef) -> bool {
+fn within(region: &Region, layer: &str, area: &str, want: &AreaKey) -> bool {
     if want.layer == layer && want.id == area {
         return true;
     }

@@ -9,7 +9,7 @@ use super::write::{
 };
 use super::AppState;
 use crate::store::{
-    AreaRef, DeliveryState, EventKind, NewWebhook, Store, StoreError, Webhook, WebhookPatch,
+    AreaKey, DeliveryState, EventKind, NewWebhook, Store, StoreError, Webhook, WebhookPatch,
     WebhookRow, WebhookStatus,
 };
 use axum::extract::State;
@@ -79,7 +79,7 @@ pub struct WebhookBody {
     /// everywhere); a neighbourhood's hook hears about the communities in
     /// it too.
     #[serde(default)]
-    pub areas: Vec<AreaRef>,
+    pub areas: Vec<AreaKey>,
     /// What it is for.
     #[serde(default)]
     pub description: String,
@@ -98,7 +98,7 @@ pub struct WebhookPatchBody {
     /// New kinds (empty: every kind).
     pub events: Option<Vec<EventKind>>,
     /// New areas (empty: everywhere).
-    pub areas: Option<Vec<AreaRef>>,
+    pub areas: Option<Vec<AreaKey>>,
     /// A new description.
     pub description: Option<String>,
     /// `paused` stops deliveries (events keep queueing); `active` resumes
@@ -132,7 +132,7 @@ fn check_secret(secret: &str) -> Result<(), ApiProblem> {
 }
 
 /// Checks each area against the region served now; duplicates dropped.
-fn check_areas(state: &AppState, areas: Vec<AreaRef>) -> Result<Vec<AreaRef>, ApiProblem> {
+fn check_areas(state: &AppState, areas: Vec<AreaKey>) -> Result<Vec<AreaKey>, ApiProblem> {
     if areas.len() > MAX_AREAS {
         return Err(bad_field(
             "areas",
@@ -141,7 +141,7 @@ fn check_areas(state: &AppState, areas: Vec<AreaRef>) -> Result<Vec<AreaRef>, Ap
     }
     let served = state.served();
     let region = served.region();
-    let mut out: Vec<AreaRef> = Vec::with_capacity(areas.len());
+    let mut out: Vec<AreaKey> = Vec::with_capacity(areas.len());
     for (n, a) in areas.into_iter().enumerate() {
         let Some((_, layer)) = region.layer(&a.layer) else {
             let known: Vec<&str> = region.layers.iter().map(|l| l.id.as_str()).collect();

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 pub use dump::Dump;
 pub use webhook::{
-    now_ms, rfc3339_ms, AreaRef, Claim, Claims, DeliveryState, DumpedWebhook, EventKind,
+    now_ms, rfc3339_ms, AreaKey, Claim, Claims, DeliveryState, DumpedWebhook, EventKind,
     NewWebhook, Outcome, Webhook, WebhookPatch, WebhookRow, WebhookStatus,
 };
 

@@ -98,7 +98,7 @@ impl EventKind {
 /// An area a webhook is about: a layer and an area id in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AreaRef {
+pub struct AreaKey {
     /// Layer id.
     pub layer: String,
     /// Area id.
@@ -138,7 +138,7 @@ pub struct Webhook {
     /// The areas wanted (empty: everywhere). An event is about an area when
     /// it names it, or names an area that lies (partly) inside it — a
     /// neighbourhood's hook hears about the communities within it.
-    pub areas: Vec<AreaRef>,
+    pub areas: Vec<AreaKey>,
     /// What it is for, in words.
     pub description: String,
     /// Active or paused.
@@ -194,7 +194,7 @@ pub struct NewWebhook {
     /// Event kinds (empty: all).
     pub events: Vec<EventKind>,
     /// Areas (empty: all).
-    pub areas: Vec<AreaRef>,
+    pub areas: Vec<AreaKey>,
     /// Description.
     pub description: String,
     /// The signing secret.
@@ -209,7 +209,7 @@ pub struct WebhookPatch {
     /// New event kinds.
     pub events: Option<Vec<EventKind>>,
     /// New areas.
-    pub areas: Option<Vec<AreaRef>>,
+    pub areas: Option<Vec<AreaKey>>,
     /// A new description.
     pub description: Option<String>,
     /// Pause (`Paused`, with the reason) or resume (`Active`: failures are
