@@ -636,6 +636,26 @@ mod tests {
     use geo::{MultiPolygon, Polygon};
     use proptest::prelude::*;
 
+    /// Rectangles on a grid of `step`-degree cells from latitude `lat0`,
+    /// each `(x, y, w, h)` in cells, so neighbours share edges exactly and
+    /// some overlap or repeat.
+    fn grid_of_rects(cells: &[(u32, u32, u32, u32)], lat0: f64, step: f64) -> Vec<Area> {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, y, w, h))| {
+                let (x0, y0) = (f64::from(x) * step, lat0 + f64::from(y) * step);
+                crate::area::test_shapes::rect_area(
+                    &format!("g{i:02}"),
+                    x0,
+                    y0,
+                    x0 + f64::from(w) * step,
+                    y0 + f64::from(h) * step,
+                )
+            })
+            .collect()
+    }
+
     fn square(id: &str, x0: f64, y0: f64, size: f64) -> Area {
         crate::area::test_shapes::rect_area(id, x0, y0, x0 + size, y0 + size)
     }
@@ -773,20 +793,7 @@ mod tests {
             snapped in prop::collection::vec((-8i32..70, -8i32..70), 200),
             free in prop::collection::vec((-0.5f64..4.0, -0.5f64..4.0), 200),
         ) {
-            let areas: Vec<Area> = cells
-                .iter()
-                .enumerate()
-                .map(|(i, &(x, y, w, h))| {
-                    let (x0, y0) = (f64::from(x) * 0.25, lat0 + f64::from(y) * 0.25);
-                    crate::area::test_shapes::rect_area(
-                        &format!("g{i:02}"),
-                        x0,
-                        y0,
-                        x0 + f64::from(w) * 0.25,
-                        y0 + f64::from(h) * 0.25,
-                    )
-                })
-                .collect();
+            let areas = grid_of_rects(&cells, lat0, 0.25);
             let index = AreaIndex::build(&areas);
             // Each area's centre too, so every case has points inside.
             let centres: Vec<(f64, f64)> = areas
@@ -848,20 +855,7 @@ mod tests {
             lat0 in 0.0f64..70.0,
             pts in prop::collection::vec((-1.0f64..4.0, -1.0f64..4.0), 30),
         ) {
-            let areas: Vec<Area> = cells
-                .iter()
-                .enumerate()
-                .map(|(i, &(x, y, w, h))| {
-                    let (x0, y0) = (f64::from(x) * 0.25, lat0 + f64::from(y) * 0.25);
-                    crate::area::test_shapes::rect_area(
-                        &format!("g{i:02}"),
-                        x0,
-                        y0,
-                        x0 + f64::from(w) * 0.25,
-                        y0 + f64::from(h) * 0.25,
-                    )
-                })
-                .collect();
+            let areas = grid_of_rects(&cells, lat0, 0.25);
             agrees_with_brute_force(&areas, pts.iter().map(|&(x, y)| (x, lat0 + y)))?;
         }
     }
@@ -879,20 +873,7 @@ mod tests {
             pts in prop::collection::vec((-0.005f64..0.035, -0.005f64..0.035), 30),
         ) {
             let step = 0.0025;
-            let areas: Vec<Area> = cells
-                .iter()
-                .enumerate()
-                .map(|(i, &(x, y, w, h))| {
-                    let (x0, y0) = (f64::from(x) * step, lat0 + f64::from(y) * step);
-                    crate::area::test_shapes::rect_area(
-                        &format!("g{i:02}"),
-                        x0,
-                        y0,
-                        x0 + f64::from(w) * step,
-                        y0 + f64::from(h) * step,
-                    )
-                })
-                .collect();
+            let areas = grid_of_rects(&cells, lat0, step);
             let index = AreaIndex::build(&areas);
             for &(x, y) in &pts {
                 let (lon, lat) = (x, lat0 + y);
