@@ -53,18 +53,8 @@ fn feed_and_boundary_changes_in_order_without_names() {
         })
     };
     std::thread::sleep(Duration::from_millis(500));
-    let write = |method: &str, path: &str, body: Value| {
-        let r = call(
-            &base,
-            method,
-            path,
-            Some(PLANNER),
-            Some(&body),
-            &[("If-Match", "*")],
-        );
-        assert!(r.status < 300, "{method} {path}: {}", r.json);
-        r
-    };
+    let write =
+        |method: &str, path: &str, body: Value| common::planner_write(&base, method, path, &body);
     write(
         "POST",
         "/v1/feeds",

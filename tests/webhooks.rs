@@ -153,16 +153,7 @@ fn store(test: &str, pg: bool) -> Option<Store> {
 }
 
 fn write(base: &str, method: &str, path: &str, body: Value) -> Value {
-    let r = call(
-        base,
-        method,
-        path,
-        Some(PLANNER),
-        Some(&body),
-        &[("If-Match", "*")],
-    );
-    assert!(r.status < 300, "{method} {path}: {}", r.json);
-    r.json
+    common::planner_write(base, method, path, &body).json
 }
 
 fn feed(i: usize, area: &str) -> Value {

@@ -457,6 +457,21 @@ pub fn call(
     }
 }
 
+/// A write as the planner token with `If-Match: *`, which must succeed
+/// (any 2xx); the answer.
+pub fn planner_write(base: &str, method: &str, path: &str, body: &serde_json::Value) -> Reply {
+    let r = call(
+        base,
+        method,
+        path,
+        Some(PLANNER),
+        Some(body),
+        &[("If-Match", "*")],
+    );
+    assert!(r.status < 300, "{method} {path}: {}", r.json);
+    r
+}
+
 /// A Trafford region of year `year`: localities, wards, output areas with
 /// their Census 2021 residents, the postcode directory.
 pub fn trafford_manifest(data: &Path, year: u32) -> String {
