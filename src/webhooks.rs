@@ -272,7 +272,7 @@ impl Deliverer {
     /// Whether any has more to send now, and when the next hook falls due
     /// (a retry, this server's or another's).
     async fn pass(self: Arc<Self>) -> (bool, Option<i64>) {
-        let lease = self.policy.lease.as_millis() as i64;
+        let lease = self.lease_ms();
         let (store, worker) = (self.store.clone(), self.worker.clone());
         let Claims {
             claims,
@@ -302,6 +302,10 @@ impl Deliverer {
         (more, retry)
     }
 
+    fn lease_ms(&self) -> i64 {
+        self.policy.lease.as_millis() as i64
+    }
+
     async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
@@ -317,7 +321,7 @@ impl Deliverer {
 
     /// Records an outcome; whether this server still holds the hook.
     async fn record(&self, id: i64, outcome: Outcome) -> bool {
-        let (worker, lease) = (self.worker.clone(), self.policy.lease.as_millis() as i64);
+        let (worker, lease) = (self.worker.clone(), self.lease_ms());
         match self
             .blocking(move |s| s.record_delivery(&worker, id, lease, &outcome))
             .await

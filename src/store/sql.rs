@@ -543,14 +543,11 @@ fn all_webhooks(tx: &mut dyn Tx) -> Result<Vec<(WebhookRow, String)>, StoreError
     .collect()
 }
 
-/// RFC 3339 back to Unix ms (what [`super::rfc3339_ms`] wrote).
+/// A stored RFC 3339 time back to Unix ms.
 fn ms_of(at: &Option<String>) -> Result<Option<i64>, StoreError> {
     at.as_deref()
         .map(|a| {
-            humantime::parse_rfc3339(a)
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map(|d| d.as_millis() as i64)
+            super::webhook::ms_of_rfc3339(a)
                 .ok_or_else(|| corrupt("sql", format!("{a:?} is not an RFC 3339 time")))
         })
         .transpose()
@@ -1661,44 +1658,55 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<bool, StoreError> {
         let now = super::now_ms();
         let lease = i(now + lease_ms);
-        // SQLite binds `$n` by position: the row's id and the lease holder
-        // come last, numbered after the values set.
-        // A hook paused or removed meanwhile stops its turn (what was
-        // just delivered is sent again on resuming: at least once).
-        let held = |n: usize| {
-            format!(
-                "WHERE id = ${n} AND leased_by = ${} AND status = 'active'",
-                n + 1
-            )
+        let (set, mut args) = match outcome {
+            Outcome::Delivered { seq, status } => (
+                "after_seq = $1, delivered = delivered + 1, failures = 0, next_ms = 0, \
+                 last_attempt_ms = $2, last_status = $3, last_error = NULL, lease_ms = $4",
+                vec![i(*seq), i(now), i(*status), lease],
+            ),
+            Outcome::Passed { seq } => ("after_seq = $1, lease_ms = $2", vec![i(*seq), lease]),
+            // A pause gives the lease up: the hook is nobody's until resumed.
+            Outcome::Failed {
+                status,
+                error,
+                retry_at_ms,
+                pause,
+            } => (
+                if pause.is_some() {
+                    "failures = failures + 1, next_ms = $1, last_attempt_ms = $2, \
+                     last_status = $3, last_error = $4, leased_by = NULL, lease_ms = $5"
+                } else {
+                    "failures = failures + 1, next_ms = $1, last_attempt_ms = $2, \
+                     last_status = $3, last_error = $4, lease_ms = $5"
+                },
+                vec![
+                    i(*retry_at_ms),
+                    i(now),
+                    Arg::Int(*status),
+                    t(error),
+                    if pause.is_some() { i(0) } else { lease },
+                ],
+            ),
         };
+        // SQLite binds `$n` by position: the row's id and the lease holder
+        // come last, numbered after the values set. A hook paused or
+        // removed meanwhile stops its turn (what was just delivered is sent
+        // again on resuming: at least once).
+        let k = args.len();
+        args.extend([i(id), t(worker)]);
+        let sql = format!(
+            "UPDATE webhooks SET {set} WHERE id = ${} AND leased_by = ${} AND status = 'active'",
+            k + 1,
+            k + 2
+        );
         let n = match outcome {
-            Outcome::Delivered { seq, status } => self.backend.transact(true, |tx| {
-                tx.exec(
-                    &format!("UPDATE webhooks SET after_seq = $1, delivered = delivered + 1, failures = 0, next_ms = 0, last_attempt_ms = $2, last_status = $3, last_error = NULL, lease_ms = $4 {}", held(5)),
-                    &[i(*seq), i(now), i(*status), lease, i(id), t(worker)],
-                )
-            })?,
-            Outcome::Passed { seq } => self.backend.transact(true, |tx| {
-                tx.exec(
-                    &format!("UPDATE webhooks SET after_seq = $1, lease_ms = $2 {}", held(3)),
-                    &[i(*seq), lease, i(id), t(worker)],
-                )
-            })?,
-            Outcome::Failed { status, error, retry_at_ms, pause: None } => {
-                self.backend.transact(true, |tx| {
-                    tx.exec(
-                        &format!("UPDATE webhooks SET failures = failures + 1, next_ms = $1, last_attempt_ms = $2, last_status = $3, last_error = $4, lease_ms = $5 {}", held(6)),
-                        &[i(*retry_at_ms), i(now), Arg::Int(*status), t(error), lease, i(id), t(worker)],
-                    )
-                })?
-            }
-            Outcome::Failed { status, error, retry_at_ms, pause: Some(reason) } => {
+            Outcome::Failed {
+                pause: Some(reason),
+                ..
+            } => {
                 let at = super::now();
                 self.write(|tx| {
-                    let n = tx.exec(
-                        &format!("UPDATE webhooks SET failures = failures + 1, next_ms = $1, last_attempt_ms = $2, last_status = $3, last_error = $4, leased_by = NULL, lease_ms = 0 {}", held(5)),
-                        &[i(*retry_at_ms), i(now), Arg::Int(*status), t(error), i(id), t(worker)],
-                    )?;
+                    let n = tx.exec(&sql, &args)?;
                     if n == 1 {
                         let before = one_webhook(tx, id)?.0.hook;
                         let mut after = before.clone();
@@ -1712,6 +1720,9 @@ impl<B: Backend> Store for SqlStore<B> {
                     Ok(n)
                 })?
             }
+            // Not audited and no new generation: delivery progress changes
+            // nothing anyone else reads.
+            _ => self.backend.transact(true, |tx| tx.exec(&sql, &args))?,
         };
         Ok(n == 1)
     }

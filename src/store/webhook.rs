@@ -293,3 +293,12 @@ pub fn rfc3339_ms(ms: i64) -> String {
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
     humantime::format_rfc3339_millis(t).to_string()
 }
+
+/// RFC 3339 back to Unix milliseconds (the inverse of [`rfc3339_ms`]).
+pub fn ms_of_rfc3339(at: &str) -> Option<i64> {
+    humantime::parse_rfc3339(at)
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_millis() as i64)
+}
