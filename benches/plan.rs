@@ -33,7 +33,14 @@ fn bench_gm(c: &mut Criterion) {
     });
     group.sample_size(10);
     group.bench_function("gm_groundwork", |b| {
-        b.iter(|| black_box(groundwork(&region.layers, &region.relations, None)))
+        b.iter(|| {
+            black_box(groundwork(
+                &region.layers,
+                &region.relations,
+                None,
+                Default::default(),
+            ))
+        })
     });
     group.bench_function("gm_population_only", |b| {
         b.iter(|| {

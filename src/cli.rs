@@ -108,6 +108,44 @@ pub fn feeds_batch(
     Ok(stats)
 }
 
+/// Why `feedmap discover` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    /// `--gap` or `--min-points` is out of range.
+    #[error("{0}")]
+    Params(String),
+    /// The region has no residential points to discover settlements in.
+    #[error("region {0:?} has no postcodes, addresses or population points to find settlements in; add [postcodes] to its manifest")]
+    NoPoints(String),
+    /// Writing the output failed.
+    #[error("writing the settlements: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// `feedmap discover`: the region's settlements as GeoJSON on `out`, a
+/// summary through `tracing` (points, settlements, the time taken).
+pub fn discover(
+    source: &Source,
+    params: crate::settlements::DiscoverParams,
+    out: &mut dyn Write,
+) -> Result<(), DiscoverError> {
+    params.check().map_err(DiscoverError::Params)?;
+    let started = std::time::Instant::now();
+    let found = source.geo().discover(params);
+    if found.residential.is_empty() {
+        return Err(DiscoverError::NoPoints(source.region.name.clone()));
+    }
+    tracing::info!(
+        points = found.residential.len(),
+        settlements = found.list.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "settlements discovered"
+    );
+    serde_json::to_writer(&mut *out, &found.to_geojson()).map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 /// Why `feedmap plan` could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanCommandError {

@@ -12,6 +12,7 @@ use crate::validate::{Problem, ProblemKind};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Why a postcode string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,6 +67,11 @@ pub struct PostcodeEntry {
     /// When the directory marks it terminated: the termination value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub terminated: Option<String>,
+    /// The local name of the place around it (`[postcodes].name_column`),
+    /// for naming settlements; not part of answers.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub local_name: Option<Arc<str>>,
 }
 
 /// The postcode directory: canonical postcode → centroid.
@@ -79,6 +85,8 @@ pub struct Postcodes {
     /// neighbourhood a postcode's centroid must be for answers to say so
     /// (0: never).
     pub near_boundary_m: f64,
+    /// `[postcodes].name_column`: the column local names were read from.
+    pub name_column: Option<String>,
 }
 
 impl Postcodes {
@@ -88,6 +96,7 @@ impl Postcodes {
     pub fn load(file: &Path, spec: &PostcodesSpec, problems: &mut Vec<Problem>) -> Postcodes {
         let mut out = Postcodes {
             near_boundary_m: spec.near_boundary_m,
+            name_column: spec.name_column.clone(),
             ..Postcodes::default()
         };
         let Some(table) = Table::open(file, "[postcodes]", problems) else {
@@ -101,6 +110,12 @@ impl Postcodes {
             Some(name) => table.column(name, problems),
             None => table.find("doterm"),
         };
+        let local = spec
+            .name_column
+            .as_ref()
+            .and_then(|name| table.column(name, problems));
+        // One shared string per distinct local name.
+        let mut local_names: HashMap<String, Arc<str>> = HashMap::new();
         let (Some(pc), Some(lat), Some(lon)) = (pc, lat, lon) else {
             return out;
         };
@@ -145,6 +160,16 @@ impl Postcodes {
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .map(str::to_string);
+            let local_name = local
+                .and_then(|c| record.get(c))
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| {
+                    local_names
+                        .entry(n.to_string())
+                        .or_insert_with(|| Arc::from(n))
+                        .clone()
+                });
             let key = postcode.replace(' ', "");
             if out.entries.contains_key(&key) {
                 problems.push(table.problem(
@@ -162,6 +187,7 @@ impl Postcodes {
                     lat: la,
                     lon: lo,
                     terminated,
+                    local_name,
                 },
             );
         });

@@ -10,7 +10,9 @@
 //! 1. leaves — [`calendar`], [`crs`], [`pip`], [`area`], [`grid`], [`index`], [`import`],
 //!    [`validate`], [`manifest`], [`table`], [`parallel`], [`progress`];
 //! 2. geography — [`boundary`] (layers), [`relations`], [`tiles`],
-//!    [`gazetteer`], [`region`] (the immutable geography), [`lookup`];
+//!    [`gazetteer`], [`region`] (the immutable geography), [`lookup`],
+//!    [`settlements`] (where people live, discovered from residential
+//!    points);
 //! 3. live data — [`decision`], [`store`] (the only mutable state),
 //!    [`changes`] (the public change feed read from the store's log),
 //!    [`feeds`], [`activity`] (posts and followers per feed and day),
@@ -71,6 +73,7 @@ pub mod region;
 pub mod relations;
 pub mod releases;
 pub mod served;
+pub mod settlements;
 pub mod source;
 pub mod store;
 pub mod successors;

@@ -61,6 +61,21 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         lon: f64,
     },
+    /// Discover the settlements of a region from its residential points
+    /// (postcodes, else addresses, else population points) and write them
+    /// as GeoJSON, loadable as a community layer (`id_property = "id"`,
+    /// `name_property = "name"`, `population_property = "residents"`).
+    Discover {
+        /// Region folder holding region.toml.
+        #[arg(long, default_value = "boundaries/demo")]
+        region: PathBuf,
+        /// Points closer than this (metres) belong to one settlement.
+        #[arg(long, default_value_t = 200.0)]
+        gap: f64,
+        /// Fewest points a settlement has.
+        #[arg(long, default_value_t = 5)]
+        min_points: usize,
+    },
     /// Check a region's manifest and boundary files; exit 1 on any problem.
     Validate {
         /// Region folder holding region.toml.
@@ -376,6 +391,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &source.region.answer(point))?;
             writeln!(out)?;
+        }
+        Command::Discover {
+            region,
+            gap,
+            min_points,
+        } => {
+            let source = Source::load(&region)?;
+            let params = feedmap::settlements::DiscoverParams {
+                gap_m: gap,
+                min_points,
+            };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            feedmap::cli::discover(&source, params, &mut out)?;
+            out.flush()?;
         }
         Command::Validate { dir, repair } => {
             let ok = feedmap::cli::validate(&dir, repair, &mut std::io::stdout().lock())?;

@@ -155,6 +155,11 @@ pub struct PostcodesSpec {
     /// boundary some may be on the other side.
     #[serde(default = "default_near_boundary_m")]
     pub near_boundary_m: f64,
+    /// Column with a local name for the place around each postcode (e.g.
+    /// the House of Commons Library MSOA names, `msoa_hcl_name`), used to
+    /// name discovered settlements (default: none).
+    #[serde(default)]
+    pub name_column: Option<String>,
 }
 
 fn default_near_boundary_m() -> f64 {

@@ -15,6 +15,7 @@ use crate::manifest::Manifest;
 use crate::plan::{population, Planning};
 use crate::region::{LoadOptions, Region, RegionError};
 use crate::relations::Relations;
+use crate::settlements::{DiscoverParams, Residential, Settlements, Weights};
 use crate::tiles::Projection;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -58,6 +59,11 @@ pub struct Geo {
     planning: OnceLock<Planning>,
     /// Each layer's Web Mercator projection, for vector tiles.
     tiles: Vec<Projection>,
+    /// The settlements discovered from the residential points, on first
+    /// use.
+    settlements: OnceLock<Arc<Settlements>>,
+    /// The residential points for density tiles, on first use.
+    density: OnceLock<crate::tiles::Density>,
 }
 
 impl Geo {
@@ -73,7 +79,62 @@ impl Geo {
             population_points,
             planning: OnceLock::new(),
             tiles,
+            settlements: OnceLock::new(),
+            density: OnceLock::new(),
         }
+    }
+
+    /// The residential points (those settlements are found in) indexed for
+    /// density tiles, on first use.
+    pub fn density(&self) -> &crate::tiles::Density {
+        self.density.get_or_init(|| {
+            let s = self.settlements();
+            let res = &s.residential;
+            crate::tiles::Density::new(res.points.iter().enumerate().map(|(i, p)| {
+                let w = s.residents_per_point.as_ref().map_or(1.0, |w| w[i]);
+                (p.lon, p.lat, w)
+            }))
+        })
+    }
+
+    /// The settlements discovered (with default parameters) from the
+    /// region's residential points (postcodes, else addresses, else
+    /// population points), computed once on first use.
+    pub fn settlements(&self) -> &Arc<Settlements> {
+        self.settlements.get_or_init(|| {
+            let started = Instant::now();
+            let s = Arc::new(self.discover(DiscoverParams::default()));
+            tracing::info!(
+                ms = started.elapsed().as_millis() as u64,
+                settlements = s.list.len(),
+                "settlements discovered"
+            );
+            s
+        })
+    }
+
+    /// Discovers settlements with `params` (see [`crate::settlements`]);
+    /// named from the postcodes' local names, else from the community area
+    /// at their centre.
+    pub fn discover(&self, params: DiscoverParams) -> Settlements {
+        let region = &self.region;
+        let res = Residential::of_region(
+            region.postcodes.as_deref(),
+            region.addresses.as_deref(),
+            self.population_points(),
+        );
+        let weights = Weights::estimate(&res, &region.layers, self.population_points());
+        let community = region
+            .layers
+            .iter()
+            .find(|l| l.role == crate::manifest::Role::Community);
+        let place_of = |p: LatLon| {
+            let l = community?;
+            let mut found = Vec::new();
+            l.index.locate_into(&l.areas, p.lon, p.lat, &mut found);
+            found.first().map(|&a| l.areas[a].name.clone())
+        };
+        crate::settlements::discover(res, weights.as_ref(), params, &place_of)
     }
 
     /// Planning's groundwork for this geography, computed once on first
@@ -85,6 +146,7 @@ impl Geo {
                 &self.region.layers,
                 &self.region.relations,
                 self.population_points.as_deref().map(Vec::as_slice),
+                self.settlements().clone(),
             );
             tracing::info!(
                 ms = started.elapsed().as_millis() as u64,
@@ -99,6 +161,7 @@ impl Geo {
     /// request waits for it.
     pub fn prepare(&self) {
         self.planning();
+        self.density();
         let started = Instant::now();
         for l in self.region.layers.iter() {
             l.index.grid(&l.areas);

@@ -113,6 +113,118 @@ pub fn tile_bounds(z: u8, x: u32, y: u32) -> (f64, f64, f64, f64) {
     )
 }
 
+/// Cells per tile side in a density tile: 64, so a cell is 64 tile units,
+/// eight screen pixels as MapLibre draws a tile.
+pub const DENSITY_CELLS: u32 = 64;
+
+/// Residential points in Web Mercator (fractions of the world), indexed,
+/// each with the residents it stands for (1 when unknown), for density
+/// tiles ([`Density::encode`]).
+#[derive(Debug, Default)]
+pub struct Density {
+    tree: rstar::RTree<rstar::primitives::GeomWithData<[f64; 2], f32>>,
+}
+
+impl Density {
+    /// Projects and indexes `points` (lon, lat, residents).
+    pub fn new(points: impl Iterator<Item = (f64, f64, f64)>) -> Density {
+        let items = points
+            .map(|(lon, lat, w)| rstar::primitives::GeomWithData::new(mercator(lon, lat), w as f32))
+            .collect();
+        Density {
+            tree: rstar::RTree::bulk_load(items),
+        }
+    }
+
+    /// Encodes tile `z/x/y` as an MVT layer `residential`: the tile cut into
+    /// [`DENSITY_CELLS`]² cells, each occupied cell one point feature at the
+    /// mean of its points, with `points` (how many) and `residents` (their
+    /// sum, rounded). So a tile's size is bounded whatever the zoom, and the
+    /// map draws density from a few requests, never one per point. Returns
+    /// the bytes and the number of cells.
+    pub fn encode(&self, z: u8, x: u32, y: u32) -> Result<(Vec<u8>, usize), BadTile> {
+        let acc = self.cells(z, x, y)?;
+        let tile = Tile::new(EXTENT);
+        let mut out = tile.create_layer("residential");
+        let mut count = 0;
+        for (&cell, c) in &acc {
+            let mut enc = GeomEncoder::new(GeomType::Point);
+            if enc.add_point(c.x, c.y).is_err() {
+                continue;
+            }
+            let Ok(data) = enc.encode() else {
+                continue;
+            };
+            let mut feature = out.into_feature(data);
+            feature.set_id(cell as u64 + 1);
+            feature.add_tag_uint("points", u64::from(c.points));
+            feature.add_tag_uint("residents", c.residents.round().max(0.0) as u64);
+            out = feature.into_layer();
+            count += 1;
+        }
+        let mut tile = tile;
+        if count > 0 {
+            let _ = tile.add_layer(out);
+        }
+        Ok((tile.to_bytes().unwrap_or_default(), count))
+    }
+
+    /// The occupied cells of tile `z/x/y`, by cell number (row × cells +
+    /// column): what [`Density::encode`] writes.
+    pub fn cells(
+        &self,
+        z: u8,
+        x: u32,
+        y: u32,
+    ) -> Result<std::collections::BTreeMap<usize, Cell>, BadTile> {
+        if z > MAX_ZOOM || x >= 1u32 << z || y >= 1u32 << z {
+            return Err(BadTile {
+                z: u32::from(z),
+                x,
+                y,
+            });
+        }
+        let n = f64::from(1u32 << z);
+        let (x0, y0) = (f64::from(x) / n, f64::from(y) / n);
+        let side = 1.0 / n;
+        let env = rstar::AABB::from_corners([x0, y0], [x0 + side, y0 + side]);
+        let cells = DENSITY_CELLS as usize;
+        // Per cell: points, residents, sum of x, sum of y (tile units).
+        let mut acc: std::collections::BTreeMap<usize, Cell> = std::collections::BTreeMap::new();
+        let unit = f64::from(EXTENT) / side;
+        for p in self.tree.locate_in_envelope(&env) {
+            let [px, py] = *p.geom();
+            // A point on the east or south edge belongs to the next tile.
+            if px >= x0 + side || py >= y0 + side {
+                continue;
+            }
+            let (tx, ty) = ((px - x0) * unit, (py - y0) * unit);
+            let cx = ((tx / f64::from(EXTENT) * cells as f64) as usize).min(cells - 1);
+            let cy = ((ty / f64::from(EXTENT) * cells as f64) as usize).min(cells - 1);
+            let e = acc.entry(cy * cells + cx).or_default();
+            let k = f64::from(e.points);
+            e.x = (e.x * k + tx) / (k + 1.0);
+            e.y = (e.y * k + ty) / (k + 1.0);
+            e.points += 1;
+            e.residents += f64::from(p.data);
+        }
+        Ok(acc)
+    }
+}
+
+/// One occupied cell of a density tile.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Cell {
+    /// Points in it.
+    pub points: u32,
+    /// Residents they stand for.
+    pub residents: f64,
+    /// Mean position of its points, tile units.
+    pub x: f64,
+    /// Mean position of its points, tile units (y down).
+    pub y: f64,
+}
+
 /// A layer's rings in Web Mercator, projected on the first tile asked of
 /// it (most layers of a command-line run never need it). One per layer,
 /// kept beside the layer by whoever serves tiles.
@@ -265,6 +377,36 @@ mod tests {
         // Areas under MIN_FEATURE_UNITS are left out at low zoom.
         let (x, y) = tile_of(2.01, 54.01, 0);
         assert_eq!(encode(&l, &p, 0, x, y).unwrap().1, 0);
+    }
+
+    #[test]
+    fn density_tiles_count_every_point_once() {
+        // 1,000 points on a line across several tiles at zoom 14.
+        let pts: Vec<(f64, f64, f64)> = (0..1000)
+            .map(|i| (2.0 + f64::from(i) * 1e-4, 54.0, 2.0))
+            .collect();
+        let d = Density::new(pts.iter().copied());
+        for z in [8u8, 12, 14, 16] {
+            let (x0, y) = tile_of(2.0, 54.0, z);
+            let (x1, _) = tile_of(2.0999, 54.0, z);
+            let mut total = 0u64;
+            let mut residents = 0u64;
+            for x in x0..=x1 {
+                let cells = d.cells(z, x, y).unwrap();
+                let (bytes, n) = d.encode(z, x, y).unwrap();
+                assert_eq!(n, cells.len());
+                assert!(n <= (DENSITY_CELLS * DENSITY_CELLS) as usize);
+                assert_eq!(bytes.is_empty(), n == 0);
+                for c in cells.values() {
+                    assert!((0.0..=f64::from(EXTENT)).contains(&c.x), "{c:?}");
+                    total += u64::from(c.points);
+                    residents += c.residents.round() as u64;
+                }
+            }
+            assert_eq!(total, 1000, "z{z}");
+            assert_eq!(residents, 2000, "z{z}");
+        }
+        assert!(d.encode(23, 0, 0).is_err());
     }
 
     #[test]

@@ -954,6 +954,39 @@ async function start() {
         'line-width': ['case', ['boolean', ['feature-state', 'selected'], false], 4.5, 2],
       },
     });
+    // Where people live: the residential points aggregated by the server
+    // into density tiles (a few requests per view, never one per point),
+    // drawn as a heatmap, then as dots from street zoom; and the
+    // settlements discovered from them, outlined.
+    map.addSource('residential', {
+      type: 'vector', tiles: [`${location.origin}/residential/{z}/{x}/{y}.mvt`], maxzoom: 16,
+    });
+    map.addLayer({
+      id: 'residential-heat', type: 'heatmap', source: 'residential', 'source-layer': 'residential', maxzoom: 15,
+      paint: {
+        'heatmap-weight': ['interpolate', ['linear'], ['get', 'points'], 0, 0, 3, 1],
+        'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 6, 1, 14, 2],
+        'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 6, 4, 12, 8, 14, 14],
+        'heatmap-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0.85, 15, 0],
+        'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'],
+          0, 'rgba(84,39,143,0)', 0.15, 'rgba(158,154,200,0.55)', 0.5, 'rgba(106,81,163,0.75)', 1, 'rgba(63,0,125,0.9)'],
+      },
+    });
+    map.addLayer({
+      id: 'residential-dots', type: 'circle', source: 'residential', 'source-layer': 'residential', minzoom: 13,
+      paint: {
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 13, 1.5, 17, 4],
+        'circle-color': '#54278f',
+        'circle-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0, 14, 0.75],
+      },
+    });
+    map.addSource('settlements', { type: 'geojson', data: `${location.origin}/v1/settlements` });
+    map.addLayer({
+      id: 'settlements-line', type: 'line', source: 'settlements',
+      paint: { 'line-color': '#54278f', 'line-width': 1.5, 'line-dasharray': [3, 2] },
+    });
+    toggle('#t-residential', ['residential-heat', 'residential-dots'], null);
+    toggle('#t-settlements', ['settlements-line'], null);
     toggle('#t-neighbourhoods', ['neighbourhoods-line'], null);
     toggle('#t-communities', ['communities-fill', 'communities-line'], null);
     toggle('#t-labels', [], 'hide-labels');

@@ -135,6 +135,43 @@ pub async fn tile(
         .into_response())
 }
 
+/// `GET /residential/{z}/{x}/{y}.mvt`: where people live, as density: the
+/// region's residential points aggregated per cell ([`crate::tiles::Density`]).
+pub async fn residential(
+    State(state): State<Arc<AppState>>,
+    Path((z, x, y)): Path<(String, String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    Params::parse(q).only(&[])?;
+    let parse = |name: &str, v: &str| {
+        v.parse::<u32>().map_err(|_| {
+            ApiProblem::bad_parameter(format!("tile {name} {v:?} is not a whole number"))
+        })
+    };
+    let Some(y) = y.strip_suffix(".mvt") else {
+        return Err(ApiProblem::not_found(
+            "density tiles are /residential/{z}/{x}/{y}.mvt",
+        ));
+    };
+    let (z, x, y) = (parse("z", &z)?, parse("x", &x)?, parse("y", y)?);
+    let z = u8::try_from(z).map_err(|_| {
+        ApiProblem::not_found(format!("zoom {z} is above {}", crate::tiles::MAX_ZOOM))
+    })?;
+    let served = state.served();
+    let encoded = tokio::task::spawn_blocking(move || served.geo().density().encode(z, x, y)).await;
+    let (bytes, _) = encoded
+        .map_err(|e| ApiProblem::internal(format!("tile failed: {e}")))?
+        .map_err(|e| ApiProblem::not_found(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// `GET /map/points/{layer}?bbox=&limit=`: a label point inside each area
 /// of the layer within `bbox` (at most `limit`, default 500), with its
 /// active feeds, for labels and feed markers. `truncated` says when there

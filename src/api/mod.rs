@@ -26,6 +26,7 @@ pub mod police;
 pub mod problem;
 pub mod releases;
 pub mod server;
+pub mod settlements;
 pub mod state;
 pub mod webhooks;
 pub mod write;

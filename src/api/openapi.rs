@@ -15,7 +15,7 @@
 use super::state::AppState;
 use super::{
     audit, batch, changes, decisions, embed, feeds, health, lookup, map, ogc, ownership, plan,
-    police, releases, webhooks,
+    police, releases, settlements, webhooks,
 };
 use crate::config::ServeConfig;
 use crate::manifest::Role;
@@ -637,6 +637,16 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
                 path("x", "column", json!("0")),
                 path("y", "row, then .mvt", json!("0.mvt")),
                 at(),
+            ]),
+        get("/v1/settlements", "Settlements discovered from the region's residential points (postcodes chained within 200 m, at least 5): outline, residents, gap and isolation, name and where it came from; GeoJSON", routing::get(settlements::list))
+            .answers(schema::<crate::settlements::SettlementCollection>)
+            .media("application/geo+json"),
+        get("/residential/{z}/{x}/{y}", "Where people live, as a density tile: the region's residential points (postcodes) counted per cell of 8 pixels, one point feature per occupied cell with points and residents (y ends in .mvt)", routing::get(map::residential))
+            .media("application/vnd.mapbox-vector-tile")
+            .params(vec![
+                path("z", "zoom", json!("0")),
+                path("x", "column", json!("0")),
+                path("y", "row, then .mvt", json!("0.mvt")),
             ]),
         get("/health", "Liveness, what is loaded, what was last seen of the store", routing::get(health::health)),
         get("/v1/releases", "Every layer's boundary generations: the manifest's, staged, active (scheduled) and withdrawn releases", routing::get(releases::list))

@@ -34,6 +34,9 @@ pub(crate) struct Candidate {
     pub centre: Point<f64>,
     pub identity: f64,
     pub containment: f64,
+    /// A settlement's gap of empty land to the nearest other homes, m:
+    /// when given, it measures isolation instead of the shared boundary.
+    pub gap_m: Option<f64>,
 }
 
 impl Candidate {
@@ -47,13 +50,22 @@ impl Candidate {
             size: self
                 .population
                 .map(|pop| factors::size(pop.value, p.min_population)),
-            separation: factors::separation(
-                self.shared_m,
-                self.perimeter_m,
-                self.centre,
-                hood_centre,
-                hood_area_m2,
-            ),
+            separation: match self.gap_m {
+                None => factors::separation(
+                    self.shared_m,
+                    self.perimeter_m,
+                    self.centre,
+                    hood_centre,
+                    hood_area_m2,
+                ),
+                Some(gap) => factors::separation_by_gap(
+                    gap,
+                    p.separation_gap_m,
+                    self.centre,
+                    hood_centre,
+                    hood_area_m2,
+                ),
+            },
             identity: self.identity,
             compactness: factors::compactness(self.area_m2, self.perimeter_m),
             containment: factors::containment(self.containment),
@@ -69,6 +81,7 @@ impl Candidate {
                 3,
             ),
             centre_distance_km: round_to(Geodesic.distance(self.centre, hood_centre) / 1e3, 2),
+            gap_km: self.gap_m.map(|g| round_to(g / 1e3, 2)),
         };
         let s = score(&f, &p.weights);
         let rounded = Factors {

@@ -87,6 +87,7 @@ mod tests {
                 area_km2: 1.0,
                 shared_boundary: 0.0,
                 centre_distance_km: 1.0,
+                gap_km: None,
             },
             planned_feeds: if planned {
                 vec!["F".into()]

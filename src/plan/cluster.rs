@@ -180,6 +180,7 @@ pub(crate) fn suggestion(
         } else {
             0.0
         },
+        gap_m: None,
     };
     let (factors, measures, score) = candidate.assess(overlay.hood_centre[h], hood.area_m2, p);
     let members: Vec<Member> = g

@@ -149,6 +149,68 @@ pub fn decided(reason: String, decision: Option<&crate::decision::Applied>) -> S
     }
 }
 
+/// The reason sentence for a settlement: how far it lies from the nearest
+/// larger one, its residents and points, where it lies, the communities it
+/// spans and where its name came from.
+#[allow(clippy::too_many_arguments)]
+pub fn settlement(
+    st: &crate::settlements::Settlement,
+    larger: Option<&str>,
+    pop: Option<Figure>,
+    hood: &str,
+    share: f64,
+    pieces: &[(&str, f64)],
+    m: &Measures,
+    points_from: &str,
+) -> String {
+    let apart = match (st.isolation_m, larger) {
+        (Some(d), Some(l)) => format!(
+            "a separate settlement {:.1} km from the nearest larger one ({l})",
+            d / 1e3
+        ),
+        _ => "a separate settlement, the largest of the region".into(),
+    };
+    let mut parts = vec![
+        apart,
+        format!(
+            "{} in {} residential points",
+            residents(pop),
+            thousands(st.points as f64)
+        ),
+    ];
+    if let Some(g) = st.gap_m {
+        parts.push(format!(
+            "{:.0} m of empty land to the nearest other homes",
+            g
+        ));
+    }
+    parts.push(format!("{} inside {hood}", percent(share)));
+    parts.push(format!(
+        "{:.1} km from the neighbourhood's centre",
+        m.centre_distance_km
+    ));
+    let spans: Vec<String> = pieces
+        .iter()
+        .map(|(name, of)| {
+            if *of >= 0.9 {
+                format!("all of {name}")
+            } else {
+                format!("{} of {name}", percent(*of))
+            }
+        })
+        .collect();
+    parts.push(format!(
+        "it spans {} (by residential points)",
+        list(spans.iter().map(String::as_str))
+    ));
+    format!(
+        "{}: {}. Found among the region's {points_from}; named from {}.",
+        st.name,
+        parts.join(", "),
+        st.name_source
+    )
+}
+
 /// The reason sentence for a cluster.
 #[allow(clippy::too_many_arguments)]
 pub fn cluster(

@@ -112,6 +112,7 @@ pub fn csv(plan: &Plan) -> Result<Vec<u8>, csv::Error> {
         let kind = match s.kind {
             SuggestionKind::Community => "community",
             SuggestionKind::Cluster => "cluster",
+            SuggestionKind::Settlement => "settlement",
         };
         w.write_record([
             n.id.as_str(),

@@ -84,13 +84,37 @@ pub fn separation(
     } else {
         0.0
     };
+    0.5 * (isolation + outlying(centre, hood_centre, hood_area_m2))
+}
+
+/// *Separation* of a discovered settlement: as [`separation`], with the
+/// isolation part measured by the gap of empty land around it instead of
+/// shared boundary: `gap_m ÷ full_gap_m`, capped at 1 (a settlement
+/// `full_gap_m` or more from the nearest other homes is wholly apart).
+pub fn separation_by_gap(
+    gap_m: f64,
+    full_gap_m: f64,
+    centre: Point<f64>,
+    hood_centre: Point<f64>,
+    hood_area_m2: f64,
+) -> f64 {
+    let isolation = if full_gap_m > 0.0 {
+        (gap_m / full_gap_m).clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    0.5 * (isolation + outlying(centre, hood_centre, hood_area_m2))
+}
+
+/// The distance part of separation: centre to the neighbourhood's centre ÷
+/// its equivalent radius, capped at 1.
+fn outlying(centre: Point<f64>, hood_centre: Point<f64>, hood_area_m2: f64) -> f64 {
     let radius = (hood_area_m2 / std::f64::consts::PI).sqrt();
-    let distance = if radius > 0.0 {
+    if radius > 0.0 {
         (Geodesic.distance(centre, hood_centre) / radius).clamp(0.0, 1.0)
     } else {
         0.0
-    };
-    0.5 * (isolation + distance)
+    }
 }
 
 /// The boundaries of `others`, indexed for [`shared_boundary_m`].

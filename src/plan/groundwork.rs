@@ -1,6 +1,7 @@
 //! Planning's groundwork: everything about a region that does not depend
 //! on the plan's parameters (populations, which neighbourhood holds each
-//! community, who borders whom), computed once per region.
+//! community, who borders whom, where its settlements lie), computed once
+//! per region.
 
 use super::model::Planning;
 use super::overlay::Overlay;
@@ -15,6 +16,7 @@ pub fn groundwork(
     layers: &[crate::boundary::Layer],
     relations: &crate::relations::Relations,
     points: Option<&[(crate::LatLon, f64)]>,
+    settlements: std::sync::Arc<crate::settlements::Settlements>,
 ) -> Planning {
     let populations = population::Populations::compute(layers, points);
     let mut overlays = Vec::new();
@@ -32,8 +34,20 @@ pub fn groundwork(
             }
         }
     }
+    let sites = overlays
+        .iter()
+        .map(|o| {
+            super::settle::Sites::compute(
+                &settlements,
+                &layers[o.neighbourhood_layer],
+                &layers[o.community_layer],
+            )
+        })
+        .collect();
     Planning {
         populations,
         overlays,
+        settlements,
+        sites,
     }
 }

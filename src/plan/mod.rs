@@ -12,7 +12,8 @@
 //! 3. [`decided`]: planners' decisions resolved against the region;
 //! 4. [`neighbourhood`]: each community against the criteria, scored by
 //!    [`assess`] on the explainable [`factors`], small ones merged into
-//!    [`cluster`]s, each explained ([`explain`]);
+//!    [`cluster`]s, separate [`settle`]ments offered whole, each
+//!    explained ([`explain`]);
 //! 5. [`choose`]: the budget;
 //! 6. [`coverage`]: residents served before and after;
 //! 7. [`export`]: GeoJSON and CSV.
@@ -35,6 +36,7 @@ pub mod neighbourhood;
 pub mod overlay;
 pub mod params;
 pub mod population;
+pub mod settle;
 
 pub use groundwork::groundwork;
 pub use model::*;

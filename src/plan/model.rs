@@ -57,6 +57,15 @@ impl<'a> Inputs<'a> {
             .iter()
             .find(|o| o.neighbourhood_layer == hl && o.community_layer == cl)
     }
+
+    /// Where the settlements lie in that pair of layers.
+    pub fn sites(&self, hl: usize, cl: usize) -> Option<&'a super::settle::Sites> {
+        self.planning
+            .overlays
+            .iter()
+            .position(|o| o.neighbourhood_layer == hl && o.community_layer == cl)
+            .and_then(|k| self.planning.sites.get(k))
+    }
 }
 
 /// The parameter-independent groundwork of every plan.
@@ -67,6 +76,10 @@ pub struct Planning {
     pub populations: population::Populations,
     /// The overlay of every neighbourhood × community layer pair.
     pub overlays: Vec<Overlay>,
+    /// The region's discovered settlements.
+    pub settlements: std::sync::Arc<crate::settlements::Settlements>,
+    /// Where the settlements lie, one per overlay (same order).
+    pub sites: Vec<super::settle::Sites>,
 }
 
 /// The factors a suggestion is scored on, each 0–1 (see [`super::factors`]).
@@ -96,6 +109,10 @@ pub struct Measures {
     pub shared_boundary: f64,
     /// Distance from the neighbourhood's population centre, km.
     pub centre_distance_km: f64,
+    /// For a settlement: the gap of empty land to the nearest other homes,
+    /// km.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gap_km: Option<f64>,
 }
 
 /// Whether a suggestion is one community or a cluster of small ones.
@@ -106,6 +123,9 @@ pub enum SuggestionKind {
     Community,
     /// Adjacent small communities sharing one feed.
     Cluster,
+    /// A discovered settlement (where people live, apart from the rest of
+    /// the neighbourhood), whatever communities it spans.
+    Settlement,
 }
 
 /// A member of a cluster.

@@ -79,6 +79,9 @@ pub(crate) fn plan_neighbourhood(
         }
     }
     hood.add_clusters(&mut plan, &small, &my_clusters);
+    if p.settlements && plan.large {
+        super::settle::offer(inputs, overlay, h, p, decided, &mut plan);
+    }
     rank(&mut plan);
     plan
 }
@@ -196,6 +199,7 @@ impl Hood<'_> {
             centre: self.overlay.centre[c],
             identity: factors::identity(&area.name, area.identity),
             containment: a.containment,
+            gap_m: None,
         };
         let (factors, measures, score) =
             candidate.assess(self.overlay.hood_centre[self.h], hood.area_m2, p);

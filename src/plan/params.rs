@@ -57,6 +57,13 @@ pub struct PlanParams {
     pub max_new_feeds_per_neighbourhood: Option<usize>,
     /// Merge adjacent small candidates into shared-feed clusters (true).
     pub clusters: bool,
+    /// Offer a discovered settlement that lies apart from the rest of its
+    /// neighbourhood as one suggestion (true); false gives the plan of
+    /// communities and clusters alone.
+    pub settlements: bool,
+    /// Gap of empty land (m) at which a settlement counts as wholly apart
+    /// in its separation factor (1,000).
+    pub separation_gap_m: f64,
     /// Factor weights.
     pub weights: Weights,
 }
@@ -74,6 +81,8 @@ impl Default for PlanParams {
             max_new_feeds: None,
             max_new_feeds_per_neighbourhood: None,
             clusters: true,
+            settlements: true,
+            separation_gap_m: 1_000.0,
             weights: Weights {
                 size: 1.0,
                 separation: 2.0,
@@ -194,6 +203,20 @@ pub const PARAMS: &[ParamSpec] = &[
         0.0,
         0.0,
         "merge adjacent small candidates into shared feeds (default true)",
+    ),
+    spec(
+        "settlements",
+        Kind::Flag,
+        0.0,
+        0.0,
+        "offer a settlement apart from the rest of its neighbourhood as one suggestion (default true)",
+    ),
+    spec(
+        "separation_gap_m",
+        Kind::Number,
+        1.0,
+        100_000.0,
+        "gap of empty land (m) at which a settlement counts as wholly apart (default 1000)",
     ),
     spec(
         "weight_size",
@@ -319,6 +342,8 @@ impl PlanParams {
                 "max_new_feeds" => p.max_new_feeds = limit()?,
                 "max_new_feeds_per_neighbourhood" => p.max_new_feeds_per_neighbourhood = limit()?,
                 "clusters" => p.clusters = value == "true",
+                "settlements" => p.settlements = value == "true",
+                "separation_gap_m" => p.separation_gap_m = number()?,
                 "weight_size" => p.weights.size = number()?,
                 "weight_separation" => p.weights.separation = number()?,
                 "weight_identity" => p.weights.identity = number()?,

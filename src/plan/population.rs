@@ -30,6 +30,9 @@ pub enum Provenance {
     ArealWeighted,
     /// Summed from population points.
     PointCounts,
+    /// Summed over a settlement's residential points, each standing for a
+    /// share of the region's population source.
+    ResidentialPoints,
 }
 
 impl Provenance {

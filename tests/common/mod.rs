@@ -293,7 +293,7 @@ pub fn gm_feeds_region(data: &Path) -> tempfile::TempDir {
     }
     std::fs::write(dir.path().join("feeds.csv"), feeds).unwrap();
     let manifest = format!(
-        "name = \"Trafford feeds (test)\"\nattribution = \"{OGL}\"\n\n{}{}[postcodes]\nfile = \"{}\"\npostcode_column = \"postcode\"\nlat_column = \"lat\"\nlon_column = \"lon\"\n\n[feeds]\nfile = \"feeds.csv\"\n",
+        "name = \"Trafford feeds (test)\"\nattribution = \"{OGL}\"\n\n{}{}[postcodes]\nfile = \"{}\"\npostcode_column = \"postcode\"\nlat_column = \"lat\"\nlon_column = \"lon\"\nname_column = \"msoa_hcl_name\"\n\n[feeds]\nfile = \"feeds.csv\"\n",
         trafford_layers_toml(data),
         layer_toml(data, "polling", "community", "trafford_polling_districts.geojson", "area_name", "area_name"),
         data.join("trafford_postcodes.csv").display()

@@ -213,6 +213,56 @@ async function gm() {
   ok('postcode M15 4AB gets the Gorse Hill & Cornbrook ward feed');
   await idle();
   await page.screenshot({ path: join(shots, 'gm-trafford-map.png') });
+  await residential();
+}
+
+// Where people live, on Trafford's postcodes: density at a neighbourhood
+// zoom (Partington and the urban edge) and dots at a street zoom (Sale),
+// from a handful of tile requests, never one per postcode; and the
+// settlements outlined from /v1/settlements.
+async function residential() {
+  const requests = [];
+  const count = (r) => { if (r.url().includes('/residential/')) requests.push(r.url()); };
+  page.on('request', count);
+  const view = async (center, zoom) => {
+    await page.evaluate(([c, z]) => window.feedmap.map.jumpTo({ center: c, zoom: z }), [center, zoom]);
+    await idle();
+    return page.evaluate(() => {
+      const map = window.feedmap.map;
+      const cells = map.querySourceFeatures('residential', { sourceLayer: 'residential' });
+      const dots = map.queryRenderedFeatures({ layers: ['residential-dots'] });
+      return {
+        cells: cells.length,
+        points: cells.reduce((n, f) => n + f.properties.points, 0),
+        dots: dots.length,
+        heat: map.getLayoutProperty('residential-heat', 'visibility') !== 'none',
+      };
+    });
+  };
+  const hood = await view([-2.40, 53.42], 12);
+  assert.ok(hood.heat && hood.cells > 50 && hood.points > 1000, JSON.stringify(hood));
+  ok(`where people live at a neighbourhood zoom: ${hood.cells} density cells holding ${hood.points} postcodes`);
+  await page.screenshot({ path: join(shots, 'gm-trafford-residential.png') });
+  const street = await view([-2.323, 53.424], 16);
+  assert.ok(street.dots > 20, JSON.stringify(street));
+  ok(`where people live at a street zoom (Sale): ${street.dots} dots drawn`);
+  await page.screenshot({ path: join(shots, 'gm-trafford-street.png') });
+  page.off('request', count);
+  assert.ok(requests.length > 0 && requests.length < 60, `${requests.length} density tile requests`);
+  ok(`${requests.length} density tile requests for both views (11,264 postcodes): none per point`);
+  const outlined = await page.evaluate(() => {
+    const map = window.feedmap.map;
+    map.jumpTo({ center: [-2.42, 53.415], zoom: 12 });
+    return new Promise((resolve) => map.once('idle', () => resolve(
+      map.queryRenderedFeatures({ layers: ['settlements-line'] }).map((f) => f.properties.name))));
+  });
+  assert.ok(outlined.includes('Partington'), JSON.stringify(outlined));
+  ok('Partington is outlined as a settlement');
+  await page.locator('#t-residential').uncheck();
+  const hidden = await page.evaluate(() => window.feedmap.map.getLayoutProperty('residential-heat', 'visibility'));
+  assert.equal(hidden, 'none');
+  await page.locator('#t-residential').check();
+  ok('the residential layer toggles');
 }
 
 async function national() {

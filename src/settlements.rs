@@ -1,0 +1,890 @@
+//! Where people live: settlements discovered from residential points.
+//!
+//! A region's residential points (postcode centroids, address points or
+//! population points) are chained into settlements: two points closer than
+//! the *gap* (default 200 m) belong to the same settlement, and so does
+//! everything chained to them (single linkage). A settlement of at least
+//! `min_points` points is kept; smaller groups are isolated homes and
+//! farms. Each settlement is outlined (a concave hull of its points,
+//! buffered by half the gap, so every point lies inside), measured against
+//! its neighbours (the *gap of empty land*: the distance from its points to
+//! the nearest home outside it), given residents from the region's
+//! population source and named from the names its points carry (e.g. the
+//! House of Commons Library's MSOA names in a postcode file), always saying
+//! where a figure or name came from.
+//!
+//! Distances are metres on a sphere of the mean Earth radius (equirectangular
+//! at each pair's mean latitude: within 0.1 % at these distances). The
+//! result depends only on the points and the parameters, never on the
+//! machine.
+
+use crate::boundary::Layer;
+use crate::lookup::LatLon;
+use crate::manifest::Role;
+use geo::{
+    Buffer, ConcaveHull, Contains, Coord, LineString, MapCoords, MultiPoint, MultiPolygon, Point,
+};
+use rstar::primitives::GeomWithData;
+use rstar::RTree;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Mean Earth radius, metres.
+const EARTH_M: f64 = 6_371_008.8;
+/// Metres per degree of latitude on that sphere.
+const M_PER_DEG: f64 = EARTH_M * std::f64::consts::PI / 180.0;
+
+/// How settlements are discovered.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct DiscoverParams {
+    /// Points closer than this (metres) are chained into one settlement
+    /// (default 200).
+    pub gap_m: f64,
+    /// Fewest points a settlement has (default 5); smaller groups are
+    /// isolated homes.
+    pub min_points: usize,
+}
+
+impl Default for DiscoverParams {
+    fn default() -> Self {
+        DiscoverParams {
+            gap_m: 200.0,
+            min_points: 5,
+        }
+    }
+}
+
+impl DiscoverParams {
+    /// Checks the ranges: a gap from 1 m to 10 km, at least one point.
+    pub fn check(&self) -> Result<(), String> {
+        if !(self.gap_m.is_finite() && (1.0..=10_000.0).contains(&self.gap_m)) {
+            return Err(format!(
+                "gap {} m is out of range: it must be from 1 to 10000 metres",
+                self.gap_m
+            ));
+        }
+        if self.min_points == 0 {
+            return Err("min_points must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// A region's residential points: where people live, each with the local
+/// name its source gives (if any). Points are in a fixed order (postcodes
+/// sorted), so discovery is repeatable.
+#[derive(Debug, Clone, Default)]
+pub struct Residential {
+    /// The points.
+    pub points: Vec<LatLon>,
+    /// Per point, an index into `names`.
+    pub name_of: Vec<Option<u32>>,
+    /// Distinct local names.
+    pub names: Vec<Arc<str>>,
+    /// Where the names come from, in words (e.g. `postcode file column
+    /// msoa_hcl_name`).
+    pub names_from: Option<String>,
+    /// What the points are, in words (e.g. `11264 postcode centroids`).
+    pub source: String,
+}
+
+impl Residential {
+    /// The residential points of a region: its live postcodes (with their
+    /// local names), else its address points, else its population points;
+    /// empty when it has none of them.
+    pub fn of_region(
+        postcodes: Option<&crate::gazetteer::Postcodes>,
+        addresses: Option<&crate::gazetteer::Addresses>,
+        population_points: Option<&[(LatLon, f64)]>,
+    ) -> Residential {
+        let mut out = Residential::default();
+        if let Some(pcs) = postcodes.filter(|p| !p.is_empty()) {
+            let mut live: Vec<_> = pcs.iter().filter(|e| e.terminated.is_none()).collect();
+            live.sort_by(|a, b| a.postcode.cmp(&b.postcode));
+            let mut index: HashMap<Arc<str>, u32> = HashMap::new();
+            for e in &live {
+                out.points.push(LatLon {
+                    lat: e.lat,
+                    lon: e.lon,
+                });
+                out.name_of.push(e.local_name.as_ref().map(|n| {
+                    *index.entry(n.clone()).or_insert_with(|| {
+                        out.names.push(n.clone());
+                        (out.names.len() - 1) as u32
+                    })
+                }));
+            }
+            out.names_from = pcs
+                .name_column
+                .as_deref()
+                .filter(|_| !out.names.is_empty())
+                .map(|c| format!("the postcode file's {c} column"));
+            out.source = format!("{} live postcode centroids", live.len());
+        } else if let Some(a) = addresses.filter(|a| !a.list.is_empty()) {
+            out.points = a
+                .list
+                .iter()
+                .map(|a| LatLon {
+                    lat: a.lat,
+                    lon: a.lon,
+                })
+                .collect();
+            out.name_of = vec![None; out.points.len()];
+            out.source = format!("{} address points", out.points.len());
+        } else if let Some(p) = population_points.filter(|p| !p.is_empty()) {
+            out.points = p.iter().map(|(at, _)| *at).collect();
+            out.name_of = vec![None; out.points.len()];
+            out.source = format!("{} population points", out.points.len());
+        }
+        out
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+}
+
+/// Residents each residential point stands for, and where that came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    /// Per residential point.
+    pub per_point: Vec<f64>,
+    /// In words, e.g. `layer oas (738 areas with population), shared
+    /// among the postcodes inside each`.
+    pub source: String,
+}
+
+impl Weights {
+    /// Residents per point from the region's population source: the finest
+    /// layer whose every area has a population (a `population` layer
+    /// first), each area's residents shared equally among the points inside
+    /// it; else the population points, each given to its nearest
+    /// residential point. `None` when the region knows no population.
+    pub fn estimate(
+        res: &Residential,
+        layers: &[Layer],
+        population_points: Option<&[(LatLon, f64)]>,
+    ) -> Option<Weights> {
+        if res.is_empty() {
+            return None;
+        }
+        let full =
+            |l: &Layer| !l.areas.is_empty() && l.areas.iter().all(|a| a.population.is_some());
+        let layer = layers
+            .iter()
+            .filter(|l| full(l))
+            .max_by_key(|l| (l.role == Role::Population, l.areas.len()));
+        if let Some(l) = layer {
+            let mut found = Vec::new();
+            let mut area_of = vec![None; res.len()];
+            let mut count = vec![0usize; l.areas.len()];
+            for (i, p) in res.points.iter().enumerate() {
+                l.index.locate_into(&l.areas, p.lon, p.lat, &mut found);
+                if let Some(&a) = found.first() {
+                    area_of[i] = Some(a);
+                    count[a] += 1;
+                }
+            }
+            let per_point = area_of
+                .iter()
+                .map(|a| {
+                    a.map_or(0.0, |a| {
+                        l.areas[a].population.unwrap_or(0.0) / count[a] as f64
+                    })
+                })
+                .collect();
+            let empty = count.iter().filter(|&&n| n == 0).count();
+            return Some(Weights {
+                per_point,
+                source: format!(
+                    "layer {} ({} areas with population), each area's residents shared among the points inside it{}",
+                    l.id,
+                    l.areas.len(),
+                    if empty > 0 {
+                        format!(" ({empty} areas hold no point and are left out)")
+                    } else {
+                        String::new()
+                    }
+                ),
+            });
+        }
+        let pp = population_points.filter(|p| !p.is_empty())?;
+        let proj = Projection::of(&res.points);
+        let tree: RTree<GeomWithData<[f64; 2], usize>> = RTree::bulk_load(
+            res.points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| GeomWithData::new(proj.xy(*p), i))
+                .collect(),
+        );
+        let mut per_point = vec![0.0; res.len()];
+        for (at, n) in pp {
+            if let Some(near) = tree.nearest_neighbor(&proj.xy(*at)) {
+                per_point[near.data] += n;
+            }
+        }
+        Some(Weights {
+            per_point,
+            source: format!(
+                "{} population points, each given to the nearest residential point",
+                pp.len()
+            ),
+        })
+    }
+}
+
+/// One discovered settlement.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Settlement {
+    /// `S` and the index of its first point (postcodes in order): the
+    /// same points give the same ids.
+    pub id: String,
+    /// Its name (from its points' local names, or its position).
+    pub name: String,
+    /// Where the name came from.
+    pub name_source: String,
+    /// Residential points in it.
+    pub points: usize,
+    /// Estimated residents (`None` when the region knows no population).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub residents: Option<f64>,
+    /// Distance in metres from its points to the nearest residential point
+    /// outside it (`None` when there is no other).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gap_m: Option<f64>,
+    /// Distance in metres from its points to the nearest larger settlement
+    /// (one of more points; `None` for the largest): how far apart it lies
+    /// from the places it would otherwise be part of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isolation_m: Option<f64>,
+    /// The id of that nearest larger settlement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearest_larger: Option<String>,
+    /// Mean of its points.
+    pub centre: LatLon,
+    /// Its outline (lon/lat), containing every point.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub outline: MultiPolygon<f64>,
+    /// Indexes of its residential points, ascending.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub members: Vec<u32>,
+}
+
+/// What discovery found.
+#[derive(Debug, Default)]
+pub struct Settlements {
+    /// The residential points they were found in.
+    pub residential: Residential,
+    /// Settlements, most points first (then by id).
+    pub list: Vec<Settlement>,
+    /// The parameters used.
+    pub params: DiscoverParams,
+    /// Per residential point, the settlement (index into `list`) it is in.
+    pub of_point: Vec<Option<u32>>,
+    /// What the points were.
+    pub points_from: String,
+    /// Where residents came from (`None`: unknown).
+    pub residents_from: Option<String>,
+    /// Residents per residential point (`None`: unknown).
+    pub residents_per_point: Option<Vec<f64>>,
+}
+
+/// Settlements as GeoJSON ([`Settlements::to_geojson`]).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SettlementCollection {
+    /// `FeatureCollection`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// How they were found.
+    pub discovery: Discovery,
+    /// One feature per settlement, most points first.
+    pub features: Vec<SettlementFeature>,
+}
+
+/// How settlements were found.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Discovery {
+    /// The parameters.
+    #[serde(flatten)]
+    pub params: DiscoverParams,
+    /// What the residential points were.
+    pub points_from: String,
+    /// Where residents came from (absent: unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub residents_from: Option<String>,
+    /// How many were found.
+    pub settlements: usize,
+}
+
+/// One settlement as a GeoJSON feature: its outline and figures.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SettlementFeature {
+    /// `Feature`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The settlement's id.
+    pub id: String,
+    /// Its figures.
+    pub properties: Settlement,
+    /// Its outline, a GeoJSON (Multi)Polygon in lon/lat.
+    #[schemars(with = "serde_json::Value")]
+    pub geometry: geojson::Geometry,
+}
+
+/// A local equirectangular projection to metres around the points' mean
+/// latitude (for indexes and outlines; distances that are reported are
+/// measured at each pair's own latitude).
+#[derive(Debug, Clone, Copy)]
+struct Projection {
+    kx: f64,
+    lon0: f64,
+    lat0: f64,
+}
+
+impl Projection {
+    fn of(points: &[LatLon]) -> Projection {
+        let n = points.len().max(1) as f64;
+        let lat0 = points.iter().map(|p| p.lat).sum::<f64>() / n;
+        let lon0 = points.iter().map(|p| p.lon).sum::<f64>() / n;
+        Projection {
+            kx: M_PER_DEG * lat0.to_radians().cos(),
+            lon0,
+            lat0,
+        }
+    }
+    fn xy(&self, p: LatLon) -> [f64; 2] {
+        [
+            (p.lon - self.lon0) * self.kx,
+            (p.lat - self.lat0) * M_PER_DEG,
+        ]
+    }
+    fn lonlat(&self, c: Coord<f64>) -> Coord<f64> {
+        Coord {
+            x: self.lon0 + c.x / self.kx,
+            y: self.lat0 + c.y / M_PER_DEG,
+        }
+    }
+}
+
+/// Metres between two points (equirectangular at their mean latitude).
+pub fn distance_m(a: LatLon, b: LatLon) -> f64 {
+    let k = ((a.lat + b.lat) * 0.5).to_radians().cos();
+    let dx = (a.lon - b.lon) * k;
+    let dy = a.lat - b.lat;
+    (dx * dx + dy * dy).sqrt() * M_PER_DEG
+}
+
+/// Union-find over point indexes (union by size, path halving).
+struct Sets {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+}
+
+impl Sets {
+    fn new(n: usize) -> Sets {
+        Sets {
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+        }
+    }
+    fn find(&mut self, mut i: u32) -> u32 {
+        while self.parent[i as usize] != i {
+            let g = self.parent[self.parent[i as usize] as usize];
+            self.parent[i as usize] = g;
+            i = g;
+        }
+        i
+    }
+    fn union(&mut self, a: u32, b: u32) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a == b {
+            return;
+        }
+        let (big, small) = if self.size[a as usize] >= self.size[b as usize] {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        self.parent[small as usize] = big;
+        self.size[big as usize] += self.size[small as usize];
+    }
+}
+
+/// Chains points closer than `gap_m`: returns each point's group root.
+/// Points are bucketed in cells at least `gap_m` wide everywhere, so only
+/// the eight neighbouring cells need looking at.
+fn chain(points: &[LatLon], gap_m: f64) -> Vec<u32> {
+    let n = points.len();
+    let mut sets = Sets::new(n);
+    if n == 0 {
+        return Vec::new();
+    }
+    let max_lat = points
+        .iter()
+        .map(|p| p.lat.abs())
+        .fold(0.0_f64, f64::max)
+        .min(89.0);
+    let cell_lat = gap_m / M_PER_DEG;
+    let cell_lon = gap_m / (M_PER_DEG * max_lat.to_radians().cos());
+    let key = |p: &LatLon| {
+        (
+            (p.lat / cell_lat).floor() as i64,
+            (p.lon / cell_lon).floor() as i64,
+        )
+    };
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    let keys: Vec<(i64, i64)> = points.iter().map(key).collect();
+    order.sort_unstable_by_key(|&i| keys[i as usize]);
+    // Each occupied cell's run in `order`.
+    let mut cells: HashMap<(i64, i64), (usize, usize)> = HashMap::new();
+    let mut start = 0;
+    for i in 1..=n {
+        if i == n || keys[order[i] as usize] != keys[order[start] as usize] {
+            cells.insert(keys[order[start] as usize], (start, i));
+            start = i;
+        }
+    }
+    let gap2 = gap_m * gap_m;
+    let close = |a: LatLon, b: LatLon| {
+        let k = ((a.lat + b.lat) * 0.5).to_radians().cos();
+        let dx = (a.lon - b.lon) * k * M_PER_DEG;
+        let dy = (a.lat - b.lat) * M_PER_DEG;
+        dx * dx + dy * dy <= gap2
+    };
+    // Each pair of cells once: the cell itself and four of its neighbours.
+    const NEXT: [(i64, i64); 4] = [(0, 1), (1, -1), (1, 0), (1, 1)];
+    let mut runs: Vec<((i64, i64), (usize, usize))> = cells.iter().map(|(k, r)| (*k, *r)).collect();
+    runs.sort_unstable();
+    for ((cy, cx), (s, e)) in runs {
+        let here = &order[s..e];
+        for (k, &i) in here.iter().enumerate() {
+            for &j in &here[k + 1..] {
+                if close(points[i as usize], points[j as usize]) {
+                    sets.union(i, j);
+                }
+            }
+        }
+        for (dy, dx) in NEXT {
+            let Some(&(s2, e2)) = cells.get(&(cy + dy, cx + dx)) else {
+                continue;
+            };
+            for &i in here {
+                for &j in &order[s2..e2] {
+                    if close(points[i as usize], points[j as usize]) && sets.find(i) != sets.find(j)
+                    {
+                        sets.union(i, j);
+                    }
+                }
+            }
+        }
+    }
+    (0..n as u32).map(|i| sets.find(i)).collect()
+}
+
+/// An outline containing every point: the concave hull of the points
+/// (edges shorter than the gap are not cut into), buffered by half the
+/// gap; a point or a line of points is buffered alone.
+fn outline(points: &[LatLon], gap_m: f64) -> MultiPolygon<f64> {
+    let proj = Projection::of(points);
+    let xy: Vec<Point<f64>> = points
+        .iter()
+        .map(|p| {
+            let [x, y] = proj.xy(*p);
+            Point::new(x, y)
+        })
+        .collect();
+    let mp = MultiPoint::new(xy);
+    let style = geo::algorithm::buffer::BufferStyle::new(gap_m * 0.5);
+    let shape: MultiPolygon<f64> = if points.len() >= 3 {
+        let hull = mp.concave_hull_with_options(geo::algorithm::concave_hull::ConcaveHullOptions {
+            concavity: 2.0,
+            length_threshold: gap_m,
+        });
+        if geo::Area::unsigned_area(&hull) > 1.0 {
+            hull.buffer_with_style(style)
+        } else {
+            LineString::from(mp.0.iter().map(|p| p.0).collect::<Vec<_>>()).buffer_with_style(style)
+        }
+    } else {
+        mp.buffer_with_style(style)
+    };
+    shape.map_coords(|c| proj.lonlat(c))
+}
+
+/// Names a settlement from its points' local names: the name of at least
+/// half its points; else the two commonest and how many more. Without
+/// names, the community area at its centre (or its position).
+fn name(res: &Residential, members: &[u32]) -> Option<(String, String)> {
+    let from = res.names_from.as_ref()?;
+    let mut counts: HashMap<u32, usize> = HashMap::new();
+    for &m in members {
+        if let Some(n) = res.name_of[m as usize] {
+            *counts.entry(n).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(u32, usize)> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(res.names[a.0 as usize].cmp(&res.names[b.0 as usize]))
+    });
+    let (&(top, n), total) = (ranked.first()?, members.len());
+    let pct = |n: usize| 100.0 * n as f64 / total as f64;
+    let top_name = res.names[top as usize].to_string();
+    if 2 * n >= total {
+        return Some((
+            top_name,
+            format!("{from}: the name of {:.0} % of its points", pct(n)),
+        ));
+    }
+    let second = res.names[ranked[1].0 as usize].to_string();
+    let more = ranked.len() - 2;
+    let name = if more == 0 {
+        format!("{top_name} & {second}")
+    } else {
+        format!("{top_name}, {second} and {more} more")
+    };
+    Some((
+        name,
+        format!(
+            "{from}: its commonest names ({:.0} % and {:.0} % of its points, {} names in all)",
+            pct(n),
+            pct(ranked[1].1),
+            ranked.len()
+        ),
+    ))
+}
+
+/// Discovers the settlements of `res` (see the module documentation).
+/// `weights` gives residents per point; `place_of` names a point's place
+/// when the points carry no names (e.g. the community area there).
+pub fn discover(
+    res: Residential,
+    weights: Option<&Weights>,
+    params: DiscoverParams,
+    place_of: &(dyn Fn(LatLon) -> Option<String> + Sync),
+) -> Settlements {
+    let roots = chain(&res.points, params.gap_m);
+    let mut groups: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (i, &r) in roots.iter().enumerate() {
+        groups.entry(r).or_default().push(i as u32);
+    }
+    let mut kept: Vec<Vec<u32>> = groups
+        .into_values()
+        .filter(|g| g.len() >= params.min_points)
+        .collect();
+    // Most points first, then by first point: repeatable.
+    kept.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
+    let mut of_point = vec![None; res.len()];
+    for (s, g) in kept.iter().enumerate() {
+        for &m in g {
+            of_point[m as usize] = Some(s as u32);
+        }
+    }
+    let gaps = gaps(&res, &kept, &roots);
+    let isolation = isolation(&res, &kept);
+    let list = crate::parallel::map_indexed(kept.len(), "outlining settlements", |s| {
+        let g = &kept[s];
+        let pts: Vec<LatLon> = g.iter().map(|&m| res.points[m as usize]).collect();
+        let n = pts.len() as f64;
+        let centre = LatLon {
+            lat: pts.iter().map(|p| p.lat).sum::<f64>() / n,
+            lon: pts.iter().map(|p| p.lon).sum::<f64>() / n,
+        };
+        let (name, name_source) = name(&res, g).unwrap_or_else(|| match place_of(centre) {
+            Some(place) => (
+                format!("Settlement in {place}"),
+                "the community area at its centre (no local names given)".into(),
+            ),
+            None => (
+                format!("Settlement at {:.4}, {:.4}", centre.lat, centre.lon),
+                "its position (no local names given)".into(),
+            ),
+        });
+        Settlement {
+            id: format!("S{}", g[0]),
+            name,
+            name_source,
+            points: g.len(),
+            residents: weights.map(|w| g.iter().map(|&m| w.per_point[m as usize]).sum::<f64>()),
+            gap_m: gaps[s],
+            isolation_m: isolation[s].map(|(d, _)| d),
+            nearest_larger: isolation[s].map(|(_, t)| format!("S{}", kept[t][0])),
+            centre,
+            outline: outline(&pts, params.gap_m),
+            members: g.clone(),
+        }
+    });
+    Settlements {
+        points_from: res.source.clone(),
+        residential: res,
+        list,
+        params,
+        of_point,
+        residents_from: weights.map(|w| w.source.clone()),
+        residents_per_point: weights.map(|w| w.per_point.clone()),
+    }
+}
+
+/// Per kept group: metres to the nearest point of another group (kept or
+/// not). Searched from every point of the group, nearest first, stopping
+/// at the best distance found so far, so a large group's inner points cost
+/// little.
+fn gaps(res: &Residential, kept: &[Vec<u32>], roots: &[u32]) -> Vec<Option<f64>> {
+    let proj = Projection::of(&res.points);
+    let tree: RTree<GeomWithData<[f64; 2], u32>> = RTree::bulk_load(
+        res.points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| GeomWithData::new(proj.xy(*p), i as u32))
+            .collect(),
+    );
+    crate::parallel::map_indexed(kept.len(), "measuring gaps", |s| {
+        let g = &kept[s];
+        let root = roots[g[0] as usize];
+        let mut best: Option<(f64, u32, u32)> = None;
+        for &m in g {
+            let q = proj.xy(res.points[m as usize]);
+            for (other, d2) in tree.nearest_neighbor_iter_with_distance_2(&q) {
+                if best.is_some_and(|(b, _, _)| d2 >= b) {
+                    break;
+                }
+                if roots[other.data as usize] != root {
+                    best = Some((d2, m, other.data));
+                    break;
+                }
+            }
+        }
+        best.map(|(_, a, b)| distance_m(res.points[a as usize], res.points[b as usize]))
+    })
+}
+
+/// Per kept group (largest first): metres to the nearest point of a group
+/// before it in the list, and which. Each group's points are indexed on
+/// their own; a group asks the earlier groups in order of their bounding
+/// boxes' distance, stopping once a box lies beyond the best found, and
+/// skips its points that lie beyond it from the box.
+fn isolation(res: &Residential, kept: &[Vec<u32>]) -> Vec<Option<(f64, usize)>> {
+    type Tree = RTree<GeomWithData<[f64; 2], u32>>;
+    let proj = Projection::of(&res.points);
+    let trees: Vec<Tree> = crate::parallel::map_indexed(kept.len(), "indexing settlements", |s| {
+        RTree::bulk_load(
+            kept[s]
+                .iter()
+                .map(|&m| GeomWithData::new(proj.xy(res.points[m as usize]), m))
+                .collect(),
+        )
+    });
+    let boxes: Vec<rstar::AABB<[f64; 2]>> = trees.iter().map(|t| t.root().envelope()).collect();
+    crate::parallel::map_indexed(kept.len(), "measuring isolation", |s| {
+        let mut order: Vec<(f64, usize)> = (0..s)
+            .map(|t| (box_distance_2(&boxes[s], &boxes[t]), t))
+            .collect();
+        order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        // (squared distance, own point, other point, other group)
+        let mut best: Option<(f64, u32, u32, usize)> = None;
+        for (bd2, t) in order {
+            if best.is_some_and(|(b, ..)| bd2 >= b) {
+                break;
+            }
+            for &m in &kept[s] {
+                let q = proj.xy(res.points[m as usize]);
+                if best.is_some_and(|(b, ..)| boxes[t].distance_2(&q) >= b) {
+                    continue;
+                }
+                if let Some((p, d2)) = trees[t].nearest_neighbor_iter_with_distance_2(&q).next() {
+                    if best.is_none_or(|(b, ..)| d2 < b) {
+                        best = Some((d2, m, p.data, t));
+                    }
+                }
+            }
+        }
+        best.map(|(_, a, b, t)| {
+            (
+                distance_m(res.points[a as usize], res.points[b as usize]),
+                t,
+            )
+        })
+    })
+}
+
+/// Squared distance between two boxes (0 when they meet).
+fn box_distance_2(a: &rstar::AABB<[f64; 2]>, b: &rstar::AABB<[f64; 2]>) -> f64 {
+    let gap = |lo_a: f64, hi_a: f64, lo_b: f64, hi_b: f64| (lo_b - hi_a).max(lo_a - hi_b).max(0.0);
+    let dx = gap(a.lower()[0], a.upper()[0], b.lower()[0], b.upper()[0]);
+    let dy = gap(a.lower()[1], a.upper()[1], b.lower()[1], b.upper()[1]);
+    dx * dx + dy * dy
+}
+
+impl Settlements {
+    /// The settlements as a GeoJSON FeatureCollection (figures rounded:
+    /// residents to 1, distances to 1 m, coordinates to 1e-6°), loadable
+    /// as a community layer with `id_property = "id"`, `name_property =
+    /// "name"`, `population_property = "residents"`.
+    pub fn to_geojson(&self) -> SettlementCollection {
+        let round6 = |v: f64| (v * 1e6).round() / 1e6;
+        let features = self
+            .list
+            .iter()
+            .map(|s| {
+                let outline = s.outline.map_coords(|c| Coord {
+                    x: round6(c.x),
+                    y: round6(c.y),
+                });
+                SettlementFeature {
+                    kind: "Feature",
+                    id: s.id.clone(),
+                    properties: Settlement {
+                        residents: s.residents.map(f64::round),
+                        gap_m: s.gap_m.map(f64::round),
+                        isolation_m: s.isolation_m.map(f64::round),
+                        centre: LatLon {
+                            lat: round6(s.centre.lat),
+                            lon: round6(s.centre.lon),
+                        },
+                        outline: MultiPolygon::new(Vec::new()),
+                        members: Vec::new(),
+                        ..s.clone()
+                    },
+                    geometry: geojson::Geometry::new(geojson::GeometryValue::from(&outline)),
+                }
+            })
+            .collect();
+        SettlementCollection {
+            kind: "FeatureCollection",
+            discovery: Discovery {
+                params: self.params,
+                points_from: self.points_from.clone(),
+                residents_from: self.residents_from.clone(),
+                settlements: self.list.len(),
+            },
+            features,
+        }
+    }
+
+    /// Whether settlement `s`'s outline contains every one of its points
+    /// (a check for tests and `feedmap discover`).
+    pub fn outline_holds_points(&self, s: usize) -> bool {
+        let st = &self.list[s];
+        st.members.iter().all(|&m| {
+            let p = self.residential.points[m as usize];
+            st.outline.contains(&Point::new(p.lon, p.lat))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(points: &[(f64, f64)]) -> Residential {
+        Residential {
+            points: points
+                .iter()
+                .map(|&(lat, lon)| LatLon { lat, lon })
+                .collect(),
+            name_of: vec![None; points.len()],
+            ..Residential::default()
+        }
+    }
+
+    /// A row of points `step_m` apart going east from (53.4, -2.3).
+    fn row(n: usize, step_m: f64, lon0: f64) -> Vec<(f64, f64)> {
+        let k = M_PER_DEG * 53.4_f64.to_radians().cos();
+        (0..n)
+            .map(|i| (53.4, lon0 + i as f64 * step_m / k))
+            .collect()
+    }
+
+    #[test]
+    fn chains_within_the_gap_and_not_beyond() {
+        // 10 points 150 m apart: one chain; then a gap of 250 m; 10 more.
+        let k = M_PER_DEG * 53.4_f64.to_radians().cos();
+        let mut pts = row(10, 150.0, -2.3);
+        pts.extend(row(10, 150.0, -2.3 + (9.0 * 150.0 + 250.0) / k));
+        let r = res(&pts);
+        let s = discover(r.clone(), None, DiscoverParams::default(), &|_| None);
+        assert_eq!(s.list.len(), 2);
+        assert!(s.list.iter().all(|s| s.points == 10));
+        let gap = s.list[0].gap_m.unwrap();
+        assert!((gap - 250.0).abs() < 1.0, "{gap}");
+        for i in 0..2 {
+            assert!(s.outline_holds_points(i));
+        }
+        // A gap of 300 m chains them all.
+        let s = discover(
+            r.clone(),
+            None,
+            DiscoverParams {
+                gap_m: 300.0,
+                min_points: 5,
+            },
+            &|_| None,
+        );
+        assert_eq!(s.list.len(), 1);
+        assert_eq!(s.list[0].gap_m, None);
+    }
+
+    #[test]
+    fn small_groups_are_not_settlements_but_are_homes() {
+        let k = M_PER_DEG * 53.4_f64.to_radians().cos();
+        let mut pts = row(6, 100.0, -2.3);
+        // Two farms 1 km east of the hamlet.
+        pts.extend(row(2, 100.0, -2.3 + 1500.0 / k));
+        let r = res(&pts);
+        let s = discover(r.clone(), None, DiscoverParams::default(), &|_| None);
+        assert_eq!(s.list.len(), 1);
+        let gap = s.list[0].gap_m.unwrap();
+        assert!((gap - 1000.0).abs() < 1.0, "{gap}");
+        assert_eq!(s.of_point[6], None);
+        assert_eq!(s.list[0].name_source, "its position (no local names given)");
+    }
+
+    #[test]
+    fn names_follow_the_points_names() {
+        let mut r = res(&row(10, 50.0, -2.3));
+        r.names = vec!["Ashby".into(), "Brook".into(), "Carr".into()];
+        r.names_from = Some("test names".into());
+        r.name_of = [0, 0, 0, 0, 0, 0, 1, 1, 2, 2].map(Some).to_vec();
+        let s = discover(r.clone(), None, DiscoverParams::default(), &|_| None);
+        assert_eq!(s.list[0].name, "Ashby");
+        r.name_of = [0, 0, 0, 0, 1, 1, 1, 2, 2, 2].map(Some).to_vec();
+        let s = discover(r.clone(), None, DiscoverParams::default(), &|_| None);
+        assert_eq!(s.list[0].name, "Ashby, Brook and 1 more");
+        assert!(s.list[0].name_source.starts_with("test names"));
+    }
+
+    #[test]
+    fn residents_add_up_from_weights() {
+        let r = res(&row(8, 50.0, -2.3));
+        let w = Weights {
+            per_point: vec![10.0; 8],
+            source: "test".into(),
+        };
+        let s = discover(r.clone(), Some(&w), DiscoverParams::default(), &|_| None);
+        assert_eq!(s.list[0].residents, Some(80.0));
+        assert_eq!(s.residents_from.as_deref(), Some("test"));
+    }
+
+    #[test]
+    fn parameters_are_checked() {
+        let bad = DiscoverParams {
+            gap_m: 0.0,
+            min_points: 5,
+        };
+        assert!(bad.check().unwrap_err().contains("gap"));
+        let bad = DiscoverParams {
+            gap_m: 200.0,
+            min_points: 0,
+        };
+        assert!(bad.check().unwrap_err().contains("min_points"));
+    }
+}
