@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 points="${1:-1700000}"
 cargo build --release --quiet --bin feedmap
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+echo "work: $work"
 python3 - "$points" "$work/postcodes.csv" <<'PY'
 import math, random, sys
 n, path = int(sys.argv[1]), sys.argv[2]
@@ -31,10 +32,12 @@ with open(path, "w") as f:
     k = 0
     def row(lat, lon):
         global k
-        # Postcode-shaped ids: AB12 3CD from the row number.
-        a, b = divmod(k, 26 * 26 * 10 * 100)
-        f.write("Z%d %d%s%s,%.6f,%.6f\n" % (a * 100 + b // (26 * 26 * 10), (b // 676) % 10,
-                chr(65 + (b // 26) % 26), chr(65 + b % 26), lat, lon))
+        # Valid, distinct postcodes (AA99 9AA) from the row number.
+        out, inw = divmod(k, 6760)
+        letters, digits = divmod(out, 100)
+        f.write("%s%s%d %d%s%s,%.6f,%.6f\n" % (
+            chr(65 + letters // 26 % 26), chr(65 + letters % 26), digits,
+            inw // 676, chr(65 + inw // 26 % 26), chr(65 + inw % 26), lat, lon))
         k += 1
     for size in sizes:
         lat, lon = rng.uniform(50.5, 57.5), rng.uniform(-5.0, 1.5)
@@ -47,14 +50,24 @@ with open(path, "w") as f:
     for _ in range(n - sum(sizes)):
         row(rng.uniform(50.0, 58.5), rng.uniform(-6.0, 2.0))
 PY
+# One context area around it all (a region needs a layer).
+echo '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"GB","name":"Great Britain"},"geometry":{"type":"Polygon","coordinates":[[[-7,49.5],[2.5,49.5],[2.5,59],[-7,59],[-7,49.5]]]}}]}' > "$work/gb.geojson"
 cat > "$work/region.toml" <<TOML
 name = "Synthetic Great Britain ($points postcodes)"
+[[layers]]
+id = "gb"
+role = "context"
+file = "gb.geojson"
+id_property = "id"
+name_property = "name"
+
 [postcodes]
 file = "postcodes.csv"
 TOML
 echo "points: $(($(wc -l < "$work/postcodes.csv") - 1))"
-/usr/bin/env time -f "whole command: %e s, peak RSS %M KB" \
-  target/release/feedmap discover --region "$work" 2> "$work/log" > "$work/settlements.geojson"
+/usr/bin/env time -f "whole command: %e s, peak RSS %M KB" -o "$work/time" \
+  target/release/feedmap discover --region "$work" 2> "$work/log" > "$work/settlements.geojson" || { cat "$work/log"; exit 1; }
+cat "$work/time"
 sed -E 's/\x1b\[[0-9;]*m//g' "$work/log" | grep -E "region loaded|settlements discovered|whole command" \
   | sed -E 's/.*(region loaded|settlements discovered)/\1/'
 echo "GeoJSON: $(du -h "$work/settlements.geojson" | cut -f1)"

@@ -445,7 +445,7 @@ fn chain(points: &[LatLon], gap_m: f64) -> Vec<u32> {
     let keys: Vec<(i64, i64)> = points.iter().map(key).collect();
     order.sort_unstable_by_key(|&i| keys[i as usize]);
     // Each occupied cell's run in `order`.
-    let mut cells: HashMap<(i64, i64), (usize, usize)> = HashMap::new();
+    let mut cells: HashMap<(i64, i64), (usize, usize)> = HashMap::with_capacity(n / 4);
     let mut start = 0;
     for i in 1..=n {
         if i == n || keys[order[i] as usize] != keys[order[start] as usize] {
@@ -572,14 +572,17 @@ pub fn discover(
     params: DiscoverParams,
     place_of: &(dyn Fn(LatLon) -> Option<String> + Sync),
 ) -> Settlements {
+    let started = std::time::Instant::now();
+    let ms = |t: std::time::Instant| t.elapsed().as_millis() as u64;
     let roots = chain(&res.points, params.gap_m);
-    let mut groups: HashMap<u32, Vec<u32>> = HashMap::new();
-    for (i, &r) in roots.iter().enumerate() {
-        groups.entry(r).or_default().push(i as u32);
-    }
-    let mut kept: Vec<Vec<u32>> = groups
-        .into_values()
+    let chained = std::time::Instant::now();
+    // Points by group, each group's points ascending.
+    let mut order: Vec<u32> = (0..roots.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| (roots[i as usize], i));
+    let mut kept: Vec<Vec<u32>> = order
+        .chunk_by(|&a, &b| roots[a as usize] == roots[b as usize])
         .filter(|g| g.len() >= params.min_points)
+        .map(<[u32]>::to_vec)
         .collect();
     // Most points first, then by first point: repeatable.
     kept.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
@@ -589,8 +592,11 @@ pub fn discover(
             of_point[m as usize] = Some(s as u32);
         }
     }
+    let grouped = std::time::Instant::now();
     let gaps = gaps(&res, &kept, &roots);
+    let measured_gaps = std::time::Instant::now();
     let isolation = isolation(&res, &kept);
+    let isolated = std::time::Instant::now();
     let list = crate::parallel::map_indexed(kept.len(), "outlining settlements", |s| {
         let g = &kept[s];
         let pts: Vec<LatLon> = g.iter().map(|&m| res.points[m as usize]).collect();
@@ -623,6 +629,16 @@ pub fn discover(
             members: g.clone(),
         }
     });
+    tracing::info!(
+        points = res.len(),
+        settlements = list.len(),
+        chain_ms = chained.duration_since(started).as_millis() as u64,
+        group_ms = grouped.duration_since(chained).as_millis() as u64,
+        gap_ms = measured_gaps.duration_since(grouped).as_millis() as u64,
+        isolation_ms = isolated.duration_since(measured_gaps).as_millis() as u64,
+        outline_ms = ms(isolated),
+        "settlement discovery by stage"
+    );
     Settlements {
         points_from: res.source.clone(),
         residential: res,
@@ -669,9 +685,9 @@ fn gaps(res: &Residential, kept: &[Vec<u32>], roots: &[u32]) -> Vec<Option<f64>>
 
 /// Per kept group (largest first): metres to the nearest point of a group
 /// before it in the list, and which. Each group's points are indexed on
-/// their own; a group asks the earlier groups in order of their bounding
-/// boxes' distance, stopping once a box lies beyond the best found, and
-/// skips its points that lie beyond it from the box.
+/// their own; a group asks the earlier groups nearest box first, stopping
+/// once a box lies beyond the best found, and skips its points that lie
+/// beyond it from the box.
 fn isolation(res: &Residential, kept: &[Vec<u32>]) -> Vec<Option<(f64, usize)>> {
     type Tree = RTree<GeomWithData<[f64; 2], u32>>;
     let proj = Projection::of(&res.points);
@@ -684,16 +700,36 @@ fn isolation(res: &Residential, kept: &[Vec<u32>]) -> Vec<Option<(f64, usize)>> 
         )
     });
     let boxes: Vec<rstar::AABB<[f64; 2]>> = trees.iter().map(|t| t.root().envelope()).collect();
+    // The groups' boxes, searched nearest first from a group's centre: a
+    // box at distance d from the centre is at least d − r from the group
+    // (r: the centre's farthest corner), which bounds the search.
+    let box_tree: RTree<GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>> =
+        RTree::bulk_load(
+            boxes
+                .iter()
+                .enumerate()
+                .map(|(t, b)| GeomWithData::new(rstar::primitives::Rectangle::from_aabb(*b), t))
+                .collect(),
+        );
     crate::parallel::map_indexed(kept.len(), "measuring isolation", |s| {
-        let mut order: Vec<(f64, usize)> = (0..s)
-            .map(|t| (box_distance_2(&boxes[s], &boxes[t]), t))
-            .collect();
-        order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let (lo, hi) = (boxes[s].lower(), boxes[s].upper());
+        let centre = [(lo[0] + hi[0]) * 0.5, (lo[1] + hi[1]) * 0.5];
+        let r = 0.5 * ((hi[0] - lo[0]).powi(2) + (hi[1] - lo[1]).powi(2)).sqrt();
         // (squared distance, own point, other point, other group)
         let mut best: Option<(f64, u32, u32, usize)> = None;
-        for (bd2, t) in order {
-            if best.is_some_and(|(b, ..)| bd2 >= b) {
-                break;
+        for (b, d2) in box_tree.nearest_neighbor_iter_with_distance_2(&centre) {
+            let t = b.data;
+            if t >= s {
+                continue;
+            }
+            if let Some((bd, ..)) = best {
+                let lower = (d2.sqrt() - r).max(0.0);
+                if lower * lower >= bd {
+                    break;
+                }
+                if box_distance_2(&boxes[s], &boxes[t]) >= bd {
+                    continue;
+                }
             }
             for &m in &kept[s] {
                 let q = proj.xy(res.points[m as usize]);
