@@ -97,6 +97,20 @@ pub struct BadTile {
     pub y: u32,
 }
 
+impl BadTile {
+    /// `Ok` when tile `z/x/y` exists.
+    pub fn check(z: u8, x: u32, y: u32) -> Result<(), BadTile> {
+        if z > MAX_ZOOM || x >= 1u32 << z || y >= 1u32 << z {
+            return Err(BadTile {
+                z: u32::from(z),
+                x,
+                y,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// A tile's bounds in lon/lat: (west, south, east, north).
 pub fn tile_bounds(z: u8, x: u32, y: u32) -> (f64, f64, f64, f64) {
     let n = f64::from(1u32 << z);
@@ -177,13 +191,7 @@ impl Density {
         x: u32,
         y: u32,
     ) -> Result<std::collections::BTreeMap<usize, Cell>, BadTile> {
-        if z > MAX_ZOOM || x >= 1u32 << z || y >= 1u32 << z {
-            return Err(BadTile {
-                z: u32::from(z),
-                x,
-                y,
-            });
-        }
+        BadTile::check(z, x, y)?;
         let n = f64::from(1u32 << z);
         let (x0, y0) = (f64::from(x) / n, f64::from(y) / n);
         let side = 1.0 / n;
@@ -241,13 +249,7 @@ pub fn encode(
     x: u32,
     y: u32,
 ) -> Result<(Vec<u8>, usize), BadTile> {
-    if z > MAX_ZOOM || x >= 1u32 << z || y >= 1u32 << z {
-        return Err(BadTile {
-            z: u32::from(z),
-            x,
-            y,
-        });
-    }
+    BadTile::check(z, x, y)?;
     let scale = f64::from(EXTENT) * f64::from(1u32 << z);
     let (tx, ty) = (
         f64::from(x) * f64::from(EXTENT),

@@ -86,43 +86,32 @@ pub async fn config(State(state): State<Arc<AppState>>) -> Result<Response, ApiP
     .into_response())
 }
 
-/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`: one vector tile.
-pub async fn tile(
-    State(state): State<Arc<AppState>>,
-    Path((layer, z, x, y)): Path<(String, String, String, String)>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiProblem> {
+/// A tile's address from its path segments (`y` ends in `.mvt`; `form`
+/// shows the path's shape): 400 for a segment that is not a whole number,
+/// 404 without `.mvt` or for a zoom above [`crate::tiles::MAX_ZOOM`].
+fn tile_address(z: &str, x: &str, y: &str, form: &str) -> Result<(u8, u32, u32), ApiProblem> {
     let parse = |name: &str, v: &str| {
         v.parse::<u32>().map_err(|_| {
             ApiProblem::bad_parameter(format!("tile {name} {v:?} is not a whole number"))
         })
     };
     let Some(y) = y.strip_suffix(".mvt") else {
-        return Err(ApiProblem::not_found(
-            "tiles are /tiles/{layer}/{z}/{x}/{y}.mvt",
-        ));
+        return Err(ApiProblem::not_found(format!("tiles are {form}")));
     };
-    let (z, x, y) = (parse("z", &z)?, parse("x", &x)?, parse("y", y)?);
-    let params = Params::parse(q);
-    params.only(&["at"])?;
-    let served = state.served();
-    // `at`: the boundaries in effect on a date (default today).
-    let (_, view) = super::lookup::at_param(&params, &served)?;
-    if view.region().layer(&layer).is_none() {
-        return Err(ApiProblem::not_found(format!("no layer {layer:?}")));
-    }
-    let Ok(z) = u8::try_from(z) else {
-        return Err(ApiProblem::not_found(format!(
-            "zoom {z} is above {}",
-            crate::tiles::MAX_ZOOM
-        )));
-    };
-    let encoded = tokio::task::spawn_blocking(move || {
-        let (li, l) = view.region().layer(&layer).expect("checked above");
-        crate::tiles::encode(l, view.geo().projection(li), z, x, y)
-    })
-    .await;
-    let (bytes, _) = encoded
+    let (z, x, y) = (parse("z", z)?, parse("x", x)?, parse("y", y)?);
+    let z = u8::try_from(z).map_err(|_| {
+        ApiProblem::not_found(format!("zoom {z} is above {}", crate::tiles::MAX_ZOOM))
+    })?;
+    Ok((z, x, y))
+}
+
+/// Encodes a tile off the async threads and answers it (404 when the
+/// address is out of range).
+async fn tile_answer(
+    encode: impl FnOnce() -> Result<(Vec<u8>, usize), crate::tiles::BadTile> + Send + 'static,
+) -> Result<Response, ApiProblem> {
+    let (bytes, _) = tokio::task::spawn_blocking(encode)
+        .await
         .map_err(|e| ApiProblem::internal(format!("tile failed: {e}")))?
         .map_err(|e| ApiProblem::not_found(e.to_string()))?;
     Ok((
@@ -135,41 +124,40 @@ pub async fn tile(
         .into_response())
 }
 
+/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`: one vector tile.
+pub async fn tile(
+    State(state): State<Arc<AppState>>,
+    Path((layer, z, x, y)): Path<(String, String, String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let (z, x, y) = tile_address(&z, &x, &y, "/tiles/{layer}/{z}/{x}/{y}.mvt")?;
+    let params = Params::parse(q);
+    params.only(&["at"])?;
+    let served = state.served();
+    // `at`: the boundaries in effect on a date (default today).
+    let (_, view) = super::lookup::at_param(&params, &served)?;
+    if view.region().layer(&layer).is_none() {
+        return Err(ApiProblem::not_found(format!("no layer {layer:?}")));
+    }
+    tile_answer(move || {
+        let (li, l) = view.region().layer(&layer).expect("checked above");
+        crate::tiles::encode(l, view.geo().projection(li), z, x, y)
+    })
+    .await
+}
+
 /// `GET /residential/{z}/{x}/{y}.mvt`: where people live, as density: the
-/// region's residential points aggregated per cell ([`crate::tiles::Density`]).
+/// region's residential points aggregated per cell
+/// ([`crate::tiles::Density`]).
 pub async fn residential(
     State(state): State<Arc<AppState>>,
     Path((z, x, y)): Path<(String, String, String)>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
+    let (z, x, y) = tile_address(&z, &x, &y, "/residential/{z}/{x}/{y}.mvt")?;
     Params::parse(q).only(&[])?;
-    let parse = |name: &str, v: &str| {
-        v.parse::<u32>().map_err(|_| {
-            ApiProblem::bad_parameter(format!("tile {name} {v:?} is not a whole number"))
-        })
-    };
-    let Some(y) = y.strip_suffix(".mvt") else {
-        return Err(ApiProblem::not_found(
-            "density tiles are /residential/{z}/{x}/{y}.mvt",
-        ));
-    };
-    let (z, x, y) = (parse("z", &z)?, parse("x", &x)?, parse("y", y)?);
-    let z = u8::try_from(z).map_err(|_| {
-        ApiProblem::not_found(format!("zoom {z} is above {}", crate::tiles::MAX_ZOOM))
-    })?;
     let served = state.served();
-    let encoded = tokio::task::spawn_blocking(move || served.geo().density().encode(z, x, y)).await;
-    let (bytes, _) = encoded
-        .map_err(|e| ApiProblem::internal(format!("tile failed: {e}")))?
-        .map_err(|e| ApiProblem::not_found(e.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        bytes,
-    )
-        .into_response())
+    tile_answer(move || served.geo().density().encode(z, x, y)).await
 }
 
 /// `GET /map/points/{layer}?bbox=&limit=`: a label point inside each area
