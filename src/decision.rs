@@ -63,6 +63,12 @@ impl DecisionKind {
 /// walks a layer's decisions passes these by.
 pub const FEEDS_LAYER: &str = "@feeds";
 
+/// The `layer` of a decision about a discovered settlement (a plan's
+/// `kind: "settlement"` suggestion): its `area_id` is the settlement id.
+/// Like [`FEEDS_LAYER`], no manifest layer can take it, and a boundary
+/// redraw of a community layer does not move it.
+pub const SETTLEMENTS_LAYER: &str = "@settlements";
+
 /// A cluster's id: its members' area ids joined by `+` (as the plan names
 /// clusters). The one home of that rule: the plan builds ids with
 /// [`ClusterId::of`], decisions split them with [`ClusterId::parts`].

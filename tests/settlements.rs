@@ -381,3 +381,98 @@ fn settlements_are_served_as_geojson() {
     );
     assert_eq!(bad.status, 400);
 }
+
+#[test]
+fn planners_decide_on_a_settlement() {
+    let Some(data) = common::gm_data("planners_decide_on_a_settlement") else {
+        return;
+    };
+    let dir = trafford(&data, true);
+    let tokens = common::tokens_file(dir.path());
+    let server = common::Server::start_with(dir.path(), &["--tokens", tokens.to_str().unwrap()]);
+    let west = |plan: &serde_json::Value| {
+        plan["neighbourhoods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["name"] == "West")
+            .unwrap()
+            .clone()
+    };
+    let plan = common::call(&server.base, "GET", "/v1/plan", None, None, &[]).json;
+    let partington = west(&plan)["suggestions"][0].clone();
+    assert_eq!(partington["kind"], "settlement");
+    let id = partington["id"].as_str().unwrap().to_string();
+    // Not a settlement: refused naming the field.
+    let bad = common::call(
+        &server.base,
+        "POST",
+        "/v1/decisions",
+        Some(common::PLANNER),
+        Some(
+            &serde_json::json!({"layer": "@settlements", "area_id": "S999999", "decision": "reject"}),
+        ),
+        &[],
+    );
+    assert_eq!(bad.status, 400, "{}", bad.json);
+    assert!(
+        bad.json["detail"].as_str().unwrap().contains("area_id"),
+        "{}",
+        bad.json
+    );
+    // Rejected: listed with who and why, no longer suggested.
+    let made = common::planner_write(
+        &server.base,
+        "POST",
+        "/v1/decisions",
+        &serde_json::json!({"layer": "@settlements", "area_id": id, "decision": "reject", "note": "served by the parish feed"}),
+    );
+    assert_eq!(made.json["area_name"], "Partington", "{}", made.json);
+    let plan = common::call(&server.base, "GET", "/v1/plan", None, None, &[]).json;
+    let w = west(&plan);
+    assert!(w["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["id"] != id.as_str()));
+    let left = w["not_suggested"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == id.as_str())
+        .expect("listed as not suggested");
+    assert!(
+        left["why"]
+            .as_str()
+            .unwrap()
+            .contains("rejected by planner-a"),
+        "{left}"
+    );
+    assert_eq!(plan["decisions"]["applied"], 1, "{}", plan["decisions"]);
+    assert_eq!(plan["decisions"]["vanished"], serde_json::json!([]));
+    // Accepted: suggested even when the criteria would leave it out.
+    let d = made.json["id"].as_i64().unwrap();
+    common::planner_write(
+        &server.base,
+        "PATCH",
+        &format!("/v1/decisions/{d}"),
+        &serde_json::json!({"decision": "accept", "note": ""}),
+    );
+    let plan = common::call(
+        &server.base,
+        "GET",
+        "/v1/plan?min_population=9000",
+        None,
+        None,
+        &[],
+    )
+    .json;
+    let s = west(&plan)["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id.as_str())
+        .cloned()
+        .expect("accepted settlement suggested");
+    assert_eq!(s["decision"]["decision"], "accept");
+}

@@ -462,8 +462,8 @@ async function selectHood(id, focus, fly) {
       factorBar('compactness', s.factors.compactness),
       factorBar('containment', s.factors.containment)),
     el('p', { class: 'reason', text: s.reason }),
-    decisionControls(s.id, s.decision),
-    feedForm(s)));
+    decisionControls(s.id, s.decision, s.kind === 'settlement' ? '@settlements' : null),
+    s.kind === 'settlement' ? null : feedForm(s)));
   const notSuggested = hood.not_suggested.map((n) =>
     el('li', { class: n.id === focus ? 'focus' : '', 'data-id': n.id },
       el('strong', { text: n.name }), ' ', decisionBadge(n.decision), ` — ${n.why}`,

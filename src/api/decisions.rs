@@ -53,6 +53,18 @@ pub fn view(served: &Served, mut d: Decision) -> DecisionView {
             Some(f) => (Some(f.name.clone()), None),
             None => (None, Some(format!("feed {:?} is gone", d.area_id))),
         },
+        _ if d.layer == decision::SETTLEMENTS_LAYER => {
+            match served
+                .geo()
+                .settlements()
+                .list
+                .iter()
+                .find(|s| s.id == d.area_id)
+            {
+                Some(s) => (Some(s.name.clone()), None),
+                None => (None, Some(format!("settlement {:?} is gone", d.area_id))),
+            }
+        }
         Ok(Target::Area(at)) => (
             Some(region.layers[at.layer].areas[at.area].name.clone()),
             None,
@@ -199,6 +211,21 @@ pub async fn create(
                 return Err(write::bad_field(
                     "area_id",
                     format!("{area_id:?} is not a feed (decisions with layer {:?} are about feeds, by feed id)", decision::FEEDS_LAYER),
+                ));
+            }
+            Vec::new()
+        }
+        _ if body.layer == decision::SETTLEMENTS_LAYER => {
+            if !served
+                .geo()
+                .settlements()
+                .list
+                .iter()
+                .any(|s| s.id == area_id)
+            {
+                return Err(write::bad_field(
+                    "area_id",
+                    format!("{area_id:?} is not a settlement of the region (decisions with layer {:?} are about settlements, by the id /v1/settlements gives)", decision::SETTLEMENTS_LAYER),
                 ));
             }
             Vec::new()

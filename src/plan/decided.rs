@@ -38,6 +38,25 @@ impl<'a> Decided<'a> {
         let mut givens: Vec<_> = decisions.all().collect();
         givens.sort_by_key(|g| g.applied.id);
         for g in givens {
+            // Decisions about feeds and settlements are not about a layer's
+            // areas; a settlement's is gone when the settlement is.
+            if g.layer.starts_with('@') {
+                let settlements = &inputs.planning.settlements;
+                if g.layer == crate::decision::SETTLEMENTS_LAYER
+                    && !settlements.list.iter().any(|s| s.id == g.area_id)
+                {
+                    vanished.push(Vanished {
+                        layer: g.layer.clone(),
+                        area_id: g.area_id.clone(),
+                        decision: g.applied.clone(),
+                        why: format!(
+                            "settlement {:?} is no longer found in the region's residential points",
+                            g.area_id
+                        ),
+                    });
+                }
+                continue;
+            }
             match crate::decision::resolve(inputs.region, &g.layer, &g.area_id) {
                 Err(e) => vanished.push(Vanished {
                     layer: g.layer.clone(),

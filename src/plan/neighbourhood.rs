@@ -80,7 +80,7 @@ pub(crate) fn plan_neighbourhood(
     }
     hood.add_clusters(&mut plan, &small, &my_clusters);
     if p.settlements && plan.large {
-        super::settle::offer(inputs, overlay, h, p, decided, &mut plan);
+        super::settle::offer(inputs, overlay, h, p, &mut plan);
     }
     rank(&mut plan);
     plan

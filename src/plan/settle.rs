@@ -30,6 +30,7 @@ use super::params::PlanParams;
 use super::population::{Figure, Provenance};
 use super::{explain, factors};
 use crate::boundary::Layer;
+use crate::decision::DecisionKind;
 use crate::settlements::Settlements;
 
 /// Share of a community's points (or a settlement's) that makes it lie
@@ -110,7 +111,6 @@ pub(crate) fn offer(
     overlay: &Overlay,
     h: usize,
     p: &PlanParams,
-    decided: &super::decided::Decided,
     plan: &mut NeighbourhoodPlan,
 ) {
     let (hl, cl) = (overlay.neighbourhood_layer, overlay.community_layer);
@@ -132,7 +132,12 @@ pub(crate) fn offer(
         if share < p.min_containment || others < here {
             continue;
         }
-        if st.residents.is_some_and(|r| r < p.min_population) {
+        let decision = inputs
+            .decisions
+            .get(crate::decision::SETTLEMENTS_LAYER, &st.id)
+            .map(|g| &g.applied);
+        let accepted = decision.is_some_and(|d| d.decision == DecisionKind::Accept);
+        if !accepted && st.residents.is_some_and(|r| r < p.min_population) {
             continue;
         }
         let pieces: Vec<(usize, f64, f64)> = sites.communities[s as usize]
@@ -163,7 +168,17 @@ pub(crate) fn offer(
             gap_m: Some(st.isolation_m.unwrap_or(f64::INFINITY)),
         };
         let (factors, measures, score) = candidate.assess(overlay.hood_centre[h], hood.area_m2, p);
-        if score < p.min_score {
+        if !accepted && score < p.min_score {
+            continue;
+        }
+        if let Some(d) = decision.filter(|d| d.decision == DecisionKind::Reject) {
+            plan.not_suggested.push(NotSuggested {
+                id: st.id.clone(),
+                name: st.name.clone(),
+                population: population.map(|f| f.value.round()),
+                why: format!("the settlement was {}", d.sentence()),
+                decision: Some(d.clone()),
+            });
             continue;
         }
         let members: Vec<Member> = pieces
@@ -197,7 +212,6 @@ pub(crate) fn offer(
             &measures,
             &settlements.points_from,
         );
-        let decision = decided.of(&st.id);
         if whole.len() >= 2 {
             let is_whole = |id: &str| whole.iter().any(|&c| comms.areas[c].id == id);
             let replaced: Vec<Suggestion> = plan
