@@ -203,11 +203,23 @@ fn trafford_plan_suggests_partington_as_a_settlement() {
     assert_eq!(s.members[0].name, "Bucklow-St Martins");
     assert!(s.geometry.is_some());
     // The ward holding Partington and its farmland is still suggested,
-    // ranked against it.
-    assert!(west
+    // ranked against it; the two serve the same residents, so the plan
+    // picks one (the larger, by residents newly served), the other saying
+    // so, and the need counts them once.
+    let ward = west
         .suggestions
         .iter()
-        .any(|x| x.name == "Bucklow-St Martins"));
+        .find(|x| x.name == "Bucklow-St Martins")
+        .unwrap();
+    assert!(ward.chosen && !s.chosen, "{ward:?}");
+    assert_eq!(s.alternative_to.as_deref(), Some(ward.id.as_str()));
+    let once: f64 = west
+        .suggestions
+        .iter()
+        .filter(|x| x.id != ward.id)
+        .filter_map(|x| x.population)
+        .sum();
+    assert!((west.need - once).abs() <= 2.0, "{} vs {once}", west.need);
     // No other neighbourhood has a separate settlement big enough.
     let others = p
         .neighbourhoods

@@ -452,9 +452,10 @@ async function selectHood(id, focus, fly) {
       el('span', { class: 'rank', text: `#${s.rank}` }),
       el('strong', { text: s.name }),
       el('span', { class: 'score', text: `score ${s.score.toFixed(2)}` }),
-      s.chosen ? el('span', { class: 'badge', text: s.planned_feeds.length ? 'planned' : 'chosen' }) : el('span', { class: 'badge faint', text: 'over budget' }),
+      s.chosen ? el('span', { class: 'badge', text: s.planned_feeds.length ? 'planned' : 'chosen' })
+        : el('span', { class: 'badge faint', text: s.alternative_to ? `alternative to ${s.alternative_to}` : 'over budget' }),
       decisionBadge(s.decision)),
-    el('div', { class: 'muted', text: `${s.kind === 'cluster' ? 'Cluster · ' : ''}${residents(s.population, s.population_provenance)}` }),
+    el('div', { class: 'muted', text: `${s.kind === 'cluster' ? 'Cluster · ' : s.kind === 'settlement' ? 'Settlement · ' : ''}${residents(s.population, s.population_provenance)}` }),
     el('div', { class: 'factors' },
       factorBar('size', s.factors.size),
       factorBar('separation', s.factors.separation),

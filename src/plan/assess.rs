@@ -34,9 +34,10 @@ pub(crate) struct Candidate {
     pub centre: Point<f64>,
     pub identity: f64,
     pub containment: f64,
-    /// A settlement's gap of empty land to the nearest other homes, m:
-    /// when given, it measures isolation instead of the shared boundary.
-    pub gap_m: Option<f64>,
+    /// A settlement's isolation, m (the distance to the nearest larger
+    /// settlement): when given, it measures separation instead of the
+    /// shared boundary.
+    pub isolation_m: Option<f64>,
 }
 
 impl Candidate {
@@ -50,7 +51,7 @@ impl Candidate {
             size: self
                 .population
                 .map(|pop| factors::size(pop.value, p.min_population)),
-            separation: match self.gap_m {
+            separation: match self.isolation_m {
                 None => factors::separation(
                     self.shared_m,
                     self.perimeter_m,
@@ -81,7 +82,7 @@ impl Candidate {
                 3,
             ),
             centre_distance_km: round_to(Geodesic.distance(self.centre, hood_centre) / 1e3, 2),
-            gap_km: self.gap_m.map(|g| round_to(g / 1e3, 2)),
+            isolation_km: self.isolation_m.map(|g| round_to(g / 1e3, 2)),
         };
         let s = score(&f, &p.weights);
         let rounded = Factors {

@@ -43,6 +43,16 @@ pub(crate) fn choose(out: &mut [NeighbourhoodPlan], p: &PlanParams) -> Vec<Strin
     let mut per = vec![0usize; out.len()];
     let mut picked = Vec::new();
     for (h, s) in order {
+        let n = &out[h];
+        if let Some(other) = n
+            .suggestions
+            .iter()
+            .find(|o| o.chosen && o.overlaps(&n.suggestions[s]))
+        {
+            let id = other.id.clone();
+            out[h].suggestions[s].alternative_to = Some(id);
+            continue;
+        }
         let sug = &mut out[h].suggestions[s];
         if !sug.settled() {
             let fits = p.max_new_feeds.is_none_or(|m| total < m)
@@ -87,7 +97,7 @@ mod tests {
                 area_km2: 1.0,
                 shared_boundary: 0.0,
                 centre_distance_km: 1.0,
-                gap_km: None,
+                isolation_km: None,
             },
             planned_feeds: if planned {
                 vec!["F".into()]
@@ -95,6 +105,7 @@ mod tests {
                 Vec::new()
             },
             chosen: false,
+            alternative_to: None,
             decision: None,
             reason: String::new(),
             geometry: None,

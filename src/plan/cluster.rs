@@ -180,7 +180,7 @@ pub(crate) fn suggestion(
         } else {
             0.0
         },
-        gap_m: None,
+        isolation_m: None,
     };
     let (factors, measures, score) = candidate.assess(overlay.hood_centre[h], hood.area_m2, p);
     let members: Vec<Member> = g
@@ -211,6 +211,7 @@ pub(crate) fn suggestion(
         measures,
         planned_feeds: Vec::new(),
         chosen: false,
+        alternative_to: None,
         decision: None,
         reason,
         geometry: Some(geometry),

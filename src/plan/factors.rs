@@ -88,9 +88,9 @@ pub fn separation(
 }
 
 /// *Separation* of a discovered settlement: as [`separation`], with the
-/// isolation part measured by the gap of empty land around it instead of
-/// shared boundary: `gap_m ÷ full_gap_m`, capped at 1 (a settlement
-/// `full_gap_m` or more from the nearest other homes is wholly apart).
+/// isolation part measured by the empty land around it instead of shared
+/// boundary: `gap_m ÷ full_gap_m`, capped at 1 (a settlement `full_gap_m`
+/// or more from the nearest larger settlement is wholly apart).
 pub fn separation_by_gap(
     gap_m: f64,
     full_gap_m: f64,

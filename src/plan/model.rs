@@ -109,10 +109,10 @@ pub struct Measures {
     pub shared_boundary: f64,
     /// Distance from the neighbourhood's population centre, km.
     pub centre_distance_km: f64,
-    /// For a settlement: the gap of empty land to the nearest other homes,
-    /// km.
+    /// For a settlement: the distance to the nearest larger settlement,
+    /// km (what its separation is measured by).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub gap_km: Option<f64>,
+    pub isolation_km: Option<f64>,
 }
 
 /// Whether a suggestion is one community or a cluster of small ones.
@@ -169,6 +169,11 @@ pub struct Suggestion {
     pub planned_feeds: Vec<String>,
     /// Whether the plan picks it within the budget.
     pub chosen: bool,
+    /// When not chosen because it overlaps a chosen suggestion of its
+    /// neighbourhood (a settlement and a community it spans serve the same
+    /// residents; the plan never picks both): that suggestion's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternative_to: Option<String>,
     /// A planner's decision about it: accepted ones are chosen without
     /// using the budget, deferred ones are marked.
     pub decision: Option<Applied>,
@@ -179,6 +184,24 @@ pub struct Suggestion {
     pub geometry: Option<MultiPolygon<f64>>,
     #[serde(skip)]
     pub(crate) raw_population: f64,
+}
+
+impl Suggestion {
+    /// The community ids it serves: its own, or its members'.
+    pub fn communities(&self) -> Vec<&str> {
+        match self.kind {
+            SuggestionKind::Community => vec![self.id.as_str()],
+            SuggestionKind::Cluster | SuggestionKind::Settlement => {
+                self.members.iter().map(|m| m.id.as_str()).collect()
+            }
+        }
+    }
+
+    /// Whether it serves a community `other` serves too.
+    pub fn overlaps(&self, other: &Suggestion) -> bool {
+        let mine = self.communities();
+        other.communities().iter().any(|c| mine.contains(c))
+    }
 }
 
 /// A community that was looked at but not suggested, and why.

@@ -199,7 +199,7 @@ impl Hood<'_> {
             centre: self.overlay.centre[c],
             identity: factors::identity(&area.name, area.identity),
             containment: a.containment,
-            gap_m: None,
+            isolation_m: None,
         };
         let (factors, measures, score) =
             candidate.assess(self.overlay.hood_centre[self.h], hood.area_m2, p);
@@ -237,6 +237,7 @@ impl Hood<'_> {
             measures,
             planned_feeds,
             chosen: false,
+            alternative_to: None,
             decision: decision.cloned(),
             reason,
             geometry: None,
@@ -306,7 +307,7 @@ impl Hood<'_> {
 
 /// Best score first (then most residents, then id), ranks from 1; the
 /// communities left out by id; the need (residents the suggestions would
-/// serve).
+/// serve, each once).
 fn rank(plan: &mut NeighbourhoodPlan) {
     plan.suggestions.sort_by(|a, b| {
         b.score
@@ -318,7 +319,15 @@ fn rank(plan: &mut NeighbourhoodPlan) {
         s.rank = i + 1;
     }
     plan.not_suggested.sort_by(|a, b| a.id.cmp(&b.id));
-    plan.need = plan.suggestions.iter().map(|s| s.raw_population).sum();
+    // A suggestion overlapping a better-ranked one (a settlement and a
+    // community it spans) serves the same residents: counted once.
+    plan.need = plan
+        .suggestions
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| !plan.suggestions[..*i].iter().any(|o| o.overlaps(s)))
+        .map(|(_, s)| s.raw_population)
+        .sum();
 }
 
 /// Planned (not yet active) feeds of an area.

@@ -165,7 +165,7 @@ pub(crate) fn offer(
             centre: geo::Point::new(st.centre.lon, st.centre.lat),
             identity: factors::identity(&st.name, None),
             containment: share,
-            gap_m: Some(st.isolation_m.unwrap_or(f64::INFINITY)),
+            isolation_m: Some(st.isolation_m.unwrap_or(f64::INFINITY)),
         };
         let (factors, measures, score) = candidate.assess(overlay.hood_centre[h], hood.area_m2, p);
         if !accepted && score < p.min_score {
@@ -264,6 +264,7 @@ pub(crate) fn offer(
             measures,
             planned_feeds: Vec::new(),
             chosen: false,
+            alternative_to: None,
             decision: decision.cloned(),
             reason: explain::decided(reason, decision),
             geometry: Some(st.outline.clone()),
