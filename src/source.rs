@@ -64,6 +64,8 @@ pub struct Geo {
     settlements: OnceLock<Arc<Settlements>>,
     /// The residential points for density tiles, on first use.
     density: OnceLock<crate::tiles::Density>,
+    /// The settlements as GeoJSON bytes, on first use.
+    settlements_geojson: OnceLock<Arc<[u8]>>,
 }
 
 impl Geo {
@@ -81,7 +83,18 @@ impl Geo {
             tiles,
             settlements: OnceLock::new(),
             density: OnceLock::new(),
+            settlements_geojson: OnceLock::new(),
         }
+    }
+
+    /// [`Geo::settlements`] as GeoJSON (what `GET /v1/settlements`
+    /// answers), serialised once.
+    pub fn settlements_geojson(&self) -> &Arc<[u8]> {
+        self.settlements_geojson.get_or_init(|| {
+            serde_json::to_vec(&self.settlements().to_geojson())
+                .unwrap_or_default()
+                .into()
+        })
     }
 
     /// The residential points (those settlements are found in) indexed for
@@ -157,11 +170,13 @@ impl Geo {
     }
 
     /// Everything a server builds on first use, built now — planning's
-    /// groundwork and each layer's lookup grid ([`crate::grid`]) — so no
+    /// groundwork (with the settlements), the density index, the
+    /// settlements' GeoJSON and each layer's lookup grid ([`crate::grid`]) — so no
     /// request waits for it.
     pub fn prepare(&self) {
         self.planning();
         self.density();
+        self.settlements_geojson();
         let started = Instant::now();
         for l in self.region.layers.iter() {
             l.index.grid(&l.areas);

@@ -18,7 +18,6 @@ pub async fn list(
 ) -> Result<Response, ApiProblem> {
     Params::parse(q).only(&[])?;
     let served = state.served.load();
-    let body = serde_json::to_vec(&served.geo().settlements().to_geojson())
-        .map_err(|e| ApiProblem::internal(format!("serialising settlements: {e}")))?;
+    let body = axum::body::Bytes::from_owner(served.geo().settlements_geojson().clone());
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
 }
