@@ -231,7 +231,7 @@ fn trafford_plan_suggests_partington_as_a_settlement() {
     // Off: the plan of communities and clusters alone, exactly as a
     // region without residential points plans it.
     let off = plan(dir.path(), &[("settlements", "false")]);
-    assert!(!off.params.settlements);
+    assert!(off.params.settlements.is_none());
     let no_points = plan(trafford(&data, false).path(), &[]);
     assert_eq!(without_params(&off), without_params(&no_points));
     assert_ne!(without_params(&off), without_params(&p));

@@ -61,7 +61,8 @@ impl Candidate {
                 ),
                 Some(gap) => factors::separation_by_gap(
                     gap,
-                    p.separation_gap_m,
+                    p.settlements
+                        .map_or(params::DEFAULT_SEPARATION_GAP_M, |s| s.separation_gap_m),
                     self.centre,
                     hood_centre,
                     hood_area_m2,

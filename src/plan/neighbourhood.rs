@@ -79,7 +79,7 @@ pub(crate) fn plan_neighbourhood(
         }
     }
     hood.add_clusters(&mut plan, &small, &my_clusters);
-    if p.settlements && plan.large {
+    if p.settlements.is_some() && plan.large {
         super::settle::offer(inputs, overlay, h, p, &mut plan);
     }
     rank(&mut plan);

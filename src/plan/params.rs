@@ -25,6 +25,15 @@ pub struct Weights {
     pub containment: f64,
 }
 
+/// How the plan follows settlements (present when it does).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct SettlementParams {
+    /// Gap of empty land (m) to the nearest larger settlement at which a
+    /// settlement counts as wholly apart in its separation factor (1,000;
+    /// parameter `separation_gap_m`).
+    pub separation_gap_m: f64,
+}
+
 /// All planning parameters. `Default` gives the documented defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PlanParams {
@@ -58,12 +67,13 @@ pub struct PlanParams {
     /// Merge adjacent small candidates into shared-feed clusters (true).
     pub clusters: bool,
     /// Offer a discovered settlement that lies apart from the rest of its
-    /// neighbourhood as one suggestion (true); false gives the plan of
-    /// communities and clusters alone.
-    pub settlements: bool,
-    /// Gap of empty land (m) at which a settlement counts as wholly apart
-    /// in its separation factor (1,000).
-    pub separation_gap_m: f64,
+    /// neighbourhood as one suggestion (on by default; parameter
+    /// `settlements`). Off (`settlements=false`), the plan is that of
+    /// communities and clusters alone, and this member is absent from the
+    /// answer, so the plan is the same, byte for byte, as before
+    /// settlements existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settlements: Option<SettlementParams>,
     /// Factor weights.
     pub weights: Weights,
 }
@@ -81,8 +91,9 @@ impl Default for PlanParams {
             max_new_feeds: None,
             max_new_feeds_per_neighbourhood: None,
             clusters: true,
-            settlements: true,
-            separation_gap_m: 1_000.0,
+            settlements: Some(SettlementParams {
+                separation_gap_m: DEFAULT_SEPARATION_GAP_M,
+            }),
             weights: Weights {
                 size: 1.0,
                 separation: 2.0,
@@ -93,6 +104,9 @@ impl Default for PlanParams {
         }
     }
 }
+
+/// `separation_gap_m`'s default, metres.
+pub const DEFAULT_SEPARATION_GAP_M: f64 = 1_000.0;
 
 /// What kind of value a parameter takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,6 +297,7 @@ impl PlanParams {
     ) -> Result<PlanParams, ParamError> {
         let mut p = PlanParams::default();
         let mut seen: Vec<&str> = Vec::new();
+        let (mut settlements, mut separation_gap_m) = (true, DEFAULT_SEPARATION_GAP_M);
         for (name, value) in pairs {
             let Some(s) = PARAMS.iter().find(|s| s.name == name) else {
                 return Err(ParamError {
@@ -342,8 +357,8 @@ impl PlanParams {
                 "max_new_feeds" => p.max_new_feeds = limit()?,
                 "max_new_feeds_per_neighbourhood" => p.max_new_feeds_per_neighbourhood = limit()?,
                 "clusters" => p.clusters = value == "true",
-                "settlements" => p.settlements = value == "true",
-                "separation_gap_m" => p.separation_gap_m = number()?,
+                "settlements" => settlements = value == "true",
+                "separation_gap_m" => separation_gap_m = number()?,
                 "weight_size" => p.weights.size = number()?,
                 "weight_separation" => p.weights.separation = number()?,
                 "weight_identity" => p.weights.identity = number()?,
@@ -352,6 +367,7 @@ impl PlanParams {
                 _ => unreachable!("every PARAMS name is handled"),
             }
         }
+        p.settlements = settlements.then_some(SettlementParams { separation_gap_m });
         let w = p.weights;
         if w.size + w.separation + w.identity + w.compactness + w.containment <= 0.0 {
             return Err(ParamError {
