@@ -176,11 +176,7 @@ impl Density {
             out = feature.into_layer();
             count += 1;
         }
-        let mut tile = tile;
-        if count > 0 {
-            let _ = tile.add_layer(out);
-        }
-        Ok((tile.to_bytes().unwrap_or_default(), count))
+        Ok((finished(tile, out, count), count))
     }
 
     /// The occupied cells of tile `z/x/y`, by cell number (row × cells +
@@ -320,12 +316,16 @@ pub fn encode(
         out = feature.into_layer();
         count += 1;
     }
-    let mut tile = tile;
-    if count > 0 {
+    Ok((finished(tile, out, count), count))
+}
+
+/// The tile's bytes, with its one layer when it holds any feature.
+fn finished(mut tile: Tile, layer: mvt::Layer, features: usize) -> Vec<u8> {
+    if features > 0 {
         // Adding a layer fails only for a duplicate name, impossible here.
-        let _ = tile.add_layer(out);
+        let _ = tile.add_layer(layer);
     }
-    Ok((tile.to_bytes().unwrap_or_default(), count))
+    tile.to_bytes().unwrap_or_default()
 }
 
 #[cfg(test)]
