@@ -521,8 +521,9 @@ fn outline(points: &[LatLon], gap_m: f64) -> MultiPolygon<f64> {
 }
 
 /// Names a settlement from its points' local names: the name of at least
-/// half its points; else the two commonest and how many more. Without
-/// names, the community area at its centre (or its position).
+/// half its points, or the only name any of them has; else the two
+/// commonest and how many more. `None` when none of its points has a name
+/// (the caller then names it by where it is).
 fn name(res: &Residential, members: &[u32]) -> Option<(String, String)> {
     let from = res.names_from.as_ref()?;
     let mut counts: HashMap<u32, usize> = HashMap::new();
@@ -539,7 +540,7 @@ fn name(res: &Residential, members: &[u32]) -> Option<(String, String)> {
     let (&(top, n), total) = (ranked.first()?, members.len());
     let pct = |n: usize| 100.0 * n as f64 / total as f64;
     let top_name = res.names[top as usize].to_string();
-    if 2 * n >= total {
+    if 2 * n >= total || ranked.len() == 1 {
         return Some((
             top_name,
             format!("{from}: the name of {:.0} % of its points", pct(n)),
@@ -896,6 +897,33 @@ mod tests {
         let s = discover(r.clone(), None, DiscoverParams::default(), &|_| None);
         assert_eq!(s.list[0].name, "Ashby, Brook and 1 more");
         assert!(s.list[0].name_source.starts_with("test names"));
+        // One name among mostly unnamed points: that name, saying how few.
+        r.name_of = vec![None; 10];
+        r.name_of[3] = Some(2);
+        let s = discover(r.clone(), None, DiscoverParams::default(), &|_| None);
+        assert_eq!(s.list[0].name, "Carr");
+        assert!(
+            s.list[0].name_source.contains("10 %"),
+            "{}",
+            s.list[0].name_source
+        );
+        // No names at all: named by place.
+        r.name_of = vec![None; 10];
+        let s = discover(r.clone(), None, DiscoverParams::default(), &|_| {
+            Some("Ashby Ward".into())
+        });
+        assert_eq!(s.list[0].name, "Settlement in Ashby Ward");
+    }
+
+    #[test]
+    fn points_on_one_spot_or_one_line_are_outlined() {
+        let same = res(&[(53.4, -2.3); 6]);
+        let s = discover(same, None, DiscoverParams::default(), &|_| None);
+        assert_eq!(s.list.len(), 1);
+        assert!(s.outline_holds_points(0));
+        let line = res(&row(7, 50.0, -2.3));
+        let s = discover(line, None, DiscoverParams::default(), &|_| None);
+        assert!(s.outline_holds_points(0));
     }
 
     #[test]
