@@ -10,6 +10,10 @@
 //! `/map/points`, which places them inside each area). The map colours
 //! areas by the plan through feature state keyed on `id`, so a what-if
 //! re-plan never re-fetches a tile.
+//!
+//! [`Density`] tiles show where people live: the region's residential
+//! points counted per cell of eight pixels, one point feature per occupied
+//! cell.
 
 use crate::boundary::Layer;
 use mvt::{GeomEncoder, GeomType, Tile};
