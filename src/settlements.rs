@@ -290,12 +290,9 @@ pub struct Settlements {
     pub params: DiscoverParams,
     /// Per residential point, the settlement (index into `list`) it is in.
     pub of_point: Vec<Option<u32>>,
-    /// What the points were.
-    pub points_from: String,
-    /// Where residents came from (`None`: unknown).
-    pub residents_from: Option<String>,
-    /// Residents per residential point (`None`: unknown).
-    pub residents_per_point: Option<Vec<f64>>,
+    /// Residents per residential point and where they came from (`None`:
+    /// unknown).
+    pub weights: Option<Weights>,
 }
 
 /// Settlements as GeoJSON ([`Settlements::to_geojson`]).
@@ -377,10 +374,15 @@ impl Projection {
 
 /// Metres between two points (equirectangular at their mean latitude).
 pub fn distance_m(a: LatLon, b: LatLon) -> f64 {
+    distance_2(a, b).sqrt()
+}
+
+/// [`distance_m`] squared (m²), for comparisons.
+fn distance_2(a: LatLon, b: LatLon) -> f64 {
     let k = ((a.lat + b.lat) * 0.5).to_radians().cos();
-    let dx = (a.lon - b.lon) * k;
-    let dy = a.lat - b.lat;
-    (dx * dx + dy * dy).sqrt() * M_PER_DEG
+    let dx = (a.lon - b.lon) * k * M_PER_DEG;
+    let dy = (a.lat - b.lat) * M_PER_DEG;
+    dx * dx + dy * dy
 }
 
 /// Union-find over point indexes (union by size, path halving).
@@ -444,31 +446,26 @@ fn chain(points: &[LatLon], gap_m: f64) -> Vec<u32> {
     let mut order: Vec<u32> = (0..n as u32).collect();
     let keys: Vec<(i64, i64)> = points.iter().map(key).collect();
     order.sort_unstable_by_key(|&i| keys[i as usize]);
-    // Each occupied cell's run in `order`.
-    let mut cells: HashMap<(i64, i64), (usize, usize)> = HashMap::with_capacity(n / 4);
+    // Each occupied cell's run in `order`, in key order (visiting cells in
+    // that order keeps neighbours close in memory), and by key.
+    let mut runs: Vec<((i64, i64), (usize, usize))> = Vec::new();
     let mut start = 0;
     for i in 1..=n {
         if i == n || keys[order[i] as usize] != keys[order[start] as usize] {
-            cells.insert(keys[order[start] as usize], (start, i));
+            runs.push((keys[order[start] as usize], (start, i)));
             start = i;
         }
     }
+    let cells: HashMap<(i64, i64), (usize, usize)> = runs.iter().copied().collect();
     let gap2 = gap_m * gap_m;
-    let close = |a: LatLon, b: LatLon| {
-        let k = ((a.lat + b.lat) * 0.5).to_radians().cos();
-        let dx = (a.lon - b.lon) * k * M_PER_DEG;
-        let dy = (a.lat - b.lat) * M_PER_DEG;
-        dx * dx + dy * dy <= gap2
-    };
+    let close = |i: u32, j: u32| distance_2(points[i as usize], points[j as usize]) <= gap2;
     // Each pair of cells once: the cell itself and four of its neighbours.
     const NEXT: [(i64, i64); 4] = [(0, 1), (1, -1), (1, 0), (1, 1)];
-    let mut runs: Vec<((i64, i64), (usize, usize))> = cells.iter().map(|(k, r)| (*k, *r)).collect();
-    runs.sort_unstable();
-    for ((cy, cx), (s, e)) in runs {
+    for &((cy, cx), (s, e)) in &runs {
         let here = &order[s..e];
         for (k, &i) in here.iter().enumerate() {
             for &j in &here[k + 1..] {
-                if close(points[i as usize], points[j as usize]) {
+                if close(i, j) {
                     sets.union(i, j);
                 }
             }
@@ -479,8 +476,7 @@ fn chain(points: &[LatLon], gap_m: f64) -> Vec<u32> {
             };
             for &i in here {
                 for &j in &order[s2..e2] {
-                    if close(points[i as usize], points[j as usize]) && sets.find(i) != sets.find(j)
-                    {
+                    if close(i, j) {
                         sets.union(i, j);
                     }
                 }
@@ -565,11 +561,11 @@ fn name(res: &Residential, members: &[u32]) -> Option<(String, String)> {
 }
 
 /// Discovers the settlements of `res` (see the module documentation).
-/// `weights` gives residents per point; `place_of` names a point's place
+/// `weights` gives residents per point (kept in the answer); `place_of` names a point's place
 /// when the points carry no names (e.g. the community area there).
 pub fn discover(
     res: Residential,
-    weights: Option<&Weights>,
+    weights: Option<Weights>,
     params: DiscoverParams,
     place_of: &(dyn Fn(LatLon) -> Option<String> + Sync),
 ) -> Settlements {
@@ -594,9 +590,11 @@ pub fn discover(
         }
     }
     let grouped = std::time::Instant::now();
-    let gaps = gaps(&res, &kept, &roots);
+    // One projection for both searches.
+    let proj = Projection::of(&res.points);
+    let gaps = gaps(&res, &proj, &kept, &roots);
     let measured_gaps = std::time::Instant::now();
-    let isolation = isolation(&res, &kept);
+    let isolation = isolation(&res, &proj, &kept);
     let isolated = std::time::Instant::now();
     let list = crate::parallel::map_indexed(kept.len(), "outlining settlements", |s| {
         let g = &kept[s];
@@ -621,7 +619,9 @@ pub fn discover(
             name,
             name_source,
             points: g.len(),
-            residents: weights.map(|w| g.iter().map(|&m| w.per_point[m as usize]).sum::<f64>()),
+            residents: weights
+                .as_ref()
+                .map(|w| g.iter().map(|&m| w.per_point[m as usize]).sum::<f64>()),
             gap_m: gaps[s],
             isolation_m: isolation[s].map(|(d, _)| d),
             nearest_larger: isolation[s].map(|(_, t)| format!("S{}", kept[t][0])),
@@ -641,13 +641,11 @@ pub fn discover(
         "settlement discovery by stage"
     );
     Settlements {
-        points_from: res.source.clone(),
         residential: res,
         list,
         params,
         of_point,
-        residents_from: weights.map(|w| w.source.clone()),
-        residents_per_point: weights.map(|w| w.per_point.clone()),
+        weights,
     }
 }
 
@@ -655,8 +653,12 @@ pub fn discover(
 /// not). Searched from every point of the group, nearest first, stopping
 /// at the best distance found so far, so a large group's inner points cost
 /// little.
-fn gaps(res: &Residential, kept: &[Vec<u32>], roots: &[u32]) -> Vec<Option<f64>> {
-    let proj = Projection::of(&res.points);
+fn gaps(
+    res: &Residential,
+    proj: &Projection,
+    kept: &[Vec<u32>],
+    roots: &[u32],
+) -> Vec<Option<f64>> {
     let tree: RTree<GeomWithData<[f64; 2], u32>> = RTree::bulk_load(
         res.points
             .iter()
@@ -689,9 +691,8 @@ fn gaps(res: &Residential, kept: &[Vec<u32>], roots: &[u32]) -> Vec<Option<f64>>
 /// their own; a group asks the earlier groups nearest box first, stopping
 /// once a box lies beyond the best found, and skips its points that lie
 /// beyond it from the box.
-fn isolation(res: &Residential, kept: &[Vec<u32>]) -> Vec<Option<(f64, usize)>> {
+fn isolation(res: &Residential, proj: &Projection, kept: &[Vec<u32>]) -> Vec<Option<(f64, usize)>> {
     type Tree = RTree<GeomWithData<[f64; 2], u32>>;
-    let proj = Projection::of(&res.points);
     let trees: Vec<Tree> = crate::parallel::map_indexed(kept.len(), "indexing settlements", |s| {
         RTree::bulk_load(
             kept[s]
@@ -762,6 +763,11 @@ fn box_distance_2(a: &rstar::AABB<[f64; 2]>, b: &rstar::AABB<[f64; 2]>) -> f64 {
 }
 
 impl Settlements {
+    /// The settlement with id `id`, if any.
+    pub fn by_id(&self, id: &str) -> Option<&Settlement> {
+        self.list.iter().find(|s| s.id == id)
+    }
+
     /// The settlements as a GeoJSON FeatureCollection (figures rounded:
     /// residents to 1, distances to 1 m, coordinates to 1e-6°), loadable
     /// as a community layer with `id_property = "id"`, `name_property =
@@ -799,8 +805,8 @@ impl Settlements {
             kind: "FeatureCollection",
             discovery: Discovery {
                 params: self.params,
-                points_from: self.points_from.clone(),
-                residents_from: self.residents_from.clone(),
+                points_from: self.residential.source.clone(),
+                residents_from: self.weights.as_ref().map(|w| w.source.clone()),
                 settlements: self.list.len(),
             },
             features,
@@ -933,9 +939,9 @@ mod tests {
             per_point: vec![10.0; 8],
             source: "test".into(),
         };
-        let s = discover(r.clone(), Some(&w), DiscoverParams::default(), &|_| None);
+        let s = discover(r.clone(), Some(w), DiscoverParams::default(), &|_| None);
         assert_eq!(s.list[0].residents, Some(80.0));
-        assert_eq!(s.residents_from.as_deref(), Some("test"));
+        assert_eq!(s.weights.map(|w| w.source).as_deref(), Some("test"));
     }
 
     #[test]

@@ -104,7 +104,7 @@ impl Geo {
             let s = self.settlements();
             let res = &s.residential;
             crate::tiles::Density::new(res.points.iter().enumerate().map(|(i, p)| {
-                let w = s.residents_per_point.as_ref().map_or(1.0, |w| w[i]);
+                let w = s.weights.as_ref().map_or(1.0, |w| w.per_point[i]);
                 (p.lon, p.lat, w)
             }))
         })
@@ -147,7 +147,7 @@ impl Geo {
             l.index.locate_into(&l.areas, p.lon, p.lat, &mut found);
             found.first().map(|&a| l.areas[a].name.clone())
         };
-        crate::settlements::discover(res, weights.as_ref(), params, &place_of)
+        crate::settlements::discover(res, weights, params, &place_of)
     }
 
     /// Planning's groundwork for this geography, computed once on first

@@ -54,13 +54,7 @@ pub fn view(served: &Served, mut d: Decision) -> DecisionView {
             None => (None, Some(format!("feed {:?} is gone", d.area_id))),
         },
         _ if d.layer == decision::SETTLEMENTS_LAYER => {
-            match served
-                .geo()
-                .settlements()
-                .list
-                .iter()
-                .find(|s| s.id == d.area_id)
-            {
+            match served.geo().settlements().by_id(&d.area_id) {
                 Some(s) => (Some(s.name.clone()), None),
                 None => (None, Some(format!("settlement {:?} is gone", d.area_id))),
             }
@@ -216,13 +210,7 @@ pub async fn create(
             Vec::new()
         }
         _ if body.layer == decision::SETTLEMENTS_LAYER => {
-            if !served
-                .geo()
-                .settlements()
-                .list
-                .iter()
-                .any(|s| s.id == area_id)
-            {
+            if served.geo().settlements().by_id(&area_id).is_none() {
                 return Err(write::bad_field(
                     "area_id",
                     format!("{area_id:?} is not a settlement of the region (decisions with layer {:?} are about settlements, by the id /v1/settlements gives)", decision::SETTLEMENTS_LAYER),

@@ -43,7 +43,7 @@ impl<'a> Decided<'a> {
             if g.layer.starts_with('@') {
                 let settlements = &inputs.planning.settlements;
                 if g.layer == crate::decision::SETTLEMENTS_LAYER
-                    && !settlements.list.iter().any(|s| s.id == g.area_id)
+                    && settlements.by_id(&g.area_id).is_none()
                 {
                     vanished.push(Vanished {
                         layer: g.layer.clone(),

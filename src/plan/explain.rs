@@ -192,7 +192,7 @@ pub fn settlement(
     let spans: Vec<String> = pieces
         .iter()
         .map(|(name, of)| {
-            if *of >= 0.9 {
+            if *of >= super::settle::WHOLLY {
                 format!("all of {name}")
             } else {
                 format!("{} of {name}", percent(*of))

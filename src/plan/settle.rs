@@ -35,7 +35,7 @@ use crate::settlements::Settlements;
 
 /// Share of a community's points (or a settlement's) that makes it lie
 /// wholly in the other.
-const WHOLLY: f64 = 0.9;
+pub(crate) const WHOLLY: f64 = 0.9;
 
 /// Where the settlements lie in one neighbourhood × community layer pair,
 /// counted in residential points (parameter-independent groundwork).
@@ -197,7 +197,7 @@ pub(crate) fn offer(
         let larger = st
             .nearest_larger
             .as_deref()
-            .and_then(|id| settlements.list.iter().find(|o| o.id == id))
+            .and_then(|id| settlements.by_id(id))
             .map(|o| o.name.as_str());
         let reason = explain::settlement(
             st,
@@ -210,7 +210,7 @@ pub(crate) fn offer(
                 .map(|&(c, of_comm, _)| (comms.areas[c].name.as_str(), of_comm))
                 .collect::<Vec<_>>(),
             &measures,
-            &settlements.points_from,
+            &settlements.residential.source,
         );
         if whole.len() >= 2 {
             let is_whole = |id: &str| whole.iter().any(|&c| comms.areas[c].id == id);
