@@ -265,6 +265,14 @@ impl AreaIndex {
     /// [`RANK_WINDOW`] of the best measured exactly (geodesically), so one
     /// geodesic distance is usually all it computes.
     pub fn nearest(&self, areas: &[Area], lon: f64, lat: f64) -> Option<Nearest> {
+        self.nearest_measured(areas, &mut Distances::from(lon, lat))
+    }
+
+    /// [`AreaIndex::nearest`] from `from`'s point, measuring through `from`:
+    /// a closest point that another layer's search already measured (layers
+    /// often share their outer boundary) is not measured again.
+    pub fn nearest_measured(&self, areas: &[Area], from: &mut Distances) -> Option<Nearest> {
+        let (lon, lat) = (from.lon, from.lat);
         let edges = self.edges.get_or_init(|| Edges::build(areas, true));
         let mut search = EdgeSearch {
             k0: edges.k0,
@@ -288,27 +296,13 @@ impl AreaIndex {
         let least = ranked.iter().map(|r| r.1).fold(f64::INFINITY, f64::min);
         let window = least * (1.0 + RANK_WINDOW + 4.0 * (least / EARTH_RADIUS_M).powi(2));
         ranked.retain(|r| r.1 <= window);
-        ranked.sort_unstable_by(|x, y| {
-            (x.2.x, x.2.y)
-                .partial_cmp(&(y.2.x, y.2.y))
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
         // Neighbours often share the closest point (a vertex or edge of
-        // their common boundary): measure each point once.
-        let query = Point::new(lon, lat);
-        let mut measured: Option<(Coord<f64>, f64)> = None;
+        // their common boundary): `from` measures each point once.
         ranked
             .into_iter()
-            .map(|(a, _, c)| {
-                let distance_m = match measured {
-                    Some((at, d)) if at == c => d,
-                    _ => Geodesic.distance(query, Point(c)),
-                };
-                measured = Some((c, distance_m));
-                Nearest {
-                    area: a,
-                    distance_m,
-                }
+            .map(|(a, _, c)| Nearest {
+                area: a,
+                distance_m: from.to(c),
             })
             .min_by(|x, y| {
                 x.distance_m
@@ -390,6 +384,38 @@ impl AreaIndex {
         out.sort_unstable();
         out.dedup();
         out
+    }
+}
+
+/// Geodesic distances from one point, each target measured once: the
+/// searches of several layers at the same query share it, so a closest
+/// point two layers have in common (an outer boundary they share) costs one
+/// geodesic, not two.
+#[derive(Debug, Clone)]
+pub struct Distances {
+    lon: f64,
+    lat: f64,
+    known: smallvec::SmallVec<[(Coord<f64>, f64); 8]>,
+}
+
+impl Distances {
+    /// Distances from `(lon, lat)` (degrees), none measured yet.
+    pub fn from(lon: f64, lat: f64) -> Distances {
+        Distances {
+            lon,
+            lat,
+            known: smallvec::SmallVec::new(),
+        }
+    }
+
+    /// The geodesic distance in metres to `c`, measured on first asking.
+    pub fn to(&mut self, c: Coord<f64>) -> f64 {
+        if let Some(&(_, d)) = self.known.iter().find(|(k, _)| *k == c) {
+            return d;
+        }
+        let d = Geodesic.distance(Point::new(self.lon, self.lat), Point(c));
+        self.known.push((c, d));
+        d
     }
 }
 

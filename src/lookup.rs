@@ -54,13 +54,14 @@ impl Region {
     /// the point report their areas; layers that do not report the nearest
     /// area and its distance instead.
     pub fn lookup(&self, p: LatLon) -> Vec<LayerHit> {
+        let mut from = crate::index::Distances::from(p.lon, p.lat);
         self.layers
             .iter()
             .enumerate()
             .map(|(i, layer)| {
                 let areas = layer.index.locate(&layer.areas, p.lon, p.lat);
                 let nearest = if areas.is_empty() {
-                    layer.index.nearest(&layer.areas, p.lon, p.lat)
+                    layer.index.nearest_measured(&layer.areas, &mut from)
                 } else {
                     None
                 };
@@ -200,4 +201,113 @@ impl Region {
             nearest,
         }
     }
+}
+
+/// [`Region::answer`] written straight to JSON bytes, for the hot path:
+/// each area's summary is serialised once, when this is built, so an
+/// answer is the point, a few copied fragments and the distances — no maps
+/// built, no strings escaped. The bytes are exactly serde's for the same
+/// [`LookupAnswer`] (tested), which stays the one description of the shape.
+#[derive(Debug)]
+pub struct AnswerJson {
+    /// Layer indexes by layer id (the order of the answer's maps).
+    order: Vec<usize>,
+    /// Per layer: its id as a JSON key (`"id":`).
+    keys: Vec<Vec<u8>>,
+    /// Per layer, per area: the summary without its closing brace.
+    areas: Vec<Vec<Box<[u8]>>>,
+    /// `"region":…,"attribution":…` as serialised.
+    names: Vec<u8>,
+}
+
+impl AnswerJson {
+    /// Serialises the fragments of every area of `region`.
+    pub fn new(region: &Region) -> Result<AnswerJson, serde_json::Error> {
+        let mut order: Vec<usize> = (0..region.layers.len()).collect();
+        order.sort_by(|&a, &b| region.layers[a].id.cmp(&region.layers[b].id));
+        let mut keys = Vec::with_capacity(region.layers.len());
+        let mut areas = Vec::with_capacity(region.layers.len());
+        for (li, layer) in region.layers.iter().enumerate() {
+            let mut key = serde_json::to_vec(&layer.id)?;
+            key.push(b':');
+            keys.push(key);
+            areas.push(
+                (0..layer.areas.len())
+                    .map(|a| {
+                        let mut json = serde_json::to_vec(&region.summary(li, a, None))?;
+                        json.pop(); // the closing brace
+                        Ok(json.into_boxed_slice())
+                    })
+                    .collect::<Result<_, serde_json::Error>>()?,
+            );
+        }
+        let mut names = b"\"region\":".to_vec();
+        serde_json::to_writer(&mut names, &region.name)?;
+        names.extend_from_slice(b",\"attribution\":");
+        serde_json::to_writer(&mut names, &region.attribution)?;
+        Ok(AnswerJson {
+            order,
+            keys,
+            areas,
+            names,
+        })
+    }
+
+    /// Appends the fields of [`Region::answer`]`(p)` (without the braces
+    /// around them) to `out`: `region` must be the one this was built from.
+    pub fn write_fields(&self, region: &Region, p: LatLon, out: &mut Vec<u8>) {
+        let mut found: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
+        let mut nearest: smallvec::SmallVec<[(usize, Nearest); 8]> = smallvec::SmallVec::new();
+        let mut from = crate::index::Distances::from(p.lon, p.lat);
+        out.extend_from_slice(b"\"point\":{\"lat\":");
+        number(out, p.lat);
+        out.extend_from_slice(b",\"lon\":");
+        number(out, p.lon);
+        out.extend_from_slice(b"},");
+        out.extend_from_slice(&self.names);
+        out.extend_from_slice(b",\"areas\":{");
+        for (n, &li) in self.order.iter().enumerate() {
+            let layer = &region.layers[li];
+            layer
+                .index
+                .locate_into(&layer.areas, p.lon, p.lat, &mut found);
+            if n > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&self.keys[li]);
+            out.push(b'[');
+            for (i, &a) in found.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(&self.areas[li][a]);
+                out.push(b'}');
+            }
+            out.push(b']');
+            if found.is_empty() {
+                if let Some(near) = layer.index.nearest_measured(&layer.areas, &mut from) {
+                    nearest.push((li, near));
+                }
+            }
+        }
+        out.extend_from_slice(b"},\"nearest\":{");
+        for (i, (li, near)) in nearest.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&self.keys[*li]);
+            out.extend_from_slice(&self.areas[*li][near.area]);
+            out.extend_from_slice(b",\"distance_m\":");
+            number(out, (near.distance_m * 10.0).round() / 10.0);
+            out.push(b'}');
+        }
+        out.push(b'}');
+    }
+}
+
+/// A number as serde writes it (so the bytes match [`LookupAnswer`]'s).
+fn number(out: &mut Vec<u8>, x: f64) {
+    // Writing a finite f64 into a Vec cannot fail; a non-finite one is
+    // written as serde would (null).
+    let _ = serde_json::to_writer(&mut *out, &x);
 }

@@ -66,6 +66,9 @@ pub struct Geo {
     density: OnceLock<crate::tiles::Density>,
     /// The settlements as GeoJSON bytes, on first use.
     settlements_geojson: OnceLock<Arc<[u8]>>,
+    /// Every area's lookup summary serialised, for `/v1/lookup`, on first
+    /// use.
+    answer_json: OnceLock<Option<crate::lookup::AnswerJson>>,
 }
 
 impl Geo {
@@ -84,7 +87,23 @@ impl Geo {
             settlements: OnceLock::new(),
             density: OnceLock::new(),
             settlements_geojson: OnceLock::new(),
+            answer_json: OnceLock::new(),
         }
+    }
+
+    /// The lookup answer's fragments ([`crate::lookup::AnswerJson`]), built
+    /// on first use; `None` if an area's summary would not serialise (the
+    /// answer is then serialised whole, the slower way).
+    pub fn answer_json(&self) -> Option<&crate::lookup::AnswerJson> {
+        self.answer_json
+            .get_or_init(|| match crate::lookup::AnswerJson::new(&self.region) {
+                Ok(json) => Some(json),
+                Err(e) => {
+                    tracing::warn!(error = %e, "lookup answers will be serialised whole");
+                    None
+                }
+            })
+            .as_ref()
     }
 
     /// [`Geo::settlements`] as GeoJSON (what `GET /v1/settlements`
@@ -181,6 +200,7 @@ impl Geo {
         for l in self.region.layers.iter() {
             l.index.grid(&l.areas);
         }
+        self.answer_json();
         tracing::info!(
             ms = started.elapsed().as_millis() as u64,
             "lookup grids ready"

@@ -53,12 +53,46 @@ pub async fn areas(
     let point = point_param(&params)?;
     let served = state.served.load();
     let (at, view) = at_param(&params, &served)?;
-    Ok(Json(Dated {
-        answer: view.region().answer(point),
-        upcoming: served.upcoming_at(&at, point),
-        at,
-    })
-    .into_response())
+    let upcoming = served.upcoming_at(&at, point);
+    let Some(json) = view.geo().answer_json() else {
+        return Ok(Json(Dated {
+            answer: view.region().answer(point),
+            upcoming,
+            at,
+        })
+        .into_response());
+    };
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        dated_json(json, view.region(), point, &at, upcoming.as_ref())
+            .map_err(|e| ApiProblem::internal(format!("the answer did not serialise: {e}")))?,
+    )
+        .into_response())
+}
+
+/// The bytes of `Json(Dated { answer: region.answer(point), at, upcoming })`
+/// written from `json`'s fragments ([`crate::lookup::AnswerJson`]).
+pub fn dated_json(
+    json: &crate::lookup::AnswerJson,
+    region: &crate::region::Region,
+    point: crate::lookup::LatLon,
+    at: &str,
+    upcoming: Option<&Upcoming>,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::with_capacity(1024);
+    out.push(b'{');
+    json.write_fields(region, point, &mut out);
+    out.extend_from_slice(b",\"at\":");
+    serde_json::to_writer(&mut out, at)?;
+    if let Some(u) = upcoming {
+        out.extend_from_slice(b",\"upcoming\":");
+        serde_json::to_writer(&mut out, u)?;
+    }
+    out.push(b'}');
+    Ok(out)
 }
 
 impl From<QueryError> for ApiProblem {
