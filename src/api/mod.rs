@@ -13,6 +13,7 @@ pub mod changes;
 pub mod decisions;
 pub mod embed;
 pub mod feeds;
+pub mod guard;
 pub mod health;
 pub mod listen;
 pub mod lookup;
@@ -61,21 +62,6 @@ pub(crate) fn csv_download(
         .into_response()
 }
 
-/// The per-client rate limit: 429 with `Retry-After` for a client over
-/// its rate (see [`listen::RateLimit`]).
-async fn rate_limited(
-    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    if let (Some(rate), Some(peer)) = (&state.rate, listen::peer_of(&req)) {
-        if let Err(wait) = rate.check(peer.ip()) {
-            return listen::too_many(wait);
-        }
-    }
-    next.run(req).await
-}
-
 /// CORS for the public reads: `origins` holds `*` (any origin) or the
 /// origins allowed; GET and HEAD, no credentials, preflights cached an
 /// hour.
@@ -106,28 +92,6 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
     }
 }
 
-/// The request timeout: 408 with a problem when the answer's head is not
-/// ready within `limit` (the request body's reading included).
-async fn timed(
-    limit: std::time::Duration,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(response) => response,
-        Err(_) => ApiProblem::new(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            "request-timeout",
-            "Request timeout",
-            format!(
-                "the request was not received and answered within {} s; send it again",
-                limit.as_secs_f64()
-            ),
-        )
-        .into_response(),
-    }
-}
-
 /// Builds the router over shared state: every operation of
 /// [`openapi::operations`] (the same table `/api` describes), problems for
 /// unknown routes and methods, panics caught as 500 problems, requests
@@ -141,37 +105,43 @@ pub fn router(state: Arc<AppState>) -> Router {
         // Pages on other origins may call the public reads (the widget,
         // integrators' sites), never the writes or the secured reads.
         // (An OPTIONS route of their own, so a preflight reaches the CORS
-        // layer rather than the router's 405.)
-        if !op.write && !op.secured {
+        // layer rather than the router's 405.) The layers of a route are
+        // composed into one service before axum boxes it: each `.layer`
+        // on a route or router is another boxed service cloned and
+        // another boxed future allocated per request.
+        let public = !op.write && !op.secured;
+        if public {
             op.handler = op
                 .handler
-                .options(|| async { axum::http::StatusCode::NO_CONTENT })
-                .layer(cors.clone());
+                .options(|| async { axum::http::StatusCode::NO_CONTENT });
         }
-        if !op.untimed {
-            op.handler = op
-                .handler
-                .layer(axum::middleware::from_fn(move |req, next| {
-                    timed(limit, req, next)
-                }));
-        }
+        op.handler = match (public, op.untimed) {
+            (true, false) => op.handler.layer(
+                tower::ServiceBuilder::new()
+                    .layer(guard::Timed::new(limit))
+                    .layer(cors.clone()),
+            ),
+            (true, true) => op.handler.layer(cors.clone()),
+            (false, false) => op.handler.layer(guard::Timed::new(limit)),
+            (false, true) => op.handler,
+        };
         router = router.route(op.path, op.handler);
-    }
-    if state.rate.is_some() {
-        router = router.layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            rate_limited,
-        ));
     }
     router
         .fallback(|| async { ApiProblem::not_found("no such resource; see / for the API's links") })
         .method_not_allowed_fallback(|| async { ApiProblem::method_not_allowed() })
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                ApiProblem::internal("the server failed on this request; it has been logged")
-                    .into_response()
-            },
-        ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(tower_http::trace::TraceLayer::new_for_http())
+                .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                    |_: Box<dyn std::any::Any + Send>| {
+                        ApiProblem::internal(
+                            "the server failed on this request; it has been logged",
+                        )
+                        .into_response()
+                    },
+                ))
+                .layer(guard::Limited::new(state.clone())),
+        )
         .with_state(state)
 }
