@@ -79,6 +79,10 @@ pub struct AreaIndex {
     /// Cells that lie in one area with no boundary through them, for
     /// lookups that need no tree walk; built on the first lookup.
     grid: std::sync::OnceLock<Option<CellGrid>>,
+    /// Cells around the layer listing the boundary edges that can be
+    /// nearest to a point in them, for nearest-area searches that need no
+    /// tree walk; built on the first nearest search.
+    near: std::sync::OnceLock<Option<NearGrid>>,
 }
 
 /// The nearest area to a point that no area contains.
@@ -138,6 +142,7 @@ impl AreaIndex {
             edges: std::sync::OnceLock::new(),
             all_edges: std::sync::OnceLock::new(),
             grid: std::sync::OnceLock::new(),
+            near: std::sync::OnceLock::new(),
         }
     }
 
@@ -272,6 +277,22 @@ impl AreaIndex {
     /// a closest point that another layer's search already measured (layers
     /// often share their outer boundary) is not measured again.
     pub fn nearest_measured(&self, areas: &[Area], from: &mut Distances) -> Option<Nearest> {
+        self.nearest_by(areas, from, true)
+    }
+
+    /// [`AreaIndex::nearest`] by the tree walk alone, never the
+    /// nearest-area grid: the reference the grid is held to.
+    pub fn nearest_by_tree(&self, areas: &[Area], lon: f64, lat: f64) -> Option<Nearest> {
+        self.nearest_by(areas, &mut Distances::from(lon, lat), false)
+    }
+
+    /// Builds what nearest-area searches use (the boundary edges and their
+    /// grid) now rather than on the first search.
+    pub fn prepare_nearest(&self, areas: &[Area]) {
+        self.nearest_by(areas, &mut Distances::from(0.0, 0.0), true);
+    }
+
+    fn nearest_by(&self, areas: &[Area], from: &mut Distances, grid: bool) -> Option<Nearest> {
         let (lon, lat) = (from.lon, from.lat);
         let edges = self.edges.get_or_init(|| Edges::build(areas, true));
         let mut search = EdgeSearch {
@@ -285,7 +306,29 @@ impl AreaIndex {
             limit2: f64::INFINITY,
             candidates: smallvec::SmallVec::new(),
         };
-        search.visit(edges.tree.root());
+        let near = grid.then(|| {
+            self.near.get_or_init(|| {
+                NearGrid::build(edges, |x, y| {
+                    let mut found: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
+                    self.locate_exactly(areas, x, y, &mut found);
+                    !found.is_empty()
+                })
+            })
+        });
+        match near
+            .and_then(Option::as_ref)
+            .and_then(|g| g.candidates(edges.k0, lon, lat))
+        {
+            Some(list) => {
+                for e in list {
+                    if f64::from(e.gap2) * search.shrink2 > search.limit2 {
+                        break;
+                    }
+                    search.edge(&edges.list[e.id as usize]);
+                }
+            }
+            None => search.visit(edges.tree.root()),
+        }
         let limit2 = search.limit2;
         let mut ranked: smallvec::SmallVec<[(usize, f64, Coord<f64>); 8]> = search
             .candidates
@@ -461,6 +504,8 @@ struct Edge {
     a: [f64; 2],
     b: [f64; 2],
     area: u32,
+    /// Its place in [`Edges::list`].
+    id: u32,
 }
 
 impl RTreeObject for Edge {
@@ -566,6 +611,234 @@ fn keep_closest(
     }
 }
 
+/// Cells over a layer's boundary edges and as far again around them, in
+/// the layer plane, each listing every edge that can take part in the
+/// nearest-area search of a point in it, so that search scans a short list
+/// instead of walking the tree — with the same answer.
+///
+/// **Exactness.** For a cell of half-diagonal `r` whose centre lies `d`
+/// from the nearest edge (layer plane), every point in it has an edge
+/// within `d + r`, so its best distance in its own plane is at most
+/// `B = g(d + r)` (`g` the largest stretch from the layer plane to a query
+/// plane in the cell's latitudes) and the search's limit at most
+/// `B · plane_slack(B)`. An edge the search keeps lies within that limit of
+/// the point, so within `limit / s` of the cell in the layer plane (`s` the
+/// largest shrink): the list holds every edge whose box comes that close,
+/// and scanning it leaves the search exactly as the tree walk leaves it.
+/// Cells with no boundary through them and their centre inside an area are
+/// inside the union (no point there needs the search), and cells whose
+/// list would be longer than [`NEAR_LIST`] are left to the tree. Lists
+/// are sorted by each edge's box distance to the cell, so a scan stops
+/// where the rest cannot come within the search's limit (as the tree walk
+/// skips boxes).
+#[derive(Debug)]
+struct NearGrid {
+    x0: f64,
+    y0: f64,
+    sx: f64,
+    sy: f64,
+    nx: usize,
+    ny: usize,
+    /// Per cell, row by row: where its list starts in `edges`, or `None`
+    /// — ask the tree.
+    starts: Vec<Option<u32>>,
+    /// Per cell: where its list ends.
+    ends: Vec<u32>,
+    /// The lists, each nearest first.
+    edges: Vec<NearEdge>,
+}
+
+/// An edge in a cell's list.
+#[derive(Debug, Clone, Copy)]
+struct NearEdge {
+    /// Its place in [`Edges::list`].
+    id: u32,
+    /// At most its squared distance to any point of the cell (layer
+    /// plane; rounded down to `f32`).
+    gap2: f32,
+}
+
+impl NearEdge {
+    /// Edge `id` at squared distance `gap2`, kept as a lower bound.
+    fn new(id: u32, gap2: f64) -> NearEdge {
+        let mut low = gap2 as f32;
+        if f64::from(low) > gap2 {
+            low = low.next_down();
+        }
+        NearEdge { id, gap2: low }
+    }
+}
+
+/// The squared distance between two boxes (0 when they meet).
+fn box_gap2(a: &AABB<[f64; 2]>, b: &AABB<[f64; 2]>) -> f64 {
+    let (al, au, bl, bu) = (a.lower(), a.upper(), b.lower(), b.upper());
+    let dx = (bl[0] - au[0]).max(al[0] - bu[0]).max(0.0);
+    let dy = (bl[1] - au[1]).max(al[1] - bu[1]).max(0.0);
+    dx * dx + dy * dy
+}
+
+/// Cells a nearest-area grid has (about 256 × 256).
+const NEAR_CELLS: f64 = 65_536.0;
+
+/// How far around the edges' extent the grid reaches, as a share of the
+/// extent on each side.
+const NEAR_MARGIN: f64 = 0.5;
+
+/// The least reach around the edges' extent, in degrees (of latitude, and
+/// of longitude times the plane's scale): some 40 km.
+const NEAR_MIN_MARGIN: f64 = 0.36;
+
+/// The longest list a cell keeps whole.
+const NEAR_LIST: usize = 96;
+
+impl NearGrid {
+    /// The grid over `edges`; `inside(lon, lat)` tells whether a point lies
+    /// in some area. `None` without edges.
+    fn build(edges: &Edges, inside: impl Fn(f64, f64) -> bool + Sync) -> Option<NearGrid> {
+        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for e in &edges.list {
+            for p in [e.a, e.b] {
+                for k in 0..2 {
+                    lo[k] = lo[k].min(p[k]);
+                    hi[k] = hi[k].max(p[k]);
+                }
+            }
+        }
+        let (w, h) = (hi[0] - lo[0], hi[1] - lo[1]);
+        if !(w > 0.0 && h > 0.0) {
+            return None;
+        }
+        let (mx, my) = (
+            (w * NEAR_MARGIN).max(NEAR_MIN_MARGIN),
+            (h * NEAR_MARGIN).max(NEAR_MIN_MARGIN),
+        );
+        let (x0, x1) = (lo[0] - mx, hi[0] + mx);
+        let y0 = (lo[1] - my).max(-90.0);
+        let y1 = (hi[1] + my).min(90.0);
+        let side = ((x1 - x0) * (y1 - y0) / NEAR_CELLS).sqrt();
+        let nx = (((x1 - x0) / side).ceil() as usize).clamp(1, 1024);
+        let ny = (((y1 - y0) / side).ceil() as usize).clamp(1, 1024);
+        let (sx, sy) = (nx as f64 / (x1 - x0), ny as f64 / (y1 - y0));
+        let k0 = edges.k0;
+        let mut grid = NearGrid {
+            x0,
+            y0,
+            sx,
+            sy,
+            nx,
+            ny,
+            starts: Vec::with_capacity(nx * ny),
+            ends: Vec::with_capacity(nx * ny),
+            edges: Vec::new(),
+        };
+        let geometry = &grid;
+        let rows = crate::parallel::map_indexed(ny, "nearest-area grid", |iy| {
+            let mut row = Vec::with_capacity(nx);
+            let mut list: Vec<NearEdge> = Vec::new();
+            for ix in 0..nx {
+                let cell = geometry.cell(ix, iy);
+                let ([bx0, by0], [bx1, by1]) = (cell.lower(), cell.upper());
+                let o = [(bx0 + bx1) / 2.0, (by0 + by1) / 2.0];
+                let r = 0.5 * (bx1 - bx0).hypot(by1 - by0);
+                let mut search = EdgeSearch {
+                    k0,
+                    kq: k0,
+                    lon: o[0] / k0,
+                    lat: o[1],
+                    at: o,
+                    shrink2: 1.0,
+                    best2: f64::INFINITY,
+                    limit2: f64::INFINITY,
+                    candidates: smallvec::SmallVec::new(),
+                };
+                search.visit(edges.tree.root());
+                let d = search.best2.sqrt();
+                if d > r && inside(o[0] / k0, o[1]) {
+                    row.push(None);
+                    continue;
+                }
+                let (alo, ahi) = (by0.abs().min(by1.abs()), by0.abs().max(by1.abs()));
+                let alo = if by0 <= 0.0 && by1 >= 0.0 { 0.0 } else { alo };
+                let kq_min = ahi.min(89.9).to_radians().cos();
+                let kq_max = alo.to_radians().cos();
+                let shrink = (kq_min / k0).min(1.0);
+                let grow = (kq_max / k0).max(1.0);
+                let best = grow * (d + r);
+                let reach = best * plane_slack(ahi, best) / shrink * (1.0 + 1e-9);
+                let envelope =
+                    AABB::from_corners([bx0 - reach, by0 - reach], [bx1 + reach, by1 + reach]);
+                list.clear();
+                let _ = edges
+                    .tree
+                    .locate_in_envelope_intersecting_int(&envelope, |e| {
+                        list.push(NearEdge::new(e.id, box_gap2(&cell, &e.envelope())));
+                        if list.len() > NEAR_LIST {
+                            std::ops::ControlFlow::Break(())
+                        } else {
+                            std::ops::ControlFlow::Continue(())
+                        }
+                    });
+                if list.len() > NEAR_LIST {
+                    row.push(None);
+                    continue;
+                }
+                list.sort_by(|x, y| x.gap2.total_cmp(&y.gap2));
+                row.push(Some(list.clone()));
+            }
+            row
+        });
+        for cell in rows.into_iter().flatten() {
+            match cell {
+                Some(list) => {
+                    grid.starts.push(Some(grid.edges.len() as u32));
+                    grid.edges.extend(list);
+                }
+                None => grid.starts.push(None),
+            }
+            grid.ends.push(grid.edges.len() as u32);
+        }
+        tracing::debug!(
+            nx,
+            ny,
+            listed = grid.starts.iter().filter(|s| s.is_some()).count(),
+            edges = grid.edges.len(),
+            "nearest-area grid"
+        );
+        Some(grid)
+    }
+
+    /// The list of the cell holding `(lon, lat)`, if it has one.
+    fn candidates(&self, k0: f64, lon: f64, lat: f64) -> Option<&[NearEdge]> {
+        let fx = (lon * k0 - self.x0) * self.sx;
+        let fy = (lat - self.y0) * self.sy;
+        if !(fx >= 0.0 && fy >= 0.0) {
+            return None;
+        }
+        let (ix, iy) = (fx as usize, fy as usize);
+        if ix >= self.nx || iy >= self.ny {
+            return None;
+        }
+        let c = iy * self.nx + ix;
+        let start = self.starts[c]? as usize;
+        Some(&self.edges[start..self.ends[c] as usize])
+    }
+
+    /// Cell `(ix, iy)`, widened by a hair against rounding.
+    fn cell(&self, ix: usize, iy: usize) -> AABB<[f64; 2]> {
+        const HAIR: f64 = 1e-9;
+        AABB::from_corners(
+            [
+                self.x0 + ix as f64 / self.sx - HAIR,
+                self.y0 + iy as f64 / self.sy - HAIR,
+            ],
+            [
+                self.x0 + (ix + 1) as f64 / self.sx + HAIR,
+                self.y0 + (iy + 1) as f64 / self.sy + HAIR,
+            ],
+        )
+    }
+}
+
 /// Boundary edges of a layer in the layer plane: the outer boundary of
 /// their union for the nearest-area search, or every edge.
 #[derive(Debug)]
@@ -573,6 +846,8 @@ struct Edges {
     /// Cosine of the layer's middle latitude: the plane's longitude scale.
     k0: f64,
     tree: RTree<Edge>,
+    /// The same edges, in the order [`NearGrid`] numbers them.
+    list: Vec<Edge>,
 }
 
 impl Edges {
@@ -646,12 +921,20 @@ impl Edges {
                 } else {
                     (q, p)
                 };
-                Edge { a, b, area: i }
+                (a, b, i)
+            })
+            .enumerate()
+            .map(|(id, (a, b, area))| Edge {
+                a,
+                b,
+                area,
+                id: id as u32,
             })
             .collect();
         Edges {
             k0,
-            tree: RTree::bulk_load(edges),
+            tree: RTree::bulk_load(edges.clone()),
+            list: edges,
         }
     }
 }

@@ -199,6 +199,7 @@ impl Geo {
         let started = Instant::now();
         for l in self.region.layers.iter() {
             l.index.grid(&l.areas);
+            l.index.prepare_nearest(&l.areas);
         }
         self.answer_json();
         tracing::info!(

@@ -73,3 +73,52 @@ fn grid_agrees_with_the_tree_on_gm() {
         "the grid answers too few: {fast} of {checked}"
     );
 }
+
+/// The nearest-area grid on real boundaries: for points outside every area
+/// of a layer (200,000 random points over and around GM's bounding box,
+/// reaching 40 km beyond it, and points just off ward vertices), the
+/// nearest area and its distance are exactly the tree walk's.
+#[test]
+fn nearest_grid_agrees_with_the_tree_on_gm() {
+    let Some(data) = common::gm_data("nearest-area grid on GM") else {
+        return;
+    };
+    let dir = common::region_dir(&common::gm_manifest(&data));
+    let region = Source::load(dir.path()).unwrap().region;
+    let mut state = 0x51a7_e5ee_d00d_f00du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut points: Vec<(f64, f64)> = (0..200_000)
+        .map(|_| (-3.35 + 2.05 * next(), 53.0 + 1.05 * next()))
+        .collect();
+    let (_, wards) = region.layer("wards").unwrap();
+    for a in wards.areas.iter() {
+        for c in a.geometry.0[0].exterior().0.iter().step_by(3) {
+            points.push((c.x + 1e-4, c.y - 1e-4));
+            points.push((c.x - 3e-6, c.y + 2e-6));
+        }
+    }
+    let mut found = Vec::new();
+    for layer in region.layers.iter() {
+        let mut compared = 0;
+        for &(x, y) in &points {
+            layer.index.locate_into(&layer.areas, x, y, &mut found);
+            if !found.is_empty() {
+                continue;
+            }
+            let by_grid = layer.index.nearest(&layer.areas, x, y);
+            let by_tree = layer.index.nearest_by_tree(&layer.areas, x, y);
+            assert_eq!(by_grid, by_tree, "layer {} at ({x}, {y})", layer.id);
+            compared += 1;
+        }
+        println!(
+            "{}: {compared} points outside, the same nearest area and distance",
+            layer.id
+        );
+        assert!(compared > 10_000);
+    }
+}
