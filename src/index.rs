@@ -493,7 +493,8 @@ fn ellipsoid_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     let m = A * (1.0 - E2) / (w * w.sqrt());
     let dy = m * (lat2 - lat1).to_radians();
     let dx = n * phi.cos() * (lon2 - lon1).to_radians();
-    dx.hypot(dy)
+    // Metres on the Earth: no overflow for `hypot` to guard against.
+    (dx * dx + dy * dy).sqrt()
 }
 
 /// A boundary edge of an area in the layer plane (longitude × `k0`,

@@ -32,6 +32,21 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// Most connections open at once.
     pub max_connections: usize,
+    /// Which connections' requests carry the client's address
+    /// ([`ConnectInfo`], what the rate limit reads).
+    pub peers: Peers,
+}
+
+/// Whose requests carry the client's address: only those the rate limit
+/// applies to, so the others skip the per-request insert.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Peers {
+    /// Every client's.
+    All,
+    /// Every client's but loopback ones'.
+    Remote,
+    /// Nobody's.
+    None,
 }
 
 /// Serves `router` on `listener` within `limits` until `shutdown`
@@ -67,10 +82,13 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let tag = limits.peers.tags(peer.ip());
         let service = tower::ServiceExt::map_request(
             router.clone(),
             move |mut req: axum::http::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(peer));
+                if tag {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                }
                 req
             },
         );
@@ -94,6 +112,17 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+impl Peers {
+    /// Whether requests from `ip` carry its address.
+    pub fn tags(self, ip: IpAddr) -> bool {
+        match self {
+            Peers::All => true,
+            Peers::Remote => !ip.is_loopback(),
+            Peers::None => false,
+        }
+    }
 }
 
 /// A per-client rate limit on the public reads.
@@ -157,4 +186,27 @@ pub fn peer_of<B>(req: &axum::http::Request<B>) -> Option<SocketAddr> {
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_carry_the_address_the_rate_limit_needs() {
+        let (local, remote): (IpAddr, IpAddr) =
+            ("127.0.0.1".parse().unwrap(), "192.0.2.7".parse().unwrap());
+        let v6: IpAddr = "::1".parse().unwrap();
+        assert!(Peers::All.tags(local) && Peers::All.tags(remote));
+        assert!(!Peers::Remote.tags(local) && !Peers::Remote.tags(v6));
+        assert!(Peers::Remote.tags(remote));
+        assert!(!Peers::None.tags(local) && !Peers::None.tags(remote));
+        // The limit itself agrees: loopback is exempt unless asked.
+        let rate = RateLimit::new(1, 1, false).unwrap();
+        for _ in 0..5 {
+            assert!(rate.check(local).is_ok());
+        }
+        assert!(rate.check(remote).is_ok());
+        assert!(rate.check(remote).is_err());
+    }
 }

@@ -53,6 +53,11 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let limits = super::listen::Limits {
         header_timeout: state.config.header_timeout,
         max_connections: state.config.max_connections,
+        peers: match (&state.rate, state.config.rate_limit_loopback) {
+            (None, _) => super::listen::Peers::None,
+            (Some(_), true) => super::listen::Peers::All,
+            (Some(_), false) => super::listen::Peers::Remote,
+        },
     };
     super::listen::serve(listener, super::router(state), limits, async {
         let _ = tokio::signal::ctrl_c().await;
