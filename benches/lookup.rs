@@ -78,6 +78,19 @@ fn bench_gm(c: &mut Criterion) {
             }
         })
     });
+    // What `/v1/lookup` writes: the same bytes from fragments serialised
+    // once (`lookup::AnswerJson`).
+    let fragments = feedmap::lookup::AnswerJson::new(&region).unwrap();
+    group.bench_function("answer_fragments_4_layers_random", |b| {
+        let mut buf = Vec::with_capacity(1024);
+        b.iter(|| {
+            for &p in &box_points {
+                buf.clear();
+                fragments.write_fields(&region, black_box(p), &mut buf);
+                black_box(&buf);
+            }
+        })
+    });
     group.finish();
 }
 

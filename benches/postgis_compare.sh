@@ -22,8 +22,11 @@
 #      the same box; and the same wrk script on an axum handler that does
 #      no work (examples/ceiling.rs): empty answers, the framework's ceiling
 #      on this machine, then a fixed JSON body the size of feedmap's mean
-#      answer, what the answer's size alone costs.
+#      answer, what the answer's size alone costs. ROUNDS rounds (default
+#      3), each running all four back to back, so that the VM's drift
+#      touches all alike; each round is printed, and the best of each.
 # Prints each pair and its ratio. Not part of `cargo test`.
+# ROUNDS sets the HTTP rounds.
 # FEEDMAP_DATA overrides the data folder (default ../shared/data/gm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +35,7 @@ data="${FEEDMAP_DATA:-$root/../shared/data/gm}"
 points="${1:-1000000}"
 duration="${2:-20s}"
 seed=14
+rounds="${ROUNDS:-3}"
 
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 missing=()
@@ -196,9 +200,6 @@ SELECT (SELECT area_name FROM locality WHERE ST_Contains(geom, p)),
        (SELECT area_code FROM lsoa WHERE ST_Contains(geom, p))
   FROM (SELECT ST_SetSRID(ST_MakePoint($xmin + :ilon * ($xmax - $xmin) / 1e7, $ymin + :ilat * ($ymax - $ymin) / 1e7), 4326) AS p) s;
 SQL
-pg_rps=$(pgbench "$pg" -n -M prepared -c 4 -j 2 -T "${duration%s}" -f "$work/lookup.pgbench" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
-runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null
-
 serve() { # command...; sets url
   "$@" > "$work/serve.out" 2>&1 &
   pids+=($!)
@@ -206,25 +207,38 @@ serve() { # command...; sets url
   url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/serve.out" | head -1)
 }
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'; }
-serve env RUST_LOG=error "$feedmap" serve --region "$work/gm" --data-dir "$work/gm/data" --addr 127.0.0.1:0
-FEEDMAP_BBOX="$xmin $ymin $xmax $ymax" wrk -t2 -c64 -d"$duration" -s benches/wrk_lookup.lua "$url" > "$work/wrk_lookup"
-fm_rps=$(rps < "$work/wrk_lookup")
-# The mean answer body: wrk's bytes read per request less one answer's head.
-head_bytes=$(curl -s -D - -o /dev/null "$url/v1/lookup?lat=53.45&lon=-2.3" | wc -c)
-kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
-answer_bytes=$(sed -n 's/^ *\([0-9]*\) requests in .*, \([0-9.]*\)\([KMG]*\)B read.*/\1 \2 \3/p' "$work/wrk_lookup" |
-  awk -v h="$head_bytes" '{ m = ($3 == "K") ? 1024 : ($3 == "M") ? 1048576 : ($3 == "G") ? 1073741824 : 1; printf "%d", $2 * m / $1 - h }')
-ceiling() { # body bytes; sets got to requests/s under the same wrk script
-  serve "$root/target/release/examples/ceiling" 127.0.0.1:0 "$1"
-  FEEDMAP_BBOX="$xmin $ymin $xmax $ymax" wrk -t2 -c64 -d"$duration" -s benches/wrk_lookup.lua "$url" > "$work/wrk_ceiling"
-  got=$(rps < "$work/wrk_ceiling")
-  kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+load() { # url -> requests/s under the wrk script, output kept in $work/wrk_last
+  FEEDMAP_BBOX="$xmin $ymin $xmax $ymax" wrk -t2 -c64 -d"$duration" -s benches/wrk_lookup.lua "$1" > "$work/wrk_last"
+  rps < "$work/wrk_last"
 }
-ceiling 0; ceil_rps=$got
-ceiling "$answer_bytes"; sized_rps=$got
+serve env RUST_LOG=error "$feedmap" serve --region "$work/gm" --data-dir "$work/gm/data" --addr 127.0.0.1:0
+fm_url=$url
+serve "$root/target/release/examples/ceiling" 127.0.0.1:0 0
+ceil_url=$url
+# The mean answer body: wrk's bytes read per request less one answer's head
+# (measured on a first, short run).
+head_bytes=$(curl -s -D - -o /dev/null "$fm_url/v1/lookup?lat=53.45&lon=-2.3" | wc -c)
+FEEDMAP_BBOX="$xmin $ymin $xmax $ymax" wrk -t2 -c64 -d3s -s benches/wrk_lookup.lua "$fm_url" > "$work/wrk_size"
+answer_bytes=$(sed -n 's/^ *\([0-9]*\) requests in .*, \([0-9.]*\)\([KMG]*\)B read.*/\1 \2 \3/p' "$work/wrk_size" |
+  awk -v h="$head_bytes" '{ m = ($3 == "K") ? 1024 : ($3 == "M") ? 1048576 : ($3 == "G") ? 1073741824 : 1; printf "%d", $2 * m / $1 - h }')
+serve "$root/target/release/examples/ceiling" 127.0.0.1:0 "$answer_bytes"
+sized_url=$url
+max() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a + 0 > b + 0) ? a : b }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", 100 * a / b }'; }
+pg_rps="" fm_rps="" ceil_rps="" sized_rps=""
+echo "round  PostGIS/s  feedmap/s  ceiling/s  sized/s   feedmap: ×PostGIS  % of ceiling"
+for r in $(seq "$rounds"); do
+  p=$(pgbench "$pg" -n -M prepared -c 4 -j 2 -T "${duration%s}" -f "$work/lookup.pgbench" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+  f=$(load "$fm_url")
+  c=$(load "$ceil_url")
+  z=$(load "$sized_url")
+  printf '%5d  %9.0f  %9.0f  %9.0f  %7.0f   %17s  %12s\n' "$r" "$p" "$f" "$c" "$z" "$(ratio "$f" "$p")×" "$(pct "$f" "$c") %"
+  pg_rps=$(max "$p" "$pg_rps"); fm_rps=$(max "$f" "$fm_rps"); ceil_rps=$(max "$c" "$ceil_rps"); sized_rps=$(max "$z" "$sized_rps")
+done
+runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null
+echo "best of $rounds rounds:"
 printf 'PostGIS (pgbench, 4 clients)        %8.0f lookups/s\n' "$pg_rps"
 printf 'feedmap GET /v1/lookup (wrk, 64)    %8.0f lookups/s   %s× PostGIS\n' "$fm_rps" "$(ratio "$fm_rps" "$pg_rps")"
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", 100 * a / b }'; }
 printf 'empty axum handler (wrk, 64)        %8.0f requests/s  feedmap at %s %% of this ceiling\n' "$ceil_rps" "$(pct "$fm_rps" "$ceil_rps")"
 printf 'axum, fixed %4d-byte JSON (wrk, 64) %8.0f requests/s  %s %% of the ceiling with no lookup at all\n' "$answer_bytes" "$sized_rps" "$(pct "$sized_rps" "$ceil_rps")"
 echo "(all three wrk runs send the same script: random points, one request built per call)"
