@@ -20,15 +20,100 @@
 
 use crate::area::Area;
 
-/// The grid of one layer.
-#[derive(Debug)]
-pub struct CellGrid {
+/// A uniform grid's frame over a box: `nx` × `ny` cells, numbered row by
+/// row from the box's lower corner, and the one rounding function that
+/// places a point in them. Shared by the lookup grid here and the index's
+/// nearest-area grid.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame {
     x0: f64,
     y0: f64,
     sx: f64,
     sy: f64,
-    nx: usize,
-    ny: usize,
+    /// Columns.
+    pub nx: usize,
+    /// Rows.
+    pub ny: usize,
+}
+
+impl Frame {
+    /// `nx` × `ny` cells over the box from `(x0, y0)` to `(x1, y1)`.
+    pub fn new(x0: f64, y0: f64, x1: f64, y1: f64, nx: usize, ny: usize) -> Frame {
+        Frame {
+            x0,
+            y0,
+            sx: nx as f64 / (x1 - x0),
+            sy: ny as f64 / (y1 - y0),
+            nx,
+            ny,
+        }
+    }
+
+    /// The column of `x`, unclamped (the one rounding function both marking
+    /// and lookups use).
+    #[inline]
+    fn col(&self, x: f64) -> f64 {
+        ((x - self.x0) * self.sx).floor()
+    }
+
+    #[inline]
+    fn row(&self, y: f64) -> f64 {
+        ((y - self.y0) * self.sy).floor()
+    }
+
+    /// The columns from `lo` to `hi`, clamped to the grid.
+    fn span_x(&self, lo: f64, hi: f64) -> (usize, usize) {
+        let last = (self.nx - 1) as f64;
+        (
+            self.col(lo).clamp(0.0, last) as usize,
+            self.col(hi).clamp(0.0, last) as usize,
+        )
+    }
+
+    /// The rows from `lo` to `hi`, clamped to the grid.
+    fn span_y(&self, lo: f64, hi: f64) -> (usize, usize) {
+        let last = (self.ny - 1) as f64;
+        (
+            self.row(lo).clamp(0.0, last) as usize,
+            self.row(hi).clamp(0.0, last) as usize,
+        )
+    }
+
+    /// The cell holding `(x, y)` (row by row), if the grid covers it.
+    #[inline]
+    pub fn index(&self, x: f64, y: f64) -> Option<usize> {
+        let (cx, cy) = (self.col(x), self.row(y));
+        if cx >= 0.0 && cy >= 0.0 && cx < self.nx as f64 && cy < self.ny as f64 {
+            Some(cy as usize * self.nx + cx as usize)
+        } else {
+            None
+        }
+    }
+
+    /// Cell `(ix, iy)`'s lower and upper corners.
+    pub fn corners(&self, ix: usize, iy: usize) -> ([f64; 2], [f64; 2]) {
+        (
+            [self.x0 + ix as f64 / self.sx, self.y0 + iy as f64 / self.sy],
+            [
+                self.x0 + (ix + 1) as f64 / self.sx,
+                self.y0 + (iy + 1) as f64 / self.sy,
+            ],
+        )
+    }
+
+    /// Cell `(ix, iy)`'s centre.
+    pub fn centre(&self, ix: usize, iy: usize) -> (f64, f64) {
+        (
+            self.x0 + (ix as f64 + 0.5) / self.sx,
+            self.y0 + (iy as f64 + 0.5) / self.sy,
+        )
+    }
+}
+
+/// The grid of one layer.
+#[derive(Debug)]
+pub struct CellGrid {
+    frame: Frame,
     /// Per cell, row by row: 0 — ask the tree; `a + 1` — inside area `a`
     /// only.
     cells: Vec<u32>,
@@ -70,13 +155,16 @@ impl CellGrid {
         let ground_w = w * mid.to_radians().cos().max(0.01);
         let nx = ((n * ground_w / h).sqrt().round() as usize).clamp(1, 1 << 16);
         let ny = ((n / nx as f64).round() as usize).clamp(1, 1 << 16);
-        let mut grid = CellGrid {
-            x0: bbox.min().x,
-            y0: bbox.min().y,
-            sx: nx as f64 / w,
-            sy: ny as f64 / h,
+        let frame = Frame::new(
+            bbox.min().x,
+            bbox.min().y,
+            bbox.max().x,
+            bbox.max().y,
             nx,
             ny,
+        );
+        let mut grid = CellGrid {
+            frame,
             cells: vec![0; nx * ny],
         };
         // Mark every cell an edge's box overlaps.
@@ -86,9 +174,9 @@ impl CellGrid {
                 for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
                     for e in ring.lines() {
                         let (ix0, ix1) =
-                            grid.span_x(e.start.x.min(e.end.x), e.start.x.max(e.end.x));
+                            frame.span_x(e.start.x.min(e.end.x), e.start.x.max(e.end.x));
                         let (iy0, iy1) =
-                            grid.span_y(e.start.y.min(e.end.y), e.start.y.max(e.end.y));
+                            frame.span_y(e.start.y.min(e.end.y), e.start.y.max(e.end.y));
                         for iy in iy0..=iy1 {
                             grid.cells[iy * nx + ix0..=iy * nx + ix1].fill(TOUCHED);
                         }
@@ -126,13 +214,12 @@ impl CellGrid {
                 if iy > 0 {
                     visit(c - nx, &mut grid);
                 }
-                if iy + 1 < grid.ny {
+                if iy + 1 < ny {
                     visit(c + nx, &mut grid);
                 }
             }
             let (ix, iy) = (start % nx, start / nx);
-            let x = grid.x0 + (ix as f64 + 0.5) / grid.sx;
-            let y = grid.y0 + (iy as f64 + 0.5) / grid.sy;
+            let (x, y) = frame.centre(ix, iy);
             let found = locate(x, y);
             let label = match found.as_slice() {
                 [a] => *a as u32 + 1,
@@ -150,43 +237,10 @@ impl CellGrid {
         Some(grid)
     }
 
-    /// The column of longitude `x`, unclamped (the one rounding function
-    /// both marking and lookups use).
-    #[inline]
-    fn col(&self, x: f64) -> f64 {
-        ((x - self.x0) * self.sx).floor()
-    }
-
-    #[inline]
-    fn row(&self, y: f64) -> f64 {
-        ((y - self.y0) * self.sy).floor()
-    }
-
-    fn span_x(&self, lo: f64, hi: f64) -> (usize, usize) {
-        let last = (self.nx - 1) as f64;
-        (
-            self.col(lo).clamp(0.0, last) as usize,
-            self.col(hi).clamp(0.0, last) as usize,
-        )
-    }
-
-    fn span_y(&self, lo: f64, hi: f64) -> (usize, usize) {
-        let last = (self.ny - 1) as f64;
-        (
-            self.row(lo).clamp(0.0, last) as usize,
-            self.row(hi).clamp(0.0, last) as usize,
-        )
-    }
-
     /// The cell holding `(x, y)`, if the grid covers it.
     #[inline]
     pub fn index(&self, x: f64, y: f64) -> Option<usize> {
-        let (cx, cy) = (self.col(x), self.row(y));
-        if cx >= 0.0 && cy >= 0.0 && cx < self.nx as f64 && cy < self.ny as f64 {
-            Some(cy as usize * self.nx + cx as usize)
-        } else {
-            None
-        }
+        self.frame.index(x, y)
     }
 
     /// The one area holding `(x, y)` when the point's cell knows it
@@ -207,6 +261,6 @@ impl CellGrid {
 
     /// Columns × rows.
     pub fn size(&self) -> (usize, usize) {
-        (self.nx, self.ny)
+        (self.frame.nx, self.frame.ny)
     }
 }

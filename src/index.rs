@@ -634,12 +634,7 @@ fn keep_closest(
 /// skips boxes).
 #[derive(Debug)]
 struct NearGrid {
-    x0: f64,
-    y0: f64,
-    sx: f64,
-    sy: f64,
-    nx: usize,
-    ny: usize,
+    frame: crate::grid::Frame,
     /// Per cell, row by row: where its list starts in `edges`, or `None`
     /// — ask the tree.
     starts: Vec<Option<u32>>,
@@ -719,15 +714,9 @@ impl NearGrid {
         let side = ((x1 - x0) * (y1 - y0) / NEAR_CELLS).sqrt();
         let nx = (((x1 - x0) / side).ceil() as usize).clamp(1, 1024);
         let ny = (((y1 - y0) / side).ceil() as usize).clamp(1, 1024);
-        let (sx, sy) = (nx as f64 / (x1 - x0), ny as f64 / (y1 - y0));
         let k0 = edges.k0;
         let mut grid = NearGrid {
-            x0,
-            y0,
-            sx,
-            sy,
-            nx,
-            ny,
+            frame: crate::grid::Frame::new(x0, y0, x1, y1, nx, ny),
             starts: Vec::with_capacity(nx * ny),
             ends: Vec::with_capacity(nx * ny),
             edges: Vec::new(),
@@ -810,16 +799,7 @@ impl NearGrid {
 
     /// The list of the cell holding `(lon, lat)`, if it has one.
     fn candidates(&self, k0: f64, lon: f64, lat: f64) -> Option<&[NearEdge]> {
-        let fx = (lon * k0 - self.x0) * self.sx;
-        let fy = (lat - self.y0) * self.sy;
-        if !(fx >= 0.0 && fy >= 0.0) {
-            return None;
-        }
-        let (ix, iy) = (fx as usize, fy as usize);
-        if ix >= self.nx || iy >= self.ny {
-            return None;
-        }
-        let c = iy * self.nx + ix;
+        let c = self.frame.index(lon * k0, lat)?;
         let start = self.starts[c]? as usize;
         Some(&self.edges[start..self.ends[c] as usize])
     }
@@ -827,16 +807,8 @@ impl NearGrid {
     /// Cell `(ix, iy)`, widened by a hair against rounding.
     fn cell(&self, ix: usize, iy: usize) -> AABB<[f64; 2]> {
         const HAIR: f64 = 1e-9;
-        AABB::from_corners(
-            [
-                self.x0 + ix as f64 / self.sx - HAIR,
-                self.y0 + iy as f64 / self.sy - HAIR,
-            ],
-            [
-                self.x0 + (ix + 1) as f64 / self.sx + HAIR,
-                self.y0 + (iy + 1) as f64 / self.sy + HAIR,
-            ],
-        )
+        let (lo, hi) = self.frame.corners(ix, iy);
+        AABB::from_corners([lo[0] - HAIR, lo[1] - HAIR], [hi[0] + HAIR, hi[1] + HAIR])
     }
 }
 

@@ -54,24 +54,36 @@ impl Region {
     /// the point report their areas; layers that do not report the nearest
     /// area and its distance instead.
     pub fn lookup(&self, p: LatLon) -> Vec<LayerHit> {
-        let mut from = crate::index::Distances::from(p.lon, p.lat);
-        self.layers
-            .iter()
-            .enumerate()
-            .map(|(i, layer)| {
-                let areas = layer.index.locate(&layer.areas, p.lon, p.lat);
-                let nearest = if areas.is_empty() {
-                    layer.index.nearest_measured(&layer.areas, &mut from)
-                } else {
-                    None
-                };
-                LayerHit {
-                    layer: i,
-                    areas,
-                    nearest,
-                }
+        let mut hits = Vec::with_capacity(self.layers.len());
+        self.each_hit(p, |layer, areas, nearest| {
+            hits.push(LayerHit {
+                layer,
+                areas: areas.to_vec(),
+                nearest,
             })
-            .collect()
+        });
+        hits
+    }
+
+    /// Each layer's answer at `p`, in layer order — `f(layer, areas,
+    /// nearest)`: the areas containing the point and, only when none does,
+    /// the nearest area (geodesic distances from `p` shared between
+    /// layers). The one rule [`Region::lookup`] and [`AnswerJson`] answer
+    /// by.
+    pub fn each_hit(&self, p: LatLon, mut f: impl FnMut(usize, &[usize], Option<Nearest>)) {
+        let mut from = crate::index::Distances::from(p.lon, p.lat);
+        let mut found: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
+        for (i, layer) in self.layers.iter().enumerate() {
+            layer
+                .index
+                .locate_into(&layer.areas, p.lon, p.lat, &mut found);
+            let nearest = if found.is_empty() {
+                layer.index.nearest_measured(&layer.areas, &mut from)
+            } else {
+                None
+            };
+            f(i, &found, nearest);
+        }
     }
 
     /// The neighbourhood and community areas other than `holding` (those
@@ -256,9 +268,9 @@ impl AnswerJson {
     /// Appends the fields of [`Region::answer`]`(p)` (without the braces
     /// around them) to `out`: `region` must be the one this was built from.
     pub fn write_fields(&self, region: &Region, p: LatLon, out: &mut Vec<u8>) {
-        let mut found: smallvec::SmallVec<[usize; 4]> = smallvec::SmallVec::new();
-        let mut nearest: smallvec::SmallVec<[(usize, Nearest); 8]> = smallvec::SmallVec::new();
-        let mut from = crate::index::Distances::from(p.lon, p.lat);
+        type Hit = (smallvec::SmallVec<[usize; 4]>, Option<Nearest>);
+        let mut hits: smallvec::SmallVec<[Hit; 8]> = smallvec::SmallVec::new();
+        region.each_hit(p, |_, areas, nearest| hits.push((areas.into(), nearest)));
         out.extend_from_slice(b"\"point\":{\"lat\":");
         number(out, p.lat);
         out.extend_from_slice(b",\"lon\":");
@@ -267,16 +279,12 @@ impl AnswerJson {
         out.extend_from_slice(&self.names);
         out.extend_from_slice(b",\"areas\":{");
         for (n, &li) in self.order.iter().enumerate() {
-            let layer = &region.layers[li];
-            layer
-                .index
-                .locate_into(&layer.areas, p.lon, p.lat, &mut found);
             if n > 0 {
                 out.push(b',');
             }
             out.extend_from_slice(&self.keys[li]);
             out.push(b'[');
-            for (i, &a) in found.iter().enumerate() {
+            for (i, &a) in hits[li].0.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
@@ -284,19 +292,17 @@ impl AnswerJson {
                 out.push(b'}');
             }
             out.push(b']');
-            if found.is_empty() {
-                if let Some(near) = layer.index.nearest_measured(&layer.areas, &mut from) {
-                    nearest.push((li, near));
-                }
-            }
         }
         out.extend_from_slice(b"},\"nearest\":{");
-        for (i, (li, near)) in nearest.iter().enumerate() {
-            if i > 0 {
+        let mut first = true;
+        for &li in &self.order {
+            let Some(near) = hits[li].1 else { continue };
+            if !first {
                 out.push(b',');
             }
-            out.extend_from_slice(&self.keys[*li]);
-            out.extend_from_slice(&self.areas[*li][near.area]);
+            first = false;
+            out.extend_from_slice(&self.keys[li]);
+            out.extend_from_slice(&self.areas[li][near.area]);
             out.extend_from_slice(b",\"distance_m\":");
             number(out, (near.distance_m * 10.0).round() / 10.0);
             out.push(b'}');
