@@ -144,9 +144,47 @@ fn bench_national(c: &mut Criterion) {
     group.finish();
 }
 
+/// One geodesic distance as the nearest-area search measures it (a point
+/// to a boundary 0–40 km away, at GM's latitude): the chord method of
+/// `feedmap::geodesic` beside Karney's (`geo::Geodesic`), same lines.
+fn bench_geodesic(c: &mut Criterion) {
+    use geo::{Coord, Distance, Geodesic, Point};
+    let lines: Vec<(Coord<f64>, Coord<f64>)> = gm_box_points(2_000)
+        .chunks(2)
+        .map(|w| {
+            let a = Coord {
+                x: w[0].lon,
+                y: w[0].lat,
+            };
+            let b = Coord {
+                x: w[1].lon,
+                y: w[1].lat,
+            };
+            (a, b)
+        })
+        .collect();
+    let mut group = c.benchmark_group("geodesic");
+    group.throughput(Throughput::Elements(lines.len() as u64));
+    group.bench_function("chord_1000_lines", |b| {
+        b.iter(|| {
+            for &(a, z) in &lines {
+                black_box(feedmap::geodesic::distance_m(black_box(a), z));
+            }
+        })
+    });
+    group.bench_function("karney_1000_lines", |b| {
+        b.iter(|| {
+            for &(a, z) in &lines {
+                black_box(Geodesic.distance(Point(black_box(a)), Point(z)));
+            }
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = bench_gm, bench_national
+    targets = bench_gm, bench_national, bench_geodesic
 }
 criterion_main!(benches);

@@ -14,9 +14,10 @@
 //! file never moves a boundary point.
 
 use crate::area::Area;
+use crate::geodesic::End;
 use crate::grid::CellGrid;
 use crate::pip::{polygon_position, BandedPolygon, Position, SCAN_EDGES};
-use geo::{Coord, Distance, Geodesic, Point};
+use geo::Coord;
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
 use std::collections::HashMap;
 
@@ -267,8 +268,9 @@ impl AreaIndex {
     /// any distance by at most a factor `min(1, r)`, and the plane and the
     /// ellipsoid disagree by less than that slack). The areas left are
     /// ranked on the ellipsoid at their mid-latitude and those within
-    /// [`RANK_WINDOW`] of the best measured exactly (geodesically), so one
-    /// geodesic distance is usually all it computes.
+    /// [`RANK_WINDOW`] of the best measured exactly (geodesically, by
+    /// [`crate::geodesic`]), so one geodesic distance is usually all it
+    /// computes.
     pub fn nearest(&self, areas: &[Area], lon: f64, lat: f64) -> Option<Nearest> {
         self.nearest_measured(areas, &mut Distances::from(lon, lat))
     }
@@ -298,7 +300,6 @@ impl AreaIndex {
         let mut search = EdgeSearch {
             k0: edges.k0,
             kq: lat.to_radians().cos(),
-            lon,
             lat,
             at: [lon * edges.k0, lat],
             shrink2: (lat.to_radians().cos() / edges.k0).min(1.0).powi(2),
@@ -398,13 +399,13 @@ impl AreaIndex {
         // Areas clearly beyond the radius by the mid-latitude distance
         // (good to far better than RANK_WINDOW at these distances) are
         // left without the costlier geodesic.
-        let query = Point::new(lon, lat);
+        let query = End::new(lon, lat);
         let mut out: Vec<Nearest> = best
             .into_iter()
             .filter(|&(_, _, c)| ellipsoid_m(lon, lat, c.x, c.y) <= within_m * (1.0 + RANK_WINDOW))
             .map(|(a, _, c)| Nearest {
                 area: a as usize,
-                distance_m: Geodesic.distance(query, Point(c)),
+                distance_m: query.distance_m(&End::new(c.x, c.y)),
             })
             .filter(|n| n.distance_m <= within_m)
             .collect();
@@ -438,6 +439,8 @@ impl AreaIndex {
 pub struct Distances {
     lon: f64,
     lat: f64,
+    /// The query as a line's end, made on the first measure.
+    origin: Option<End>,
     known: smallvec::SmallVec<[(Coord<f64>, f64); 8]>,
 }
 
@@ -447,16 +450,20 @@ impl Distances {
         Distances {
             lon,
             lat,
+            origin: None,
             known: smallvec::SmallVec::new(),
         }
     }
 
-    /// The geodesic distance in metres to `c`, measured on first asking.
+    /// The geodesic distance in metres to `c` ([`crate::geodesic`]: within
+    /// a micrometre of Karney's), measured on first asking.
     pub fn to(&mut self, c: Coord<f64>) -> f64 {
         if let Some(&(_, d)) = self.known.iter().find(|(k, _)| *k == c) {
             return d;
         }
-        let d = Geodesic.distance(Point::new(self.lon, self.lat), Point(c));
+        let (lon, lat) = (self.lon, self.lat);
+        let origin = self.origin.get_or_insert_with(|| End::new(lon, lat));
+        let d = origin.distance_m(&End::new(c.x, c.y));
         self.known.push((c, d));
         d
     }
@@ -521,9 +528,14 @@ impl Edge {
     /// latitude (`kq`; layer-plane units), and the closest point in degrees.
     fn closest(&self, k0: f64, kq: f64, lon: f64, lat: f64) -> (f64, Coord<f64>) {
         let (d2, t) = closest_on_segment(self.a, self.b, kq / k0, lon * k0, lat);
+        (d2, self.point(k0, t))
+    }
+
+    /// The point at parameter `t` along the edge (0 at `a`), in degrees.
+    fn point(&self, k0: f64, t: f64) -> Coord<f64> {
         let x = (self.a[0] + t * (self.b[0] - self.a[0])) / k0;
         let y = self.a[1] + t * (self.b[1] - self.a[1]);
-        (d2, Coord { x, y })
+        Coord { x, y }
     }
 }
 
@@ -547,7 +559,6 @@ fn closest_on_segment(a: [f64; 2], b: [f64; 2], r: f64, px: f64, py: f64) -> (f6
 struct EdgeSearch {
     k0: f64,
     kq: f64,
-    lon: f64,
     lat: f64,
     /// The query in the layer plane.
     at: [f64; 2],
@@ -588,12 +599,16 @@ impl EdgeSearch {
     }
 
     fn edge(&mut self, edge: &Edge) {
-        let (d2, c) = edge.closest(self.k0, self.kq, self.lon, self.lat);
+        let (d2, t) = closest_on_segment(edge.a, edge.b, self.kq / self.k0, self.at[0], self.at[1]);
         if d2 < self.best2 {
             self.best2 = d2;
             self.limit2 = d2 * plane_slack(self.lat, d2.sqrt()).powi(2);
+        } else if d2 > self.limit2 {
+            // Past the limit, which only shrinks: whatever this would keep
+            // for its area, the final cut at the limit drops.
+            return;
         }
-        keep_closest(&mut self.candidates, edge.area, d2, c);
+        keep_closest(&mut self.candidates, edge.area, d2, edge.point(self.k0, t));
     }
 }
 
@@ -733,7 +748,6 @@ impl NearGrid {
                 let mut search = EdgeSearch {
                     k0,
                     kq: k0,
-                    lon: o[0] / k0,
                     lat: o[1],
                     at: o,
                     shrink2: 1.0,
@@ -999,7 +1013,7 @@ mod tests {
                 }
             }
         }
-        Geodesic.distance(Point::new(lon, lat), Point(closest.1))
+        crate::geodesic::distance_m(Coord { x: lon, y: lat }, closest.1)
     }
 
     /// The nearest area by brute force: its index and distance.

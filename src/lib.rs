@@ -55,6 +55,7 @@ pub mod feeds;
 pub mod follow;
 pub mod gazetteer;
 pub mod generations;
+pub mod geodesic;
 pub mod grid;
 pub mod handover;
 pub mod health;
