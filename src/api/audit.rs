@@ -20,7 +20,7 @@ pub async fn audit(
     viewer: write::Viewer,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["after", "limit"])?;
     let after = params.whole("after", 0, 0, i64::MAX)?;
     let limit = params.whole("limit", 100, 0, 1000)?;

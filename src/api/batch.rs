@@ -136,7 +136,7 @@ pub async fn batch(
     body: Body,
 ) -> Result<Response, ApiProblem> {
     let format = body_format(&headers)?;
-    let params = super::Params::parse(q);
+    let params = super::Params::parse(q.as_deref());
     params.only(&["at"])?;
     let served = state.served();
     // Every row is answered as of one date (`at`, default today).

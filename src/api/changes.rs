@@ -70,7 +70,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["after", "limit", "wait"])?;
     let after = params.whole("after", 0, 0, i64::MAX)?;
     let limit = params.whole("limit", 100, 1, 1000)? as usize;

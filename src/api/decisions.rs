@@ -86,7 +86,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["layer"])?;
     let layer = params.get("layer")?.map(str::to_string);
     state.fresh().await;
@@ -169,8 +169,8 @@ pub struct NewDecisionBody {
 
 pub(crate) fn check_params(query: &str, field: &str) -> Result<(), ApiProblem> {
     text(field, query, MAX_TEXT)?;
-    let pairs = Params::parse(Some(query.to_string()));
-    PlanParams::from_pairs(pairs.0.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    let pairs = Params::parse(Some(query));
+    PlanParams::from_pairs(pairs.0.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
         .map(|_| ())
         .map_err(|e| write::bad_field(field, e))
 }

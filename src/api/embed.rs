@@ -45,7 +45,7 @@ pub async fn script() -> Response {
 
 /// `GET /embed[?postcode=]`.
 pub async fn page(RawQuery(q): RawQuery) -> Result<Response, ApiProblem> {
-    Params::parse(q).only(&["postcode"])?;
+    Params::parse(q.as_deref()).only(&["postcode"])?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),

@@ -22,7 +22,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    Params::parse(q).only(&[])?;
+    Params::parse(q.as_deref()).only(&[])?;
     state.fresh().await;
     let served = state.served.load();
     Ok(Json(FeedList {

@@ -48,7 +48,7 @@ pub async fn areas(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["lat", "lon", "at"])?;
     let point = point_param(&params)?;
     let served = state.served.load();
@@ -144,7 +144,7 @@ pub async fn feeds(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     let query = query_param(&params)?;
     let served = state.served.load();
     let (at, view) = at_param(&params, &served)?;

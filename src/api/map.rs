@@ -131,7 +131,7 @@ pub async fn tile(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
     let (z, x, y) = tile_address(&z, &x, &y, "/tiles/{layer}/{z}/{x}/{y}.mvt")?;
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["at"])?;
     let served = state.served();
     // `at`: the boundaries in effect on a date (default today).
@@ -155,7 +155,7 @@ pub async fn residential(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
     let (z, x, y) = tile_address(&z, &x, &y, "/residential/{z}/{x}/{y}.mvt")?;
-    Params::parse(q).only(&[])?;
+    Params::parse(q.as_deref()).only(&[])?;
     let served = state.served();
     tile_answer(move || served.geo().density().encode(z, x, y)).await
 }
@@ -169,7 +169,7 @@ pub async fn points(
     Path(layer): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     let parsed = params.only(&["bbox", "limit"]).and_then(|_| {
         let bbox = params
             .get("bbox")?

@@ -63,7 +63,7 @@ pub async fn landing(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     // A browser (which asks for HTML) gets the planners' map; API clients
     // such as GDAL get the OGC landing document, as does `?f=json`.
     let f = params.get("f").ok().flatten();
@@ -97,7 +97,7 @@ pub async fn landing(
 
 /// `GET /conformance`.
 pub async fn conformance(RawQuery(q): RawQuery) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     json_only(&params)?;
     Ok(Json(json!({ "conformsTo": CONFORMANCE })).into_response())
 }
@@ -132,7 +132,7 @@ pub async fn collections(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     json_only(&params)?;
     let base = base_url(&state, &headers);
     let served = state.served.load();
@@ -165,7 +165,7 @@ pub async fn collection(
     Path(layer): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     let base = base_url(&state, &headers);
     let served = state.served.load();
     let region = served.region();
@@ -251,7 +251,7 @@ pub async fn items(
     Path(layer_id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let v = items_inner(&state, &headers, &layer_id, Params::parse(q))?;
+    let v = items_inner(&state, &headers, &layer_id, Params::parse(q.as_deref()))?;
     Ok(geojson_response(v))
 }
 
@@ -368,7 +368,7 @@ pub async fn item(
     Path((layer_id, id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     let served = state.served.load();
     let region = served.region();
     let found = json_only(&params)

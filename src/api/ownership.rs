@@ -45,7 +45,7 @@ fn health_params(
     served: &crate::served::Served,
     params: &Params,
 ) -> Result<HealthParams, ApiProblem> {
-    HealthParams::from_pairs(served.day(), &params.0).map_err(ApiProblem::bad_parameter)
+    HealthParams::from_pairs(served.day(), &params.owned()).map_err(ApiProblem::bad_parameter)
 }
 
 /// `GET /v1/feeds/health`: every feed's findings (JSON, or `format=csv`
@@ -55,7 +55,7 @@ pub async fn health(
     viewer: Viewer,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&[
         "at",
         "dormant_days",
@@ -81,7 +81,7 @@ pub async fn guarantee(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["at", "update_days"])?;
     state.fresh().await;
     let served = state.served();
@@ -95,7 +95,7 @@ pub async fn verify(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["handle", "platform", "at"])?;
     let handle = params
         .get("handle")?
@@ -134,7 +134,7 @@ pub async fn register(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["format", "at"])?;
     let format = params.format(&["csv"])?;
     state.fresh().await;
@@ -289,7 +289,7 @@ pub async fn handovers(
     viewer: Viewer,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["status", "feed_id"])?;
     let status = match params.get("status")? {
         None => None,
@@ -457,7 +457,7 @@ pub async fn import_activity(
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["name"])?;
     let name = params.get("name")?.unwrap_or("upload.csv").to_string();
     let ct = headers
@@ -561,7 +561,7 @@ pub async fn consolidation(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&[
         "at",
         "dormant_days",
@@ -573,7 +573,7 @@ pub async fn consolidation(
     let format = params.format(&["csv", "geojson"])?;
     state.fresh().await;
     let served = state.served();
-    let p = ConsolidationParams::from_pairs(served.day(), &params.0)
+    let p = ConsolidationParams::from_pairs(served.day(), &params.owned())
         .map_err(ApiProblem::bad_parameter)?;
     let s = served.clone();
     let plan = blocking(move || Ok(consolidate::plan(&s, &p))).await?;

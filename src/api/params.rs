@@ -3,20 +3,32 @@
 
 use super::problem::ApiProblem;
 use crate::lookup::LatLon;
+use std::borrow::Cow;
 
-/// Parsed query string: pairs in order, for precise error messages.
-pub struct Params(pub Vec<(String, String)>);
+/// Parsed query string: pairs in order, for precise error messages; each
+/// name and value borrowed from the query unless percent-decoding changed
+/// it.
+pub struct Params<'q>(pub Vec<(Cow<'q, str>, Cow<'q, str>)>);
 
-impl Params {
+impl<'q> Params<'q> {
     /// Parses a raw query string.
-    pub fn parse(raw: Option<String>) -> Params {
-        Params(crate::plan::params::query_pairs(&raw.unwrap_or_default()))
+    pub fn parse(raw: Option<&'q str>) -> Params<'q> {
+        Params(raw.map_or_else(Vec::new, |q| form_urlencoded::parse(q.as_bytes()).collect()))
+    }
+
+    /// The pairs as owned strings (for parameter sets that outlive the
+    /// request).
+    pub fn owned(&self) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .map(|(k, v)| (k.clone().into_owned(), v.clone().into_owned()))
+            .collect()
     }
 
     /// The value of a parameter given once (a repeated one is an error).
     pub fn get(&self, name: &str) -> Result<Option<&str>, ApiProblem> {
         let mut found = self.0.iter().filter(|(k, _)| k == name);
-        let first = found.next().map(|(_, v)| v.as_str());
+        let first = found.next().map(|(_, v)| v.as_ref());
         if found.next().is_some() {
             return Err(ApiProblem::bad_parameter(format!(
                 "{name} is given more than once"
@@ -27,7 +39,7 @@ impl Params {
 
     /// Refuses parameters outside `allowed`.
     pub fn only(&self, allowed: &[&str]) -> Result<(), ApiProblem> {
-        match self.0.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        match self.0.iter().find(|(k, _)| !allowed.contains(&k.as_ref())) {
             Some((k, _)) => Err(ApiProblem::bad_parameter(format!(
                 "unknown parameter {k:?}; allowed: {}",
                 allowed.join(", ")

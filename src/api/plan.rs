@@ -31,12 +31,12 @@ async fn planned(
     state: Arc<AppState>,
     query: Option<String>,
 ) -> Result<(Plan, Arc<Served>), ApiProblem> {
-    let given = Params::parse(query);
+    let given = Params::parse(query.as_deref()).owned();
     tokio::task::spawn_blocking(move || {
         // As the store has it now (another replica may have just written).
         state.sync_for_read();
         let served = state.served();
-        let params = served.params(&given.0)?;
+        let params = served.params(&given)?;
         let p = served.plan(&params)?;
         Ok((p, served))
     })

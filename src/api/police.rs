@@ -77,7 +77,7 @@ pub async fn locate(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["q"])?;
     let q = params
         .get("q")?

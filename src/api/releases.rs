@@ -71,7 +71,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["layer"])?;
     let only = params.get("layer")?.map(str::to_string);
     state.fresh().await;
@@ -139,7 +139,7 @@ pub async fn diff(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
     let id = release_id(&id)?;
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["format"])?;
     let format = params.format(&["csv", "geojson"])?;
     state.fresh().await;
@@ -244,7 +244,7 @@ pub async fn proposals(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
     let id = release_id(&id)?;
-    let params = Params::parse(q);
+    let params = Params::parse(q.as_deref());
     params.only(&["successor_share"])?;
     let share = share_param(&params)?;
     state.fresh().await;

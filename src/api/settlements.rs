@@ -16,7 +16,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    Params::parse(q).only(&[])?;
+    Params::parse(q.as_deref()).only(&[])?;
     let served = state.served.load();
     let body = axum::body::Bytes::from_owner(served.geo().settlements_geojson().clone());
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
