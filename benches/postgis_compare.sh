@@ -26,7 +26,9 @@
 #      3), each running all four back to back, so that the VM's drift
 #      touches all alike; each round is printed, and the best of each.
 # Prints each pair and its ratio. Not part of `cargo test`.
-# ROUNDS sets the HTTP rounds.
+# ROUNDS sets the HTTP rounds. PROFILE the cargo profile both servers and
+# the batch are built with (default release-lto, as deployed: whole-program
+# optimisation; `release` for the quicker build the tests use).
 # FEEDMAP_DATA overrides the data folder (default ../shared/data/gm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +38,7 @@ points="${1:-1000000}"
 duration="${2:-20s}"
 seed=14
 rounds="${ROUNDS:-3}"
+profile="${PROFILE:-release-lto}"
 
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 missing=()
@@ -50,8 +53,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
-cargo build --release --quiet --bin feedmap --example ceiling
-feedmap="$root/target/release/feedmap"
+echo "building feedmap and the empty handler with the $profile profile" >&2
+cargo build --profile "$profile" --quiet --bin feedmap --example ceiling
+feedmap="$root/target/$profile/feedmap"
 work=$(mktemp -d /tmp/feedmap-postgis.XXXXXX)
 chmod 755 "$work"
 pids=()
@@ -126,7 +130,7 @@ name_property = "area_name"
 TOML
 echo "id,lat,lon" > "$work/empty.csv"
 
-echo "# feedmap beside PostGIS $postgis (PostgreSQL $pgver), $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo "# feedmap beside PostGIS $postgis (PostgreSQL $pgver), $(nproc) cores, built with the $profile profile, $(date -u +%Y-%m-%d)"
 echo
 echo "## Batch: $n_all points over the GM bounding box against the 1,702 LSOAs"
 s=$(now); RUST_LOG=error "$feedmap" feeds batch --region "$work/lsoa" "$work/empty.csv" > /dev/null; startup=$(secs "$s" "$(now)")
@@ -213,7 +217,7 @@ load() { # url -> requests/s under the wrk script, output kept in $work/wrk_last
 }
 serve env RUST_LOG=error "$feedmap" serve --region "$work/gm" --data-dir "$work/gm/data" --addr 127.0.0.1:0
 fm_url=$url
-serve "$root/target/release/examples/ceiling" 127.0.0.1:0 0
+serve "$root/target/$profile/examples/ceiling" 127.0.0.1:0 0
 ceil_url=$url
 # The mean answer body: wrk's bytes read per request less one answer's head
 # (measured on a first, short run).
@@ -221,7 +225,7 @@ head_bytes=$(curl -s -D - -o /dev/null "$fm_url/v1/lookup?lat=53.45&lon=-2.3" | 
 FEEDMAP_BBOX="$xmin $ymin $xmax $ymax" wrk -t2 -c64 -d3s -s benches/wrk_lookup.lua "$fm_url" > "$work/wrk_size"
 answer_bytes=$(sed -n 's/^ *\([0-9]*\) requests in .*, \([0-9.]*\)\([KMG]*\)B read.*/\1 \2 \3/p' "$work/wrk_size" |
   awk -v h="$head_bytes" '{ m = ($3 == "K") ? 1024 : ($3 == "M") ? 1048576 : ($3 == "G") ? 1073741824 : 1; printf "%d", $2 * m / $1 - h }')
-serve "$root/target/release/examples/ceiling" 127.0.0.1:0 "$answer_bytes"
+serve "$root/target/$profile/examples/ceiling" 127.0.0.1:0 "$answer_bytes"
 sized_url=$url
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a + 0 > b + 0) ? a : b }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", 100 * a / b }'; }
