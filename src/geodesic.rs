@@ -22,8 +22,9 @@
 //! difference is printed by `cargo test --lib geodesic -- --nocapture`
 //! and asserted below 1 µm. Answers give distances to 0.1 m.
 //!
-//! Costs: two `sin_cos` for a new end, a few square roots; about a tenth of
-//! Karney's iterative solution.
+//! Costs: two `sin_cos` for a new end, a few square roots: a line with
+//! both ends new takes a fifth of the time of Karney's iterative solution
+//! (`cargo bench --bench lookup -- geodesic`: 104 against 520 ns).
 
 use crate::crs::{WGS84_A as A, WGS84_F as F};
 use geo::{Coord, Distance, Geodesic, Point};
