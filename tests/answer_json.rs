@@ -9,27 +9,19 @@ mod common;
 
 use feedmap::api::lookup::{dated_json, Dated};
 use feedmap::lookup::{AnswerJson, LatLon};
-use feedmap::Source;
 
 #[test]
 fn fragments_write_what_serde_writes_on_gm() {
     let Some(data) = common::gm_data("lookup answer bytes on GM") else {
         return;
     };
-    let dir = common::region_dir(&common::gm_manifest(&data));
-    let region = Source::load(dir.path()).unwrap().region;
+    let (_dir, region) = common::gm_region(&data);
     let json = AnswerJson::new(&region).unwrap();
     let mut points: Vec<LatLon> = common::postcodes(&data)
         .iter()
         .map(|p| LatLon::new(p.lat, p.lon).unwrap())
         .collect();
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = common::seeded(0x2545_f491_4f6c_dd1du64);
     for _ in 0..20_000 {
         points.push(LatLon::new(53.32 + 0.38 * next(), -2.75 + 0.86 * next()).unwrap());
     }
@@ -78,8 +70,7 @@ fn the_server_answers_the_typed_shape() {
     let Some(data) = common::gm_data("lookup answer over HTTP") else {
         return;
     };
-    let dir = common::region_dir(&common::gm_manifest(&data));
-    let region = Source::load(dir.path()).unwrap().region;
+    let (dir, region) = common::gm_region(&data);
     let server = common::Server::start(dir.path());
     for (lat, lon) in [(53.45, -2.3), (53.65, -2.7), (51.5, -0.12)] {
         let (status, kind, body) =

@@ -3,17 +3,14 @@
 
 mod common;
 
-use feedmap::{LatLon, Source};
+use feedmap::LatLon;
 
 #[test]
 fn trafford_postcodes_agree_with_ons() {
     let Some(data) = common::gm_data("trafford_postcodes_agree_with_ons") else {
         return;
     };
-    let dir = common::region_dir(&common::gm_manifest(&data));
-    let region = Source::load(dir.path())
-        .map(|s| s.region)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, region) = common::gm_region(&data);
     let postcodes = common::postcodes(&data);
     assert_eq!(postcodes.len(), 11_264);
     let layer = |id: &str| region.layer(id).unwrap().0;

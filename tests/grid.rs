@@ -7,26 +7,17 @@
 
 mod common;
 
-use feedmap::Source;
-
 #[test]
 fn grid_agrees_with_the_tree_on_gm() {
     let Some(data) = common::gm_data("lookup grid on GM") else {
         return;
     };
-    let dir = common::region_dir(&common::gm_manifest(&data));
-    let region = Source::load(dir.path()).unwrap().region;
+    let (_dir, region) = common::gm_region(&data);
     let mut points: Vec<(f64, f64)> = common::postcodes(&data)
         .iter()
         .map(|p| (p.lon, p.lat))
         .collect();
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = common::seeded(0x9e37_79b9_7f4a_7c15u64);
     for _ in 0..200_000 {
         points.push((-2.75 + 0.86 * next(), 53.32 + 0.38 * next()));
     }
@@ -83,15 +74,8 @@ fn nearest_grid_agrees_with_the_tree_on_gm() {
     let Some(data) = common::gm_data("nearest-area grid on GM") else {
         return;
     };
-    let dir = common::region_dir(&common::gm_manifest(&data));
-    let region = Source::load(dir.path()).unwrap().region;
-    let mut state = 0x51a7_e5ee_d00d_f00du64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let (_dir, region) = common::gm_region(&data);
+    let mut next = common::seeded(0x51a7_e5ee_d00d_f00du64);
     let mut points: Vec<(f64, f64)> = (0..200_000)
         .map(|_| (-3.35 + 2.05 * next(), 53.0 + 1.05 * next()))
         .collect();

@@ -25,6 +25,28 @@ pub fn gm_data(test: &str) -> Option<PathBuf> {
     None
 }
 
+/// The four GM layers of [`gm_manifest`] loaded as a region, with the
+/// temporary folder holding its `region.toml` (for a server to start on).
+pub fn gm_region(data: &Path) -> (tempfile::TempDir, feedmap::Region) {
+    let dir = region_dir(&gm_manifest(data));
+    let region = feedmap::Source::load(dir.path())
+        .map(|s| s.region)
+        .unwrap_or_else(|e| panic!("{e}"));
+    (dir, region)
+}
+
+/// A seeded generator (xorshift) of numbers in `[0, 1)`: the same sequence
+/// from the same seed on every run.
+pub fn seeded(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 /// Writes `region.toml` with `body` into a fresh temporary folder.
 pub fn region_dir(body: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
