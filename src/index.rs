@@ -399,13 +399,13 @@ impl AreaIndex {
         // Areas clearly beyond the radius by the mid-latitude distance
         // (good to far better than RANK_WINDOW at these distances) are
         // left without the costlier geodesic.
-        let query = End::new(lon, lat);
+        let mut from = Distances::from(lon, lat);
         let mut out: Vec<Nearest> = best
             .into_iter()
             .filter(|&(_, _, c)| ellipsoid_m(lon, lat, c.x, c.y) <= within_m * (1.0 + RANK_WINDOW))
             .map(|(a, _, c)| Nearest {
                 area: a as usize,
-                distance_m: query.distance_m(&End::new(c.x, c.y)),
+                distance_m: from.to(c),
             })
             .filter(|n| n.distance_m <= within_m)
             .collect();
