@@ -297,16 +297,8 @@ impl AreaIndex {
     fn nearest_by(&self, areas: &[Area], from: &mut Distances, grid: bool) -> Option<Nearest> {
         let (lon, lat) = (from.lon, from.lat);
         let edges = self.edges.get_or_init(|| Edges::build(areas, true));
-        let mut search = EdgeSearch {
-            k0: edges.k0,
-            kq: lat.to_radians().cos(),
-            lat,
-            at: [lon * edges.k0, lat],
-            shrink2: (lat.to_radians().cos() / edges.k0).min(1.0).powi(2),
-            best2: f64::INFINITY,
-            limit2: f64::INFINITY,
-            candidates: smallvec::SmallVec::new(),
-        };
+        let kq = from.cos_lat();
+        let mut search = EdgeSearch::new(edges.k0, kq, lat, [lon * edges.k0, lat]);
         let near = grid.then(|| {
             self.near.get_or_init(|| {
                 NearGrid::build(edges, |x, y| {
@@ -321,6 +313,8 @@ impl AreaIndex {
             .and_then(|g| g.candidates(edges.k0, lon, lat))
         {
             Some(list) => {
+                TMP_LIST.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                TMP_LEN.fetch_add(list.len(), std::sync::atomic::Ordering::Relaxed);
                 for e in list {
                     if f64::from(e.gap2) * search.shrink2 > search.limit2 {
                         break;
@@ -328,18 +322,27 @@ impl AreaIndex {
                     search.edge(&edges.list[e.id as usize]);
                 }
             }
-            None => search.visit(edges.tree.root()),
+            None => {
+                TMP_TREE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                search.visit(edges.tree.root())
+            }
         }
         let limit2 = search.limit2;
         let mut ranked: smallvec::SmallVec<[(usize, f64, Coord<f64>); 8]> = search
             .candidates
             .into_iter()
             .filter(|&(_, d2, _)| d2 <= limit2)
-            .map(|(a, _, c)| (a as usize, ellipsoid_m(lon, lat, c.x, c.y), c))
+            .map(|(a, _, c)| (a as usize, f64::NAN, c))
             .collect();
-        let least = ranked.iter().map(|r| r.1).fold(f64::INFINITY, f64::min);
-        let window = least * (1.0 + RANK_WINDOW + 4.0 * (least / EARTH_RADIUS_M).powi(2));
-        ranked.retain(|r| r.1 <= window);
+        // One area left (the usual case) needs no ranking.
+        if ranked.len() > 1 {
+            for r in &mut ranked {
+                r.1 = ellipsoid_m(lon, lat, r.2.x, r.2.y);
+            }
+            let least = ranked.iter().map(|r| r.1).fold(f64::INFINITY, f64::min);
+            let window = least * (1.0 + RANK_WINDOW + 4.0 * (least / EARTH_RADIUS_M).powi(2));
+            ranked.retain(|r| r.1 <= window);
+        }
         // Neighbours often share the closest point (a vertex or edge of
         // their common boundary): `from` measures each point once.
         ranked
@@ -431,6 +434,12 @@ impl AreaIndex {
     }
 }
 
+#[allow(missing_docs)]
+pub static TMP_LIST: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+#[allow(missing_docs)]
+pub static TMP_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+#[allow(missing_docs)]
+pub static TMP_TREE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 /// Geodesic distances from one point, each target measured once: the
 /// searches of several layers at the same query share it, so a closest
 /// point two layers have in common (an outer boundary they share) costs one
@@ -439,6 +448,8 @@ impl AreaIndex {
 pub struct Distances {
     lon: f64,
     lat: f64,
+    /// The cosine of the latitude, worked out on first asking.
+    cos_lat: Option<f64>,
     /// The query as a line's end, made on the first measure.
     origin: Option<End>,
     known: smallvec::SmallVec<[(Coord<f64>, f64); 8]>,
@@ -450,9 +461,17 @@ impl Distances {
         Distances {
             lon,
             lat,
+            cos_lat: None,
             origin: None,
             known: smallvec::SmallVec::new(),
         }
+    }
+
+    /// The cosine of the point's latitude (each layer's search scales its
+    /// plane by it).
+    pub fn cos_lat(&mut self) -> f64 {
+        let lat = self.lat;
+        *self.cos_lat.get_or_insert_with(|| lat.to_radians().cos())
     }
 
     /// The geodesic distance in metres to `c` ([`crate::geodesic`]: within
@@ -475,9 +494,22 @@ impl Distances {
 /// 0.25 % (N/M at most 1.0034), and the east–west scale drifts by
 /// `tan φ · Δφ` between the point and a boundary `Δφ` away.
 fn plane_slack(lat: f64, d_deg: f64) -> f64 {
-    let d = d_deg.to_radians();
-    let phi = (lat.abs().to_radians() + d).min(89f64.to_radians());
-    1.007 + 2.0 * phi.tan() * d
+    slack_with(slack_tan(lat, d_deg), d_deg)
+}
+
+/// The `tan φ` of [`plane_slack`] at `(lat, d_deg)`: for any shorter
+/// distance it is an upper bound, so a search computes it once, at its
+/// first (longest) best distance.
+fn slack_tan(lat: f64, d_deg: f64) -> f64 {
+    (lat.abs().to_radians() + d_deg.to_radians())
+        .min(89f64.to_radians())
+        .tan()
+}
+
+/// [`plane_slack`] at `d_deg` given its `tan φ` (or an upper bound of it,
+/// for a slack at least as wide).
+fn slack_with(tan: f64, d_deg: f64) -> f64 {
+    1.007 + 2.0 * tan * d_deg.to_radians()
 }
 
 /// Relative window within which areas ranked on the ellipsoid are measured
@@ -567,11 +599,29 @@ struct EdgeSearch {
     shrink2: f64,
     best2: f64,
     limit2: f64,
+    /// [`slack_tan`] at the first best distance (NaN before it).
+    tan: f64,
     /// Per area: squared query-plane distance and closest point (degrees).
     candidates: smallvec::SmallVec<[(u32, f64, Coord<f64>); 8]>,
 }
 
 impl EdgeSearch {
+    /// A search from `at` (layer plane, scale `k0`; `lat` degrees) that
+    /// measures in the plane scaled by `kq`.
+    fn new(k0: f64, kq: f64, lat: f64, at: [f64; 2]) -> EdgeSearch {
+        EdgeSearch {
+            k0,
+            kq,
+            lat,
+            at,
+            shrink2: (kq / k0).min(1.0).powi(2),
+            best2: f64::INFINITY,
+            limit2: f64::INFINITY,
+            tan: f64::NAN,
+            candidates: smallvec::SmallVec::new(),
+        }
+    }
+
     fn visit(&mut self, node: &rstar::ParentNode<Edge>) {
         // Children nearest first (a node holds a handful), so the limit
         // tightens early and most boxes are skipped.
@@ -602,7 +652,11 @@ impl EdgeSearch {
         let (d2, t) = closest_on_segment(edge.a, edge.b, self.kq / self.k0, self.at[0], self.at[1]);
         if d2 < self.best2 {
             self.best2 = d2;
-            self.limit2 = d2 * plane_slack(self.lat, d2.sqrt()).powi(2);
+            let d = d2.sqrt();
+            if self.tan.is_nan() {
+                self.tan = slack_tan(self.lat, d);
+            }
+            self.limit2 = d2 * slack_with(self.tan, d).powi(2);
         } else if d2 > self.limit2 {
             // Past the limit, which only shrinks: whatever this would keep
             // for its area, the final cut at the limit drops.
@@ -745,16 +799,7 @@ impl NearGrid {
                 let ([bx0, by0], [bx1, by1]) = (cell.lower(), cell.upper());
                 let o = [(bx0 + bx1) / 2.0, (by0 + by1) / 2.0];
                 let r = 0.5 * (bx1 - bx0).hypot(by1 - by0);
-                let mut search = EdgeSearch {
-                    k0,
-                    kq: k0,
-                    lat: o[1],
-                    at: o,
-                    shrink2: 1.0,
-                    best2: f64::INFINITY,
-                    limit2: f64::INFINITY,
-                    candidates: smallvec::SmallVec::new(),
-                };
+                let mut search = EdgeSearch::new(k0, k0, o[1], o);
                 search.visit(edges.tree.root());
                 let d = search.best2.sqrt();
                 if d > r && inside(o[0] / k0, o[1]) {

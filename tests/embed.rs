@@ -13,6 +13,21 @@ fn allow_origin(r: &common::Reply) -> Option<String> {
         .map(|v| v.to_str().unwrap().to_string())
 }
 
+/// A browser's preflight from `origin` for a `method` request to `path`.
+fn preflight(base: &str, path: &str, origin: &str, method: &str) -> common::Reply {
+    call(
+        base,
+        "OPTIONS",
+        path,
+        None,
+        None,
+        &[
+            ("origin", origin),
+            ("access-control-request-method", method),
+        ],
+    )
+}
+
 #[test]
 fn public_reads_answer_any_origin_by_default_writes_none() {
     let dir = tempfile::tempdir().unwrap();
@@ -33,19 +48,30 @@ fn public_reads_answer_any_origin_by_default_writes_none() {
         assert_eq!(allow_origin(&r).as_deref(), Some("*"), "{path}");
     }
     // A preflight is answered for GET.
-    let r = call(
+    let r = preflight(
         &server.base,
-        "OPTIONS",
         "/v1/feeds/lookup",
-        None,
-        None,
-        &[
-            ("origin", "https://parish.example"),
-            ("access-control-request-method", "GET"),
-        ],
+        "https://parish.example",
+        "GET",
     );
     assert!(r.status < 300, "{}", r.status);
     assert_eq!(allow_origin(&r).as_deref(), Some("*"));
+    // The whole policy on the preflight: GET and HEAD, cached an hour.
+    let header = |r: &common::Reply, name: &str| {
+        r.headers.get(name).map(|v| v.to_str().unwrap().to_string())
+    };
+    assert_eq!(
+        header(&r, "access-control-allow-methods").as_deref(),
+        Some("GET,HEAD")
+    );
+    assert_eq!(
+        header(&r, "access-control-max-age").as_deref(),
+        Some("3600")
+    );
+    assert_eq!(
+        header(&r, "access-control-allow-headers").as_deref(),
+        Some("accept")
+    );
     // Writes and secured reads: no CORS headers, whoever asks.
     let r = call(
         &server.base,
@@ -56,16 +82,11 @@ fn public_reads_answer_any_origin_by_default_writes_none() {
         &from,
     );
     assert!(allow_origin(&r).is_none(), "{:?}", r.headers);
-    let r = call(
+    let r = preflight(
         &server.base,
-        "OPTIONS",
         "/v1/decisions",
-        None,
-        None,
-        &[
-            ("origin", "https://parish.example"),
-            ("access-control-request-method", "POST"),
-        ],
+        "https://parish.example",
+        "POST",
     );
     // (Its GET is a public read, so the preflight is answered, for GET and
     // HEAD only: a browser then refuses to send the POST.)
@@ -99,7 +120,22 @@ fn listed_origins_only_when_configured() {
             allowed.then_some(origin),
             "{origin}"
         );
+        // The answer varies by origin, and caches are told so.
+        let vary = r
+            .headers
+            .get("vary")
+            .map(|v| v.to_str().unwrap().to_lowercase());
+        assert!(
+            vary.is_some_and(|v| v.contains("origin")),
+            "{:?}",
+            r.headers
+        );
     }
+    // A listed origin's preflight.
+    let r = preflight(&server.base, path, "https://a.example", "GET");
+    assert!(r.status < 300, "{}", r.status);
+    assert_eq!(allow_origin(&r).as_deref(), Some("https://a.example"));
+    assert!(r.headers.get("access-control-allow-methods").is_some());
 }
 
 #[test]

@@ -491,11 +491,11 @@ fn demo() -> &'static Served {
     SERVED.get_or_init(|| Served::without_store(Source::load(&common::demo_region()).unwrap()))
 }
 
-/// The server's router over the demo region and a throwaway store, driven
-/// in process.
+/// The server's application (the router behind the layers every request
+/// passes) over the demo region and a throwaway store, driven in process.
 struct Http {
     runtime: tokio::runtime::Runtime,
-    router: axum::Router,
+    app: feedmap::api::App,
     _data: tempfile::TempDir,
 }
 
@@ -506,12 +506,7 @@ impl Http {
             let request = axum::http::Request::get(uri)
                 .body(axum::body::Body::empty())
                 .expect("a valid request");
-            let response = self
-                .router
-                .clone()
-                .oneshot(request)
-                .await
-                .expect("infallible");
+            let response = self.app.clone().oneshot(request).await.expect("infallible");
             let status = response.status().as_u16();
             let content_type = response
                 .headers()
@@ -519,7 +514,7 @@ impl Http {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("")
                 .to_string();
-            let body = axum::body::to_bytes(response.into_body(), 64 << 20)
+            let body = axum::body::to_bytes(axum::body::Body::new(response.into_body()), 64 << 20)
                 .await
                 .expect("a body");
             (
@@ -553,7 +548,7 @@ fn http() -> &'static Http {
                 .enable_all()
                 .build()
                 .unwrap(),
-            router: feedmap::api::router(state),
+            app: feedmap::api::app(state),
             _data: data,
         }
     })

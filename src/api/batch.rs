@@ -140,7 +140,7 @@ pub async fn batch(
     params.only(&["at"])?;
     let served = state.served();
     // Every row is answered as of one date (`at`, default today).
-    let (_, view) = super::lookup::at_param(&params, &served)?;
+    let view = super::lookup::at_param(&params, &served)?.1.into_owned();
     let limit = state.config.batch_max_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)

@@ -14,7 +14,6 @@ use super::problem::ApiProblem;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use std::net::{IpAddr, SocketAddr};
@@ -49,11 +48,11 @@ pub enum Peers {
     None,
 }
 
-/// Serves `router` on `listener` within `limits` until `shutdown`
+/// Serves `app` on `listener` within `limits` until `shutdown`
 /// completes, then lets open connections finish (at most 10 s).
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    app: super::App,
     limits: Limits,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
@@ -84,8 +83,9 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let tag = limits.peers.tags(peer.ip());
         let service = tower::ServiceExt::map_request(
-            router.clone(),
-            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+            app.clone(),
+            move |req: axum::http::Request<hyper::body::Incoming>| {
+                let mut req = req.map(axum::body::Body::new);
                 if tag {
                     req.extensions_mut().insert(ConnectInfo(peer));
                 }

@@ -135,7 +135,7 @@ pub async fn tile(
     params.only(&["at"])?;
     let served = state.served();
     // `at`: the boundaries in effect on a date (default today).
-    let (_, view) = super::lookup::at_param(&params, &served)?;
+    let view = super::lookup::at_param(&params, &served)?.1.into_owned();
     if view.region().layer(&layer).is_none() {
         return Err(ApiProblem::not_found(format!("no layer {layer:?}")));
     }

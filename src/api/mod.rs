@@ -40,6 +40,7 @@ use axum::response::IntoResponse;
 use axum::Router;
 use problem::ApiProblem;
 use std::sync::Arc;
+use tower::Layer;
 
 /// A CSV answer offered as a download named `filename`.
 pub(crate) fn csv_download(
@@ -64,8 +65,11 @@ pub(crate) fn csv_download(
 
 /// CORS for the public reads: `origins` holds `*` (any origin) or the
 /// origins allowed; GET and HEAD, no credentials, preflights cached an
-/// hour.
-fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+/// hour. Two layers: the whole policy for preflights (`OPTIONS`), and for
+/// the reads themselves only what an answer carries (the allowed origin,
+/// `Vary`) — the same headers, from a layer that copies no shared header
+/// values when axum clones a route's stack for each request.
+fn cors(origins: &[String]) -> (tower_http::cors::CorsLayer, tower_http::cors::CorsLayer) {
     use tower_http::cors::{AllowOrigin, Any, CorsLayer};
     let any = origins.iter().any(|o| o == "*");
     let allow = if any {
@@ -78,29 +82,68 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
                 .filter_map(|o| axum::http::HeaderValue::from_str(o).ok()),
         )
     };
-    let layer = CorsLayer::new()
-        .allow_origin(allow)
-        .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD])
-        .allow_headers([axum::http::header::ACCEPT])
-        .max_age(std::time::Duration::from_secs(3600));
+    let mut read = CorsLayer::new().allow_origin(allow);
     // With any origin allowed the answer does not vary by origin, so
     // caches need no Vary header (and lookups send fewer bytes).
     if any {
-        layer.vary([])
-    } else {
-        layer
+        read = read.vary([]);
+    }
+    let preflight = read
+        .clone()
+        .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD])
+        .allow_headers([axum::http::header::ACCEPT])
+        .max_age(std::time::Duration::from_secs(3600));
+    (read, preflight)
+}
+
+/// The whole HTTP application: [`router`] behind what every request
+/// passes first — a trace span, panics caught as 500 problems, the
+/// per-client rate limit ([`guard::Limited`]). These wrap the router as
+/// one service rather than being layered onto it, since axum layers a
+/// router's every route separately (another boxed service cloned, another
+/// boxed future, per request).
+pub type App = tower_http::trace::Trace<
+    tower_http::catch_panic::CatchPanic<guard::Guarded<Router, guard::Limited>, PanicProblem>,
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+>;
+
+/// The application over shared state; see [`App`].
+pub fn app(state: Arc<AppState>) -> App {
+    tower::ServiceBuilder::new()
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            PanicProblem,
+        ))
+        .layer(guard::Limited::new(state.clone()))
+        .service(router(state))
+}
+
+/// A panic's answer: a 500 problem (the panic itself is logged by the
+/// panic hook; the problem's constructor logs that one was answered).
+#[derive(Debug, Clone, Copy)]
+pub struct PanicProblem;
+
+impl tower_http::catch_panic::ResponseForPanic for PanicProblem {
+    type ResponseBody = axum::body::Body;
+
+    fn response_for_panic(
+        &mut self,
+        _panic: Box<dyn std::any::Any + Send + 'static>,
+    ) -> axum::http::Response<axum::body::Body> {
+        ApiProblem::internal("the server failed on this request; it has been logged")
+            .into_response()
     }
 }
 
 /// Builds the router over shared state: every operation of
-/// [`openapi::operations`] (the same table `/api` describes), problems for
-/// unknown routes and methods, panics caught as 500 problems, requests
-/// traced.
+/// [`openapi::operations`] (the same table `/api` describes), and problems
+/// for unknown routes and methods. [`app`] puts it behind the layers every
+/// request passes.
 pub fn router(state: Arc<AppState>) -> Router {
     let examples = openapi::Examples::of(&state.served());
     let mut router = Router::new();
     let limit = state.config.request_timeout;
-    let cors = cors(&state.config.cors_origins);
+    let (cors, preflight) = cors(&state.config.cors_origins);
     for mut op in openapi::operations(&state.config, &examples) {
         // Pages on other origins may call the public reads (the widget,
         // integrators' sites), never the writes or the secured reads.
@@ -110,11 +153,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         // on a route or router is another boxed service cloned and
         // another boxed future allocated per request.
         let public = !op.write && !op.secured;
-        if public {
-            op.handler = op
-                .handler
-                .options(|| async { axum::http::StatusCode::NO_CONTENT });
-        }
         op.handler = match (public, op.untimed) {
             (true, false) => op.handler.layer(
                 tower::ServiceBuilder::new()
@@ -125,23 +163,17 @@ pub fn router(state: Arc<AppState>) -> Router {
             (false, false) => op.handler.layer(guard::Timed::new(limit)),
             (false, true) => op.handler,
         };
+        if public {
+            use axum::handler::HandlerWithoutStateExt;
+            let answer = || async { axum::http::StatusCode::NO_CONTENT };
+            op.handler = op
+                .handler
+                .options_service(preflight.clone().layer(answer.into_service()));
+        }
         router = router.route(op.path, op.handler);
     }
     router
         .fallback(|| async { ApiProblem::not_found("no such resource; see / for the API's links") })
         .method_not_allowed_fallback(|| async { ApiProblem::method_not_allowed() })
-        .layer(
-            tower::ServiceBuilder::new()
-                .layer(tower_http::trace::TraceLayer::new_for_http())
-                .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-                    |_: Box<dyn std::any::Any + Send>| {
-                        ApiProblem::internal(
-                            "the server failed on this request; it has been logged",
-                        )
-                        .into_response()
-                    },
-                ))
-                .layer(guard::Limited::new(state.clone())),
-        )
         .with_state(state)
 }

@@ -144,7 +144,7 @@ pub async fn register(
     Ok(match format {
         "csv" => super::csv_download("official-accounts.csv", verify::register_csv(&accounts)),
         _ => Json(Register {
-            at,
+            at: at.into_owned(),
             count: accounts.len(),
             accounts,
         })

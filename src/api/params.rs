@@ -8,12 +8,31 @@ use std::borrow::Cow;
 /// Parsed query string: pairs in order, for precise error messages; each
 /// name and value borrowed from the query unless percent-decoding changed
 /// it.
-pub struct Params<'q>(pub Vec<(Cow<'q, str>, Cow<'q, str>)>);
+pub struct Params<'q>(pub smallvec::SmallVec<[(Cow<'q, str>, Cow<'q, str>); 4]>);
 
 impl<'q> Params<'q> {
-    /// Parses a raw query string.
+    /// Parses a raw query string as `application/x-www-form-urlencoded`
+    /// (`form_urlencoded`'s reading: empty pairs skipped, a pair without
+    /// `=` an empty value, `+` a space, bad escapes and bytes replaced).
+    /// A pair with no `%` or `+` in it is borrowed as it is — the decoder
+    /// would return the same text, the query being UTF-8 already.
     pub fn parse(raw: Option<&'q str>) -> Params<'q> {
-        Params(raw.map_or_else(Vec::new, |q| form_urlencoded::parse(q.as_bytes()).collect()))
+        let mut pairs = smallvec::SmallVec::new();
+        for piece in raw.unwrap_or("").split('&') {
+            if piece.is_empty() {
+                continue;
+            }
+            if piece.contains(['%', '+']) {
+                pairs.extend(
+                    form_urlencoded::parse(piece.as_bytes())
+                        .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned()))),
+                );
+            } else {
+                let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+                pairs.push((Cow::Borrowed(k), Cow::Borrowed(v)));
+            }
+        }
+        Params(pairs)
     }
 
     /// The pairs as owned strings (for parameter sets that outlive the
@@ -103,4 +122,47 @@ pub fn point_param(params: &Params) -> Result<LatLon, ApiProblem> {
     let lat = params.number("lat")?;
     let lon = params.number("lon")?;
     LatLon::new(lat, lon).map_err(|e| ApiProblem::bad_parameter(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn decoded(q: &str) -> Vec<(String, String)> {
+        form_urlencoded::parse(q.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn reads_queries_as_the_form_decoder_does() {
+        for q in [
+            "",
+            "&",
+            "lat=53.4&lon=-2.3",
+            "a&&b=&=c&d==e",
+            "q=Sale+Moor&postcode=M33%207ZF",
+            "q=%E2%9C%93&bad=%zz&cut=%4",
+            "q=caf\u{e9}&x=%FF",
+        ] {
+            assert_eq!(Params::parse(Some(q)).owned(), decoded(q), "{q:?}");
+        }
+        assert!(Params::parse(None).0.is_empty());
+        // Unescaped pairs are borrowed, not copied.
+        let p = Params::parse(Some("lat=53.4&lon=-2.3"));
+        assert!(p
+            .0
+            .iter()
+            .all(|(k, v)| matches!((k, v), (Cow::Borrowed(_), Cow::Borrowed(_)))));
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_reads_as_the_form_decoder_reads_it(
+            q in "([a-z0-9=&+%. é✓-]|%[0-9A-Fa-f]{2}){0,40}"
+        ) {
+            prop_assert_eq!(Params::parse(Some(&q)).owned(), decoded(&q));
+        }
+    }
 }

@@ -59,7 +59,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
             (Some(_), false) => super::listen::Peers::Remote,
         },
     };
-    super::listen::serve(listener, super::router(state), limits, async {
+    super::listen::serve(listener, super::app(state), limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
