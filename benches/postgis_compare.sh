@@ -228,7 +228,7 @@ answer_bytes=$(sed -n 's/^ *\([0-9]*\) requests in .*, \([0-9.]*\)\([KMG]*\)B re
 serve "$root/target/$profile/examples/ceiling" 127.0.0.1:0 "$answer_bytes"
 sized_url=$url
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a + 0 > b + 0) ? a : b }'; }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", 100 * a / b }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * a / b }'; }
 pg_rps="" fm_rps="" ceil_rps="" sized_rps=""
 echo "round  PostGIS/s  feedmap/s  ceiling/s  sized/s   feedmap: ×PostGIS  % of ceiling"
 for r in $(seq "$rounds"); do
