@@ -118,8 +118,9 @@ pub fn app(state: Arc<AppState>) -> App {
         .service(router(state))
 }
 
-/// A panic's answer: a 500 problem (the panic itself is logged by the
-/// panic hook; the problem's constructor logs that one was answered).
+/// A panic's answer: a 500 problem (the panic's message goes to standard
+/// error as Rust prints it; the problem's constructor logs, through
+/// `tracing`, that one was answered).
 #[derive(Debug, Clone, Copy)]
 pub struct PanicProblem;
 
