@@ -313,8 +313,6 @@ impl AreaIndex {
             .and_then(|g| g.candidates(edges.k0, lon, lat))
         {
             Some(list) => {
-                TMP_LIST.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                TMP_LEN.fetch_add(list.len(), std::sync::atomic::Ordering::Relaxed);
                 for e in list {
                     if f64::from(e.gap2) * search.shrink2 > search.limit2 {
                         break;
@@ -322,10 +320,7 @@ impl AreaIndex {
                     search.edge(&edges.list[e.id as usize]);
                 }
             }
-            None => {
-                TMP_TREE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                search.visit(edges.tree.root())
-            }
+            None => search.visit(edges.tree.root()),
         }
         let limit2 = search.limit2;
         let mut ranked: smallvec::SmallVec<[(usize, f64, Coord<f64>); 8]> = search
@@ -434,12 +429,6 @@ impl AreaIndex {
     }
 }
 
-#[allow(missing_docs)]
-pub static TMP_LIST: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-#[allow(missing_docs)]
-pub static TMP_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-#[allow(missing_docs)]
-pub static TMP_TREE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 /// Geodesic distances from one point, each target measured once: the
 /// searches of several layers at the same query share it, so a closest
 /// point two layers have in common (an outer boundary they share) costs one
