@@ -8,15 +8,9 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use feedmap::{LatLon, Region, Source};
+use feedmap::{LatLon, Source};
 use std::hint::black_box;
 use std::path::Path;
-
-fn gm_region(data: &Path) -> (tempfile::TempDir, Region) {
-    let dir = common::region_dir(&common::gm_manifest(data));
-    let region = Source::load(dir.path()).map(|s| s.region).unwrap();
-    (dir, region)
-}
 
 fn postcode_points(data: &Path) -> Vec<LatLon> {
     common::postcodes(data)
@@ -29,7 +23,7 @@ fn bench_gm(c: &mut Criterion) {
     let Some(data) = common::gm_data("GM lookup bench") else {
         return;
     };
-    let (_dir, region) = gm_region(&data);
+    let (_dir, region) = common::gm_region(&data);
     let points = postcode_points(&data);
     let mut group = c.benchmark_group("gm");
     group.throughput(Throughput::Elements(points.len() as u64));
@@ -118,13 +112,7 @@ fn bench_national(c: &mut Criterion) {
     let region = Source::load(dir.path()).map(|s| s.region).unwrap();
     let ext = region.layers[1].extent.unwrap();
     // A fixed pseudo-random spread of points over the whole layer.
-    let mut s = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = common::seeded(0x2545_F491_4F6C_DD1Du64);
     let points: Vec<LatLon> = (0..10_000)
         .map(|_| {
             let lon = ext.min().x + next() * ext.width();
