@@ -427,6 +427,49 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config())]
+
+    /// `GET /v1/lookup` answered in front of the router (`api::front`)
+    /// answers as the router's own route does: the same status, headers
+    /// and bytes, for points in and around the demo region, odd and
+    /// missing values, `at` dates and stray parameters, with and without
+    /// an `Origin` (listed, unlisted), under a CORS policy of listed
+    /// origins.
+    #[test]
+    fn lookup_in_front_answers_as_the_router(
+        lat in prop_oneof![(54_690_000i64..54_900_000).prop_map(|v| format!("{:.6}", v as f64 / 1e6)), query_value()],
+        lon in prop_oneof![(1_900_000i64..2_200_000).prop_map(|v| format!("{:.6}", v as f64 / 1e6)), query_value()],
+        drop in 0..4usize,
+        at in prop::option::of(prop_oneof![Just("2026-01-01".to_string()), Just("1999-12-31".to_string()), query_value()]),
+        extra in prop::option::of((0..PARAMS.len(), query_value())),
+        origin in prop::option::of(prop_oneof![Just(LISTED_ORIGIN), Just("https://elsewhere.example")]),
+    ) {
+        let mut q = Vec::new();
+        if drop != 1 {
+            q.push(format!("lat={lat}"));
+        }
+        if drop != 2 {
+            q.push(format!("lon={lon}"));
+        }
+        if let Some(at) = at {
+            q.push(format!("at={at}"));
+        }
+        if let Some((k, v)) = extra {
+            q.push(format!("{}={v}", PARAMS[k]));
+        }
+        let uri = format!("/v1/lookup?{}", q.join("&"));
+        let listed = listed();
+        let front = listed.send(listed.app.clone(), &uri, origin);
+        let routed = listed.send(listed.router.clone(), &uri, origin);
+        let show = |a: &Answer| format!("{} {:?} {}", a.0, a.1.iter().map(|(k, v)| format!("{k}: {}", String::from_utf8_lossy(v))).collect::<Vec<_>>(), String::from_utf8_lossy(&a.2));
+        prop_assert!(front == routed, "{uri}\nin front: {}\nrouted:   {}", show(&front), show(&routed));
+    }
+}
+
+/// The origin the comparison's CORS policy lists.
+const LISTED_ORIGIN: &str = "https://www.example.police.uk";
+
 /// Endpoints whose answers depend on the query string.
 const PATHS: &[&str] = &[
     "/v1/lookup",
@@ -496,10 +539,55 @@ fn demo() -> &'static Served {
 struct Http {
     runtime: tokio::runtime::Runtime,
     app: feedmap::api::App,
+    /// The router alone, without the layers or the lookup in front.
+    router: axum::Router,
     _data: tempfile::TempDir,
 }
 
+/// A whole answer: status, headers in order, body.
+type Answer = (u16, Vec<(String, Vec<u8>)>, Vec<u8>);
+
 impl Http {
+    /// `GET uri` (with `origin`, if any) sent to `service`.
+    fn send<S, B>(&self, service: S, uri: &str, origin: Option<&str>) -> Answer
+    where
+        S: tower::Service<
+            axum::http::Request<axum::body::Body>,
+            Response = axum::http::Response<B>,
+        >,
+        S::Error: std::fmt::Debug,
+        B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        use tower::ServiceExt;
+        self.runtime.block_on(async {
+            let mut request = axum::http::Request::get(uri);
+            if let Some(o) = origin {
+                request = request.header("origin", o);
+            }
+            let request = request
+                .body(axum::body::Body::empty())
+                .expect("a valid request");
+            let response = service.oneshot(request).await.expect("infallible");
+            let status = response.status().as_u16();
+            // axum's router writes `content-length` itself; served over
+            // hyper, an answer without it gets it from the body's exact
+            // size (as the lookup in front does): compared as that size.
+            let mut headers: Vec<(String, Vec<u8>)> = response
+                .headers()
+                .iter()
+                .filter(|(k, _)| *k != "content-length")
+                .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+                .collect();
+            let exact = axum::body::HttpBody::size_hint(response.body()).exact();
+            headers.push(("(exact size)".into(), format!("{exact:?}").into_bytes()));
+            let body = axum::body::to_bytes(axum::body::Body::new(response.into_body()), 64 << 20)
+                .await
+                .expect("a body");
+            (status, headers, body.to_vec())
+        })
+    }
+
     fn get(&self, uri: &str) -> (u16, String, String) {
         use tower::ServiceExt;
         self.runtime.block_on(async {
@@ -528,12 +616,26 @@ impl Http {
 
 fn http() -> &'static Http {
     static HTTP: OnceLock<Http> = OnceLock::new();
-    HTTP.get_or_init(|| {
+    HTTP.get_or_init(|| Http::new(vec!["*".into()]))
+}
+
+/// The same application with a CORS policy that lists one origin
+/// ([`LISTED_ORIGIN`]).
+fn listed() -> &'static Http {
+    static HTTP: OnceLock<Http> = OnceLock::new();
+    HTTP.get_or_init(|| Http::new(vec![LISTED_ORIGIN.into()]))
+}
+
+impl Http {
+    /// Over the demo region and a throwaway store, CORS allowing
+    /// `cors_origins`, no rate limit.
+    fn new(cors_origins: Vec<String>) -> Http {
         let data = tempfile::tempdir().unwrap();
         let config = feedmap::config::ServeConfig {
             region: common::demo_region(),
             data_dir: data.path().to_path_buf(),
             rate_limit: 0,
+            cors_origins,
             ..Default::default()
         };
         let store = feedmap::store::Location::from_args(None, data.path())
@@ -548,10 +650,11 @@ fn http() -> &'static Http {
                 .enable_all()
                 .build()
                 .unwrap(),
-            app: feedmap::api::app(state),
+            app: feedmap::api::app(state.clone()),
+            router: feedmap::api::router(state),
             _data: data,
         }
-    })
+    }
 }
 
 /// The demo manifest with its files named by absolute path, so it can be

@@ -13,7 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use std::borrow::Cow;
+use std::convert::Infallible;
+use std::future::{ready, Ready};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 /// An answer as of a date, with what a scheduled boundary change will
 /// change there.
@@ -53,7 +56,13 @@ pub async fn areas(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
-    let params = Params::parse(q.as_deref());
+    areas_of(&state, q.as_deref())
+}
+
+/// The answer of `GET /v1/lookup` to the query string `query`: what
+/// [`areas`] answers through the router and [`Lookup`] in front of it.
+pub fn areas_of(state: &AppState, query: Option<&str>) -> Result<Response, ApiProblem> {
+    let params = Params::parse(query);
     params.only(&["lat", "lon", "at"])?;
     let point = point_param(&params)?;
     let served = state.served.load();
@@ -76,6 +85,34 @@ pub async fn areas(
             .map_err(|e| ApiProblem::internal(format!("the answer did not serialise: {e}")))?,
     )
         .into_response())
+}
+
+/// `GET /v1/lookup` as a plain service whose answer is made when it is
+/// called ([`super::front`]).
+#[derive(Clone)]
+pub struct Lookup {
+    state: Arc<AppState>,
+}
+
+impl Lookup {
+    /// Lookups over `state`.
+    pub fn new(state: Arc<AppState>) -> Lookup {
+        Lookup { state }
+    }
+}
+
+impl<B> tower::Service<axum::http::Request<B>> for Lookup {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Ready<Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        ready(Ok(areas_of(&self.state, req.uri().query()).into_response()))
+    }
 }
 
 /// The bytes of `Json(Dated { answer: region.answer(point), at, upcoming })`

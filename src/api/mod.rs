@@ -13,6 +13,7 @@ pub mod changes;
 pub mod decisions;
 pub mod embed;
 pub mod feeds;
+pub mod front;
 pub mod guard;
 pub mod health;
 pub mod listen;
@@ -69,7 +70,9 @@ pub(crate) fn csv_download(
 /// the reads themselves only what an answer carries (the allowed origin,
 /// `Vary`) — the same headers, from a layer that copies no shared header
 /// values when axum clones a route's stack for each request.
-fn cors(origins: &[String]) -> (tower_http::cors::CorsLayer, tower_http::cors::CorsLayer) {
+pub(crate) fn cors(
+    origins: &[String],
+) -> (tower_http::cors::CorsLayer, tower_http::cors::CorsLayer) {
     use tower_http::cors::{AllowOrigin, Any, CorsLayer};
     let any = origins.iter().any(|o| o == "*");
     let allow = if any {
@@ -96,14 +99,15 @@ fn cors(origins: &[String]) -> (tower_http::cors::CorsLayer, tower_http::cors::C
     (read, preflight)
 }
 
-/// The whole HTTP application: [`router`] behind what every request
-/// passes first — a trace span, panics caught as 500 problems, the
-/// per-client rate limit ([`guard::Limited`]). These wrap the router as
-/// one service rather than being layered onto it, since axum layers a
-/// router's every route separately (another boxed service cloned, another
-/// boxed future, per request).
+/// The whole HTTP application: [`router`], with `GET /v1/lookup` answered
+/// in front of it ([`front::Front`]), behind what every request passes
+/// first — a trace span, panics caught as 500 problems, the per-client
+/// rate limit ([`guard::Limited`]). These wrap the router as one service
+/// rather than being layered onto it, since axum layers a router's every
+/// route separately (another boxed service cloned, another boxed future,
+/// per request).
 pub type App = tower_http::trace::Trace<
-    tower_http::catch_panic::CatchPanic<guard::Guarded<Router, guard::Limited>, PanicProblem>,
+    tower_http::catch_panic::CatchPanic<guard::Guarded<front::Front, guard::Limited>, PanicProblem>,
     tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
 >;
 
@@ -115,7 +119,11 @@ pub fn app(state: Arc<AppState>) -> App {
             PanicProblem,
         ))
         .layer(guard::Limited::new(state.clone()))
-        .service(router(state))
+        .service(front::Front::new(
+            cors(&state.config.cors_origins).0,
+            lookup::Lookup::new(state.clone()),
+            router(state),
+        ))
 }
 
 /// A panic's answer: a 500 problem (the panic's message goes to standard
