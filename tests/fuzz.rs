@@ -588,29 +588,20 @@ impl Http {
         })
     }
 
+    /// `GET uri` sent to the whole application: status, content type,
+    /// body.
     fn get(&self, uri: &str) -> (u16, String, String) {
-        use tower::ServiceExt;
-        self.runtime.block_on(async {
-            let request = axum::http::Request::get(uri)
-                .body(axum::body::Body::empty())
-                .expect("a valid request");
-            let response = self.app.clone().oneshot(request).await.expect("infallible");
-            let status = response.status().as_u16();
-            let content_type = response
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
-            let body = axum::body::to_bytes(axum::body::Body::new(response.into_body()), 64 << 20)
-                .await
-                .expect("a body");
-            (
-                status,
-                content_type,
-                String::from_utf8_lossy(&body).into_owned(),
-            )
-        })
+        let (status, headers, body) = self.send(self.app.clone(), uri, None);
+        let content_type = headers
+            .iter()
+            .find(|(k, _)| k == "content-type")
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .unwrap_or_default();
+        (
+            status,
+            content_type,
+            String::from_utf8_lossy(&body).into_owned(),
+        )
     }
 }
 
