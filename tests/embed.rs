@@ -7,10 +7,13 @@ mod common;
 
 use common::{call, Server, PLANNER};
 
+/// A header of `r`, as text.
+fn header(r: &common::Reply, name: &str) -> Option<String> {
+    r.headers.get(name).map(|v| v.to_str().unwrap().to_string())
+}
+
 fn allow_origin(r: &common::Reply) -> Option<String> {
-    r.headers
-        .get("access-control-allow-origin")
-        .map(|v| v.to_str().unwrap().to_string())
+    header(r, "access-control-allow-origin")
 }
 
 /// A browser's preflight from `origin` for a `method` request to `path`.
@@ -57,9 +60,6 @@ fn public_reads_answer_any_origin_by_default_writes_none() {
     assert!(r.status < 300, "{}", r.status);
     assert_eq!(allow_origin(&r).as_deref(), Some("*"));
     // The whole policy on the preflight: GET and HEAD, cached an hour.
-    let header = |r: &common::Reply, name: &str| {
-        r.headers.get(name).map(|v| v.to_str().unwrap().to_string())
-    };
     assert_eq!(
         header(&r, "access-control-allow-methods").as_deref(),
         Some("GET,HEAD")
