@@ -84,12 +84,6 @@ pub mod validate;
 pub mod verify;
 pub mod webhooks;
 
-pub use lookup::{LatLon, LayerHit};
-pub use manifest::{Manifest, Role};
-pub use region::{LoadOptions, Region, RegionError};
-pub use served::Served;
-pub use source::Source;
-
 /// What the unit tests share.
 #[cfg(test)]
 mod testing {
@@ -106,3 +100,9 @@ mod testing {
         }
     }
 }
+
+pub use lookup::{LatLon, LayerHit};
+pub use manifest::{Manifest, Role};
+pub use region::{LoadOptions, Region, RegionError};
+pub use served::Served;
+pub use source::Source;
