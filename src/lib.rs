@@ -84,23 +84,6 @@ pub mod validate;
 pub mod verify;
 pub mod webhooks;
 
-/// What the unit tests share.
-#[cfg(test)]
-mod testing {
-    /// A seeded xorshift generator of numbers in [0, 1), so a test's
-    /// values are the same on every run (`tests/common`'s `seeded` for the
-    /// integration tests and benches).
-    pub(crate) fn seeded(seed: u64) -> impl FnMut() -> f64 {
-        let mut state = seed;
-        move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
-}
-
 pub use lookup::{LatLon, LayerHit};
 pub use manifest::{Manifest, Role};
 pub use region::{LoadOptions, Region, RegionError};
