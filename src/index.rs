@@ -15,7 +15,7 @@
 
 use crate::area::Area;
 use crate::geodesic::End;
-use crate::grid::CellGrid;
+use crate::grid::{CellGrid, Known};
 use crate::pip::{polygon_position, BandedPolygon, Position, SCAN_EDGES};
 use geo::Coord;
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
@@ -188,17 +188,20 @@ impl AreaIndex {
     /// it keeps the hot path free of allocation.
     ///
     /// Most points are answered by the layer's cell grid
-    /// ([`crate::grid`]: one read, the same answer); the rest walk the tree.
+    /// ([`crate::grid`]: one read, the same answer), points in no area
+    /// included; the rest walk the tree.
     pub fn locate_into<V>(&self, areas: &[Area], lon: f64, lat: f64, out: &mut V)
     where
         V: std::ops::DerefMut<Target = [usize]> + Extend<usize> + Clear,
     {
-        if let Some(a) = self.grid(areas).and_then(|g| g.area_at(lon, lat)) {
-            out.clear();
-            out.extend([a]);
-            return;
+        match self.grid(areas).map_or(Known::Ask, |g| g.at(lon, lat)) {
+            Known::Area(a) => {
+                out.clear();
+                out.extend([a]);
+            }
+            Known::Nowhere => out.clear(),
+            Known::Ask => self.locate_exactly(areas, lon, lat, out),
         }
-        self.locate_exactly(areas, lon, lat, out);
     }
 
     /// [`AreaIndex::locate_into`] by the tree and the exact polygon test
