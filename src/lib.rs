@@ -89,3 +89,6 @@ pub use manifest::{Manifest, Role};
 pub use region::{LoadOptions, Region, RegionError};
 pub use served::Served;
 pub use source::Source;
+
+#[cfg(test)]
+mod testing;

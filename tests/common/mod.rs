@@ -35,17 +35,11 @@ pub fn gm_region(data: &Path) -> (tempfile::TempDir, feedmap::Region) {
     (dir, region)
 }
 
-/// A seeded generator (xorshift) of numbers in `[0, 1)`: the same sequence
-/// from the same seed on every run.
-pub fn seeded(seed: u64) -> impl FnMut() -> f64 {
-    let mut state = seed;
-    move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+// The library's unit tests and these share one seeded generator.
+#[path = "../../src/testing.rs"]
+mod testing;
+#[allow(unused_imports)]
+pub use testing::seeded;
 
 /// Writes `region.toml` with `body` into a fresh temporary folder.
 pub fn region_dir(body: &str) -> tempfile::TempDir {
