@@ -180,7 +180,8 @@ impl CellGrid {
         }
         let bbox = bbox?;
         let (w, h) = (bbox.width(), bbox.height());
-        // The labels below `TOUCHED` number the areas.
+        // Labels 1 to `areas.len()` number the areas, below the three kept
+        // at the top (`NOWHERE`, `TOUCHED`, `PENDING`).
         if !(w > 0.0 && h > 0.0) || areas.len() >= (u32::MAX - 3) as usize {
             return None;
         }
@@ -301,14 +302,6 @@ impl CellGrid {
         }
     }
 
-    /// The one area holding `(x, y)` when the grid knows it.
-    pub fn area_at(&self, x: f64, y: f64) -> Option<usize> {
-        match self.at(x, y) {
-            Known::Area(a) => Some(a),
-            Known::Nowhere | Known::Ask => None,
-        }
-    }
-
     /// The share of cells that answer alone (0–1), for logs and benches.
     pub fn coverage(&self) -> f64 {
         self.cells.iter().filter(|&&c| c != ASK).count() as f64 / self.cells.len() as f64
@@ -358,8 +351,6 @@ mod tests {
             assert_eq!(grid.at(edge.0, edge.1), Known::Ask, "{edge:?}");
         }
         assert_eq!(grid.at(f64::NAN, 53.5), Known::Ask);
-        assert_eq!(grid.area_at(1.5, 53.5), None);
-        assert_eq!(grid.area_at(0.5, 53.5), Some(0));
     }
 
     #[test]

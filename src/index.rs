@@ -1147,7 +1147,10 @@ mod tests {
                 let mut exact = Vec::new();
                 index.locate_exactly(&areas, x, y, &mut exact);
                 prop_assert_eq!(index.locate(&areas, x, y), exact, "at ({}, {})", x, y);
-                if index.grid(&areas).and_then(|g| g.area_at(x, y)).is_some() {
+                if index
+                    .grid(&areas)
+                    .is_some_and(|g| matches!(g.at(x, y), Known::Area(_)))
+                {
                     by_grid += 1;
                 }
             }
