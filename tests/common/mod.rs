@@ -36,7 +36,7 @@ pub fn gm_region(data: &Path) -> (tempfile::TempDir, feedmap::Region) {
 }
 
 // The library's unit tests and these share one seeded generator.
-#[path = "../../src/testing.rs"]
+#[path = "../../crates/geography/src/testing.rs"]
 mod testing;
 // Not every test binary that includes `common` draws numbers.
 #[allow(unused_imports)]

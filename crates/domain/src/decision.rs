@@ -1,0 +1,279 @@
+//! A planner's decision about a suggestion: the one piece of planning state
+//! that is not a pure function of the boundary files.
+//!
+//! Decisions are stored (the `store` module) and fed back into the plan
+//! (`plan::plan`): an accepted suggestion becomes a planned
+//! feed that counts as served, a rejected one is not suggested again until
+//! the decision is withdrawn, and a deferred one stays on the list marked as
+//! such. A decision whose area disappears after a boundary update is
+//! reported as vanished rather than silently dropped.
+
+use feedmap_geography::area::AreaRef;
+use feedmap_geography::manifest::Role;
+use feedmap_geography::region::Region;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// What a planner decided (recorded by the store, which keeps the word).
+pub use feedmap_store::DecisionKind;
+
+/// The `layer` of a decision about an existing feed (the consolidation
+/// plan's merge or retire suggestions): its `area_id` is then the feed
+/// id. No manifest layer can take this id (layer ids do not start with
+/// `@`), so the two kinds of decision never collide, and everything that
+/// walks a layer's decisions passes these by.
+pub const FEEDS_LAYER: &str = "@feeds";
+
+/// The `layer` of a decision about a discovered settlement (a plan's
+/// `kind: "settlement"` suggestion): its `area_id` is the settlement id.
+/// Like [`FEEDS_LAYER`], no manifest layer can take it, and a boundary
+/// redraw of a community layer does not move it.
+pub const SETTLEMENTS_LAYER: &str = "@settlements";
+
+/// A cluster's id: its members' area ids joined by `+` (as the plan names
+/// clusters). The one home of that rule: the plan builds ids with
+/// [`ClusterId::of`], decisions split them with [`ClusterId::parts`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClusterId(String);
+
+impl ClusterId {
+    /// The separator between member ids.
+    pub const SEPARATOR: char = '+';
+
+    /// The id of the cluster of `members` (in the order given).
+    pub fn of<'a>(members: impl IntoIterator<Item = &'a str>) -> ClusterId {
+        let mut id = String::new();
+        for (i, m) in members.into_iter().enumerate() {
+            if i > 0 {
+                id.push(Self::SEPARATOR);
+            }
+            id.push_str(m);
+        }
+        ClusterId(id)
+    }
+
+    /// The member ids an id names (one part for an area id).
+    pub fn parts(id: &str) -> impl Iterator<Item = &str> {
+        id.split(Self::SEPARATOR)
+    }
+
+    /// The id as text.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A decision as the plan sees it: enough to mark a suggestion and to say
+/// who decided what, when and why.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Applied {
+    /// The stored decision's id.
+    pub id: i64,
+    /// What was decided.
+    pub decision: DecisionKind,
+    /// Who decided (the token's name).
+    pub by: String,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// The planner's note.
+    pub note: String,
+    /// The stored decision's version, so a client changing it can send the
+    /// `If-Match` of exactly what it was shown.
+    pub version: i64,
+}
+
+impl Applied {
+    /// "accepted by planner-a on 2026-11-25 (note)", for reasons.
+    pub fn sentence(&self) -> String {
+        let day = self.at.get(..10).unwrap_or(&self.at);
+        let mut s = format!("{} by {} on {day}", self.decision.past(), self.by);
+        if !self.note.is_empty() {
+            s.push_str(&format!(": \u{201c}{}\u{201d}", self.note));
+        }
+        s
+    }
+}
+
+/// One decision the plan is given: the area (or cluster of areas) it is
+/// about, and the decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Given {
+    /// Community layer id.
+    pub layer: String,
+    /// The area id, or a cluster's id (its members' ids joined by `+`).
+    pub area_id: String,
+    /// A cluster's member ids (empty for one area).
+    pub members: Vec<String>,
+    /// The decision.
+    pub applied: Applied,
+}
+
+/// Decisions keyed for the plan: by (layer, area or cluster id).
+#[derive(Debug, Clone, Default)]
+pub struct Decisions {
+    by_key: HashMap<(String, String), Given>,
+}
+
+impl Decisions {
+    /// Indexes decisions (at most one per layer and area, as the store
+    /// guarantees; a later duplicate would replace an earlier one).
+    pub fn new(given: impl IntoIterator<Item = Given>) -> Decisions {
+        Decisions {
+            by_key: given
+                .into_iter()
+                .map(|g| ((g.layer.clone(), g.area_id.clone()), g))
+                .collect(),
+        }
+    }
+
+    /// No decisions at all.
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    /// The decision about `area_id` (an area or cluster id) of `layer`.
+    pub fn get(&self, layer: &str, area_id: &str) -> Option<&Given> {
+        self.by_key.get(&(layer.to_string(), area_id.to_string()))
+    }
+
+    /// Every decision about `layer`.
+    pub fn of_layer<'a>(&'a self, layer: &'a str) -> impl Iterator<Item = &'a Given> + 'a {
+        self.by_key.values().filter(move |g| g.layer == layer)
+    }
+
+    /// Every decision.
+    pub fn all(&self) -> impl Iterator<Item = &Given> {
+        self.by_key.values()
+    }
+}
+
+/// What a decision's area or cluster is in the current region.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// One community area.
+    Area(AreaRef),
+    /// A cluster of community areas (layer index, area indices).
+    Cluster(usize, Vec<usize>),
+}
+
+/// Why a decision's target is not in the region.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TargetError {
+    /// No such layer.
+    #[error("layer {layer:?} is not in the region (community layers: {known})")]
+    NoLayer {
+        /// The layer named.
+        layer: String,
+        /// Community layers there are.
+        known: String,
+    },
+    /// The layer is not a community layer.
+    #[error("layer {layer:?} is a {role} layer; decisions are about community layers")]
+    NotCommunity {
+        /// The layer named.
+        layer: String,
+        /// Its role.
+        role: &'static str,
+    },
+    /// Areas missing from the layer.
+    #[error("{} not in layer {layer:?}", missing.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>().join(", ") + if missing.len() == 1 { " is" } else { " are" })]
+    NoArea {
+        /// The layer.
+        layer: String,
+        /// The ids not found.
+        missing: Vec<String>,
+    },
+}
+
+/// Resolves a decision's layer and area (or cluster) against a region: an
+/// existing area id is one area; otherwise an id of two or more existing
+/// area ids joined by `+` is a cluster (as the plan names clusters).
+pub fn resolve(region: &Region, layer: &str, area_id: &str) -> Result<Target, TargetError> {
+    let Some((li, l)) = region.layer(layer) else {
+        return Err(TargetError::NoLayer {
+            layer: layer.into(),
+            known: region
+                .layers
+                .iter()
+                .filter(|l| l.role == Role::Community)
+                .map(|l| l.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    };
+    if l.role != Role::Community {
+        return Err(TargetError::NotCommunity {
+            layer: layer.into(),
+            role: l.role.as_str(),
+        });
+    }
+    if let Some(a) = l.area_index(area_id) {
+        return Ok(Target::Area(AreaRef::new(li, a)));
+    }
+    let parts: Vec<&str> = ClusterId::parts(area_id).collect();
+    let found: Vec<Option<usize>> = parts.iter().map(|p| l.area_index(p)).collect();
+    if parts.len() >= 2 && found.iter().all(Option::is_some) {
+        return Ok(Target::Cluster(li, found.into_iter().flatten().collect()));
+    }
+    let missing = if parts.len() >= 2 {
+        parts
+            .iter()
+            .zip(&found)
+            .filter(|(_, f)| f.is_none())
+            .map(|(p, _)| p.to_string())
+            .collect()
+    } else {
+        vec![area_id.to_string()]
+    };
+    Err(TargetError::NoArea {
+        layer: layer.into(),
+        missing,
+    })
+}
+
+impl From<&feedmap_store::Decision> for Given {
+    fn from(d: &feedmap_store::Decision) -> Given {
+        Given {
+            layer: d.layer.clone(),
+            area_id: d.area_id.clone(),
+            members: d.members.clone(),
+            applied: Applied {
+                id: d.id,
+                decision: d.decision,
+                by: d.updated_by.clone(),
+                at: d.updated_at.clone(),
+                note: d.note.clone(),
+                version: d.version,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_name_who_when_and_why() {
+        let a = Applied {
+            id: 1,
+            decision: DecisionKind::Reject,
+            by: "planner-a".into(),
+            at: "2026-11-25T07:00:00.000Z".into(),
+            note: "covered by the parish newsletter".into(),
+            version: 1,
+        };
+        assert_eq!(
+            a.sentence(),
+            "rejected by planner-a on 2026-11-25: \u{201c}covered by the parish newsletter\u{201d}"
+        );
+        for k in [
+            DecisionKind::Accept,
+            DecisionKind::Reject,
+            DecisionKind::Defer,
+        ] {
+            assert_eq!(DecisionKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(DecisionKind::parse("Accept"), None);
+    }
+}

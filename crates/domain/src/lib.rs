@@ -1,0 +1,52 @@
+//! The domain: what planners decide and what a request is answered from.
+//!
+//! Built on the geography ([`feedmap_geography`]) and on what the store
+//! ([`feedmap_store`]) records; it knows nothing of HTTP. Its modules:
+//!
+//! 1. live data — [`decision`], [`changes`] (the public change feed read
+//!    from the store's log), [`feeds`], [`activity`] (posts and followers
+//!    per feed and day), [`listings`] (data.police.uk's neighbourhood
+//!    accounts), [`plan`], [`diff`] (what a boundary redraw does),
+//!    [`query`], [`police_api`] (data.police.uk's neighbourhood API);
+//! 2. what is served — [`source`] (a region folder loaded whole),
+//!    [`generations`] (every layer's boundary versions over time),
+//!    [`successors`] (what a redraw does to feeds and decisions),
+//!    [`releases`] (staging and activating boundary releases), [`follow`]
+//!    (the store followed through its audit log), [`served`] (one
+//!    consistent value per request), [`batch`], [`health`] (feed health
+//!    rules and the Guarantee view), [`verify`] (is this handle ours?),
+//!    [`handover`] (feeds changing hands), [`consolidate`] (the plan of
+//!    feeds to merge or retire);
+//! 3. commands — [`cli`] (what each `feedmap` subcommand does, writing to
+//!    any output), [`demo`] (the demo region's files).
+//!
+//! A [`Served`] value joins the region and the store's state; every answer
+//! is computed from one such value.
+
+#![deny(missing_docs)]
+
+pub mod activity;
+pub mod batch;
+pub mod changes;
+pub mod cli;
+pub mod consolidate;
+pub mod decision;
+pub mod demo;
+pub mod diff;
+pub mod feeds;
+pub mod follow;
+pub mod generations;
+pub mod handover;
+pub mod health;
+pub mod listings;
+pub mod plan;
+pub mod police_api;
+pub mod query;
+pub mod releases;
+pub mod served;
+pub mod source;
+pub mod successors;
+pub mod verify;
+
+pub use served::Served;
+pub use source::Source;

@@ -1,0 +1,100 @@
+//! `GET /v1/changes`: the public change feed (see [`feedmap_domain::changes`]),
+//! polled or held open (long-poll with `wait`).
+
+use super::params::Params;
+use super::problem::ApiProblem;
+use super::state::AppState;
+use super::write::blocking;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use feedmap_domain::changes::Change;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Longest `wait`, in seconds.
+pub const MAX_WAIT_S: u64 = 60;
+
+/// Audit entries read per store query while looking for public changes,
+/// and at most this many pages per request (the answer's `last_seq` then
+/// lets the client go on).
+const PAGE: usize = 1000;
+const PAGES: usize = 20;
+
+/// A page of the change feed.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ChangePage {
+    /// How many changes.
+    pub count: usize,
+    /// The changes, oldest first.
+    pub changes: Vec<Change>,
+    /// Where the feed has been read to: ask again with `after` set to it
+    /// (it passes entries that are not public changes too).
+    pub last_seq: i64,
+    /// The next request.
+    pub next: String,
+}
+
+/// Reads public changes after `after`: up to `limit`, and where it stopped.
+fn scan(
+    store: &dyn feedmap_store::Store,
+    after: i64,
+    limit: usize,
+) -> Result<(Vec<Change>, i64), feedmap_store::StoreError> {
+    let mut found = Vec::new();
+    let mut last = after;
+    for _ in 0..PAGES {
+        let entries = store.audit(last, PAGE)?;
+        for e in &entries {
+            if let Some(c) = Change::of(e) {
+                found.push(c);
+            }
+            last = e.seq;
+            if found.len() == limit {
+                return Ok((found, last));
+            }
+        }
+        if entries.len() < PAGE {
+            break;
+        }
+    }
+    Ok((found, last))
+}
+
+/// `GET /v1/changes?after=SEQ&limit=N&wait=S`: public changes to feeds and
+/// boundaries after `after` (default 0), oldest first, at most `limit`
+/// (default 100, at most 1,000). With `wait` (seconds, at most 60), an
+/// empty answer is held until a change comes or the time is up.
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let params = Params::parse(q.as_deref());
+    params.only(&["after", "limit", "wait"])?;
+    let after = params.whole("after", 0, 0, i64::MAX)?;
+    let limit = params.whole("limit", 100, 1, 1000)? as usize;
+    let wait = params.whole("wait", 0, 0, MAX_WAIT_S as i64)? as u64;
+    let deadline = Instant::now() + Duration::from_secs(wait);
+    let mut from = after;
+    loop {
+        let s = state.clone();
+        let (found, last) = blocking(move || Ok(scan(s.store.as_ref(), from, limit)?)).await?;
+        from = last;
+        if !found.is_empty() || Instant::now() >= deadline {
+            return Ok(Json(ChangePage {
+                count: found.len(),
+                changes: found,
+                last_seq: last,
+                next: format!("/v1/changes?after={last}&limit={limit}"),
+            })
+            .into_response());
+        }
+        // Nothing yet: wait until what is served has moved past what was
+        // read (this server's writes at once, other servers' at the next
+        // store poll) or the time is up.
+        let mut seq = state.seq();
+        let left = deadline.saturating_duration_since(Instant::now());
+        let _ = tokio::time::timeout(left, seq.wait_for(|&s| s > from)).await;
+    }
+}

@@ -1,0 +1,320 @@
+//! Planners' decisions over HTTP. Reads are public and always current (each checks the store's
+//! generation first); writes need a planner token and, to change or
+//! withdraw something, the `If-Match` of the version read.
+
+use super::problem::ApiProblem;
+use super::problem::Path;
+use super::write::{self, blocking, if_match, store_write, text, with_etag, Body, Planner};
+use super::{AppState, Params};
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use feedmap_domain::decision::{self, DecisionKind, Target};
+use feedmap_domain::plan::PlanParams;
+use feedmap_domain::served::Served;
+use feedmap_store::{Decision, DecisionPatch, NewDecision};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Longest note, in characters.
+pub const MAX_NOTE: usize = 10_000;
+/// Longest other text field, in characters.
+pub const MAX_TEXT: usize = 1_000;
+
+/// A decision as the API shows it: the stored record plus what it is
+/// about in the region being served now.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct DecisionView {
+    /// The stored decision.
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// The area's (or cluster members') name(s), when still in the region.
+    pub area_name: Option<String>,
+    /// Whether the area (or a cluster member) has gone from the region
+    /// after a boundary update.
+    pub vanished: bool,
+    /// What is missing, when vanished.
+    pub problem: Option<String>,
+}
+
+/// Describes a decision against today's region. A decision a boundary
+/// release moved to a successor area is shown on that area.
+pub fn view(served: &Served, mut d: Decision) -> DecisionView {
+    if let Some(g) = served.decisions().all().find(|g| g.applied.id == d.id) {
+        if g.area_id != d.area_id {
+            d.area_id = g.area_id.clone();
+            d.members = g.members.clone();
+        }
+    }
+    let region = served.region();
+    let (area_name, problem) = match decision::resolve(region, &d.layer, &d.area_id) {
+        _ if d.layer == decision::FEEDS_LAYER => match served.feeds().get(&d.area_id) {
+            Some(f) => (Some(f.name.clone()), None),
+            None => (None, Some(format!("feed {:?} is gone", d.area_id))),
+        },
+        _ if d.layer == decision::SETTLEMENTS_LAYER => {
+            match served.geo().settlements().by_id(&d.area_id) {
+                Some(s) => (Some(s.name.clone()), None),
+                None => (None, Some(format!("settlement {:?} is gone", d.area_id))),
+            }
+        }
+        Ok(Target::Area(at)) => (
+            Some(region.layers[at.layer].areas[at.area].name.clone()),
+            None,
+        ),
+        Ok(Target::Cluster(l, members)) => (
+            Some(feedmap_domain::plan::explain::list(
+                members
+                    .iter()
+                    .map(|&a| region.layers[l].areas[a].name.as_str()),
+            )),
+            None,
+        ),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    DecisionView {
+        decision: d,
+        area_name,
+        vanished: problem.is_some(),
+        problem,
+    }
+}
+
+/// `GET /v1/decisions[?layer=]`: every decision, with `vanished` flags.
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let params = Params::parse(q.as_deref());
+    params.only(&["layer"])?;
+    let layer = params.get("layer")?.map(str::to_string);
+    state.fresh().await;
+    let served = state.served();
+    let views: Vec<DecisionView> = served
+        .store()
+        .decisions
+        .iter()
+        .filter(|d| layer.as_ref().is_none_or(|l| &d.layer == l))
+        .map(|d| view(&served, d.clone()))
+        .collect();
+    let vanished = views.iter().filter(|v| v.vanished).count();
+    Ok(Json(DecisionList {
+        count: views.len(),
+        vanished,
+        decisions: views,
+    })
+    .into_response())
+}
+
+/// The answer of `GET /v1/decisions`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct DecisionList {
+    /// How many.
+    pub count: usize,
+    /// How many of them are vanished.
+    pub vanished: usize,
+    /// The decisions, by id.
+    pub decisions: Vec<DecisionView>,
+}
+
+/// The answer of `DELETE /v1/decisions/{id}`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Withdrawn {
+    /// The decision withdrawn.
+    pub withdrawn: DecisionView,
+}
+
+/// `GET /v1/decisions/{id}`, with its `ETag`.
+pub async fn one(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiProblem> {
+    let id = parse_id(&id)?;
+    let s = state.clone();
+    let d = blocking(move || Ok(s.store.decision(id)?))
+        .await?
+        .ok_or_else(|| ApiProblem::not_found(format!("no decision {id}")))?;
+    let served = state.served();
+    let version = d.version;
+    Ok(with_etag(StatusCode::OK, version, view(&served, d)))
+}
+
+fn parse_id(id: &str) -> Result<i64, ApiProblem> {
+    id.parse::<i64>().ok().filter(|&i| i > 0).ok_or_else(|| {
+        ApiProblem::not_found(format!("no decision {id:?} (ids are positive numbers)"))
+    })
+}
+
+/// The body of `POST /v1/decisions`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDecisionBody {
+    /// Community layer id, or `@feeds` for a decision about a feed in
+    /// the consolidation plan.
+    pub layer: String,
+    /// A community's id, or a cluster's id (member ids joined by `+`), or
+    /// (with layer `@feeds`) a feed id.
+    pub area_id: Option<String>,
+    /// A cluster's id, as the plan gives it (instead of `area_id`).
+    pub cluster_id: Option<String>,
+    /// `accept`, `reject` or `defer`.
+    pub decision: DecisionKind,
+    /// Why (optional).
+    #[serde(default)]
+    pub note: String,
+    /// The plan parameters (query string) the planner was looking at.
+    pub params: Option<String>,
+}
+
+pub(crate) fn check_params(query: &str, field: &str) -> Result<(), ApiProblem> {
+    text(field, query, MAX_TEXT)?;
+    let pairs = Params::parse(Some(query));
+    PlanParams::from_pairs(pairs.0.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
+        .map(|_| ())
+        .map_err(|e| write::bad_field(field, e))
+}
+
+/// `POST /v1/decisions`: 201 with the stored decision, its `id`, `ETag`
+/// and `Location`; 409 if the area already has a decision (change that one).
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    Planner(caller): Planner,
+    Body(body): Body<NewDecisionBody>,
+) -> Result<Response, ApiProblem> {
+    let area_id = match (body.area_id, body.cluster_id) {
+        (Some(a), None) | (None, Some(a)) => a,
+        _ => {
+            return Err(write::bad_field(
+                "area_id",
+                "give exactly one of area_id and cluster_id",
+            ))
+        }
+    };
+    text("layer", &body.layer, MAX_TEXT)?;
+    text("area_id", &area_id, MAX_TEXT)?;
+    text("note", &body.note, MAX_NOTE)?;
+    if let Some(p) = &body.params {
+        check_params(p, "params")?;
+    }
+    let served = state.served();
+    let region = served.region();
+    let members = match decision::resolve(region, &body.layer, &area_id) {
+        _ if body.layer == decision::FEEDS_LAYER => {
+            if served.feeds().get(&area_id).is_none() {
+                return Err(write::bad_field(
+                    "area_id",
+                    format!("{area_id:?} is not a feed (decisions with layer {:?} are about feeds, by feed id)", decision::FEEDS_LAYER),
+                ));
+            }
+            Vec::new()
+        }
+        _ if body.layer == decision::SETTLEMENTS_LAYER => {
+            if served.geo().settlements().by_id(&area_id).is_none() {
+                return Err(write::bad_field(
+                    "area_id",
+                    format!("{area_id:?} is not a settlement of the region (decisions with layer {:?} are about settlements, by the id /v1/settlements gives)", decision::SETTLEMENTS_LAYER),
+                ));
+            }
+            Vec::new()
+        }
+        Ok(Target::Area(..)) => Vec::new(),
+        Ok(Target::Cluster(..)) => decision::ClusterId::parts(&area_id)
+            .map(str::to_string)
+            .collect(),
+        Err(e) => {
+            let field = match e {
+                decision::TargetError::NoArea { .. } => "area_id",
+                _ => "layer",
+            };
+            return Err(write::bad_field(field, e));
+        }
+    };
+    // A decision a boundary release moved onto this area is its decision
+    // now, though stored under the area it was made for.
+    if let Some(g) = served.decisions().get(&body.layer, &area_id) {
+        return Err(feedmap_store::StoreError::Exists {
+            entity: "decision",
+            id: format!("for {}/{area_id}", body.layer),
+            existing: Some(g.applied.id),
+        }
+        .into());
+    }
+    let new = NewDecision {
+        layer: body.layer,
+        area_id,
+        members,
+        decision: body.decision,
+        note: body.note,
+        params: body.params,
+    };
+    let d = store_write(&state, move |store| {
+        store.create_decision(&caller.name, new)
+    })
+    .await?;
+    let version = d.version;
+    let location = format!("/v1/decisions/{}", d.id);
+    let served = state.served();
+    let mut r = with_etag(StatusCode::CREATED, version, view(&served, d));
+    if let Ok(v) = location.parse() {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(r)
+}
+
+/// The body of `PATCH /v1/decisions/{id}`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionPatchBody {
+    /// A new decision.
+    pub decision: Option<DecisionKind>,
+    /// A new note.
+    pub note: Option<String>,
+}
+
+/// `PATCH /v1/decisions/{id}` with `If-Match`: changes the decision or its
+/// note; 412 if it changed since read.
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Planner(caller): Planner,
+    Body(body): Body<DecisionPatchBody>,
+) -> Result<Response, ApiProblem> {
+    let id = parse_id(&id)?;
+    let expect = if_match(&headers)?;
+    if let Some(n) = &body.note {
+        text("note", n, MAX_NOTE)?;
+    }
+    let patch = DecisionPatch {
+        decision: body.decision,
+        note: body.note,
+    };
+    let d = store_write(&state, move |store| {
+        store.update_decision(&caller.name, id, expect, patch)
+    })
+    .await?;
+    let served = state.served();
+    Ok(with_etag(StatusCode::OK, d.version, view(&served, d)))
+}
+
+/// `DELETE /v1/decisions/{id}` with `If-Match`: withdraws the decision
+/// (the audit log keeps it); answers with what was withdrawn.
+pub async fn delete(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Planner(caller): Planner,
+) -> Result<Response, ApiProblem> {
+    let id = parse_id(&id)?;
+    let expect = if_match(&headers)?;
+    let d = store_write(&state, move |store| {
+        store.delete_decision(&caller.name, id, expect)
+    })
+    .await?;
+    let served = state.served();
+    Ok(Json(Withdrawn {
+        withdrawn: view(&served, d),
+    })
+    .into_response())
+}

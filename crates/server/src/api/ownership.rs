@@ -1,0 +1,593 @@
+//! Who owns each feed, over HTTP: a feed's owner (names need a token) and
+//! its change, handovers and their checklist, activity (a platform's CSV
+//! export, or days posted per feed), feed health and the Neighbourhood
+//! Policing Guarantee view, public verification and the open register of
+//! official accounts, and the consolidation plan. The logic is in the
+//! library (`health`, `verify`, `handover`, `consolidate`, `activity`);
+//! these handlers only read parameters and shape answers.
+
+use super::problem::{ApiProblem, Path};
+use super::write::{bad_field, blocking, if_match, store_write, with_etag, Body, Planner, Viewer};
+use super::{AppState, Params};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use feedmap_domain::consolidate::{self, ConsolidationParams};
+use feedmap_domain::handover::{self, HandoverError, HandoverView, StartRequest};
+use feedmap_domain::health::{self, HealthParams};
+use feedmap_domain::verify;
+use feedmap_store::{ActivityDay, Handover, HandoverStatus, Ownership, Verification};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Largest activity CSV accepted.
+pub const MAX_ACTIVITY_BYTES: usize = 64 * 1024 * 1024;
+
+impl From<HandoverError> for ApiProblem {
+    fn from(e: HandoverError) -> ApiProblem {
+        match e {
+            HandoverError::NotFound(what) => ApiProblem::not_found(what),
+            HandoverError::Invalid(problems) => ApiProblem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-body",
+                "Invalid body",
+                problems.join("; "),
+            )
+            .with_member("problems", serde_json::json!(problems)),
+            HandoverError::Store(s) => s.into(),
+        }
+    }
+}
+
+fn health_params(
+    served: &feedmap_domain::served::Served,
+    params: &Params,
+) -> Result<HealthParams, ApiProblem> {
+    HealthParams::from_pairs(served.day(), &params.owned()).map_err(ApiProblem::bad_parameter)
+}
+
+/// `GET /v1/feeds/health`: every feed's findings (JSON, or `format=csv`
+/// one row per finding); administrators' names only with a token.
+pub async fn health(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let params = Params::parse(q.as_deref());
+    params.only(&[
+        "at",
+        "dormant_days",
+        "min_administrators",
+        "update_days",
+        "skip",
+        "format",
+    ])?;
+    let format = params.format(&["csv"])?;
+    state.fresh().await;
+    let served = state.served();
+    let p = health_params(&served, &params)?;
+    let report = health::report(&served, &p, viewer.sees_names());
+    Ok(match format {
+        "csv" => super::csv_download("feed-health.csv", health::csv(&report)),
+        _ => Json(report).into_response(),
+    })
+}
+
+/// `GET /v1/guarantee`: per neighbourhood, an active feed, a named contact
+/// and an update within `update_days` (default 90).
+pub async fn guarantee(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let params = Params::parse(q.as_deref());
+    params.only(&["at", "update_days"])?;
+    state.fresh().await;
+    let served = state.served();
+    let p = health_params(&served, &params)?;
+    Ok(Json(health::guarantee(&served, &p)).into_response())
+}
+
+/// `GET /v1/verify?handle=@x[&platform=x]`: whether a handle is one of the
+/// force's accounts. An unknown handle is a normal answer.
+pub async fn verify(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let params = Params::parse(q.as_deref());
+    params.only(&["handle", "platform", "at"])?;
+    let handle = params
+        .get("handle")?
+        .map(str::trim)
+        .filter(|h| !h.is_empty() && h.chars().count() <= 200)
+        .ok_or_else(|| {
+            ApiProblem::bad_parameter(
+                "handle is required (1 to 200 characters), e.g. handle=@GMPTrafford",
+            )
+        })?
+        .to_string();
+    let platform = params
+        .get("platform")?
+        .map(|p| p.trim().to_lowercase())
+        .filter(|p| !p.is_empty());
+    state.fresh().await;
+    let served = state.served();
+    let view = super::lookup::at_param(&params, &served)?.1;
+    Ok(Json(verify::verify(&view, &handle, platform.as_deref())).into_response())
+}
+
+/// The answer of `GET /v1/register`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Register {
+    /// As of.
+    pub at: String,
+    /// How many.
+    pub count: usize,
+    /// Every active and retired account, active first.
+    pub accounts: Vec<verify::Account>,
+}
+
+/// `GET /v1/register[?format=csv]`: the open register of the force's
+/// accounts (public fields only).
+pub async fn register(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let params = Params::parse(q.as_deref());
+    params.only(&["format", "at"])?;
+    let format = params.format(&["csv"])?;
+    state.fresh().await;
+    let served = state.served();
+    let (at, view) = super::lookup::at_param(&params, &served)?;
+    let accounts = verify::register(&view);
+    Ok(match format {
+        "csv" => super::csv_download("official-accounts.csv", verify::register_csv(&accounts)),
+        _ => Json(Register {
+            at: at.into_owned(),
+            count: accounts.len(),
+            accounts,
+        })
+        .into_response(),
+    })
+}
+
+/// The answer of `GET /v1/feeds/{feed_id}/owner`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct OwnerAnswer {
+    /// The feed.
+    pub feed_id: String,
+    /// Who holds it, with names.
+    pub owner: Ownership,
+    /// Its handovers, oldest first: the history of owners.
+    pub handovers: Vec<HandoverView>,
+    /// The feed's version (its ETag): send it as `If-Match` to change the
+    /// owner.
+    pub version: i64,
+}
+
+/// `GET /v1/feeds/{feed_id}/owner` (a token): who holds the feed, by name,
+/// and its history of handovers.
+pub async fn owner(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    Path(feed_id): Path<String>,
+) -> Result<Response, ApiProblem> {
+    viewer.required("a feed's owner")?;
+    state.fresh().await;
+    let served = state.served();
+    let f = served
+        .feeds()
+        .get(&feed_id)
+        .ok_or_else(|| ApiProblem::not_found(format!("no feed {feed_id:?}")))?;
+    let handovers = served
+        .store()
+        .handovers
+        .values()
+        .filter(|h| h.feed_id == feed_id)
+        .map(|h| HandoverView::of(&served, h, true))
+        .collect();
+    Ok(with_etag(
+        StatusCode::OK,
+        f.version,
+        OwnerAnswer {
+            feed_id: f.feed_id.clone(),
+            owner: f.owner.clone(),
+            handovers,
+            version: f.version,
+        },
+    ))
+}
+
+/// The body of `PUT /v1/feeds/{feed_id}/owner`: the whole record (omitted
+/// fields are cleared, except `status_since`, which keeps its value).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerBody {
+    /// The owning team (a unit or role).
+    pub team: Option<String>,
+    /// Administrators by name.
+    #[serde(default)]
+    pub administrators: Vec<String>,
+    /// Where the credentials are held.
+    pub credentials: Option<String>,
+    /// `verified`, `pending` or `unverified` (default).
+    #[serde(default)]
+    pub verification: Option<Verification>,
+    /// When the verification was last seen (`YYYY-MM-DD`).
+    pub verified_on: Option<String>,
+    /// When the account was last checked (`YYYY-MM-DD`).
+    pub checked_on: Option<String>,
+}
+
+/// `PUT /v1/feeds/{feed_id}/owner` (planner, `If-Match` of the feed):
+/// records who holds the feed.
+pub async fn set_owner(
+    State(state): State<Arc<AppState>>,
+    Planner(caller): Planner,
+    headers: HeaderMap,
+    Path(feed_id): Path<String>,
+    Body(body): Body<OwnerBody>,
+) -> Result<Response, ApiProblem> {
+    let expect = if_match(&headers)?;
+    let served = state.served();
+    let f = served
+        .feeds()
+        .get(&feed_id)
+        .ok_or_else(|| ApiProblem::not_found(format!("no feed {feed_id:?}")))?;
+    let owner = Ownership {
+        team: body.team.map(|t| t.trim().to_string()),
+        administrators: body
+            .administrators
+            .iter()
+            .map(|a| a.trim().to_string())
+            .collect(),
+        credentials: body.credentials,
+        verification: body.verification.unwrap_or_default(),
+        verified_on: body.verified_on,
+        checked_on: body.checked_on,
+        status_since: f.owner.status_since.clone(),
+    };
+    if let Some(p) = feedmap_domain::feeds::check_owner(&owner)
+        .into_iter()
+        .next()
+    {
+        return Err(bad_field(p.field, p.detail));
+    }
+    let file = served.source().feeds.get(&feed_id).map(|f| f.fields());
+    let mut fields = f.fields();
+    fields.owner = owner;
+    let id = feed_id.clone();
+    let stored = store_write(&state, move |s| {
+        s.update_feed(&caller.name, &id, expect, fields, file.as_ref())
+    })
+    .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        stored.version,
+        OwnerAnswer {
+            feed_id,
+            owner: stored.fields.owner,
+            handovers: Vec::new(),
+            version: stored.version,
+        },
+    ))
+}
+
+/// The answer of `GET /v1/handovers`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct HandoverList {
+    /// How many.
+    pub count: usize,
+    /// How many are open.
+    pub open: usize,
+    /// The handovers, newest first.
+    pub handovers: Vec<HandoverView>,
+}
+
+/// `GET /v1/handovers[?status=open&feed_id=]`: handovers, newest first;
+/// names only with a token.
+pub async fn handovers(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let params = Params::parse(q.as_deref());
+    params.only(&["status", "feed_id"])?;
+    let status = match params.get("status")? {
+        None => None,
+        Some("open") => Some(HandoverStatus::Open),
+        Some("completed") => Some(HandoverStatus::Completed),
+        Some("cancelled") => Some(HandoverStatus::Cancelled),
+        Some(s) => {
+            return Err(ApiProblem::bad_parameter(format!(
+                "status={s:?}: use open, completed or cancelled"
+            )))
+        }
+    };
+    let feed = params.get("feed_id")?.map(str::to_string);
+    state.fresh().await;
+    let served = state.served();
+    let all: Vec<&Handover> = served.store().handovers.values().rev().collect();
+    let handovers: Vec<HandoverView> = all
+        .iter()
+        .filter(|h| status.is_none_or(|s| h.status == s))
+        .filter(|h| feed.as_ref().is_none_or(|f| &h.feed_id == f))
+        .map(|h| HandoverView::of(&served, h, viewer.sees_names()))
+        .collect();
+    Ok(Json(HandoverList {
+        count: handovers.len(),
+        open: all
+            .iter()
+            .filter(|h| h.status == HandoverStatus::Open)
+            .count(),
+        handovers,
+    })
+    .into_response())
+}
+
+fn handover_id(id: &str) -> Result<i64, ApiProblem> {
+    id.parse::<i64>().ok().filter(|&i| i > 0).ok_or_else(|| {
+        ApiProblem::not_found(format!("no handover {id:?} (ids are positive numbers)"))
+    })
+}
+
+/// `GET /v1/handovers/{id}`, with its `ETag`.
+pub async fn handover(
+    State(state): State<Arc<AppState>>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, ApiProblem> {
+    let id = handover_id(&id)?;
+    state.fresh().await;
+    let served = state.served();
+    let h = served
+        .store()
+        .handovers
+        .get(&id)
+        .ok_or_else(|| ApiProblem::not_found(format!("no handover {id}")))?;
+    Ok(with_etag(
+        StatusCode::OK,
+        h.version,
+        HandoverView::of(&served, h, viewer.sees_names()),
+    ))
+}
+
+/// `POST /v1/feeds/{feed_id}/handovers` (planner): starts a handover;
+/// 201, 409 when one is already open.
+pub async fn start_handover(
+    State(state): State<Arc<AppState>>,
+    Planner(caller): Planner,
+    Path(feed_id): Path<String>,
+    Body(body): Body<StartRequest>,
+) -> Result<Response, ApiProblem> {
+    let s = state.clone();
+    blocking(move || {
+        let served = s.served();
+        let h = handover::start(&served, &*s.store, &caller.name, &feed_id, body)?;
+        s.sync_or_stale();
+        let served = s.served();
+        let mut r = with_etag(
+            StatusCode::CREATED,
+            h.version,
+            HandoverView::of(&served, &h, true),
+        );
+        if let Ok(v) = header::HeaderValue::from_str(&format!("/v1/handovers/{}", h.id)) {
+            r.headers_mut().insert(header::LOCATION, v);
+        }
+        Ok(r)
+    })
+    .await
+}
+
+/// `PUT /v1/handovers/{id}/steps/{step}` (planner, `If-Match`): confirms
+/// one step; the last completes the handover and moves the feed.
+pub async fn confirm_step(
+    State(state): State<Arc<AppState>>,
+    Planner(caller): Planner,
+    headers: HeaderMap,
+    Path((id, step)): Path<(String, String)>,
+) -> Result<Response, ApiProblem> {
+    let id = handover_id(&id)?;
+    let expect = if_match(&headers)?;
+    let s = state.clone();
+    blocking(move || {
+        let served = s.served();
+        let (h, _) = handover::confirm(&served, &*s.store, &caller.name, id, &step, expect)?;
+        s.sync_or_stale();
+        Ok(with_etag(
+            StatusCode::OK,
+            h.version,
+            HandoverView::of(&s.served(), &h, true),
+        ))
+    })
+    .await
+}
+
+/// `POST /v1/handovers/{id}/cancel` (planner, `If-Match`).
+pub async fn cancel_handover(
+    State(state): State<Arc<AppState>>,
+    Planner(caller): Planner,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiProblem> {
+    let id = handover_id(&id)?;
+    let expect = if_match(&headers)?;
+    let s = state.clone();
+    blocking(move || {
+        let served = s.served();
+        let h = handover::cancel(&served, &*s.store, &caller.name, id, expect)?;
+        s.sync_or_stale();
+        Ok(with_etag(
+            StatusCode::OK,
+            h.version,
+            HandoverView::of(&s.served(), &h, true),
+        ))
+    })
+    .await
+}
+
+/// What an activity import recorded.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Recorded {
+    /// Days recorded (a day already recorded for a feed is replaced).
+    pub recorded: usize,
+    /// Feeds they are about.
+    pub feeds: usize,
+    /// The earliest day.
+    pub from: Option<String>,
+    /// The latest day.
+    pub to: Option<String>,
+}
+
+fn recorded(days: &[ActivityDay]) -> Recorded {
+    let feeds: std::collections::BTreeSet<&str> = days.iter().map(|d| d.feed_id.as_str()).collect();
+    Recorded {
+        recorded: days.len(),
+        feeds: feeds.len(),
+        from: days.iter().map(|d| d.date.clone()).min(),
+        to: days.iter().map(|d| d.date.clone()).max(),
+    }
+}
+
+/// `POST /v1/activity` (planner, `text/csv`): records a platform's export
+/// (columns in the activity module). Every bad row is reported by line in
+/// `problems` and nothing is recorded while any remain.
+pub async fn import_activity(
+    State(state): State<Arc<AppState>>,
+    Planner(caller): Planner,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Result<Response, ApiProblem> {
+    let params = Params::parse(q.as_deref());
+    params.only(&["name"])?;
+    let name = params.get("name")?.unwrap_or("upload.csv").to_string();
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct.starts_with("text/csv") {
+        return Err(ApiProblem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            format!("send the activity as Content-Type: text/csv, not {ct:?}"),
+        ));
+    }
+    state.fresh().await;
+    let served = state.served();
+    let days =
+        feedmap_domain::activity::read_csv(&name, &body, served.feeds()).map_err(|problems| {
+            ApiProblem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-activity",
+                "Invalid activity file",
+                format!(
+                    "{} problem(s) in {name}; nothing was recorded",
+                    problems.len()
+                ),
+            )
+            .with_member(
+                "problems",
+                serde_json::to_value(&problems).unwrap_or_default(),
+            )
+        })?;
+    let answer = recorded(&days);
+    store_write(&state, move |s| {
+        s.record_activity(&caller.name, &name, &days)
+    })
+    .await?;
+    Ok(Json(answer).into_response())
+}
+
+/// One day of a feed's activity, as `POST /v1/feeds/{feed_id}/activity`
+/// takes it.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DayBody {
+    /// The day (`YYYY-MM-DD`).
+    pub date: String,
+    /// Posts published that day.
+    pub posts: i64,
+    /// Followers at the end of the day.
+    pub followers: Option<i64>,
+}
+
+/// `POST /v1/feeds/{feed_id}/activity` (planner): records one day, or an
+/// array of days, of a feed's activity.
+pub async fn post_activity(
+    State(state): State<Arc<AppState>>,
+    Planner(caller): Planner,
+    Path(feed_id): Path<String>,
+    Body(body): Body<serde_json::Value>,
+) -> Result<Response, ApiProblem> {
+    let list: Vec<DayBody> = match body {
+        serde_json::Value::Array(_) => serde_json::from_value(body),
+        _ => serde_json::from_value(body).map(|d| vec![d]),
+    }
+    .map_err(|e| bad_field("body", e))?;
+    if state.served().feeds().get(&feed_id).is_none() {
+        return Err(ApiProblem::not_found(format!("no feed {feed_id:?}")));
+    }
+    let mut days = Vec::new();
+    for (i, d) in list.into_iter().enumerate() {
+        if !feedmap_geography::calendar::is_date(&d.date) {
+            return Err(bad_field(
+                &format!("[{i}].date"),
+                format!("{:?} is not a date (YYYY-MM-DD)", d.date),
+            ));
+        }
+        if d.posts < 0 || d.followers.is_some_and(|f| f < 0) {
+            return Err(bad_field(
+                &format!("[{i}]"),
+                "posts and followers are counts of 0 or more",
+            ));
+        }
+        days.push(ActivityDay {
+            feed_id: feed_id.clone(),
+            date: d.date,
+            posts: d.posts,
+            followers: d.followers,
+        });
+    }
+    let answer = recorded(&days);
+    store_write(&state, move |s| {
+        s.record_activity(&caller.name, "api", &days)
+    })
+    .await?;
+    Ok(Json(answer).into_response())
+}
+
+/// `GET /v1/consolidation[?format=csv|geojson]`: which feeds to merge or
+/// retire, ranked and explained.
+pub async fn consolidation(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let params = Params::parse(q.as_deref());
+    params.only(&[
+        "at",
+        "dormant_days",
+        "min_followers",
+        "min_reach",
+        "max_changes",
+        "format",
+    ])?;
+    let format = params.format(&["csv", "geojson"])?;
+    state.fresh().await;
+    let served = state.served();
+    let p = ConsolidationParams::from_pairs(served.day(), &params.owned())
+        .map_err(ApiProblem::bad_parameter)?;
+    let s = served.clone();
+    let plan = blocking(move || Ok(consolidate::plan(&s, &p))).await?;
+    Ok(match format {
+        "csv" => super::csv_download("consolidation.csv", consolidate::csv(&plan)),
+        "geojson" => (
+            [(header::CONTENT_TYPE, "application/geo+json")],
+            consolidate::geojson(&served, &plan).to_string(),
+        )
+            .into_response(),
+        _ => Json(plan).into_response(),
+    })
+}

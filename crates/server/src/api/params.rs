@@ -1,0 +1,168 @@
+//! Query parameters: parsed in order, each refused by name when repeated,
+//! unknown or out of range.
+
+use super::problem::ApiProblem;
+use feedmap_geography::lookup::LatLon;
+use std::borrow::Cow;
+
+/// Parsed query string: pairs in order, for precise error messages; each
+/// name and value borrowed from the query unless percent-decoding changed
+/// it.
+pub struct Params<'q>(pub smallvec::SmallVec<[(Cow<'q, str>, Cow<'q, str>); 4]>);
+
+impl<'q> Params<'q> {
+    /// Parses a raw query string as `application/x-www-form-urlencoded`
+    /// (`form_urlencoded`'s reading: empty pairs skipped, a pair without
+    /// `=` an empty value, `+` a space, bad escapes and bytes replaced).
+    /// A pair with no `%` or `+` in it is borrowed as it is — the decoder
+    /// would return the same text, the query being UTF-8 already.
+    pub fn parse(raw: Option<&'q str>) -> Params<'q> {
+        let mut pairs = smallvec::SmallVec::new();
+        for piece in raw.unwrap_or("").split('&') {
+            if piece.is_empty() {
+                continue;
+            }
+            if piece.contains(['%', '+']) {
+                pairs.extend(
+                    form_urlencoded::parse(piece.as_bytes())
+                        .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned()))),
+                );
+            } else {
+                let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+                pairs.push((Cow::Borrowed(k), Cow::Borrowed(v)));
+            }
+        }
+        Params(pairs)
+    }
+
+    /// The pairs as owned strings (for parameter sets that outlive the
+    /// request).
+    pub fn owned(&self) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .map(|(k, v)| (k.clone().into_owned(), v.clone().into_owned()))
+            .collect()
+    }
+
+    /// The value of a parameter given once (a repeated one is an error).
+    pub fn get(&self, name: &str) -> Result<Option<&str>, ApiProblem> {
+        let mut found = self.0.iter().filter(|(k, _)| k == name);
+        let first = found.next().map(|(_, v)| v.as_ref());
+        if found.next().is_some() {
+            return Err(ApiProblem::bad_parameter(format!(
+                "{name} is given more than once"
+            )));
+        }
+        Ok(first)
+    }
+
+    /// Refuses parameters outside `allowed`.
+    pub fn only(&self, allowed: &[&str]) -> Result<(), ApiProblem> {
+        match self.0.iter().find(|(k, _)| !allowed.contains(&k.as_ref())) {
+            Some((k, _)) => Err(ApiProblem::bad_parameter(format!(
+                "unknown parameter {k:?}; allowed: {}",
+                allowed.join(", ")
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The `format` asked for: `json` (the default) or one of `others`;
+    /// anything else is a 400 naming the choices.
+    pub fn format(&self, others: &[&'static str]) -> Result<&'static str, ApiProblem> {
+        match self.get("format")? {
+            None | Some("json") => Ok("json"),
+            Some(f) => others.iter().find(|o| **o == f).copied().ok_or_else(|| {
+                let (last, rest) = others
+                    .split_last()
+                    .map_or(("json", &[][..]), |(l, r)| (*l, r));
+                let head: Vec<&str> = std::iter::once("json")
+                    .chain(rest.iter().copied())
+                    .collect();
+                ApiProblem::bad_parameter(format!(
+                    "format={f:?}: use {} or {last}",
+                    head.join(", ")
+                ))
+            }),
+        }
+    }
+
+    /// An optional whole number from `min` to `max` (`default` when
+    /// absent); anything else is a 400 naming the parameter and the range.
+    pub fn whole(&self, name: &str, default: i64, min: i64, max: i64) -> Result<i64, ApiProblem> {
+        match self.get(name)? {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| {
+                    ApiProblem::bad_parameter(format!(
+                        "{name}={v:?} must be a whole number from {min} to {max}"
+                    ))
+                }),
+        }
+    }
+
+    /// A required finite number.
+    pub fn number(&self, name: &str) -> Result<f64, ApiProblem> {
+        let v = self
+            .get(name)?
+            .ok_or_else(|| ApiProblem::bad_parameter(format!("{name} is required")))?;
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| ApiProblem::bad_parameter(format!("{name}={v:?} is not a number")))
+    }
+}
+
+/// The point given by `lat` and `lon` parameters, range-checked.
+pub fn point_param(params: &Params) -> Result<LatLon, ApiProblem> {
+    let lat = params.number("lat")?;
+    let lon = params.number("lon")?;
+    LatLon::new(lat, lon).map_err(|e| ApiProblem::bad_parameter(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn decoded(q: &str) -> Vec<(String, String)> {
+        form_urlencoded::parse(q.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn reads_queries_as_the_form_decoder_does() {
+        for q in [
+            "",
+            "&",
+            "lat=53.4&lon=-2.3",
+            "a&&b=&=c&d==e",
+            "q=Sale+Moor&postcode=M33%207ZF",
+            "q=%E2%9C%93&bad=%zz&cut=%4",
+            "q=caf\u{e9}&x=%FF",
+        ] {
+            assert_eq!(Params::parse(Some(q)).owned(), decoded(q), "{q:?}");
+        }
+        assert!(Params::parse(None).0.is_empty());
+        // Unescaped pairs are borrowed, not copied.
+        let p = Params::parse(Some("lat=53.4&lon=-2.3"));
+        assert!(p
+            .0
+            .iter()
+            .all(|(k, v)| matches!((k, v), (Cow::Borrowed(_), Cow::Borrowed(_)))));
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_reads_as_the_form_decoder_reads_it(
+            q in "([a-z0-9=&+%. é✓-]|%[0-9A-Fa-f]{2}){0,40}"
+        ) {
+            prop_assert_eq!(Params::parse(Some(&q)).owned(), decoded(&q));
+        }
+    }
+}

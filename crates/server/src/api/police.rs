@@ -1,0 +1,88 @@
+//! The data.police.uk-compatible endpoints under `/police-api/` (see
+//! [`feedmap_domain::police_api`]): today's boundaries and feeds in data.police.uk's
+//! shapes, and its errors: an unknown force or neighbourhood, or a point
+//! in no neighbourhood, is a 404 with an empty body.
+
+use super::params::Params;
+use super::problem::ApiProblem;
+use super::state::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use feedmap_domain::police_api;
+use std::sync::Arc;
+
+/// A found answer as JSON, or data.police.uk's 404: an empty body.
+fn found<T: serde::Serialize>(answer: Option<T>) -> Response {
+    match answer {
+        Some(a) => Json(a).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `GET /police-api/forces`.
+pub async fn forces(State(state): State<Arc<AppState>>) -> Response {
+    let served = state.served.load();
+    Json(police_api::forces(served.today().region())).into_response()
+}
+
+/// `GET /police-api/forces/{force}`.
+pub async fn force(State(state): State<Arc<AppState>>, Path(force): Path<String>) -> Response {
+    let served = state.served.load();
+    let view = served.today();
+    found(police_api::force_detail(
+        view.region(),
+        view.feeds(),
+        &force,
+    ))
+}
+
+/// `GET /police-api/{force}/neighbourhoods`.
+pub async fn neighbourhoods(
+    State(state): State<Arc<AppState>>,
+    Path(force): Path<String>,
+) -> Response {
+    let served = state.served.load();
+    found(police_api::neighbourhoods(served.today().region(), &force))
+}
+
+/// `GET /police-api/{force}/{neighbourhood}`.
+pub async fn neighbourhood(
+    State(state): State<Arc<AppState>>,
+    Path((force, id)): Path<(String, String)>,
+) -> Response {
+    let served = state.served.load();
+    let view = served.today();
+    found(police_api::neighbourhood(
+        view.region(),
+        view.feeds(),
+        &force,
+        &id,
+    ))
+}
+
+/// `GET /police-api/{force}/{neighbourhood}/boundary`.
+pub async fn boundary(
+    State(state): State<Arc<AppState>>,
+    Path((force, id)): Path<(String, String)>,
+) -> Response {
+    let served = state.served.load();
+    found(police_api::boundary(served.today().region(), &force, &id))
+}
+
+/// `GET /police-api/locate-neighbourhood?q=lat,lng`: a malformed `q` is a
+/// 400 problem (data.police.uk documents no error body for it).
+pub async fn locate(
+    State(state): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiProblem> {
+    let params = Params::parse(q.as_deref());
+    params.only(&["q"])?;
+    let q = params
+        .get("q")?
+        .ok_or_else(|| ApiProblem::bad_parameter("give q=latitude,longitude"))?;
+    let point = police_api::parse_q(q).map_err(|e| ApiProblem::bad_parameter(e.to_string()))?;
+    let served = state.served.load();
+    Ok(found(police_api::locate(served.today().region(), point)))
+}

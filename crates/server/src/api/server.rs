@@ -1,0 +1,154 @@
+//! Starting the server: load the region, open the store, bind, serve
+//! until Ctrl-C; SIGHUP reloads the region, a timer follows the store.
+
+use super::state::AppState;
+use crate::auth::{Tokens, TokensError};
+use crate::config::ServeConfig;
+use feedmap_domain::source::Source;
+use feedmap_geography::region::{LoadOptions, RegionError};
+use feedmap_store::{Location, Store, StoreError};
+use std::sync::Arc;
+
+/// Opens the store and reads the tokens the configuration names.
+pub fn open_store(config: &ServeConfig) -> Result<(Arc<dyn Store>, Tokens), ServeError> {
+    let tokens = match &config.tokens_file {
+        Some(f) => Tokens::load(f)?,
+        None => {
+            tracing::warn!("no --tokens file: the API is read-only (every write gets 401)");
+            Tokens::default()
+        }
+    };
+    let store = Location::from_args(config.store_url.as_deref(), &config.data_dir)?.open()?;
+    tracing::info!(store = %store.describe(), "store open");
+    Ok((store, tokens))
+}
+
+/// Loads the configured region and serves it until Ctrl-C. SIGHUP reloads
+/// the region (all or nothing). Prints `listening on http://ADDR` on stdout
+/// once bound, so scripts and tests using port 0 learn the port.
+pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
+    let options = LoadOptions {
+        repair: config.repair,
+        ..LoadOptions::default()
+    };
+    let dir = config.region.clone();
+    let source = tokio::task::spawn_blocking(move || Source::load_with(&dir, options))
+        .await
+        .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
+    let store_config = config.clone();
+    let state = tokio::task::spawn_blocking(move || {
+        let (store, tokens) = open_store(&store_config)?;
+        Ok::<_, ServeError>(AppState::new(source, store_config, store, tokens)?)
+    })
+    .await
+    .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
+    let listener = tokio::net::TcpListener::bind(state.config.addr).await?;
+    let addr = listener.local_addr()?;
+    spawn_reload_on_sighup(state.clone());
+    spawn_store_poll(state.clone());
+    spawn_webhook_delivery(state.clone())?;
+    println!("listening on http://{addr}");
+    tracing::info!(%addr, "serving");
+    spawn_rate_tidy(state.clone());
+    let limits = super::listen::Limits {
+        header_timeout: state.config.header_timeout,
+        max_connections: state.config.max_connections,
+        peers: match (&state.rate, state.config.rate_limit_loopback) {
+            (None, _) => super::listen::Peers::None,
+            (Some(_), true) => super::listen::Peers::All,
+            (Some(_), false) => super::listen::Peers::Remote,
+        },
+    };
+    super::listen::serve(listener, super::app(state), limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+/// Delivers webhooks from the store's audit log, woken at every swap of
+/// what is served (this server's writes at once, other replicas' at the
+/// next store poll).
+fn spawn_webhook_delivery(state: Arc<AppState>) -> Result<(), ServeError> {
+    let served = state.clone();
+    let deliverer = crate::webhooks::Deliverer::new(
+        state.store.clone(),
+        state.config.webhooks,
+        Arc::new(move || served.served()),
+    )?;
+    tokio::spawn(deliverer.run(state.seq()));
+    Ok(())
+}
+
+/// Forgets rate-limited clients back at a full burst, every minute.
+fn spawn_rate_tidy(state: Arc<AppState>) {
+    if state.rate.is_none() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Some(r) = &state.rate {
+                r.tidy();
+            }
+        }
+    });
+}
+
+/// Checks the store every `store_poll` for other replicas' writes, so
+/// lookups (which never wait on the store) pick up feed changes.
+fn spawn_store_poll(state: Arc<AppState>) {
+    let every = state.config.store_poll;
+    if every.is_zero() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let s = state.clone();
+            let _ = tokio::task::spawn_blocking(move || s.sync_or_stale()).await;
+        }
+    });
+}
+
+#[cfg(unix)]
+fn spawn_reload_on_sighup(state: Arc<AppState>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP; reload disabled");
+        return;
+    };
+    tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading region");
+            let s = state.clone();
+            let _ = tokio::task::spawn_blocking(move || s.reload()).await;
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn spawn_reload_on_sighup(_state: Arc<AppState>) {}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The region failed to load.
+    #[error(transparent)]
+    Region(#[from] RegionError),
+    /// Binding or serving failed.
+    #[error("server I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The store could not be opened or read.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The tokens file is unusable.
+    #[error(transparent)]
+    Tokens(#[from] TokensError),
+    /// Webhook delivery cannot start.
+    #[error(transparent)]
+    Webhooks(#[from] crate::webhooks::DeliveryError),
+}

@@ -1,0 +1,13 @@
+//! The server: the HTTP API ([`api`]), its one typed configuration
+//! ([`config`]), planners' tokens ([`auth`]) and change notifications
+//! delivered from the audit log ([`webhooks`]).
+//!
+//! The only crate that knows HTTP; everything it answers is computed by
+//! [`feedmap_domain`] from one [`feedmap_domain::Served`] value.
+
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod webhooks;
