@@ -12,6 +12,7 @@
 //! its audit entry) or not at all, and a replica learns that something
 //! changed from one cheap read.
 
+mod backend;
 pub mod dump;
 pub mod postgres;
 mod schema;

@@ -4,7 +4,8 @@
 //! the store's generation moves). Plain TCP without TLS: run it on loopback
 //! or a private network.
 
-use super::sql::{Arg, Backend, Cell, Dialect, Row, SqlStore, Tx};
+use super::backend::{Arg, Backend, Cell, Dialect, Row, Tx};
+use super::sql::SqlStore;
 use super::{Store, StoreError};
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls};

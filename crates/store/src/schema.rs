@@ -4,8 +4,8 @@
 //! starting together on PostgreSQL take an advisory lock, so only one
 //! migrates.
 
-use super::sql::{Dialect, Tx};
 use super::StoreError;
+use crate::backend::{Dialect, Tx};
 
 /// One migration: SQL common to both dialects, with `{id}` standing for an
 /// identity primary key and `{int}` for a 64-bit integer, and what only
@@ -144,7 +144,7 @@ pub(crate) fn migrate(tx: &mut dyn Tx, dialect: Dialect) -> Result<(), StoreErro
         .query("SELECT value FROM meta WHERE key = 'schema_version'", &[])?
         .first()
         .map(|r| match r.0.first() {
-            Some(super::sql::Cell::Int(v)) => *v,
+            Some(crate::backend::Cell::Int(v)) => *v,
             _ => -1,
         })
         .unwrap_or(-1);
@@ -159,7 +159,7 @@ pub(crate) fn migrate(tx: &mut dyn Tx, dialect: Dialect) -> Result<(), StoreErro
         tx.batch(&m.sql(dialect))?;
         tx.exec(
             "UPDATE meta SET value = $1 WHERE key = 'schema_version'",
-            &[super::sql::Arg::Int(Some(n as i64 + 1))],
+            &[crate::backend::Arg::Int(Some(n as i64 + 1))],
         )?;
     }
     Ok(())

@@ -4,7 +4,8 @@
 //! One connection behind a mutex: planners' writes are few, and SQLite
 //! serialises writers anyway. For several servers use PostgreSQL.
 
-use super::sql::{Arg, Backend, Cell, Dialect, Row, SqlStore, Tx};
+use super::backend::{Arg, Backend, Cell, Dialect, Row, Tx};
+use super::sql::SqlStore;
 use super::{Store, StoreError};
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, TransactionBehavior};

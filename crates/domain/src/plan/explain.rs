@@ -192,7 +192,7 @@ pub fn settlement(
     let spans: Vec<String> = pieces
         .iter()
         .map(|(name, of)| {
-            if *of >= super::settle::WHOLLY {
+            if *of >= super::sites::WHOLLY {
                 format!("all of {name}")
             } else {
                 format!("{} of {name}", percent(*of))

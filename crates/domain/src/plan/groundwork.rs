@@ -37,7 +37,7 @@ pub fn groundwork(
     let sites = overlays
         .iter()
         .map(|o| {
-            super::settle::Sites::compute(
+            super::sites::Sites::compute(
                 &settlements,
                 &layers[o.neighbourhood_layer],
                 &layers[o.community_layer],

@@ -37,6 +37,7 @@ pub mod overlay;
 pub mod params;
 pub mod population;
 pub mod settle;
+pub mod sites;
 
 pub use groundwork::groundwork;
 pub use model::*;

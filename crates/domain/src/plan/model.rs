@@ -59,7 +59,7 @@ impl<'a> Inputs<'a> {
     }
 
     /// Where the settlements lie in that pair of layers.
-    pub fn sites(&self, hl: usize, cl: usize) -> Option<&'a super::settle::Sites> {
+    pub fn sites(&self, hl: usize, cl: usize) -> Option<&'a super::sites::Sites> {
         self.planning
             .overlays
             .iter()
@@ -79,7 +79,7 @@ pub struct Planning {
     /// The region's discovered settlements.
     pub settlements: std::sync::Arc<feedmap_geography::settlements::Settlements>,
     /// Where the settlements lie, one per overlay (same order).
-    pub sites: Vec<super::settle::Sites>,
+    pub sites: Vec<super::sites::Sites>,
 }
 
 /// The factors a suggestion is scored on, each 0–1 (see [`super::factors`]).

@@ -178,7 +178,7 @@ pub async fn points(
     let parsed = params.only(&["bbox", "limit"]).and_then(|_| {
         let bbox = params
             .get("bbox")?
-            .map(super::ogc::parse_bbox)
+            .map(super::params::parse_bbox)
             .transpose()?;
         let limit = match params.get("limit")? {
             None => 500,

@@ -43,6 +43,9 @@ use problem::ApiProblem;
 use std::sync::Arc;
 use tower::Layer;
 
+/// GeoJSON's media type.
+pub const GEOJSON: &str = "application/geo+json";
+
 /// A CSV answer offered as a download named `filename`.
 pub(crate) fn csv_download(
     filename: &str,

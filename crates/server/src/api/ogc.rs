@@ -1,8 +1,9 @@
 //! OGC API – Features, Part 1 (Core + GeoJSON): the layers as collections
 //! that QGIS, GDAL and web maps can read without feedmap-specific code.
 
+use super::params::parse_bbox;
 use super::problem::ApiProblem;
-use super::{AppState, Params};
+use super::{AppState, Params, GEOJSON};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +15,6 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
-const GEOJSON: &str = "application/geo+json";
 const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -196,41 +196,6 @@ fn feature_json(area: &Area, properties: Map<String, Value>) -> Value {
         "geometry": geometry,
         "properties": properties,
     })
-}
-
-/// Parses `bbox=minLon,minLat,maxLon,maxLat` (6 values with heights are
-/// accepted; heights are ignored).
-pub(crate) fn parse_bbox(v: &str) -> Result<geo::Rect<f64>, ApiProblem> {
-    let nums: Result<Vec<f64>, _> = v.split(',').map(|s| s.trim().parse::<f64>()).collect();
-    let bad = |why: &str| {
-        ApiProblem::bad_parameter(format!(
-            "bbox={v:?} {why}; expected minLon,minLat,maxLon,maxLat"
-        ))
-    };
-    let nums = nums.map_err(|_| bad("has a value that is not a number"))?;
-    let (x0, y0, x1, y1) = match nums.as_slice() {
-        [a, b, c, d] => (*a, *b, *c, *d),
-        [a, b, _, c, d, _] => (*a, *b, *c, *d),
-        _ => return Err(bad("must have 4 (or 6) numbers")),
-    };
-    if ![x0, y0, x1, y1].iter().all(|x| x.is_finite()) {
-        return Err(bad("must be finite"));
-    }
-    if !(-180.0..=180.0).contains(&x0) || !(-180.0..=180.0).contains(&x1) {
-        return Err(bad("has a longitude outside -180..180"));
-    }
-    if !(-90.0..=90.0).contains(&y0) || !(-90.0..=90.0).contains(&y1) {
-        return Err(bad("has a latitude outside -90..90"));
-    }
-    if x0 > x1 || y0 > y1 {
-        return Err(bad(
-            "has min > max (boxes across the antimeridian are not supported)",
-        ));
-    }
-    Ok(geo::Rect::new(
-        geo::coord! {x: x0, y: y0},
-        geo::coord! {x: x1, y: y1},
-    ))
 }
 
 fn parse_count(params: &Params, name: &str) -> Result<Option<usize>, ApiProblem> {

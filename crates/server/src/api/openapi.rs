@@ -13,6 +13,7 @@
 //! the real handler.
 
 use super::state::AppState;
+use super::GEOJSON;
 use super::{
     audit, batch, changes, decisions, embed, feeds, health, lookup, map, ogc, ownership, plan,
     police, releases, settlements, webhooks,
@@ -26,9 +27,6 @@ use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
-
-/// GeoJSON's media type.
-pub const GEOJSON: &str = "application/geo+json";
 
 /// An HTTP method the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -124,6 +124,41 @@ pub fn point_param(params: &Params) -> Result<LatLon, ApiProblem> {
     LatLon::new(lat, lon).map_err(|e| ApiProblem::bad_parameter(e.to_string()))
 }
 
+/// Parses `bbox=minLon,minLat,maxLon,maxLat` (6 values with heights are
+/// accepted; heights are ignored).
+pub fn parse_bbox(v: &str) -> Result<geo::Rect<f64>, ApiProblem> {
+    let nums: Result<Vec<f64>, _> = v.split(',').map(|s| s.trim().parse::<f64>()).collect();
+    let bad = |why: &str| {
+        ApiProblem::bad_parameter(format!(
+            "bbox={v:?} {why}; expected minLon,minLat,maxLon,maxLat"
+        ))
+    };
+    let nums = nums.map_err(|_| bad("has a value that is not a number"))?;
+    let (x0, y0, x1, y1) = match nums.as_slice() {
+        [a, b, c, d] => (*a, *b, *c, *d),
+        [a, b, _, c, d, _] => (*a, *b, *c, *d),
+        _ => return Err(bad("must have 4 (or 6) numbers")),
+    };
+    if ![x0, y0, x1, y1].iter().all(|x| x.is_finite()) {
+        return Err(bad("must be finite"));
+    }
+    if !(-180.0..=180.0).contains(&x0) || !(-180.0..=180.0).contains(&x1) {
+        return Err(bad("has a longitude outside -180..180"));
+    }
+    if !(-90.0..=90.0).contains(&y0) || !(-90.0..=90.0).contains(&y1) {
+        return Err(bad("has a latitude outside -90..90"));
+    }
+    if x0 > x1 || y0 > y1 {
+        return Err(bad(
+            "has min > max (boxes across the antimeridian are not supported)",
+        ));
+    }
+    Ok(geo::Rect::new(
+        geo::coord! {x: x0, y: y0},
+        geo::coord! {x: x1, y: y1},
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -169,7 +169,7 @@ pub async fn diff(
                 )));
             };
             Ok((
-                [(header::CONTENT_TYPE, super::openapi::GEOJSON)],
+                [(header::CONTENT_TYPE, super::GEOJSON)],
                 diff_geojson(&d, old, new, gen).to_string(),
             )
                 .into_response())
