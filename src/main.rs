@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use feedmap::batch::Format;
 use feedmap::config::{ServeConfig, ServeSettings};
 use feedmap::query::Query;
-use feedmap::{LatLon, LoadOptions, Served, Source};
+use feedmap::{Served, Source};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -386,11 +386,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(feedmap::api::serve(config))?;
         }
         Command::Lookup { region, lat, lon } => {
-            let point = LatLon::new(lat, lon)?;
-            let source = Source::load_with(&region, LoadOptions::default())?;
-            let mut out = std::io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &source.region.answer(point))?;
-            writeln!(out)?;
+            feedmap::cli::lookup(&region, lat, lon, &mut std::io::stdout().lock())?
         }
         Command::Discover {
             region,
@@ -414,46 +410,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Feeds { command } => feeds(command)?,
         Command::Export { store, out } => {
-            let dump = store.open()?.export()?;
-            let mut w: Box<dyn Write> = match &out {
-                Some(path) => Box::new(std::io::BufWriter::new(
-                    std::fs::File::create(path)
-                        .with_context(|| format!("creating {}", path.display()))?,
-                )),
-                None => Box::new(std::io::stdout().lock()),
-            };
-            serde_json::to_writer_pretty(&mut w, &dump)?;
-            writeln!(w)?;
-            w.flush()?;
-            eprintln!(
-                "exported {} decisions, {} feeds, {} parameter sets, {} audit entries",
-                dump.decisions.len(),
-                dump.feeds.len(),
-                dump.param_sets.len(),
-                dump.audit.len()
-            );
+            let counts = feedmap::cli::export(
+                &*store.open()?,
+                out.as_deref(),
+                &mut std::io::stdout().lock(),
+            )?;
+            eprintln!("exported {counts}");
         }
         Command::Import { store, file } => {
-            let text = if file.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin())?
-            } else {
-                std::fs::read_to_string(&file)
-                    .with_context(|| format!("reading {}", file.display()))?
-            };
-            let dump: feedmap::store::Dump = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a feedmap export", file.display()))?;
             let target = store.open()?;
-            target
-                .import(&dump)
-                .with_context(|| format!("importing into {}", target.describe()))?;
-            eprintln!(
-                "imported {} decisions, {} feeds, {} parameter sets, {} audit entries into {}",
-                dump.decisions.len(),
-                dump.feeds.len(),
-                dump.param_sets.len(),
-                dump.audit.len(),
-                target.describe()
-            );
+            let counts = feedmap::cli::import(&*target, &file)?;
+            eprintln!("imported {counts} into {}", target.describe());
         }
         Command::Plan {
             region,
@@ -538,31 +505,17 @@ fn feeds(command: FeedsCommand) -> anyhow::Result<()> {
             lon,
             q,
         } => {
-            let query = match (postcode, lat.zip(lon), q) {
-                (Some(p), _, _) => Query::Postcode(p),
-                (_, Some((lat, lon)), _) => Query::Point { lat, lon },
-                (_, _, Some(q)) => Query::Text(q),
-                _ => anyhow::bail!("give --postcode, --lat and --lon, or --q"),
-            };
+            let query = Query::from_options(postcode, lat.zip(lon), q)
+                .context("give --postcode, --lat and --lon, or --q")?;
             let served = Served::without_store(Source::load(&region)?);
-            let answer = served.feeds_for(&query)?;
-            let mut out = std::io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &answer)?;
-            writeln!(out)?;
+            feedmap::cli::feeds_lookup(&served, &query, &mut std::io::stdout().lock())?;
         }
         FeedsCommand::Batch {
             region,
             input,
             format,
         } => {
-            let format = match format.as_deref() {
-                Some("jsonl") => Format::JsonLines,
-                Some(_) => Format::Csv,
-                None => match input.extension().and_then(|e| e.to_str()) {
-                    Some("jsonl" | "ndjson") => Format::JsonLines,
-                    _ => Format::Csv,
-                },
-            };
+            let format = Format::choose(format.as_deref(), &input);
             let served = Served::without_store(Source::load(&region)?);
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

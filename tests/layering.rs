@@ -1,35 +1,251 @@
-//! The library's top-level modules form no import cycle: every
-//! `crate::module` reference in `src/` (code and doc comments) points to a
-//! module that does not, directly or through others, refer back. This
-//! keeps the layering of `lib.rs` from rotting as modules grow.
+//! The house keeps its floors. Two checks, one for each scale:
+//!
+//! - **Crates**: `cargo metadata` gives the workspace's dependency graph,
+//!   and the rules of `src/lib.rs` are held against it — the geography
+//!   knows no live state, the store no domain rule, only the server knows
+//!   HTTP, the root package holds the command line alone. Cargo itself
+//!   refuses a cycle between crates; these rules fix the direction.
+//! - **Files**: inside every crate, the files of one folder never import
+//!   each other in a circle (`crate::…`, `super::…` and `self::…` paths,
+//!   brace groups included; unit tests may reach anywhere).
 
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Re-exports at the crate root, and the module each comes from.
-const ROOT_EXPORTS: &[(&str, &str)] = &[
-    ("LatLon", "lookup"),
-    ("LayerHit", "lookup"),
-    ("Manifest", "manifest"),
-    ("Role", "manifest"),
-    ("LoadOptions", "region"),
-    ("Region", "region"),
-    ("RegionError", "region"),
-    ("Served", "served"),
-    ("Source", "source"),
-];
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// The top-level module a file under `src/` belongs to.
-fn module_of(rel: &Path) -> String {
-    let first = rel.components().next().unwrap().as_os_str();
-    Path::new(first)
-        .file_stem()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned()
+/// The workspace's packages, with their normal (non-dev, non-build)
+/// dependencies by package name, resolved from `Cargo.lock`.
+struct Workspace {
+    members: BTreeSet<String>,
+    deps: BTreeMap<String, BTreeSet<String>>,
 }
 
-/// Code without `//` comments (doc comments mention modules freely).
+fn workspace() -> Workspace {
+    // This machine's platform only: the lock file also names packages for
+    // others (Windows, wasm), which an offline machine has not downloaded.
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let version = std::process::Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .expect("running rustc -vV");
+    let version = String::from_utf8(version.stdout).unwrap();
+    let host = version
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV names the host");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["--filter-platform", host])
+        .current_dir(ROOT)
+        .output()
+        .expect("running cargo metadata");
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let name_of: BTreeMap<&str, &str> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    let members = meta["workspace_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| name_of[id.as_str().unwrap()].to_string())
+        .collect();
+    let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for node in meta["resolve"]["nodes"].as_array().unwrap() {
+        let from = name_of[node["id"].as_str().unwrap()].to_string();
+        let entry = deps.entry(from).or_default();
+        for d in node["deps"].as_array().unwrap() {
+            let normal = d["dep_kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kind"].is_null());
+            if normal {
+                entry.insert(name_of[d["pkg"].as_str().unwrap()].to_string());
+            }
+        }
+    }
+    Workspace { members, deps }
+}
+
+impl Workspace {
+    /// Everything `package` depends on, directly or through others.
+    fn below(&self, package: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<&str> = vec![package];
+        while let Some(p) = todo.pop() {
+            for d in self.deps.get(p).into_iter().flatten() {
+                if seen.insert(d.clone()) {
+                    todo.push(d);
+                }
+            }
+        }
+        seen
+    }
+
+    /// The rules; each broken one as a sentence.
+    fn broken_rules(&self) -> Vec<String> {
+        let mut broken = Vec::new();
+        let own = |p: &str| -> BTreeSet<String> {
+            self.deps[p]
+                .iter()
+                .filter(|d| self.members.contains(*d))
+                .cloned()
+                .collect()
+        };
+        // Which of the workspace's crates each may use (directly).
+        let allowed: &[(&str, &[&str])] = &[
+            ("feedmap-geography", &[]),
+            ("feedmap-store", &[]),
+            ("feedmap-domain", &["feedmap-geography", "feedmap-store"]),
+            (
+                "feedmap-server",
+                &["feedmap-geography", "feedmap-store", "feedmap-domain"],
+            ),
+            (
+                "feedmap",
+                &[
+                    "feedmap-geography",
+                    "feedmap-store",
+                    "feedmap-domain",
+                    "feedmap-server",
+                ],
+            ),
+        ];
+        let named: BTreeSet<String> = allowed.iter().map(|(p, _)| p.to_string()).collect();
+        if named != self.members {
+            broken.push(format!(
+                "the workspace's members {:?} are not the layers this test knows {:?}",
+                self.members, named
+            ));
+            return broken;
+        }
+        for (p, ok) in allowed {
+            for d in own(p) {
+                if !ok.contains(&d.as_str()) {
+                    broken.push(format!("{p} depends on {d}"));
+                }
+            }
+        }
+        // HTTP is the server's alone: nothing below it reaches an HTTP
+        // crate, even through another dependency.
+        let http = [
+            "axum",
+            "hyper",
+            "hyper-util",
+            "tower",
+            "tower-http",
+            "reqwest",
+        ];
+        for p in ["feedmap-geography", "feedmap-store", "feedmap-domain"] {
+            for d in self.below(p) {
+                if http.contains(&d.as_str()) {
+                    broken.push(format!("{p} reaches the HTTP crate {d}"));
+                }
+            }
+        }
+        // The geography knows no live state: no database, no async runtime.
+        for d in self.below("feedmap-geography") {
+            if ["rusqlite", "postgres", "tokio"].contains(&d.as_str()) {
+                broken.push(format!("feedmap-geography reaches {d}"));
+            }
+        }
+        // Databases are the store's: the domain reads them only through it.
+        for p in ["feedmap-geography", "feedmap-domain", "feedmap-server"] {
+            for d in &self.deps[p] {
+                if ["rusqlite", "postgres"].contains(&d.as_str()) {
+                    broken.push(format!("{p} uses the database crate {d} directly"));
+                }
+            }
+        }
+        // Command-line parsing is the binary's (and the server's typed
+        // configuration, which flags feed).
+        for p in ["feedmap-geography", "feedmap-store", "feedmap-domain"] {
+            if self.deps[p].contains("clap") {
+                broken.push(format!("{p} uses clap"));
+            }
+        }
+        broken
+    }
+}
+
+#[test]
+fn the_crate_graph_holds_the_layers() {
+    let ws = workspace();
+    let broken = ws.broken_rules();
+    assert!(
+        broken.is_empty(),
+        "the crate graph breaks the layering:\n{}",
+        broken.join("\n")
+    );
+}
+
+/// The rules catch an edge they forbid: the real graph with one
+/// forbidden dependency added (the geography on axum, the store on the
+/// domain) is refused, naming it.
+#[test]
+fn a_forbidden_edge_is_caught() {
+    let mut ws = workspace();
+    ws.deps
+        .get_mut("feedmap-geography")
+        .unwrap()
+        .insert("axum".into());
+    ws.deps
+        .get_mut("feedmap-store")
+        .unwrap()
+        .insert("feedmap-domain".into());
+    let broken = ws.broken_rules();
+    assert!(
+        broken.contains(&"feedmap-store depends on feedmap-domain".to_string()),
+        "{broken:?}"
+    );
+    assert!(
+        broken.contains(&"feedmap-geography reaches the HTTP crate axum".to_string()),
+        "{broken:?}"
+    );
+}
+
+/// The root package holds the command line: `src/` is `main.rs` and a
+/// `lib.rs` that only re-exports the crates for tests and benches.
+#[test]
+fn the_root_package_holds_no_logic() {
+    let src = Path::new(ROOT).join("src");
+    let mut names: Vec<String> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["lib.rs", "main.rs"],
+        "src/ holds more than the binary"
+    );
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    let mut in_use = false;
+    for line in code(&lib).lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.starts_with("#![") {
+            continue;
+        }
+        if line.starts_with("pub use ") {
+            in_use = !line.ends_with(';');
+            continue;
+        }
+        assert!(in_use, "src/lib.rs holds more than re-exports: {line:?}");
+        in_use = !line.ends_with(';');
+    }
+}
+
+/// Code without `//` comments.
 fn code(text: &str) -> String {
     text.lines()
         .map(|l| match l.find("//") {
@@ -40,37 +256,7 @@ fn code(text: &str) -> String {
         .join("\n")
 }
 
-/// Every `crate::name` in `text`, mapped to a top-level module.
-fn references(text: &str, modules: &BTreeSet<String>) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("crate::") {
-        rest = &rest[i + "crate::".len()..];
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        if modules.contains(&name) {
-            out.insert(name);
-        } else if let Some((_, m)) = ROOT_EXPORTS.iter().find(|(n, _)| *n == name) {
-            out.insert(m.to_string());
-        } else if name.is_empty() && rest.starts_with('{') {
-            // `use crate::{a, b::c}`: the names up to the closing brace.
-            let group = &rest[1..rest.find('}').unwrap_or(rest.len())];
-            for part in group.split(',') {
-                let head = part.trim().split("::").next().unwrap_or("").trim();
-                if modules.contains(head) {
-                    out.insert(head.to_string());
-                }
-            }
-        } else {
-            panic!("crate::{name} names no module known to this test; add it to ROOT_EXPORTS");
-        }
-    }
-    out
-}
-
-fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
         if p.is_dir() {
@@ -81,7 +267,162 @@ fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// A cycle in `graph`, if any, as the modules along it.
+/// The module path of a file below a crate's `src/` (`plan/model.rs` →
+/// `[plan, model]`; `plan/mod.rs` → `[plan]`; `lib.rs` → `[]`).
+fn module_path(rel: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = rel
+        .iter()
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
+    let last = parts.pop().unwrap();
+    let stem = last.trim_end_matches(".rs");
+    if !matches!(stem, "mod" | "lib" | "main") {
+        parts.push(stem.to_string());
+    }
+    parts
+}
+
+/// Every path in `text` that starts with `crate`, `super` or `self`, made
+/// absolute from the module `here`; a brace group gives one path per
+/// member (`use super::{a, b::{c, d}}` → `a`, `b::c`, `b::d`).
+fn paths(text: &str, here: &[String]) -> Vec<Vec<String>> {
+    fn ident(s: &str) -> usize {
+        s.find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(s.len())
+    }
+    /// The members of a group starting just after `{`: (paths, bytes read).
+    fn group(s: &str) -> (Vec<Vec<String>>, usize) {
+        let mut out = Vec::new();
+        let mut i = 0;
+        let mut cur: Vec<String> = Vec::new();
+        while i < s.len() {
+            let rest = &s[i..];
+            let c = rest.chars().next().unwrap();
+            if c == '}' {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                return (out, i + 1);
+            } else if c == ',' {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                i += 1;
+            } else if c == '{' {
+                let (inner, n) = group(&rest[1..]);
+                for p in inner {
+                    let mut full = cur.clone();
+                    full.extend(p);
+                    out.push(full);
+                }
+                cur.clear();
+                i += 1 + n;
+            } else if c.is_alphanumeric() || c == '_' {
+                let n = ident(rest);
+                let word = &rest[..n];
+                if word == "as" {
+                    // `x as y`: `y` is a new name, not part of the path.
+                    let after = rest[n..].trim_start();
+                    i += rest.len() - after.len() + ident(after);
+                    continue;
+                }
+                if !(cur.is_empty() && word == "self") {
+                    cur.push(word.to_string());
+                }
+                i += n;
+            } else {
+                i += c.len_utf8();
+            }
+        }
+        (out, s.len())
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(found) = text[at..].find(['c', 's']) {
+        let i = at + found;
+        at = i + 1;
+        let before = text[..i].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue;
+        }
+        let rest = &text[i..];
+        let start: Vec<String> = if rest.starts_with("crate::") {
+            Vec::new()
+        } else if rest.starts_with("super::") || rest.starts_with("self::") {
+            here.to_vec()
+        } else {
+            continue;
+        };
+        let mut base = start;
+        let mut j = 0;
+        let mut members = Vec::new();
+        loop {
+            let r = &rest[j..];
+            let n = ident(r);
+            let word = &r[..n];
+            match word {
+                "crate" | "self" => {}
+                "super" => {
+                    base.pop();
+                }
+                _ if n > 0 => base.push(word.to_string()),
+                _ => {}
+            }
+            j += n;
+            if rest[j..].starts_with("::{") {
+                let (g, _) = group(&rest[j + 3..]);
+                members = g;
+                break;
+            } else if rest[j..].starts_with("::") {
+                j += 2;
+            } else {
+                break;
+            }
+        }
+        if members.is_empty() {
+            out.push(base);
+        } else {
+            for m in members {
+                let mut full = base.clone();
+                full.extend(m);
+                out.push(full);
+            }
+        }
+    }
+    out
+}
+
+/// For one crate: per folder (a module path), the imports between its
+/// children (file or folder modules).
+fn folder_graphs(src: &Path) -> BTreeMap<Vec<String>, BTreeMap<String, BTreeSet<String>>> {
+    let mut files = Vec::new();
+    walk(src, &mut files);
+    let mut graphs: BTreeMap<Vec<String>, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for f in &files {
+        let me = module_path(f.strip_prefix(src).unwrap());
+        let text = std::fs::read_to_string(f).unwrap();
+        let text = code(text.split("#[cfg(test)]").next().unwrap());
+        // A file that is a folder's `mod.rs` resolves `super` from the
+        // folder's module; a plain file from its own.
+        for target in paths(&text, &me) {
+            // The deepest folder holding both `me` and `target`, and the
+            // child of it on each side.
+            let common = me.iter().zip(&target).take_while(|(a, b)| a == b).count();
+            if common < me.len() && common < target.len() {
+                let folder = me[..common].to_vec();
+                graphs
+                    .entry(folder)
+                    .or_default()
+                    .entry(me[common].clone())
+                    .or_default()
+                    .insert(target[common].clone());
+            }
+        }
+    }
+    graphs
+}
+
+/// A cycle in `graph`, if any, as the names along it.
 fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
     fn visit(
         m: &str,
@@ -119,36 +460,30 @@ fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
     None
 }
 
-fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    walk(&src, &mut files);
-    let modules: BTreeSet<String> = files
-        .iter()
-        .map(|f| module_of(f.strip_prefix(&src).unwrap()))
-        .filter(|m| m != "lib" && m != "main")
-        .collect();
-    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for f in &files {
-        let m = module_of(f.strip_prefix(&src).unwrap());
-        if m == "lib" || m == "main" {
-            continue;
-        }
-        // Doc comments count: a link upwards is a reader's dependency too.
-        let text = std::fs::read_to_string(f).unwrap();
-        let refs = graph.entry(m.clone()).or_default();
-        refs.extend(references(&text, &modules).into_iter().filter(|r| *r != m));
-    }
-    graph
-}
-
 #[test]
-fn top_level_modules_form_no_import_cycle() {
-    let graph = module_graph();
-    assert!(graph.len() > 20, "found only {} modules", graph.len());
-    if let Some(c) = cycle(&graph) {
-        panic!("import cycle between top-level modules: {}", c.join(" → "));
+fn no_folder_has_an_import_cycle() {
+    let mut cycles = Vec::new();
+    let mut edges = 0;
+    let crates = Path::new(ROOT).join("crates");
+    for e in std::fs::read_dir(&crates).unwrap() {
+        let src = e.unwrap().path().join("src");
+        for (folder, graph) in folder_graphs(&src) {
+            edges += graph.values().map(BTreeSet::len).sum::<usize>();
+            if let Some(c) = cycle(&graph) {
+                cycles.push(format!(
+                    "{}/{}: {}",
+                    src.strip_prefix(ROOT).unwrap().display(),
+                    folder.join("/"),
+                    c.join(" → ")
+                ));
+            }
+        }
     }
+    assert!(
+        edges > 200,
+        "found only {edges} imports: is the parser blind?"
+    );
+    assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
 }
 
 #[test]
@@ -160,35 +495,34 @@ fn the_cycle_check_finds_a_cycle() {
     assert_eq!(cycle(&g).unwrap(), ["a", "b", "c", "a"]);
     g.get_mut("c").unwrap().clear();
     assert_eq!(cycle(&g), None);
-    let modules: BTreeSet<String> = ["region", "feeds"].map(String::from).into();
-    let refs = references(
-        "use crate::{region::Region, feeds};\nlet p: crate::LatLon;",
-        &modules,
+    let here: Vec<String> = ["plan", "settle"].map(String::from).into();
+    let found = paths(
+        "use super::{model::{Inputs, Member}, sites::WHOLLY as W};\nlet x = crate::feeds::Feed::new(); self::y();",
+        &here,
     );
-    assert_eq!(refs, ["feeds", "lookup", "region"].map(String::from).into());
-}
-
-/// The geography does not depend on live state: the region and everything
-/// it is built from never refer to feeds, decisions, plans, the store or
-/// what is served.
-#[test]
-fn the_geography_knows_nothing_of_live_state() {
-    let graph = module_graph();
-    let mut below = BTreeSet::new();
-    let mut todo = vec!["region".to_string()];
-    while let Some(m) = todo.pop() {
-        if below.insert(m.clone()) {
-            todo.extend(graph.get(&m).into_iter().flatten().cloned());
-        }
-    }
-    for live in [
-        "feeds", "decision", "plan", "store", "served", "follow", "source", "api",
-    ] {
-        assert!(
-            !below.contains(live),
-            "region depends on {live} (through {below:?})"
-        );
-    }
+    let s = |p: &[&str]| p.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        found,
+        [
+            s(&["plan", "model", "Inputs"]),
+            s(&["plan", "model", "Member"]),
+            s(&["plan", "sites", "WHOLLY"]),
+            s(&["feeds", "Feed", "new"]),
+            s(&["plan", "settle", "y"]),
+        ]
+    );
+    // Files that import each other in a folder make a cycle there.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("plan")).unwrap();
+    std::fs::write(dir.path().join("lib.rs"), "pub mod plan;").unwrap();
+    std::fs::write(dir.path().join("plan/mod.rs"), "mod a; mod b;").unwrap();
+    std::fs::write(dir.path().join("plan/a.rs"), "use super::b::X;").unwrap();
+    std::fs::write(dir.path().join("plan/b.rs"), "use crate::plan::{a::Y};").unwrap();
+    let graphs = folder_graphs(dir.path());
+    assert_eq!(
+        cycle(&graphs[&vec!["plan".to_string()]]).unwrap(),
+        ["a", "b", "a"]
+    );
 }
 
 /// `plan/` is a pipeline whose `mod.rs` only orchestrates: no step imports
@@ -196,7 +530,7 @@ fn the_geography_knows_nothing_of_live_state() {
 /// depend on each other and on `model`, never on the orchestrator.
 #[test]
 fn plan_steps_import_nothing_from_the_orchestrator() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/plan");
+    let dir = Path::new(ROOT).join("crates/domain/src/plan");
     let siblings: BTreeSet<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| {
@@ -213,6 +547,7 @@ fn plan_steps_import_nothing_from_the_orchestrator() {
         mod_rs.lines().count() < 250,
         "plan/mod.rs should only orchestrate"
     );
+    let here = |step: &str| vec!["plan".to_string(), step.to_string()];
     for step in &siblings {
         if step == "mod" {
             continue;
@@ -220,25 +555,12 @@ fn plan_steps_import_nothing_from_the_orchestrator() {
         let text = code(&std::fs::read_to_string(dir.join(format!("{step}.rs"))).unwrap());
         // Test modules may `use super::*` (their own file).
         let text = text.split("#[cfg(test)]").next().unwrap();
-        let mut rest = text;
-        while let Some(i) = rest.find("super::") {
-            rest = &rest[i + "super::".len()..];
-            let names: Vec<String> = if let Some(group) = rest.strip_prefix('{') {
-                group[..group.find('}').unwrap()]
-                    .split(',')
-                    .map(|p| p.trim().split("::").next().unwrap().trim().to_string())
-                    .filter(|n| !n.is_empty())
-                    .collect()
-            } else {
-                vec![rest
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect()]
-            };
-            for n in names {
+        for p in paths(text, &here(step)) {
+            if p.len() >= 2 && p[0] == "plan" {
                 assert!(
-                    siblings.contains(&n),
-                    "plan/{step}.rs imports super::{n} from the orchestrator"
+                    siblings.contains(&p[1]),
+                    "plan/{step}.rs imports {} from the orchestrator",
+                    p.join("::")
                 );
             }
         }

@@ -40,6 +40,21 @@ pub enum Format {
     JsonLines,
 }
 
+impl Format {
+    /// The format named (`csv`, `jsonl`), else the one the input file's
+    /// extension says (`.jsonl`, `.ndjson`), else CSV.
+    pub fn choose(named: Option<&str>, input: &std::path::Path) -> Format {
+        match named {
+            Some("jsonl") => Format::JsonLines,
+            Some(_) => Format::Csv,
+            None => match input.extension().and_then(|e| e.to_str()) {
+                Some("jsonl" | "ndjson") => Format::JsonLines,
+                _ => Format::Csv,
+            },
+        }
+    }
+}
+
 /// Why a batch could not run at all (as opposed to a bad row).
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {

@@ -1,6 +1,7 @@
 //! Command implementations behind the `feedmap` binary, kept in the library
 //! so tests drive the same code users run.
 
+use crate::query::Query;
 use crate::served::Served;
 use crate::source::Source;
 use feedmap_geography::region::{LoadOptions, RegionError};
@@ -603,4 +604,158 @@ pub fn activity(
         }),
     )?;
     Ok(())
+}
+
+/// Why a command that reads a region or a store and writes JSON failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The region could not be loaded.
+    #[error(transparent)]
+    Region(#[from] RegionError),
+    /// The coordinates are not a point.
+    #[error(transparent)]
+    Point(#[from] feedmap_geography::lookup::PointError),
+    /// The query could not be answered.
+    #[error(transparent)]
+    Query(#[from] crate::query::QueryError),
+    /// The store could not be read or written.
+    #[error(transparent)]
+    Store(#[from] feedmap_store::StoreError),
+    /// A file could not be read or written.
+    #[error("{what}")]
+    File {
+        /// Which file, doing what.
+        what: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The import file is not a feedmap export.
+    #[error("{file} is not a feedmap export")]
+    NotAnExport {
+        /// The file.
+        file: String,
+        /// Where its JSON goes wrong.
+        source: serde_json::Error,
+    },
+    /// The store refused the import.
+    #[error("importing into {into}")]
+    Import {
+        /// The store, as it describes itself.
+        into: String,
+        /// Why.
+        source: feedmap_store::StoreError,
+    },
+    /// Writing the answer failed.
+    #[error(transparent)]
+    Write(#[from] std::io::Error),
+    /// Encoding the answer failed.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
+/// `feedmap lookup`: the areas of every layer at a point, as pretty JSON.
+pub fn lookup(region: &Path, lat: f64, lon: f64, out: &mut dyn Write) -> Result<(), CommandError> {
+    let point = feedmap_geography::LatLon::new(lat, lon)?;
+    let source = Source::load_with(region, LoadOptions::default())?;
+    serde_json::to_writer_pretty(&mut *out, &source.region.answer(point))?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// `feedmap feeds lookup`: the feeds for one postcode, point or place, as
+/// pretty JSON.
+pub fn feeds_lookup(
+    served: &Served,
+    query: &Query,
+    out: &mut dyn Write,
+) -> Result<(), CommandError> {
+    let answer = served.feeds_for(query)?;
+    serde_json::to_writer_pretty(&mut *out, &answer)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// What an export or import carried, for the line the binary prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DumpCounts {
+    /// Decisions.
+    pub decisions: usize,
+    /// Feeds.
+    pub feeds: usize,
+    /// Saved parameter sets.
+    pub param_sets: usize,
+    /// Audit log entries.
+    pub audit: usize,
+}
+
+impl DumpCounts {
+    fn of(dump: &feedmap_store::Dump) -> DumpCounts {
+        DumpCounts {
+            decisions: dump.decisions.len(),
+            feeds: dump.feeds.len(),
+            param_sets: dump.param_sets.len(),
+            audit: dump.audit.len(),
+        }
+    }
+}
+
+impl std::fmt::Display for DumpCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} decisions, {} feeds, {} parameter sets, {} audit entries",
+            self.decisions, self.feeds, self.param_sets, self.audit
+        )
+    }
+}
+
+/// `feedmap export`: the whole store as pretty JSON, to `file` (created)
+/// or else to `out`.
+pub fn export(
+    store: &dyn feedmap_store::Store,
+    file: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<DumpCounts, CommandError> {
+    let dump = store.export()?;
+    let mut created;
+    let w: &mut dyn Write = match file {
+        Some(path) => {
+            created = std::io::BufWriter::new(std::fs::File::create(path).map_err(|source| {
+                CommandError::File {
+                    what: format!("creating {}", path.display()),
+                    source,
+                }
+            })?);
+            &mut created
+        }
+        None => out,
+    };
+    serde_json::to_writer_pretty(&mut *w, &dump)?;
+    writeln!(w)?;
+    w.flush()?;
+    Ok(DumpCounts::of(&dump))
+}
+
+/// `feedmap import`: loads an export (`file`, or standard input for `-`)
+/// into an empty store.
+pub fn import(store: &dyn feedmap_store::Store, file: &Path) -> Result<DumpCounts, CommandError> {
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(file)
+    }
+    .map_err(|source| CommandError::File {
+        what: format!("reading {}", file.display()),
+        source,
+    })?;
+    let dump: feedmap_store::Dump =
+        serde_json::from_str(&text).map_err(|source| CommandError::NotAnExport {
+            file: file.display().to_string(),
+            source,
+        })?;
+    store.import(&dump).map_err(|source| CommandError::Import {
+        into: store.describe(),
+        source,
+    })?;
+    Ok(DumpCounts::of(&dump))
 }

@@ -24,6 +24,23 @@ pub enum Query {
     Text(String),
 }
 
+impl Query {
+    /// The query the command line's options give: a postcode, else a
+    /// point, else free text; `None` when none is given.
+    pub fn from_options(
+        postcode: Option<String>,
+        point: Option<(f64, f64)>,
+        text: Option<String>,
+    ) -> Option<Query> {
+        match (postcode, point, text) {
+            (Some(p), _, _) => Some(Query::Postcode(p)),
+            (_, Some((lat, lon)), _) => Some(Query::Point { lat, lon }),
+            (_, _, Some(q)) => Some(Query::Text(q)),
+            _ => None,
+        }
+    }
+}
+
 /// How the point was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
