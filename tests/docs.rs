@@ -288,7 +288,7 @@ fn guide_commands_run_on_the_demo() {
                 continue;
             }
             assert!(
-                !(curl && !feedmap.is_empty()),
+                !curl || feedmap.is_empty(),
                 "{}: keep `curl` lines and `feedmap` commands in separate blocks",
                 block.at
             );
