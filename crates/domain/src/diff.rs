@@ -22,7 +22,7 @@ use feedmap_geography::lookup::LatLon;
 use feedmap_geography::manifest::Role;
 use geo::{Area as _, BooleanOps, BoundingRect};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 /// A piece smaller than this share of both its old and its new area is
@@ -71,7 +71,7 @@ impl<'a> Residents<'a> {
 }
 
 /// What happened to one area.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
     /// Same id, same name, same ground.
@@ -184,8 +184,9 @@ pub struct Diff {
     pub layer: String,
     /// Where resident figures come from (`None`: ground shares only).
     pub residents_from: Option<String>,
-    /// How many areas of each kind, old and new sides together.
-    pub summary: HashMap<ChangeKind, usize>,
+    /// How many areas of each kind, old and new sides together, in the
+    /// order of [`ChangeKind`] (a hash map gave a different order each run).
+    pub summary: BTreeMap<ChangeKind, usize>,
     /// Every old area, then every new area.
     pub areas: Vec<AreaChange>,
     /// Every old → new pair that is more than a sliver, old areas in
@@ -316,7 +317,7 @@ impl Diff {
         });
 
         let areas = classify(old, new, &pairs, &old_residents, &new_residents);
-        let mut summary = HashMap::new();
+        let mut summary = BTreeMap::new();
         for a in &areas {
             *summary.entry(a.kind).or_default() += 1;
         }
