@@ -695,12 +695,26 @@ fn releases_round_trip(s: &dyn Store, fresh: &dyn Store) {
         to: "W2".into(),
     }];
     let active = s
-        .activate_release("planner-a", b.id, Expect::Any, "2030-01-01", &moved)
+        .activate_release(
+            "planner-a",
+            b.id,
+            Expect::Any,
+            "2030-01-01",
+            &moved,
+            &feedmap::releases::may_follow,
+        )
         .unwrap();
     assert_eq!(active.status, ReleaseStatus::Active);
     assert_eq!(active.migrations, moved);
     assert!(matches!(
-        s.activate_release("planner-a", a.id, Expect::Any, "2031-01-01", &[]),
+        s.activate_release(
+            "planner-a",
+            a.id,
+            Expect::Any,
+            "2031-01-01",
+            &[],
+            &feedmap::releases::may_follow
+        ),
         Err(StoreError::Conflict { .. })
     ));
     assert!(matches!(

@@ -270,8 +270,50 @@ pub fn activate(
         .filter(|p| p.needs_a_person())
         .map(|p| format!("{}: {}", p.subject, p.reason))
         .collect();
-    let r = store.activate_release(who, release, expect, &date, &props.migrations())?;
+    let r = store.activate_release(
+        who,
+        release,
+        expect,
+        &date,
+        &props.migrations(),
+        &may_follow,
+    )?;
     Ok((r, waiting))
+}
+
+/// Whether `release` may be activated from `valid_from` after the layer's
+/// `active` releases: generations are used in order, each from a later
+/// date than the one before, and a release staged against one generation
+/// cannot replace another (the boundaries it was compared with are gone).
+/// `Err` says why not, for a planner to read.
+pub fn may_follow(release: &Release, active: &[Release], valid_from: &str) -> Result<(), String> {
+    if let Some(latest) = active.iter().max_by_key(|r| r.generation) {
+        if latest.generation > release.generation {
+            return Err(format!(
+                "generation {} of layer {:?} is already active; generation {} is older",
+                latest.generation, release.layer, release.generation
+            ));
+        }
+        if latest
+            .valid_from
+            .as_deref()
+            .is_some_and(|d| d >= valid_from)
+        {
+            return Err(format!(
+                "valid_from {valid_from} is not after {} (from when generation {} is in use)",
+                latest.valid_from.as_deref().unwrap_or(""),
+                latest.generation
+            ));
+        }
+    }
+    let active_generation = active.iter().map(|r| r.generation).max().unwrap_or(1);
+    if active_generation != release.follows {
+        return Err(format!(
+            "it was staged against generation {} of layer {:?}, but generation {active_generation} is active now; stage it again",
+            release.follows, release.layer
+        ));
+    }
+    Ok(())
 }
 
 /// Checks a layer id given on a command line or in a URL.
@@ -591,5 +633,58 @@ pub fn list(served: &Served, only: Option<&str>) -> ReleaseList {
     ReleaseList {
         today: served.day().to_string(),
         generations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_follow;
+    use feedmap_store::{Release, ReleaseStatus};
+
+    fn release(generation: i64, follows: i64, valid_from: Option<&str>) -> Release {
+        Release {
+            id: generation,
+            layer: "wards".into(),
+            generation,
+            follows,
+            label: String::new(),
+            status: ReleaseStatus::Active,
+            valid_from: valid_from.map(String::from),
+            id_property: None,
+            name_property: None,
+            files: Vec::new(),
+            confirmations: Default::default(),
+            migrations: Vec::new(),
+            created_by: "a".into(),
+            created_at: String::new(),
+            updated_by: "a".into(),
+            updated_at: String::new(),
+            version: 1,
+        }
+    }
+
+    /// Generations follow each other in order, each from a later date,
+    /// each staged against the one in use.
+    #[test]
+    fn releases_follow_in_order() {
+        // The first release follows the manifest's generation 1.
+        assert_eq!(may_follow(&release(2, 1, None), &[], "2030-01-01"), Ok(()));
+        let active = [release(2, 1, Some("2030-01-01"))];
+        assert_eq!(
+            may_follow(&release(3, 2, None), &active, "2031-01-01"),
+            Ok(())
+        );
+        let older = may_follow(&release(1, 1, None), &active, "2031-01-01").unwrap_err();
+        assert!(
+            older.contains("generation 2 of layer \"wards\" is already active"),
+            "{older}"
+        );
+        let early = may_follow(&release(3, 2, None), &active, "2030-01-01").unwrap_err();
+        assert!(
+            early.contains("valid_from 2030-01-01 is not after 2030-01-01"),
+            "{early}"
+        );
+        let stale = may_follow(&release(4, 3, None), &active, "2031-01-01").unwrap_err();
+        assert!(stale.contains("staged against generation 3"), "{stale}");
     }
 }

@@ -101,6 +101,12 @@ impl DecisionKind {
     }
 }
 
+/// A domain rule over a release about to be activated: given it, the
+/// layer's active releases and the date it would be used from, `Err` with
+/// the reason it may not be (the store's [`Store::activate_release`] runs
+/// it inside its transaction).
+pub type ActivationRule = dyn Fn(&Release, &[Release], &str) -> Result<(), String> + Sync;
+
 /// A decision to create.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewDecision {
@@ -737,8 +743,11 @@ pub trait Store: Send + Sync {
     /// Activates a staged release from `valid_from` (`YYYY-MM-DD`) if it
     /// is at the expected version, recording `migrations` (its confirmed
     /// successors) in the audit log, all in one transaction.
-    /// [`StoreError::Conflict`] when a later generation of the layer is
-    /// already active, or `valid_from` is before the active one's.
+    ///
+    /// Whether it may follow the layer's active releases is the domain's
+    /// rule, `may_follow`: the store runs it inside the transaction, on the
+    /// release and the layer's active releases as they are there, and
+    /// refuses the write with [`StoreError::Conflict`] and its reason.
     fn activate_release(
         &self,
         who: &str,
@@ -746,6 +755,7 @@ pub trait Store: Send + Sync {
         expect: Expect,
         valid_from: &str,
         migrations: &[Migration],
+        may_follow: &ActivationRule,
     ) -> Result<Release, StoreError>;
     /// Withdraws a staged release (it stays listed, never used).
     fn withdraw_release(

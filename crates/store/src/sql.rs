@@ -1084,6 +1084,7 @@ impl<B: Backend> Store for SqlStore<B> {
         expect: Expect,
         valid_from: &str,
         migrations: &[Migration],
+        may_follow: &crate::ActivationRule,
     ) -> Result<Release, StoreError> {
         let at = super::now();
         self.write(|tx| {
@@ -1106,28 +1107,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 .into_iter()
                 .filter(|r| r.layer == before.layer && r.status == ReleaseStatus::Active)
                 .collect();
-            if let Some(latest) = active.iter().max_by_key(|r| r.generation) {
-                if latest.generation > before.generation {
-                    return Err(conflict(format!(
-                        "generation {} of layer {:?} is already active; generation {} is older",
-                        latest.generation, before.layer, before.generation
-                    )));
-                }
-                if latest.valid_from.as_deref().is_some_and(|d| d >= valid_from) {
-                    return Err(conflict(format!(
-                        "valid_from {valid_from} is not after {} (from when generation {} is in use)",
-                        latest.valid_from.as_deref().unwrap_or(""),
-                        latest.generation
-                    )));
-                }
-            }
-            let active_generation = active.iter().map(|r| r.generation).max().unwrap_or(1);
-            if active_generation != before.follows {
-                return Err(conflict(format!(
-                    "it was staged against generation {} of layer {:?}, but generation {active_generation} is active now; stage it again",
-                    before.follows, before.layer
-                )));
-            }
+            may_follow(&before, &active, valid_from).map_err(conflict)?;
             let mut after = before.clone();
             after.status = ReleaseStatus::Active;
             after.valid_from = Some(valid_from.into());
