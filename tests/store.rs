@@ -812,10 +812,24 @@ fn owners_handovers_and_activity(s: &dyn Store, fresh: &dyn Store) {
             "the feed moves only at the end"
         );
         let (h2, feed) = s
-            .confirm_handover_step("planner-b", h.id, *step, Expect::Version(version), &file)
+            .confirm_handover_step(
+                "planner-b",
+                h.id,
+                *step,
+                Expect::Version(version),
+                &file,
+                &feedmap::handover::Rules,
+            )
             .unwrap();
         assert!(matches!(
-            s.confirm_handover_step("planner-b", h.id, *step, Expect::Version(version), &file),
+            s.confirm_handover_step(
+                "planner-b",
+                h.id,
+                *step,
+                Expect::Version(version),
+                &file,
+                &feedmap::handover::Rules,
+            ),
             Err(StoreError::Stale { .. }) | Err(StoreError::Conflict { .. })
         ));
         version = h2.version;

@@ -10,8 +10,8 @@
 use crate::feeds::{check_owner, FeedStatus, MAX_OWNER_TEXT};
 use crate::served::Served;
 use feedmap_store::{
-    Expect, Handover, HandoverStatus, HandoverStep, NewHandover, Ownership, StepDone, Store,
-    StoreError, StoredFeed,
+    Expect, FeedFields, Handover, HandoverRules, HandoverStatus, HandoverStep, NewHandover,
+    Ownership, StepDone, Store, StoreError, StoredFeed,
 };
 use serde::{Deserialize, Serialize};
 
@@ -131,7 +131,41 @@ pub fn confirm(
         .feeds()
         .get(&h.feed_id)
         .ok_or_else(|| HandoverError::NotFound(format!("feed {} is gone", h.feed_id)))?;
-    Ok(store.confirm_handover_step(who, id, step, expect, &feed.fields())?)
+    Ok(store.confirm_handover_step(who, id, step, expect, &feed.fields(), &Rules)?)
+}
+
+/// What confirming a step does, run by the store inside the transaction
+/// that records it: the step is marked done by whom and when; with every
+/// step done the handover is completed, and the feed then belongs to the
+/// new team and administrators, checked on the day it completed.
+pub struct Rules;
+
+impl HandoverRules for Rules {
+    fn confirm(&self, before: &Handover, step: HandoverStep, who: &str, at: &str) -> Handover {
+        let mut after = before.clone();
+        after.steps.insert(
+            step,
+            StepDone {
+                by: who.into(),
+                at: at.into(),
+            },
+        );
+        if HandoverStep::ALL
+            .iter()
+            .all(|s| after.steps.contains_key(s))
+        {
+            after.status = HandoverStatus::Completed;
+        }
+        after
+    }
+
+    fn hand_over(&self, handover: &Handover, feed: &FeedFields, at: &str) -> FeedFields {
+        let mut f = feed.clone();
+        f.owner.team = Some(handover.to_team.clone());
+        f.owner.administrators = handover.to_administrators.clone();
+        f.owner.checked_on = Some(at.get(..10).unwrap_or(at).to_string());
+        f
+    }
 }
 
 /// Cancels an open handover.

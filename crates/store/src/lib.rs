@@ -107,6 +107,18 @@ impl DecisionKind {
 /// it inside its transaction).
 pub type ActivationRule = dyn Fn(&Release, &[Release], &str) -> Result<(), String> + Sync;
 
+/// The domain's rules for a handover step, which the store runs inside
+/// the transaction that records it ([`Store::confirm_handover_step`]).
+pub trait HandoverRules: Sync {
+    /// The handover after `who` confirms `step` at `at` (RFC 3339): its
+    /// steps and status. The store sets the record's metadata (who and
+    /// when last, version).
+    fn confirm(&self, before: &Handover, step: HandoverStep, who: &str, at: &str) -> Handover;
+    /// The feed's fields once `handover`, now completed at `at`, has
+    /// moved it.
+    fn hand_over(&self, handover: &Handover, feed: &FeedFields, at: &str) -> FeedFields;
+}
+
 /// A decision to create.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewDecision {
@@ -776,11 +788,12 @@ pub trait Store: Send + Sync {
         new: NewHandover,
         current: &FeedFields,
     ) -> Result<Handover, StoreError>;
-    /// Confirms one step of an open handover at the expected version. The
-    /// last step completes it and, in the same transaction, gives the feed
-    /// to the new team and administrators (a file feed enters the store
-    /// from `current`, as [`Store::update_feed`] does); returns the feed
-    /// too when it changed.
+    /// Confirms one step of an open handover at the expected version, as
+    /// the domain's `rules` say: the handover they make of it is recorded
+    /// and, when it is then completed, the feed they make of the current
+    /// one is written in the same transaction (a file feed enters the
+    /// store from `current`, as [`Store::update_feed`] does); returns the
+    /// feed too when it changed.
     fn confirm_handover_step(
         &self,
         who: &str,
@@ -788,6 +801,7 @@ pub trait Store: Send + Sync {
         step: HandoverStep,
         expect: Expect,
         current: &FeedFields,
+        rules: &dyn HandoverRules,
     ) -> Result<(Handover, Option<StoredFeed>), StoreError>;
     /// Cancels an open handover at the expected version.
     fn cancel_handover(&self, who: &str, id: i64, expect: Expect) -> Result<Handover, StoreError>;

@@ -4,7 +4,7 @@
 //! binds them by position too; `ON CONFLICT … DO NOTHING`; `RETURNING`), so
 //! the two stores cannot drift apart in behaviour.
 
-use super::{ActivityDay, Handover, HandoverStatus, HandoverStep, NewHandover, StepDone};
+use super::{ActivityDay, Handover, HandoverStatus, HandoverStep, NewHandover};
 use super::{
     AuditEntry, Changes, Confirmation, Decision, DecisionPatch, Dump, Expect, FeedFields,
     Migration, NewDecision, NewRelease, ParamSet, Release, ReleaseFile, ReleaseStatus, Snapshot,
@@ -1229,27 +1229,16 @@ impl<B: Backend> Store for SqlStore<B> {
         step: HandoverStep,
         expect: Expect,
         current: &FeedFields,
+        rules: &dyn super::HandoverRules,
     ) -> Result<(Handover, Option<StoredFeed>), StoreError> {
         let at = super::now();
         self.write(|tx| {
             let before = open_handover(tx, id, expect)?;
-            let mut after = before.clone();
-            after.steps.insert(
-                step,
-                StepDone {
-                    by: who.into(),
-                    at: at.clone(),
-                },
-            );
-            let done = HandoverStep::ALL
-                .iter()
-                .all(|s| after.steps.contains_key(s));
-            if done {
-                after.status = HandoverStatus::Completed;
-            }
+            let mut after = rules.confirm(&before, step, who, &at);
             after.updated_by = who.into();
             after.updated_at = at.clone();
             after.version = before.version + 1;
+            let done = after.status == HandoverStatus::Completed;
             let action = if done {
                 "handover.complete"
             } else {
@@ -1257,7 +1246,6 @@ impl<B: Backend> Store for SqlStore<B> {
             };
             save_record(tx, &at, who, action, &before, &after)?;
             let feed = if done {
-                let day = at.get(..10).unwrap_or(&at).to_string();
                 Some(change_feed(
                     tx,
                     &at,
@@ -1266,13 +1254,7 @@ impl<B: Backend> Store for SqlStore<B> {
                     Expect::Any,
                     Some(current),
                     Some("feed.handover"),
-                    |f| {
-                        let mut f = f.clone();
-                        f.owner.team = Some(after.to_team.clone());
-                        f.owner.administrators = after.to_administrators.clone();
-                        f.owner.checked_on = Some(day);
-                        f
-                    },
+                    |f| rules.hand_over(&after, f, &at),
                 )?)
             } else {
                 None
