@@ -27,8 +27,8 @@ pub use feedmap_store as store;
 
 pub use feedmap_domain::{
     activity, batch, changes, cli, consolidate, decision, demo, diff, feeds, follow, generations,
-    handover, health, listings, plan, police_api, query, releases, served, source, successors,
-    verify,
+    handover, health, listings, plan, police_api, query, releases, served, settings, source,
+    successors, verify,
 };
 pub use feedmap_domain::{Served, Source};
 

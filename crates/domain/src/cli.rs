@@ -507,16 +507,8 @@ pub fn health(
     format: &str,
     out: &mut dyn Write,
 ) -> Result<(), OwnershipCommandError> {
-    let pairs = known_pairs(
-        args,
-        &[
-            "at",
-            "dormant_days",
-            "min_administrators",
-            "update_days",
-            "skip",
-        ],
-    )?;
+    let known = crate::settings::names(crate::health::HealthParams::SETTINGS);
+    let pairs = known_pairs(args, &known)?;
     let params = crate::health::HealthParams::from_pairs(served.day(), &pairs)
         .map_err(OwnershipCommandError::Param)?;
     let report = crate::health::report(served, &params, true);
@@ -535,16 +527,8 @@ pub fn consolidate(
     format: &str,
     out: &mut dyn Write,
 ) -> Result<(), OwnershipCommandError> {
-    let pairs = known_pairs(
-        args,
-        &[
-            "at",
-            "dormant_days",
-            "min_followers",
-            "min_reach",
-            "max_changes",
-        ],
-    )?;
+    let known = crate::settings::names(crate::consolidate::ConsolidationParams::SETTINGS);
+    let pairs = known_pairs(args, &known)?;
     let params = crate::consolidate::ConsolidationParams::from_pairs(served.day(), &pairs)
         .map_err(OwnershipCommandError::Param)?;
     let plan = crate::consolidate::plan(served, &params);

@@ -23,6 +23,7 @@ use crate::decision::{Applied, DecisionKind, FEEDS_LAYER};
 use crate::feeds::{Feed, FeedStatus};
 use crate::health::{activity, area_of, FeedArea};
 use crate::served::Served;
+use crate::settings::{self, Read, Setting, Takes};
 use feedmap_geography::area::AreaRef;
 use feedmap_geography::manifest::Role;
 use serde::Serialize;
@@ -45,8 +46,44 @@ pub struct ConsolidationParams {
 }
 
 impl ConsolidationParams {
-    /// The defaults changed by query parameters; an error names the
-    /// parameter and what it takes. Unknown names are left to the caller.
+    /// The settings, their bounds and what each does.
+    pub const SETTINGS: &'static [Setting] = &[
+        Setting {
+            name: "at",
+            takes: Takes::Date,
+            doc: "as of this date (YYYY-MM-DD; default today)",
+        },
+        Setting {
+            name: "dormant_days",
+            takes: Takes::Whole { min: 1, max: 3650 },
+            doc: "days without a post that make a feed dormant (default 30)",
+        },
+        Setting {
+            name: "min_followers",
+            takes: Takes::Whole {
+                min: 0,
+                max: 100_000_000,
+            },
+            doc: "followers below which reach is tiny (default 100)",
+        },
+        Setting {
+            name: "min_reach",
+            takes: Takes::Fraction,
+            doc: "followers per resident below which reach is tiny (default 0.005)",
+        },
+        Setting {
+            name: "max_changes",
+            takes: Takes::WholeOrNone {
+                min: 0,
+                max: 100_000,
+            },
+            doc: "budget: at most this many changes (default none)",
+        },
+    ];
+
+    /// The defaults changed by the [`ConsolidationParams::SETTINGS`] given
+    /// as name-value pairs; an error names the parameter and what it
+    /// takes. Other names are left to the caller.
     pub fn from_pairs(
         today: &str,
         pairs: &[(String, String)],
@@ -58,25 +95,14 @@ impl ConsolidationParams {
             min_reach: 0.005,
             max_changes: None,
         };
-        for (k, v) in pairs {
-            let int = |lo, hi| crate::health::whole_number(k, v, lo, hi);
-            match k.as_str() {
-                "at" if feedmap_geography::calendar::is_date(v) => p.at = v.clone(),
-                "at" => return Err(format!("at must be a date (YYYY-MM-DD), not {v:?}")),
-                "dormant_days" => p.dormant_days = int(1, 3650)?,
-                "min_followers" => p.min_followers = int(0, 100_000_000)?,
-                "min_reach" => {
-                    p.min_reach = v
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|x| (0.0..=1.0).contains(x))
-                        .ok_or_else(|| {
-                            format!("min_reach must be a number from 0 to 1, not {v:?}")
-                        })?
-                }
-                "max_changes" if v == "none" => p.max_changes = None,
-                "max_changes" => p.max_changes = Some(int(0, 100_000)? as usize),
-                _ => {}
+        for setting in settings::read(Self::SETTINGS, pairs) {
+            match setting? {
+                ("at", Read::Date(d)) => p.at = d.into(),
+                ("dormant_days", Read::Whole(n)) => p.dormant_days = n,
+                ("min_followers", Read::Whole(n)) => p.min_followers = n,
+                ("min_reach", Read::Fraction(x)) => p.min_reach = x,
+                ("max_changes", Read::Limit(n)) => p.max_changes = n.map(|n| n as usize),
+                (name, _) => unreachable!("{name} is read as its table says"),
             }
         }
         Ok(p)

@@ -11,6 +11,7 @@
 use crate::activity::Summary;
 use crate::feeds::{Feed, FeedStatus};
 use crate::served::Served;
+use crate::settings::{self, Read, Setting, Takes};
 use feedmap_geography::manifest::Role;
 use feedmap_store::{HandoverStatus, Verification};
 use serde::Serialize;
@@ -115,26 +116,48 @@ impl HealthParams {
         }
     }
 
-    /// The defaults changed by query parameters (`at`, `dormant_days`,
-    /// `min_administrators`, `update_days`, `skip` = comma-separated rule
-    /// names); unknown names are left to the caller. An error names the
-    /// parameter and what it takes.
+    /// The settings, their bounds and what each does.
+    pub const SETTINGS: &'static [Setting] = &[
+        Setting {
+            name: "at",
+            takes: Takes::Date,
+            doc: "the date the report is as of (YYYY-MM-DD; default today)",
+        },
+        Setting {
+            name: "dormant_days",
+            takes: Takes::Whole { min: 1, max: 3650 },
+            doc: "days without a post before an active feed is dormant (default 30)",
+        },
+        Setting {
+            name: "min_administrators",
+            takes: Takes::Whole { min: 0, max: 20 },
+            doc: "administrators an active feed needs (default 2)",
+        },
+        Setting {
+            name: "update_days",
+            takes: Takes::Whole { min: 1, max: 3650 },
+            doc: "the Guarantee's update window (default 90)",
+        },
+        Setting {
+            name: "skip",
+            takes: Takes::Names,
+            doc: "rules to leave out, comma-separated",
+        },
+    ];
+
+    /// The defaults changed by the [`HealthParams::SETTINGS`] given as
+    /// name-value pairs; other names are left to the caller. An error names
+    /// the parameter and what it takes.
     pub fn from_pairs(today: &str, pairs: &[(String, String)]) -> Result<HealthParams, String> {
         let mut p = HealthParams::new(today);
-        for (k, v) in pairs {
-            let int = |lo, hi| whole_number(k, v, lo, hi);
-            match k.as_str() {
-                "at" => {
-                    if !feedmap_geography::calendar::is_date(v) {
-                        return Err(format!("at must be a date (YYYY-MM-DD), not {v:?}"));
-                    }
-                    p.at = v.clone();
-                }
-                "dormant_days" => p.dormant_days = int(1, 3650)?,
-                "min_administrators" => p.min_administrators = int(0, 20)? as usize,
-                "update_days" => p.update_days = int(1, 3650)?,
-                "skip" => {
-                    for name in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        for setting in settings::read(Self::SETTINGS, pairs) {
+            match setting? {
+                ("at", Read::Date(d)) => p.at = d.into(),
+                ("dormant_days", Read::Whole(n)) => p.dormant_days = n,
+                ("min_administrators", Read::Whole(n)) => p.min_administrators = n as usize,
+                ("update_days", Read::Whole(n)) => p.update_days = n,
+                ("skip", Read::Names(names)) => {
+                    for name in names {
                         let rule = Rule::parse(name).ok_or_else(|| {
                             format!(
                                 "skip names an unknown rule {name:?}; the rules are {}",
@@ -144,22 +167,11 @@ impl HealthParams {
                         p.skip.insert(rule);
                     }
                 }
-                _ => {}
+                (name, _) => unreachable!("{name} is read as its table says"),
             }
         }
         Ok(p)
     }
-}
-
-/// A parameter's whole number within `lo..=hi`, or an error naming the
-/// parameter and its range (shared by the health and consolidation
-/// settings).
-pub fn whole_number(name: &str, value: &str, lo: i64, hi: i64) -> Result<i64, String> {
-    value
-        .parse::<i64>()
-        .ok()
-        .filter(|n| (lo..=hi).contains(n))
-        .ok_or_else(|| format!("{name} must be a whole number from {lo} to {hi}, not {value:?}"))
 }
 
 /// One rule firing on one feed.

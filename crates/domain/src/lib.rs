@@ -16,7 +16,7 @@
 //!    consistent value per request), [`batch`], [`health`] (feed health
 //!    rules and the Guarantee view), [`verify`] (is this handle ours?),
 //!    [`handover`] (feeds changing hands), [`consolidate`] (the plan of
-//!    feeds to merge or retire);
+//!    feeds to merge or retire), [`settings`] (their settings as tables);
 //! 3. commands — [`cli`] (what each `feedmap` subcommand does, writing to
 //!    any output), [`demo`] (the demo region's files).
 //!
@@ -44,6 +44,7 @@ pub mod police_api;
 pub mod query;
 pub mod releases;
 pub mod served;
+pub mod settings;
 pub mod source;
 pub mod successors;
 pub mod verify;

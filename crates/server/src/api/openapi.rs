@@ -312,6 +312,16 @@ impl Examples {
     }
 }
 
+/// A settings table's query parameters, then `format`.
+fn settings_and(table: &[feedmap_domain::settings::Setting], format: Param) -> Vec<Param> {
+    let mut params: Vec<Param> = table
+        .iter()
+        .map(|s| query(s.name, s.doc, s.schema()))
+        .collect();
+    params.push(format);
+    params
+}
+
 fn query(name: &'static str, description: &'static str, schema: Value) -> Param {
     Param {
         name,
@@ -689,14 +699,7 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             .write(200, None, true),
         get("/v1/feeds/health", "Feed health: each rule that fires on each feed, explained (JSON, or format=csv one row per finding); administrators' names only with a token", routing::get(ownership::health))
             .answers(schema::<feedmap_domain::health::HealthReport>)
-            .params(vec![
-                at(),
-                query("dormant_days", "days without a post before an active feed is dormant (default 30)", json!({"type": "integer", "minimum": 1, "maximum": 3650})),
-                query("min_administrators", "administrators an active feed needs (default 2)", json!({"type": "integer", "minimum": 0, "maximum": 20})),
-                query("update_days", "the Guarantee's update window (default 90)", json!({"type": "integer", "minimum": 1, "maximum": 3650})),
-                query("skip", "rules to leave out, comma-separated", json!({"type": "string"})),
-                query("format", "json (default) or csv", json!({"type": "string", "enum": ["json", "csv"]})),
-            ]),
+            .params(settings_and(feedmap_domain::health::HealthParams::SETTINGS, query("format", "json (default) or csv", json!({"type": "string", "enum": ["json", "csv"]})))),
         get("/v1/guarantee", "The Neighbourhood Policing Guarantee per neighbourhood: an active feed, a named contact, an update within 90 days", routing::get(ownership::guarantee))
             .answers(schema::<feedmap_domain::health::Guarantee>)
             .params(vec![at(), query("update_days", "the update window in days (default 90)", json!({"type": "integer", "minimum": 1, "maximum": 3650}))]),
@@ -765,14 +768,7 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
             .write(200, Some((schema::<ownership::DayBody>, json!({ "date": "2026-11-20", "posts": 2, "followers": 1520 }))), false),
         get("/v1/consolidation", "The consolidation plan: feeds to merge or retire, with residents affected, coverage lost and reasons (JSON, CSV or GeoJSON)", routing::get(ownership::consolidation))
             .answers(schema::<feedmap_domain::consolidate::Consolidation>)
-            .params(vec![
-                at(),
-                query("dormant_days", "days without a post that make a feed dormant (default 30)", json!({"type": "integer", "minimum": 1, "maximum": 3650})),
-                query("min_followers", "followers below which reach is tiny (default 100)", json!({"type": "integer", "minimum": 0})),
-                query("min_reach", "followers per resident below which reach is tiny (default 0.005)", json!({"type": "number", "minimum": 0, "maximum": 1})),
-                query("max_changes", "budget: at most this many changes (default none)", json!({"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "enum": ["none"]}]})),
-                query("format", "json (default), csv or geojson", json!({"type": "string", "enum": ["json", "csv", "geojson"]})),
-            ]),
+            .params(settings_and(feedmap_domain::consolidate::ConsolidationParams::SETTINGS, query("format", "json (default), csv or geojson", json!({"type": "string", "enum": ["json", "csv", "geojson"]})))),
         get("/v1/areas/{layer}/{id}/lineage", "An area's predecessors and successors across boundary generations", routing::get(releases::lineage))
             .answers(schema::<feedmap_domain::releases::Lineage>)
             .params(vec![layer("layer"), path("id", "an area id", json!(ex.community))]),

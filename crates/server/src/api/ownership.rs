@@ -17,6 +17,7 @@ use axum::Json;
 use feedmap_domain::consolidate::{self, ConsolidationParams};
 use feedmap_domain::handover::{self, HandoverError, HandoverView, StartRequest};
 use feedmap_domain::health::{self, HealthParams};
+use feedmap_domain::settings;
 use feedmap_domain::verify;
 use feedmap_store::{ActivityDay, Handover, HandoverStatus, Ownership, Verification};
 use serde::{Deserialize, Serialize};
@@ -56,14 +57,9 @@ pub async fn health(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
     let params = Params::parse(q.as_deref());
-    params.only(&[
-        "at",
-        "dormant_days",
-        "min_administrators",
-        "update_days",
-        "skip",
-        "format",
-    ])?;
+    let mut allowed = settings::names(HealthParams::SETTINGS);
+    allowed.push("format");
+    params.only(&allowed)?;
     let format = params.format(&["csv"])?;
     state.fresh().await;
     let served = state.served();
@@ -566,14 +562,9 @@ pub async fn consolidation(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
     let params = Params::parse(q.as_deref());
-    params.only(&[
-        "at",
-        "dormant_days",
-        "min_followers",
-        "min_reach",
-        "max_changes",
-        "format",
-    ])?;
+    let mut allowed = settings::names(ConsolidationParams::SETTINGS);
+    allowed.push("format");
+    params.only(&allowed)?;
     let format = params.format(&["csv", "geojson"])?;
     state.fresh().await;
     let served = state.served();
