@@ -11,6 +11,10 @@ use feedmap::api::lookup::{dated_json, Dated};
 use feedmap::lookup::{AnswerJson, LatLon};
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn fragments_write_what_serde_writes_on_gm() {
     let Some(data) = common::gm_data("lookup answer bytes on GM") else {
         return;
@@ -66,6 +70,10 @@ fn fragments_write_what_serde_writes_on_gm() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn the_server_answers_the_typed_shape() {
     let Some(data) = common::gm_data("lookup answer over HTTP") else {
         return;

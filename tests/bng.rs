@@ -8,6 +8,10 @@ use feedmap::{LatLon, Source};
 use geo::{Closest, ClosestPoint, Distance, Geodesic, Point};
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn control_points_convert_within_5_m() {
     let Some(data) = common::gm_data("control_points_convert_within_5_m") else {
         return;
@@ -37,6 +41,10 @@ fn control_points_convert_within_5_m() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn bng_wards_look_up_like_wgs84_wards() {
     let Some(data) = common::gm_data("bng_wards_look_up_like_wgs84_wards") else {
         return;

@@ -4,8 +4,9 @@
 //! 200,000-community region. Screenshots go to `target/screenshots/`.
 //!
 //! Needs Node.js, Debian's `chromium` (or `$CHROMIUM`) and `web/node_modules`
-//! (the build runs `npm ci`); without them the tests are skipped with a
-//! message, except under `CI=true`, where they fail.
+//! (the build runs `npm ci`); without them cargo reports the tests as
+//! ignored (`build.rs` sets `feedmap_no_browser`), except under `CI=true`,
+//! where they fail.
 
 mod common;
 
@@ -88,6 +89,10 @@ fn run_suite(server: &common::Server, chromium: &str, suite: &str, extra: &[&str
 /// postcode typed with the keyboard, axe-core, no request elsewhere
 /// (`web/tests/embed.e2e.mjs`).
 #[test]
+#[cfg_attr(
+    feedmap_no_browser,
+    ignore = "needs Node.js, Chromium (/usr/bin/chromium or $CHROMIUM) and web/node_modules (npm ci in web/)"
+)]
 fn embedded_widget_on_another_origin() {
     let Some(chromium) = browser("embedded_widget_on_another_origin") else {
         return;
@@ -122,6 +127,10 @@ fn embedded_widget_on_another_origin() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_browser,
+    ignore = "needs Node.js, Chromium (/usr/bin/chromium or $CHROMIUM) and web/node_modules (npm ci in web/)"
+)]
 fn demo_map_in_a_browser() {
     let Some(chromium) = browser("demo_map_in_a_browser") else {
         return;
@@ -133,6 +142,10 @@ fn demo_map_in_a_browser() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_browser,
+    ignore = "needs Node.js, Chromium (/usr/bin/chromium or $CHROMIUM) and web/node_modules (npm ci in web/)"
+)]
 fn decisions_made_on_the_map_survive_a_restart() {
     let Some(chromium) = browser("decisions_made_on_the_map_survive_a_restart") else {
         return;
@@ -155,6 +168,10 @@ fn decisions_made_on_the_map_survive_a_restart() {
 }
 
 #[test]
+#[cfg_attr(
+    any(feedmap_no_gm_data, feedmap_no_browser),
+    ignore = "needs the GM data (FEEDMAP_DATA or ../shared/data/gm), Node.js, Chromium and web/node_modules"
+)]
 fn trafford_map_in_a_browser() {
     let Some(data) = common::gm_data("trafford_map_in_a_browser") else {
         return;
@@ -185,6 +202,10 @@ fn trafford_map_in_a_browser() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_browser,
+    ignore = "needs Node.js, Chromium (/usr/bin/chromium or $CHROMIUM) and web/node_modules (npm ci in web/)"
+)]
 fn national_scale_map_stays_responsive() {
     let Some(chromium) = browser("national_scale_map_stays_responsive") else {
         return;
@@ -197,6 +218,10 @@ fn national_scale_map_stays_responsive() {
 }
 
 #[test]
+#[cfg_attr(
+    any(feedmap_no_gm_data, feedmap_no_browser),
+    ignore = "needs the GM data (FEEDMAP_DATA or ../shared/data/gm), Node.js, Chromium and web/node_modules"
+)]
 fn boundary_release_reviewed_and_activated_on_the_map() {
     let Some(data) = common::gm_data("boundary_release_reviewed_and_activated_on_the_map") else {
         return;
@@ -261,6 +286,10 @@ fn boundary_release_reviewed_and_activated_on_the_map() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_browser,
+    ignore = "needs Node.js, Chromium (/usr/bin/chromium or $CHROMIUM) and web/node_modules (npm ci in web/)"
+)]
 fn feed_health_and_a_handover_on_the_map() {
     let Some(chromium) = browser("feed_health_and_a_handover_on_the_map") else {
         return;

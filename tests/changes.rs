@@ -167,6 +167,10 @@ fn feed_and_boundary_changes_in_order_without_names() {
 /// Two replicas on one PostgreSQL: a long-poll held on one is answered by
 /// a feed added through the other (at the holder's next store poll).
 #[test]
+#[cfg_attr(
+    feedmap_no_postgres,
+    ignore = "needs PostgreSQL: set FEEDMAP_TEST_POSTGRES to the URL of a role that may create databases"
+)]
 fn a_long_poll_on_one_replica_sees_a_write_through_another() {
     let Some(db) = common::postgres("changes_replicas") else {
         return;

@@ -261,6 +261,10 @@ fn plans_never_mix_generations_on_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_postgres,
+    ignore = "needs PostgreSQL: set FEEDMAP_TEST_POSTGRES to the URL of a role that may create databases"
+)]
 fn plans_never_mix_generations_on_postgres() {
     let Some(db) = common::postgres("plans_never_mix_generations") else {
         return;

@@ -285,6 +285,10 @@ fn sqlite_keeps_every_acknowledged_write_through_sigkill() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_postgres,
+    ignore = "needs PostgreSQL: set FEEDMAP_TEST_POSTGRES to the URL of a role that may create databases"
+)]
 fn postgres_keeps_every_acknowledged_write_through_sigkill() {
     let Some(db) = common::postgres("crash") else {
         return;

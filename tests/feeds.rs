@@ -14,6 +14,10 @@ fn encode(s: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn every_trafford_postcode_resolves_to_its_ons_ward() {
     let Some(data) = common::gm_data("every_trafford_postcode_resolves_to_its_ons_ward") else {
         return;
@@ -82,6 +86,10 @@ fn every_trafford_postcode_resolves_to_its_ons_ward() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn place_search_finds_trafford_areas() {
     let Some(data) = common::gm_data("place_search_finds_trafford_areas") else {
         return;
@@ -427,6 +435,10 @@ fn peak_rss_mb(pid: u32) -> f64 {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn batch_of_a_million_rows_streams_in_order_in_bounded_memory() {
     let Some(data) = common::gm_data("batch_of_a_million_rows_streams_in_order_in_bounded_memory")
     else {

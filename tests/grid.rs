@@ -8,6 +8,10 @@
 mod common;
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn grid_agrees_with_the_tree_on_gm() {
     let Some(data) = common::gm_data("lookup grid on GM") else {
         return;
@@ -70,6 +74,10 @@ fn grid_agrees_with_the_tree_on_gm() {
 /// reaching 40 km beyond it, and points just off ward vertices), the
 /// nearest area and its distance are exactly the tree walk's.
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn nearest_grid_agrees_with_the_tree_on_gm() {
     let Some(data) = common::gm_data("nearest-area grid on GM") else {
         return;

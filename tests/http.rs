@@ -214,6 +214,10 @@ fn demo_lookup_ogc_and_errors() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn gm_region_over_http() {
     let Some(data) = common::gm_data("gm_region_over_http") else {
         return;

@@ -27,6 +27,10 @@ fn region(data: &std::path::Path, wards_file: &str, extra: &str) -> tempfile::Te
 /// each postcode whose ONS ward is not the ward its centroid falls in is
 /// flagged as near that ONS ward; the share flagged is printed (README).
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn every_postcode_ons_puts_elsewhere_is_flagged_near_that_ward() {
     let Some(data) = common::gm_data("every_postcode_ons_puts_elsewhere_is_flagged_near_that_ward")
     else {
@@ -97,6 +101,10 @@ fn every_postcode_ons_puts_elsewhere_is_flagged_near_that_ward() {
 /// The distance is the manifest's: 0 turns it off, a larger one flags
 /// more; other answers (coordinates, places) never carry it.
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn the_distance_is_configurable_and_only_postcodes_carry_it() {
     let Some(data) = common::gm_data("the_distance_is_configurable_and_only_postcodes_carry_it")
     else {
@@ -146,6 +154,10 @@ fn the_distance_is_configurable_and_only_postcodes_carry_it() {
 /// side's feeds, the coordinate answer does not; the batch CSV names the
 /// nearest other area for postcode rows only.
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn http_answers_and_batch_rows_carry_it() {
     let Some(data) = common::gm_data("http_answers_and_batch_rows_carry_it") else {
         return;

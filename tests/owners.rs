@@ -527,6 +527,10 @@ fn handover_over_http_on_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_postgres,
+    ignore = "needs PostgreSQL: set FEEDMAP_TEST_POSTGRES to the URL of a role that may create databases"
+)]
 fn handover_over_http_on_postgres() {
     let Some(db) = common::postgres("handover_over_http_on_postgres") else {
         return;
@@ -932,6 +936,10 @@ fn trafford_owners(data: &Path) -> (tempfile::TempDir, Vec<String>) {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn every_health_rule_on_trafford_and_its_consolidation_plan() {
     let Some(data) = common::gm_data("every_health_rule_on_trafford_and_its_consolidation_plan")
     else {

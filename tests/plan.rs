@@ -573,6 +573,10 @@ fn check_real_plan(
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn trafford_localities_and_wards_with_output_area_population() {
     let Some(data) = common::gm_data("trafford_localities_and_wards_with_output_area_population")
     else {
@@ -598,6 +602,10 @@ fn trafford_localities_and_wards_with_output_area_population() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn trafford_with_postcode_count_population() {
     let Some(data) = common::gm_data("trafford_with_postcode_count_population") else {
         return;
@@ -616,6 +624,10 @@ fn trafford_with_postcode_count_population() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn gm_boroughs_and_wards_with_lsoa_population() {
     let Some(data) = common::gm_data("gm_boroughs_and_wards_with_lsoa_population") else {
         return;

@@ -6,6 +6,10 @@ mod common;
 use feedmap::plan::factors::is_statistical_code;
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn real_names_and_codes_are_told_apart() {
     let Some(data) = common::gm_data("real_names_and_codes_are_told_apart") else {
         return;
@@ -44,6 +48,10 @@ fn real_names_and_codes_are_told_apart() {
 /// sum to the locality's own estimate within 2 %, and no estimate exceeds
 /// the population it was made from.
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn output_area_estimates_are_consistent_across_wards_and_localities() {
     let Some(data) =
         common::gm_data("output_area_estimates_are_consistent_across_wards_and_localities")

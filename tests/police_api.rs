@@ -400,6 +400,10 @@ fn bad_force_sections_are_refused_by_name() {
 /// answer is the neighbourhood `/v1/feeds/lookup` gives the same point,
 /// and each locality's contact details are its own feeds.
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn trafford_postcodes_locate_their_locality() {
     let Some(data) = common::gm_data("trafford_postcodes_locate_their_locality") else {
         return;

@@ -21,6 +21,10 @@ fn share(d: &Diff, from_name: &str, to_name: &str) -> f64 {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn trafford_wards_2022_to_2023() {
     let Some(data) = common::gm_data("trafford_wards_2022_to_2023") else {
         return;
@@ -152,6 +156,10 @@ fn stage_body(data: &Path, layer: &str, file: &str) -> serde_json::Value {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn trafford_ward_release_over_http() {
     use reqwest::Method;
     let Some(data) = common::gm_data("trafford_ward_release_over_http") else {
@@ -460,6 +468,10 @@ fn trafford_ward_release_over_http() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn trafford_localities_scheduled_release() {
     use reqwest::Method;
     let Some(data) = common::gm_data("trafford_localities_scheduled_release") else {
@@ -621,6 +633,10 @@ fn trafford_localities_scheduled_release() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn gm_wards_2022_to_2023() {
     let Some(data) = common::gm_data("gm_wards_2022_to_2023") else {
         return;
@@ -790,6 +806,10 @@ fn moving_postcodes(data: &Path) -> Vec<(String, String, String)> {
 }
 
 #[test]
+#[cfg_attr(
+    any(feedmap_no_gm_data, feedmap_no_postgres),
+    ignore = "needs the GM data (FEEDMAP_DATA or ../shared/data/gm) and PostgreSQL (FEEDMAP_TEST_POSTGRES)"
+)]
 fn replicas_switch_generations_together() {
     let Some(data) = common::gm_data("replicas_switch_generations_together") else {
         return;
@@ -957,6 +977,10 @@ fn activation_survives_sigkill(
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn sqlite_activation_is_atomic_through_sigkill() {
     let Some(data) = common::gm_data("sqlite_activation_is_atomic_through_sigkill") else {
         return;
@@ -974,6 +998,10 @@ fn sqlite_activation_is_atomic_through_sigkill() {
 }
 
 #[test]
+#[cfg_attr(
+    any(feedmap_no_gm_data, feedmap_no_postgres),
+    ignore = "needs the GM data (FEEDMAP_DATA or ../shared/data/gm) and PostgreSQL (FEEDMAP_TEST_POSTGRES)"
+)]
 fn postgres_activation_is_atomic_through_sigkill() {
     let Some(data) = common::gm_data("postgres_activation_is_atomic_through_sigkill") else {
         return;
@@ -995,6 +1023,10 @@ fn postgres_activation_is_atomic_through_sigkill() {
 /// then makes is exactly the plan of a region whose manifest names the
 /// 2023 localities from the start.
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn a_neighbourhood_release_replans() {
     let Some(data) = common::gm_data("a_neighbourhood_release_replans") else {
         return;
@@ -1059,6 +1091,10 @@ fn a_neighbourhood_release_replans() {
 /// `feedmap release …` on the command line: the same operations, on the
 /// SQLite store in a data directory; writes need a planner token.
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn release_on_the_command_line() {
     let Some(data) = common::gm_data("release_on_the_command_line") else {
         return;
@@ -1145,6 +1181,10 @@ fn release_on_the_command_line() {
 /// Two releases move one feed in turn: each date's answer follows the
 /// chain of moves up to that date.
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn successive_releases_chain_their_moves() {
     let Some(data) = common::gm_data("successive_releases_chain_their_moves") else {
         return;

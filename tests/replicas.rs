@@ -16,6 +16,10 @@ fn replica(url: &str, tokens: &std::path::Path) -> Server {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_postgres,
+    ignore = "needs PostgreSQL: set FEEDMAP_TEST_POSTGRES to the URL of a role that may create databases"
+)]
 fn two_replicas_share_one_state() {
     let Some(db) = common::postgres("replicas") else {
         return;
@@ -159,6 +163,10 @@ fn two_replicas_share_one_state() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_postgres,
+    ignore = "needs PostgreSQL: set FEEDMAP_TEST_POSTGRES to the URL of a role that may create databases"
+)]
 fn a_store_moves_from_sqlite_to_postgres() {
     let Some(db) = common::postgres("move") else {
         return;

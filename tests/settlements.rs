@@ -34,6 +34,10 @@ fn named<'a>(s: &'a Settlements, name: &str) -> Vec<&'a feedmap::settlements::Se
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn trafford_postcodes_give_partington_two_towns_and_villages() {
     let Some(data) = common::gm_data("trafford_postcodes_give_partington_two_towns_and_villages")
     else {
@@ -119,6 +123,10 @@ fn trafford_postcodes_give_partington_two_towns_and_villages() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn discover_writes_a_layer_a_manifest_can_load() {
     let Some(data) = common::gm_data("discover_writes_a_layer_a_manifest_can_load") else {
         return;
@@ -174,6 +182,10 @@ fn without_params(p: &Plan) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn trafford_plan_suggests_partington_as_a_settlement() {
     let Some(data) = common::gm_data("trafford_plan_suggests_partington_as_a_settlement") else {
         return;
@@ -369,6 +381,10 @@ fn a_continuous_suburb_is_not_merged_across_the_gap() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn settlements_are_served_as_geojson() {
     let Some(data) = common::gm_data("settlements_are_served_as_geojson") else {
         return;
@@ -395,6 +411,10 @@ fn settlements_are_served_as_geojson() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
 fn planners_decide_on_a_settlement() {
     let Some(data) = common::gm_data("planners_decide_on_a_settlement") else {
         return;

@@ -482,11 +482,12 @@ fn webhooks_lease_and_outcomes(s: &dyn Store, fresh: &dyn Store) {
 }
 
 macro_rules! suite {
-    ($backend:ident, $open:expr) => {
+    ($backend:ident, $open:expr $(, #[$needs:meta])?) => {
         mod $backend {
             use super::*;
 
             #[test]
+            $(#[$needs])?
             fn decisions() {
                 if let Some((s, _keep)) = $open("decisions") {
                     decisions_round_trip(&*s);
@@ -494,6 +495,7 @@ macro_rules! suite {
             }
 
             #[test]
+            $(#[$needs])?
             fn feeds() {
                 if let Some((s, _keep)) = $open("feeds") {
                     feeds_round_trip(&*s);
@@ -501,6 +503,7 @@ macro_rules! suite {
             }
 
             #[test]
+            $(#[$needs])?
             fn params() {
                 if let Some((s, _keep)) = $open("params") {
                     param_sets(&*s);
@@ -508,6 +511,7 @@ macro_rules! suite {
             }
 
             #[test]
+            $(#[$needs])?
             fn verbatim() {
                 if let Some((s, _keep)) = $open("verbatim") {
                     text_is_stored_verbatim(&*s);
@@ -515,6 +519,7 @@ macro_rules! suite {
             }
 
             #[test]
+            $(#[$needs])?
             fn releases() {
                 if let (Some((s, _keep)), Some((fresh, _keep2))) =
                     ($open("releases"), $open("releases_import"))
@@ -524,6 +529,7 @@ macro_rules! suite {
             }
 
             #[test]
+            $(#[$needs])?
             fn owners() {
                 if let (Some((s, _keep)), Some((fresh, _keep2))) =
                     ($open("owners"), $open("owners_import"))
@@ -533,6 +539,7 @@ macro_rules! suite {
             }
 
             #[test]
+            $(#[$needs])?
             fn webhooks() {
                 if let (Some((s, _keep)), Some((fresh, _keep2))) =
                     ($open("webhooks"), $open("webhooks_import"))
@@ -542,6 +549,7 @@ macro_rules! suite {
             }
 
             #[test]
+            $(#[$needs])?
             fn follow() {
                 if let Some((s, _keep)) = $open("follow") {
                     following_the_audit_log_equals_reading_everything(&*s);
@@ -549,6 +557,7 @@ macro_rules! suite {
             }
 
             #[test]
+            $(#[$needs])?
             fn export_import() {
                 if let (Some((a, _ka)), Some((b, _kb))) = ($open("export"), $open("import")) {
                     export_and_import(&*a, &*b);
@@ -556,6 +565,7 @@ macro_rules! suite {
             }
 
             #[test]
+            $(#[$needs])?
             fn concurrency() {
                 if let Some((s, _keep)) = $open("concurrency") {
                     concurrent_writers_never_overwrite(s);
@@ -930,7 +940,14 @@ fn open_postgres(test: &str) -> Option<(Arc<dyn Store>, Keep)> {
 }
 
 suite!(sqlite, open_sqlite);
-suite!(postgres, open_postgres);
+suite!(
+    postgres,
+    open_postgres,
+    #[cfg_attr(
+        feedmap_no_postgres,
+        ignore = "needs PostgreSQL: set FEEDMAP_TEST_POSTGRES to the URL of a role that may create databases"
+    )]
+);
 
 #[test]
 fn sqlite_audit_is_append_only_and_data_survives_reopening() {
@@ -956,6 +973,10 @@ fn sqlite_audit_is_append_only_and_data_survives_reopening() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_postgres,
+    ignore = "needs PostgreSQL: set FEEDMAP_TEST_POSTGRES to the URL of a role that may create databases"
+)]
 fn postgres_audit_is_append_only_and_replicas_migrate_once() {
     let Some(db) = common::postgres("pg_append_only") else {
         return;

@@ -367,6 +367,10 @@ fn deliveries_survive_sigkill_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_postgres,
+    ignore = "needs PostgreSQL: set FEEDMAP_TEST_POSTGRES to the URL of a role that may create databases"
+)]
 fn deliveries_survive_sigkill_postgres() {
     killed_during_deliveries("webhooks sigkill postgres", true);
 }
@@ -485,6 +489,10 @@ fn failing_receiver_is_retried_then_paused_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    feedmap_no_postgres,
+    ignore = "needs PostgreSQL: set FEEDMAP_TEST_POSTGRES to the URL of a role that may create databases"
+)]
 fn failing_receiver_is_retried_then_paused_postgres() {
     failing_receiver("webhooks failing postgres", true);
 }

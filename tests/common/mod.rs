@@ -4,13 +4,22 @@
 
 use std::path::{Path, PathBuf};
 
-/// The folder with the real GM open data: `$FEEDMAP_DATA`, else
-/// `../shared/data/gm` beside the repo. When it is missing the test is
-/// skipped with a message, except under `CI=true`, where it fails loudly.
-pub fn gm_data(test: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("FEEDMAP_DATA")
+/// Where the real GM open data is looked for: `$FEEDMAP_DATA`, else
+/// `../shared/data/gm` beside the repo (as `build.rs` looks).
+pub fn gm_data_dir() -> PathBuf {
+    std::env::var_os("FEEDMAP_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/gm"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/gm"))
+}
+
+/// The folder with the real GM open data ([`gm_data_dir`]). When it is
+/// missing the test is skipped with a message, except under `CI=true`,
+/// where it fails loudly. Tests that need it are also marked
+/// `#[cfg_attr(feedmap_no_gm_data, ignore = …)]`, so that where `build.rs`
+/// found no data cargo reports them as ignored; this return is the
+/// fallback for a test binary run otherwise.
+pub fn gm_data(test: &str) -> Option<PathBuf> {
+    let dir = gm_data_dir();
     if dir.join("trafford_postcodes.csv").is_file() {
         return Some(dir.canonicalize().unwrap());
     }
@@ -330,7 +339,8 @@ pub struct PgDb {
 /// Creates a database for `test` through `$FEEDMAP_TEST_POSTGRES` (the URL
 /// of a role allowed to CREATE DATABASE; `.ci/run` starts a local server and
 /// sets it). Without it the test is skipped with a message, except under
-/// `CI=true`, where it fails loudly.
+/// `CI=true`, where it fails loudly (the tests are also marked
+/// `#[cfg_attr(feedmap_no_postgres, ignore = …)]`, as [`gm_data`]'s are).
 pub fn postgres(test: &str) -> Option<PgDb> {
     let Ok(admin) = std::env::var("FEEDMAP_TEST_POSTGRES") else {
         let msg = format!("{test}: FEEDMAP_TEST_POSTGRES is not set (a postgres:// URL of a role that may create databases)");
