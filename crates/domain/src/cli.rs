@@ -629,11 +629,13 @@ pub enum CommandError {
         /// Why.
         source: feedmap_store::StoreError,
     },
-    /// Writing the answer failed.
-    #[error(transparent)]
+    /// Writing the answer failed. The cause is the error's source, so the
+    /// binary finds a closed pipe in the chain (and exits quietly).
+    #[error("writing the answer")]
     Write(#[from] std::io::Error),
-    /// Encoding the answer failed.
-    #[error(transparent)]
+    /// Encoding or writing the JSON answer failed (the cause is its
+    /// source, as for `Write`).
+    #[error("writing the answer")]
     Json(#[from] serde_json::Error),
 }
 
