@@ -1,8 +1,8 @@
 //! Tables of named settings, one row per setting: its name (as
 //! `?name=value` and `--param name=value`), what it takes, and one line
 //! saying what it does. The health and consolidation parameters are such
-//! tables ([`crate::health::HealthParams::SETTINGS`],
-//! [`crate::consolidate::ConsolidationParams::SETTINGS`]); their parsers,
+//! tables (`HealthParams::SETTINGS`, `ConsolidationParams::SETTINGS`, in
+//! the modules that use them, above this one); their parsers,
 //! the command line's list of known names, the HTTP handlers' list of
 //! allowed parameters and the OpenAPI document all read the table, so a
 //! setting is added, bounded and described in one place.

@@ -35,7 +35,7 @@ pub enum PlanError {
 pub struct Inputs<'a> {
     /// The geography.
     pub region: &'a Region,
-    /// The region's groundwork ([`super::groundwork()`]).
+    /// The region's groundwork (made by `plan::groundwork`).
     pub planning: &'a Planning,
     /// The feeds in effect.
     pub feeds: &'a FeedRegistry,

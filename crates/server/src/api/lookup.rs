@@ -88,7 +88,7 @@ pub fn areas_of(state: &AppState, query: Option<&str>) -> Result<Response, ApiPr
 }
 
 /// `GET /v1/lookup` as a plain service whose answer is made when it is
-/// called ([`super::front`]).
+/// called (`api::front`).
 #[derive(Clone)]
 pub struct Lookup {
     state: Arc<AppState>,
