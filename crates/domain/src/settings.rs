@@ -119,10 +119,9 @@ pub fn names(table: &[Setting]) -> Vec<&'static str> {
 /// setting of the table are passed by (the caller decides whether they
 /// are allowed).
 pub fn read<'p>(
-    table: &[Setting],
+    table: &'static [Setting],
     pairs: &'p [(String, String)],
 ) -> impl Iterator<Item = Result<(&'static str, Read<'p>), String>> + 'p {
-    let table: Vec<Setting> = table.to_vec();
     pairs.iter().filter_map(move |(k, v)| {
         table
             .iter()
