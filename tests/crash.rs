@@ -203,14 +203,14 @@ fn run(test: &str, serve_args: Vec<String>, open: impl Fn() -> Arc<dyn Store>) {
         let f = feeds
             .get(id)
             .unwrap_or_else(|| panic!("acknowledged feed {id} is missing"));
-        assert_eq!(&f.fields.handle, handle);
+        assert_eq!(&f.entry.fields.handle, handle);
     }
     let audit = store.audit(0, 1_000_000).unwrap();
     assert!(audit.windows(2).all(|w| w[0].seq < w[1].seq));
     for (id, version, note) in &acked.notes {
         let d = store.decision(*id).unwrap().unwrap();
         assert!(
-            d.version >= *version,
+            d.meta.version >= *version,
             "decision {id} lost version {version}"
         );
         assert!(
@@ -250,7 +250,7 @@ fn run(test: &str, serve_args: Vec<String>, open: impl Fn() -> Arc<dyn Store>) {
             .iter()
             .filter(|e| e.action == "decision.update" && e.entity_id == d.id.to_string())
             .count();
-        assert_eq!(updates as i64, d.version - 1);
+        assert_eq!(updates as i64, d.meta.version - 1);
     }
     assert_eq!(
         audit.len(),
@@ -260,7 +260,7 @@ fn run(test: &str, serve_args: Vec<String>, open: impl Fn() -> Arc<dyn Store>) {
                 .decisions()
                 .unwrap()
                 .iter()
-                .map(|d| d.version as usize - 1)
+                .map(|d| d.meta.version as usize - 1)
                 .sum::<usize>()
     );
 }

@@ -5,7 +5,10 @@
 mod common;
 
 use feedmap::decision::DecisionKind;
-use feedmap::store::{DecisionPatch, Expect, FeedFields, Location, NewDecision, Store, StoreError};
+use feedmap::store::{
+    DecisionPatch, Expect, FeedEntry, FeedFields, FeedStatus, Location, NewDecision, Store,
+    StoreError,
+};
 use std::sync::Arc;
 
 /// Text shaped like SQL injection and other awkward input, which must come
@@ -29,15 +32,17 @@ fn new(layer: &str, area: &str, k: DecisionKind) -> NewDecision {
     }
 }
 
-fn fields(handle: &str, status: &str) -> FeedFields {
-    FeedFields {
-        platform: "x".into(),
-        handle: handle.into(),
-        url: format!("https://x.example/{handle}"),
-        layer: Some("communities".into()),
-        area_id: Some("C1".into()),
-        name: handle.into(),
-        status: status.into(),
+fn fields(handle: &str, status: &str) -> FeedEntry {
+    FeedEntry {
+        fields: FeedFields {
+            platform: "x".into(),
+            handle: handle.into(),
+            url: format!("https://x.example/{handle}"),
+            layer: Some("communities".into()),
+            area_id: Some("C1".into()),
+            name: handle.into(),
+            status: FeedStatus::parse(status).expect("a status word"),
+        },
         owner: Default::default(),
     }
 }
@@ -54,7 +59,10 @@ fn decisions_round_trip(s: &dyn Store) {
             },
         )
         .unwrap();
-    assert_eq!((d.version, d.created_by.as_str()), (1, "planner-a"));
+    assert_eq!(
+        (d.meta.version, d.meta.created_by.as_str()),
+        (1, "planner-a")
+    );
     assert_eq!(
         s.generation().unwrap(),
         g0 + 1,
@@ -75,11 +83,11 @@ fn decisions_round_trip(s: &dyn Store) {
         .unwrap();
     assert_eq!(
         (
-            d2.version,
+            d2.meta.version,
             d2.decision,
             d2.note.as_str(),
-            d2.updated_by.as_str(),
-            d2.created_by.as_str()
+            d2.meta.updated_by.as_str(),
+            d2.meta.created_by.as_str()
         ),
         (2, DecisionKind::Defer, "village", "planner-b", "planner-a")
     );
@@ -136,7 +144,7 @@ fn feeds_round_trip(s: &dyn Store) {
     let f = s
         .create_feed("planner-a", "F-new", fields("@new", "planned"))
         .unwrap();
-    assert_eq!(f.version, 1);
+    assert_eq!(f.meta.version, 1);
     assert!(matches!(
         s.create_feed("planner-a", "F-new", fields("@other", "active")),
         Err(StoreError::Exists { .. })
@@ -150,7 +158,10 @@ fn feeds_round_trip(s: &dyn Store) {
             None,
         )
         .unwrap();
-    assert_eq!((f2.version, f2.fields.status.as_str()), (2, "active"));
+    assert_eq!(
+        (f2.meta.version, f2.entry.fields.status.as_str()),
+        (2, "active")
+    );
     assert!(matches!(
         s.update_feed(
             "planner-b",
@@ -170,7 +181,7 @@ fn feeds_round_trip(s: &dyn Store) {
             None,
         )
         .unwrap();
-    assert_eq!(retired.version, 3);
+    assert_eq!(retired.meta.version, 3);
     // A feed from the region's file enters the store on its first edit.
     let file = fields("@fromfile", "active");
     assert!(matches!(
@@ -203,7 +214,7 @@ fn feeds_round_trip(s: &dyn Store) {
         )
         .unwrap();
     assert_eq!(
-        (edited.version, edited.fields.handle.as_str()),
+        (edited.meta.version, edited.entry.fields.handle.as_str()),
         (1, "@edited")
     );
     assert_eq!(s.feeds().unwrap().len(), 2);
@@ -252,18 +263,20 @@ fn text_is_stored_verbatim(s: &dyn Store) {
         let back = s.decision(d.id).unwrap().unwrap();
         assert_eq!(back, d);
         assert_eq!(
-            (back.note.as_str(), back.created_by.as_str()),
+            (back.note.as_str(), back.meta.created_by.as_str()),
             (*text, *text)
         );
         let id = format!("{text}#{n}");
-        let f = FeedFields {
-            platform: text.to_string(),
-            handle: text.to_string(),
-            url: text.to_string(),
-            layer: Some(text.to_string()),
-            area_id: Some(text.to_string()),
-            name: text.to_string(),
-            status: "planned".into(),
+        let f = FeedEntry {
+            fields: FeedFields {
+                platform: text.to_string(),
+                handle: text.to_string(),
+                url: text.to_string(),
+                layer: Some(text.to_string()),
+                area_id: Some(text.to_string()),
+                name: text.to_string(),
+                status: FeedStatus::Planned,
+            },
             owner: feedmap::store::Ownership {
                 team: Some(text.to_string()),
                 administrators: vec![text.to_string(), format!("{text} 2")],
@@ -271,7 +284,7 @@ fn text_is_stored_verbatim(s: &dyn Store) {
             },
         };
         s.create_feed(text, &id, f.clone()).unwrap();
-        assert_eq!(s.feed(&id).unwrap().unwrap().fields, f);
+        assert_eq!(s.feed(&id).unwrap().unwrap().entry, f);
     }
     assert_eq!(s.decisions().unwrap().len(), NASTY.len());
     assert_eq!(s.audit(0, 1000).unwrap().len(), 2 * NASTY.len());
@@ -319,18 +332,18 @@ fn concurrent_writers_never_overwrite(s: Arc<dyn Store>) {
                     let mut landed = 0;
                     for n in 0..25 {
                         let seen = s.decision(d.id).unwrap().unwrap();
-                        let note = format!("t{t} n{n} after v{}", seen.version);
+                        let note = format!("t{t} n{n} after v{}", seen.meta.version);
                         match s.update_decision(
                             &format!("t{t}"),
                             d.id,
-                            Expect::Version(seen.version),
+                            Expect::Version(seen.meta.version),
                             DecisionPatch {
                                 decision: None,
                                 note: Some(note),
                             },
                         ) {
                             Ok(after) => {
-                                assert_eq!(after.version, seen.version + 1);
+                                assert_eq!(after.meta.version, seen.meta.version + 1);
                                 landed += 1;
                             }
                             Err(StoreError::Stale { .. }) => {}
@@ -345,7 +358,7 @@ fn concurrent_writers_never_overwrite(s: Arc<dyn Store>) {
     });
     assert!(landed >= 25, "at least one thread's writes land in turn");
     let last = s.decision(d.id).unwrap().unwrap();
-    assert_eq!(last.version as usize, 1 + landed);
+    assert_eq!(last.meta.version as usize, 1 + landed);
     let updates = s.audit(0, 10_000).unwrap();
     assert_eq!(updates.len(), 1 + landed);
     // Each update's before is the previous update's after: no write was
@@ -438,7 +451,7 @@ fn webhooks_lease_and_outcomes(s: &dyn Store, fresh: &dyn Store) {
         .update_webhook(
             "p",
             id,
-            Expect::Version(row.hook.version),
+            Expect::Version(row.hook.meta.version),
             WebhookPatch {
                 status: Some((WebhookStatus::Active, None)),
                 ..WebhookPatch::default()
@@ -732,7 +745,7 @@ fn releases_round_trip(s: &dyn Store, fresh: &dyn Store) {
         Err(StoreError::Conflict { .. })
     ));
     let withdrawn = s
-        .withdraw_release("planner-a", a.id, Expect::Version(c.version))
+        .withdraw_release("planner-a", a.id, Expect::Version(c.meta.version))
         .unwrap();
     assert_eq!(withdrawn.status, ReleaseStatus::Withdrawn);
     assert!(matches!(
@@ -815,7 +828,7 @@ fn owners_handovers_and_activity(s: &dyn Store, fresh: &dyn Store) {
         s.start_handover("planner-a", new("F1"), &file),
         Err(StoreError::Conflict { .. })
     ));
-    let mut version = h.version;
+    let mut version = h.meta.version;
     for (k, step) in HandoverStep::ALL.iter().enumerate() {
         assert!(
             s.feed("F1").unwrap().is_none(),
@@ -842,16 +855,16 @@ fn owners_handovers_and_activity(s: &dyn Store, fresh: &dyn Store) {
             ),
             Err(StoreError::Stale { .. }) | Err(StoreError::Conflict { .. })
         ));
-        version = h2.version;
+        version = h2.meta.version;
         let last = k + 1 == HandoverStep::ALL.len();
         assert_eq!(h2.status == HandoverStatus::Completed, last);
         assert_eq!(feed.is_some(), last);
         assert_eq!(h2.steps[step].by, "planner-b");
     }
     let moved = s.feed("F1").unwrap().expect("entered the store");
-    assert_eq!(moved.fields.owner.team.as_deref(), Some("New Team"));
-    assert_eq!(moved.fields.owner.administrators, ["PC New", "PCSO New"]);
-    assert_eq!(moved.fields.handle, "@Team");
+    assert_eq!(moved.entry.owner.team.as_deref(), Some("New Team"));
+    assert_eq!(moved.entry.owner.administrators, ["PC New", "PCSO New"]);
+    assert_eq!(moved.entry.fields.handle, "@Team");
     // A second handover, cancelled.
     let h3 = s.start_handover("planner-a", new("F1"), &file).unwrap();
     assert_eq!(h3.from_team.as_deref(), Some("New Team"));
@@ -1033,4 +1046,135 @@ fn an_unreachable_postgres_is_named_without_its_password() {
         "{e}"
     );
     assert!(!e.contains("secretpw"), "{e}");
+}
+
+/// The feeds table as schema version 4 had it (a column a field, the owner
+/// as JSON or NULL), with the rows that version wrote. Opening the store
+/// migrates it to version 5, one record a feed. (The audit log as version
+/// 1 made it, for the write after; `{id}` is the dialect's identity key.)
+const FEEDS_AT_SCHEMA_4: &str = r#"
+    CREATE TABLE audit (
+        seq {id},
+        at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
+        entity TEXT NOT NULL, entity_id TEXT NOT NULL, before TEXT, after TEXT);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+    INSERT INTO meta (key, value) VALUES ('schema_version', 4), ('generation', 7);
+    CREATE TABLE feeds (
+        feed_id TEXT PRIMARY KEY, platform TEXT NOT NULL, handle TEXT NOT NULL,
+        url TEXT NOT NULL, layer TEXT, area_id TEXT, name TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'planned', 'retired')),
+        created_by TEXT NOT NULL, created_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
+        version BIGINT NOT NULL, owner TEXT);
+    INSERT INTO feeds VALUES
+        ('F1', 'x', '@Sale', 'https://x.com/Sale', 'communities', 'C1', 'Sale "Moor"',
+         'active', 'planner-a', '2026-01-02T03:04:05Z', 'planner-b',
+         '2026-02-03T04:05:06Z', 3,
+         '{"team":"Sale Team","administrators":["PC One","PCSO Two"],"verification":"verified","verified_on":"2026-01-31"}'),
+        ('F2', 'facebook', '@Force', 'https://facebook.com/Force', NULL, NULL, 'Force',
+         'retired', 'planner-a', '2026-01-02T03:04:05Z', 'planner-a',
+         '2026-01-02T03:04:05Z', 1, NULL);
+"#;
+
+/// What the migrated store must read back from [`FEEDS_AT_SCHEMA_4`].
+fn feeds_at_schema_4() -> Vec<feedmap::store::StoredFeed> {
+    use feedmap::store::{Meta, Ownership, StoredFeed, Verification};
+    let meta = |by: &str, at: &str, version| Meta {
+        updated_by: by.into(),
+        updated_at: at.into(),
+        version,
+        ..Meta::new("planner-a", "2026-01-02T03:04:05Z")
+    };
+    vec![
+        StoredFeed {
+            feed_id: "F1".into(),
+            entry: FeedEntry {
+                fields: FeedFields {
+                    platform: "x".into(),
+                    handle: "@Sale".into(),
+                    url: "https://x.com/Sale".into(),
+                    layer: Some("communities".into()),
+                    area_id: Some("C1".into()),
+                    name: "Sale \"Moor\"".into(),
+                    status: FeedStatus::Active,
+                },
+                owner: Ownership {
+                    team: Some("Sale Team".into()),
+                    administrators: vec!["PC One".into(), "PCSO Two".into()],
+                    verification: Verification::Verified,
+                    verified_on: Some("2026-01-31".into()),
+                    ..Ownership::default()
+                },
+            },
+            meta: meta("planner-b", "2026-02-03T04:05:06Z", 3),
+        },
+        StoredFeed {
+            feed_id: "F2".into(),
+            entry: FeedEntry {
+                fields: FeedFields {
+                    platform: "facebook".into(),
+                    handle: "@Force".into(),
+                    url: "https://facebook.com/Force".into(),
+                    layer: None,
+                    area_id: None,
+                    name: "Force".into(),
+                    status: FeedStatus::Retired,
+                },
+                owner: Ownership::default(),
+            },
+            meta: meta("planner-a", "2026-01-02T03:04:05Z", 1),
+        },
+    ]
+}
+
+/// After the migration: the same feeds, and writes still check versions.
+fn feeds_migrated_to_records(s: &dyn Store) {
+    let want = feeds_at_schema_4();
+    assert_eq!(s.feeds().unwrap(), want);
+    assert_eq!(s.generation().unwrap(), 7);
+    let mut entry = want[0].entry.clone();
+    entry.fields.name = "Sale Moor".into();
+    let after = s
+        .update_feed("planner-c", "F1", Expect::Version(3), entry.clone(), None)
+        .unwrap();
+    assert_eq!(
+        (after.meta.version, after.entry.clone()),
+        (4, entry.clone())
+    );
+    assert!(matches!(
+        s.update_feed("planner-c", "F1", Expect::Version(3), entry, None),
+        Err(StoreError::Stale { .. })
+    ));
+    assert_eq!(s.feed("F1").unwrap().unwrap(), after);
+}
+
+#[test]
+fn sqlite_feeds_of_schema_4_become_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    rusqlite::Connection::open(data.join("feedmap.sqlite"))
+        .unwrap()
+        .execute_batch(&FEEDS_AT_SCHEMA_4.replace("{id}", "INTEGER PRIMARY KEY AUTOINCREMENT"))
+        .unwrap();
+    feeds_migrated_to_records(&*Location::Sqlite(data).open().unwrap());
+}
+
+#[test]
+#[cfg_attr(
+    feedmap_no_postgres,
+    ignore = "needs PostgreSQL: set FEEDMAP_TEST_POSTGRES to the URL of a role that may create databases"
+)]
+fn postgres_feeds_of_schema_4_become_records() {
+    let Some(db) = common::postgres("pg_feeds_schema_4") else {
+        return;
+    };
+    ::postgres::Client::connect(&db.url, ::postgres::NoTls)
+        .unwrap()
+        .batch_execute(&FEEDS_AT_SCHEMA_4.replace(
+            "{id}",
+            "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+        ))
+        .unwrap();
+    feeds_migrated_to_records(&*Location::Postgres(db.url.clone()).open().unwrap());
 }

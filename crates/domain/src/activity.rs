@@ -56,7 +56,9 @@ pub fn normalise_handle(h: &str) -> String {
 pub fn by_handle(feeds: &FeedRegistry) -> HashMap<String, Vec<&Feed>> {
     let mut out: HashMap<String, Vec<&Feed>> = HashMap::new();
     for f in &feeds.feeds {
-        out.entry(normalise_handle(&f.handle)).or_default().push(f);
+        out.entry(normalise_handle(&f.fields.handle))
+            .or_default()
+            .push(f);
     }
     out
 }
@@ -173,7 +175,7 @@ pub fn read_csv(
                 .get(&normalise_handle(get(handle)))
                 .into_iter()
                 .flatten()
-                .filter(|f| want.is_empty() || f.platform == want)
+                .filter(|f| want.is_empty() || f.fields.platform == want)
                 .collect();
             match found.as_slice() {
                 [one] => Some(one.feed_id.clone()),

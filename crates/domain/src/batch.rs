@@ -431,7 +431,12 @@ fn csv_answer(
     match r.feeds.first() {
         Some(hit) => {
             let f = &view.feeds().feeds[hit.feed];
-            for part in [&f.feed_id, &f.platform, &f.handle, &f.url] {
+            for part in [
+                &f.feed_id,
+                &f.fields.platform,
+                &f.fields.handle,
+                &f.fields.url,
+            ] {
                 out.push(b',');
                 csv_field(out, part.as_bytes());
             }

@@ -8,28 +8,17 @@
 //! no token names, nothing of decisions, parameters or activity.
 
 use crate::decision::DecisionKind;
-use feedmap_store::{AuditEntry, Decision, Release, StoredFeed};
+use feedmap_store::{AuditEntry, Decision, FeedFields, FeedStatus, Release, StoredFeed};
 use serde::Serialize;
 
 pub use feedmap_store::EventKind;
 
-/// A feed's public fields.
+/// A feed's public fields, as the change feed shows them.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PublicFeed {
-    /// Platform word.
-    pub platform: String,
-    /// Handle.
-    pub handle: String,
-    /// Public URL.
-    pub url: String,
-    /// Layer of the area served (none: force-wide).
-    pub layer: Option<String>,
-    /// Area served (none: force-wide).
-    pub area_id: Option<String>,
-    /// Display name.
-    pub name: String,
-    /// `active`, `planned` or `retired`.
-    pub status: String,
+    /// Platform, handle, URL, the area served, name and status.
+    #[serde(flatten)]
+    pub fields: FeedFields,
     /// The owning team (a unit, not a person).
     pub team: Option<String>,
 }
@@ -37,14 +26,8 @@ pub struct PublicFeed {
 impl PublicFeed {
     fn of(f: &StoredFeed) -> PublicFeed {
         PublicFeed {
-            platform: f.fields.platform.clone(),
-            handle: f.fields.handle.clone(),
-            url: f.fields.url.clone(),
-            layer: f.fields.layer.clone(),
-            area_id: f.fields.area_id.clone(),
-            name: f.fields.name.clone(),
-            status: f.fields.status.clone(),
-            team: f.fields.owner.team.clone(),
+            fields: f.entry.fields.clone(),
+            team: f.entry.owner.team.clone(),
         }
     }
 }
@@ -142,7 +125,7 @@ impl Change {
                 id: d.id,
                 decision: d.decision,
                 members: d.members,
-                version: d.version,
+                version: d.meta.version,
             }),
             ..Change::new(e, kind)
         })
@@ -164,10 +147,10 @@ impl Change {
                     "feed.create" => EventKind::FeedAdded,
                     "feed.retire" => EventKind::FeedRetired,
                     "feed.handover" => EventKind::FeedHandedOver,
-                    _ if after.fields.status == "retired"
+                    _ if after.entry.fields.status == FeedStatus::Retired
                         && before
                             .as_ref()
-                            .is_some_and(|b| b.fields.status != "retired") =>
+                            .is_some_and(|b| b.entry.fields.status != FeedStatus::Retired) =>
                     {
                         EventKind::FeedRetired
                     }
@@ -175,13 +158,13 @@ impl Change {
                 };
                 let from = before
                     .as_ref()
-                    .map(|b| b.fields.area_id.clone())
-                    .filter(|a| *a != after.fields.area_id)
+                    .map(|b| b.entry.fields.area_id.clone())
+                    .filter(|a| *a != after.entry.fields.area_id)
                     .flatten();
                 Some(Change {
                     feed_id: Some(after.feed_id.clone()),
-                    layer: after.fields.layer.clone(),
-                    area_id: after.fields.area_id.clone(),
+                    layer: after.entry.fields.layer.clone(),
+                    area_id: after.entry.fields.area_id.clone(),
                     from_area_id: from,
                     feed: Some(PublicFeed::of(&after)),
                     ..Change::new(e, kind)

@@ -240,7 +240,7 @@ pub fn plan(served: &Served, params: &ConsolidationParams) -> Consolidation {
     let active: Vec<&Feed> = feeds
         .feeds
         .iter()
-        .filter(|f| f.status == FeedStatus::Active && f.problem.is_none())
+        .filter(|f| f.fields.status == FeedStatus::Active && f.problem.is_none())
         .collect();
     // Each active feed's activity, summarised once.
     let summaries: std::collections::HashMap<&str, Summary> = active
@@ -328,7 +328,7 @@ pub fn plan(served: &Served, params: &ConsolidationParams) -> Consolidation {
         let hood = neighbourhood_of(c.at);
         let usable = |g: &&&Feed| {
             g.feed_id != f.feed_id
-                && g.platform == f.platform
+                && g.fields.platform == f.fields.platform
                 && !gone.contains(g.feed_id.as_str())
                 && !dormant(&summary(g))
         };
@@ -342,20 +342,20 @@ pub fn plan(served: &Served, params: &ConsolidationParams) -> Consolidation {
         let force = active
             .iter()
             .filter(usable)
-            .find(|g| g.target.is_none() && g.layer.is_none());
+            .find(|g| g.target.is_none() && g.fields.layer.is_none());
         let (into, overlap) = match (same_area, parent, force) {
             (Some(g), _, _) => (
                 Some(*g),
                 Some(format!(
                     "{} serves the same area on {}",
-                    g.handle, g.platform
+                    g.fields.handle, g.fields.platform
                 )),
             ),
             (None, Some(g), _) => (
                 Some(*g),
                 Some(format!(
                     "its neighbourhood's feed {} reaches the same residents on {}",
-                    g.handle, g.platform
+                    g.fields.handle, g.fields.platform
                 )),
             ),
             (None, None, Some(g)) => (Some(*g), None),
@@ -432,8 +432,11 @@ pub fn plan(served: &Served, params: &ConsolidationParams) -> Consolidation {
             .map(|r| format!("{} residents of {}", r.round(), area.name))
             .unwrap_or_else(|| format!("residents of {}", area.name));
         let mut explanation = match into {
-            Some(g) => format!("Merge {} ({}) into {}: ", f.handle, f.platform, g.handle),
-            None => format!("Retire {} ({}): ", f.handle, f.platform),
+            Some(g) => format!(
+                "Merge {} ({}) into {}: ",
+                f.fields.handle, f.fields.platform, g.fields.handle
+            ),
+            None => format!("Retire {} ({}): ", f.fields.handle, f.fields.platform),
         };
         explanation.push_str(
             &reasons
@@ -461,16 +464,16 @@ pub fn plan(served: &Served, params: &ConsolidationParams) -> Consolidation {
         }
         let change = Change {
             feed_id: f.feed_id.clone(),
-            platform: f.platform.clone(),
-            handle: f.handle.clone(),
-            name: f.name.clone(),
+            platform: f.fields.platform.clone(),
+            handle: f.fields.handle.clone(),
+            name: f.fields.name.clone(),
             area: Some(area),
             neighbourhood: hood.map(brief),
             action,
             into: into.map(|g| MergeTarget {
                 feed_id: g.feed_id.clone(),
-                handle: g.handle.clone(),
-                name: g.name.clone(),
+                handle: g.fields.handle.clone(),
+                name: g.fields.name.clone(),
                 area: area_of(layers, g),
             }),
             reasons,

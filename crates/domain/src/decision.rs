@@ -240,10 +240,10 @@ impl From<&feedmap_store::Decision> for Given {
             applied: Applied {
                 id: d.id,
                 decision: d.decision,
-                by: d.updated_by.clone(),
-                at: d.updated_at.clone(),
+                by: d.meta.updated_by.clone(),
+                at: d.meta.updated_at.clone(),
                 note: d.note.clone(),
-                version: d.version,
+                version: d.meta.version,
             },
         }
     }

@@ -13,34 +13,13 @@ use feedmap_geography::lookup::LatLon;
 use feedmap_geography::manifest::Role;
 use feedmap_geography::table::Table;
 use feedmap_geography::validate::{Problem, ProblemKind};
-use feedmap_store::{Ownership, StoredFeed, Verification};
+use feedmap_store::{FeedEntry, FeedFields, Ownership, StoredFeed, Verification};
+
+pub use feedmap_store::FeedStatus;
 use serde::Serialize;
 use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::path::Path;
-
-/// Whether a feed is live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum FeedStatus {
-    /// Running: returned by lookups.
-    Active,
-    /// Proposed or being set up: listed, never returned by lookups.
-    Planned,
-    /// No longer run: kept for the record, never returned by lookups.
-    Retired,
-}
-
-impl FeedStatus {
-    /// The word used in files and answers.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FeedStatus::Active => "active",
-            FeedStatus::Planned => "planned",
-            FeedStatus::Retired => "retired",
-        }
-    }
-}
 
 /// Where a feed's current fields come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -57,21 +36,9 @@ pub enum FeedSource {
 pub struct Feed {
     /// Unique id.
     pub feed_id: String,
-    /// Platform word: `x`, `facebook`, `instagram`, `nextdoor`, `whatsapp`
-    /// or any other lowercase word.
-    pub platform: String,
-    /// Account handle, e.g. `@GMPTrafford`.
-    pub handle: String,
-    /// Public URL of the feed.
-    pub url: String,
-    /// Layer id of the area served; `None` for force-wide.
-    pub layer: Option<String>,
-    /// Area id served; `None` for force-wide.
-    pub area_id: Option<String>,
-    /// Display name.
-    pub name: String,
-    /// Active or planned.
-    pub status: FeedStatus,
+    /// Platform, handle, URL, the area served, name and status.
+    #[serde(flatten)]
+    pub fields: FeedFields,
     /// Resolved (layer index, area index) of the area served.
     #[serde(skip)]
     pub target: Option<AreaRef>,
@@ -192,29 +159,6 @@ fn owner_from_cells<'a>(cell: impl Fn(usize) -> Option<&'a str>) -> Result<Owner
     })
 }
 
-/// One feed's fields as given (a CSV row or an API body), before checking.
-#[derive(Debug, Clone, Copy)]
-pub struct FeedInput<'a> {
-    /// Unique id.
-    pub feed_id: &'a str,
-    /// Platform word.
-    pub platform: &'a str,
-    /// Account handle.
-    pub handle: &'a str,
-    /// Public URL.
-    pub url: &'a str,
-    /// Layer id (empty for force-wide).
-    pub layer: &'a str,
-    /// Area id (empty for force-wide).
-    pub area_id: &'a str,
-    /// Display name (empty: the handle).
-    pub name: &'a str,
-    /// `active`, `planned` or `retired`.
-    pub status: &'a str,
-    /// Who holds it.
-    pub owner: &'a Ownership,
-}
-
 /// The longest team, administrator or credentials text accepted.
 pub const MAX_OWNER_TEXT: usize = 200;
 
@@ -280,10 +224,14 @@ pub struct FieldProblem {
 
 /// Checks one feed against the region's layers, the same rules for the
 /// feed file and the API: every problem is returned, not just the first.
-pub fn check(input: &FeedInput, layers: &[Layer]) -> Result<Feed, Vec<FieldProblem>> {
-    let mut problems = Vec::new();
-    let FeedInput {
-        feed_id,
+/// An empty name becomes the handle; a blank layer or area id is none.
+pub fn check(
+    feed_id: &str,
+    entry: &FeedEntry,
+    layers: &[Layer],
+) -> Result<Feed, Vec<FieldProblem>> {
+    let mut problems = check_owner(&entry.owner);
+    let FeedFields {
         platform,
         handle,
         url,
@@ -291,9 +239,9 @@ pub fn check(input: &FeedInput, layers: &[Layer]) -> Result<Feed, Vec<FieldProbl
         area_id,
         name,
         status,
-        owner,
-    } = *input;
-    problems.extend(check_owner(owner));
+    } = &entry.fields;
+    let layer = layer.as_deref().unwrap_or("");
+    let area_id = area_id.as_deref().unwrap_or("");
     let mut bad = |kind: ProblemKind, field: &'static str, detail: String| {
         problems.push(FieldProblem {
             kind,
@@ -331,19 +279,6 @@ pub fn check(input: &FeedInput, layers: &[Layer]) -> Result<Feed, Vec<FieldProbl
             format!("url {url:?} is not an absolute http(s) URL"),
         ),
     }
-    let status = match status {
-        "active" => Some(FeedStatus::Active),
-        "planned" => Some(FeedStatus::Planned),
-        "retired" => Some(FeedStatus::Retired),
-        other => {
-            bad(
-                ProblemKind::BadStatus,
-                "status",
-                format!("status {other:?} must be \"active\", \"planned\" or \"retired\""),
-            );
-            None
-        }
-    };
     let target = match (layer.is_empty(), area_id.is_empty()) {
         (true, true) => None,
         (true, false) | (false, true) => {
@@ -396,32 +331,50 @@ pub fn check(input: &FeedInput, layers: &[Layer]) -> Result<Feed, Vec<FieldProbl
     }
     Ok(Feed {
         feed_id: feed_id.into(),
-        platform: platform.into(),
-        handle: handle.into(),
-        url: url.into(),
-        layer: target.map(|_| layer.to_string()),
-        area_id: target.map(|_| area_id.to_string()),
-        name: if name.is_empty() { handle } else { name }.into(),
-        status: status.expect("valid when no problem"),
+        fields: FeedFields {
+            platform: platform.clone(),
+            handle: handle.clone(),
+            url: url.clone(),
+            layer: target.map(|_| layer.to_string()),
+            area_id: target.map(|_| area_id.to_string()),
+            name: if name.is_empty() { handle } else { name }.clone(),
+            status: *status,
+        },
         target,
         version: 0,
         source: FeedSource::File,
         problem: None,
-        owner: owner.clone(),
+        owner: entry.owner.clone(),
     })
 }
 
+/// The problem with a status word of the feed file.
+fn bad_status(word: &str) -> FieldProblem {
+    let words: Vec<String> = FeedStatus::ALL
+        .iter()
+        .map(|s| format!("{:?}", s.as_str()))
+        .collect();
+    FieldProblem {
+        kind: ProblemKind::BadStatus,
+        field: "status",
+        detail: format!("status {word:?} must be {}", or_list(&words)),
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list(words: &[String]) -> String {
+    match words.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
 impl Feed {
-    /// The editable fields, as the store keeps them.
-    pub fn fields(&self) -> feedmap_store::FeedFields {
-        feedmap_store::FeedFields {
-            platform: self.platform.clone(),
-            handle: self.handle.clone(),
-            url: self.url.clone(),
-            layer: self.layer.clone(),
-            area_id: self.area_id.clone(),
-            name: self.name.clone(),
-            status: self.status.as_str().into(),
+    /// The fields and owner, as the store keeps them.
+    pub fn entry(&self) -> FeedEntry {
+        FeedEntry {
+            fields: self.fields.clone(),
             owner: self.owner.clone(),
         }
     }
@@ -466,42 +419,51 @@ impl FeedRegistry {
                     return;
                 }
             };
-            let input = FeedInput {
-                feed_id: get(0),
-                platform: get(1),
-                handle: get(2),
-                url: get(3),
-                layer: get(4),
-                area_id: get(5),
-                name: get(6),
-                status: get(7),
-                owner: &owner,
+            let feed_id = get(0);
+            let status = FeedStatus::parse(get(7));
+            let blank_none = |v: &str| (!v.is_empty()).then(|| v.to_string());
+            let entry = FeedEntry {
+                fields: FeedFields {
+                    platform: get(1).into(),
+                    handle: get(2).into(),
+                    url: get(3).into(),
+                    layer: blank_none(get(4)),
+                    area_id: blank_none(get(5)),
+                    name: get(6).into(),
+                    status: status.unwrap_or_default(),
+                },
+                owner,
             };
             let mut fine = true;
-            if let Some(&first) = by_id.get(input.feed_id) {
+            if let Some(&first) = by_id.get(feed_id) {
                 problems.push(table.problem(
                     line,
-                    Some(input.feed_id),
+                    Some(feed_id),
                     ProblemKind::DuplicateId,
-                    format!(
-                        "feed_id {:?} is already used on line {}",
-                        input.feed_id,
-                        first + 2
-                    ),
+                    format!("feed_id {feed_id:?} is already used on line {}", first + 2),
                 ));
                 fine = false;
             }
-            match check(&input, layers) {
-                Ok(feed) if fine => {
+            let mut found = match check(feed_id, &entry, layers) {
+                Ok(feed) if fine && status.is_some() => {
                     by_id.insert(feed.feed_id.clone(), feeds.len());
                     feeds.push(feed);
+                    return;
                 }
-                Ok(_) => {}
-                Err(found) => {
-                    for p in found {
-                        problems.push(table.problem(line, Some(input.feed_id), p.kind, p.detail));
-                    }
-                }
+                Ok(_) => Vec::new(),
+                Err(found) => found,
+            };
+            if status.is_none() {
+                // Where the file's checks have always listed it: before
+                // the area served.
+                let at = found
+                    .iter()
+                    .position(|p| matches!(p.field, "layer" | "area_id"))
+                    .unwrap_or(found.len());
+                found.insert(at, bad_status(get(7)));
+            }
+            for p in found {
+                problems.push(table.problem(line, Some(feed_id), p.kind, p.detail));
             }
         });
         FeedRegistry::from_feeds(feeds)
@@ -517,7 +479,7 @@ impl FeedRegistry {
         };
         for (i, f) in reg.feeds.iter().enumerate() {
             reg.by_id.insert(f.feed_id.clone(), i);
-            if f.status != FeedStatus::Active || f.problem.is_some() {
+            if f.fields.status != FeedStatus::Active || f.problem.is_some() {
                 continue;
             }
             match f.target {
@@ -540,73 +502,54 @@ impl FeedRegistry {
         layers: &[Layer],
         moves: &Moves,
     ) -> FeedRegistry {
-        let resolve =
-            |feed_id: &str, x: &feedmap_store::FeedFields, version: i64, source: FeedSource| {
-                let mut x = x.clone();
-                for (layer, from, to) in moves.get(feed_id).into_iter().flatten() {
-                    if x.layer.as_deref() == Some(layer) && x.area_id.as_deref() == Some(from) {
-                        x.area_id = Some(to.clone());
-                    }
+        let resolve = |feed_id: &str, x: &FeedEntry, version: i64, source: FeedSource| {
+            let mut x = x.clone();
+            let f = &mut x.fields;
+            for (layer, from, to) in moves.get(feed_id).into_iter().flatten() {
+                if f.layer.as_deref() == Some(layer) && f.area_id.as_deref() == Some(from) {
+                    f.area_id = Some(to.clone());
                 }
-                let input = FeedInput {
-                    feed_id,
-                    platform: &x.platform,
-                    handle: &x.handle,
-                    url: &x.url,
-                    layer: x.layer.as_deref().unwrap_or(""),
-                    area_id: x.area_id.as_deref().unwrap_or(""),
-                    name: &x.name,
-                    status: &x.status,
-                    owner: &x.owner,
-                };
-                let mut feed = check(&input, layers).unwrap_or_else(|problems| Feed {
-                    feed_id: feed_id.into(),
-                    platform: x.platform.clone(),
-                    handle: x.handle.clone(),
-                    url: x.url.clone(),
-                    layer: x.layer.clone(),
-                    area_id: x.area_id.clone(),
-                    name: x.name.clone(),
-                    status: match x.status.as_str() {
-                        "active" => FeedStatus::Active,
-                        "retired" => FeedStatus::Retired,
-                        _ => FeedStatus::Planned,
-                    },
-                    target: None,
-                    version: 0,
-                    source,
-                    problem: Some(
-                        problems
-                            .iter()
-                            .map(|p| p.detail.as_str())
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    ),
-                    owner: x.owner.clone(),
-                });
-                feed.version = version;
-                feed.source = source;
-                feed
-            };
+            }
+            let mut feed = check(feed_id, &x, layers).unwrap_or_else(|problems| Feed {
+                feed_id: feed_id.into(),
+                fields: x.fields.clone(),
+                target: None,
+                version: 0,
+                source,
+                problem: Some(
+                    problems
+                        .iter()
+                        .map(|p| p.detail.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                owner: x.owner.clone(),
+            });
+            feed.version = version;
+            feed.source = source;
+            feed
+        };
         let by_id: HashMap<&str, &StoredFeed> =
             stored.iter().map(|s| (s.feed_id.as_str(), s)).collect();
         let mut feeds: Vec<Feed> = file
             .feeds
             .iter()
             .map(|f| match by_id.get(f.feed_id.as_str()) {
-                Some(s) => resolve(&s.feed_id, &s.fields, s.version, FeedSource::Store),
-                None => resolve(&f.feed_id, &f.fields(), 0, FeedSource::File),
+                Some(s) => resolve(&s.feed_id, &s.entry, s.meta.version, FeedSource::Store),
+                None => resolve(&f.feed_id, &f.entry(), 0, FeedSource::File),
             })
             .collect();
         let mut added: Vec<&StoredFeed> = stored
             .iter()
             .filter(|s| file.get(&s.feed_id).is_none())
             .collect();
-        added.sort_by(|a, b| (&a.created_at, &a.feed_id).cmp(&(&b.created_at, &b.feed_id)));
+        added.sort_by(|a, b| {
+            (&a.meta.created_at, &a.feed_id).cmp(&(&b.meta.created_at, &b.feed_id))
+        });
         feeds.extend(
             added
                 .into_iter()
-                .map(|s| resolve(&s.feed_id, &s.fields, s.version, FeedSource::Store)),
+                .map(|s| resolve(&s.feed_id, &s.entry, s.meta.version, FeedSource::Store)),
         );
         FeedRegistry::from_feeds(feeds)
     }

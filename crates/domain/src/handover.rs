@@ -10,7 +10,7 @@
 use crate::feeds::{check_owner, FeedStatus, MAX_OWNER_TEXT};
 use crate::served::Served;
 use feedmap_store::{
-    Expect, FeedFields, Handover, HandoverRules, HandoverStatus, HandoverStep, NewHandover,
+    Expect, FeedEntry, Handover, HandoverRules, HandoverStatus, HandoverStep, NewHandover,
     Ownership, StepDone, Store, StoreError, StoredFeed,
 };
 use serde::{Deserialize, Serialize};
@@ -55,7 +55,7 @@ pub fn start(
         .get(feed_id)
         .ok_or_else(|| HandoverError::NotFound(format!("no feed {feed_id:?}")))?;
     let mut problems = Vec::new();
-    if feed.status == FeedStatus::Retired {
+    if feed.fields.status == FeedStatus::Retired {
         problems.push(format!(
             "feed {feed_id} is retired; there is nothing to hand over"
         ));
@@ -95,7 +95,7 @@ pub fn start(
             to_administrators: admins,
             note: req.note,
         },
-        &feed.fields(),
+        &feed.entry(),
     )?)
 }
 
@@ -131,7 +131,7 @@ pub fn confirm(
         .feeds()
         .get(&h.feed_id)
         .ok_or_else(|| HandoverError::NotFound(format!("feed {} is gone", h.feed_id)))?;
-    Ok(store.confirm_handover_step(who, id, step, expect, &feed.fields(), &Rules)?)
+    Ok(store.confirm_handover_step(who, id, step, expect, &feed.entry(), &Rules)?)
 }
 
 /// What confirming a step does, run by the store inside the transaction
@@ -159,7 +159,7 @@ impl HandoverRules for Rules {
         after
     }
 
-    fn hand_over(&self, handover: &Handover, feed: &FeedFields, at: &str) -> FeedFields {
+    fn hand_over(&self, handover: &Handover, feed: &FeedEntry, at: &str) -> FeedEntry {
         let mut f = feed.clone();
         f.owner.team = Some(handover.to_team.clone());
         f.owner.administrators = handover.to_administrators.clone();
@@ -247,8 +247,8 @@ impl HandoverView {
         HandoverView {
             id: h.id,
             feed_id: h.feed_id.clone(),
-            handle: feed.map(|f| f.handle.clone()),
-            platform: feed.map(|f| f.platform.clone()),
+            handle: feed.map(|f| f.fields.handle.clone()),
+            platform: feed.map(|f| f.fields.platform.clone()),
             status: h.status,
             from_team: h.from_team.clone(),
             to_team: h.to_team.clone(),
@@ -258,10 +258,10 @@ impl HandoverView {
             note: h.note.clone(),
             remaining: steps.iter().filter(|s| s.done.is_none()).count(),
             steps,
-            created_by: h.created_by.clone(),
-            created_at: h.created_at.clone(),
-            updated_at: h.updated_at.clone(),
-            version: h.version,
+            created_by: h.meta.created_by.clone(),
+            created_at: h.meta.created_at.clone(),
+            updated_at: h.meta.updated_at.clone(),
+            version: h.meta.version,
         }
     }
 }

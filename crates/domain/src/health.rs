@@ -261,7 +261,7 @@ pub fn activity(served: &Served) -> crate::activity::Sources<'_> {
 
 /// The area `f` serves, named from `layers` (those its target indexes).
 pub fn area_of(layers: &[feedmap_geography::boundary::Layer], f: &Feed) -> Option<FeedArea> {
-    let (layer, id) = (f.layer.clone()?, f.area_id.clone()?);
+    let (layer, id) = (f.fields.layer.clone()?, f.fields.area_id.clone()?);
     let name = f
         .target
         .map(|t| layers[t.layer].areas[t.area].name.clone())
@@ -281,12 +281,12 @@ pub fn report(served: &Served, params: &HealthParams, names: bool) -> HealthRepo
     for f in feeds
         .feeds
         .iter()
-        .filter(|f| f.status != FeedStatus::Retired)
+        .filter(|f| f.fields.status != FeedStatus::Retired)
     {
         handle_count
             .entry((
-                f.platform.clone(),
-                crate::activity::normalise_handle(&f.handle),
+                f.fields.platform.clone(),
+                crate::activity::normalise_handle(&f.fields.handle),
             ))
             .or_default()
             .push(&f.feed_id);
@@ -301,7 +301,7 @@ pub fn report(served: &Served, params: &HealthParams, names: bool) -> HealthRepo
     let mut out = Vec::new();
     for f in &feeds.feeds {
         let summary = activity.summary(&f.feed_id, &params.at);
-        let active = f.status == FeedStatus::Active;
+        let active = f.fields.status == FeedStatus::Active;
         let mut findings = Vec::new();
         let mut fire = |rule: Rule, reason: String| {
             if !params.skip.contains(&rule) {
@@ -353,13 +353,13 @@ pub fn report(served: &Served, params: &HealthParams, names: bool) -> HealthRepo
                 );
             }
         }
-        if f.status != FeedStatus::Retired {
+        if f.fields.status != FeedStatus::Retired {
             if f.owner.team.is_none() {
                 fire(Rule::NoTeam, "no owning team recorded".into());
             }
             let key = (
-                f.platform.clone(),
-                crate::activity::normalise_handle(&f.handle),
+                f.fields.platform.clone(),
+                crate::activity::normalise_handle(&f.fields.handle),
             );
             if let Some(ids) = handle_count.get(&key).filter(|ids| ids.len() > 1) {
                 let others: Vec<&str> = ids.iter().copied().filter(|i| *i != f.feed_id).collect();
@@ -367,8 +367,8 @@ pub fn report(served: &Served, params: &HealthParams, names: bool) -> HealthRepo
                     Rule::DuplicateHandle,
                     format!(
                         "{} on {} is also feed {}",
-                        f.handle,
-                        f.platform,
+                        f.fields.handle,
+                        f.fields.platform,
                         others.join(", ")
                     ),
                 );
@@ -386,32 +386,32 @@ pub fn report(served: &Served, params: &HealthParams, names: bool) -> HealthRepo
                 if let Some(listed) = listings
                     .by_id
                     .get(&area.id)
-                    .and_then(|l| l.accounts.get(&f.platform).map(|a| (l, a)))
+                    .and_then(|l| l.accounts.get(&f.fields.platform).map(|a| (l, a)))
                 {
                     let (_, account) = listed;
                     if crate::activity::normalise_handle(account)
-                        != crate::activity::normalise_handle(&f.handle)
+                        != crate::activity::normalise_handle(&f.fields.handle)
                     {
                         fire(
                             Rule::ListingMismatch,
                             format!(
                                 "data.police.uk lists {account} as {}'s {} account; this feed is {}",
-                                area.name, f.platform, f.handle
+                                area.name, f.fields.platform, f.fields.handle
                             ),
                         );
                     }
                 }
             }
         }
-        if f.status == FeedStatus::Retired && findings.is_empty() {
+        if f.fields.status == FeedStatus::Retired && findings.is_empty() {
             continue;
         }
         out.push(FeedHealth {
             feed_id: f.feed_id.clone(),
-            platform: f.platform.clone(),
-            handle: f.handle.clone(),
-            name: f.name.clone(),
-            status: f.status,
+            platform: f.fields.platform.clone(),
+            handle: f.fields.handle.clone(),
+            name: f.fields.name.clone(),
+            status: f.fields.status,
             area: area_of(layers, f),
             team: f.owner.team.clone(),
             administrators: f.owner.administrators.len(),

@@ -237,9 +237,9 @@ pub fn force_detail(region: &Region, feeds: &FeedRegistry, id: &str) -> Option<F
             .map(|&i| {
                 let feed = &feeds.feeds[i];
                 EngagementMethod {
-                    url: feed.url.clone(),
-                    description: Some(feed.name.clone()),
-                    title: platform_title(&feed.platform),
+                    url: feed.fields.url.clone(),
+                    description: Some(feed.fields.name.clone()),
+                    title: platform_title(&feed.fields.platform),
                 }
             })
             .collect(),
@@ -290,10 +290,10 @@ fn brief(region: &Region, feed: &Feed, at: AreaRef) -> FeedBrief {
     let l = &region.layers[at.layer];
     FeedBrief {
         feed_id: feed.feed_id.clone(),
-        platform: feed.platform.clone(),
-        handle: feed.handle.clone(),
-        url: feed.url.clone(),
-        name: feed.name.clone(),
+        platform: feed.fields.platform.clone(),
+        handle: feed.fields.handle.clone(),
+        url: feed.fields.url.clone(),
+        name: feed.fields.name.clone(),
         layer: l.id.clone(),
         area_id: l.areas[at.area].id.clone(),
         area_name: l.areas[at.area].name.clone(),
@@ -314,8 +314,8 @@ pub fn neighbourhood(
     let mut own = Vec::new();
     for &i in feeds.of_area(at) {
         let feed = &feeds.feeds[i];
-        if let Some(slot) = contact.slot(&feed.platform) {
-            slot.get_or_insert_with(|| feed.url.clone());
+        if let Some(slot) = contact.slot(&feed.fields.platform) {
+            slot.get_or_insert_with(|| feed.fields.url.clone());
         }
         own.push(brief(region, feed, at));
     }

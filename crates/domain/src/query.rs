@@ -69,10 +69,10 @@ fn feed_item<'a>(region: &'a Region, registry: &'a FeedRegistry, hit: &FeedHit) 
     };
     FeedItem {
         feed_id: &f.feed_id,
-        platform: &f.platform,
-        handle: &f.handle,
-        url: &f.url,
-        name: &f.name,
+        platform: &f.fields.platform,
+        handle: &f.fields.handle,
+        url: &f.fields.url,
+        name: &f.fields.name,
         matched,
     }
 }

@@ -251,7 +251,7 @@ pub fn activate(
     let seen = served
         .generations()
         .get_release(release)
-        .map_or(0, |r| r.version);
+        .map_or(0, |r| r.meta.version);
     let expect = match expect {
         Expect::Any => Expect::Version(seen),
         Expect::Version(v) if v != seen => {
@@ -385,8 +385,8 @@ impl GenerationView {
             ),
             confirmed: r.map_or(0, |r| r.confirmations.len()),
             problem: g.layer.as_ref().err().cloned(),
-            staged_at: r.map(|r| r.created_at.clone()),
-            version: r.map_or(0, |r| r.version),
+            staged_at: r.map(|r| r.meta.created_at.clone()),
+            version: r.map_or(0, |r| r.meta.version),
         }
     }
 }
@@ -655,11 +655,7 @@ mod tests {
             files: Vec::new(),
             confirmations: Default::default(),
             migrations: Vec::new(),
-            created_by: "a".into(),
-            created_at: String::new(),
-            updated_by: "a".into(),
-            updated_at: String::new(),
-            version: 1,
+            meta: feedmap_store::Meta::new("a", ""),
         }
     }
 

@@ -450,10 +450,10 @@ impl Served {
                 let f = &after.feeds().feeds[h.feed];
                 UpcomingFeed {
                     feed_id: f.feed_id.clone(),
-                    platform: f.platform.clone(),
-                    handle: f.handle.clone(),
-                    url: f.url.clone(),
-                    name: f.name.clone(),
+                    platform: f.fields.platform.clone(),
+                    handle: f.fields.handle.clone(),
+                    url: f.fields.url.clone(),
+                    name: f.fields.name.clone(),
                 }
             })
             .collect();

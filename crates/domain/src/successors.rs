@@ -252,12 +252,14 @@ pub fn proposals(served: &Served, release: i64, share: f64) -> Result<Proposals,
         .feeds()
         .feeds
         .iter()
-        .filter(|f| f.status != FeedStatus::Retired && f.layer.as_deref() == Some(&layer_id))
+        .filter(|f| {
+            f.fields.status != FeedStatus::Retired && f.fields.layer.as_deref() == Some(&layer_id)
+        })
         .filter_map(|f| {
             Some((
                 format!("feed:{}", f.feed_id),
-                format!("{} ({})", f.handle, f.name),
-                f.area_id.clone()?,
+                format!("{} ({})", f.fields.handle, f.fields.name),
+                f.fields.area_id.clone()?,
             ))
         })
         .collect();

@@ -61,22 +61,23 @@ fn account(view: &View, f: &Feed) -> Account {
     let layers = &view.region().layers;
     // By the layer's role, also when the area itself is gone.
     let role = f
+        .fields
         .layer
         .as_deref()
         .and_then(|l| view.region().layer(l))
         .map(|(_, l)| l.role);
-    let scope = match (&f.layer, role) {
+    let scope = match (&f.fields.layer, role) {
         (None, _) => Scope::Force,
         (_, Some(Role::Community)) => Scope::Community,
         _ => Scope::Neighbourhood,
     };
     Account {
         feed_id: f.feed_id.clone(),
-        platform: f.platform.clone(),
-        handle: f.handle.clone(),
-        url: f.url.clone(),
-        name: f.name.clone(),
-        status: f.status,
+        platform: f.fields.platform.clone(),
+        handle: f.fields.handle.clone(),
+        url: f.fields.url.clone(),
+        name: f.fields.name.clone(),
+        status: f.fields.status,
         since: f.owner.status_since.clone(),
         scope,
         area: area_of(layers, f),
@@ -135,21 +136,21 @@ fn looks_like(a: &str, b: &str) -> bool {
 /// force's accounts in `view`.
 pub fn verify(view: &View, handle: &str, platform: Option<&str>) -> Verdict {
     let want = normalise_handle(handle);
-    let on = |f: &&Feed| platform.is_none_or(|p| f.platform == p);
+    let on = |f: &&Feed| platform.is_none_or(|p| f.fields.platform == p);
     let mut matches: Vec<&Feed> = view
         .feeds()
         .feeds
         .iter()
         .filter(on)
-        .filter(|f| normalise_handle(&f.handle) == want)
+        .filter(|f| normalise_handle(&f.fields.handle) == want)
         .collect();
     // An active account first, then planned, then retired.
-    matches.sort_by_key(|f| match f.status {
+    matches.sort_by_key(|f| match f.fields.status {
         FeedStatus::Active => 0,
         FeedStatus::Planned => 1,
         FeedStatus::Retired => 2,
     });
-    let official = |f: &Feed| f.status == FeedStatus::Active && f.problem.is_none();
+    let official = |f: &Feed| f.fields.status == FeedStatus::Active && f.problem.is_none();
     let found = matches.first().map(|f| (official(f), account(view, f)));
     let look_alike_of: Vec<Account> = if found.as_ref().is_some_and(|(o, _)| *o) {
         Vec::new()
@@ -158,7 +159,7 @@ pub fn verify(view: &View, handle: &str, platform: Option<&str>) -> Verdict {
             .feeds
             .iter()
             .filter(on)
-            .filter(|f| official(f) && looks_like(handle, &f.handle))
+            .filter(|f| official(f) && looks_like(handle, &f.fields.handle))
             .map(|f| account(view, f))
             .collect()
     };
@@ -216,7 +217,7 @@ pub fn register(view: &View) -> Vec<Account> {
         .feeds()
         .feeds
         .iter()
-        .filter(|f| f.status != FeedStatus::Planned)
+        .filter(|f| f.fields.status != FeedStatus::Planned)
         .map(|f| account(view, f))
         .collect();
     out.sort_by(|a, b| {

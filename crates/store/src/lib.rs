@@ -14,6 +14,8 @@
 
 mod backend;
 pub mod dump;
+mod feed;
+mod meta;
 pub mod postgres;
 mod schema;
 mod sql;
@@ -25,6 +27,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use dump::Dump;
+pub use feed::{FeedEntry, FeedFields, FeedStatus, Ownership, StoredFeed, Verification};
+pub use meta::Meta;
 pub use webhook::{
     now_ms, rfc3339_ms, AreaKey, Claim, Claims, DeliveryState, DumpedWebhook, EventKind,
     NewWebhook, Outcome, Webhook, WebhookPatch, WebhookRow, WebhookStatus,
@@ -47,16 +51,9 @@ pub struct Decision {
     pub note: String,
     /// The plan parameters (a query string) the planner was looking at.
     pub params: Option<String>,
-    /// Token name that made it.
-    pub created_by: String,
-    /// When (RFC 3339, UTC).
-    pub created_at: String,
-    /// Token name of the last change.
-    pub updated_by: String,
-    /// When of the last change.
-    pub updated_at: String,
-    /// Bumped by every change; the ETag.
-    pub version: i64,
+    /// Who and when, and the version.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// What a planner decided.
@@ -114,9 +111,9 @@ pub trait HandoverRules: Sync {
     /// steps and status. The store sets the record's metadata (who and
     /// when last, version).
     fn confirm(&self, before: &Handover, step: HandoverStep, who: &str, at: &str) -> Handover;
-    /// The feed's fields once `handover`, now completed at `at`, has
+    /// The feed's entry once `handover`, now completed at `at`, has
     /// moved it.
-    fn hand_over(&self, handover: &Handover, feed: &FeedFields, at: &str) -> FeedFields;
+    fn hand_over(&self, handover: &Handover, feed: &FeedEntry, at: &str) -> FeedEntry;
 }
 
 /// A decision to create.
@@ -143,89 +140,6 @@ pub struct DecisionPatch {
     pub decision: Option<DecisionKind>,
     /// A new note.
     pub note: Option<String>,
-}
-
-/// A feed's editable fields, as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct FeedFields {
-    /// Platform word.
-    pub platform: String,
-    /// Account handle.
-    pub handle: String,
-    /// Public URL.
-    pub url: String,
-    /// Layer served (`None` force-wide).
-    pub layer: Option<String>,
-    /// Area served (`None` force-wide).
-    pub area_id: Option<String>,
-    /// Display name.
-    pub name: String,
-    /// `active`, `planned` or `retired`.
-    pub status: String,
-    /// Who holds the account (absent in records written before owners
-    /// were kept: no owner).
-    #[serde(default)]
-    pub owner: Ownership,
-}
-
-/// Whether the platform has verified an account as the force's.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Verification {
-    /// Not verified (or not known to be).
-    #[default]
-    Unverified,
-    /// Applied for, not yet granted.
-    Pending,
-    /// The platform shows it as verified.
-    Verified,
-}
-
-impl Verification {
-    /// The lowercase word used in files and answers.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verification::Unverified => "unverified",
-            Verification::Pending => "pending",
-            Verification::Verified => "verified",
-        }
-    }
-
-    /// Reads the word (empty: unverified).
-    pub fn parse(s: &str) -> Option<Verification> {
-        match s {
-            "" | "unverified" => Some(Verification::Unverified),
-            "pending" => Some(Verification::Pending),
-            "verified" => Some(Verification::Verified),
-            _ => None,
-        }
-    }
-}
-
-/// Who holds a feed. Corporate communications owns every account; an
-/// owning *team* (a unit or role, never a person) runs it through named
-/// administrators. The administrators' names are personal data: answers
-/// carry them only to a caller with a token.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(default)]
-pub struct Ownership {
-    /// The owning team, e.g. `Sale Neighbourhood Team`.
-    pub team: Option<String>,
-    /// The people who can sign in, by name.
-    pub administrators: Vec<String>,
-    /// Where the credentials are held, e.g. the force's social media
-    /// management platform.
-    pub credentials: Option<String>,
-    /// The platform's verification state.
-    pub verification: Verification,
-    /// When that state was last seen (`YYYY-MM-DD`).
-    pub verified_on: Option<String>,
-    /// When a planner last checked the account (`YYYY-MM-DD`).
-    pub checked_on: Option<String>,
-    /// Since when the feed has had its status (`YYYY-MM-DD`), where known.
-    pub status_since: Option<String>,
 }
 
 /// One step of handing a feed over to a new team.
@@ -345,16 +259,9 @@ pub struct Handover {
     pub note: String,
     /// The steps confirmed so far.
     pub steps: std::collections::BTreeMap<HandoverStep, StepDone>,
-    /// Token name that started it.
-    pub created_by: String,
-    /// When.
-    pub created_at: String,
-    /// Token name of the last change.
-    pub updated_by: String,
-    /// When.
-    pub updated_at: String,
-    /// Bumped by every change; the ETag.
-    pub version: i64,
+    /// Who and when, and the version.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// A handover to start (checked by the caller).
@@ -381,27 +288,6 @@ pub struct ActivityDay {
     pub posts: i64,
     /// Followers at the end of the day, where known.
     pub followers: Option<i64>,
-}
-
-/// A feed added or edited through the API. A stored feed with the id of a
-/// feed in the region's feed file replaces that row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct StoredFeed {
-    /// Feed id.
-    pub feed_id: String,
-    /// The fields.
-    #[serde(flatten)]
-    pub fields: FeedFields,
-    /// Token name that added it (or first edited a file feed).
-    pub created_by: String,
-    /// When.
-    pub created_at: String,
-    /// Token name of the last change.
-    pub updated_by: String,
-    /// When.
-    pub updated_at: String,
-    /// Bumped by every change; the ETag (a file feed never edited is 0).
-    pub version: i64,
 }
 
 /// A saved set of plan parameters (a query string).
@@ -490,16 +376,9 @@ pub struct Release {
     /// area it was attached to then); empty before.
     #[serde(default)]
     pub migrations: Vec<Migration>,
-    /// Token name that staged it.
-    pub created_by: String,
-    /// When.
-    pub created_at: String,
-    /// Token name of the last change.
-    pub updated_by: String,
-    /// When.
-    pub updated_at: String,
-    /// Bumped by every change; the ETag.
-    pub version: i64,
+    /// Who and when, and the version.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// One file of a release: its name (the extension says GeoJSON or KML)
@@ -711,7 +590,7 @@ pub trait Store: Send + Sync {
         &self,
         who: &str,
         feed_id: &str,
-        fields: FeedFields,
+        entry: FeedEntry,
     ) -> Result<StoredFeed, StoreError>;
     /// Replaces a feed's fields if it is at the expected version. A feed
     /// only in the region's file (`file` holds its fields, version 0) is
@@ -721,8 +600,8 @@ pub trait Store: Send + Sync {
         who: &str,
         feed_id: &str,
         expect: Expect,
-        fields: FeedFields,
-        file: Option<&FeedFields>,
+        entry: FeedEntry,
+        file: Option<&FeedEntry>,
     ) -> Result<StoredFeed, StoreError>;
     /// One saved parameter set.
     fn param_set(&self, name: &str) -> Result<Option<ParamSet>, StoreError>;
@@ -786,7 +665,7 @@ pub trait Store: Send + Sync {
         &self,
         who: &str,
         new: NewHandover,
-        current: &FeedFields,
+        current: &FeedEntry,
     ) -> Result<Handover, StoreError>;
     /// Confirms one step of an open handover at the expected version, as
     /// the domain's `rules` say: the handover they make of it is recorded
@@ -800,7 +679,7 @@ pub trait Store: Send + Sync {
         id: i64,
         step: HandoverStep,
         expect: Expect,
-        current: &FeedFields,
+        current: &FeedEntry,
         rules: &dyn HandoverRules,
     ) -> Result<(Handover, Option<StoredFeed>), StoreError>;
     /// Cancels an open handover at the expected version.

@@ -125,6 +125,40 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        // A feed as one record (JSON, like releases): its fields are
+        // defined once, in the store's `FeedEntry`, so a new field needs
+        // no column. The version stays a column, for the writes that
+        // check it.
+        common: "
+        CREATE TABLE feed_records (
+            feed_id TEXT PRIMARY KEY, record TEXT NOT NULL, version {int} NOT NULL);
+    ",
+        sqlite: "
+        INSERT INTO feed_records (feed_id, record, version)
+            SELECT feed_id, json_object(
+                'feed_id', feed_id, 'platform', platform, 'handle', handle, 'url', url,
+                'layer', layer, 'area_id', area_id, 'name', name, 'status', status,
+                'owner', json(COALESCE(owner, '{}')),
+                'created_by', created_by, 'created_at', created_at,
+                'updated_by', updated_by, 'updated_at', updated_at, 'version', version), version
+            FROM feeds;
+        DROP TABLE feeds;
+        ALTER TABLE feed_records RENAME TO feeds;
+    ",
+        postgres: "
+        INSERT INTO feed_records (feed_id, record, version)
+            SELECT feed_id, json_build_object(
+                'feed_id', feed_id, 'platform', platform, 'handle', handle, 'url', url,
+                'layer', layer, 'area_id', area_id, 'name', name, 'status', status,
+                'owner', COALESCE(owner, '{}')::json,
+                'created_by', created_by, 'created_at', created_at,
+                'updated_by', updated_by, 'updated_at', updated_at, 'version', version)::text, version
+            FROM feeds;
+        DROP TABLE feeds;
+        ALTER TABLE feed_records RENAME TO feeds;
+    ",
+    },
 ];
 
 /// The schema version this program writes.

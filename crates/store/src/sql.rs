@@ -6,9 +6,9 @@
 
 use super::{ActivityDay, Handover, HandoverStatus, HandoverStep, NewHandover};
 use super::{
-    AuditEntry, Changes, Confirmation, Decision, DecisionPatch, Dump, Expect, FeedFields,
-    Migration, NewDecision, NewRelease, ParamSet, Release, ReleaseFile, ReleaseStatus, Snapshot,
-    Store, StoreError, StoredFeed,
+    AuditEntry, Changes, Confirmation, Decision, DecisionPatch, Dump, Expect, FeedEntry,
+    FeedStatus, Meta, Migration, NewDecision, NewRelease, ParamSet, Release, ReleaseFile,
+    ReleaseStatus, Snapshot, Store, StoreError, StoredFeed,
 };
 use super::{
     Claim, Claims, DeliveryState, DumpedWebhook, NewWebhook, Outcome, Webhook, WebhookPatch,
@@ -28,8 +28,10 @@ pub(crate) struct SqlStore<B: Backend> {
     pub(crate) backend: B,
 }
 
-const DECISION_COLS: &str = "id, layer, area_id, members, decision, note, params, created_by, created_at, updated_by, updated_at, version";
-const FEED_COLS: &str = "feed_id, platform, handle, url, layer, area_id, name, status, created_by, created_at, updated_by, updated_at, version, owner";
+/// A record's metadata columns, in [`meta_row`]'s order.
+const META_COLS: &str = "created_by, created_at, updated_by, updated_at, version";
+/// A decision's columns: its own, then [`META_COLS`] from column 7.
+const DECISION_COLS: &str = "id, layer, area_id, members, decision, note, params";
 const PARAM_COLS: &str = "name, query, updated_by, updated_at, version";
 const AUDIT_COLS: &str = "seq, at, who, action, entity, entity_id, before, after";
 
@@ -44,33 +46,36 @@ fn decision_row(r: &Row) -> Result<Decision, StoreError> {
             .ok_or_else(|| corrupt("sql", format!("unknown decision {word:?}")))?,
         note: r.text(5)?,
         params: r.opt_text(6)?,
-        created_by: r.text(7)?,
-        created_at: r.text(8)?,
-        updated_by: r.text(9)?,
-        updated_at: r.text(10)?,
-        version: r.int(11)?,
+        meta: meta_row(r, 7)?,
     })
 }
 
-fn feed_row(r: &Row) -> Result<StoredFeed, StoreError> {
-    Ok(StoredFeed {
-        feed_id: r.text(0)?,
-        fields: FeedFields {
-            platform: r.text(1)?,
-            handle: r.text(2)?,
-            url: r.text(3)?,
-            layer: r.opt_text(4)?,
-            area_id: r.opt_text(5)?,
-            name: r.text(6)?,
-            status: r.text(7)?,
-            owner: r.json(13)?.unwrap_or_default(),
-        },
-        created_by: r.text(8)?,
-        created_at: r.text(9)?,
-        updated_by: r.text(10)?,
-        updated_at: r.text(11)?,
-        version: r.int(12)?,
+/// The [`META_COLS`] of a row, from column `first` on.
+fn meta_row(r: &Row, first: usize) -> Result<Meta, StoreError> {
+    Ok(Meta {
+        created_by: r.text(first)?,
+        created_at: r.text(first + 1)?,
+        updated_by: r.text(first + 2)?,
+        updated_at: r.text(first + 3)?,
+        version: r.int(first + 4)?,
     })
+}
+
+/// The metadata as arguments, in [`META_COLS`]' order.
+fn meta_args(m: &Meta) -> [Arg; 5] {
+    [
+        t(&m.created_by),
+        t(&m.created_at),
+        t(&m.updated_by),
+        t(&m.updated_at),
+        i(m.version),
+    ]
+}
+
+/// A feed row: the stored feed is its `record` (JSON), as written.
+fn feed_row(r: &Row) -> Result<StoredFeed, StoreError> {
+    r.json(0)?
+        .ok_or_else(|| corrupt("sql", "a feed row without its record".into()))
 }
 
 fn param_row(r: &Row) -> Result<ParamSet, StoreError> {
@@ -159,7 +164,7 @@ fn delete_at<T: Serialize>(
 
 fn one_decision(tx: &mut dyn Tx, id: i64) -> Result<Option<Decision>, StoreError> {
     tx.query(
-        &format!("SELECT {DECISION_COLS} FROM decisions WHERE id = $1"),
+        &format!("SELECT {DECISION_COLS}, {META_COLS} FROM decisions WHERE id = $1"),
         &[i(id)],
     )?
     .first()
@@ -168,13 +173,10 @@ fn one_decision(tx: &mut dyn Tx, id: i64) -> Result<Option<Decision>, StoreError
 }
 
 fn one_feed(tx: &mut dyn Tx, feed_id: &str) -> Result<Option<StoredFeed>, StoreError> {
-    tx.query(
-        &format!("SELECT {FEED_COLS} FROM feeds WHERE feed_id = $1"),
-        &[t(feed_id)],
-    )?
-    .first()
-    .map(feed_row)
-    .transpose()
+    tx.query("SELECT record FROM feeds WHERE feed_id = $1", &[t(feed_id)])?
+        .first()
+        .map(feed_row)
+        .transpose()
 }
 
 fn one_param_set(tx: &mut dyn Tx, name: &str) -> Result<Option<ParamSet>, StoreError> {
@@ -213,16 +215,12 @@ fn insert_decision(
         t(d.decision.as_str()),
         t(&d.note),
         ot(d.params.as_deref()),
-        t(&d.created_by),
-        t(&d.created_at),
-        t(&d.updated_by),
-        t(&d.updated_at),
-        i(d.version),
     ];
+    args.extend(meta_args(&d.meta));
     let (col, val) = id_last(&mut args, with_id.then_some(d.id));
     tx.query(
         &format!(
-            "INSERT INTO decisions (layer, area_id, members, decision, note, params, created_by, created_at, updated_by, updated_at, version{col}) \
+            "INSERT INTO decisions (layer, area_id, members, decision, note, params, {META_COLS}{col}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11{val}) ON CONFLICT (layer, area_id) DO NOTHING RETURNING id"
         ),
         &args,
@@ -233,27 +231,9 @@ fn insert_decision(
 }
 
 fn insert_feed(tx: &mut dyn Tx, f: &StoredFeed) -> Result<bool, StoreError> {
-    let x = &f.fields;
     let n = tx.exec(
-        &format!(
-            "INSERT INTO feeds ({FEED_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (feed_id) DO NOTHING"
-        ),
-        &[
-            t(&f.feed_id),
-            t(&x.platform),
-            t(&x.handle),
-            t(&x.url),
-            ot(x.layer.as_deref()),
-            ot(x.area_id.as_deref()),
-            t(&x.name),
-            t(&x.status),
-            t(&f.created_by),
-            t(&f.created_at),
-            t(&f.updated_by),
-            t(&f.updated_at),
-            i(f.version),
-            json_arg(Some(&x.owner))?,
-        ],
+        "INSERT INTO feeds (feed_id, record, version) VALUES ($1, $2, $3) ON CONFLICT (feed_id) DO NOTHING",
+        &[t(&f.feed_id), json_arg(Some(f))?, i(f.meta.version)],
     )?;
     Ok(n == 1)
 }
@@ -329,17 +309,13 @@ fn audit_after(tx: &mut dyn Tx, after: i64, limit: usize) -> Result<Vec<AuditEnt
 fn all_decisions(tx: &mut dyn Tx) -> Result<Vec<Decision>, StoreError> {
     all(
         tx,
-        &format!("SELECT {DECISION_COLS} FROM decisions ORDER BY id"),
+        &format!("SELECT {DECISION_COLS}, {META_COLS} FROM decisions ORDER BY id"),
         decision_row,
     )
 }
 
 fn all_feeds(tx: &mut dyn Tx) -> Result<Vec<StoredFeed>, StoreError> {
-    all(
-        tx,
-        &format!("SELECT {FEED_COLS} FROM feeds ORDER BY feed_id"),
-        feed_row,
-    )
+    all(tx, "SELECT record FROM feeds ORDER BY feed_id", feed_row)
 }
 
 /// A record kept whole as JSON in its table's `record` column, beside
@@ -366,10 +342,10 @@ macro_rules! json_record {
             const TABLE: &'static str = $table;
             const ENTITY: &'static str = $entity;
             fn keys(&self) -> (i64, i64) {
-                (self.id, self.version)
+                (self.id, self.meta.version)
             }
             fn set_keys(&mut self, id: i64, version: i64) {
-                (self.id, self.version) = (id, version);
+                (self.id, self.meta.version) = (id, version);
             }
             fn status(&self) -> &'static str {
                 self.status.as_str()
@@ -454,7 +430,7 @@ fn insert_webhook(
     let mut args = vec![
         t(h.status.as_str()),
         json_arg(Some(h))?,
-        i(h.version),
+        i(h.meta.version),
         t(secret),
         i(d.after_seq),
         i(d.delivered),
@@ -573,7 +549,7 @@ fn insert_release(
         t(r.status.as_str()),
         json_arg(Some(r))?,
         json_arg(Some(&files))?,
-        i(r.version),
+        i(r.meta.version),
     ];
     let (col, val) = id_last(&mut args, with_id.then_some(r.id));
     tx.query(
@@ -587,9 +563,9 @@ fn insert_release(
     .int(0)
 }
 
-/// Changes a feed inside a write: `change` makes the new fields from the
-/// current ones. A feed only in the region's file (`file` holds its
-/// fields) enters the store at version 0 as the file has it, then changes
+/// Changes a feed inside a write: `change` makes the new entry from the
+/// current one. A feed only in the region's file (`file` holds its
+/// entry) enters the store at version 0 as the file has it, then changes
 /// as usual. `action` overrides the audit action (default `feed.update`,
 /// or `feed.retire` when it retires the feed).
 #[allow(clippy::too_many_arguments)]
@@ -599,69 +575,56 @@ fn change_feed(
     who: &str,
     feed_id: &str,
     expect: Expect,
-    file: Option<&FeedFields>,
+    file: Option<&FeedEntry>,
     action: Option<&str>,
-    change: impl FnOnce(&FeedFields) -> FeedFields,
+    change: impl FnOnce(&FeedEntry) -> FeedEntry,
 ) -> Result<StoredFeed, StoreError> {
     let before = match one_feed(tx, feed_id)? {
         Some(f) => f,
         None => match file {
             Some(base) => StoredFeed {
                 feed_id: feed_id.into(),
-                fields: base.clone(),
-                created_by: who.into(),
-                created_at: at.into(),
-                updated_by: "feed file".into(),
-                updated_at: at.into(),
-                version: 0,
+                entry: base.clone(),
+                meta: Meta {
+                    updated_by: "feed file".into(),
+                    version: 0,
+                    ..Meta::new(who, at)
+                },
             },
             None => return Err(not_found("feed", feed_id)),
         },
     };
-    if !expect.holds(before.version) {
-        return Err(stale("feed", feed_id, before.version));
+    if !expect.holds(before.meta.version) {
+        return Err(stale("feed", feed_id, before.meta.version));
     }
-    let fields = change(&before.fields);
-    let action = action.unwrap_or(
-        if fields.status == "retired" && before.fields.status != "retired" {
-            "feed.retire"
-        } else {
-            "feed.update"
-        },
-    );
+    let entry = change(&before.entry);
+    let retired = |e: &FeedEntry| e.fields.status == FeedStatus::Retired;
+    let action = action.unwrap_or(if retired(&entry) && !retired(&before.entry) {
+        "feed.retire"
+    } else {
+        "feed.update"
+    });
     let after = StoredFeed {
-        fields,
-        updated_by: who.into(),
-        updated_at: at.into(),
-        version: before.version + 1,
-        ..before.clone()
+        feed_id: before.feed_id.clone(),
+        entry,
+        meta: before.meta.changed(who, at),
     };
-    let x = &after.fields;
-    if before.version == 0 {
+    if before.meta.version == 0 {
         if !insert_feed(tx, &after)? {
             return Err(stale("feed", feed_id, 1));
         }
     } else {
         let n = tx.exec(
-            "UPDATE feeds SET platform = $1, handle = $2, url = $3, layer = $4, area_id = $5, name = $6, status = $7, updated_by = $8, updated_at = $9, version = $10, owner = $11 WHERE feed_id = $12 AND version = $13",
+            "UPDATE feeds SET record = $1, version = $2 WHERE feed_id = $3 AND version = $4",
             &[
-                t(&x.platform),
-                t(&x.handle),
-                t(&x.url),
-                ot(x.layer.as_deref()),
-                ot(x.area_id.as_deref()),
-                t(&x.name),
-                t(&x.status),
-                t(who),
-                t(at),
-                i(after.version),
-                json_arg(Some(&x.owner))?,
+                json_arg(Some(&after))?,
+                i(after.meta.version),
                 t(feed_id),
-                i(before.version),
+                i(before.meta.version),
             ],
         )?;
         if n != 1 {
-            return Err(stale("feed", feed_id, before.version));
+            return Err(stale("feed", feed_id, before.meta.version));
         }
     }
     audit(
@@ -682,7 +645,7 @@ fn insert_handover(tx: &mut dyn Tx, h: &Handover, with_id: bool) -> Result<i64, 
         t(&h.feed_id),
         t(h.status.as_str()),
         json_arg(Some(h))?,
-        i(h.version),
+        i(h.meta.version),
     ];
     let (col, val) = id_last(&mut args, with_id.then_some(h.id));
     tx.query(
@@ -706,8 +669,8 @@ fn open_handover(tx: &mut dyn Tx, id: i64, expect: Expect) -> Result<Handover, S
             reason: format!("it is {}, not open", h.status.as_str()),
         });
     }
-    if !expect.holds(h.version) {
-        return Err(stale("handover", id, h.version));
+    if !expect.holds(h.meta.version) {
+        return Err(stale("handover", id, h.meta.version));
     }
     Ok(h)
 }
@@ -783,11 +746,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 decision: new.decision,
                 note: new.note,
                 params: new.params,
-                created_by: who.into(),
-                created_at: at.clone(),
-                updated_by: who.into(),
-                updated_at: at.clone(),
-                version: 1,
+                meta: Meta::new(who, &at),
             };
             match insert_decision(tx, &d, false)? {
                 Some(id) => d.id = id,
@@ -831,8 +790,8 @@ impl<B: Backend> Store for SqlStore<B> {
         let at = super::now();
         self.write(|tx| {
             let before = one_decision(tx, id)?.ok_or_else(|| not_found("decision", id))?;
-            if !expect.holds(before.version) {
-                return Err(stale("decision", id, before.version));
+            if !expect.holds(before.meta.version) {
+                return Err(stale("decision", id, before.meta.version));
             }
             let mut after = before.clone();
             if let Some(k) = patch.decision {
@@ -841,9 +800,7 @@ impl<B: Backend> Store for SqlStore<B> {
             if let Some(n) = patch.note {
                 after.note = n;
             }
-            after.updated_by = who.into();
-            after.updated_at = at.clone();
-            after.version = before.version + 1;
+            after.meta = before.meta.changed(who, &at);
             let n = tx.exec(
                 "UPDATE decisions SET decision = $1, note = $2, updated_by = $3, updated_at = $4, version = $5 WHERE id = $6 AND version = $7",
                 &[
@@ -851,13 +808,13 @@ impl<B: Backend> Store for SqlStore<B> {
                     t(&after.note),
                     t(who),
                     t(&at),
-                    i(after.version),
+                    i(after.meta.version),
                     i(id),
-                    i(before.version),
+                    i(before.meta.version),
                 ],
             )?;
             if n != 1 {
-                return Err(stale("decision", id, before.version));
+                return Err(stale("decision", id, before.meta.version));
             }
             audit(tx, &at, who, "decision.update", "decision", &id.to_string(), Some(&before), Some(&after))?;
             Ok(after)
@@ -876,7 +833,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 "decision",
                 id,
                 expect,
-                before.version,
+                before.meta.version,
                 &before,
             )?;
             Ok(before)
@@ -895,18 +852,14 @@ impl<B: Backend> Store for SqlStore<B> {
         &self,
         who: &str,
         feed_id: &str,
-        fields: FeedFields,
+        entry: FeedEntry,
     ) -> Result<StoredFeed, StoreError> {
         let at = super::now();
         self.write(|tx| {
             let f = StoredFeed {
                 feed_id: feed_id.into(),
-                fields,
-                created_by: who.into(),
-                created_at: at.clone(),
-                updated_by: who.into(),
-                updated_at: at.clone(),
-                version: 1,
+                entry,
+                meta: Meta::new(who, &at),
             };
             if !insert_feed(tx, &f)? {
                 return Err(StoreError::Exists {
@@ -934,11 +887,11 @@ impl<B: Backend> Store for SqlStore<B> {
         who: &str,
         feed_id: &str,
         expect: Expect,
-        fields: FeedFields,
-        file: Option<&FeedFields>,
+        entry: FeedEntry,
+        file: Option<&FeedEntry>,
     ) -> Result<StoredFeed, StoreError> {
         let at = super::now();
-        self.write(|tx| change_feed(tx, &at, who, feed_id, expect, file, None, |_| fields))
+        self.write(|tx| change_feed(tx, &at, who, feed_id, expect, file, None, |_| entry))
     }
 
     fn param_set(&self, name: &str) -> Result<Option<ParamSet>, StoreError> {
@@ -1016,11 +969,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 files: new.files.iter().map(|f| f.name.clone()).collect(),
                 confirmations: Default::default(),
                 migrations: Vec::new(),
-                created_by: who.into(),
-                created_at: at.clone(),
-                updated_by: who.into(),
-                updated_at: at.clone(),
-                version: 1,
+                meta: Meta::new(who, &at),
             };
             r.id = insert_release(tx, &r, &new.files, false)?;
             audit(
@@ -1069,9 +1018,7 @@ impl<B: Backend> Store for SqlStore<B> {
                     version: current + 1,
                 },
             );
-            after.updated_by = who.into();
-            after.updated_at = at.clone();
-            after.version = before.version + 1;
+            after.meta = before.meta.changed(who, &at);
             save_record(tx, &at, who, "release.confirm", &before, &after)?;
             Ok(after)
         })
@@ -1100,8 +1047,8 @@ impl<B: Backend> Store for SqlStore<B> {
                     before.status.as_str()
                 )));
             }
-            if !expect.holds(before.version) {
-                return Err(stale("release", release, before.version));
+            if !expect.holds(before.meta.version) {
+                return Err(stale("release", release, before.meta.version));
             }
             let active: Vec<Release> = all_records::<Release>(tx)?
                 .into_iter()
@@ -1112,9 +1059,7 @@ impl<B: Backend> Store for SqlStore<B> {
             after.status = ReleaseStatus::Active;
             after.valid_from = Some(valid_from.into());
             after.migrations = migrations.to_vec();
-            after.updated_by = who.into();
-            after.updated_at = at.clone();
-            after.version = before.version + 1;
+            after.meta = before.meta.changed(who, &at);
             save_record(tx, &at, who, "release.activate", &before, &after)?;
             for m in migrations {
                 audit(
@@ -1148,14 +1093,12 @@ impl<B: Backend> Store for SqlStore<B> {
                     reason: "only a staged release can be withdrawn".into(),
                 });
             }
-            if !expect.holds(before.version) {
-                return Err(stale("release", release, before.version));
+            if !expect.holds(before.meta.version) {
+                return Err(stale("release", release, before.meta.version));
             }
             let mut after = before.clone();
             after.status = ReleaseStatus::Withdrawn;
-            after.updated_by = who.into();
-            after.updated_at = at.clone();
-            after.version = before.version + 1;
+            after.meta = before.meta.changed(who, &at);
             save_record(tx, &at, who, "release.withdraw", &before, &after)?;
             Ok(after)
         })
@@ -1169,7 +1112,7 @@ impl<B: Backend> Store for SqlStore<B> {
         &self,
         who: &str,
         new: NewHandover,
-        current: &FeedFields,
+        current: &FeedEntry,
     ) -> Result<Handover, StoreError> {
         let at = super::now();
         self.write(|tx| {
@@ -1188,7 +1131,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 });
             }
             let owner = match one_feed(tx, &new.feed_id)? {
-                Some(f) => f.fields.owner,
+                Some(f) => f.entry.owner,
                 None => current.owner.clone(),
             };
             let mut h = Handover {
@@ -1201,11 +1144,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 to_administrators: new.to_administrators,
                 note: new.note,
                 steps: Default::default(),
-                created_by: who.into(),
-                created_at: at.clone(),
-                updated_by: who.into(),
-                updated_at: at.clone(),
-                version: 1,
+                meta: Meta::new(who, &at),
             };
             h.id = insert_handover(tx, &h, false)?;
             audit(
@@ -1228,16 +1167,14 @@ impl<B: Backend> Store for SqlStore<B> {
         id: i64,
         step: HandoverStep,
         expect: Expect,
-        current: &FeedFields,
+        current: &FeedEntry,
         rules: &dyn super::HandoverRules,
     ) -> Result<(Handover, Option<StoredFeed>), StoreError> {
         let at = super::now();
         self.write(|tx| {
             let before = open_handover(tx, id, expect)?;
             let mut after = rules.confirm(&before, step, who, &at);
-            after.updated_by = who.into();
-            after.updated_at = at.clone();
-            after.version = before.version + 1;
+            after.meta = before.meta.changed(who, &at);
             let done = after.status == HandoverStatus::Completed;
             let action = if done {
                 "handover.complete"
@@ -1269,9 +1206,7 @@ impl<B: Backend> Store for SqlStore<B> {
             let before = open_handover(tx, id, expect)?;
             let mut after = before.clone();
             after.status = HandoverStatus::Cancelled;
-            after.updated_by = who.into();
-            after.updated_at = at.clone();
-            after.version = before.version + 1;
+            after.meta = before.meta.changed(who, &at);
             save_record(tx, &at, who, "handover.cancel", &before, &after)?;
             Ok(after)
         })
@@ -1359,11 +1294,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 description: new.description,
                 status: WebhookStatus::Active,
                 paused_reason: None,
-                created_by: who.into(),
-                created_at: at.clone(),
-                updated_by: who.into(),
-                updated_at: at.clone(),
-                version: 1,
+                meta: Meta::new(who, &at),
             };
             let delivery = DeliveryState {
                 after_seq: last_seq(tx)?,
@@ -1395,8 +1326,8 @@ impl<B: Backend> Store for SqlStore<B> {
         self.write(|tx| {
             let (row, _) = one_webhook(tx, id)?;
             let before = row.hook;
-            if !expect.holds(before.version) {
-                return Err(stale("webhook", id, before.version));
+            if !expect.holds(before.meta.version) {
+                return Err(stale("webhook", id, before.meta.version));
             }
             let mut after = before.clone();
             after.url = patch.url.unwrap_or(after.url);
@@ -1417,9 +1348,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 }
                 None => false,
             };
-            after.updated_by = who.into();
-            after.updated_at = at.clone();
-            after.version = before.version + 1;
+            after.meta = before.meta.changed(who, &at);
             let action = match (before.status, after.status) {
                 (WebhookStatus::Active, WebhookStatus::Paused) => "webhook.pause",
                 (WebhookStatus::Paused, WebhookStatus::Active) => "webhook.resume",
@@ -1453,7 +1382,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 "webhook",
                 id,
                 expect,
-                before.version,
+                before.meta.version,
                 &before,
             )?;
             Ok(before)
@@ -1565,9 +1494,7 @@ impl<B: Backend> Store for SqlStore<B> {
                         let mut after = before.clone();
                         after.status = WebhookStatus::Paused;
                         after.paused_reason = Some(reason.clone());
-                        after.updated_by = DELIVERY.into();
-                        after.updated_at = at.clone();
-                        after.version = before.version + 1;
+                        after.meta = before.meta.changed(DELIVERY, &at);
                         save_record(tx, &at, DELIVERY, "webhook.pause", &before, &after)?;
                     }
                     Ok(n)

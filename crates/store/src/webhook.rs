@@ -8,6 +8,7 @@
 //! transaction, so a hook's deliveries are the audit entries after its
 //! cursor, in order, and survive any restart.
 
+use crate::Meta;
 use serde::{Deserialize, Serialize};
 
 /// What kind of change an audit entry is, as the change feed and webhooks
@@ -145,16 +146,9 @@ pub struct Webhook {
     pub status: WebhookStatus,
     /// Why it is paused (a planner's pause, or the failures that paused it).
     pub paused_reason: Option<String>,
-    /// Token name that registered it.
-    pub created_by: String,
-    /// When.
-    pub created_at: String,
-    /// Token name of the last change.
-    pub updated_by: String,
-    /// When.
-    pub updated_at: String,
-    /// Bumped by every change; the ETag.
-    pub version: i64,
+    /// Who and when, and the version.
+    #[serde(flatten)]
+    pub meta: Meta,
 }
 
 /// Where a webhook's deliveries are.

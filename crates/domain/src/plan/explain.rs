@@ -127,7 +127,7 @@ pub fn community(
         let handles: Vec<&str> = planned
             .iter()
             .filter_map(|id| inputs.feeds.get(id))
-            .map(|f| f.handle.as_str())
+            .map(|f| f.fields.handle.as_str())
             .collect();
         format!("a feed is planned ({})", handles.join(", "))
     });

@@ -170,7 +170,7 @@ impl Hood<'_> {
         if !active.is_empty() {
             let handles: Vec<&str> = active
                 .iter()
-                .map(|&i| inputs.feeds.feeds[i].handle.as_str())
+                .map(|&i| inputs.feeds.feeds[i].fields.handle.as_str())
                 .collect();
             return not(format!(
                 "already has an active feed ({})",
@@ -338,7 +338,7 @@ fn planned_feeds(inputs: &Inputs, layer: usize, area: usize) -> Vec<String> {
         .iter()
         .filter(|f| {
             f.target == Some(AreaRef::new(layer, area))
-                && f.status == crate::feeds::FeedStatus::Planned
+                && f.fields.status == crate::feeds::FeedStatus::Planned
         })
         .map(|f| f.feed_id.clone())
         .collect()

@@ -50,7 +50,7 @@ pub fn view(served: &Served, mut d: Decision) -> DecisionView {
     let region = served.region();
     let (area_name, problem) = match decision::resolve(region, &d.layer, &d.area_id) {
         _ if d.layer == decision::FEEDS_LAYER => match served.feeds().get(&d.area_id) {
-            Some(f) => (Some(f.name.clone()), None),
+            Some(f) => (Some(f.fields.name.clone()), None),
             None => (None, Some(format!("feed {:?} is gone", d.area_id))),
         },
         _ if d.layer == decision::SETTLEMENTS_LAYER => {
@@ -136,7 +136,7 @@ pub async fn one(
         .await?
         .ok_or_else(|| ApiProblem::not_found(format!("no decision {id}")))?;
     let served = state.served();
-    let version = d.version;
+    let version = d.meta.version;
     Ok(with_etag(StatusCode::OK, version, view(&served, d)))
 }
 
@@ -252,7 +252,7 @@ pub async fn create(
         store.create_decision(&caller.name, new)
     })
     .await?;
-    let version = d.version;
+    let version = d.meta.version;
     let location = format!("/v1/decisions/{}", d.id);
     let served = state.served();
     let mut r = with_etag(StatusCode::CREATED, version, view(&served, d));
@@ -295,7 +295,7 @@ pub async fn update(
     })
     .await?;
     let served = state.served();
-    Ok(with_etag(StatusCode::OK, d.version, view(&served, d)))
+    Ok(with_etag(StatusCode::OK, d.meta.version, view(&served, d)))
 }
 
 /// `DELETE /v1/decisions/{id}` with `If-Match`: withdraws the decision

@@ -11,9 +11,10 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use feedmap_domain::feeds::{check, Feed, FeedInput};
-use feedmap_store::FeedFields;
+use feedmap_domain::feeds::{check, Feed};
+use feedmap_store::{FeedEntry, FeedFields, FeedStatus};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// `GET /v1/feeds`: every feed, active, planned and retired, as the store
@@ -55,80 +56,100 @@ pub async fn one(
     Ok(write::with_etag(StatusCode::OK, f.version, f))
 }
 
-/// The body of `POST /v1/feeds`.
+/// The body of `POST /v1/feeds`: the id and the feed's fields (a
+/// force-wide feed leaves out `layer` and `area_id`).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(extend("additionalProperties" = false))]
 pub struct NewFeedBody {
     /// Unique id.
     pub feed_id: String,
-    /// Platform word.
-    pub platform: String,
-    /// Account handle.
-    pub handle: String,
-    /// Public URL.
-    pub url: String,
-    /// Layer served (omit for force-wide).
-    pub layer: Option<String>,
-    /// Area served (omit for force-wide).
-    pub area_id: Option<String>,
-    /// Display name (default: the handle).
-    #[serde(default)]
-    pub name: String,
-    /// `active`, `planned` (default) or `retired`.
-    pub status: Option<String>,
+    /// The feed's fields.
+    #[serde(flatten)]
+    pub fields: FeedFields,
+    /// Any other key: refused, naming it.
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub other: Map<String, Value>,
 }
 
-/// The body of `PATCH /v1/feeds/{id}`: fields to change (`layer` and
-/// `area_id` both `""` make it force-wide).
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FeedPatchBody {
-    /// Platform word.
-    pub platform: Option<String>,
-    /// Account handle.
-    pub handle: Option<String>,
-    /// Public URL.
-    pub url: Option<String>,
-    /// Layer served.
-    pub layer: Option<String>,
-    /// Area served.
-    pub area_id: Option<String>,
-    /// Display name.
-    pub name: Option<String>,
-    /// `active`, `planned` or `retired`.
-    pub status: Option<String>,
+/// The body of `PATCH /v1/feeds/{id}`: any of a feed's fields, each
+/// replacing its value (a JSON merge patch; `layer` and `area_id` both
+/// `""` or `null` make it force-wide).
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct FeedPatchBody(pub Map<String, Value>);
+
+/// The schema of a feed's fields with none required: generated from
+/// [`FeedFields`], so a new field is patchable without a change here.
+impl schemars::JsonSchema for FeedPatchBody {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FeedPatchBody".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = FeedFields::json_schema(generator);
+        if let Some(o) = schema.as_object_mut() {
+            o.remove("required");
+            o.insert("additionalProperties".into(), Value::Bool(false));
+            o.insert(
+                "description".into(),
+                "Fields to change, each replacing its value (a JSON merge patch).".into(),
+            );
+        }
+        schema
+    }
 }
 
-/// Checks fields as the feed file's rows are checked, plus length and
-/// NUL limits; every problem in one 400.
-fn validate(state: &AppState, feed_id: &str, f: &FeedFields) -> Result<(), ApiProblem> {
-    let texts = [
-        ("feed_id", feed_id),
-        ("platform", f.platform.as_str()),
-        ("handle", f.handle.as_str()),
-        ("url", f.url.as_str()),
-        ("layer", f.layer.as_deref().unwrap_or("")),
-        ("area_id", f.area_id.as_deref().unwrap_or("")),
-        ("name", f.name.as_str()),
-        ("status", f.status.as_str()),
-    ];
-    for (field, value) in texts {
-        text(field, value, MAX_TEXT)?;
+/// A feed's fields as a JSON object (every field present, `null` for none).
+fn as_object(f: &FeedFields) -> Map<String, Value> {
+    match serde_json::to_value(f) {
+        Ok(Value::Object(o)) => o,
+        _ => Map::new(),
+    }
+}
+
+/// Refuses keys that are not feed fields, naming them and the fields.
+fn only_fields(keys: impl Iterator<Item = String>) -> Result<(), ApiProblem> {
+    let known = as_object(&FeedFields {
+        platform: String::new(),
+        handle: String::new(),
+        url: String::new(),
+        layer: None,
+        area_id: None,
+        name: String::new(),
+        status: FeedStatus::default(),
+    });
+    let unknown: Vec<String> = keys.filter(|k| !known.contains_key(k)).collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let fields: Vec<&str> = known.keys().map(String::as_str).collect();
+    Err(write::bad_field(
+        &unknown.join(", "),
+        format!("not a feed field (the fields: {})", fields.join(", ")),
+    ))
+}
+
+/// A blank layer or area id is none (force-wide).
+fn blank_none(f: &mut FeedFields) {
+    for v in [&mut f.layer, &mut f.area_id] {
+        if v.as_deref() == Some("") {
+            *v = None;
+        }
+    }
+}
+
+/// Checks an entry as the feed file's rows are checked, plus length and
+/// NUL limits on every text field; every problem in one 400.
+fn validate(state: &AppState, feed_id: &str, e: &FeedEntry) -> Result<(), ApiProblem> {
+    text("feed_id", feed_id, MAX_TEXT)?;
+    for (field, value) in as_object(&e.fields) {
+        if let Value::String(v) = value {
+            text(&field, &v, MAX_TEXT)?;
+        }
     }
     let served = state.served.load();
-    let region = served.region();
-    let input = FeedInput {
-        feed_id,
-        platform: &f.platform,
-        handle: &f.handle,
-        url: &f.url,
-        layer: f.layer.as_deref().unwrap_or(""),
-        area_id: f.area_id.as_deref().unwrap_or(""),
-        name: &f.name,
-        status: &f.status,
-        owner: &f.owner,
-    };
-    check(&input, &region.layers)
+    check(feed_id, e, &served.region().layers)
         .map(|_| ())
         .map_err(|problems| {
             let detail = problems
@@ -154,10 +175,6 @@ fn answer(state: &AppState, status: StatusCode, feed_id: &str) -> Result<Respons
     Ok(r)
 }
 
-fn blank_none(v: Option<String>) -> Option<String> {
-    v.filter(|s| !s.is_empty())
-}
-
 /// `POST /v1/feeds`: adds a feed (status `planned` unless given); 201
 /// with the feed and its `ETag`; 409 if the id is taken.
 pub async fn create(
@@ -165,14 +182,11 @@ pub async fn create(
     Planner(caller): Planner,
     Body(body): Body<NewFeedBody>,
 ) -> Result<Response, ApiProblem> {
-    let fields = FeedFields {
-        platform: body.platform,
-        handle: body.handle,
-        url: body.url,
-        layer: blank_none(body.layer),
-        area_id: blank_none(body.area_id),
-        name: body.name,
-        status: body.status.unwrap_or_else(|| "planned".into()),
+    only_fields(body.other.keys().cloned())?;
+    let mut fields = body.fields;
+    blank_none(&mut fields);
+    let entry = FeedEntry {
+        fields,
         owner: feedmap_store::Ownership {
             status_since: Some(feedmap_geography::calendar::today()),
             ..Default::default()
@@ -181,10 +195,10 @@ pub async fn create(
     let feed_id = body.feed_id;
     let s = state.clone();
     blocking(move || {
-        validate(&s, &feed_id, &fields)?;
-        let mut fields = fields;
-        if fields.name.is_empty() {
-            fields.name = fields.handle.clone();
+        validate(&s, &feed_id, &entry)?;
+        let mut entry = entry;
+        if entry.fields.name.is_empty() {
+            entry.fields.name = entry.fields.handle.clone();
         }
         if s.served.load().source().feeds.get(&feed_id).is_some() {
             return Err(feedmap_store::StoreError::Exists {
@@ -194,35 +208,28 @@ pub async fn create(
             }
             .into());
         }
-        s.store.create_feed(&caller.name, &feed_id, fields)?;
+        s.store.create_feed(&caller.name, &feed_id, entry)?;
         s.sync_or_stale();
         answer(&s, StatusCode::CREATED, &feed_id)
     })
     .await
 }
 
-fn apply(current: &Feed, patch: FeedPatchBody) -> FeedFields {
-    let mut f = current.fields();
-    let set = |slot: &mut String, v: Option<String>| {
-        if let Some(v) = v {
-            *slot = v;
-        }
-    };
-    set(&mut f.platform, patch.platform);
-    set(&mut f.handle, patch.handle);
-    set(&mut f.url, patch.url);
-    set(&mut f.name, patch.name);
-    if patch.status.as_ref().is_some_and(|s| *s != f.status) {
-        f.owner.status_since = Some(feedmap_geography::calendar::today());
+/// The current entry with the patch merged into its fields; a change of
+/// status restarts `status_since`.
+fn apply(current: &Feed, patch: FeedPatchBody) -> Result<FeedEntry, ApiProblem> {
+    only_fields(patch.0.keys().cloned())?;
+    let mut merged = as_object(&current.fields);
+    merged.extend(patch.0);
+    let mut fields: FeedFields =
+        serde_json::from_value(Value::Object(merged)).map_err(|e| write::bad_field("feed", e))?;
+    blank_none(&mut fields);
+    let mut entry = current.entry();
+    if fields.status != entry.fields.status {
+        entry.owner.status_since = Some(feedmap_geography::calendar::today());
     }
-    set(&mut f.status, patch.status);
-    if let Some(l) = patch.layer {
-        f.layer = blank_none(Some(l));
-    }
-    if let Some(a) = patch.area_id {
-        f.area_id = blank_none(Some(a));
-    }
-    f
+    entry.fields = fields;
+    Ok(entry)
 }
 
 async fn change(
@@ -243,20 +250,20 @@ async fn change(
             .get(&feed_id)
             .cloned()
             .ok_or_else(|| ApiProblem::not_found(format!("no feed {feed_id:?}")))?;
-        let fields = apply(&current, patch);
-        validate(&s, &feed_id, &fields)?;
+        let entry = apply(&current, patch)?;
+        validate(&s, &feed_id, &entry)?;
         let file = s
             .served
             .load()
             .source()
             .feeds
             .get(&feed_id)
-            .map(Feed::fields);
+            .map(Feed::entry);
         let base = (current.source == feedmap_domain::feeds::FeedSource::File)
             .then_some(file)
             .flatten();
         s.store
-            .update_feed(&who, &feed_id, expect, fields, base.as_ref())?;
+            .update_feed(&who, &feed_id, expect, entry, base.as_ref())?;
         s.sync_or_stale();
         answer(&s, StatusCode::OK, &feed_id)
     })
@@ -283,9 +290,9 @@ pub async fn retire(
     headers: HeaderMap,
     Planner(caller): Planner,
 ) -> Result<Response, ApiProblem> {
-    let patch = FeedPatchBody {
-        status: Some("retired".into()),
-        ..FeedPatchBody::default()
-    };
+    let mut patch = FeedPatchBody::default();
+    patch
+        .0
+        .insert("status".into(), FeedStatus::Retired.as_str().into());
     change(state, feed_id, headers, caller.name, patch).await
 }

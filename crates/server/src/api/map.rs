@@ -225,7 +225,7 @@ pub async fn points(
                 .iter()
                 .map(|&f| {
                     let f = &served.feeds().feeds[f];
-                    json!({ "feed_id": f.feed_id, "platform": f.platform, "handle": f.handle, "url": f.url })
+                    json!({ "feed_id": f.feed_id, "platform": f.fields.platform, "handle": f.fields.handle, "url": f.fields.url })
                 })
                 .collect();
             json!({ "id": area.id, "name": area.name, "lon": p.x(), "lat": p.y(), "feeds": feeds })

@@ -195,8 +195,8 @@ impl Examples {
             .and_then(|p| p.first().map(|e| e.postcode.clone()));
         ex.feed = served.feeds().feeds.first().map(|f| f.feed_id.clone());
         if let Some(f) = served.feeds().feeds.first() {
-            ex.handle = Some(f.handle.clone());
-            ex.platform = Some(f.platform.clone());
+            ex.handle = Some(f.fields.handle.clone());
+            ex.platform = Some(f.fields.platform.clone());
         }
         let handovers = &served.store().handovers;
         ex.open_handovers = handovers
@@ -210,7 +210,7 @@ impl Examples {
             .iter()
             .skip(1)
             .find(|f| {
-                f.status == feedmap_domain::feeds::FeedStatus::Active
+                f.fields.status == feedmap_domain::feeds::FeedStatus::Active
                     && !handovers.values().any(|h| {
                         h.feed_id == f.feed_id && h.status == feedmap_store::HandoverStatus::Open
                     })

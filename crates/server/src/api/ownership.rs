@@ -250,22 +250,22 @@ pub async fn set_owner(
     {
         return Err(bad_field(p.field, p.detail));
     }
-    let file = served.source().feeds.get(&feed_id).map(|f| f.fields());
-    let mut fields = f.fields();
-    fields.owner = owner;
+    let file = served.source().feeds.get(&feed_id).map(|f| f.entry());
+    let mut entry = f.entry();
+    entry.owner = owner;
     let id = feed_id.clone();
     let stored = store_write(&state, move |s| {
-        s.update_feed(&caller.name, &id, expect, fields, file.as_ref())
+        s.update_feed(&caller.name, &id, expect, entry, file.as_ref())
     })
     .await?;
     Ok(with_etag(
         StatusCode::OK,
-        stored.version,
+        stored.meta.version,
         OwnerAnswer {
             feed_id,
-            owner: stored.fields.owner,
+            owner: stored.entry.owner,
             handovers: Vec::new(),
-            version: stored.version,
+            version: stored.meta.version,
         },
     ))
 }
@@ -344,7 +344,7 @@ pub async fn handover(
         .ok_or_else(|| ApiProblem::not_found(format!("no handover {id}")))?;
     Ok(with_etag(
         StatusCode::OK,
-        h.version,
+        h.meta.version,
         HandoverView::of(&served, h, viewer.sees_names()),
     ))
 }
@@ -365,7 +365,7 @@ pub async fn start_handover(
         let served = s.served();
         let mut r = with_etag(
             StatusCode::CREATED,
-            h.version,
+            h.meta.version,
             HandoverView::of(&served, &h, true),
         );
         if let Ok(v) = header::HeaderValue::from_str(&format!("/v1/handovers/{}", h.id)) {
@@ -393,7 +393,7 @@ pub async fn confirm_step(
         s.sync_or_stale();
         Ok(with_etag(
             StatusCode::OK,
-            h.version,
+            h.meta.version,
             HandoverView::of(&s.served(), &h, true),
         ))
     })
@@ -416,7 +416,7 @@ pub async fn cancel_handover(
         s.sync_or_stale();
         Ok(with_etag(
             StatusCode::OK,
-            h.version,
+            h.meta.version,
             HandoverView::of(&s.served(), &h, true),
         ))
     })

@@ -220,7 +220,11 @@ pub async fn one(
     let id = parse_id(&id)?;
     let s = state.clone();
     let (row, last) = blocking(move || Ok(read_one(&*s.store, id)?)).await?;
-    Ok(with_etag(StatusCode::OK, row.hook.version, view(row, last)))
+    Ok(with_etag(
+        StatusCode::OK,
+        row.hook.meta.version,
+        view(row, last),
+    ))
 }
 
 /// `POST /v1/webhooks` (planner): registers a hook, active, for events
@@ -247,7 +251,7 @@ pub async fn create(
         secret: secret.clone(),
     };
     let row = store_write(&state, move |store| store.create_webhook(&caller.name, new)).await?;
-    let (id, version, last) = (row.hook.id, row.hook.version, row.delivery.after_seq);
+    let (id, version, last) = (row.hook.id, row.hook.meta.version, row.delivery.after_seq);
     let mut r = with_etag(
         StatusCode::CREATED,
         version,
@@ -304,7 +308,11 @@ pub async fn update(
         Ok((row, store.last_seq()?))
     })
     .await?;
-    Ok(with_etag(StatusCode::OK, row.hook.version, view(row, last)))
+    Ok(with_etag(
+        StatusCode::OK,
+        row.hook.meta.version,
+        view(row, last),
+    ))
 }
 
 /// The answer of `DELETE /v1/webhooks/{id}`.
