@@ -5,7 +5,7 @@
 //! GM's bounding box and far beyond it, boundary vertices (where the
 //! first-id rule decides), and through the server.
 
-mod common;
+use crate::common;
 
 use feedmap::api::lookup::{dated_json, Dated};
 use feedmap::lookup::{AnswerJson, LatLon};

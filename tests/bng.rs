@@ -1,7 +1,7 @@
 //! Acceptance: British National Grid input converts to WGS84 within 5 m of
 //! PROJ's answer and looks postcodes up to the same wards as WGS84 input.
 
-mod common;
+use crate::common;
 
 use feedmap::crs::bng_to_wgs84;
 use feedmap::{LatLon, Source};

@@ -8,7 +8,7 @@
 //! ignored (`build.rs` sets `feedmap_no_browser`), except under `CI=true`,
 //! where they fail.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,9 +2,9 @@
 //! in the audit log's order, nothing else, no names; resumable with
 //! `after`, held open with `wait`.
 
-mod common;
+use crate::common;
 
-use common::{call, Server, PLANNER};
+use crate::common::{call, Server, PLANNER};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 

@@ -1,9 +1,9 @@
 //! `feedmap serve` settings from flags, environment variables and a config
 //! file, merged with flag > environment > file > default.
 
-mod common;
+use crate::common;
 
-use common::Server;
+use crate::common::Server;
 
 fn items_page(server: &Server) -> usize {
     let (status, body) = server.get("/collections/communities/items");

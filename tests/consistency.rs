@@ -5,9 +5,9 @@
 //! generation must give exactly the planned feeds and decisions the plan
 //! shows. Run on SQLite and on PostgreSQL.
 
-mod common;
+use crate::common;
 
-use common::{call, tokens_file, Server, PLANNER};
+use crate::common::{call, tokens_file, Server, PLANNER};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

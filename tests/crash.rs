@@ -4,9 +4,9 @@
 //! audit log must match the data. Run on the embedded SQLite store and on
 //! PostgreSQL.
 
-mod common;
+use crate::common;
 
-use common::{call, tokens_file, Server, PLANNER};
+use crate::common::{call, tokens_file, Server, PLANNER};
 use feedmap::store::{Location, Store};
 use serde_json::{json, Value};
 use std::collections::HashMap;

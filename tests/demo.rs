@@ -1,7 +1,7 @@
 //! The demo region is generated, not hand-edited: regenerating it gives the
 //! committed bytes, and it tells the planning stories it promises.
 
-mod common;
+use crate::common;
 
 use feedmap::{LatLon, Source};
 

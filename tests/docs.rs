@@ -28,7 +28,7 @@
 //! The operators' guide is not run: its commands name a deployment's
 //! paths, hosts and databases.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::BufRead;

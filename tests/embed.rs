@@ -3,9 +3,9 @@
 //! allows, while writes and secured reads never do. (The widget itself
 //! runs in a real browser in tests/browser.rs.)
 
-mod common;
+use crate::common;
 
-use common::{call, Server, PLANNER};
+use crate::common::{call, Server, PLANNER};
 
 /// A header of `r`, as text.
 fn header(r: &common::Reply, name: &str) -> Option<String> {

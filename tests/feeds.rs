@@ -1,9 +1,9 @@
 //! Acceptance for feeds and address lookup: real Trafford postcodes, place
 //! search, the streaming batch endpoint, and every bad input, over HTTP.
 
-mod common;
+use crate::common;
 
-use common::Server;
+use crate::common::Server;
 use feedmap::validate::ProblemKind;
 use feedmap::{RegionError, Source};
 use serde_json::Value;

@@ -4,10 +4,10 @@
 //!
 //! Each property runs `FEEDMAP_FUZZ_CASES` cases (default 500, so a few
 //! thousand in all under `cargo test`); for a longer run:
-//! `FEEDMAP_FUZZ_CASES=100000 cargo test --release --test fuzz`.
+//! `FEEDMAP_FUZZ_CASES=100000 cargo test --release --test integration fuzz::`.
 //! A failing case is shrunk by proptest and printed.
 
-mod common;
+use crate::common;
 
 use feedmap::batch::{self, Format};
 use feedmap::generations::build_release;

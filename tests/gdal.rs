@@ -3,7 +3,7 @@
 //! as ignored when absent (`build.rs` sets `feedmap_no_gdal`), except under
 //! CI=true where it must run.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -79,4 +79,4 @@ fn gdal_reads_the_layers() {
     assert!(info.contains("name: String"), "{info}");
 }
 
-use common::Server;
+use crate::common::Server;

@@ -1,7 +1,7 @@
 //! Acceptance: every Trafford postcode centroid looks up to the ward, MSOA
 //! and LSOA that ONS assigns it, to the agreed rates.
 
-mod common;
+use crate::common;
 
 use feedmap::LatLon;
 

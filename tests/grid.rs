@@ -5,7 +5,7 @@
 //! from `locate` — grid first — exactly what the R-tree and the exact
 //! polygon test give.
 
-mod common;
+use crate::common;
 
 #[test]
 #[cfg_attr(

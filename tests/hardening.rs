@@ -3,9 +3,9 @@
 //! throughout, and a client over its request rate gets 429 with
 //! `Retry-After` while others are unaffected.
 
-mod common;
+use crate::common;
 
-use common::Server;
+use crate::common::Server;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};

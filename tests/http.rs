@@ -1,8 +1,8 @@
 //! End-to-end: the real `feedmap serve` binary over real HTTP.
 
-mod common;
+use crate::common;
 
-use common::Server;
+use crate::common::Server;
 use serde_json::Value;
 
 fn assert_problem(server: &Server, path: &str, status: u16, detail_has: &str) {

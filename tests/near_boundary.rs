@@ -3,7 +3,7 @@
 //! neighbourhoods within `[postcodes].near_boundary_m` (default 100 m), with
 //! their feeds; the batch CSV says the nearest one.
 
-mod common;
+use crate::common;
 
 use feedmap::query::Query;
 use serde_json::Value;

@@ -3,9 +3,9 @@
 //! its JSON answer has the fields its generated schema says; no route is
 //! added outside the table the description is generated from.
 
-mod common;
+use crate::common;
 
-use common::{call, tokens_file, Server, PLANNER};
+use crate::common::{call, tokens_file, Server, PLANNER};
 use serde_json::Value;
 
 const VERBS: [&str; 5] = ["post", "get", "put", "patch", "delete"];

@@ -4,9 +4,9 @@
 //! verification and the register, the Guarantee view, and the
 //! consolidation plan.
 
-mod common;
+use crate::common;
 
-use common::{call, tokens_file, Server, PLANNER, READER};
+use crate::common::{call, tokens_file, Server, PLANNER, READER};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -2,9 +2,9 @@
 //! decisions shaping the plan, feed edits reaching lookups, surviving a
 //! restart, and decisions about areas a boundary update removed.
 
-mod common;
+use crate::common;
 
-use common::{call, tokens_file, Server, PLANNER, READER};
+use crate::common::{call, tokens_file, Server, PLANNER, READER};
 use serde_json::{json, Value};
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! properties, the real Greater Manchester data, and the command line and
 //! HTTP surfaces.
 
-mod common;
+use crate::common;
 
 use feedmap::plan::{Plan, PlanParams};
 use feedmap::{Served, Source};

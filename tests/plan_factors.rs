@@ -1,7 +1,7 @@
 //! The identity factor on real names: every GM ward, locality and borough
 //! is a place name; every MSOA, LSOA and polling district is a code.
 
-mod common;
+use crate::common;
 
 use feedmap::plan::factors::is_statistical_code;
 

@@ -5,9 +5,9 @@
 //! answer must have the same keys with the same JSON types. Its errors are
 //! its own: a 404 with an empty body.
 
-mod common;
+use crate::common;
 
-use common::Server;
+use crate::common::Server;
 use serde_json::{json, Value};
 
 /// data.police.uk's documented answers, by endpoint.

@@ -1,7 +1,7 @@
 //! Boundary redraws on real data: the Trafford ward redraw of May 2023
 //! and the GM wards 2022 → 2023 (issue "Boundaries change").
 
-mod common;
+use crate::common;
 
 use feedmap::diff::{ChangeKind, Diff, Residents, Side};
 use feedmap::Source;

@@ -3,9 +3,9 @@
 //! overwrite. Also moving a store from SQLite to PostgreSQL with `feedmap
 //! export` and `feedmap import`.
 
-mod common;
+use crate::common;
 
-use common::{call, tokens_file, Server, PLANNER, PLANNER_B};
+use crate::common::{call, tokens_file, Server, PLANNER, PLANNER_B};
 use serde_json::json;
 
 fn replica(url: &str, tokens: &std::path::Path) -> Server {

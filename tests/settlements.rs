@@ -3,7 +3,7 @@
 //! northern and southern urban areas, the villages of the rural
 //! south-west) and on a synthetic town cut into four communities.
 
-mod common;
+use crate::common;
 
 use feedmap::plan::{Plan, PlanParams, SuggestionKind};
 use feedmap::settlements::Settlements;

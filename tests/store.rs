@@ -2,7 +2,7 @@
 //! SQLite file and a real PostgreSQL (`$FEEDMAP_TEST_POSTGRES`; `.ci/run`
 //! starts one). Each test gets a fresh store.
 
-mod common;
+use crate::common;
 
 use feedmap::decision::DecisionKind;
 use feedmap::store::{

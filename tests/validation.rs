@@ -1,7 +1,7 @@
 //! Acceptance: one bad-input file per error kind gives the right problem,
 //! naming file, feature and id; `feedmap validate` reports and exits 1.
 
-mod common;
+use crate::common;
 
 use feedmap::validate::ProblemKind;
 use feedmap::{LoadOptions, RegionError, Source};

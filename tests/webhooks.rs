@@ -6,9 +6,9 @@
 //! resuming it delivers everything queued meanwhile, in order. On the
 //! SQLite store and on PostgreSQL.
 
-mod common;
+use crate::common;
 
-use common::{call, tokens_file, Server, PLANNER, READER};
+use crate::common::{call, tokens_file, Server, PLANNER, READER};
 use hmac::{KeyInit, Mac};
 use serde_json::{json, Value};
 use std::collections::HashMap;

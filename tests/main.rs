@@ -1,0 +1,43 @@
+//! feedmap's integration tests, one module a concern, built as one test
+//! binary: one link instead of one a file, and the generic code they share
+//! (the HTTP client, JSON, the library) compiled once, which roughly
+//! halves the build `cargo test --release` spends on them. Run one
+//! module with a filter: `cargo test --release --test integration store::`.
+//!
+//! Tests needing something this machine may lack (the GM data,
+//! PostgreSQL, Chromium, GDAL) are ignored with the reason; `build.rs`
+//! decides, and under `CI=true` nothing is ignored.
+
+mod common;
+
+mod answer_json;
+mod bng;
+mod browser;
+mod changes;
+mod config;
+mod consistency;
+mod crash;
+mod demo;
+mod docs;
+mod embed;
+mod feeds;
+mod fuzz;
+mod gdal;
+mod gm_postcodes;
+mod grid;
+mod hardening;
+mod http;
+mod layering;
+mod near_boundary;
+mod openapi;
+mod owners;
+mod persistence;
+mod plan;
+mod plan_factors;
+mod police_api;
+mod redraw;
+mod replicas;
+mod settlements;
+mod store;
+mod validation;
+mod webhooks;
