@@ -90,3 +90,40 @@ pub struct Me {
     /// `planner` or `reader`.
     pub role: &'static str,
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::{query, schema, Operation};
+    use axum::routing;
+    use serde_json::json;
+    vec![
+        cx.get(
+            "/v1/audit",
+            "The append-only log of every change",
+            routing::get(audit),
+        )
+        .answers(schema::<AuditPage>)
+        .params(vec![
+            query(
+                "after",
+                "continue after this seq",
+                json!({"type": "integer", "minimum": 0}),
+            ),
+            query(
+                "limit",
+                "entries",
+                json!({"type": "integer", "minimum": 0, "maximum": 1000, "default": 100}),
+            ),
+        ]),
+        Operation {
+            secured: true,
+            ..cx.get(
+                "/v1/me",
+                "Who a bearer token is (name and role)",
+                routing::get(me),
+            )
+            .answers(schema::<Me>)
+        },
+    ]
+}

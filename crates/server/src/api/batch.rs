@@ -240,3 +240,25 @@ pub async fn batch(
     };
     Ok(([(header::CONTENT_TYPE, ct)], body).into_response())
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::Verb::*;
+    use super::operation::{Operation, RequestBody};
+    use axum::routing;
+    use serde_json::json;
+    vec![
+        Operation {
+            body: Some(RequestBody {
+                media: "text/csv",
+                schema: None,
+                example: json!(format!("id,lat,lon\n1,{},{}\n", cx.ex.lat, cx.ex.lon)),
+            }),
+            media: "text/csv",
+            ..Operation::new(Post, "/v1/feeds/lookup/batch", "Many lookups: CSV (text/csv) or JSON Lines (application/x-ndjson) in, the same out, streamed", routing::post(batch).layer(axum::extract::DefaultBodyLimit::disable()))
+                .params(vec![cx.at()])
+                .untimed()
+        },
+    ]
+}

@@ -98,3 +98,21 @@ pub async fn list(
         let _ = tokio::time::timeout(left, seq.wait_for(|&s| s > from)).await;
     }
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::{query, schema};
+    use axum::routing;
+    use serde_json::json;
+    vec![
+        cx.get("/v1/changes", "Public changes to feeds and boundaries (added, changed, retired, handed over, moved; releases activated), oldest first; poll with after, or hold open with wait", routing::get(list))
+            .answers(schema::<ChangePage>)
+            .params(vec![
+                query("after", "continue after this seq (the last answer's last_seq)", json!({"type": "integer", "minimum": 0})),
+                query("limit", "changes", json!({"type": "integer", "minimum": 1, "maximum": 1000, "default": 100})),
+                query("wait", "seconds to hold an empty answer open for the next change (long-poll)", json!({"type": "integer", "minimum": 0, "maximum": MAX_WAIT_S, "default": 0})),
+            ])
+            .untimed(),
+    ]
+}

@@ -318,3 +318,31 @@ pub async fn delete(
     })
     .into_response())
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::Verb::*;
+    use super::operation::{path, query, schema, Operation};
+    use axum::routing;
+    use serde_json::json;
+    vec![
+        cx.get("/v1/decisions", "Planners' decisions, with vanished flags", routing::get(list).layer(cx.limit()))
+            .answers(schema::<DecisionList>)
+            .params(vec![query("layer", "only this community layer", json!({"type": "string"}))]),
+        Operation::new(Post, "/v1/decisions", "Record a decision about a community or cluster (201)", routing::post(create).layer(cx.limit()))
+            .answers(schema::<DecisionView>)
+            .write(201, Some((schema::<NewDecisionBody>, json!({ "layer": cx.ex.community_layer, "area_id": cx.ex.community, "decision": "defer", "note": "ask the neighbourhood team" }))), false),
+        cx.get("/v1/decisions/{id}", "One decision, with its ETag", routing::get(one).layer(cx.limit()))
+            .answers(schema::<DecisionView>)
+            .params(vec![path("id", "a decision id", json!("1"))]),
+        Operation::new(Patch, "/v1/decisions/{id}", "Change a decision", routing::patch(update).layer(cx.limit()))
+            .answers(schema::<DecisionView>)
+            .params(vec![path("id", "a decision id", json!("1"))])
+            .write(200, Some((schema::<DecisionPatchBody>, json!({ "decision": "accept", "note": "agreed with the team" }))), true),
+        Operation::new(Delete, "/v1/decisions/{id}", "Withdraw a decision", routing::delete(delete).layer(cx.limit()))
+            .answers(schema::<Withdrawn>)
+            .params(vec![path("id", "a decision id", json!("1"))])
+            .write(200, None, true),
+    ]
+}

@@ -55,3 +55,18 @@ pub async fn page(RawQuery(q): RawQuery) -> Result<Response, ApiProblem> {
     )
         .into_response())
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::{query, with_example};
+    use axum::routing;
+    use serde_json::json;
+    vec![
+        cx.get("/embed.js", "The widget: `<script src=\"…/embed.js\" data-postcode-box></script>` puts a postcode or place box and its feeds on any page", routing::get(script))
+            .media("text/javascript"),
+        cx.get("/embed", "The widget in a page of its own, for an iframe; ?postcode= looks one up at once", routing::get(page))
+            .media("text/html")
+            .params(vec![with_example(query("postcode", "a postcode to look up at once", json!({"type": "string"})), cx.ex.postcode.clone().map(|p| json!(p)))]),
+    ]
+}

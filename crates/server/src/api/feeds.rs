@@ -296,3 +296,63 @@ pub async fn retire(
         .insert("status".into(), FeedStatus::Retired.as_str().into());
     change(state, feed_id, headers, caller.name, patch).await
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::Verb::*;
+    use super::operation::{path, schema, Operation};
+    use axum::routing;
+    use serde_json::json;
+    let new_feed = json!({
+        "feed_id": "example-community-feed", "platform": "x", "handle": "@ExampleCommunity",
+        "url": "https://x.example/ExampleCommunity", "layer": cx.ex.community_layer,
+        "area_id": cx.ex.community, "name": format!("{} community feed", cx.ex.community_name),
+        "status": "planned",
+    });
+    vec![
+        cx.get(
+            "/v1/feeds",
+            "Every feed (active, planned, retired)",
+            routing::get(list).layer(cx.limit()),
+        )
+        .answers(schema::<FeedList>),
+        Operation::new(
+            Post,
+            "/v1/feeds",
+            "Add a feed (201)",
+            routing::post(create).layer(cx.limit()),
+        )
+        .answers(schema::<feedmap_domain::feeds::Feed>)
+        .write(201, Some((schema::<NewFeedBody>, new_feed)), false),
+        cx.get(
+            "/v1/feeds/{feed_id}",
+            "One feed, with its ETag",
+            routing::get(one).layer(cx.limit()),
+        )
+        .answers(schema::<feedmap_domain::feeds::Feed>)
+        .params(vec![path("feed_id", "a feed id", json!(cx.feed_id()))]),
+        Operation::new(
+            Patch,
+            "/v1/feeds/{feed_id}",
+            "Change a feed",
+            routing::patch(update).layer(cx.limit()),
+        )
+        .answers(schema::<feedmap_domain::feeds::Feed>)
+        .params(vec![path("feed_id", "a feed id", json!(cx.feed_id()))])
+        .write(
+            200,
+            Some((schema::<FeedPatchBody>, json!({ "name": "Renamed feed" }))),
+            true,
+        ),
+        Operation::new(
+            Delete,
+            "/v1/feeds/{feed_id}",
+            "Retire a feed (it stays listed, retired)",
+            routing::delete(retire).layer(cx.limit()),
+        )
+        .answers(schema::<feedmap_domain::feeds::Feed>)
+        .params(vec![path("feed_id", "a feed id", json!(cx.feed_id()))])
+        .write(200, None, true),
+    ]
+}

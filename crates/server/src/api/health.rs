@@ -41,3 +41,14 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
     }))
     .into_response()
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use axum::routing;
+    vec![cx.get(
+        "/health",
+        "Liveness, what is loaded, what was last seen of the store",
+        routing::get(health),
+    )]
+}

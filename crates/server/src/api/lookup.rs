@@ -198,3 +198,31 @@ pub async fn feeds(
     })
     .into_response())
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::{query, required, schema, with_example};
+    use axum::routing;
+    use serde_json::json;
+    // The feed lookup's example: a postcode where the region has them,
+    // else a place name.
+    let (postcode, place) = match &cx.ex.postcode {
+        Some(pc) => (Some(json!(pc)), None),
+        None => (None, Some(json!(cx.ex.community_name))),
+    };
+    vec![
+        cx.get("/v1/lookup", "The areas of every layer at a point", routing::get(areas))
+            .answers(schema::<Dated<feedmap_geography::lookup::LookupAnswer>>)
+            .params(vec![required(cx.lat(), json!(cx.ex.lat)), required(cx.lon(), json!(cx.ex.lon)), cx.at()]),
+        cx.get("/v1/feeds/lookup", "The feeds for a point, postcode or place, most specific first (give lat and lon, or postcode, or q)", routing::get(feeds))
+            .answers(schema::<Dated<feedmap_domain::query::FeedAnswer>>)
+            .params(vec![
+                cx.at(),
+                cx.lat(),
+                cx.lon(),
+                with_example(query("postcode", "a UK postcode, any case or spacing", json!({"type": "string"})), postcode),
+                with_example(query("q", "a place name or address", json!({"type": "string"})), place),
+            ]),
+    ]
+}

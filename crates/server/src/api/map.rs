@@ -233,3 +233,39 @@ pub async fn points(
         .collect();
     Ok(Json(json!({ "layer": layer, "truncated": truncated, "points": items })).into_response())
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::{path, query};
+    use axum::routing;
+    use serde_json::json;
+    vec![
+        cx.get("/map/config.json", "What the map page needs to start", routing::get(config)),
+        cx.get("/map/points/{layer}", "A label point inside each area, with its active feeds", routing::get(points))
+            .params(vec![
+                cx.layer("layer"),
+                query("bbox", "minLon,minLat,maxLon,maxLat", json!({"type": "string"})),
+                query("limit", "points", json!({"type": "integer", "minimum": 1, "maximum": 5000, "default": 500})),
+            ]),
+        cx.get("/map/{file}", "The map page's scripts and styles", routing::get(asset))
+            .media("text/javascript")
+            .params(vec![path("file", "app.js, style.css, maplibre-gl.js or maplibre-gl.css", json!("app.js"))]),
+        cx.get("/tiles/{layer}/{z}/{x}/{y}", "A Mapbox Vector Tile of a layer (y ends in .mvt)", routing::get(tile))
+            .media("application/vnd.mapbox-vector-tile")
+            .params(vec![
+                cx.layer("layer"),
+                path("z", "zoom", json!("0")),
+                path("x", "column", json!("0")),
+                path("y", "row, then .mvt", json!("0.mvt")),
+                cx.at(),
+            ]),
+        cx.get("/residential/{z}/{x}/{y}", "Where people live, as a density tile: the region's residential points (postcodes) counted per cell of 8 pixels, one point feature per occupied cell with points and residents (y ends in .mvt)", routing::get(residential))
+            .media("application/vnd.mapbox-vector-tile")
+            .params(vec![
+                path("z", "zoom", json!("0")),
+                path("x", "column", json!("0")),
+                path("y", "row, then .mvt", json!("0.mvt")),
+            ]),
+    ]
+}

@@ -21,6 +21,7 @@ pub mod lookup;
 pub mod map;
 pub mod ogc;
 pub mod openapi;
+pub mod operation;
 pub mod ownership;
 pub mod params;
 pub mod plan;
@@ -152,7 +153,7 @@ impl tower_http::catch_panic::ResponseForPanic for PanicProblem {
 /// for unknown routes and methods. [`app`] puts it behind the layers every
 /// request passes.
 pub fn router(state: Arc<AppState>) -> Router {
-    let examples = openapi::Examples::of(&state.served());
+    let examples = operation::Examples::of(&state.served());
     let mut router = Router::new();
     let limit = state.config.request_timeout;
     let (cors, preflight) = cors(&state.config.cors_origins);

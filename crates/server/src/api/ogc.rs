@@ -414,3 +414,30 @@ fn encode_segment(s: &str) -> String {
 fn humantime_now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::{path, query};
+    use axum::routing;
+    use serde_json::json;
+    vec![
+        cx.get("/", "Landing page (the planners' map for a browser, links otherwise)", routing::get(landing)),
+        cx.get("/conformance", "OGC API – Features conformance classes", routing::get(conformance)),
+        cx.get("/collections", "The layers, one collection each", routing::get(collections)),
+        cx.get("/collections/{layer}", "One layer", routing::get(collection))
+            .params(vec![cx.layer("layer")]),
+        cx.get("/collections/{layer}/items", "Areas of a layer, paged", routing::get(items))
+            .media(super::GEOJSON)
+            .params(vec![
+                cx.layer("layer"),
+                query("bbox", "minLon,minLat,maxLon,maxLat", json!({"type": "string"})),
+                query("limit", "page size", json!({"type": "integer", "minimum": 1, "maximum": cx.config.max_limit, "default": cx.config.default_limit})),
+                query("offset", "items to skip", json!({"type": "integer", "minimum": 0, "default": 0})),
+                query("datetime", "an instant (YYYY-MM-DD or RFC 3339): the areas in effect then; default today", json!({"type": "string"})),
+            ]),
+        cx.get("/collections/{layer}/items/{id}", "One area, with parents and children", routing::get(item))
+            .media(super::GEOJSON)
+            .params(vec![cx.layer("layer"), path("id", "an area id", json!(cx.ex.community))]),
+    ]
+}

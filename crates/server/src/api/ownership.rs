@@ -582,3 +582,86 @@ pub async fn consolidation(
         _ => Json(plan).into_response(),
     })
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::Verb::*;
+    use super::operation::{path, query, required, schema, settings_and, Operation, RequestBody};
+    use axum::routing;
+    use serde_json::json;
+    vec![
+        cx.get("/v1/feeds/health", "Feed health: each rule that fires on each feed, explained (JSON, or format=csv one row per finding); administrators' names only with a token", routing::get(health))
+            .answers(schema::<feedmap_domain::health::HealthReport>)
+            .params(settings_and(feedmap_domain::health::HealthParams::SETTINGS, query("format", "json (default) or csv", json!({"type": "string", "enum": ["json", "csv"]})))),
+        cx.get("/v1/guarantee", "The Neighbourhood Policing Guarantee per neighbourhood: an active feed, a named contact, an update within 90 days", routing::get(guarantee))
+            .answers(schema::<feedmap_domain::health::Guarantee>)
+            .params(vec![cx.at(), query("update_days", "the update window in days (default 90)", json!({"type": "integer", "minimum": 1, "maximum": 3650}))]),
+        cx.get("/v1/verify", "Is this handle an official account of the force? An unknown handle answers official: false; look-alikes name the account they imitate", routing::get(verify))
+            .answers(schema::<feedmap_domain::verify::Verdict>)
+            .params(vec![
+                required(query("handle", "the handle, with or without @, or the account's URL", json!({"type": "string"})), json!(cx.ex.handle.clone().unwrap_or_else(|| "@example".into()))),
+                query("platform", "x, facebook, … (default: any)", json!({"type": "string"})),
+                cx.at(),
+            ]),
+        cx.get("/v1/register", "The open register of official accounts (active and retired), public fields only (JSON, or format=csv)", routing::get(register))
+            .answers(schema::<Register>)
+            .params(vec![cx.at(), query("format", "json (default) or csv", json!({"type": "string", "enum": ["json", "csv"]}))]),
+        Operation {
+            secured: true,
+            ..cx.get("/v1/feeds/{feed_id}/owner", "Who holds a feed, by name, with its handovers (a reader or planner token)", routing::get(owner))
+                .answers(schema::<OwnerAnswer>)
+                .params(vec![path("feed_id", "a feed id", json!(cx.feed_id()))])
+        },
+        Operation::new(Put, "/v1/feeds/{feed_id}/owner", "Record who holds a feed: owning team, administrators, credentials, verification", routing::put(set_owner).layer(cx.limit()))
+            .answers(schema::<OwnerAnswer>)
+            .params(vec![path("feed_id", "a feed id", json!(cx.feed_id()))])
+            .write(200, Some((schema::<OwnerBody>, json!({ "team": "Example Neighbourhood Team", "administrators": ["PC A. Example", "PCSO B. Example"], "credentials": "force social media management platform", "verification": "verified", "verified_on": "2026-11-01" }))), true),
+        cx.get("/v1/handovers", "Handovers of feeds to new teams, newest first; names only with a token", routing::get(handovers))
+            .answers(schema::<HandoverList>)
+            .params(vec![
+                query("status", "open, completed or cancelled", json!({"type": "string", "enum": ["open", "completed", "cancelled"]})),
+                query("feed_id", "only this feed's", json!({"type": "string"})),
+            ]),
+        Operation::new(Post, "/v1/feeds/{feed_id}/handovers", "Start handing a feed to a new team (201); 409 when one is open", routing::post(start_handover).layer(cx.limit()))
+            .answers(schema::<feedmap_domain::handover::HandoverView>)
+            .params(vec![path("feed_id", "a feed id", json!(cx.ex.handover_feed()))])
+            .write(201, Some((schema::<feedmap_domain::handover::StartRequest>, json!({ "to_team": "Example Neighbourhood Team", "to_administrators": ["PC C. Example", "PCSO D. Example"], "note": "PC A. Example moves to another team" }))), false),
+        cx.get("/v1/handovers/{id}", "One handover with its checklist and ETag", routing::get(handover))
+            .answers(schema::<feedmap_domain::handover::HandoverView>)
+            .params(vec![path("id", "a handover id", json!(cx.ex.handover_id("read")))]),
+        Operation::new(Put, "/v1/handovers/{id}/steps/{step}", "Confirm one step of a handover; the last one completes it and gives the feed to the new team", routing::put(confirm_step).layer(cx.limit()))
+            .answers(schema::<feedmap_domain::handover::HandoverView>)
+            .params(vec![
+                path("id", "a handover id", json!(cx.ex.handover_id("confirm"))),
+                {
+                    let mut p = path("step", "the step", json!("credentials_changed"));
+                    p.schema = json!({"type": "string", "enum": feedmap_store::HandoverStep::ALL.map(feedmap_store::HandoverStep::as_str)});
+                    p
+                },
+            ])
+            .write(200, None, true),
+        Operation::new(Post, "/v1/handovers/{id}/cancel", "Cancel an open handover (the feed stays with its team)", routing::post(cancel_handover).layer(cx.limit()))
+            .answers(schema::<feedmap_domain::handover::HandoverView>)
+            .params(vec![path("id", "a handover id", json!(cx.ex.handover_id("cancel")))])
+            .write(200, None, true),
+        Operation {
+            body: Some(RequestBody {
+                media: "text/csv",
+                schema: None,
+                example: json!(format!("handle,platform,date,posts,followers\n{},{},2026-11-20,3,1520\n", cx.ex.handle.clone().unwrap_or_else(|| "@example".into()), cx.ex.platform.clone().unwrap_or_else(|| "x".into()))),
+            }),
+            ..Operation::new(Post, "/v1/activity", "Record activity from a platform's CSV export (handle or feed_id, platform, date, posts, followers); every bad row reported by line, nothing recorded while any remain", routing::post(import_activity).layer(axum::extract::DefaultBodyLimit::max(MAX_ACTIVITY_BYTES)))
+                .answers(schema::<Recorded>)
+                .params(vec![query("name", "the file's name, for the audit log and messages", json!({"type": "string"}))])
+                .write(200, None, false)
+        },
+        Operation::new(Post, "/v1/feeds/{feed_id}/activity", "Record one day (or an array of days) of a feed's activity", routing::post(post_activity).layer(cx.limit()))
+            .answers(schema::<Recorded>)
+            .params(vec![path("feed_id", "a feed id", json!(cx.feed_id()))])
+            .write(200, Some((schema::<DayBody>, json!({ "date": "2026-11-20", "posts": 2, "followers": 1520 }))), false),
+        cx.get("/v1/consolidation", "The consolidation plan: feeds to merge or retire, with residents affected, coverage lost and reasons (JSON, CSV or GeoJSON)", routing::get(consolidation))
+            .answers(schema::<feedmap_domain::consolidate::Consolidation>)
+            .params(settings_and(feedmap_domain::consolidate::ConsolidationParams::SETTINGS, query("format", "json (default), csv or geojson", json!({"type": "string", "enum": ["json", "csv", "geojson"]})))),
+    ]
+}

@@ -248,3 +248,70 @@ pub async fn put_params(
     let (v, body) = params_view(Some(p));
     Ok(with_etag(StatusCode::OK, v, body))
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::Verb::*;
+    use super::operation::{path, schema, Operation};
+    use axum::routing;
+    use serde_json::json;
+    vec![
+        cx.get(
+            "/v1/plan/params",
+            "The saved parameters plans start from, with ETag",
+            routing::get(get_params).layer(cx.limit()),
+        ),
+        Operation::new(
+            Put,
+            "/v1/plan/params",
+            "Save the parameters plans start from",
+            routing::put(put_params).layer(cx.limit()),
+        )
+        .answers(schema::<feedmap_store::ParamSet>)
+        .write(
+            200,
+            Some((
+                schema::<ParamsBody>,
+                json!({ "query": "min_population=4000" }),
+            )),
+            true,
+        ),
+        cx.get("/v1/plan", "The feed plan", routing::get(json))
+            .answers(schema::<feedmap_domain::plan::Plan>)
+            .params(cx.plan_params()),
+        cx.get(
+            "/v1/plan.geojson",
+            "The suggested feed areas",
+            routing::get(geojson),
+        )
+        .media(super::GEOJSON)
+        .params(cx.plan_params()),
+        cx.get(
+            "/v1/plan.csv",
+            "The suggestions, one row each",
+            routing::get(csv),
+        )
+        .media("text/csv")
+        .params(cx.plan_params()),
+        cx.get(
+            "/v1/plan/summary",
+            "The plan in the map's compact form",
+            routing::get(summary),
+        )
+        .params(cx.plan_params()),
+        cx.get(
+            "/v1/plan/neighbourhoods/{id}",
+            "One neighbourhood's part of the plan",
+            routing::get(neighbourhood),
+        )
+        .answers(schema::<feedmap_domain::plan::NeighbourhoodPlan>)
+        .params(
+            [
+                vec![path("id", "a neighbourhood id", json!(cx.ex.neighbourhood))],
+                cx.plan_params(),
+            ]
+            .concat(),
+        ),
+    ]
+}

@@ -86,3 +86,59 @@ pub async fn locate(
     let served = state.served.load();
     Ok(found(police_api::locate(served.today().region(), point)))
 }
+
+/// This resource's operations (the data.police.uk-compatible reads, with
+/// data.police.uk's shapes and its empty-bodied 404): their routes and
+/// description, which the API's operation table gathers for the router
+/// and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::{path, query, required, schema};
+    use axum::routing;
+    use feedmap_domain::police_api as p;
+    use serde_json::json;
+    let force_id = || {
+        path(
+            "force",
+            "the force id ([force].id in region.toml)",
+            json!(cx
+                .ex
+                .force
+                .clone()
+                .unwrap_or_else(|| "example-force".into())),
+        )
+    };
+    let hood = || {
+        path(
+            "neighbourhood",
+            "a neighbourhood id",
+            json!(cx.ex.neighbourhood),
+        )
+    };
+    vec![
+        cx.get("/police-api/forces", "data.police.uk-compatible: the force this region belongs to (none without [force])", routing::get(forces))
+            .answers(schema::<Vec<p::ForceBrief>>),
+        cx.get("/police-api/forces/{force}", "data.police.uk-compatible: the force, its force-wide feeds as engagement methods", routing::get(force))
+            .answers(schema::<p::ForceDetail>)
+            .params(vec![force_id()])
+            .bare_404(),
+        cx.get("/police-api/{force}/neighbourhoods", "data.police.uk-compatible: the force's neighbourhoods", routing::get(neighbourhoods))
+            .answers(schema::<Vec<p::NeighbourhoodBrief>>)
+            .params(vec![force_id()])
+            .bare_404(),
+        cx.get("/police-api/{force}/{neighbourhood}", "data.police.uk-compatible: one neighbourhood, contact_details from its active feeds, community feeds added under `feedmap`", routing::get(neighbourhood))
+            .answers(schema::<p::Neighbourhood>)
+            .params(vec![force_id(), hood()])
+            .bare_404(),
+        cx.get("/police-api/{force}/{neighbourhood}/boundary", "data.police.uk-compatible: the neighbourhood's boundary as a list of points", routing::get(boundary))
+            .answers(schema::<Vec<p::Coordinates>>)
+            .params(vec![force_id(), hood()])
+            .bare_404(),
+        cx.get("/police-api/locate-neighbourhood", "data.police.uk-compatible: the force and neighbourhood at a point", routing::get(locate))
+            .answers(schema::<p::Located>)
+            .params(vec![required(
+                query("q", "latitude,longitude in decimal degrees", json!({"type": "string"})),
+                json!(format!("{},{}", cx.ex.lat, cx.ex.lon)),
+            )])
+            .bare_404(),
+    ]
+}

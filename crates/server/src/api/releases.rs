@@ -394,3 +394,57 @@ pub async fn lineage(
     let answer = blocking(move || Ok(releases::lineage(&served, &layer, &id)?)).await?;
     Ok(Json(answer).into_response())
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::Verb::*;
+    use super::operation::{path, query, schema, Operation};
+    use axum::routing;
+    use serde_json::json;
+    vec![
+        cx.get("/v1/releases", "Every layer's boundary generations: the manifest's, staged, active (scheduled) and withdrawn releases", routing::get(list))
+            .answers(schema::<feedmap_domain::releases::ReleaseList>)
+            .params(vec![query("layer", "only this layer", json!({"type": "string", "enum": cx.ex.layers}))]),
+        Operation::new(Post, "/v1/releases", "Stage a new generation of a layer's boundaries (201): validated whole, stored, not used by lookups until activated", routing::post(stage).layer(axum::extract::DefaultBodyLimit::max(MAX_RELEASE_BYTES)))
+            .untimed()
+            .answers(schema::<feedmap_domain::releases::GenerationView>)
+            .write(201, Some((schema::<feedmap_domain::releases::StageRequest>, cx.ex.release_body())), false),
+        cx.get("/v1/releases/{id}", "One generation, with its ETag", routing::get(one))
+            .answers(schema::<feedmap_domain::releases::GenerationView>)
+            .params(vec![path("id", "a release id", json!(cx.ex.release_id("read")))]),
+        cx.get("/v1/releases/{id}/diff", "What the release changes against the generation it replaces, per area: kind, ground and resident shares, postcodes", routing::get(diff))
+            .answers(schema::<DiffAnswer>)
+            .params(vec![
+                path("id", "a release id", json!(cx.ex.release_id("read"))),
+                query("format", "json (default), csv (one row per old → new pair) or geojson (old and new areas)", json!({"type": "string", "enum": ["json", "csv", "geojson"]})),
+            ]),
+        cx.get("/v1/releases/{id}/postcodes", "Every postcode whose area the release changes (CSV)", routing::get(postcodes))
+            .media("text/csv")
+            .params(vec![path("id", "a release id", json!(cx.ex.release_id("read")))]),
+        cx.get("/v1/releases/{id}/proposals", "The proposed successor of every feed and decision on the layer, with planners' confirmations", routing::get(proposals))
+            .answers(schema::<feedmap_domain::successors::Proposals>)
+            .params(vec![
+                path("id", "a release id", json!(cx.ex.release_id("read"))),
+                query("successor_share", "share of residents a new area must receive to be proposed (default 0.75)", json!({"type": "number", "minimum": 0.5, "maximum": 1})),
+            ]),
+        Operation::new(Put, "/v1/releases/{id}/proposals/{subject}", "Confirm a proposal, or choose another successor (or none)", routing::put(confirm).layer(cx.limit()))
+            .answers(schema::<feedmap_domain::successors::Proposal>)
+            .params(vec![
+                path("id", "a release id", json!(cx.ex.release_id("confirm"))),
+                path("subject", "feed:ID or decision:ID", json!(cx.ex.subject())),
+            ])
+            .write(200, Some((schema::<ConfirmBody>, cx.ex.confirm_body())), true),
+        Operation::new(Post, "/v1/releases/{id}/activate", "Activate a staged release, now or from valid_from, moving the confirmed successors in one transaction", routing::post(activate).layer(cx.limit()))
+            .answers(schema::<Activated>)
+            .params(vec![path("id", "a release id", json!(cx.ex.release_id("activate")))])
+            .write(200, Some((schema::<ActivateBody>, json!({}))), true),
+        Operation::new(Post, "/v1/releases/{id}/withdraw", "Withdraw a staged release (it stays listed, never used)", routing::post(withdraw).layer(cx.limit()))
+            .answers(schema::<feedmap_domain::releases::GenerationView>)
+            .params(vec![path("id", "a release id", json!(cx.ex.release_id("withdraw")))])
+            .write(200, None, true),
+        cx.get("/v1/areas/{layer}/{id}/lineage", "An area's predecessors and successors across boundary generations", routing::get(lineage))
+            .answers(schema::<feedmap_domain::releases::Lineage>)
+            .params(vec![cx.layer("layer"), path("id", "an area id", json!(cx.ex.community))]),
+    ]
+}

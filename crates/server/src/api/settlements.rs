@@ -21,3 +21,15 @@ pub async fn list(
     let body = axum::body::Bytes::from_owner(served.geo().settlements_geojson().clone());
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::schema;
+    use axum::routing;
+    vec![
+        cx.get("/v1/settlements", "Settlements discovered from the region's residential points (postcodes chained within 200 m, at least 5): outline, residents, gap and isolation, name and where it came from; GeoJSON", routing::get(list))
+            .answers(schema::<feedmap_geography::settlements::SettlementCollection>)
+            .media("application/geo+json"),
+    ]
+}

@@ -338,3 +338,36 @@ pub async fn delete(
     .await?;
     Ok(Json(Removed { removed }).into_response())
 }
+
+/// This resource's operations: its routes and their description, which
+/// the API's operation table gathers for the router and `/api`.
+pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation::Operation> {
+    use super::operation::Verb::*;
+    use super::operation::{path, schema, Operation};
+    use axum::routing;
+    use serde_json::json;
+    vec![
+        Operation::new(Post, "/v1/webhooks", "Register a webhook (201): events after now, signed with its secret (answered this once), retried with backoff, paused after repeated failures", routing::post(create).layer(cx.limit()))
+            .answers(schema::<Created>)
+            .write(201, Some((schema::<WebhookBody>, json!({ "url": "https://hooks.example.org/feedmap", "events": ["feed.added", "feed.retired", "feed.handed_over", "boundary.activated"], "areas": [{ "layer": cx.ex.community_layer, "id": cx.ex.community }], "description": "Example council: new and retired feeds in our area" }))), false),
+        Operation {
+            secured: true,
+            ..cx.get("/v1/webhooks", "Every webhook with where its deliveries are (paused ones and why); a token", routing::get(list))
+                .answers(schema::<WebhookList>)
+        },
+        Operation {
+            secured: true,
+            ..cx.get("/v1/webhooks/{id}", "One webhook with its delivery state and ETag; a token", routing::get(one))
+                .answers(schema::<WebhookView>)
+                .params(vec![path("id", "a webhook id", json!(1))])
+        },
+        Operation::new(Patch, "/v1/webhooks/{id}", "Change a webhook; status paused stops its deliveries (events keep queueing), active resumes them from where they stopped", routing::patch(update).layer(cx.limit()))
+            .answers(schema::<WebhookView>)
+            .params(vec![path("id", "a webhook id", json!(1))])
+            .write(200, Some((schema::<WebhookPatchBody>, json!({ "status": "active" }))), true),
+        Operation::new(Delete, "/v1/webhooks/{id}", "Remove a webhook (the audit log keeps it)", routing::delete(delete))
+            .answers(schema::<Removed>)
+            .params(vec![path("id", "a webhook id", json!(1))])
+            .write(200, None, true),
+    ]
+}
