@@ -3,8 +3,9 @@
 # alternating old and new run by run so that both meet the same machine
 # state, and prints each one's median and range of wall-clock seconds:
 #   lookup       one point on GM boroughs × wards (region load + lookup)
-#   feeds-batch  20,000 rows (Trafford's 11,264 postcodes, then points) through
-#                `feeds batch` on Trafford localities × wards with its postcodes
+#   feeds-batch  500,000 rows (Trafford's 11,264 postcodes 20 times, then
+#                274,720 points) through `feeds batch` on Trafford
+#                localities × wards with its postcodes
 #   plan         the GM boroughs × wards plan (LSOA population), as JSON
 #   benches/alternate_binaries.sh OLD_BINARY NEW_BINARY [RUNS]   (default 7)
 # Build the old one from a checkout of the older commit first, e.g.
@@ -27,10 +28,10 @@ mkdir -p "$W/gmb" "$W/traf"
   layer wards community "$D/trafford_wards_2023_full.geojson" area_code area_name ""
   printf '[postcodes]\nfile = "%s"\nlat_column = "lat"\nlon_column = "lon"\npostcode_column = "postcode"\n' "$D/trafford_postcodes.csv"; } > "$W/traf/region.toml"
 "$NEW" validate "$W/traf" > /dev/null
-# 20,000 rows: the Trafford postcodes, then points spread over GM.
+# 500,000 rows: the Trafford postcodes 20 times, then points over Trafford.
 { echo "id,postcode,lat,lon"
-  tail -n +2 "$D/trafford_postcodes.csv" | awk -F, '{print NR","$1",,"}'
-  awk 'BEGIN { srand(7); for (i = 1; i <= 8736; i++) printf "p%d,,%.5f,%.5f\n", i, 53.38 + rand() * 0.09, -2.45 + rand() * 0.2 }'; } > "$W/batch.csv"
+  for k in $(seq 20); do tail -n +2 "$D/trafford_postcodes.csv" | awk -F, -v k="$k" '{print k "-" NR "," $1 ",,"}'; done
+  awk 'BEGIN { srand(7); for (i = 1; i <= 274720; i++) printf "p%d,,%.5f,%.5f\n", i, 53.38 + rand() * 0.09, -2.45 + rand() * 0.2 }'; } > "$W/batch.csv"
 commands=(
   "lookup|lookup --region $W/gmb 53.48 -2.24"
   "feeds-batch|feeds batch --region $W/traf $W/batch.csv"

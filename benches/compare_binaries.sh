@@ -65,10 +65,12 @@ run owners-health-demo-csv owners --region boundaries/demo --data-dir DATA healt
 run owners-consolidate-demo owners --region boundaries/demo --data-dir DATA consolidate --param at=2026-11-01
 run owners-consolidate-demo-geojson owners --region boundaries/demo --data-dir DATA consolidate --param at=2026-11-01 --format geojson
 # a release: Trafford wards 2022 -> 2023 on a Trafford 2022 region, staged into a seed store
+# by the OLD binary (a newer binary migrates an older store; an older one
+# refuses a newer store's schema)
 mkdir -p $W/traf22; sed "s#trafford_wards_2023_full#trafford_wards_2022_full#; s#trafford_localities_2023#trafford_localities_2022#" $W/traf/region.toml > $W/traf22/region.toml
 rm -rf $W/seed; mkdir -p $W/seed
 printf '[[tokens]]\nname = "planner"\ntoken = "planner-token-0123456789abcdef"\nrole = "planner"\n' > $W/tokens.toml
-$NEW release --region $W/traf22 --data-dir $W/seed stage --layer wards --label "May 2023" --tokens $W/tokens.toml --token planner-token-0123456789abcdef $D/trafford_wards_2023_full.geojson >/dev/null 2>$W/stage.err || { echo "stage failed:"; cat $W/stage.err | tail -3; }
+$OLD release --region $W/traf22 --data-dir $W/seed stage --layer wards --label "May 2023" --tokens $W/tokens.toml --token planner-token-0123456789abcdef $D/trafford_wards_2023_full.geojson >/dev/null 2>$W/stage.err || { echo "stage failed:"; cat $W/stage.err | tail -3; }
 run release-list release --region $W/traf22 --data-dir DATA list
 for f in json csv geojson; do run release-diff-$f release --region $W/traf22 --data-dir DATA diff 1 --format $f; done
 run release-proposals release --region $W/traf22 --data-dir DATA proposals 1
