@@ -671,6 +671,62 @@ fn feed_edits_reach_lookups_and_conflicts_get_412() {
         .collect();
     assert_eq!(actions, ["feed.create", "feed.update", "feed.retire"]);
     assert_eq!(audit["entries"][1]["before"]["handle"], "@DVP_MarlowFen");
+    // A key that is not a feed field is refused by name, in either body.
+    for (method, path, body) in [
+        (
+            "POST",
+            "/v1/feeds",
+            json!({"feed_id": "MM-2", "platform": "x", "handle": "h", "url": "https://e.example/", "handel": "@typo"}),
+        ),
+        ("PATCH", "/v1/feeds/DV01-X", json!({"handel": "@typo"})),
+    ] {
+        let r = call(
+            &s.base,
+            method,
+            path,
+            Some(PLANNER),
+            Some(&body),
+            &[("If-Match", "*")],
+        );
+        let detail = r.json["detail"].as_str().unwrap_or_default();
+        assert_eq!(r.status, 400, "{method} {path}: {}", r.json);
+        assert!(
+            detail.contains("handel") && detail.contains("not a feed field"),
+            "{detail}"
+        );
+    }
+    // A status that is not one is refused, naming the three.
+    let r = call(
+        &s.base,
+        "PATCH",
+        "/v1/feeds/DV01-X",
+        Some(PLANNER),
+        Some(&json!({"status": "live"})),
+        &[("If-Match", "*")],
+    );
+    let detail = r.json["detail"].as_str().unwrap_or_default();
+    assert_eq!(r.status, 400, "{}", r.json);
+    assert!(
+        ["live", "active", "planned", "retired"]
+            .iter()
+            .all(|w| detail.contains(w)),
+        "{detail}"
+    );
+    // A merge patch: null for the layer and the area makes it force-wide,
+    // and the fields not sent keep their values.
+    let r = call(
+        &s.base,
+        "PATCH",
+        "/v1/feeds/DV01-X",
+        Some(PLANNER),
+        Some(&json!({"layer": null, "area_id": null})),
+        &[("If-Match", "\"v1\"")],
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(
+        (&r.json["layer"], &r.json["area_id"], &r.json["handle"]),
+        (&Value::Null, &Value::Null, &json!("@MarlowFenPolice"))
+    );
 }
 
 #[test]

@@ -108,25 +108,24 @@ fn as_object(f: &FeedFields) -> Map<String, Value> {
     }
 }
 
+/// The names of a feed's fields, from the schema of [`FeedFields`].
+static FIELD_NAMES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    schemars::schema_for!(FeedFields)
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+});
+
 /// Refuses keys that are not feed fields, naming them and the fields.
 fn only_fields(keys: impl Iterator<Item = String>) -> Result<(), ApiProblem> {
-    let known = as_object(&FeedFields {
-        platform: String::new(),
-        handle: String::new(),
-        url: String::new(),
-        layer: None,
-        area_id: None,
-        name: String::new(),
-        status: FeedStatus::default(),
-    });
-    let unknown: Vec<String> = keys.filter(|k| !known.contains_key(k)).collect();
+    let unknown: Vec<String> = keys.filter(|k| !FIELD_NAMES.contains(k)).collect();
     if unknown.is_empty() {
         return Ok(());
     }
-    let fields: Vec<&str> = known.keys().map(String::as_str).collect();
     Err(write::bad_field(
         &unknown.join(", "),
-        format!("not a feed field (the fields: {})", fields.join(", ")),
+        format!("not a feed field (the fields: {})", FIELD_NAMES.join(", ")),
     ))
 }
 
