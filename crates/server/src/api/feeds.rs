@@ -90,6 +90,13 @@ impl schemars::JsonSchema for FeedPatchBody {
         let mut schema = FeedFields::json_schema(generator);
         if let Some(o) = schema.as_object_mut() {
             o.remove("required");
+            // A field left out keeps its value: a new feed's defaults
+            // do not apply.
+            if let Some(props) = o.get_mut("properties").and_then(Value::as_object_mut) {
+                for p in props.values_mut().filter_map(Value::as_object_mut) {
+                    p.remove("default");
+                }
+            }
             o.insert("additionalProperties".into(), Value::Bool(false));
             o.insert(
                 "description".into(),
@@ -217,7 +224,6 @@ pub async fn create(
 /// The current entry with the patch merged into its fields; a change of
 /// status restarts `status_since`.
 fn apply(current: &Feed, patch: FeedPatchBody) -> Result<FeedEntry, ApiProblem> {
-    only_fields(patch.0.keys().cloned())?;
     let mut merged = as_object(&current.fields);
     merged.extend(patch.0);
     let mut fields: FeedFields =
@@ -238,6 +244,8 @@ async fn change(
     who: String,
     patch: FeedPatchBody,
 ) -> Result<Response, ApiProblem> {
+    // A body problem is told first, as when the body is read.
+    only_fields(patch.0.keys().cloned())?;
     let expect = if_match(&headers)?;
     let s = state.clone();
     blocking(move || {
