@@ -49,12 +49,6 @@ impl FeedStatus {
     }
 }
 
-impl std::fmt::Display for FeedStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// What anyone may see of a feed: the fields of the feed file's row, of a
 /// feed as answered, of a change in the change feed and of the body that
 /// adds one.
