@@ -146,8 +146,9 @@ fn blank_none(f: &mut FeedFields) {
 }
 
 /// Checks an entry as the feed file's rows are checked, plus length and
-/// NUL limits on every text field; every problem in one 400.
-fn validate(state: &AppState, feed_id: &str, e: &FeedEntry) -> Result<(), ApiProblem> {
+/// NUL limits on every text field; every problem in one 400. The feed as
+/// checked: a blank area is none, an empty name the handle.
+fn validate(state: &AppState, feed_id: &str, e: &FeedEntry) -> Result<Feed, ApiProblem> {
     text("feed_id", feed_id, MAX_TEXT)?;
     for (field, value) in as_object(&e.fields) {
         if let Value::String(v) = value {
@@ -155,16 +156,14 @@ fn validate(state: &AppState, feed_id: &str, e: &FeedEntry) -> Result<(), ApiPro
         }
     }
     let served = state.served.load();
-    check(feed_id, e, &served.region().layers)
-        .map(|_| ())
-        .map_err(|problems| {
-            let detail = problems
-                .iter()
-                .map(|p| format!("{}: {}", p.field, p.detail))
-                .collect::<Vec<_>>()
-                .join("; ");
-            write::bad_field("feed", detail)
-        })
+    check(feed_id, e, &served.region().layers).map_err(|problems| {
+        let detail = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.detail))
+            .collect::<Vec<_>>()
+            .join("; ");
+        write::bad_field("feed", detail)
+    })
 }
 
 fn answer(state: &AppState, status: StatusCode, feed_id: &str) -> Result<Response, ApiProblem> {
@@ -189,10 +188,8 @@ pub async fn create(
     Body(body): Body<NewFeedBody>,
 ) -> Result<Response, ApiProblem> {
     only_fields(body.other.keys().cloned())?;
-    let mut fields = body.fields;
-    blank_none(&mut fields);
-    let entry = FeedEntry {
-        fields,
+    let mut entry = FeedEntry {
+        fields: body.fields,
         owner: feedmap_store::Ownership {
             status_since: Some(feedmap_geography::calendar::today()),
             ..Default::default()
@@ -201,11 +198,7 @@ pub async fn create(
     let feed_id = body.feed_id;
     let s = state.clone();
     blocking(move || {
-        validate(&s, &feed_id, &entry)?;
-        let mut entry = entry;
-        if entry.fields.name.is_empty() {
-            entry.fields.name = entry.fields.handle.clone();
-        }
+        entry.fields = validate(&s, &feed_id, &entry)?.fields;
         if s.served.load().source().feeds.get(&feed_id).is_some() {
             return Err(feedmap_store::StoreError::Exists {
                 entity: "feed",
