@@ -91,3 +91,131 @@ fn unknown_keys_in_the_config_file_are_refused_by_name() {
         "{err}"
     );
 }
+
+/// The pieces of configuration, through the server crate's public API
+/// (tested here rather than inside the crate, so `cargo test` builds that
+/// crate once).
+mod pieces {
+    use feedmap::auth::{TokenRole, Tokens};
+    use feedmap::config::{ConfigError, ServeConfig, ServeSettings};
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    #[test]
+    fn tokens_check_and_refuse_clearly() {
+        let f = write(
+            "[[tokens]]\nname = \"planner-a\"\ntoken = \"0123456789abcdef-a\"\nrole = \"planner\"\n\n[[tokens]]\nname = \"viewer\"\ntoken = \"0123456789abcdef-r\"\nrole = \"reader\"\n",
+        );
+        let t = Tokens::load(f.path()).unwrap();
+        assert_eq!(t.check("0123456789abcdef-a").unwrap().name, "planner-a");
+        assert_eq!(
+            t.check("0123456789abcdef-r").unwrap().role,
+            TokenRole::Reader
+        );
+        assert!(t.check("0123456789abcdef-").is_none());
+        assert!(t.check("").is_none());
+        for (text, expect) in [
+            ("[[tokens]]\nname = \"a\"\ntoken = \"short-secret\"\nrole = \"planner\"\n", "shorter than 16"),
+            ("[[tokens]]\nname = \"a\"\ntoken = \"0123456789abcdef-secret\"\nrole = \"admin\"\n", "line 4"),
+            ("[[tokens]]\nname = \"a\"\ntoken = \"0123456789abcdef-secret\"\nrole = \"planner\"\n[[tokens]]\nname = \"a\"\ntoken = \"0123456789abcdef-other\"\nrole = \"reader\"\n", "already used"),
+            ("tokens = []\n", "no [[tokens]]"),
+        ] {
+            let e = Tokens::load(write(text).path()).unwrap_err().to_string();
+            assert!(e.contains(expect), "{e}");
+            assert!(!e.contains("secret"), "a token leaked into an error: {e}");
+        }
+    }
+
+    fn origins(list: &[&str]) -> Result<ServeConfig, ConfigError> {
+        ServeConfig::merge(
+            ServeSettings {
+                cors_origins: Some(list.iter().map(|o| o.to_string()).collect()),
+                ..ServeSettings::default()
+            },
+            ServeSettings::default(),
+        )
+    }
+
+    #[test]
+    fn cors_origins_are_told_from_urls() {
+        for good in [
+            "https://www.example.police.uk",
+            "http://127.0.0.1:8080",
+            "http://[::1]:9000",
+            "*",
+        ] {
+            assert!(origins(&[good]).is_ok(), "{good}");
+        }
+        for bad in [
+            "www.example.police.uk",
+            "https://x.example/",
+            "https://x.example/page",
+            "ftp://x",
+            "https://",
+            "https://x:port",
+        ] {
+            let e = origins(&[bad]).unwrap_err().to_string();
+            assert!(
+                e.contains("--cors-origins") && e.contains(bad),
+                "{bad}: {e}"
+            );
+        }
+        let e = origins(&[]).unwrap_err().to_string();
+        assert!(e.contains("--cors-origins"), "{e}");
+    }
+
+    fn file(text: &str) -> Result<ServeSettings, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedmap.toml");
+        std::fs::write(&path, text).unwrap();
+        ServeSettings::load(&path).map(|mut f| {
+            // Paths are made absolute from the file's folder.
+            if let Some(r) = &f.region {
+                assert!(r.starts_with(dir.path()), "{}", r.display());
+                f.region = Some(r.strip_prefix(dir.path()).unwrap().to_path_buf());
+            }
+            f
+        })
+    }
+
+    #[test]
+    fn flags_beat_the_file_which_beats_the_defaults() {
+        let f = file("region = \"r\"\nmax_limit = 500\ndefault_limit = 50\nstore_poll = \"250ms\"\nrepair = true\n").unwrap();
+        let args = ServeSettings {
+            default_limit: Some(20),
+            ..ServeSettings::default()
+        };
+        let c = ServeConfig::merge(args, f).unwrap();
+        assert_eq!(c.region, PathBuf::from("r"));
+        assert_eq!((c.max_limit, c.default_limit), (500, 20));
+        assert_eq!(c.store_poll, Duration::from_millis(250));
+        assert!(c.repair);
+        assert_eq!(c.write_max_bytes, ServeConfig::default().write_max_bytes);
+        let none = ServeConfig::merge(ServeSettings::default(), ServeSettings::default()).unwrap();
+        assert_eq!(none, ServeConfig::default());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused_by_name() {
+        let e = file("max_limt = 5\n").unwrap_err().to_string();
+        assert!(e.contains("max_limt") && e.contains("feedmap.toml"), "{e}");
+        let e = file("store_poll = \"soon\"\n").unwrap_err().to_string();
+        assert!(e.contains("soon") && e.contains("duration"), "{e}");
+        let e = ServeConfig::merge(
+            ServeSettings {
+                default_limit: Some(20_000),
+                ..ServeSettings::default()
+            },
+            ServeSettings::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("--default-limit") && e.contains("10000"), "{e}");
+    }
+}

@@ -230,3 +230,26 @@ fn a_slow_request_gets_408_but_a_long_batch_upload_is_spared() {
     // And quick requests are answered as ever.
     assert_eq!(server.get("/health").0, 200);
 }
+
+/// Which peers the rate limit applies to, through the server crate's
+/// public API (tested here rather than inside the crate, so `cargo test`
+/// builds that crate once).
+#[test]
+fn requests_carry_the_address_the_rate_limit_needs() {
+    use feedmap::api::listen::{Peers, RateLimit};
+    use std::net::IpAddr;
+    let (local, remote): (IpAddr, IpAddr) =
+        ("127.0.0.1".parse().unwrap(), "192.0.2.7".parse().unwrap());
+    let v6: IpAddr = "::1".parse().unwrap();
+    assert!(Peers::All.tags(local) && Peers::All.tags(remote));
+    assert!(!Peers::Remote.tags(local) && !Peers::Remote.tags(v6));
+    assert!(Peers::Remote.tags(remote));
+    assert!(!Peers::None.tags(local) && !Peers::None.tags(remote));
+    // The limit itself agrees: loopback is exempt unless asked.
+    let rate = RateLimit::new(1, 1, false).unwrap();
+    for _ in 0..5 {
+        assert!(rate.check(local).is_ok());
+    }
+    assert!(rate.check(remote).is_ok());
+    assert!(rate.check(remote).is_err());
+}

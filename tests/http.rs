@@ -370,3 +370,49 @@ fn failed_reload_keeps_serving_the_previous_region() {
     let (_, body) = server.get("/v1/lookup?lat=54.76&lon=2.01");
     assert_eq!(body["areas"]["communities"], Value::Array(vec![]));
 }
+
+/// Query strings are read as the form decoder reads them, through the
+/// server crate's public `Params` (tested here rather than inside the
+/// crate, so `cargo test` builds that crate once).
+mod query_strings {
+    use feedmap::api::Params;
+    use proptest::prelude::*;
+    use std::borrow::Cow;
+
+    fn decoded(q: &str) -> Vec<(String, String)> {
+        form_urlencoded::parse(q.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn reads_queries_as_the_form_decoder_does() {
+        for q in [
+            "",
+            "&",
+            "lat=53.4&lon=-2.3",
+            "a&&b=&=c&d==e",
+            "q=Sale+Moor&postcode=M33%207ZF",
+            "q=%E2%9C%93&bad=%zz&cut=%4",
+            "q=caf\u{e9}&x=%FF",
+        ] {
+            assert_eq!(Params::parse(Some(q)).owned(), decoded(q), "{q:?}");
+        }
+        assert!(Params::parse(None).0.is_empty());
+        // Unescaped pairs are borrowed, not copied.
+        let p = Params::parse(Some("lat=53.4&lon=-2.3"));
+        assert!(p
+            .0
+            .iter()
+            .all(|(k, v)| matches!((k, v), (Cow::Borrowed(_), Cow::Borrowed(_)))));
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_reads_as_the_form_decoder_reads_it(
+            q in "([a-z0-9=&+%. é✓-]|%[0-9A-Fa-f]{2}){0,40}"
+        ) {
+            prop_assert_eq!(Params::parse(Some(&q)).owned(), decoded(&q));
+        }
+    }
+}

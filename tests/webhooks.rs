@@ -594,3 +594,68 @@ fn registration_is_checked_and_secrets_stay_secret() {
     let page = call(base, "GET", "/v1/changes", None, None, &[]).json;
     assert_eq!(page["count"], 0, "{page}");
 }
+
+/// Retry timing, signatures, URLs and secrets, through the server crate's
+/// public API (tested here rather than inside the crate, so `cargo test`
+/// builds that crate once).
+mod pieces {
+    use feedmap::webhooks::{check_url, new_secret, signature, RetryPolicy};
+    use hmac::{KeyInit, Mac};
+    use std::time::Duration;
+
+    #[test]
+    fn delay_doubles_to_the_cap() {
+        let p = RetryPolicy {
+            first: Duration::from_secs(30),
+            max: Duration::from_secs(600),
+            ..RetryPolicy::default()
+        };
+        let waits: Vec<u64> = (1..=7).map(|n| p.delay(n).as_secs()).collect();
+        assert_eq!(waits, [30, 60, 120, 240, 480, 600, 600]);
+        assert_eq!(p.delay(200).as_secs(), 600);
+    }
+
+    fn hmac_hex(key: &[u8], message: &[u8]) -> String {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+        mac.update(message);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The signature is HMAC-SHA256 of `t.body`, and the primitive gives
+    /// RFC 4231's test case 2 (key "Jefe").
+    #[test]
+    fn signature_is_hmac_sha256_of_timestamp_dot_body() {
+        let s = signature("Jefe", 0, b"what do ya want for nothing?");
+        let want = hmac_hex(b"Jefe", b"0.what do ya want for nothing?");
+        assert_eq!(s, format!("t=0,v1={want}"));
+        assert_eq!(
+            hmac_hex(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn urls_are_checked() {
+        assert!(check_url("https://hooks.example.org/feedmap").is_ok());
+        assert!(check_url("http://127.0.0.1:9000/x").is_ok());
+        for bad in [
+            "ftp://x.example/",
+            "not a url",
+            "https://user:pw@x.example/",
+            "mailto:a@b",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_random() {
+        let (a, b) = (new_secret().unwrap(), new_secret().unwrap());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), "whsec_".len() + 64);
+    }
+}

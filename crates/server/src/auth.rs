@@ -211,39 +211,3 @@ impl Tokens {
         found
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn write(text: &str) -> tempfile::NamedTempFile {
-        let f = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(f.path(), text).unwrap();
-        f
-    }
-
-    #[test]
-    fn tokens_check_and_refuse_clearly() {
-        let f = write(
-            "[[tokens]]\nname = \"planner-a\"\ntoken = \"0123456789abcdef-a\"\nrole = \"planner\"\n\n[[tokens]]\nname = \"viewer\"\ntoken = \"0123456789abcdef-r\"\nrole = \"reader\"\n",
-        );
-        let t = Tokens::load(f.path()).unwrap();
-        assert_eq!(t.check("0123456789abcdef-a").unwrap().name, "planner-a");
-        assert_eq!(
-            t.check("0123456789abcdef-r").unwrap().role,
-            TokenRole::Reader
-        );
-        assert!(t.check("0123456789abcdef-").is_none());
-        assert!(t.check("").is_none());
-        for (text, expect) in [
-            ("[[tokens]]\nname = \"a\"\ntoken = \"short-secret\"\nrole = \"planner\"\n", "shorter than 16"),
-            ("[[tokens]]\nname = \"a\"\ntoken = \"0123456789abcdef-secret\"\nrole = \"admin\"\n", "line 4"),
-            ("[[tokens]]\nname = \"a\"\ntoken = \"0123456789abcdef-secret\"\nrole = \"planner\"\n[[tokens]]\nname = \"a\"\ntoken = \"0123456789abcdef-other\"\nrole = \"reader\"\n", "already used"),
-            ("tokens = []\n", "no [[tokens]]"),
-        ] {
-            let e = Tokens::load(write(text).path()).unwrap_err().to_string();
-            assert!(e.contains(expect), "{e}");
-            assert!(!e.contains("secret"), "a token leaked into an error: {e}");
-        }
-    }
-}

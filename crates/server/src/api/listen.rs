@@ -187,26 +187,3 @@ pub fn peer_of<B>(req: &axum::http::Request<B>) -> Option<SocketAddr> {
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn requests_carry_the_address_the_rate_limit_needs() {
-        let (local, remote): (IpAddr, IpAddr) =
-            ("127.0.0.1".parse().unwrap(), "192.0.2.7".parse().unwrap());
-        let v6: IpAddr = "::1".parse().unwrap();
-        assert!(Peers::All.tags(local) && Peers::All.tags(remote));
-        assert!(!Peers::Remote.tags(local) && !Peers::Remote.tags(v6));
-        assert!(Peers::Remote.tags(remote));
-        assert!(!Peers::None.tags(local) && !Peers::None.tags(remote));
-        // The limit itself agrees: loopback is exempt unless asked.
-        let rate = RateLimit::new(1, 1, false).unwrap();
-        for _ in 0..5 {
-            assert!(rate.check(local).is_ok());
-        }
-        assert!(rate.check(remote).is_ok());
-        assert!(rate.check(remote).is_err());
-    }
-}
