@@ -18,8 +18,8 @@
 #![deny(missing_docs)]
 
 pub use feedmap_geography::{
-    area, boundary, calendar, crs, gazetteer, geodesic, grid, import, index, lookup, manifest,
-    parallel, pip, progress, region, relations, settlements, table, tiles, validate,
+    area, boundary, calendar, census, crs, gazetteer, geodesic, grid, import, index, lookup,
+    manifest, parallel, pip, progress, region, relations, settlements, table, tiles, validate,
 };
 pub use feedmap_geography::{LatLon, LayerHit, LoadOptions, Manifest, Region, RegionError, Role};
 

@@ -62,9 +62,10 @@ enum Command {
         lon: f64,
     },
     /// Discover the settlements of a region from its residential points
-    /// (postcodes, else addresses, else population points) and write them
-    /// as GeoJSON, loadable as a community layer (`id_property = "id"`,
-    /// `name_property = "name"`, `population_property = "residents"`).
+    /// (postcodes, else addresses, else population points, else census
+    /// areas) and write them as GeoJSON, loadable as a community layer
+    /// (`id_property = "id"`, `name_property = "name"`,
+    /// `population_property = "residents"`).
     Discover {
         /// Region folder holding region.toml.
         #[arg(long, default_value = "boundaries/demo")]

@@ -622,19 +622,83 @@ fn cli_feeds_lookup_and_batch() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.csv");
     std::fs::write(&input, "id,postcode\n1,DV1 1AA\n2,XX\n3,DV8 1BA\n").unwrap();
-    let out = common::feedmap_ok(&[
-        "feeds".as_ref(),
-        "batch".as_ref(),
-        "--region".as_ref(),
-        demo.as_os_str(),
-        input.as_os_str(),
-    ]);
+    let batch = |file: &std::path::Path| {
+        common::feedmap_ok(&[
+            "feeds".as_ref(),
+            "batch".as_ref(),
+            "--region".as_ref(),
+            demo.as_os_str(),
+            file.as_os_str(),
+        ])
+    };
+    let out = batch(&input);
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
     assert!(lines[1].starts_with("1,postcode,") && lines[1].contains("DV01-C01-X"));
     assert!(lines[2].starts_with("2,") && lines[2].contains("not a UK postcode"));
     assert!(lines[3].starts_with("3,postcode,"));
+    // A 2 MB postcode cell is quoted in its first characters and its
+    // length, in the CSV answer and in JSON Lines.
+    let huge = "Z".repeat(2_000_000);
+    std::fs::write(&input, format!("id,postcode\n1,{huge}\n")).unwrap();
+    let out = batch(&input);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text.lines().nth(1).unwrap();
+    assert!(row.len() < 300, "{} bytes: {}", row.len(), &row[..300]);
+    assert!(
+        row.contains("(2000000 characters) is not a UK postcode"),
+        "{row}"
+    );
+    let jsonl = dir.path().join("in.jsonl");
+    std::fs::write(&jsonl, format!("{{\"id\": 1, \"lat\": \"{huge}\"}}\n")).unwrap();
+    let out = batch(&jsonl);
+    let row: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let error = row["error"].as_str().unwrap();
+    assert!(error.len() < 300, "{} bytes", error.len());
+}
+
+/// In a region with no feed list, a feed lookup says so (a field and a
+/// note), rather than answering as if the force had no account there.
+#[test]
+fn a_lookup_without_a_feed_list_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = common::demo_region();
+    let manifest = std::fs::read_to_string(demo.join("region.toml")).unwrap();
+    // The demo without its [feeds] table.
+    let start = manifest.find("[feeds]").expect("the demo has a feed list");
+    let end = manifest[start + 1..]
+        .find("\n[")
+        .map_or(manifest.len(), |e| start + 1 + e + 1);
+    let without = format!("{}{}", &manifest[..start], &manifest[end..]);
+    for entry in std::fs::read_dir(&demo).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() && entry.file_name() != "region.toml" {
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+        }
+    }
+    std::fs::write(dir.path().join("region.toml"), without).unwrap();
+    let lookup = |region: &std::path::Path| -> Value {
+        let out = common::feedmap_ok(&[
+            "feeds".as_ref(),
+            "lookup".as_ref(),
+            "--region".as_ref(),
+            region.as_os_str(),
+            "--postcode".as_ref(),
+            "dv1 1aa".as_ref(),
+        ]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let none = lookup(dir.path());
+    assert_eq!(none["feed_list"], false, "{none}");
+    assert_eq!(none["feeds"], serde_json::json!([]));
+    assert!(
+        none["note"].as_str().unwrap().contains("no feed list"),
+        "{none}"
+    );
+    let with = lookup(&demo);
+    assert_eq!(with["feed_list"], true);
+    assert!(with.get("note").is_none(), "{with}");
 }
 
 /// `feedmap feeds batch … | head -1`: a reader that stops early closes the

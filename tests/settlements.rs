@@ -241,12 +241,33 @@ fn trafford_plan_suggests_partington_as_a_settlement() {
         .count();
     assert_eq!(others, 1);
     // Off: the plan of communities and clusters alone, exactly as a
-    // region without residential points plans it.
+    // region without postcodes plans it with settlements off.
     let off = plan(dir.path(), &[("settlements", "false")]);
     assert!(off.params.settlements.is_none());
-    let no_points = plan(trafford(&data, false).path(), &[]);
+    let without_postcodes = trafford(&data, false);
+    let no_points = plan(without_postcodes.path(), &[("settlements", "false")]);
     assert_eq!(without_params(&off), without_params(&no_points));
     assert_ne!(without_params(&off), without_params(&p));
+    // Without postcodes, the census output areas find Partington too, named
+    // after its ward (this region has no finer place names; tests/towns.rs
+    // gives it the MSOA names).
+    let census = plan(without_postcodes.path(), &[]);
+    let west = census
+        .neighbourhoods
+        .iter()
+        .find(|n| n.name == "West")
+        .unwrap();
+    let s = west
+        .suggestions
+        .iter()
+        .find(|s| s.kind == SuggestionKind::Settlement)
+        .expect("a settlement suggestion in West from the census areas");
+    assert_eq!(s.name, "Bucklow-St Martins");
+    assert!(
+        s.reason.contains("census areas of layer oas"),
+        "{}",
+        s.reason
+    );
 }
 
 /// A square of `n`×`n` points `step` degrees apart from (`lat`, `lon`).

@@ -181,6 +181,7 @@ pub struct Postcode {
     pub postcode: String,
     pub ward_code: String,
     pub msoa_code: String,
+    pub msoa_hcl_name: String,
     pub lsoa_code: String,
     pub lon: f64,
     pub lat: f64,

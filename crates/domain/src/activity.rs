@@ -19,7 +19,7 @@
 
 use crate::feeds::{Feed, FeedRegistry};
 use feedmap_geography::calendar::{add_days, days_between, is_date};
-use feedmap_geography::validate::{Problem, ProblemKind};
+use feedmap_geography::validate::{quoted, Problem, ProblemKind};
 use feedmap_store::ActivityDay;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -161,7 +161,10 @@ pub fn read_csv(
                 None => {
                     bad(
                         ProblemKind::UnknownFeed,
-                        format!("feed_id {:?} is not a feed of the region", get(feed_id)),
+                        format!(
+                            "feed_id {} is not a feed of the region",
+                            quoted(get(feed_id))
+                        ),
                     );
                     None
                 }
@@ -215,7 +218,7 @@ pub fn read_csv(
         if !day_ok {
             bad(
                 ProblemKind::BadValue,
-                format!("date {d:?} is not a date (YYYY-MM-DD)"),
+                format!("date {} is not a date (YYYY-MM-DD)", quoted(d)),
             );
         }
         let count = |what: &str, v: &str| -> Result<Option<i64>, String> {
@@ -224,7 +227,10 @@ pub fn read_csv(
             }
             match v.replace(',', "").parse::<i64>() {
                 Ok(n) if n >= 0 => Ok(Some(n)),
-                _ => Err(format!("{what} {v:?} is not a whole number of 0 or more")),
+                _ => Err(format!(
+                    "{what} {} is not a whole number of 0 or more",
+                    quoted(v)
+                )),
             }
         };
         let posts_n = match count("posts", get(posts)) {

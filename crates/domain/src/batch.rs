@@ -18,6 +18,7 @@ use crate::feeds::Resolution;
 use crate::query::{Query, QueryError, Via};
 use crate::served::View;
 use feedmap_geography::lookup::LatLon;
+use feedmap_geography::validate::quoted;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::io::{BufRead, Read, Write};
@@ -194,7 +195,7 @@ impl Columns {
             if let (Some(la), Some(lo)) = (get(la, "lat")?, get(lo, "lon")?) {
                 let parse = |s: &str, n: &str| {
                     s.parse::<f64>()
-                        .map_err(|_| format!("{n} {s:?} is not a number"))
+                        .map_err(|_| format!("{n} {} is not a number", quoted(s)))
                 };
                 return Ok(Query::Point {
                     lat: parse(la, "lat")?,
@@ -521,6 +522,19 @@ fn answer_csv(
     errors
 }
 
+/// A parser's message cut to about 160 characters: it may quote the
+/// offending value, which can be megabytes long.
+fn clipped(message: String) -> String {
+    match message.char_indices().nth(160) {
+        Some((at, _)) => format!(
+            "{}… ({} characters)",
+            &message[..at],
+            message.chars().count()
+        ),
+        None => message,
+    }
+}
+
 /// Rows a worker takes through each stage at a time (see [`answer_csv`]).
 const SUB_ROWS: usize = 256;
 
@@ -651,7 +665,7 @@ fn answer_jsonl(view: &View, lines: &[Vec<u8>], out: &mut Vec<u8>, time: &mut St
             if line.is_empty() {
                 Err(format!("line longer than {MAX_LINE} bytes"))
             } else {
-                serde_json::from_slice(line).map_err(|e| format!("not a JSON object: {e}"))
+                serde_json::from_slice(line).map_err(|e| clipped(format!("not a JSON object: {e}")))
             }
         }));
         let parsed = Instant::now();

@@ -21,13 +21,27 @@ pub fn validate(dir: &Path, repair: bool, out: &mut dyn Write) -> std::io::Resul
                 writeln!(out, "note: {note}")?;
             }
             for layer in region.layers.iter() {
+                let residents: f64 = layer.areas.iter().filter_map(|a| a.population).sum();
+                let with = layer
+                    .areas
+                    .iter()
+                    .filter(|a| a.population.is_some())
+                    .count();
                 writeln!(
                     out,
-                    "ok: layer {} ({}): {} areas from {}",
+                    "ok: layer {} ({}): {} areas from {}{}",
                     layer.id,
                     layer.role.as_str(),
                     layer.areas.len(),
-                    layer.source.display()
+                    layer.source.display(),
+                    if with > 0 {
+                        format!(
+                            "; {} residents in the {with} with a population",
+                            crate::plan::explain::thousands(residents)
+                        )
+                    } else {
+                        String::new()
+                    }
                 )?;
             }
             writeln!(
@@ -40,8 +54,8 @@ pub fn validate(dir: &Path, repair: bool, out: &mut dyn Write) -> std::io::Resul
             Ok(true)
         }
         Err(RegionError::Invalid { manifest, problems }) => {
-            for p in &problems {
-                writeln!(out, "error: {p}")?;
+            for line in feedmap_geography::validate::grouped(&problems) {
+                writeln!(out, "error: {line}")?;
             }
             writeln!(
                 out,
@@ -69,6 +83,9 @@ pub fn feeds_batch(
     output: &mut dyn Write,
 ) -> Result<crate::batch::BatchStats, crate::batch::BatchError> {
     let started = std::time::Instant::now();
+    if served.feeds().feeds.is_empty() {
+        tracing::warn!("{}", crate::query::NO_FEED_LIST);
+    }
     let stats = if input == Path::new("-") {
         crate::batch::run(
             served.today(),
@@ -116,7 +133,7 @@ pub enum DiscoverError {
     #[error("{0}")]
     Params(String),
     /// The region has no residential points to discover settlements in.
-    #[error("region {0:?} has no postcodes, addresses or population points to find settlements in; add [postcodes] to its manifest")]
+    #[error("region {0:?} has no postcodes, addresses, population points or census areas to find settlements in; add a population layer of census output areas with their residents, or [postcodes], to its manifest")]
     NoPoints(String),
     /// Writing the output failed.
     #[error("writing the settlements: {0}")]
@@ -200,6 +217,15 @@ pub fn plan(
     );
     if let Some(w) = &plan.population.warning {
         tracing::warn!("{w}");
+    }
+    // Missing data is warned of; what the data gave is in the plan.
+    if let Some(note) = plan
+        .settlements
+        .as_ref()
+        .filter(|s| s.from.is_none())
+        .and_then(|s| s.note.as_ref())
+    {
+        tracing::warn!("{note}");
     }
     match format {
         "geojson" => {

@@ -12,7 +12,7 @@ use feedmap_geography::index::Nearest;
 use feedmap_geography::lookup::LatLon;
 use feedmap_geography::manifest::Role;
 use feedmap_geography::table::Table;
-use feedmap_geography::validate::{Problem, ProblemKind};
+use feedmap_geography::validate::{quoted, Problem, ProblemKind};
 use feedmap_store::{FeedEntry, FeedFields, Ownership, StoredFeed, Verification};
 
 pub use feedmap_store::FeedStatus;
@@ -137,7 +137,10 @@ fn owner_from_cells<'a>(cell: impl Fn(usize) -> Option<&'a str>) -> Result<Owner
     let verification = match cell(3) {
         None => Verification::Unverified,
         Some(w) => Verification::parse(w).ok_or_else(|| {
-            format!("verification {w:?} must be \"verified\", \"pending\" or \"unverified\"")
+            format!(
+                "verification {} must be \"verified\", \"pending\" or \"unverified\"",
+                quoted(w)
+            )
         })?,
     };
     Ok(Ownership {
@@ -180,7 +183,10 @@ pub fn check_owner(o: &Ownership) -> Vec<FieldProblem> {
     ] {
         if let Some(d) = v {
             if !feedmap_geography::calendar::is_date(d) {
-                bad(field, format!("{field} {d:?} is not a date (YYYY-MM-DD)"));
+                bad(
+                    field,
+                    format!("{field} {} is not a date (YYYY-MM-DD)", quoted(d)),
+                );
             }
         }
     }
@@ -257,7 +263,8 @@ pub fn check(
             ProblemKind::BadPlatform,
             "platform",
             format!(
-                "platform {platform:?} must be a lowercase word such as {}",
+                "platform {} must be a lowercase word such as {}",
+                quoted(platform),
                 KNOWN_PLATFORMS.join(", ")
             ),
         );
@@ -276,7 +283,7 @@ pub fn check(
         _ => bad(
             ProblemKind::BadUrl,
             "url",
-            format!("url {url:?} is not an absolute http(s) URL"),
+            format!("url {} is not an absolute http(s) URL", quoted(url)),
         ),
     }
     let target = match (layer.is_empty(), area_id.is_empty()) {
@@ -295,7 +302,8 @@ pub fn check(
                     ProblemKind::UnknownLayer,
                     "layer",
                     format!(
-                        "layer {layer:?} is not in the region (layers: {})",
+                        "layer {} is not in the region (layers: {})",
+                        quoted(layer),
                         layers
                             .iter()
                             .map(|l| l.id.as_str())
@@ -319,7 +327,7 @@ pub fn check(
                     bad(
                         ProblemKind::UnknownArea,
                         "area_id",
-                        format!("area_id {area_id:?} is not in layer {layer:?}"),
+                        format!("area_id {} is not in layer {layer:?}", quoted(area_id)),
                     );
                     None
                 }
@@ -357,7 +365,7 @@ fn bad_status(word: &str) -> FieldProblem {
     FieldProblem {
         kind: ProblemKind::BadStatus,
         field: "status",
-        detail: format!("status {word:?} must be {}", or_list(&words)),
+        detail: format!("status {} must be {}", quoted(word), or_list(&words)),
     }
 }
 

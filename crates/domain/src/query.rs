@@ -93,6 +93,10 @@ pub struct FeedAnswer<'a> {
     pub note: Option<String>,
     /// `community`, `neighbourhood`, `force` or `outside`.
     pub coverage: Coverage,
+    /// Whether the region has a feed list. `false`: it names no feed at
+    /// all, so an empty `feeds` says nothing about the force's accounts
+    /// here (the note says how to add them).
+    pub feed_list: bool,
     /// The most specific community area containing the point (the smallest
     /// when community layers overlap), if any.
     pub community: Option<AreaSummary<'a>>,
@@ -120,6 +124,9 @@ pub struct FeedAnswer<'a> {
     /// Attribution for the boundaries used.
     pub attribution: &'a str,
 }
+
+/// The note of an answer in a region with no feed list.
+pub const NO_FEED_LIST: &str = "this region has no feed list, so no feed is known for any place (an empty feeds list does not mean the force has no account here): add the force's accounts as [feeds] in region.toml or through the map";
 
 /// Shapes a resolution of `located` (by `registry`, over `region`) for
 /// output.
@@ -181,12 +188,23 @@ pub fn feed_answer<'a>(
             .entry(item.platform)
             .or_insert_with(|| item.clone());
     }
+    let feed_list = !registry.feeds.is_empty();
+    let note = match (located.note, feed_list) {
+        (note, true) => note,
+        (note, false) => Some(
+            note.into_iter()
+                .chain([NO_FEED_LIST.to_string()])
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    };
     FeedAnswer {
         via: located.via,
         point: located.point,
         postcode: located.postcode,
-        note: located.note,
+        note,
         coverage: r.coverage,
+        feed_list,
         community: r
             .communities
             .first()

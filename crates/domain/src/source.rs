@@ -8,14 +8,16 @@
 
 use crate::feeds::FeedRegistry;
 use crate::plan::{population, Planning};
-use feedmap_geography::boundary::build_layer;
+use feedmap_geography::boundary::{build_layer, Layer};
 use feedmap_geography::gazetteer::{Addresses, Places, Postcodes};
 use feedmap_geography::import::read_layer;
 use feedmap_geography::lookup::LatLon;
 use feedmap_geography::manifest::Manifest;
 use feedmap_geography::region::{LoadOptions, Region, RegionError};
 use feedmap_geography::relations::Relations;
-use feedmap_geography::settlements::{DiscoverParams, Residential, Settlements, Weights};
+use feedmap_geography::settlements::{
+    CensusAreaParams, DiscoverParams, Residential, Settlements, Weights,
+};
 use feedmap_geography::tiles::Projection;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -133,7 +135,8 @@ impl Geo {
 
     /// The settlements discovered (with default parameters) from the
     /// region's residential points (postcodes, else addresses, else
-    /// population points), computed once on first use.
+    /// population points, else points laid over its dense census areas),
+    /// computed once on first use.
     pub fn settlements(&self) -> &Arc<Settlements> {
         self.settlements.get_or_init(|| {
             let started = Instant::now();
@@ -152,11 +155,20 @@ impl Geo {
     /// at their centre.
     pub fn discover(&self, params: DiscoverParams) -> Settlements {
         let region = &self.region;
-        let res = Residential::of_region(
+        let mut res = Residential::of_region(
             region.postcodes.as_deref(),
             region.addresses.as_deref(),
             self.population_points(),
         );
+        if res.is_empty() {
+            if let Some(small) = census_areas(&region.layers) {
+                res = Residential::of_census_areas(
+                    small,
+                    &CensusAreaParams::default(),
+                    place_names(&region.layers),
+                );
+            }
+        }
         let weights = Weights::estimate(&res, &region.layers, self.population_points());
         let community = region
             .layers
@@ -274,10 +286,9 @@ impl Source {
                             .population_file
                             .as_ref()
                             .map(|file| {
-                                population::load_table(
+                                feedmap_geography::census::read(
                                     &Manifest::resolve(manifest_path, file),
-                                    spec.population_id_column.as_deref().unwrap_or("area_code"),
-                                    spec.population_column.as_deref().unwrap_or("population"),
+                                    &feedmap_geography::census::CensusSpec::of(spec),
                                     &mut table_problems,
                                 )
                             })
@@ -407,4 +418,38 @@ impl Source {
     pub fn population_points(&self) -> Option<&Arc<Vec<(LatLon, f64)>>> {
         self.population_points.as_ref()
     }
+}
+
+/// The census small areas settlements can be found in when there are no
+/// residential points: the finest `population` layer (output areas or
+/// LSOAs) whose every area has a population. Neighbourhood and community
+/// layers never stand in: their areas are too coarse to tell a town from
+/// the farmland around it.
+fn census_areas(layers: &[Layer]) -> Option<&Layer> {
+    use feedmap_geography::manifest::Role;
+    layers
+        .iter()
+        .filter(|l| l.role == Role::Population)
+        .filter(|l| !l.areas.is_empty() && l.areas.iter().all(|a| a.population.is_some()))
+        .max_by_key(|l| l.areas.len())
+}
+
+/// The layer whose names a settlement found in census areas takes: the
+/// finest community or context layer whose areas mostly have place names
+/// rather than statistical codes (e.g. MSOAs with the House of Commons
+/// Library names, else the wards).
+fn place_names(layers: &[Layer]) -> Option<&Layer> {
+    use feedmap_geography::manifest::Role;
+    layers
+        .iter()
+        .filter(|l| matches!(l.role, Role::Community | Role::Context))
+        .filter(|l| {
+            let named = l
+                .areas
+                .iter()
+                .filter(|a| !crate::plan::factors::is_statistical_code(&a.name))
+                .count();
+            2 * named > l.areas.len()
+        })
+        .max_by_key(|l| l.areas.len())
 }

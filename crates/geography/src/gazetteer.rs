@@ -18,7 +18,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PostcodeError {
     /// Not in the UK postcode format.
-    #[error("{0:?} is not a UK postcode (expected e.g. \"M15 4AB\" or \"SW1A 1AA\")")]
+    #[error("{} is not a UK postcode (expected e.g. \"M15 4AB\" or \"SW1A 1AA\")", crate::validate::quoted(.0))]
     Format(String),
 }
 
@@ -222,6 +222,79 @@ impl Postcodes {
             .filter(|e| e.terminated.is_none())
             .min_by(|a, b| a.postcode.cmp(&b.postcode))
     }
+}
+
+/// Words that start many place names without naming a place.
+const GENERIC_FIRST_WORDS: &[&str] = &[
+    "north", "south", "east", "west", "central", "upper", "lower", "new", "old", "great", "little",
+    "the", "st", "saint",
+];
+
+/// Words a shared name may not end on (`Ashton upon …`).
+const CONNECTORS: &[&str] = &["and", "upon", "on", "in", "under", "the", "with"];
+
+/// The place name several areas' names share, weighted by `weight` (e.g.
+/// residents): the leading words common to names that hold at least half
+/// the weight, when at least two different names share them and they are
+/// not a compass or generic word. `Marlow West & Fenside North`,
+/// `Marlow South West` and `Marlow Central` share `Marlow`; `Sale Moor`
+/// and `Sale East` share `Sale`; `North Marlow` and `North Fenside` share
+/// nothing.
+pub fn shared_place_name<'a>(names: impl IntoIterator<Item = (&'a str, f64)>) -> Option<String> {
+    let names: Vec<(Vec<&str>, f64)> = names
+        .into_iter()
+        .map(|(n, w)| (n.split_whitespace().collect::<Vec<_>>(), w.max(0.0)))
+        .filter(|(words, _)| !words.is_empty())
+        .collect();
+    let total: f64 = names.iter().map(|(_, w)| w).sum();
+    let key = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    // The first word holding the most weight.
+    let mut by_first: Vec<(String, f64, Vec<&Vec<&str>>)> = Vec::new();
+    for (words, w) in &names {
+        let k = key(words[0]);
+        match by_first.iter_mut().find(|(f, _, _)| *f == k) {
+            Some((_, sum, list)) => {
+                *sum += w;
+                list.push(words);
+            }
+            None => by_first.push((k, *w, vec![words])),
+        }
+    }
+    by_first.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let (first, weight, group) = by_first.into_iter().next()?;
+    let distinct = {
+        let mut d: Vec<&Vec<&str>> = group.clone();
+        d.sort();
+        d.dedup();
+        d.len()
+    };
+    if first.is_empty()
+        || GENERIC_FIRST_WORDS.contains(&first.as_str())
+        || distinct < 2
+        || total <= 0.0
+        || 2.0 * weight < total
+    {
+        return None;
+    }
+    // The longest run of leading words they all share.
+    let mut len = 1;
+    while group
+        .iter()
+        .all(|w| w.len() > len && key(w[len]) == key(group[0][len]))
+    {
+        len += 1;
+    }
+    while len > 1 && {
+        let k = key(group[0][len - 1]);
+        k.is_empty() || CONNECTORS.contains(&k.as_str())
+    } {
+        len -= 1;
+    }
+    let shared = group[0][..len].join(" ");
+    Some(shared.trim_end_matches([',', '&', '-']).trim().to_string())
 }
 
 /// Normalises free text for matching: lowercase, `&` as "and", every other

@@ -7,7 +7,8 @@
 //!
 //! 1. leaves — [`calendar`], [`crs`], [`geodesic`], [`pip`], [`area`],
 //!    [`grid`], [`index`], [`import`], [`validate`], [`manifest`],
-//!    [`table`], [`parallel`], [`progress`];
+//!    [`table`], [`census`] (census tables as ONS and Nomis publish them),
+//!    [`parallel`], [`progress`];
 //! 2. layers and places — [`boundary`] (layers), [`relations`], [`tiles`],
 //!    [`gazetteer`], [`region`] (the immutable geography), [`lookup`],
 //!    [`settlements`] (where people live, discovered from residential
@@ -18,6 +19,7 @@
 pub mod area;
 pub mod boundary;
 pub mod calendar;
+pub mod census;
 pub mod crs;
 pub mod gazetteer;
 pub mod geodesic;

@@ -86,7 +86,7 @@ pub enum QueryError {
     #[error("q is empty")]
     EmptyText,
     /// No place or address matches (404).
-    #[error("no place or address matches {0:?}")]
+    #[error("no place or address matches {}", crate::validate::quoted(.0))]
     NoMatch(String),
 }
 

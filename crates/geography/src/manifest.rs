@@ -253,14 +253,30 @@ pub struct LayerSpec {
     /// `population_each`.
     #[serde(default)]
     pub population_file: Option<PathBuf>,
-    /// The `population_file` column with the area id (default
-    /// `area_code`).
+    /// The `population_file` column with the area id (default: found by
+    /// its spelling, `area_code`, `geography code`, `lsoa21cd`, … or the
+    /// column of ONS codes).
     #[serde(default)]
     pub population_id_column: Option<String>,
-    /// The `population_file` column with the residents (default
-    /// `population`).
+    /// The `population_file` column with the residents (default: found by
+    /// its spelling, `population`, `Observation`, `OBS_VALUE`,
+    /// `usual_residents`, …).
     #[serde(default)]
     pub population_column: Option<String>,
+    /// The `population_file`'s layout: `wide` (one row per area, the
+    /// default) or `long` (one row per area and category, as Nomis and
+    /// ONS custom datasets come; an area's rows are added up unless
+    /// `population_category` picks one).
+    #[serde(default)]
+    pub population_table: Option<TableShape>,
+    /// For a long `population_file`: the column holding the category
+    /// (e.g. `age_group`).
+    #[serde(default)]
+    pub population_category_column: Option<String>,
+    /// For a long `population_file`: the one category to take (e.g.
+    /// `Total`); needs `population_category_column`.
+    #[serde(default)]
+    pub population_category: Option<String>,
     /// Feature property (0–1, or true/false) that overrides the planner's
     /// identity factor, for a planner who knows a coded area is a real
     /// community or a named one is not. Default: `identity`, when present.
@@ -277,6 +293,18 @@ pub struct LayerSpec {
     /// Per-layer override of the region-wide `repair` flag.
     #[serde(default)]
     pub repair: Option<bool>,
+}
+
+/// How a census table is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableShape {
+    /// One row per area; the count is one column.
+    #[default]
+    Wide,
+    /// One row per area and category; an area's rows are added up, or
+    /// the rows of one category taken.
+    Long,
 }
 
 /// Why a manifest could not be used.
@@ -369,6 +397,40 @@ impl Manifest {
             {
                 return Err(rule(format!(
                     "layers[{i}] ({:?}) has role \"population\" but none of population_property, population_file or population_each: say where its residents come from",
+                    layer.id
+                )));
+            }
+            let table_keys = [
+                ("population_id_column", layer.population_id_column.is_some()),
+                ("population_column", layer.population_column.is_some()),
+                ("population_table", layer.population_table.is_some()),
+                (
+                    "population_category_column",
+                    layer.population_category_column.is_some(),
+                ),
+                ("population_category", layer.population_category.is_some()),
+            ];
+            if let (None, Some((key, _))) = (
+                &layer.population_file,
+                table_keys.iter().find(|(_, set)| *set),
+            ) {
+                return Err(rule(format!(
+                    "layers[{i}] ({:?}) sets {key} but has no population_file (the census table it is about)",
+                    layer.id
+                )));
+            }
+            if layer.population_category.is_some() && layer.population_category_column.is_none() {
+                return Err(rule(format!(
+                    "layers[{i}] ({:?}) sets population_category but not population_category_column, the column that holds it (e.g. \"age_group\")",
+                    layer.id
+                )));
+            }
+            if layer.population_category_column.is_some()
+                && layer.population_category.is_none()
+                && layer.population_table != Some(TableShape::Long)
+            {
+                return Err(rule(format!(
+                    "layers[{i}] ({:?}) sets population_category_column but neither population_category (the category to take) nor population_table = \"long\" (add up every category)",
                     layer.id
                 )));
             }

@@ -58,7 +58,7 @@ pub enum RegionError {
     #[error(transparent)]
     Manifest(#[from] ManifestError),
     /// One or more boundary files have problems; every one is listed.
-    #[error("{} problem(s) in region {}:\n{}", problems.len(), manifest.display(), problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{} problem(s) in region {}:\n{}", problems.len(), manifest.display(), crate::validate::grouped(problems).iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid {
         /// The manifest path.
         manifest: PathBuf,

@@ -13,6 +13,13 @@
 //! House of Commons Library's MSOA names in a postcode file), always saying
 //! where a figure or name came from.
 //!
+//! A region without such points but with census small areas (a
+//! `population` layer of output areas with residents) gets points laid
+//! over its built-up areas instead ([`Residential::of_census_areas`]):
+//! dense areas chain through shared boundaries, sparse ones break the
+//! chain, and a chain too large to be a place apart is a continuous
+//! built-up area, reported rather than listed.
+//!
 //! Distances are metres on a sphere of the mean Earth radius (equirectangular
 //! at each pair's mean latitude: within 0.1 % at these distances). The
 //! result depends only on the points and the parameters, never on the
@@ -71,6 +78,33 @@ impl DiscoverParams {
     }
 }
 
+/// How settlements are found from census small areas when a region has no
+/// postcode or address points ([`Residential::of_census_areas`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct CensusAreaParams {
+    /// Residents per km² from which an area counts as built up (default
+    /// 1,500: an output area of 300 people on 20 ha; farmland and green
+    /// belt areas hold far fewer).
+    pub dense_per_km2: f64,
+    /// Metres between the points laid over a dense area (default 100, half
+    /// the default gap, so adjacent dense areas chain).
+    pub spacing_m: f64,
+    /// Most residents one settlement may have (default 100,000): a longer
+    /// chain of dense areas is a continuous built-up area, not a place
+    /// apart, and its communities are planned one by one.
+    pub max_residents: f64,
+}
+
+impl Default for CensusAreaParams {
+    fn default() -> Self {
+        CensusAreaParams {
+            dense_per_km2: 1_500.0,
+            spacing_m: 100.0,
+            max_residents: 100_000.0,
+        }
+    }
+}
+
 /// A region's residential points: where people live, each with the local
 /// name its source gives (if any). Points are in a fixed order (postcodes
 /// sorted), so discovery is repeatable.
@@ -87,6 +121,10 @@ pub struct Residential {
     pub names_from: Option<String>,
     /// What the points are, in words (e.g. `11264 postcode centroids`).
     pub source: String,
+    /// For points laid over census areas: the most residents a settlement
+    /// may have; a group with more is a continuous built-up area
+    /// ([`CensusAreaParams::max_residents`]).
+    pub max_residents: Option<f64>,
 }
 
 impl Residential {
@@ -137,6 +175,100 @@ impl Residential {
             out.name_of = vec![None; out.points.len()];
             out.source = format!("{} population points", out.points.len());
         }
+        out
+    }
+
+    /// Residential points from census small areas, for a region without
+    /// postcodes or address points: every area of `layer` with at least
+    /// `params.dense_per_km2` residents per km² is covered by points
+    /// `params.spacing_m` apart (one lattice for the whole layer, so the
+    /// points of two adjacent dense areas lie that far apart and chain;
+    /// an area too small to hold a lattice point gets one at an interior
+    /// point). Sparse areas (farmland, parks, the green belt) get none, so
+    /// they break the chain. Each point takes its name from `names` (the
+    /// area of that layer it lies in), when given.
+    pub fn of_census_areas(
+        layer: &Layer,
+        params: &CensusAreaParams,
+        names: Option<&Layer>,
+    ) -> Residential {
+        use geo::{BoundingRect, InteriorPoint};
+        let mut out = Residential::default();
+        let dense: Vec<&crate::area::Area> = layer
+            .areas
+            .iter()
+            .filter(|a| {
+                a.population.is_some_and(|p| {
+                    a.area_m2 > 0.0 && p / (a.area_m2 / 1e6) >= params.dense_per_km2
+                })
+            })
+            .collect();
+        if dense.is_empty() {
+            return out;
+        }
+        let lat0 = dense.iter().map(|a| a.bbox.center().y).sum::<f64>() / dense.len() as f64;
+        let step_lat = params.spacing_m / M_PER_DEG;
+        let step_lon = params.spacing_m / (M_PER_DEG * lat0.to_radians().cos());
+        let mut index: HashMap<Arc<str>, u32> = HashMap::new();
+        let mut found = Vec::new();
+        for a in &dense {
+            let Some(bb) = a.geometry.bounding_rect() else {
+                continue;
+            };
+            let before = out.points.len();
+            let (i0, i1) = (
+                (bb.min().x / step_lon).ceil() as i64,
+                (bb.max().x / step_lon).floor() as i64,
+            );
+            let (j0, j1) = (
+                (bb.min().y / step_lat).ceil() as i64,
+                (bb.max().y / step_lat).floor() as i64,
+            );
+            for j in j0..=j1 {
+                for i in i0..=i1 {
+                    let p = Point::new(i as f64 * step_lon, j as f64 * step_lat);
+                    if a.geometry.contains(&p) {
+                        out.points.push(LatLon {
+                            lat: p.y(),
+                            lon: p.x(),
+                        });
+                    }
+                }
+            }
+            if out.points.len() == before {
+                if let Some(p) = a.geometry.interior_point() {
+                    out.points.push(LatLon {
+                        lat: p.y(),
+                        lon: p.x(),
+                    });
+                }
+            }
+            for p in &out.points[before..] {
+                let name = names.and_then(|l| {
+                    l.index.locate_into(&l.areas, p.lon, p.lat, &mut found);
+                    found.first().map(|&k| l.areas[k].name.as_str())
+                });
+                out.name_of.push(name.map(|n| {
+                    let n: Arc<str> = Arc::from(n);
+                    *index.entry(n.clone()).or_insert_with(|| {
+                        out.names.push(n);
+                        (out.names.len() - 1) as u32
+                    })
+                }));
+            }
+        }
+        out.names_from = names
+            .filter(|_| !out.names.is_empty())
+            .map(|l| format!("the names of layer {}", l.id));
+        out.max_residents = Some(params.max_residents);
+        out.source = format!(
+            "{} points {} m apart over the {} census areas of layer {} with at least {} residents per km²",
+            out.points.len(),
+            params.spacing_m,
+            dense.len(),
+            layer.id,
+            params.dense_per_km2
+        );
         out
     }
 
@@ -293,6 +425,9 @@ pub struct Settlements {
     /// Residents per residential point and where they came from (`None`:
     /// unknown).
     pub weights: Option<Weights>,
+    /// Residents of each continuous built-up area left out (chains of
+    /// census areas over [`Residential::max_residents`]).
+    pub built_up: Vec<f64>,
 }
 
 /// Settlements as GeoJSON ([`Settlements::to_geojson`]).
@@ -320,6 +455,10 @@ pub struct Discovery {
     pub residents_from: Option<String>,
     /// How many were found.
     pub settlements: usize,
+    /// Residents of each continuous built-up area left out: chains of
+    /// census areas too large to be a place apart (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub built_up_residents: Vec<f64>,
 }
 
 /// One settlement as a GeoJSON feature: its outline and figures.
@@ -542,6 +681,25 @@ fn name(res: &Residential, members: &[u32]) -> Option<(String, String)> {
             format!("{from}: the name of {:.0} % of its points", pct(n)),
         ));
     }
+    if let Some(shared) = crate::gazetteer::shared_place_name(
+        ranked
+            .iter()
+            .map(|&(k, n)| (&*res.names[k as usize], n as f64)),
+    ) {
+        let holding: usize = ranked
+            .iter()
+            .filter(|&&(k, _)| res.names[k as usize].starts_with(shared.as_str()))
+            .map(|&(_, n)| n)
+            .sum();
+        return Some((
+            shared,
+            format!(
+                "{from}: the place name shared by the names of {:.0} % of its points ({} names in all)",
+                pct(holding),
+                ranked.len()
+            ),
+        ));
+    }
     let second = res.names[ranked[1].0 as usize].to_string();
     let more = ranked.len() - 2;
     let name = if more == 0 {
@@ -583,6 +741,17 @@ pub fn discover(
         .collect();
     // Most points first, then by first point: repeatable.
     kept.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
+    // Chains of census areas too large to be one place apart.
+    let mut built_up = Vec::new();
+    if let (Some(max), Some(w)) = (res.max_residents, &weights) {
+        kept.retain(|g| {
+            let residents: f64 = g.iter().map(|&m| w.per_point[m as usize]).sum();
+            if residents > max {
+                built_up.push(residents);
+            }
+            residents <= max
+        });
+    }
     let mut of_point = vec![None; res.len()];
     for (s, g) in kept.iter().enumerate() {
         for &m in g {
@@ -646,6 +815,7 @@ pub fn discover(
         params,
         of_point,
         weights,
+        built_up,
     }
 }
 
@@ -808,6 +978,7 @@ impl Settlements {
                 points_from: self.residential.source.clone(),
                 residents_from: self.weights.as_ref().map(|w| w.source.clone()),
                 settlements: self.list.len(),
+                built_up_residents: self.built_up.iter().map(|r| r.round()).collect(),
             },
             features,
         }

@@ -2,7 +2,7 @@
 //! read one way: columns found by name, rows numbered by their line, every
 //! problem reported with file, table, line and reason.
 
-use crate::validate::{Problem, ProblemKind};
+use crate::validate::{quoted, Problem, ProblemKind};
 use csv::StringRecord;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -54,6 +54,16 @@ impl Table {
         self.headers.iter().position(|h| h.trim() == column)
     }
 
+    /// The header of column `i`, trimmed.
+    pub fn header(&self, i: usize) -> &str {
+        self.headers.get(i).unwrap_or("").trim()
+    }
+
+    /// The header, for messages: its columns joined by commas.
+    pub fn header_list(&self) -> String {
+        self.headers.iter().collect::<Vec<_>>().join(", ")
+    }
+
     /// The position of a required column, or a `missing_column` problem.
     pub fn column(&self, column: &str, problems: &mut Vec<Problem>) -> Option<usize> {
         let found = self.find(column);
@@ -64,7 +74,7 @@ impl Table {
                 ProblemKind::MissingColumn,
                 format!(
                     "no column {column:?}; the header has: {}",
-                    self.headers.iter().collect::<Vec<_>>().join(", ")
+                    self.header_list()
                 ),
             ));
         }
@@ -116,9 +126,12 @@ pub fn coordinate(value: &str, what: &str, range: f64) -> Result<f64, String> {
     let v: f64 = value
         .trim()
         .parse()
-        .map_err(|_| format!("{what} {value:?} is not a number"))?;
+        .map_err(|_| format!("{what} {} is not a number", quoted(value)))?;
     if !v.is_finite() || v.abs() > range {
-        return Err(format!("{what} {value:?} is outside -{range}..{range}"));
+        return Err(format!(
+            "{what} {} is outside -{range}..{range}",
+            quoted(value)
+        ));
     }
     Ok(v)
 }

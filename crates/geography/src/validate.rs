@@ -143,6 +143,63 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Problems as report lines, like ones grouped: where a file has more than
+/// five problems of one kind, the first three are shown and one line
+/// counts the rest, so a table with a mistake on every row reads as a
+/// few lines, not thousands. Groups keep the order of their first problem.
+pub fn grouped(problems: &[Problem]) -> Vec<String> {
+    const SHOWN: usize = 3;
+    type Key<'a> = (&'a std::path::Path, &'a str, ProblemKind);
+    let mut groups: Vec<(Key, Vec<&Problem>)> = Vec::new();
+    for p in problems {
+        let key = (p.file.as_path(), p.layer.as_str(), p.kind);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, list)) => list.push(p),
+            None => groups.push((key, vec![p])),
+        }
+    }
+    let mut out = Vec::new();
+    for ((file, layer, kind), list) in groups {
+        if list.len() <= SHOWN + 2 {
+            out.extend(list.iter().map(|p| p.to_string()));
+            continue;
+        }
+        out.extend(list[..SHOWN].iter().map(|p| p.to_string()));
+        out.push(format!(
+            "{} {}: … and {} more {} problems like these",
+            file.display(),
+            if layer.starts_with('[') {
+                layer.to_string()
+            } else {
+                format!("[layer {layer}]")
+            },
+            list.len() - SHOWN,
+            kind.as_str()
+        ));
+    }
+    out
+}
+
+/// `value` quoted for a message, in at most about 100 characters: a longer
+/// value is cut after 60 (escaped) characters and its length given, so a
+/// 2 MB cell is never echoed back whole.
+pub fn quoted(value: &str) -> String {
+    const KEEP: usize = 60;
+    let mut out = String::from("\"");
+    let mut shown = 0;
+    for c in value.chars() {
+        let escaped: String = c.escape_debug().collect();
+        if shown + escaped.chars().count() > KEEP {
+            out.push_str("\"…");
+            return format!("{out} ({} characters)", value.chars().count());
+        }
+        shown += escaped.chars().count();
+        out.push_str(&escaped);
+    }
+    out.push('"');
+    out
+}
+
 /// Where a problem is, carried while checking one feature.
 #[derive(Debug, Clone)]
 pub struct Site {

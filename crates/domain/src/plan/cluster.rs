@@ -55,12 +55,12 @@ pub fn clusters(
         }
         let s = suggestion(inputs, overlay, h, &g, p);
         if s.score < p.min_score {
+            let (score, min) = explain::score_below(s.score, p.min_score);
             for &c in &g {
                 out.left.push((
                     c,
                     format!(
-                        "its cluster with adjacent small communities scores {:.2}, below min_score {}",
-                        s.score, p.min_score
+                        "its cluster with adjacent small communities scores {score}, below min_score {min}"
                     ),
                 ));
             }
@@ -193,7 +193,14 @@ pub(crate) fn suggestion(
         .collect();
     let mut ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
     ids.sort_unstable();
-    let name = explain::list(members.iter().map(|m| m.name.as_str()));
+    // The place name the members share ("Marlow West & Fenside North",
+    // "Marlow South West" → "Marlow"), else their names listed.
+    let name = feedmap_geography::gazetteer::shared_place_name(
+        members
+            .iter()
+            .map(|m| (m.name.as_str(), m.population.unwrap_or(1.0))),
+    )
+    .unwrap_or_else(|| explain::list(members.iter().map(|m| m.name.as_str())));
     let reason = explain::cluster(
         &name, &members, population, provenance, &hood.name, &measures, &factors, p,
     );

@@ -48,6 +48,16 @@ pub fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     }
 }
 
+/// A score beside the threshold it missed, printed with as many decimals
+/// (two at least, six at most) as it takes to tell them apart: never
+/// "0.75 is below 0.75".
+pub fn score_below(score: f64, min: f64) -> (String, String) {
+    let digits = (2..=6)
+        .find(|&d| format!("{score:.d$}") != format!("{min:.d$}"))
+        .unwrap_or(6);
+    (format!("{score:.digits$}"), format!("{min:.digits$}"))
+}
+
 fn percent(share: f64) -> String {
     format!("{:.0} %", share * 100.0)
 }

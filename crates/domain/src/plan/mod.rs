@@ -79,12 +79,59 @@ pub fn plan(inputs: &Inputs, params: &PlanParams) -> Result<Plan, PlanError> {
         community_layer: comms.id.clone(),
         params: params.clone(),
         population: population_note(inputs, hl, cl),
+        settlements: params
+            .settlements
+            .as_ref()
+            .map(|_| settlements_note(inputs)),
         summary,
         chosen,
         decisions,
         neighbourhoods: out,
     })
 }
+
+/// Where the region's settlements came from, or why it has none.
+fn settlements_note(inputs: &Inputs) -> SettlementsNote {
+    let s = &inputs.planning.settlements;
+    let found = s.list.len();
+    let from = (!s.residential.is_empty()).then(|| {
+        format!(
+            "{}, chained where closer than {} m (settlements of {} points or more)",
+            s.residential.source, s.params.gap_m, s.params.min_points
+        )
+    });
+    let built_up = (!s.built_up.is_empty()).then(|| {
+        format!(
+            "{} continuous built-up area{} ({} residents) {} not counted as one settlement: its communities are planned one by one",
+            s.built_up.len(),
+            if s.built_up.len() == 1 { "" } else { "s" },
+            s.built_up
+                .iter()
+                .map(|r| explain::thousands(*r))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if s.built_up.len() == 1 { "is" } else { "are" },
+        )
+    });
+    let note = if s.residential.is_empty() {
+        Some(NO_SETTLEMENT_DATA.to_string())
+    } else if found == 0 {
+        Some(format!(
+            "no group of {} or more of the {} was found{}: the plan offers communities only",
+            s.params.min_points,
+            s.residential.source,
+            built_up
+                .map(|b| format!(" apart from a continuous built-up area ({b})"))
+                .unwrap_or_default()
+        ))
+    } else {
+        built_up
+    };
+    SettlementsNote { found, from, note }
+}
+
+/// Why a region without residential points has no settlements.
+pub const NO_SETTLEMENT_DATA: &str = "no settlements: the region has no postcode directory, address list, population points or census areas with residents, so the plan cannot tell a village or town apart from the communities it lies in, and offers communities only. Add census output areas with their residents (a population layer with population_file, Census 2021 from Nomis) or the ONS Postcode Directory (ONSPD, from the ONS Open Geography Portal) as [postcodes] in region.toml to find them";
 
 /// Whether every area of the two layers has a population, and a warning
 /// when sizes are unknown.

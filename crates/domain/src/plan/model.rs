@@ -302,6 +302,22 @@ pub struct PopulationNote {
     pub warning: Option<String>,
 }
 
+/// Where the plan's settlements came from, or why it has none: a plan
+/// without settlements cannot offer a village or town apart from the
+/// communities it lies in, and says so rather than staying silent.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct SettlementsNote {
+    /// Settlements the region has (in every neighbourhood).
+    pub found: usize,
+    /// What they were found in, e.g. `11264 live postcode centroids,
+    /// chained where closer than 200 m`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Why there are none, what that costs, and how to get them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
 /// Region-wide totals.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
@@ -367,6 +383,10 @@ pub struct Plan {
     pub params: PlanParams,
     /// How populations were found.
     pub population: PopulationNote,
+    /// Where settlements came from, or why there are none (absent with
+    /// `settlements=false`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settlements: Option<SettlementsNote>,
     /// Totals.
     pub summary: Summary,
     /// Chosen suggestion ids in the order the budget picked them.

@@ -204,10 +204,8 @@ impl Hood<'_> {
         let (factors, measures, score) =
             candidate.assess(self.overlay.hood_centre[self.h], hood.area_m2, p);
         if !is_accepted && score < p.min_score {
-            return not(format!(
-                "score {score:.2} is below min_score {}",
-                p.min_score
-            ));
+            let (score, min) = explain::score_below(score, p.min_score);
+            return not(format!("score {score} is below min_score {min}"));
         }
         let planned_feeds = planned_feeds(inputs, cl, c);
         let reason = explain::decided(

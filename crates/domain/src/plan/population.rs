@@ -15,9 +15,8 @@ use feedmap_geography::boundary::{overlap_m2, Layer};
 use feedmap_geography::lookup::LatLon;
 use feedmap_geography::manifest::{PopulationPointsSpec, Role};
 use feedmap_geography::table::{coordinate, Table};
-use feedmap_geography::validate::{Problem, ProblemKind};
+use feedmap_geography::validate::{quoted, Problem, ProblemKind};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::path::Path;
 
 /// Where a population figure came from.
@@ -213,49 +212,6 @@ pub fn point_counts(points: impl IntoIterator<Item = (LatLon, f64)>, target: &La
     out
 }
 
-/// Reads a layer's `population_file`: residents by area id. A bad count
-/// or a repeated id is a problem naming the line.
-pub fn load_table(
-    file: &Path,
-    id_column: &str,
-    population_column: &str,
-    problems: &mut Vec<Problem>,
-) -> HashMap<String, f64> {
-    let mut out = HashMap::new();
-    let Some(table) = Table::open(file, "population_file", problems) else {
-        return out;
-    };
-    let before = problems.len();
-    let id = table.column(id_column, problems);
-    let count = table.column(population_column, problems);
-    let (Some(id), Some(count), true) = (id, count, problems.len() == before) else {
-        return out;
-    };
-    table.rows(problems, |table, line, record, problems| {
-        let key = record.get(id).unwrap_or("").trim();
-        let cell = record.get(count).unwrap_or("").trim();
-        match cell.parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 => {
-                if out.insert(key.to_string(), v).is_some() {
-                    problems.push(table.problem(
-                        line,
-                        Some(key),
-                        ProblemKind::DuplicateId,
-                        format!("area {key:?} has a second row"),
-                    ));
-                }
-            }
-            _ => problems.push(table.problem(
-                line,
-                Some(key),
-                ProblemKind::InvalidPopulation,
-                format!("{population_column} {cell:?} is not a number zero or more"),
-            )),
-        }
-    });
-    out
-}
-
 /// Reads `[population_points]`: each row a point standing for
 /// `count × people_per_count` residents. Bad rows are problems naming the
 /// line.
@@ -307,7 +263,7 @@ pub fn load_points(
                             line,
                             None,
                             ProblemKind::InvalidPopulation,
-                            format!("count {cell:?} is not a number zero or more"),
+                            format!("count {} is not a number zero or more", quoted(cell)),
                         ));
                         return;
                     }
