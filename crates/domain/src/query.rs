@@ -189,14 +189,10 @@ pub fn feed_answer<'a>(
             .or_insert_with(|| item.clone());
     }
     let feed_list = !registry.feeds.is_empty();
-    let note = match (located.note, feed_list) {
-        (note, true) => note,
-        (note, false) => Some(
-            note.into_iter()
-                .chain([NO_FEED_LIST.to_string()])
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
+    let note = match located.note {
+        _ if feed_list => located.note,
+        Some(note) => Some(format!("{note}; {NO_FEED_LIST}")),
+        None => Some(NO_FEED_LIST.to_string()),
     };
     FeedAnswer {
         via: located.via,

@@ -688,7 +688,10 @@ fn name(res: &Residential, members: &[u32]) -> Option<(String, String)> {
     ) {
         let holding: usize = ranked
             .iter()
-            .filter(|&&(k, _)| res.names[k as usize].starts_with(shared.as_str()))
+            .filter(|&&(k, _)| {
+                let n = &*res.names[k as usize];
+                n == shared || n.starts_with(&format!("{shared} "))
+            })
             .map(|&(_, n)| n)
             .sum();
         return Some((
