@@ -22,6 +22,7 @@ fn exercise(c: &mut Criterion, name: &str, store: Arc<dyn Store>) {
                     members: Vec::new(),
                     decision: DecisionKind::Defer,
                     note: String::new(),
+                    name: None,
                     params: None,
                 },
             )
@@ -40,6 +41,7 @@ fn exercise(c: &mut Criterion, name: &str, store: Arc<dyn Store>) {
                     DecisionPatch {
                         decision: None,
                         note: Some(format!("note {n}")),
+                        name: None,
                     },
                 )
                 .unwrap()

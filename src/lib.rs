@@ -18,17 +18,18 @@
 #![deny(missing_docs)]
 
 pub use feedmap_geography::{
-    area, boundary, calendar, census, crs, gazetteer, geodesic, grid, import, index, lookup,
-    manifest, parallel, pip, progress, region, relations, settlements, table, tiles, validate,
+    area, boundary, calendar, census, crs, gazetteer, geodesic, grid, import, index, inspect,
+    lookup, manifest, parallel, pip, progress, region, relations, settlements, table, tiles,
+    validate,
 };
 pub use feedmap_geography::{LatLon, LayerHit, LoadOptions, Manifest, Region, RegionError, Role};
 
 pub use feedmap_store as store;
 
 pub use feedmap_domain::{
-    activity, batch, changes, cli, consolidate, decision, demo, diff, feeds, follow, generations,
-    handover, health, listings, plan, police_api, query, releases, served, settings, source,
-    successors, verify,
+    activity, batch, changes, cli, consolidate, decide, decision, demo, diff, feeds, follow,
+    generations, handover, health, init, listings, plan, police_api, query, readiness, releases,
+    served, settings, source, successors, verify,
 };
 pub use feedmap_domain::{Served, Source};
 

@@ -77,6 +77,44 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         min_points: usize,
     },
+    /// Make a region folder from a force's own downloads: inspects each
+    /// file, takes the obvious choices (every one also a --set), clips
+    /// national files to the neighbourhoods, writes a commented
+    /// region.toml, validates it, and reports what the region can do and
+    /// what each missing input costs.
+    Init {
+        /// The region folder to create (new, or empty).
+        dir: PathBuf,
+        /// The region's name (default: the folder's).
+        #[arg(long)]
+        name: Option<String>,
+        /// The police neighbourhoods: a data.police.uk KML folder or a
+        /// GeoJSON file, as [ID=]FILE.
+        #[arg(long, value_name = "[ID=]FILE")]
+        neighbourhoods: String,
+        /// A community layer (wards, parishes, …), as [ID=]FILE (repeatable).
+        #[arg(long = "communities", value_name = "[ID=]FILE")]
+        communities: Vec<String>,
+        /// A context layer, looked up but not planned (LSOAs, MSOAs, …).
+        #[arg(long = "context", value_name = "[ID=]FILE")]
+        context: Vec<String>,
+        /// The small areas the census table counts (output areas or LSOAs).
+        #[arg(long, value_name = "[ID=]FILE", requires = "census")]
+        population: Option<String>,
+        /// The census table, as ONS or Nomis publish it (wide or long).
+        #[arg(long, value_name = "CSV", requires = "population")]
+        census: Option<PathBuf>,
+        /// A postcode directory (the ONSPD CSV, national or not).
+        #[arg(long, value_name = "CSV")]
+        postcodes: Option<PathBuf>,
+        /// The force's feed list (CSV).
+        #[arg(long, value_name = "CSV")]
+        feeds: Option<PathBuf>,
+        /// A choice init cannot make itself, as LAYER.KEY=VALUE, e.g.
+        /// wards.name_property=WD23NM (repeatable).
+        #[arg(long = "set", value_name = "LAYER.KEY=VALUE")]
+        settings: Vec<feedmap::init::Setting>,
+    },
     /// Check a region's manifest and boundary files; exit 1 on any problem.
     Validate {
         /// Region folder holding region.toml.
@@ -115,6 +153,17 @@ enum Command {
     Release {
         #[command(subcommand)]
         command: ReleaseCommand,
+        /// Region folder holding region.toml.
+        #[arg(long, global = true, default_value = "boundaries/demo")]
+        region: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Planners' decisions: list them, or set one (accept, reject, defer,
+    /// a note, a name for the suggestion).
+    Decisions {
+        #[command(subcommand)]
+        command: DecisionsCommand,
         /// Region folder holding region.toml.
         #[arg(long, global = true, default_value = "boundaries/demo")]
         region: PathBuf,
@@ -238,6 +287,56 @@ enum ReleaseCommand {
         #[command(flatten)]
         token: TokenArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum DecisionsCommand {
+    /// Every decision (JSON), each on the area it is on today.
+    List {
+        /// Only this layer.
+        #[arg(long)]
+        layer: Option<String>,
+    },
+    /// Set the decision about a suggestion, recording it if it has none:
+    /// the decision, a note, a name.
+    Set {
+        #[command(flatten)]
+        target: DecisionTarget,
+        /// accept, reject or defer.
+        #[arg(long, value_parser = ["accept", "reject", "defer"])]
+        decision: Option<String>,
+        /// Why.
+        #[arg(long)]
+        note: Option<String>,
+        /// The suggestion's name in the plan ("" gives it back the plan's own).
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        token: TokenArgs,
+    },
+    /// Name a suggestion (a suggestion still to decide is recorded as
+    /// deferred: named, still to decide).
+    Rename {
+        #[command(flatten)]
+        target: DecisionTarget,
+        /// The name, e.g. "Partington".
+        name: String,
+        #[command(flatten)]
+        token: TokenArgs,
+    },
+}
+
+/// What a decision is about: a suggestion as the plan gives it.
+#[derive(clap::Args)]
+struct DecisionTarget {
+    /// The suggestion's layer: its community layer, or @settlements for a
+    /// settlement, @feeds for a feed (the plan's `layer`).
+    #[arg(long)]
+    layer: String,
+    /// The suggestion's id as the plan gives it (an area, a cluster's
+    /// +-joined ids, a settlement or feed id).
+    #[arg(long)]
+    id: String,
 }
 
 #[derive(Subcommand)]
@@ -403,6 +502,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             feedmap::cli::discover(&source, params, &mut out)?;
             out.flush()?;
         }
+        Command::Init {
+            dir,
+            name,
+            neighbourhoods,
+            communities,
+            context,
+            population,
+            census,
+            postcodes,
+            feeds,
+            settings,
+        } => {
+            use feedmap::init::{InitRequest, LayerInput};
+            let request = InitRequest {
+                dir,
+                name,
+                neighbourhoods: Some(LayerInput::parse(&neighbourhoods)),
+                communities: communities.iter().map(|c| LayerInput::parse(c)).collect(),
+                context: context.iter().map(|c| LayerInput::parse(c)).collect(),
+                population: population.as_deref().map(LayerInput::parse),
+                census,
+                postcodes,
+                feeds,
+                settings,
+            };
+            feedmap::init::init(&request, &mut std::io::stdout().lock())?;
+        }
         Command::Validate { dir, repair } => {
             let ok = feedmap::cli::validate(&dir, repair, &mut std::io::stdout().lock())?;
             if !ok {
@@ -452,6 +578,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             region,
             store,
         } => release(command, &region, &store)?,
+        Command::Decisions {
+            command,
+            region,
+            store,
+        } => decisions(command, &region, &store)?,
         Command::Owners {
             command,
             region,
@@ -528,6 +659,72 @@ fn feeds(command: FeedsCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What a store command works with: the planner a write is made as (when
+/// it writes), the store, and the region served with the store's state.
+fn open_for(
+    token: Option<TokenArgs>,
+    region: &std::path::Path,
+    store: &StoreArgs,
+) -> anyhow::Result<(Option<String>, Arc<dyn feedmap::store::Store>, Served)> {
+    let who = token
+        .map(|t| feedmap::auth::planner_name(t.tokens.as_deref(), t.token.as_deref()))
+        .transpose()?;
+    let store = store.open()?;
+    let served = Served::from_store(Arc::new(Source::load(region)?), &*store)?;
+    Ok((who, store, served))
+}
+
+fn decisions(
+    command: DecisionsCommand,
+    region: &std::path::Path,
+    store: &StoreArgs,
+) -> anyhow::Result<()> {
+    use feedmap::cli::DecisionsAction as A;
+    use feedmap::decide::Change;
+    use feedmap::decision::DecisionKind;
+    let (action, token) = match command {
+        DecisionsCommand::List { layer } => (A::List { layer }, None),
+        DecisionsCommand::Set {
+            target,
+            decision,
+            note,
+            name,
+            token,
+        } => (
+            A::Set {
+                layer: target.layer,
+                area_id: target.id,
+                change: Change {
+                    decision: decision.as_deref().and_then(DecisionKind::parse),
+                    note,
+                    name,
+                },
+            },
+            Some(token),
+        ),
+        DecisionsCommand::Rename {
+            target,
+            name,
+            token,
+        } => (
+            A::Set {
+                layer: target.layer,
+                area_id: target.id,
+                change: Change {
+                    name: Some(name),
+                    ..Change::default()
+                },
+            },
+            Some(token),
+        ),
+    };
+    let (who, store, served) = open_for(token, region, store)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    feedmap::cli::decisions(&served, &*store, who.as_deref(), action, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
 fn release(
     command: ReleaseCommand,
     region: &std::path::Path,
@@ -593,11 +790,7 @@ fn release(
         } => (A::Activate { id, valid_from }, Some(token)),
         ReleaseCommand::Withdraw { id, token } => (A::Withdraw { id }, Some(token)),
     };
-    let who = token
-        .map(|t| feedmap::auth::planner_name(t.tokens.as_deref(), t.token.as_deref()))
-        .transpose()?;
-    let store = store.open()?;
-    let served = Served::from_store(Arc::new(Source::load(region)?), &*store)?;
+    let (who, store, served) = open_for(token, region, store)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     feedmap::cli::release(
         &served,

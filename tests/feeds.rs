@@ -678,17 +678,8 @@ fn a_lookup_without_a_feed_list_says_so() {
         }
     }
     std::fs::write(dir.path().join("region.toml"), without).unwrap();
-    let lookup = |region: &std::path::Path| -> Value {
-        let out = common::feedmap_ok(&[
-            "feeds".as_ref(),
-            "lookup".as_ref(),
-            "--region".as_ref(),
-            region.as_os_str(),
-            "--postcode".as_ref(),
-            "dv1 1aa".as_ref(),
-        ]);
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let lookup =
+        |region: &std::path::Path| -> Value { common::feeds_lookup_postcode(region, "dv1 1aa") };
     let none = lookup(dir.path());
     assert_eq!(none["feed_list"], false, "{none}");
     assert_eq!(none["feeds"], serde_json::json!([]));

@@ -182,7 +182,7 @@ fn bad_bodies_and_headers_get_clear_problems() {
         (
             json!({"layer": "communities", "area_id": "DV01-C06"}),
             400,
-            "missing field `decision`",
+            "decision: give accept, reject or defer",
         ),
         (
             json!({"layer": "communities", "area_id": "DV01-C06", "decision": "yes"}),

@@ -650,7 +650,46 @@ fn gm_boroughs_and_wards_with_lsoa_population() {
         return;
     };
     let dir = common::region_dir(&common::gm_boroughs_manifest(&data));
-    check_real_plan(dir.path(), 10, 215, 1_702.0 * 1_700.0);
+    let p = check_real_plan(dir.path(), 10, 215, 1_702.0 * 1_700.0);
+    // The default plan is a shortlist: at most three new feeds a
+    // borough, the rest listed as further candidates, each saying so.
+    let short = p
+        .shortlist
+        .as_ref()
+        .expect("the default plan is a shortlist");
+    assert_eq!(short.max_new_feeds_per_neighbourhood, Some(3));
+    for n in &p.neighbourhoods {
+        assert!(
+            n.suggestions.iter().filter(|s| s.chosen).count() <= 3,
+            "{}",
+            n.name
+        );
+    }
+    let further: Vec<_> = p
+        .neighbourhoods
+        .iter()
+        .flat_map(|n| &n.suggestions)
+        .filter(|s| !s.chosen && s.alternative_to.is_none())
+        .collect();
+    assert_eq!(short.further_candidates, further.len());
+    assert!(further.iter().all(|s| s.reason.contains("A further candidate, not shortlisted: its neighbourhood's 3 new feeds (max_new_feeds_per_neighbourhood=3)")));
+    assert!(
+        short.note.contains("max_new_feeds_per_neighbourhood=none"),
+        "{}",
+        short.note
+    );
+    // The full ranking is one parameter away: the same suggestions, more chosen.
+    let served = Served::without_store(Source::load(dir.path()).unwrap());
+    let all = served
+        .plan(&PlanParams::from_pairs([("max_new_feeds_per_neighbourhood", "none")]).unwrap())
+        .unwrap();
+    assert!(all.shortlist.is_none());
+    assert_eq!(all.summary.suggestions, p.summary.suggestions);
+    assert!(all.summary.chosen > p.summary.chosen);
+    println!(
+        "GM boroughs × wards: shortlist {} chosen of {} suggestions ({} further candidates); full ranking {} chosen",
+        p.summary.chosen, p.summary.suggestions, short.further_candidates, all.summary.chosen
+    );
 }
 
 /// A score that missed its threshold is printed with the decimals it takes

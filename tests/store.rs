@@ -28,6 +28,7 @@ fn new(layer: &str, area: &str, k: DecisionKind) -> NewDecision {
         members: Vec::new(),
         decision: k,
         note: String::new(),
+        name: None,
         params: None,
     }
 }
@@ -77,6 +78,7 @@ fn decisions_round_trip(s: &dyn Store) {
     let patch = DecisionPatch {
         decision: Some(DecisionKind::Defer),
         note: None,
+        name: None,
     };
     let d2 = s
         .update_decision("planner-b", d.id, Expect::Version(1), patch.clone())
@@ -340,6 +342,7 @@ fn concurrent_writers_never_overwrite(s: Arc<dyn Store>) {
                             DecisionPatch {
                                 decision: None,
                                 note: Some(note),
+                                name: None,
                             },
                         ) {
                             Ok(after) => {
@@ -627,6 +630,7 @@ fn following_the_audit_log_equals_reading_everything(s: &dyn Store) {
                                 DecisionPatch {
                                     decision: Some(DecisionKind::Accept),
                                     note: Some(format!("round {round}")),
+                                    name: None,
                                 },
                             )
                             .unwrap(),
@@ -1059,6 +1063,18 @@ const FEEDS_AT_SCHEMA_4: &str = r#"
         entity TEXT NOT NULL, entity_id TEXT NOT NULL, before TEXT, after TEXT);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
     INSERT INTO meta (key, value) VALUES ('schema_version', 4), ('generation', 7);
+    CREATE TABLE decisions (
+        id {id},
+        layer TEXT NOT NULL, area_id TEXT NOT NULL, members TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'defer')),
+        note TEXT NOT NULL, params TEXT,
+        created_by TEXT NOT NULL, created_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
+        version BIGINT NOT NULL,
+        UNIQUE (layer, area_id));
+    INSERT INTO decisions (layer, area_id, members, decision, note, params, created_by, created_at, updated_by, updated_at, version)
+        VALUES ('communities', 'C1', '[]', 'accept', 'village', NULL, 'planner-a',
+                '2026-01-02T03:04:05Z', 'planner-a', '2026-01-02T03:04:05Z', 1);
     CREATE TABLE feeds (
         feed_id TEXT PRIMARY KEY, platform TEXT NOT NULL, handle TEXT NOT NULL,
         url TEXT NOT NULL, layer TEXT, area_id TEXT, name TEXT NOT NULL,
@@ -1146,6 +1162,23 @@ fn feeds_migrated_to_records(s: &dyn Store) {
         Err(StoreError::Stale { .. })
     ));
     assert_eq!(s.feed("F1").unwrap().unwrap(), after);
+    // A decision made before suggestions had names reads back unnamed,
+    // and takes a name.
+    let d = &s.decisions().unwrap()[0];
+    assert_eq!((d.note.as_str(), d.name.as_deref()), ("village", None));
+    let named = s
+        .update_decision(
+            "planner-c",
+            d.id,
+            Expect::Version(1),
+            DecisionPatch {
+                decision: None,
+                note: None,
+                name: Some("Sale Moor village".into()),
+            },
+        )
+        .unwrap();
+    assert_eq!(named.name.as_deref(), Some("Sale Moor village"));
 }
 
 #[test]

@@ -21,15 +21,6 @@ fn discover(region: &Path) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn suggestions(plan: &Value) -> Vec<&Value> {
-    plan["neighbourhoods"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|h| h["suggestions"].as_array().unwrap())
-        .collect()
-}
-
 #[test]
 fn place_names_shared_by_areas() {
     use feedmap::gazetteer::shared_place_name;
@@ -135,7 +126,7 @@ fn partington_is_found_from_census_areas_and_planned_whole() {
             .contains("census areas of layer oas"),
         "{note}"
     );
-    let whole: Vec<&Value> = suggestions(&made)
+    let whole: Vec<&Value> = common::suggestions(&made)
         .into_iter()
         .filter(|s| s["kind"] == "settlement" && s["name"] == "Partington")
         .collect();
@@ -298,7 +289,7 @@ fn a_town_apart_is_one_suggestion_a_suburb_no_giant_settlement() {
         note.contains("1 continuous built-up area (134,400 residents)"),
         "{note}"
     );
-    let towns: Vec<&Value> = suggestions(&made)
+    let towns: Vec<&Value> = common::suggestions(&made)
         .into_iter()
         .filter(|s| s["name"].as_str().unwrap().contains("Marlow"))
         .collect();

@@ -92,6 +92,8 @@ function paramQuery() {
     if (input.type === 'checkbox') q.set(input.name, input.checked ? 'true' : 'false');
     else if (input.value.trim() !== '') q.set(input.name, input.value.trim());
   }
+  // The full ranking: no per-neighbourhood shortlist.
+  if ($('#p-full-ranking').checked) q.set('max_new_feeds_per_neighbourhood', 'none');
   return q.toString();
 }
 
@@ -231,6 +233,34 @@ function decisionControls(areaId, decision, layer = null, after = replan) {
     decision ? button('withdraw', 'Withdraw') : null, note);
 }
 
+// Rename a suggestion: the name is kept with its decision (a suggestion
+// still to decide is recorded as deferred: named, still to decide), shown
+// in every plan format and carried across boundary releases.
+function renameForm(s) {
+  if (!state.me) return null;
+  const layer = s.kind === 'settlement' ? '@settlements' : state.commLayer;
+  const input = el('input', { type: 'text', class: 'rename', 'aria-label': `Name for ${s.name}`, value: s.name, maxlength: '120' });
+  const form = el('form', { class: 'rename-form', 'aria-label': `Rename ${s.name}` },
+    input, el('button', { type: 'submit', text: 'Rename' }));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const name = input.value.trim();
+    const d = s.decision;
+    const r = d
+      ? await send('PATCH', `/v1/decisions/${d.id}`, { name: name === s.generated_name ? '' : name }, `"v${d.version}"`)
+      : await send('POST', '/v1/decisions', { layer, area_id: s.id, name });
+    if (r.status === 412 || r.status === 409) {
+      editStatus('Someone else changed this decision meanwhile; the plan now shows theirs. Check it and rename again.', 'warning');
+    } else if (!r.ok) {
+      editStatus(`Not renamed: ${(r.body && r.body.detail) || r.status}`, 'error');
+    } else {
+      editStatus(d ? `Renamed “${name}”; saved.` : `Renamed “${name}” and deferred (still to decide); saved.`);
+    }
+    await replan();
+  });
+  return form;
+}
+
 const URL_OF = {
   x: (h) => `https://x.com/${h.replace(/^@/, '')}`,
   facebook: (h) => `https://www.facebook.com/${h.replace(/^@/, '')}`,
@@ -331,6 +361,9 @@ async function replan() {
     `${s.chosen} chosen · ${fmt.format(s.newly_served)} residents newly served (${ms} ms)`;
   if (summary.population.warning) {
     status.append(el('span', { class: 'warning', text: ` ⚠ ${summary.population.warning}` }));
+  }
+  if (summary.shortlist) {
+    status.append(el('span', { class: 'muted shortlist', text: ` ${summary.shortlist.note}` }));
   }
   if (state.selected) await selectHood(state.selected, state.focus, false);
 }
@@ -453,8 +486,9 @@ async function selectHood(id, focus, fly) {
       el('strong', { text: s.name }),
       el('span', { class: 'score', text: `score ${s.score.toFixed(2)}` }),
       s.chosen ? el('span', { class: 'badge', text: s.planned_feeds.length ? 'planned' : 'chosen' })
-        : el('span', { class: 'badge faint', text: s.alternative_to ? `alternative to ${s.alternative_to}` : 'over budget' }),
+        : el('span', { class: 'badge faint', text: s.alternative_to ? `alternative to ${s.alternative_to}` : 'further candidate' }),
       decisionBadge(s.decision)),
+    s.generated_name ? el('div', { class: 'muted generated-name', text: `Named by ${s.decision.by}; the plan's name: ${s.generated_name}` }) : null,
     el('div', { class: 'muted', text: `${s.kind === 'cluster' ? 'Cluster · ' : s.kind === 'settlement' ? 'Settlement · ' : ''}${residents(s.population, s.population_provenance)}` }),
     el('div', { class: 'factors' },
       factorBar('size', s.factors.size),
@@ -464,6 +498,7 @@ async function selectHood(id, focus, fly) {
       factorBar('containment', s.factors.containment)),
     el('p', { class: 'reason', text: s.reason }),
     decisionControls(s.id, s.decision, s.kind === 'settlement' ? '@settlements' : null),
+    renameForm(s),
     s.kind === 'settlement' ? null : feedForm(s)));
   const notSuggested = hood.not_suggested.map((n) =>
     el('li', { class: n.id === focus ? 'focus' : '', 'data-id': n.id },
@@ -889,6 +924,30 @@ function baseStyle(config) {
   };
 }
 
+// What the region can do with its data, and for what it lacks, the cost
+// and where to get it (the same report as `feedmap init` and /health).
+async function showReadiness() {
+  let health;
+  try {
+    health = await getJSON('/health');
+  } catch (e) {
+    return;
+  }
+  const r = health.readiness;
+  if (!r) return;
+  const box = $('#readiness');
+  box.hidden = false;
+  $('#readiness-summary').textContent = r.ready === r.of
+    ? `This region has all its data (${r.ready} of ${r.of})`
+    : `⚠ This region lacks ${r.of - r.ready} of ${r.of} inputs: what that costs`;
+  box.classList.toggle('incomplete', r.ready !== r.of);
+  fill($('#readiness-items'), ...r.items.map((i) => el('li', { class: i.ready ? 'ready' : 'missing', 'data-key': i.key },
+    el('strong', { text: `${i.ready ? '✓' : '✗'} ${i.title}` }), ` — ${i.detail}`,
+    i.costs ? el('div', { class: 'muted', text: `Without it: ${i.costs}` }) : null,
+    i.get ? el('div', { class: 'muted', text: `Get it: ${i.get}` }) : null)));
+  if (r.ready !== r.of) box.open = true;
+}
+
 async function start() {
   showOutputs();
   const saved = sessionStorage.getItem(TOKEN_KEY);
@@ -896,6 +955,7 @@ async function start() {
   const config = await getJSON('/map/config.json');
   state.config = config;
   $('#region-name').textContent = config.region;
+  showReadiness();
   document.title = `feedmap – ${config.region}`;
   const hood = config.layers.find((l) => l.role === 'neighbourhood');
   const comm = config.layers.find((l) => l.role === 'community');

@@ -555,3 +555,26 @@ pub fn ward_id(data: &Path, year: u32, name: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+/// Every suggestion of a plan (as JSON), neighbourhood by neighbourhood.
+pub fn suggestions(plan: &serde_json::Value) -> Vec<&serde_json::Value> {
+    plan["neighbourhoods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| h["suggestions"].as_array().unwrap())
+        .collect()
+}
+
+/// `feedmap feeds lookup --region REGION --postcode POSTCODE`, as JSON.
+pub fn feeds_lookup_postcode(region: &Path, postcode: &str) -> serde_json::Value {
+    let out = feedmap_ok(&[
+        "feeds".as_ref(),
+        "lookup".as_ref(),
+        "--region".as_ref(),
+        region.as_os_str(),
+        "--postcode".as_ref(),
+        postcode.as_ref(),
+    ]);
+    serde_json::from_slice(&out.stdout).unwrap()
+}

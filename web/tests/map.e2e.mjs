@@ -348,6 +348,17 @@ async function decide() {
     return e && e.textContent.includes('a feed is planned (@RavensholtPolice)');
   }, null, { timeout: 45_000 });
   ok('the feed-handle form adds a planned feed @RavensholtPolice');
+  const rename = page.locator('#detail li.suggestion[data-id="DV03-C19"] form.rename-form');
+  await rename.locator('input.rename').fill('Ravensholt');
+  await rename.locator('button[type=submit]').click();
+  await page.waitForFunction(() => {
+    const e = document.querySelector('#detail li.suggestion[data-id="DV03-C19"]');
+    return e && e.querySelector('.sugg-head strong').textContent === 'Ravensholt'
+      && e.textContent.includes("the plan's name: Ravensholt Estate");
+  }, null, { timeout: 45_000 });
+  const renamed = await page.evaluate(async () => (await (await fetch('/v1/plan.csv')).text()));
+  assert.ok(renamed.split('\n').some((l) => l.includes('DV03-C19') && l.includes(',Ravensholt,Ravensholt Estate,')), renamed);
+  ok('Rename gives Ravensholt Estate the name "Ravensholt", shown on the map and in the CSV plan');
   await selectHood('DV01', 'Little Wexcombe');
   await page.locator('#detail li.suggestion[data-id="DV01-C06"] button.decide-reject').click();
   await page.waitForFunction(() => {
@@ -494,7 +505,8 @@ async function decided() {
   const text = await page.locator('#detail li.suggestion[data-id="DV03-C19"]').textContent();
   assert.ok(text.includes('Accepted by planner-a') && text.includes('@RavensholtPolice'), text);
   assert.equal(await page.locator('.decide').count(), 0, 'no decision buttons when not signed in');
-  ok('after the restart Ravensholt Estate is still accepted, with its planned feed');
+  assert.equal(await page.locator('#detail li.suggestion[data-id="DV03-C19"] .sugg-head strong').textContent(), 'Ravensholt');
+  ok('after the restart Ravensholt Estate is still accepted, named "Ravensholt", with its planned feed');
   await selectHood('DV01', 'Little Wexcombe');
   const rejected = await page.locator('#detail li[data-id="DV01-C06"]:not(.suggestion)').textContent();
   assert.ok(rejected.includes('Rejected by planner-a'), rejected);

@@ -218,6 +218,9 @@ pub fn plan(
     if let Some(w) = &plan.population.warning {
         tracing::warn!("{w}");
     }
+    if let Some(s) = &plan.shortlist {
+        tracing::info!("{}", s.note);
+    }
     // Missing data is warned of; what the data gave is in the plan.
     if let Some(note) = plan
         .settlements
@@ -614,6 +617,96 @@ pub fn activity(
         }),
     )?;
     Ok(())
+}
+
+/// What `feedmap decisions` does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecisionsAction {
+    /// Every decision (of one layer), each on the area it is on today.
+    List {
+        /// Only this layer.
+        layer: Option<String>,
+    },
+    /// Set the decision about a suggestion: its kind, note or name.
+    Set {
+        /// The layer (a community layer, `@settlements` or `@feeds`).
+        layer: String,
+        /// The area, cluster, settlement or feed id.
+        area_id: String,
+        /// What to set.
+        change: crate::decide::Change,
+    },
+}
+
+/// Why `feedmap decisions` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DecisionsCommandError {
+    /// The decision could not be set.
+    #[error(transparent)]
+    Set(#[from] crate::decide::SetError),
+    /// A write without a planner.
+    #[error("setting a decision needs a planner token: --tokens FILE and FEEDMAP_TOKEN")]
+    NoPlanner,
+    /// Writing the answer failed.
+    #[error("writing the answer")]
+    Write(#[from] std::io::Error),
+    /// Encoding the answer failed.
+    #[error("writing the answer")]
+    Json(#[from] serde_json::Error),
+}
+
+/// `feedmap decisions`: lists planners' decisions, or sets one (a rename
+/// is setting its name), printing the stored decision as JSON.
+pub fn decisions(
+    served: &Served,
+    store: &dyn feedmap_store::Store,
+    who: Option<&str>,
+    action: DecisionsAction,
+    out: &mut dyn Write,
+) -> Result<(), DecisionsCommandError> {
+    match action {
+        DecisionsAction::List { layer } => {
+            // Each on the area it is on today (a boundary release may have
+            // moved it to a successor).
+            let list: Vec<serde_json::Value> = served
+                .store()
+                .decisions
+                .iter()
+                .filter(|d| layer.as_ref().is_none_or(|l| &d.layer == l))
+                .map(|d| {
+                    let mut v = serde_json::json!(d);
+                    if let Some(g) = served.decisions().all().find(|g| g.applied.id == d.id) {
+                        v["area_id"] = g.area_id.clone().into();
+                        v["members"] = serde_json::json!(g.members);
+                    }
+                    v
+                })
+                .collect();
+            json_line::<DecisionsCommandError>(
+                out,
+                &serde_json::json!({ "count": list.len(), "decisions": list }),
+            )
+        }
+        DecisionsAction::Set {
+            layer,
+            area_id,
+            change,
+        } => {
+            let who = who.ok_or(DecisionsCommandError::NoPlanner)?;
+            let (d, created) = crate::decide::set(served, store, who, &layer, &area_id, change)?;
+            tracing::info!(
+                id = d.id,
+                decision = d.decision.as_str(),
+                name = d.name.as_deref().unwrap_or(""),
+                "{} decision about {layer}/{area_id}",
+                if created { "recorded" } else { "changed" }
+            );
+            json_line::<DecisionsCommandError>(
+                out,
+                &serde_json::json!({ "created": created, "decision": d }),
+            )
+        }
+    }
 }
 
 /// Why a command that reads a region or a store and writes JSON failed.

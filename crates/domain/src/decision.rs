@@ -63,6 +63,30 @@ impl ClusterId {
     }
 }
 
+/// Longest name a planner may give a suggestion, in characters.
+pub const MAX_NAME: usize = 120;
+
+/// Checks a planner's name for a suggestion and returns it trimmed: one
+/// line of at most [`MAX_NAME`] characters, not blank. The one rule for
+/// every way in (HTTP, command line, map).
+pub fn check_name(name: &str) -> Result<String, String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err("is blank; give the name planners and residents know the place by".into());
+    }
+    if let Some(c) = trimmed.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "contains the control character {:?}; a name is one line of text",
+            c
+        ));
+    }
+    let n = trimmed.chars().count();
+    if n > MAX_NAME {
+        return Err(format!("is {n} characters; at most {MAX_NAME}"));
+    }
+    Ok(trimmed.to_string())
+}
+
 /// A decision as the plan sees it: enough to mark a suggestion and to say
 /// who decided what, when and why.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -77,16 +101,24 @@ pub struct Applied {
     pub at: String,
     /// The planner's note.
     pub note: String,
+    /// The planner's name for the suggestion, shown instead of the plan's
+    /// own (absent when not renamed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The stored decision's version, so a client changing it can send the
     /// `If-Match` of exactly what it was shown.
     pub version: i64,
 }
 
 impl Applied {
-    /// "accepted by planner-a on 2026-11-25 (note)", for reasons.
+    /// "accepted by planner-a on 2026-11-25 as “Partington”: “note”",
+    /// for reasons.
     pub fn sentence(&self) -> String {
         let day = self.at.get(..10).unwrap_or(&self.at);
         let mut s = format!("{} by {} on {day}", self.decision.past(), self.by);
+        if let Some(name) = &self.name {
+            s.push_str(&format!(" as \u{201c}{name}\u{201d}"));
+        }
         if !self.note.is_empty() {
             s.push_str(&format!(": \u{201c}{}\u{201d}", self.note));
         }
@@ -243,6 +275,7 @@ impl From<&feedmap_store::Decision> for Given {
                 by: d.meta.updated_by.clone(),
                 at: d.meta.updated_at.clone(),
                 note: d.note.clone(),
+                name: d.name.clone(),
                 version: d.meta.version,
             },
         }
@@ -261,11 +294,22 @@ mod tests {
             by: "planner-a".into(),
             at: "2026-11-25T07:00:00.000Z".into(),
             note: "covered by the parish newsletter".into(),
+            name: None,
             version: 1,
         };
         assert_eq!(
             a.sentence(),
             "rejected by planner-a on 2026-11-25: \u{201c}covered by the parish newsletter\u{201d}"
+        );
+        let named = Applied {
+            decision: DecisionKind::Accept,
+            name: Some("Marlow".into()),
+            note: String::new(),
+            ..a.clone()
+        };
+        assert_eq!(
+            named.sentence(),
+            "accepted by planner-a on 2026-11-25 as \u{201c}Marlow\u{201d}"
         );
         for k in [
             DecisionKind::Accept,

@@ -13,12 +13,16 @@
 //!    [`successors`] (what a redraw does to feeds and decisions),
 //!    [`releases`] (staging and activating boundary releases), [`follow`]
 //!    (the store followed through its audit log), [`served`] (one
-//!    consistent value per request), [`batch`], [`health`] (feed health
+//!    consistent value per request), [`batch`], [`decide`] (recording decisions against what is served),
+//!    [`health`] (feed health
 //!    rules and the Guarantee view), [`verify`] (is this handle ours?),
 //!    [`handover`] (feeds changing hands), [`consolidate`] (the plan of
-//!    feeds to merge or retire), [`settings`] (their settings as tables);
+//!    feeds to merge or retire), [`settings`] (their settings as tables),
+//!    [`readiness`] (what a region can do with its data, and what each
+//!    missing input costs);
 //! 3. commands — [`cli`] (what each `feedmap` subcommand does, writing to
-//!    any output), [`demo`] (the demo region's files).
+//!    any output), [`init`] (a region folder from a force's downloads),
+//!    [`demo`] (the demo region's files).
 //!
 //! A [`Served`] value joins the region and the store's state; every answer
 //! is computed from one such value.
@@ -30,6 +34,7 @@ pub mod batch;
 pub mod changes;
 pub mod cli;
 pub mod consolidate;
+pub mod decide;
 pub mod decision;
 pub mod demo;
 pub mod diff;
@@ -38,10 +43,12 @@ pub mod follow;
 pub mod generations;
 pub mod handover;
 pub mod health;
+pub mod init;
 pub mod listings;
 pub mod plan;
 pub mod police_api;
 pub mod query;
+pub mod readiness;
 pub mod releases;
 pub mod served;
 pub mod settings;

@@ -187,6 +187,18 @@ fn column(
     found
 }
 
+/// The column of `file` holding the area id under `spec`: the one it
+/// names, or the one found by its spelling or its ONS codes.
+pub fn id_column(file: &Path, spec: &CensusSpec) -> Option<usize> {
+    let (headers, rows) = sample(file)?;
+    match &spec.id_column {
+        Some(c) => headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(c.trim())),
+        None => find_id(&headers, &rows),
+    }
+}
+
 /// Reads a census table: residents by area id. Problems name the file and
 /// line; repeated ids get one diagnosis (see the module doc).
 pub fn read(file: &Path, spec: &CensusSpec, problems: &mut Vec<Problem>) -> HashMap<String, f64> {

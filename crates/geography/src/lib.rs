@@ -8,7 +8,8 @@
 //! 1. leaves — [`calendar`], [`crs`], [`geodesic`], [`pip`], [`area`],
 //!    [`grid`], [`index`], [`import`], [`validate`], [`manifest`],
 //!    [`table`], [`census`] (census tables as ONS and Nomis publish them),
-//!    [`parallel`], [`progress`];
+//!    [`inspect`] (what a downloaded boundary file holds), [`parallel`],
+//!    [`progress`];
 //! 2. layers and places — [`boundary`] (layers), [`relations`], [`tiles`],
 //!    [`gazetteer`], [`region`] (the immutable geography), [`lookup`],
 //!    [`settlements`] (where people live, discovered from residential
@@ -26,6 +27,7 @@ pub mod geodesic;
 pub mod grid;
 pub mod import;
 pub mod index;
+pub mod inspect;
 pub mod locate;
 pub mod lookup;
 pub mod manifest;

@@ -49,6 +49,10 @@ pub struct Decision {
     pub decision: DecisionKind,
     /// The planner's note (may be empty).
     pub note: String,
+    /// The planner's name for the suggestion ("Partington"), shown
+    /// instead of the one the plan makes; absent when not renamed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The plan parameters (a query string) the planner was looking at.
     pub params: Option<String>,
     /// Who and when, and the version.
@@ -129,6 +133,8 @@ pub struct NewDecision {
     pub decision: DecisionKind,
     /// Why.
     pub note: String,
+    /// The planner's name for the suggestion, if renamed.
+    pub name: Option<String>,
     /// The plan parameters seen.
     pub params: Option<String>,
 }
@@ -140,6 +146,9 @@ pub struct DecisionPatch {
     pub decision: Option<DecisionKind>,
     /// A new note.
     pub note: Option<String>,
+    /// A new name for the suggestion; an empty one removes the name
+    /// (the plan's own is shown again).
+    pub name: Option<String>,
 }
 
 /// One step of handing a feed over to a new team.

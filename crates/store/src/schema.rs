@@ -159,6 +159,12 @@ const MIGRATIONS: &[Migration] = &[
         ALTER TABLE feed_records RENAME TO feeds;
     ",
     },
+    Migration {
+        // A planner's own name for a suggestion, kept with the decision.
+        common: "ALTER TABLE decisions ADD COLUMN name TEXT;",
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this program writes.

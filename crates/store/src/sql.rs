@@ -30,8 +30,8 @@ pub(crate) struct SqlStore<B: Backend> {
 
 /// A record's metadata columns, in [`meta_row`]'s order.
 const META_COLS: &str = "created_by, created_at, updated_by, updated_at, version";
-/// A decision's columns: its own, then [`META_COLS`] from column 7.
-const DECISION_COLS: &str = "id, layer, area_id, members, decision, note, params";
+/// A decision's columns: its own, then [`META_COLS`] from column 8.
+const DECISION_COLS: &str = "id, layer, area_id, members, decision, note, params, name";
 const PARAM_COLS: &str = "name, query, updated_by, updated_at, version";
 const AUDIT_COLS: &str = "seq, at, who, action, entity, entity_id, before, after";
 
@@ -46,7 +46,8 @@ fn decision_row(r: &Row) -> Result<Decision, StoreError> {
             .ok_or_else(|| corrupt("sql", format!("unknown decision {word:?}")))?,
         note: r.text(5)?,
         params: r.opt_text(6)?,
-        meta: meta_row(r, 7)?,
+        name: r.opt_text(7)?,
+        meta: meta_row(r, 8)?,
     })
 }
 
@@ -215,13 +216,14 @@ fn insert_decision(
         t(d.decision.as_str()),
         t(&d.note),
         ot(d.params.as_deref()),
+        ot(d.name.as_deref()),
     ];
     args.extend(meta_args(&d.meta));
     let (col, val) = id_last(&mut args, with_id.then_some(d.id));
     tx.query(
         &format!(
-            "INSERT INTO decisions (layer, area_id, members, decision, note, params, {META_COLS}{col}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11{val}) ON CONFLICT (layer, area_id) DO NOTHING RETURNING id"
+            "INSERT INTO decisions (layer, area_id, members, decision, note, params, name, {META_COLS}{col}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12{val}) ON CONFLICT (layer, area_id) DO NOTHING RETURNING id"
         ),
         &args,
     )?
@@ -745,6 +747,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 members: new.members,
                 decision: new.decision,
                 note: new.note,
+                name: new.name,
                 params: new.params,
                 meta: Meta::new(who, &at),
             };
@@ -800,12 +803,16 @@ impl<B: Backend> Store for SqlStore<B> {
             if let Some(n) = patch.note {
                 after.note = n;
             }
+            if let Some(n) = patch.name {
+                after.name = (!n.is_empty()).then_some(n);
+            }
             after.meta = before.meta.changed(who, &at);
             let n = tx.exec(
-                "UPDATE decisions SET decision = $1, note = $2, updated_by = $3, updated_at = $4, version = $5 WHERE id = $6 AND version = $7",
+                "UPDATE decisions SET decision = $1, note = $2, name = $3, updated_by = $4, updated_at = $5, version = $6 WHERE id = $7 AND version = $8",
                 &[
                     t(after.decision.as_str()),
                     t(&after.note),
+                    ot(after.name.as_deref()),
                     t(who),
                     t(&at),
                     i(after.meta.version),

@@ -55,9 +55,10 @@ pub(crate) fn choose(out: &mut [NeighbourhoodPlan], p: &PlanParams) -> Vec<Strin
         }
         let sug = &mut out[h].suggestions[s];
         if !sug.settled() {
-            let fits = p.max_new_feeds.is_none_or(|m| total < m)
-                && p.max_new_feeds_per_neighbourhood.is_none_or(|m| per[h] < m);
-            if !fits {
+            let over_all = p.max_new_feeds.filter(|&m| total >= m);
+            let over_here = p.max_new_feeds_per_neighbourhood.filter(|&m| per[h] >= m);
+            if let Some(why) = not_shortlisted(over_all, over_here) {
+                sug.reason = format!("{} {why}", sug.reason);
                 continue;
             }
             total += 1;
@@ -67,6 +68,76 @@ pub(crate) fn choose(out: &mut [NeighbourhoodPlan], p: &PlanParams) -> Vec<Strin
         picked.push(sug.id.clone());
     }
     picked
+}
+
+/// Why a suggestion that fits every criterion is not chosen: the budget
+/// is spent (overall, or in its neighbourhood) on suggestions serving more
+/// residents. `None` when it fits.
+fn not_shortlisted(over_all: Option<usize>, over_here: Option<usize>) -> Option<String> {
+    let spent = match (over_all, over_here) {
+        (Some(m), _) => format!(
+            "the plan's {m} new feed{} (max_new_feeds={m})",
+            if m == 1 { "" } else { "s" }
+        ),
+        (None, Some(m)) => format!(
+            "its neighbourhood's {m} new feed{} (max_new_feeds_per_neighbourhood={m})",
+            if m == 1 { "" } else { "s" }
+        ),
+        (None, None) => return None,
+    };
+    Some(format!(
+        "A further candidate, not shortlisted: {spent} went to suggestions serving more residents."
+    ))
+}
+
+/// The note on the shortlist: how the plan limits what it chooses, how
+/// many further candidates it lists, and the parameter giving the full
+/// ranking. `None` when neither limit is set.
+pub(crate) fn shortlist_note(
+    out: &[NeighbourhoodPlan],
+    p: &PlanParams,
+) -> Option<super::model::ShortlistNote> {
+    if p.max_new_feeds.is_none() && p.max_new_feeds_per_neighbourhood.is_none() {
+        return None;
+    }
+    let further = out
+        .iter()
+        .flat_map(|n| &n.suggestions)
+        .filter(|s| !s.chosen && s.alternative_to.is_none())
+        .count();
+    let limits: Vec<String> = [
+        p.max_new_feeds_per_neighbourhood.map(|m| {
+            format!(
+                "{m} new feed{} per neighbourhood",
+                if m == 1 { "" } else { "s" }
+            )
+        }),
+        p.max_new_feeds
+            .map(|m| format!("{m} new feed{} in all", if m == 1 { "" } else { "s" })),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let none: Vec<&str> = [
+        p.max_new_feeds_per_neighbourhood
+            .map(|_| "max_new_feeds_per_neighbourhood=none"),
+        p.max_new_feeds.map(|_| "max_new_feeds=none"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Some(super::model::ShortlistNote {
+        max_new_feeds_per_neighbourhood: p.max_new_feeds_per_neighbourhood,
+        max_new_feeds: p.max_new_feeds,
+        further_candidates: further,
+        note: format!(
+            "A shortlist: the plan chooses at most {}, those serving the most residents (accepted suggestions and planned feeds are chosen besides). {further} further candidate{} {} listed, not chosen; for the full ranking, plan with {}.",
+            limits.join(" and "),
+            if further == 1 { "" } else { "s" },
+            if further == 1 { "is" } else { "are" },
+            none.join(" and "),
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -106,6 +177,7 @@ mod tests {
             },
             chosen: false,
             alternative_to: None,
+            generated_name: None,
             decision: None,
             reason: String::new(),
             geometry: None,

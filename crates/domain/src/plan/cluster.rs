@@ -219,6 +219,7 @@ pub(crate) fn suggestion(
         planned_feeds: Vec::new(),
         chosen: false,
         alternative_to: None,
+        generated_name: None,
         decision: None,
         reason,
         geometry: Some(geometry),

@@ -103,3 +103,14 @@ impl<'a> Decided<'a> {
         }
     }
 }
+
+/// Shows planners' names: a suggestion whose decision renamed it takes
+/// that name, keeping the plan's own as `generated_name`. The one place
+/// names are applied, after every suggestion has its decision.
+pub(crate) fn apply_names(out: &mut [NeighbourhoodPlan]) {
+    for s in out.iter_mut().flat_map(|n| n.suggestions.iter_mut()) {
+        if let Some(name) = s.decision.as_ref().and_then(|d| d.name.clone()) {
+            s.generated_name = Some(std::mem::replace(&mut s.name, name));
+        }
+    }
+}

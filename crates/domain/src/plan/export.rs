@@ -57,6 +57,7 @@ pub fn write_geojson(plan: &Plan, region: &Region, out: &mut dyn Write) -> std::
                 "kind": s.kind,
                 "layer": s.layer,
                 "name": s.name,
+                "generated_name": s.generated_name,
                 "members": s.members.iter().map(|m| &m.id).collect::<Vec<_>>(),
                 "population": s.population,
                 "population_provenance": s.population_provenance,
@@ -84,6 +85,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "id",
     "kind",
     "name",
+    "generated_name",
     "members",
     "population",
     "population_provenance",
@@ -121,6 +123,7 @@ pub fn csv(plan: &Plan) -> Result<Vec<u8>, csv::Error> {
             &s.id,
             kind,
             &s.name,
+            s.generated_name.as_deref().unwrap_or_default(),
             &s.members
                 .iter()
                 .map(|m| m.id.as_str())

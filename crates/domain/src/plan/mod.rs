@@ -14,7 +14,7 @@
 //!    [`assess`] on the explainable [`factors`], small ones merged into
 //!    [`cluster`]s, separate [`settle`]ments offered whole, each
 //!    explained ([`explain`]);
-//! 5. [`choose`]: the budget;
+//! 5. [`choose`]: the budget (by default a shortlist per neighbourhood);
 //! 6. [`coverage`]: residents served before and after;
 //! 7. [`export`]: GeoJSON and CSV.
 //!
@@ -63,7 +63,9 @@ pub fn plan(inputs: &Inputs, params: &PlanParams) -> Result<Plan, PlanError> {
         .map(|h| neighbourhood::plan_neighbourhood(inputs, overlay, h, params, &decided))
         .collect();
     let decisions = decided.note(&out, vanished);
+    decided::apply_names(&mut out);
     let chosen = choose::choose(&mut out, params);
+    let shortlist = choose::shortlist_note(&out, params);
     let summary = coverage::summarise(inputs, overlay, &mut out);
     out.sort_by(|a, b| {
         b.large
@@ -83,6 +85,7 @@ pub fn plan(inputs: &Inputs, params: &PlanParams) -> Result<Plan, PlanError> {
             .settlements
             .as_ref()
             .map(|_| settlements_note(inputs)),
+        shortlist,
         summary,
         chosen,
         decisions,

@@ -150,8 +150,13 @@ pub struct Suggestion {
     pub kind: SuggestionKind,
     /// The community layer.
     pub layer: String,
-    /// Display name (a cluster's lists its members).
+    /// Display name: the planner's, when they renamed it (see
+    /// `decision.name`); else the area's, the settlement's, or for a
+    /// cluster the place name its members share (or a list of theirs).
     pub name: String,
+    /// The name the plan made, when a planner's replaces it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated_name: Option<String>,
     /// A cluster's members (empty for a single community).
     pub members: Vec<Member>,
     /// Residents, when known (rounded).
@@ -318,6 +323,21 @@ pub struct SettlementsNote {
     pub note: Option<String>,
 }
 
+/// How the plan limits what it chooses (absent when nothing limits it).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ShortlistNote {
+    /// Most new feeds chosen in one neighbourhood.
+    pub max_new_feeds_per_neighbourhood: Option<usize>,
+    /// Most new feeds chosen in all.
+    pub max_new_feeds: Option<usize>,
+    /// Suggestions meeting every criterion but not chosen for the limits
+    /// (each says so in its reason).
+    pub further_candidates: usize,
+    /// The limits in a sentence, and the parameters giving the full
+    /// ranking.
+    pub note: String,
+}
+
 /// Region-wide totals.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
@@ -387,6 +407,10 @@ pub struct Plan {
     /// `settlements=false`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settlements: Option<SettlementsNote>,
+    /// How the plan limits what it chooses: by default a shortlist of a
+    /// few new feeds per neighbourhood (absent when nothing limits it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortlist: Option<ShortlistNote>,
     /// Totals.
     pub summary: Summary,
     /// Chosen suggestion ids in the order the budget picked them.

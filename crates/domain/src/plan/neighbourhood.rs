@@ -236,6 +236,7 @@ impl Hood<'_> {
             planned_feeds,
             chosen: false,
             alternative_to: None,
+            generated_name: None,
             decision: decision.cloned(),
             reason,
             geometry: None,

@@ -61,8 +61,9 @@ pub struct PlanParams {
     pub min_score: f64,
     /// Most new feeds the plan may choose overall (default: no limit).
     pub max_new_feeds: Option<usize>,
-    /// Most new feeds the plan may choose in one neighbourhood (default: no
-    /// limit).
+    /// Most new feeds the plan may choose in one neighbourhood (default
+    /// [`DEFAULT_SHORTLIST`]: a list a planner can review; `none` gives the
+    /// full ranking).
     pub max_new_feeds_per_neighbourhood: Option<usize>,
     /// Merge adjacent small candidates into shared-feed clusters (true).
     pub clusters: bool,
@@ -89,7 +90,7 @@ impl Default for PlanParams {
             min_population: 3_000.0,
             min_score: 0.75,
             max_new_feeds: None,
-            max_new_feeds_per_neighbourhood: None,
+            max_new_feeds_per_neighbourhood: Some(DEFAULT_SHORTLIST),
             clusters: true,
             settlements: Some(SettlementParams {
                 separation_gap_m: DEFAULT_SEPARATION_GAP_M,
@@ -104,6 +105,13 @@ impl Default for PlanParams {
         }
     }
 }
+
+/// Most new feeds the default plan chooses in one neighbourhood: a
+/// shortlist a planner can take to a meeting (on Greater Manchester's ten
+/// boroughs × wards, 30 of 105 suggestions; the rest are listed as further
+/// candidates). `max_new_feeds_per_neighbourhood=none` gives the full
+/// ranking.
+pub const DEFAULT_SHORTLIST: usize = 3;
 
 /// `separation_gap_m`'s default, metres.
 pub const DEFAULT_SEPARATION_GAP_M: f64 = 1_000.0;
@@ -209,7 +217,7 @@ pub const PARAMS: &[ParamSpec] = &[
         Kind::Limit,
         0.0,
         1e6,
-        "most new feeds per neighbourhood, or none (default none)",
+        "most new feeds per neighbourhood, or none for the full ranking (default 3)",
     ),
     spec(
         "clusters",

@@ -194,6 +194,7 @@ pub(crate) fn offer(
             planned_feeds: Vec::new(),
             chosen: false,
             alternative_to: None,
+            generated_name: None,
             decision: decision.cloned(),
             reason: explain::decided(reason, decision),
             geometry: Some(st.outline.clone()),

@@ -158,13 +158,23 @@ pub struct NewDecisionBody {
     pub area_id: Option<String>,
     /// A cluster's id, as the plan gives it (instead of `area_id`).
     pub cluster_id: Option<String>,
-    /// `accept`, `reject` or `defer`.
-    pub decision: DecisionKind,
+    /// `accept`, `reject` or `defer`; may be left out when a `name` is
+    /// given (renaming a suggestion not yet decided records it as
+    /// deferred: named, still to decide).
+    pub decision: Option<DecisionKind>,
     /// Why (optional).
     #[serde(default)]
     pub note: String,
+    /// The planner's name for the suggestion (one line, at most 120
+    /// characters), shown in the plan instead of the one it made.
+    pub name: Option<String>,
     /// The plan parameters (query string) the planner was looking at.
     pub params: Option<String>,
+}
+
+/// A planner's name for a suggestion, checked by the domain's rule.
+fn checked_name(name: &str) -> Result<String, ApiProblem> {
+    decision::check_name(name).map_err(|e| write::bad_field("name", e))
 }
 
 pub(crate) fn check_params(query: &str, field: &str) -> Result<(), ApiProblem> {
@@ -197,55 +207,36 @@ pub async fn create(
     if let Some(p) = &body.params {
         check_params(p, "params")?;
     }
-    let served = state.served();
-    let region = served.region();
-    let members = match decision::resolve(region, &body.layer, &area_id) {
-        _ if body.layer == decision::FEEDS_LAYER => {
-            if served.feeds().get(&area_id).is_none() {
-                return Err(write::bad_field(
-                    "area_id",
-                    format!("{area_id:?} is not a feed (decisions with layer {:?} are about feeds, by feed id)", decision::FEEDS_LAYER),
-                ));
-            }
-            Vec::new()
-        }
-        _ if body.layer == decision::SETTLEMENTS_LAYER => {
-            if served.geo().settlements().by_id(&area_id).is_none() {
-                return Err(write::bad_field(
-                    "area_id",
-                    format!("{area_id:?} is not a settlement of the region (decisions with layer {:?} are about settlements, by the id /v1/settlements gives)", decision::SETTLEMENTS_LAYER),
-                ));
-            }
-            Vec::new()
-        }
-        Ok(Target::Area(..)) => Vec::new(),
-        Ok(Target::Cluster(..)) => decision::ClusterId::parts(&area_id)
-            .map(str::to_string)
-            .collect(),
-        Err(e) => {
-            let field = match e {
-                decision::TargetError::NoArea { .. } => "area_id",
-                _ => "layer",
-            };
-            return Err(write::bad_field(field, e));
-        }
+    let name = body.name.as_deref().map(checked_name).transpose()?;
+    let kind = match (body.decision, &name) {
+        (Some(k), _) => k,
+        (None, Some(_)) => DecisionKind::Defer,
+        (None, None) => return Err(write::bad_field(
+            "decision",
+            "give accept, reject or defer (or only a name, to rename a suggestion still to decide)",
+        )),
     };
-    // A decision a boundary release moved onto this area is its decision
-    // now, though stored under the area it was made for.
-    if let Some(g) = served.decisions().get(&body.layer, &area_id) {
-        return Err(feedmap_store::StoreError::Exists {
-            entity: "decision",
-            id: format!("for {}/{area_id}", body.layer),
-            existing: Some(g.applied.id),
+    let members = match feedmap_domain::decide::new_target(&state.served(), &body.layer, &area_id) {
+        Ok(m) => m,
+        // A decision a boundary release moved onto this area is its
+        // decision now, though stored under the area it was made for.
+        Err(e) if e.existing.is_some() => {
+            return Err(feedmap_store::StoreError::Exists {
+                entity: "decision",
+                id: format!("for {}/{area_id}", body.layer),
+                existing: e.existing,
+            }
+            .into())
         }
-        .into());
-    }
+        Err(e) => return Err(write::bad_field(e.field, e.message)),
+    };
     let new = NewDecision {
         layer: body.layer,
         area_id,
         members,
-        decision: body.decision,
+        decision: kind,
         note: body.note,
+        name,
         params: body.params,
     };
     let d = store_write(&state, move |store| {
@@ -270,10 +261,13 @@ pub struct DecisionPatchBody {
     pub decision: Option<DecisionKind>,
     /// A new note.
     pub note: Option<String>,
+    /// A new name for the suggestion; `""` removes it (the plan's own
+    /// name is shown again).
+    pub name: Option<String>,
 }
 
-/// `PATCH /v1/decisions/{id}` with `If-Match`: changes the decision or its
-/// note; 412 if it changed since read.
+/// `PATCH /v1/decisions/{id}` with `If-Match`: changes the decision, its
+/// note or its name; 412 if it changed since read.
 pub async fn update(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -286,9 +280,15 @@ pub async fn update(
     if let Some(n) = &body.note {
         text("note", n, MAX_NOTE)?;
     }
+    let name = match body.name.as_deref() {
+        Some("") => Some(String::new()),
+        Some(n) => Some(checked_name(n)?),
+        None => None,
+    };
     let patch = DecisionPatch {
         decision: body.decision,
         note: body.note,
+        name,
     };
     let d = store_write(&state, move |store| {
         store.update_decision(&caller.name, id, expect, patch)
@@ -339,7 +339,7 @@ pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation
         Operation::new(Patch, "/v1/decisions/{id}", "Change a decision", routing::patch(update).layer(cx.limit()))
             .answers(schema::<DecisionView>)
             .params(vec![path("id", "a decision id", json!("1"))])
-            .write(200, Some((schema::<DecisionPatchBody>, json!({ "decision": "accept", "note": "agreed with the team" }))), true),
+            .write(200, Some((schema::<DecisionPatchBody>, json!({ "decision": "accept", "note": "agreed with the team", "name": "Partington" }))), true),
         Operation::new(Delete, "/v1/decisions/{id}", "Withdraw a decision", routing::delete(delete).layer(cx.limit()))
             .answers(schema::<Withdrawn>)
             .params(vec![path("id", "a decision id", json!("1"))])

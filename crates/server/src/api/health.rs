@@ -27,6 +27,7 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
             "generation_seen": served.generation(),
             "decisions": served.store().decisions.len(),
         },
+        "readiness": feedmap_domain::readiness::of_served(&served),
         "writes": if state.tokens.is_empty() { "disabled: no tokens file" } else { "enabled" },
         "boundaries": {
             "today": served.day(),

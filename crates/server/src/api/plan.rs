@@ -176,6 +176,7 @@ pub async fn summary(
             "region": p.region, "attribution": p.attribution, "generation": p.generation,
             "neighbourhood_layer": p.neighbourhood_layer, "community_layer": p.community_layer,
             "params": p.params, "population": p.population, "summary": p.summary,
+            "shortlist": p.shortlist, "settlements": p.settlements,
             "decisions": p.decisions,
             "neighbourhoods": neighbourhoods, "communities": communities, "served": served,
             "decided": decided,
