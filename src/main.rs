@@ -141,7 +141,8 @@ enum Command {
         #[arg(long, default_value = "json", value_parser = ["json", "geojson", "csv"])]
         format: String,
         /// Take planners' decisions, feeds and saved parameters from the
-        /// store in this data directory.
+        /// store in this data directory (`feedmap serve` and `feedmap
+        /// decisions` keep it in `data` unless told otherwise).
         #[arg(long)]
         data_dir: Option<PathBuf>,
         /// Take them from this PostgreSQL store instead.
@@ -437,7 +438,7 @@ enum FeedsCommand {
 /// error is printed), 2 bad arguments (clap prints the usage).
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(matches!(cli.command, Command::Serve(_)));
     match run(cli) {
         Ok(code) => code,
         Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
@@ -448,17 +449,28 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr, coloured only when it is a terminal.
-fn init_logging() {
+/// Logs go to stderr, coloured only when it is a terminal. The server
+/// logs what it does (`info`, timestamped); a command a person runs shows
+/// only warnings, short, so its answer is not lost among log lines
+/// (`RUST_LOG=info` shows everything).
+fn init_logging(server: bool) {
     use std::io::IsTerminal;
-    tracing_subscriber::fmt()
+    let default = if server {
+        "info,tower_http=warn"
+    } else {
+        "warn"
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
+    let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
-        .init();
+        .with_env_filter(filter);
+    if server {
+        builder.init();
+    } else {
+        builder.without_time().with_target(false).init();
+    }
 }
 
 /// Whether the error is (caused by) writing to a pipe whose reader has
@@ -557,6 +569,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store,
         } => {
             let source = Source::load(&region)?;
+            if data_dir.is_none() && store.is_none() {
+                feedmap::cli::note_unused_store(std::path::Path::new("data"));
+            }
             let served = match (data_dir, store) {
                 (None, None) => Served::without_store(source),
                 (dir, url) => {

@@ -711,7 +711,11 @@ fn batch_into_a_closed_pipe_exits_quietly() {
         vec!["plan", "--format", "geojson", "--region"],
     ] {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_feedmap"));
-        cmd.args(&args).arg(common::demo_region());
+        // Run from a folder of its own: a checkout's own `data/` store
+        // would draw a warning from `plan`.
+        cmd.args(&args)
+            .arg(common::demo_region())
+            .current_dir(dir.path());
         if args[0] == "feeds" {
             cmd.arg(&input);
         }

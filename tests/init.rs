@@ -423,3 +423,101 @@ fn refusals_name_the_fix_and_leave_nothing() {
     );
     assert_eq!(leftovers(), ["region"]);
 }
+
+/// data.police.uk publishes a force's neighbourhoods as a folder of KML
+/// files, one a neighbourhood, named by its code, with placemarks that
+/// carry no name. Synthetic here: Trafford's four localities written that
+/// way.
+#[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
+fn a_data_police_uk_kml_folder() {
+    let Some(data) = common::gm_data("a_data_police_uk_kml_folder") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("greater-manchester");
+    std::fs::create_dir(&folder).unwrap();
+    let localities: Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join("trafford_localities_2023.geojson")).unwrap(),
+    )
+    .unwrap();
+    for f in localities["features"].as_array().unwrap() {
+        let code = format!(
+            "GMPT{}",
+            f["properties"]["area_name"]
+                .as_str()
+                .unwrap()
+                .to_uppercase()
+        );
+        let g = &f["geometry"];
+        let polygons: Vec<&Value> = match g["type"].as_str().unwrap() {
+            "Polygon" => vec![&g["coordinates"]],
+            _ => g["coordinates"].as_array().unwrap().iter().collect(),
+        };
+        let kml_polygons: String = polygons
+            .iter()
+            .map(|p| {
+                let rings: Vec<String> = p
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let coords: Vec<String> = r
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|c| format!("{},{},0", c[0], c[1]))
+                            .collect();
+                        let edge = if i == 0 { "outerBoundaryIs" } else { "innerBoundaryIs" };
+                        format!("<{edge}><LinearRing><coordinates>{}</coordinates></LinearRing></{edge}>", coords.join(" "))
+                    })
+                    .collect();
+                format!("<Polygon>{}</Polygon>", rings.concat())
+            })
+            .collect();
+        std::fs::write(
+            folder.join(format!("{code}.kml")),
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document><Placemark><MultiGeometry>{kml_polygons}</MultiGeometry></Placemark></Document></kml>"
+            ),
+        )
+        .unwrap();
+    }
+    let region = work.path().join("region");
+    let (code, out, err) = init(
+        &region,
+        &[
+            "--neighbourhoods",
+            folder.to_str().unwrap(),
+            "--communities",
+            data.join("trafford_wards_2023_full.geojson")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(
+        out.contains("neighbourhoods: ") && out.contains("a folder of 4 KML files"),
+        "{out}"
+    );
+    assert!(
+        out.contains("id from property \"file_stem\" (e.g. \"GMPTCENTRAL\""),
+        "{out}"
+    );
+    let answer = common::feedmap_ok(&[
+        "lookup".as_ref(),
+        "--region".as_ref(),
+        region.as_os_str(),
+        "53.4".as_ref(),
+        "-2.35".as_ref(),
+    ]);
+    let answer: Value = serde_json::from_slice(&answer.stdout).unwrap();
+    assert!(
+        answer.to_string().contains("GMPT"),
+        "a point in Trafford is in one of the neighbourhoods: {answer}"
+    );
+}

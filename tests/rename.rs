@@ -105,10 +105,25 @@ fn a_renamed_suggestion_keeps_its_name_everywhere_and_across_a_ward_release() {
 
     let (status, plan) = server.get("/v1/plan");
     assert_eq!(status, 200, "{plan}");
+    assert!(
+        plan["feeds_note"]
+            .as_str()
+            .unwrap()
+            .starts_with("no feed list"),
+        "{}",
+        plan["feeds_note"]
+    );
     let s = suggestion(&plan, &st_marys);
     assert_eq!(s["name"], "Sale Moor Road", "{s}");
     assert_eq!(s["generated_name"], "St Mary's", "{s}");
     assert_eq!(s["decision"]["name"], "Sale Moor Road", "{s}");
+    assert!(
+        s["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no feed known (the region has no feed list)"),
+        "{s}"
+    );
     assert!(
         s["reason"]
             .as_str()
@@ -119,18 +134,34 @@ fn a_renamed_suggestion_keeps_its_name_everywhere_and_across_a_ward_release() {
 
     // On the command line: rename another suggestion the plan makes, one
     // nobody has decided yet: it is recorded as deferred, named.
+    // A settlement (Partington, found from the postcodes), given as the
+    // plan lists it: under its community layer.
     let other = common::suggestions(&plan)
         .into_iter()
-        .find(|s| s["decision"].is_null())
-        .expect("an undecided suggestion")
+        .find(|s| s["decision"].is_null() && s["kind"] == "settlement")
+        .expect("an undecided settlement")
         .clone();
     let other_id = other["id"].as_str().unwrap();
-    let other_layer = if other["kind"] == "settlement" {
-        "@settlements"
-    } else {
-        other["layer"].as_str().unwrap()
-    };
-    let target = ["--layer", other_layer, "--id", other_id];
+    assert_eq!(other["layer"], "wards");
+    // Over HTTP, that layer gets a problem saying which one to use.
+    let r = common::call(
+        base,
+        "POST",
+        "/v1/decisions",
+        Some(common::PLANNER),
+        Some(&json!({"layer": "wards", "area_id": other_id, "name": "Partington"})),
+        &[],
+    );
+    assert_eq!(r.status, 400, "{}", r.json);
+    assert!(
+        r.json["detail"]
+            .as_str()
+            .unwrap()
+            .contains("is a settlement of the plan: decide it with layer \"@settlements\""),
+        "{}",
+        r.json
+    );
+    let target = ["--layer", "wards", "--id", other_id];
     let rename = |token: Option<&str>, name: &str| {
         let mut args = vec!["rename"];
         args.extend(target);
@@ -148,6 +179,7 @@ fn a_renamed_suggestion_keeps_its_name_everywhere_and_across_a_ward_release() {
     assert_eq!(out["created"], true, "{out}");
     assert_eq!(out["decision"]["decision"], "defer", "{out}");
     assert_eq!(out["decision"]["name"], "Carrington Moss", "{out}");
+    assert_eq!(out["decision"]["layer"], "@settlements", "{out}");
     // Renaming again changes that decision; `set --name ""` gives the
     // plan's own name back, and a new name is set again.
     let (code, out, err) = rename(Some(common::PLANNER), "Carrington");

@@ -196,6 +196,20 @@ pub fn param_pairs(args: &[String]) -> Result<Vec<(String, String)>, PlanCommand
         .collect()
 }
 
+/// Warns when a plan made from the files alone leaves out a store that
+/// `dir` holds (where `feedmap serve` and `feedmap decisions` keep
+/// planners' work by default): the plan would otherwise silently lack
+/// their decisions and names.
+pub fn note_unused_store(dir: &Path) {
+    if dir.join("feedmap.sqlite").is_file() {
+        tracing::warn!(
+            "{} holds a store of planners' decisions, feeds and saved parameters; this plan is made without them: give --data-dir {} to include them",
+            dir.display(),
+            dir.display()
+        );
+    }
+}
+
 /// Runs `feedmap plan`: writes the plan of `served` (its feeds, decisions
 /// and saved parameters under the `--param` ones) as `json`, `geojson` or
 /// `csv`.
@@ -698,8 +712,10 @@ pub fn decisions(
                 id = d.id,
                 decision = d.decision.as_str(),
                 name = d.name.as_deref().unwrap_or(""),
-                "{} decision about {layer}/{area_id}",
-                if created { "recorded" } else { "changed" }
+                "{} decision about {}/{area_id} in {}; a plan made with this store (feedmap plan --data-dir, feedmap serve) shows it",
+                if created { "recorded" } else { "changed" },
+                d.layer,
+                store.describe()
             );
             json_line::<DecisionsCommandError>(
                 out,

@@ -52,7 +52,14 @@ pub fn new_target(
         match resolve(served.region(), layer, area_id) {
             Ok(Target::Area(..)) => Vec::new(),
             Ok(Target::Cluster(..)) => ClusterId::parts(area_id).map(str::to_string).collect(),
-            Err(e @ TargetError::NoArea { .. }) => return Err(bad("area_id", e.to_string())),
+            Err(e @ TargetError::NoArea { .. }) => {
+                let hint = if is_settlement(served, layer, area_id) {
+                    format!(" ({area_id:?} is a settlement of the plan: decide it with layer {SETTLEMENTS_LAYER:?})")
+                } else {
+                    String::new()
+                };
+                return Err(bad("area_id", format!("{e}{hint}")));
+            }
             Err(e) => return Err(bad("layer", e.to_string())),
         }
     };
@@ -68,6 +75,15 @@ pub fn new_target(
         });
     }
     Ok(members)
+}
+
+/// Whether `area_id`, given under the community layer `layer`, is not an
+/// area of it but a settlement (as the plan lists settlements).
+fn is_settlement(served: &crate::served::Served, layer: &str, area_id: &str) -> bool {
+    layer != SETTLEMENTS_LAYER
+        && layer != FEEDS_LAYER
+        && served.geo().settlements().by_id(area_id).is_some()
+        && resolve(served.region(), layer, area_id).is_err()
 }
 
 /// What to set on the decision about a suggestion: fields left `None`
@@ -121,6 +137,13 @@ pub fn set(
         Some("") => Some(String::new()),
         Some(n) => Some(check_name(n).map_err(SetError::Name)?),
         None => None,
+    };
+    // A settlement, as the plan lists it (under its community layer), is
+    // decided under `@settlements`.
+    let layer = if is_settlement(served, layer, area_id) {
+        SETTLEMENTS_LAYER
+    } else {
+        layer
     };
     if let Some(g) = served.decisions().get(layer, area_id) {
         let patch = feedmap_store::DecisionPatch {

@@ -251,8 +251,10 @@ struct Planned {
 }
 
 /// A lowercase layer id from a file name: the usual words (ward, lsoa, …)
-/// where it has one, else its letters and digits.
-fn layer_id(path: &Path, taken: &HashSet<String>) -> String {
+/// where it has one; else `neighbourhoods` for the neighbourhoods (a
+/// data.police.uk folder is named after its force), else the name's
+/// letters and digits.
+fn layer_id(path: &Path, role: &str, taken: &HashSet<String>) -> String {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().to_lowercase())
@@ -285,6 +287,7 @@ fn layer_id(path: &Path, taken: &HashSet<String>) -> String {
             })
         })
         .map(|(_, id)| id.to_string())
+        .or_else(|| (role == "neighbourhood").then(|| "neighbourhoods".to_string()))
         .unwrap_or_else(|| {
             let s: String = words.join("_").chars().take(30).collect();
             if s.is_empty() {
@@ -415,8 +418,10 @@ fn build(
     }
     let ids: Vec<String> = inputs
         .iter()
-        .map(|(l, _)| {
-            let id = l.id.clone().unwrap_or_else(|| layer_id(&l.path, &taken));
+        .map(|(l, role)| {
+            let id =
+                l.id.clone()
+                    .unwrap_or_else(|| layer_id(&l.path, role, &taken));
             taken.insert(id.clone());
             id
         })
@@ -617,7 +622,17 @@ fn build(
     );
     std::fs::write(work.join("region.toml"), &manifest).map_err(io("writing region.toml"))?;
     tracing::info!("validating");
-    let source = Source::load(work).map_err(|e| InitError::Invalid(e.to_string()))?;
+    let source = Source::load(work).map_err(|e| {
+        // Problems name the files as the region will hold them.
+        let text = e
+            .to_string()
+            .replace(&work.display().to_string(), &req.dir.display().to_string());
+        InitError::Invalid(format!(
+            "{text}\nA choice init made can be given instead with --set LAYER.KEY=VALUE (layers: {}; keys: {}).",
+            ids.join(", "),
+            SETTING_KEYS.join(", ")
+        ))
+    })?;
     Ok((manifest, source))
 }
 

@@ -97,7 +97,7 @@ pub mod sources {
     /// Ward and other community boundaries.
     pub const COMMUNITIES: &str = "ward boundaries from the ONS Open Geography Portal (geoportal.statistics.gov.uk), or parish and locality boundaries from your councils";
     /// The ONS Postcode Directory.
-    pub const POSTCODES: &str = "the ONS Postcode Directory (ONSPD) from the ONS Open Geography Portal; `feedmap init --postcodes ONSPD.csv` keeps only your force's postcodes";
+    pub const POSTCODES: &str = "the ONS Postcode Directory (ONSPD) from the ONS Open Geography Portal; run `feedmap init` again into a new folder, adding `--postcodes ONSPD.csv` (it keeps only your force's postcodes)";
     /// Census population.
     pub const POPULATION: &str = "Census 2021 usual residents (table TS001) for output areas or LSOAs from Nomis (nomisweb.co.uk), with those areas' boundaries from the ONS Open Geography Portal";
     /// The force's accounts.

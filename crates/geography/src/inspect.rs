@@ -318,7 +318,13 @@ fn pick_id(props: &[Property], n: usize, default_ok: bool, is_kml: bool) -> Pick
 }
 
 fn pick_name(props: &[Property], n: usize, is_kml: bool) -> Pick {
-    if is_kml {
+    // KML's own name, when every placemark has one (data.police.uk's
+    // files often have none: then a property, else the id).
+    if is_kml
+        && props
+            .iter()
+            .any(|p| p.name == "name" && p.filled == n && n > 0)
+    {
         return Pick::Default;
     }
     let rank = |p: &Property| -> Option<u8> {

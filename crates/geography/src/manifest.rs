@@ -311,12 +311,13 @@ pub enum TableShape {
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
     /// The manifest file could not be read.
-    #[error("cannot read manifest {path}: {source}")]
+    #[error("cannot read manifest {path}: {error}{}", if error.kind() == std::io::ErrorKind::NotFound { " (give the region folder with --region DIR; `feedmap init DIR` makes one from your files)" } else { "" })]
     Read {
         /// The manifest path.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (in the message, not a source, so it is said
+        /// once).
+        error: std::io::Error,
     },
     /// The TOML is malformed, has an unknown key or a value of the wrong type.
     #[error("invalid manifest {path}: {message}")]
@@ -347,9 +348,9 @@ impl Manifest {
         } else {
             dir_or_file.to_path_buf()
         };
-        let text = std::fs::read_to_string(&path).map_err(|source| ManifestError::Read {
+        let text = std::fs::read_to_string(&path).map_err(|error| ManifestError::Read {
             path: path.clone(),
-            source,
+            error,
         })?;
         let manifest = Self::parse(&text, &path)?;
         Ok((manifest, path))

@@ -49,8 +49,13 @@ pub(crate) fn choose(out: &mut [NeighbourhoodPlan], p: &PlanParams) -> Vec<Strin
             .iter()
             .find(|o| o.chosen && o.overlaps(&n.suggestions[s]))
         {
-            let id = other.id.clone();
-            out[h].suggestions[s].alternative_to = Some(id);
+            let (id, name) = (other.id.clone(), other.name.clone());
+            let sug = &mut out[h].suggestions[s];
+            sug.reason = format!(
+                "{} Not chosen: it serves residents {name} serves, and {name} was chosen first (it serves more of them, or was decided); both are never chosen.",
+                sug.reason
+            );
+            sug.alternative_to = Some(id);
             continue;
         }
         let sug = &mut out[h].suggestions[s];

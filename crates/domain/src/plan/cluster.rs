@@ -202,7 +202,7 @@ pub(crate) fn suggestion(
     )
     .unwrap_or_else(|| explain::list(members.iter().map(|m| m.name.as_str())));
     let reason = explain::cluster(
-        &name, &members, population, provenance, &hood.name, &measures, &factors, p,
+        &name, &members, population, provenance, &hood.name, &measures, &factors, p, inputs,
     );
     Suggestion {
         rank: 0,

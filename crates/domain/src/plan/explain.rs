@@ -132,7 +132,7 @@ pub fn community(
         parts.push("its name looks like a statistical code".into());
     }
     parts.push(if planned.is_empty() {
-        "no feed yet".into()
+        no_feed(inputs).into()
     } else {
         let handles: Vec<&str> = planned
             .iter()
@@ -142,6 +142,15 @@ pub fn community(
         format!("a feed is planned ({})", handles.join(", "))
     });
     format!("{}: {}.", area.name, parts.join(", "))
+}
+
+/// "no feed yet", or without a feed list, that none is known.
+fn no_feed(inputs: &Inputs) -> &'static str {
+    if inputs.feeds.feeds.is_empty() {
+        "no feed known (the region has no feed list)"
+    } else {
+        "no feed yet"
+    }
 }
 
 /// A reason with the planner's decision added ("Accepted by planner-a on
@@ -232,6 +241,7 @@ pub fn cluster(
     m: &Measures,
     f: &Factors,
     p: &PlanParams,
+    inputs: &Inputs,
 ) -> String {
     let mut parts = vec![
         format!(
@@ -252,7 +262,7 @@ pub fn cluster(
             "{:.1} km from the neighbourhood's centre",
             m.centre_distance_km
         ),
-        "no feed yet".into(),
+        no_feed(inputs).into(),
     ];
     if f.identity == 0.0 {
         parts.insert(4, "their names look like statistical codes".into());

@@ -66,6 +66,7 @@ pub fn write_geojson(plan: &Plan, region: &Region, out: &mut dyn Write) -> std::
                 "measures": s.measures,
                 "planned_feeds": s.planned_feeds,
                 "chosen": s.chosen,
+                "status": s.status(),
                 "reason": s.reason,
             },
         });
@@ -97,6 +98,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "containment",
     "planned_feeds",
     "chosen",
+    "status",
     "reason",
 ];
 
@@ -139,6 +141,7 @@ pub fn csv(plan: &Plan) -> Result<Vec<u8>, csv::Error> {
             &s.factors.containment.to_string(),
             &s.planned_feeds.join(" "),
             if s.chosen { "true" } else { "false" },
+            &s.status(),
             &s.reason,
         ])?;
     }

@@ -85,6 +85,11 @@ pub fn plan(inputs: &Inputs, params: &PlanParams) -> Result<Plan, PlanError> {
             .settlements
             .as_ref()
             .map(|_| settlements_note(inputs)),
+        feeds_note: inputs
+            .feeds
+            .feeds
+            .is_empty()
+            .then(|| NO_FEED_LIST.to_string()),
         shortlist,
         summary,
         chosen,
@@ -132,6 +137,9 @@ fn settlements_note(inputs: &Inputs) -> SettlementsNote {
     };
     SettlementsNote { found, from, note }
 }
+
+/// What a plan without a feed list cannot know.
+pub const NO_FEED_LIST: &str = "no feed list: the plan cannot tell which neighbourhoods and communities already have a feed, so it treats none as having one (coverage before is none) and suggests areas that may already be served. Add the force's accounts as [feeds] in region.toml";
 
 /// Why a region without residential points has no settlements.
 pub const NO_SETTLEMENT_DATA: &str = "no settlements: the region has no postcode directory, address list, population points or census areas with residents, so the plan cannot tell a village or town apart from the communities it lies in, and offers communities only. Add census output areas with their residents (a population layer with population_file, Census 2021 from Nomis) or the ONS Postcode Directory (ONSPD, from the ONS Open Geography Portal) as [postcodes] in region.toml to find them";

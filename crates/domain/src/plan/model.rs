@@ -192,6 +192,17 @@ pub struct Suggestion {
 }
 
 impl Suggestion {
+    /// Where it stands, in a word or two: `chosen`, `planned` (chosen for
+    /// a planned feed), `alternative to ID`, or `further candidate`.
+    pub fn status(&self) -> String {
+        match (&self.alternative_to, self.chosen) {
+            (_, true) if !self.planned_feeds.is_empty() => "planned".into(),
+            (_, true) => "chosen".into(),
+            (Some(other), false) => format!("alternative to {other}"),
+            (None, false) => "further candidate".into(),
+        }
+    }
+
     /// The community ids it serves: its own, or its members'.
     pub fn communities(&self) -> Vec<&str> {
         match self.kind {
@@ -244,10 +255,11 @@ impl Coverage {
     }
 
     pub(crate) fn rounded(self) -> Coverage {
+        // Adding 0.0 turns a negative zero into zero.
         Coverage {
-            community: self.community.round(),
-            neighbourhood_only: self.neighbourhood_only.round(),
-            none: self.none.round(),
+            community: self.community.round() + 0.0,
+            neighbourhood_only: self.neighbourhood_only.round() + 0.0,
+            none: self.none.round() + 0.0,
         }
     }
 }
@@ -407,6 +419,10 @@ pub struct Plan {
     /// `settlements=false`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settlements: Option<SettlementsNote>,
+    /// Set when the region has no feed list: the plan cannot tell which
+    /// areas already have a feed, and says what that costs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feeds_note: Option<String>,
     /// How the plan limits what it chooses: by default a shortlist of a
     /// few new feeds per neighbourhood (absent when nothing limits it).
     #[serde(skip_serializing_if = "Option::is_none")]
