@@ -52,7 +52,7 @@ pub(crate) fn choose(out: &mut [NeighbourhoodPlan], p: &PlanParams) -> Vec<Strin
             let (id, name) = (other.id.clone(), other.name.clone());
             let sug = &mut out[h].suggestions[s];
             sug.reason = format!(
-                "{} Not chosen: it serves residents {name} serves, and {name} was chosen first (it serves more of them, or was decided); both are never chosen.",
+                "{} Not chosen: it serves residents {name} serves, and {name} was chosen first (it serves more of them, or a planner decided it); the two are never both chosen.",
                 sug.reason
             );
             sug.alternative_to = Some(id);
@@ -79,6 +79,13 @@ pub(crate) fn choose(out: &mut [NeighbourhoodPlan], p: &PlanParams) -> Vec<Strin
 /// is spent (overall, or in its neighbourhood) on suggestions serving more
 /// residents. `None` when it fits.
 fn not_shortlisted(over_all: Option<usize>, over_here: Option<usize>) -> Option<String> {
+    let zero =
+        |key: &str| format!("A further candidate, not shortlisted: {key}=0 allows no new feed.");
+    match (over_all, over_here) {
+        (Some(0), _) => return Some(zero("max_new_feeds")),
+        (None, Some(0)) => return Some(zero("max_new_feeds_per_neighbourhood")),
+        _ => {}
+    }
     let spent = match (over_all, over_here) {
         (Some(m), _) => format!(
             "the plan's {m} new feed{} (max_new_feeds={m})",
@@ -221,6 +228,25 @@ mod tests {
             .collect();
         v.sort_unstable();
         v
+    }
+
+    #[test]
+    fn further_candidates_say_which_limit_was_spent() {
+        assert_eq!(not_shortlisted(None, None), None);
+        assert_eq!(
+            not_shortlisted(Some(0), Some(3)).unwrap(),
+            "A further candidate, not shortlisted: max_new_feeds=0 allows no new feed."
+        );
+        let one = not_shortlisted(None, Some(1)).unwrap();
+        assert!(
+            one.contains("its neighbourhood's 1 new feed (max_new_feeds_per_neighbourhood=1)"),
+            "{one}"
+        );
+        let both = not_shortlisted(Some(5), Some(3)).unwrap();
+        assert!(
+            both.contains("the plan's 5 new feeds (max_new_feeds=5)"),
+            "{both}"
+        );
     }
 
     #[test]
