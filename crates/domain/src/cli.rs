@@ -682,19 +682,12 @@ pub fn decisions(
         DecisionsAction::List { layer } => {
             // Each on the area it is on today (a boundary release may have
             // moved it to a successor).
-            let list: Vec<serde_json::Value> = served
+            let list: Vec<feedmap_store::Decision> = served
                 .store()
                 .decisions
                 .iter()
                 .filter(|d| layer.as_ref().is_none_or(|l| &d.layer == l))
-                .map(|d| {
-                    let mut v = serde_json::json!(d);
-                    if let Some(g) = served.decisions().all().find(|g| g.applied.id == d.id) {
-                        v["area_id"] = g.area_id.clone().into();
-                        v["members"] = serde_json::json!(g.members);
-                    }
-                    v
-                })
+                .map(|d| crate::decide::as_today(served, d.clone()))
                 .collect();
             json_line::<DecisionsCommandError>(
                 out,

@@ -5,7 +5,7 @@
 //! own fields are in [`crate::decision`].
 
 use crate::decision::{
-    check_name, resolve, ClusterId, DecisionKind, Target, TargetError, FEEDS_LAYER,
+    name_change, new_kind, resolve, ClusterId, DecisionKind, Target, TargetError, FEEDS_LAYER,
     SETTLEMENTS_LAYER,
 };
 
@@ -77,6 +77,22 @@ pub fn new_target(
     Ok(members)
 }
 
+/// A stored decision as it stands today: one a boundary release moved to
+/// a successor area is shown on that area (the store keeps the area it
+/// was made for).
+pub fn as_today(
+    served: &crate::served::Served,
+    mut d: feedmap_store::Decision,
+) -> feedmap_store::Decision {
+    if let Some(g) = served.decisions().all().find(|g| g.applied.id == d.id) {
+        if g.area_id != d.area_id {
+            d.area_id = g.area_id.clone();
+            d.members = g.members.clone();
+        }
+    }
+    d
+}
+
 /// Whether `area_id`, given under the community layer `layer`, is not an
 /// area of it but a settlement (as the plan lists settlements).
 fn is_settlement(served: &crate::served::Served, layer: &str, area_id: &str) -> bool {
@@ -133,11 +149,7 @@ pub fn set(
     area_id: &str,
     change: Change,
 ) -> Result<(feedmap_store::Decision, bool), SetError> {
-    let name = match change.name.as_deref() {
-        Some("") => Some(String::new()),
-        Some(n) => Some(check_name(n).map_err(SetError::Name)?),
-        None => None,
-    };
+    let name = name_change(change.name.as_deref()).map_err(SetError::Name)?;
     // A settlement, as the plan lists it (under its community layer), is
     // decided under `@settlements`.
     let layer = if is_settlement(served, layer, area_id) {
@@ -161,16 +173,10 @@ pub fn set(
     }
     let members = new_target(served, layer, area_id)?;
     let name = name.filter(|n| !n.is_empty());
-    let decision = match (change.decision, &name) {
-        (Some(k), _) => k,
-        (None, Some(_)) => DecisionKind::Defer,
-        (None, None) => {
-            return Err(SetError::NoKind {
-                layer: layer.into(),
-                area_id: area_id.into(),
-            })
-        }
-    };
+    let decision = new_kind(change.decision, name.is_some()).ok_or_else(|| SetError::NoKind {
+        layer: layer.into(),
+        area_id: area_id.into(),
+    })?;
     let d = store.create_decision(
         who,
         feedmap_store::NewDecision {

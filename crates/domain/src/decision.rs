@@ -87,6 +87,23 @@ pub fn check_name(name: &str) -> Result<String, String> {
     Ok(trimmed.to_string())
 }
 
+/// A name as a change gives it: `""` removes the name (kept as `""`, as
+/// the store's patch takes it), anything else must pass [`check_name`].
+pub fn name_change(name: Option<&str>) -> Result<Option<String>, String> {
+    match name {
+        Some("") => Ok(Some(String::new())),
+        Some(n) => check_name(n).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The kind of a new decision: the one given, or, for a name alone,
+/// [`DecisionKind::Defer`] (named, still to decide); `None` when neither
+/// is given.
+pub fn new_kind(given: Option<DecisionKind>, named: bool) -> Option<DecisionKind> {
+    given.or(named.then_some(DecisionKind::Defer))
+}
+
 /// A decision as the plan sees it: enough to mark a suggestion and to say
 /// who decided what, when and why.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -319,5 +336,16 @@ mod tests {
             assert_eq!(DecisionKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(DecisionKind::parse("Accept"), None);
+        // Names: "" removes one; others are checked; a name alone defers.
+        assert_eq!(name_change(Some("")), Ok(Some(String::new())));
+        assert_eq!(name_change(Some(" Marlow ")), Ok(Some("Marlow".into())));
+        assert!(name_change(Some("a\nb")).is_err());
+        assert_eq!(name_change(None), Ok(None));
+        assert_eq!(new_kind(None, true), Some(DecisionKind::Defer));
+        assert_eq!(
+            new_kind(Some(DecisionKind::Accept), true),
+            Some(DecisionKind::Accept)
+        );
+        assert_eq!(new_kind(None, false), None);
     }
 }

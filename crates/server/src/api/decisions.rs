@@ -40,13 +40,8 @@ pub struct DecisionView {
 
 /// Describes a decision against today's region. A decision a boundary
 /// release moved to a successor area is shown on that area.
-pub fn view(served: &Served, mut d: Decision) -> DecisionView {
-    if let Some(g) = served.decisions().all().find(|g| g.applied.id == d.id) {
-        if g.area_id != d.area_id {
-            d.area_id = g.area_id.clone();
-            d.members = g.members.clone();
-        }
-    }
+pub fn view(served: &Served, d: Decision) -> DecisionView {
+    let d = feedmap_domain::decide::as_today(served, d);
     let region = served.region();
     let (area_name, problem) = match decision::resolve(region, &d.layer, &d.area_id) {
         _ if d.layer == decision::FEEDS_LAYER => match served.feeds().get(&d.area_id) {
@@ -172,9 +167,10 @@ pub struct NewDecisionBody {
     pub params: Option<String>,
 }
 
-/// A planner's name for a suggestion, checked by the domain's rule.
-fn checked_name(name: &str) -> Result<String, ApiProblem> {
-    decision::check_name(name).map_err(|e| write::bad_field("name", e))
+/// A planner's name for a suggestion as a body gives it, checked by the
+/// domain's rule (`""` removes it).
+fn checked_name(name: Option<&str>) -> Result<Option<String>, ApiProblem> {
+    decision::name_change(name).map_err(|e| write::bad_field("name", e))
 }
 
 pub(crate) fn check_params(query: &str, field: &str) -> Result<(), ApiProblem> {
@@ -207,15 +203,18 @@ pub async fn create(
     if let Some(p) = &body.params {
         check_params(p, "params")?;
     }
-    let name = body.name.as_deref().map(checked_name).transpose()?;
-    let kind = match (body.decision, &name) {
-        (Some(k), _) => k,
-        (None, Some(_)) => DecisionKind::Defer,
-        (None, None) => return Err(write::bad_field(
+    let name = body
+        .name
+        .as_deref()
+        .map(decision::check_name)
+        .transpose()
+        .map_err(|e| write::bad_field("name", e))?;
+    let kind = decision::new_kind(body.decision, name.is_some()).ok_or_else(|| {
+        write::bad_field(
             "decision",
             "give accept, reject or defer (or only a name, to rename a suggestion still to decide)",
-        )),
-    };
+        )
+    })?;
     let members = match feedmap_domain::decide::new_target(&state.served(), &body.layer, &area_id) {
         Ok(m) => m,
         // A decision a boundary release moved onto this area is its
@@ -280,11 +279,7 @@ pub async fn update(
     if let Some(n) = &body.note {
         text("note", n, MAX_NOTE)?;
     }
-    let name = match body.name.as_deref() {
-        Some("") => Some(String::new()),
-        Some(n) => Some(checked_name(n)?),
-        None => None,
-    };
+    let name = checked_name(body.name.as_deref())?;
     let patch = DecisionPatch {
         decision: body.decision,
         note: body.note,
