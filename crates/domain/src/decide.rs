@@ -120,7 +120,7 @@ pub enum SetError {
     /// What it is about is not in the region (or not decidable).
     #[error(transparent)]
     Target(#[from] NotDecidable),
-    /// The name breaks [`check_name`]'s rule.
+    /// The name breaks [`crate::decision::check_name`]'s rule.
     #[error("name: {0}")]
     Name(String),
     /// A new decision needs a kind (or a name, which records it deferred).
