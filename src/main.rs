@@ -63,7 +63,8 @@ enum Command {
     },
     /// Discover the settlements of a region from its residential points
     /// (postcodes, else addresses, else population points, else census
-    /// areas) and write them as GeoJSON, loadable as a community layer
+    /// areas), or take them from its built-up areas layer when it has one,
+    /// and write them as GeoJSON, loadable as a community layer
     /// (`id_property = "id"`, `name_property = "name"`,
     /// `population_property = "residents"`).
     Discover {
@@ -98,6 +99,11 @@ enum Command {
         /// A context layer, looked up but not planned (LSOAs, MSOAs, …).
         #[arg(long = "context", value_name = "[ID=]FILE")]
         context: Vec<String>,
+        /// Built-up areas (ONS/OS Built Up Areas 2022, national or not):
+        /// the region's towns and villages as published, preferred over
+        /// finding them.
+        #[arg(long = "built-up", value_name = "[ID=]FILE")]
+        built_up: Option<String>,
         /// The small areas the census table counts (output areas or LSOAs).
         #[arg(long, value_name = "[ID=]FILE", requires = "census")]
         population: Option<String>,
@@ -520,6 +526,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             neighbourhoods,
             communities,
             context,
+            built_up,
             population,
             census,
             postcodes,
@@ -533,6 +540,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 neighbourhoods: Some(LayerInput::parse(&neighbourhoods)),
                 communities: communities.iter().map(|c| LayerInput::parse(c)).collect(),
                 context: context.iter().map(|c| LayerInput::parse(c)).collect(),
+                built_up: built_up.as_deref().map(LayerInput::parse),
                 population: population.as_deref().map(LayerInput::parse),
                 census,
                 postcodes,

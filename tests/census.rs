@@ -2,68 +2,25 @@
 //! Census 2021 counts per output area (`trafford_census2021_population_oa.csv`,
 //! 738 areas, 235,013 usual residents).
 //!
-//! Synthetic: the long tables. The real file has one row per area; the
-//! tests split each area's real count into six age groups by fixed shares
-//! (the last group takes what rounding leaves), so every area's rows add
-//! up to its published count exactly. The age split itself is made up.
+//! Synthetic: the long tables' split into age groups
+//! ([`common::census`](crate::common::census) says how); every area's rows
+//! add up to its published count exactly.
 
 use crate::common;
+use crate::common::census::{long_table, real_counts, Col};
 
 use feedmap::manifest::LayerSpec;
 use std::collections::HashMap;
 use std::path::Path;
 
-const AGES: [&str; 6] = [
-    "Aged 4 years and under",
-    "Aged 5 to 15 years",
-    "Aged 16 to 24 years",
-    "Aged 25 to 49 years",
-    "Aged 50 to 64 years",
-    "Aged 65 years and over",
-];
-const SHARES: [f64; 6] = [0.06, 0.13, 0.10, 0.34, 0.19, 0.18];
-
-/// The real counts per output area: (code, count).
-fn real_counts(data: &Path) -> Vec<(String, u64)> {
-    csv::Reader::from_path(data.join("trafford_census2021_population_oa.csv"))
-        .unwrap()
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            (r[0].to_string(), r[2].parse().unwrap())
-        })
-        .collect()
-}
-
-/// One area's count split into the six age groups, adding up exactly.
-fn split(n: u64) -> [u64; 6] {
-    let mut out = [0; 6];
-    let mut left = n;
-    for i in 0..5 {
-        out[i] = ((n as f64) * SHARES[i]).floor() as u64;
-        left -= out[i];
-    }
-    out[5] = left;
-    out
-}
-
-/// Writes a long table: `header` (id, name, category, count columns in
-/// that order, as `[id, name, category, count]`), six rows per area, plus
-/// a `total` row per area when given.
-fn long_table(data: &Path, path: &Path, header: [&str; 4], total: Option<&str>) {
-    let mut w = csv::Writer::from_path(path).unwrap();
-    w.write_record(header).unwrap();
-    for (code, n) in real_counts(data) {
-        if let Some(t) = total {
-            w.write_record([code.as_str(), code.as_str(), t, &n.to_string()])
-                .unwrap();
-        }
-        for (age, k) in AGES.iter().zip(split(n)) {
-            w.write_record([code.as_str(), code.as_str(), age, &k.to_string()])
-                .unwrap();
-        }
-    }
-    w.flush().unwrap();
+/// `header` as `[id, name, category, count]`.
+fn columns(header: [&'static str; 4]) -> [(&'static str, Col); 4] {
+    [
+        (header[0], Col::Code),
+        (header[1], Col::Name),
+        (header[2], Col::Category),
+        (header[3], Col::Count),
+    ]
 }
 
 /// A region of the Trafford wards (neighbourhoods) and output areas
@@ -136,8 +93,9 @@ fn a_nomis_long_table_is_added_up_per_area() {
     long_table(
         &data,
         &table,
-        ["oa21_code", "oa21_name", "age_group", "usual_residents"],
+        &columns(["oa21_code", "oa21_name", "age_group", "usual_residents"]),
         None,
+        &[],
     );
     // The columns are found by their spelling; only the shape is said.
     region(&data, dir.path(), &table, "population_table = \"long\"");
@@ -165,8 +123,9 @@ fn a_long_table_read_as_wide_gets_one_diagnosis_naming_the_fix() {
     long_table(
         &data,
         &table,
-        ["oa21_code", "oa21_name", "age_group", "usual_residents"],
+        &columns(["oa21_code", "oa21_name", "age_group", "usual_residents"]),
         None,
+        &[],
     );
     region(&data, dir.path(), &table, "");
     let (ok, out) = validate(dir.path());
@@ -200,13 +159,14 @@ fn a_total_category_is_taken_not_counted_twice() {
     long_table(
         &data,
         &table,
-        [
+        &columns([
             "Output Areas Code",
             "Output Areas",
             "Age (7 categories)",
             "Observation",
-        ],
+        ]),
         Some("Total: All usual residents"),
+        &[],
     );
     // Added up, the total row would count everyone twice: refused, saying
     // which category to take.

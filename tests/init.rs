@@ -24,50 +24,15 @@ fn init(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
-/// The categories of the synthetic split (Census 2021's six age bands).
-const AGES: [(&str, f64); 6] = [
-    ("Aged 15 years and under", 0.19),
-    ("Aged 16 to 24 years", 0.10),
-    ("Aged 25 to 34 years", 0.14),
-    ("Aged 35 to 49 years", 0.20),
-    ("Aged 50 to 64 years", 0.19),
-    ("Aged 65 years and over", 0.18),
-];
-
 /// Trafford's Census 2021 residents per output area (real, ONS), written
-/// as Nomis downloads a table of six age bands: one row per area and
-/// band, with Nomis's headers. **The split into bands is synthetic**
-/// (fixed shares, the remainder in the last band); each area's six rows
-/// add up to its published total exactly. `extra` rows are appended as
-/// they are. Returns the file and the published total.
+/// into `dir` as Nomis downloads a table of six age bands: one row per area
+/// and band, with Nomis's headers. **The split into bands is synthetic**
+/// ([`common::census`]); each area's rows add up to its published total
+/// exactly. Areas of `extra` follow the real ones. Returns the file and the
+/// published total.
 fn nomis_long(data: &Path, dir: &Path, extra: &[(String, u64)]) -> (PathBuf, u64) {
-    let mut rows =
-        csv::Reader::from_path(data.join("trafford_census2021_population_oa.csv")).unwrap();
-    let mut w = String::from("date,geography,geography code,Age: Age (6 categories),Observation\n");
-    let mut total = 0;
-    let published: Vec<(String, u64)> = rows
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            (r[0].to_string(), r[2].parse::<u64>().unwrap())
-        })
-        .chain(extra.iter().cloned())
-        .collect();
-    for (code, residents) in &published {
-        let mut left = *residents;
-        for (k, (band, share)) in AGES.iter().enumerate() {
-            let n = if k == AGES.len() - 1 {
-                left
-            } else {
-                (*residents as f64 * share).floor() as u64
-            };
-            left -= n;
-            w.push_str(&format!("2021,{code},{code},{band},{n}\n"));
-        }
-        total += residents;
-    }
     let file = dir.join("census2021-ts007a-oa.csv");
-    std::fs::write(&file, w).unwrap();
+    let total = common::census::long_table(data, &file, &common::census::NOMIS, None, extra);
     (file, total)
 }
 
@@ -519,5 +484,62 @@ fn a_data_police_uk_kml_folder() {
     assert!(
         answer.to_string().contains("GMPT"),
         "a point in Trafford is in one of the neighbourhoods: {answer}"
+    );
+}
+
+/// A built-up areas file (the real ONS Built-up Areas 2011 of Greater
+/// Manchester, one piece per borough) given to `init` for Trafford: cut to
+/// the places near Trafford, its code chosen as the id though pieces
+/// repeat it, and its places taken as the region's settlements.
+#[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data: set FEEDMAP_DATA or put it at ../shared/data/gm"
+)]
+fn a_built_up_areas_file_gives_the_settlements() {
+    let Some(data) = common::gm_data("a_built_up_areas_file_gives_the_settlements") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let region = work.path().join("trafford");
+    let file = |f: &str| data.join(f).to_str().unwrap().to_string();
+    let (code, out, err) = init(
+        &region,
+        &[
+            "--neighbourhoods",
+            &format!("localities={}", file("trafford_localities_2023.geojson")),
+            "--communities",
+            &file("trafford_wards_2023_full.geojson"),
+            "--built-up",
+            &file("gm_built_up_areas_2011.geojson"),
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("built_up"))
+        .unwrap_or_else(|| panic!("a line for the built-up areas: {out}"));
+    assert!(line.contains("(clipped from 28"), "{line}");
+    assert!(line.contains("id from property \"bua11cd\""), "{line}");
+    assert!(line.contains("name from property \"bua11nm\""), "{line}");
+    let manifest = std::fs::read_to_string(region.join("region.toml")).unwrap();
+    assert!(manifest.contains("role = \"built_up\""), "{manifest}");
+    assert!(
+        out.contains("places of the built-up areas layer \"built_up_areas\", as published"),
+        "{out}"
+    );
+    // The pieces near Trafford of the one conurbation are one settlement.
+    let found = common::feedmap_ok(&["discover".as_ref(), "--region".as_ref(), region.as_os_str()]);
+    let found: Value = serde_json::from_slice(&found.stdout).unwrap();
+    let names: Vec<&str> = found["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["properties"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names.iter().filter(|n| **n == "Greater Manchester").count(),
+        1,
+        "{names:?}"
     );
 }

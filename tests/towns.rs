@@ -297,3 +297,137 @@ fn a_town_apart_is_one_suggestion_a_suburb_no_giant_settlement() {
     assert_eq!(towns[0]["name"], "Marlow", "{}", towns[0]);
     assert_eq!(towns[0]["population"].as_f64().unwrap().round(), 12_800.0);
 }
+
+/// A built-up areas layer gives the settlements as published, preferred
+/// over finding them: on the real ONS Built-up Areas 2011 of Greater
+/// Manchester (clipped by borough, so the conurbation comes in ten pieces
+/// sharing one code), with the ten boroughs as neighbourhoods, the wards as
+/// communities and the LSOAs at about 1,700 residents each.
+#[test]
+#[cfg_attr(
+    feedmap_no_gm_data,
+    ignore = "needs the GM data (FEEDMAP_DATA or ../shared/data/gm)"
+)]
+fn built_up_areas_are_the_settlements_as_published() {
+    let Some(data) = common::gm_data("built_up_areas_are_the_settlements_as_published") else {
+        return;
+    };
+    let file = "gm_built_up_areas_2011.geojson";
+    let published: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join(file)).unwrap()).unwrap();
+    let features = published["features"].as_array().unwrap();
+    let mut places: Vec<&str> = features
+        .iter()
+        .map(|f| f["properties"]["bua11cd"].as_str().unwrap())
+        .collect();
+    places.sort_unstable();
+    places.dedup();
+    assert!(places.len() < features.len(), "the file repeats codes");
+    let conurbation = features
+        .iter()
+        .filter(|f| f["properties"]["bua11nm"] == "Greater Manchester BUA")
+        .count();
+    assert_eq!(conurbation, 10, "one piece per borough");
+
+    let manifest = format!(
+        "{}{}",
+        common::gm_boroughs_manifest(&data),
+        common::layer_toml(&data, "built_up", "built_up", file, "bua11cd", "bua11nm")
+    );
+    let dir = common::region_dir(&manifest);
+    let found = discover(dir.path());
+    let discovery = &found["discovery"];
+    assert_eq!(
+        discovery["built_up_layer"]["layer"], "built_up",
+        "{discovery}"
+    );
+    assert_eq!(
+        discovery["built_up_layer"]["places"],
+        places.len(),
+        "pieces sharing a code are one place"
+    );
+    let list = found["features"].as_array().unwrap();
+    let kept = places.len()
+        - discovery["built_up_layer"]["without_points"]
+            .as_u64()
+            .unwrap() as usize;
+    assert_eq!(list.len(), kept);
+    for s in list {
+        let id = s["id"].as_str().unwrap();
+        let name = s["properties"]["name"].as_str().unwrap();
+        assert!(places.contains(&id), "{id} is a published code");
+        assert!(
+            !name.ends_with(" BUA"),
+            "{name}: named as the place goes by"
+        );
+        assert!(
+            s["properties"]["name_source"]
+                .as_str()
+                .unwrap()
+                .contains("the built-up areas layer built_up"),
+            "{s}"
+        );
+    }
+    // The conurbation, joined from its ten pieces, is the largest and is
+    // planned nowhere on its own (in every borough it is the borough).
+    let gm = &list[0];
+    assert_eq!(gm["properties"]["name"], "Greater Manchester");
+    assert_eq!(
+        gm["geometry"]["coordinates"].as_array().unwrap().len(),
+        features
+            .iter()
+            .filter(|f| f["properties"]["bua11nm"] == "Greater Manchester BUA")
+            .map(|f| match f["geometry"]["type"].as_str().unwrap() {
+                "Polygon" => 1,
+                _ => f["geometry"]["coordinates"].as_array().unwrap().len(),
+            })
+            .sum::<usize>(),
+        "its outline is every piece"
+    );
+
+    let p = plan(dir.path());
+    let from = p["settlements"]["from"].as_str().unwrap();
+    assert!(
+        from.starts_with("the built-up areas layer built_up as published"),
+        "{from}"
+    );
+    let towns: Vec<&Value> = p["neighbourhoods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|n| n["suggestions"].as_array().unwrap())
+        .filter(|s| s["kind"] == "settlement")
+        .collect();
+    assert!(!towns.is_empty(), "towns apart are suggested");
+    for t in &towns {
+        assert_ne!(t["name"], "Greater Manchester", "{t}");
+        assert!(
+            t["reason"]
+                .as_str()
+                .unwrap()
+                .contains("A place of the built-up areas layer built_up as published"),
+            "{t}"
+        );
+    }
+    // Marple (Stockport) and Westhoughton (Bolton): towns beyond the
+    // conurbation's edge, each suggested whole under its published code.
+    for (name, code) in [("Marple", "E34001064"), ("Westhoughton", "E34005038")] {
+        let t = towns
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is suggested: {towns:?}"));
+        assert_eq!(t["id"], code, "{t}");
+    }
+    println!(
+        "GM built-up areas 2011: {} features, {} places, {} with residential points; {} towns suggested ({})",
+        features.len(),
+        places.len(),
+        list.len(),
+        towns.len(),
+        towns
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}

@@ -44,6 +44,8 @@ pub fn gm_region(data: &Path) -> (tempfile::TempDir, feedmap::Region) {
     (dir, region)
 }
 
+pub mod census;
+
 // The library's unit tests and these share one seeded generator.
 #[path = "../../crates/geography/src/testing.rs"]
 mod testing;

@@ -140,7 +140,8 @@ pub enum DiscoverError {
     Write(#[from] std::io::Error),
 }
 
-/// `feedmap discover`: the region's settlements as GeoJSON on `out`, a
+/// `feedmap discover`: the region's settlements as GeoJSON on `out` (a
+/// built-up areas layer's places when it has one, saying so), a
 /// summary through `tracing` (points, settlements, the time taken).
 pub fn discover(
     source: &Source,
@@ -159,6 +160,12 @@ pub fn discover(
         ms = started.elapsed().as_millis() as u64,
         "settlements discovered"
     );
+    if let Some(b) = &found.layer {
+        tracing::warn!(
+            layer = %b.layer,
+            "the settlements are the places of the built-up areas layer, as published: --gap and --min-points do not apply (remove the layer from region.toml to find them instead)"
+        );
+    }
     serde_json::to_writer(&mut *out, &found.to_geojson()).map_err(std::io::Error::from)?;
     writeln!(out)?;
     Ok(())

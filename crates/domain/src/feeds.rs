@@ -313,7 +313,12 @@ pub fn check(
                 );
                 None
             }
-            Some(li) if matches!(layers[li].role, Role::Context | Role::Population) => {
+            Some(li)
+                if matches!(
+                    layers[li].role,
+                    Role::Context | Role::Population | Role::BuiltUp
+                ) =>
+            {
                 bad(
                     ProblemKind::UnknownLayer,
                     "layer",
@@ -676,7 +681,7 @@ impl FeedRegistry {
             let target = match layer.role {
                 Role::Community => &mut communities,
                 Role::Neighbourhood => &mut neighbourhoods,
-                Role::Context | Role::Population => continue,
+                Role::Context | Role::Population | Role::BuiltUp => continue,
             };
             layer
                 .index

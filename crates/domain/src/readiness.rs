@@ -100,6 +100,8 @@ pub mod sources {
     pub const POSTCODES: &str = "the ONS Postcode Directory (ONSPD) from the ONS Open Geography Portal; run `feedmap init` again into a new folder, adding `--postcodes ONSPD.csv` (it keeps only your force's postcodes)";
     /// Census population.
     pub const POPULATION: &str = "Census 2021 usual residents (table TS001) for output areas or LSOAs from Nomis (nomisweb.co.uk), with those areas' boundaries from the ONS Open Geography Portal";
+    /// Settlements as published.
+    pub const BUILT_UP: &str = "ONS/OS Built Up Areas 2022 (OGL) from the ONS Open Geography Portal, loaded with `feedmap init --built-up FILE` (settlements as published, preferred over finding them); or, to find them, Census 2021 usual residents (table TS001) for output areas from Nomis (nomisweb.co.uk), or the ONS Postcode Directory";
     /// The force's accounts.
     pub const FEEDS: &str = "your force's own list of accounts, as CSV: feed_id, platform, handle, url, layer, area_id, name, status";
 }
@@ -167,9 +169,9 @@ fn assess(source: &Source, registry: &crate::feeds::FeedRegistry) -> Readiness {
         Item::new(
             "settlements",
             "Towns and villages found from where people live",
-            residential(source).ok_or_else(|| "nothing to find them in: no postcodes, addresses, population points or census areas with residents".to_string()),
+            residential(source).ok_or_else(|| "nothing to find them in: no built-up areas layer, postcodes, addresses, population points or census areas with residents".to_string()),
             "the plan cannot offer a village or town apart from the communities it lies in (a town cut by ward lines comes out in pieces)",
-            sources::POPULATION,
+            sources::BUILT_UP,
         ),
         Item::new(
             "feed_list",
@@ -224,6 +226,17 @@ fn population(source: &Source) -> Option<String> {
 /// What settlements would be found in, in a sentence; `None` when nothing.
 fn residential(source: &Source) -> Option<String> {
     let region = &source.region;
+    if let Some(l) = region
+        .layers
+        .iter()
+        .find(|l| l.role == Role::BuiltUp && !l.areas.is_empty())
+    {
+        return Some(format!(
+            "the {} places of the built-up areas layer {:?}, as published",
+            l.areas.len(),
+            l.id
+        ));
+    }
     if let Some(p) = region.postcodes.as_ref().filter(|p| !p.is_empty()) {
         return Some(format!("from {} postcode centroids", p.len()));
     }

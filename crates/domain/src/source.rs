@@ -133,10 +133,11 @@ impl Geo {
         })
     }
 
-    /// The settlements discovered (with default parameters) from the
-    /// region's residential points (postcodes, else addresses, else
-    /// population points, else points laid over its dense census areas),
-    /// computed once on first use.
+    /// The settlements of the region, computed once on first use: the
+    /// places of its built-up areas layer when it has one, else discovered
+    /// (with default parameters) from its residential points (postcodes,
+    /// else addresses, else population points, else points laid over its
+    /// dense census areas).
     pub fn settlements(&self) -> &Arc<Settlements> {
         self.settlements.get_or_init(|| {
             let started = Instant::now();
@@ -152,7 +153,9 @@ impl Geo {
 
     /// Discovers settlements with `params` (see [`feedmap_geography::settlements`]);
     /// named from the postcodes' local names, else from the community area
-    /// at their centre.
+    /// at their centre. A region with a built-up areas layer takes that
+    /// layer's places instead ([`feedmap_geography::settlements::from_built_up`]),
+    /// weighed by its residential points (else points laid over the places).
     pub fn discover(&self, params: DiscoverParams) -> Settlements {
         let region = &self.region;
         let mut res = Residential::of_region(
@@ -160,6 +163,13 @@ impl Geo {
             region.addresses.as_deref(),
             self.population_points(),
         );
+        if let Some(layer) = built_up(&region.layers) {
+            if res.is_empty() {
+                res = Residential::of_built_up(layer, CensusAreaParams::default().spacing_m);
+            }
+            let weights = Weights::estimate(&res, &region.layers, self.population_points());
+            return feedmap_geography::settlements::from_built_up(layer, res, weights, params);
+        }
         if res.is_empty() {
             if let Some(small) = census_areas(&region.layers) {
                 res = Residential::of_census_areas(
@@ -432,6 +442,15 @@ fn census_areas(layers: &[Layer]) -> Option<&Layer> {
         .filter(|l| l.role == Role::Population)
         .filter(|l| !l.areas.is_empty() && l.areas.iter().all(|a| a.population.is_some()))
         .max_by_key(|l| l.areas.len())
+}
+
+/// The region's built-up areas layer, when it has one with places: its
+/// settlements are taken from there rather than discovered.
+fn built_up(layers: &[Layer]) -> Option<&Layer> {
+    use feedmap_geography::manifest::Role;
+    layers
+        .iter()
+        .find(|l| l.role == Role::BuiltUp && !l.areas.is_empty())
 }
 
 /// The layer whose names a settlement found in census areas takes: the

@@ -169,11 +169,38 @@ pub fn build_layer(
                 area,
             }
         });
-    let mut areas = Vec::with_capacity(raw.features.len());
+    let mut areas: Vec<Area> = Vec::with_capacity(raw.features.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
+    // In a built-up areas layer, a repeated id is another piece of the
+    // same place (a national file clipped to boroughs): joined to it.
+    let joins = spec.role == Role::BuiltUp;
+    let (mut joined, mut position) = (0usize, HashMap::<String, usize>::new());
     for (feature, c) in raw.features.iter().zip(checked) {
         problems.extend(c.early);
         let mut repeated = false;
+        if let (true, Some(id), Some(piece)) = (joins, &c.id, &c.area) {
+            if let Some(first) = position.get(id).map(|&at| &mut areas[at]) {
+                let identity = first.identity;
+                let mut polygons =
+                    std::mem::replace(&mut first.geometry, MultiPolygon(Vec::new())).0;
+                polygons.extend(piece.geometry.0.iter().cloned());
+                let population = match (first.population, piece.population) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    (a, b) => a.or(b),
+                };
+                *first = Area::new(
+                    id.clone(),
+                    first.name.clone(),
+                    MultiPolygon(polygons),
+                    population,
+                );
+                first.identity = identity;
+                joined += 1;
+                problems.extend(c.late);
+                notes.extend(c.notes);
+                continue;
+            }
+        }
         if let Some(id) = &c.id {
             if let Some(first) = seen.insert(id.clone(), feature.index) {
                 repeated = true;
@@ -188,8 +215,16 @@ pub fn build_layer(
         problems.extend(c.late);
         notes.extend(c.notes);
         if let (Some(area), false) = (c.area, repeated) {
+            position.insert(area.id.clone(), areas.len());
             areas.push(area);
         }
+    }
+    if joined > 0 {
+        notes.push(format!(
+            "layer {}: {joined} features repeating an id joined to the place they are pieces of ({} places)",
+            spec.id,
+            areas.len()
+        ));
     }
     if raw.features.is_empty() && problems.is_empty() {
         problems.push(file_site.problem(ProblemKind::UnreadableFile, "the layer has no features"));

@@ -415,7 +415,7 @@ impl Places {
         let role_rank = |l: usize| match layers[l].role {
             crate::Role::Community => 0,
             crate::Role::Neighbourhood => 1,
-            crate::Role::Context | crate::Role::Population => 2,
+            crate::Role::Context | crate::Role::Population | crate::Role::BuiltUp => 2,
         };
         let mut out: Vec<PlaceMatch> = found
             .into_iter()

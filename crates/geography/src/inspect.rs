@@ -111,6 +111,19 @@ impl Inspection {
         self.properties.iter().find(|p| p.name == name)
     }
 
+    /// The id choice for a layer whose features may be pieces of one
+    /// place (a built-up areas file clipped to boroughs): of the
+    /// properties holding an ONS code on every feature, repeats allowed,
+    /// the one with the most distinct codes (the place's own code, not the
+    /// borough's it was clipped to); else [`Inspection::id`].
+    pub fn place_id(&self) -> Pick {
+        self.properties
+            .iter()
+            .filter(|p| self.features > 0 && p.filled == self.features && p.codes == 1.0)
+            .max_by_key(|p| (p.distinct, says(&p.name, &["cd", "code"])))
+            .map_or_else(|| self.id.clone(), |p| Pick::Property(p.name.clone()))
+    }
+
     /// The values of the chosen id (the format's own or a property) on
     /// every feature, as read: for matching a census table to the file.
     pub fn ids(&self, raw: &RawLayer, id: &Pick) -> Vec<String> {

@@ -24,6 +24,14 @@ pub enum Role {
     /// are spread over neighbourhoods and communities that give no
     /// population of their own. Looked up like a context layer.
     Population,
+    /// Settlements as published (ONS/OS Built Up Areas): each area is a
+    /// town or village, and settlements are taken from here instead of
+    /// being discovered ([`crate::settlements::from_built_up`]). Features
+    /// repeating an id are the pieces of one place (a national file clipped
+    /// to boroughs) and are joined. Looked up like a context layer; at most
+    /// one a region.
+    #[serde(rename = "built_up")]
+    BuiltUp,
 }
 
 impl Role {
@@ -34,6 +42,7 @@ impl Role {
             Role::Community => "community",
             Role::Context => "context",
             Role::Population => "population",
+            Role::BuiltUp => "built_up",
         }
     }
 }
@@ -377,6 +386,18 @@ impl Manifest {
             ));
         }
         let mut seen = std::collections::HashSet::new();
+        let built_up: Vec<&str> = self
+            .layers
+            .iter()
+            .filter(|l| l.role == Role::BuiltUp)
+            .map(|l| l.id.as_str())
+            .collect();
+        if built_up.len() > 1 {
+            return Err(rule(format!(
+                "layers {} all have role \"built_up\"; a region takes one built-up areas layer (its settlements)",
+                built_up.join(", ")
+            )));
+        }
         for (i, layer) in self.layers.iter().enumerate() {
             if !is_valid_layer_id(&layer.id) {
                 return Err(rule(format!(

@@ -192,7 +192,6 @@ impl Residential {
         params: &CensusAreaParams,
         names: Option<&Layer>,
     ) -> Residential {
-        use geo::{BoundingRect, InteriorPoint};
         let mut out = Residential::default();
         let dense: Vec<&crate::area::Area> = layer
             .areas
@@ -212,37 +211,8 @@ impl Residential {
         let mut index: HashMap<Arc<str>, u32> = HashMap::new();
         let mut found = Vec::new();
         for a in &dense {
-            let Some(bb) = a.geometry.bounding_rect() else {
-                continue;
-            };
             let before = out.points.len();
-            let (i0, i1) = (
-                (bb.min().x / step_lon).ceil() as i64,
-                (bb.max().x / step_lon).floor() as i64,
-            );
-            let (j0, j1) = (
-                (bb.min().y / step_lat).ceil() as i64,
-                (bb.max().y / step_lat).floor() as i64,
-            );
-            for j in j0..=j1 {
-                for i in i0..=i1 {
-                    let p = Point::new(i as f64 * step_lon, j as f64 * step_lat);
-                    if a.geometry.contains(&p) {
-                        out.points.push(LatLon {
-                            lat: p.y(),
-                            lon: p.x(),
-                        });
-                    }
-                }
-            }
-            if out.points.len() == before {
-                if let Some(p) = a.geometry.interior_point() {
-                    out.points.push(LatLon {
-                        lat: p.y(),
-                        lon: p.x(),
-                    });
-                }
-            }
+            lattice(&a.geometry, step_lon, step_lat, &mut out.points);
             for p in &out.points[before..] {
                 let name = names.and_then(|l| {
                     l.index.locate_into(&l.areas, p.lon, p.lat, &mut found);
@@ -272,6 +242,34 @@ impl Residential {
         out
     }
 
+    /// Residential points over a built-up areas layer, for a region without
+    /// postcodes, address or population points: every place is covered by
+    /// points `spacing_m` apart (one lattice for the layer; a place too
+    /// small to hold a lattice point gets one at an interior point), so
+    /// each place has points to weigh its residents by and to measure its
+    /// distance to the others.
+    pub fn of_built_up(layer: &Layer, spacing_m: f64) -> Residential {
+        let mut out = Residential::default();
+        if layer.areas.is_empty() {
+            return out;
+        }
+        let lat0 =
+            layer.areas.iter().map(|a| a.bbox.center().y).sum::<f64>() / layer.areas.len() as f64;
+        let step_lat = spacing_m / M_PER_DEG;
+        let step_lon = spacing_m / (M_PER_DEG * lat0.to_radians().cos());
+        for a in layer.areas.iter() {
+            lattice(&a.geometry, step_lon, step_lat, &mut out.points);
+        }
+        out.name_of = vec![None; out.points.len()];
+        out.source = format!(
+            "{} points {spacing_m} m apart over the {} built-up areas of layer {}",
+            out.points.len(),
+            layer.areas.len(),
+            layer.id
+        );
+        out
+    }
+
     /// Number of points.
     pub fn len(&self) -> usize {
         self.points.len()
@@ -280,6 +278,44 @@ impl Residential {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.points.is_empty()
+    }
+}
+
+/// Pushes the points of the lattice `step_lon` × `step_lat` degrees (one
+/// lattice for every area, anchored at 0°, 0°) that lie inside `geometry`;
+/// an area too small to hold one gets one at an interior point.
+fn lattice(geometry: &MultiPolygon<f64>, step_lon: f64, step_lat: f64, out: &mut Vec<LatLon>) {
+    use geo::{BoundingRect, InteriorPoint};
+    let Some(bb) = geometry.bounding_rect() else {
+        return;
+    };
+    let before = out.len();
+    let (i0, i1) = (
+        (bb.min().x / step_lon).ceil() as i64,
+        (bb.max().x / step_lon).floor() as i64,
+    );
+    let (j0, j1) = (
+        (bb.min().y / step_lat).ceil() as i64,
+        (bb.max().y / step_lat).floor() as i64,
+    );
+    for j in j0..=j1 {
+        for i in i0..=i1 {
+            let p = Point::new(i as f64 * step_lon, j as f64 * step_lat);
+            if geometry.contains(&p) {
+                out.push(LatLon {
+                    lat: p.y(),
+                    lon: p.x(),
+                });
+            }
+        }
+    }
+    if out.len() == before {
+        if let Some(p) = geometry.interior_point() {
+            out.push(LatLon {
+                lat: p.y(),
+                lon: p.x(),
+            });
+        }
     }
 }
 
@@ -376,7 +412,8 @@ impl Weights {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Settlement {
     /// `S` and the index of its first point (postcodes in order): the
-    /// same points give the same ids.
+    /// same points give the same ids; for a place of a built-up areas
+    /// layer, the place's own id (e.g. `E63004832`).
     pub id: String,
     /// Its name (from its points' local names, or its position).
     pub name: String,
@@ -428,6 +465,22 @@ pub struct Settlements {
     /// Residents of each continuous built-up area left out (chains of
     /// census areas over [`Residential::max_residents`]).
     pub built_up: Vec<f64>,
+    /// When the settlements are a built-up areas layer's places
+    /// ([`from_built_up`]): which layer, and how many of its places were
+    /// kept; `None` when they were discovered.
+    pub layer: Option<BuiltUpLayer>,
+}
+
+/// The built-up areas layer settlements were taken from.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct BuiltUpLayer {
+    /// The layer's id.
+    pub layer: String,
+    /// Its places (after joining the pieces of one place).
+    pub places: usize,
+    /// Places holding no residential point, left out (none of the region's
+    /// people are known to live there).
+    pub without_points: usize,
 }
 
 /// Settlements as GeoJSON ([`Settlements::to_geojson`]).
@@ -459,6 +512,10 @@ pub struct Discovery {
     /// census areas too large to be a place apart (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub built_up_residents: Vec<f64>,
+    /// The built-up areas layer the settlements are the places of (absent:
+    /// discovered from the points).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub built_up_layer: Option<BuiltUpLayer>,
 }
 
 /// One settlement as a GeoJSON feature: its outline and figures.
@@ -755,27 +812,12 @@ pub fn discover(
             residents <= max
         });
     }
-    let mut of_point = vec![None; res.len()];
-    for (s, g) in kept.iter().enumerate() {
-        for &m in g {
-            of_point[m as usize] = Some(s as u32);
-        }
-    }
     let grouped = std::time::Instant::now();
-    // One projection for both searches.
-    let proj = Projection::of(&res.points);
-    let gaps = gaps(&res, &proj, &kept, &roots);
-    let measured_gaps = std::time::Instant::now();
-    let isolation = isolation(&res, &proj, &kept);
+    let measured = Measured::new(&res, weights.as_ref(), kept, &roots);
     let isolated = std::time::Instant::now();
-    let list = crate::parallel::map_indexed(kept.len(), "outlining settlements", |s| {
-        let g = &kept[s];
-        let pts: Vec<LatLon> = g.iter().map(|&m| res.points[m as usize]).collect();
-        let n = pts.len() as f64;
-        let centre = LatLon {
-            lat: pts.iter().map(|p| p.lat).sum::<f64>() / n,
-            lon: pts.iter().map(|p| p.lon).sum::<f64>() / n,
-        };
+    let list = crate::parallel::map_indexed(measured.kept.len(), "outlining settlements", |s| {
+        let g = &measured.kept[s];
+        let centre = measured.centre(s);
         let (name, name_source) = name(&res, g).unwrap_or_else(|| match place_of(centre) {
             Some(place) => (
                 format!("Settlement in {place}"),
@@ -786,39 +828,201 @@ pub fn discover(
                 "its position (no local names given)".into(),
             ),
         });
-        Settlement {
-            id: format!("S{}", g[0]),
-            name,
-            name_source,
-            points: g.len(),
-            residents: weights
-                .as_ref()
-                .map(|w| g.iter().map(|&m| w.per_point[m as usize]).sum::<f64>()),
-            gap_m: gaps[s],
-            isolation_m: isolation[s].map(|(d, _)| d),
-            nearest_larger: isolation[s].map(|(_, t)| format!("S{}", kept[t][0])),
+        let pts: Vec<LatLon> = g.iter().map(|&m| res.points[m as usize]).collect();
+        measured.settlement(
+            s,
+            |t| format!("S{}", measured.kept[t][0]),
+            (name, name_source),
             centre,
-            outline: outline(&pts, params.gap_m),
-            members: g.clone(),
-        }
+            outline(&pts, params.gap_m),
+        )
     });
     tracing::info!(
         points = res.len(),
         settlements = list.len(),
         chain_ms = chained.duration_since(started).as_millis() as u64,
         group_ms = grouped.duration_since(chained).as_millis() as u64,
-        gap_ms = measured_gaps.duration_since(grouped).as_millis() as u64,
-        isolation_ms = isolated.duration_since(measured_gaps).as_millis() as u64,
+        measure_ms = isolated.duration_since(grouped).as_millis() as u64,
         outline_ms = ms(isolated),
         "settlement discovery by stage"
     );
     Settlements {
+        of_point: measured.of_point,
         residential: res,
         list,
         params,
-        of_point,
         weights,
         built_up,
+        layer: None,
+    }
+}
+
+/// The name a built-up area goes by: its published name without the
+/// edition's suffix (`Aspull BUA` → `Aspull`, `Hale BUASD` → `Hale`).
+pub fn place_name(published: &str) -> &str {
+    let t = published.trim();
+    [" BUASD", " BUA"]
+        .iter()
+        .find_map(|suffix| t.strip_suffix(suffix))
+        .map_or(t, str::trim_end)
+}
+
+/// Settlements as a built-up areas layer publishes them: each place of
+/// `layer` holding residential points is a settlement, named by the layer,
+/// outlined by its own boundary, weighed by the residents of the points
+/// inside it and measured against the others (its gap to the nearest
+/// point outside it, its isolation from the nearest larger place). `params`
+/// are kept for the record; nothing is chained.
+pub fn from_built_up(
+    layer: &Layer,
+    res: Residential,
+    weights: Option<Weights>,
+    params: DiscoverParams,
+) -> Settlements {
+    let mut found = Vec::new();
+    let mut groups: Vec<Vec<u32>> = vec![Vec::new(); layer.areas.len()];
+    let mut roots: Vec<u32> = (0..res.len() as u32).collect();
+    for (i, p) in res.points.iter().enumerate() {
+        layer
+            .index
+            .locate_into(&layer.areas, p.lon, p.lat, &mut found);
+        if let Some(&a) = found.iter().min() {
+            groups[a].push(i as u32);
+        }
+    }
+    for g in &groups {
+        for &m in g {
+            roots[m as usize] = g[0];
+        }
+    }
+    let without_points = groups.iter().filter(|g| g.is_empty()).count();
+    let mut kept: Vec<(usize, Vec<u32>)> = groups
+        .into_iter()
+        .enumerate()
+        .filter(|(_, g)| !g.is_empty())
+        .collect();
+    kept.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.1[0].cmp(&b.1[0])));
+    let (place, kept): (Vec<usize>, Vec<Vec<u32>>) = kept.into_iter().unzip();
+    let measured = Measured::new(&res, weights.as_ref(), kept, &roots);
+    let list = (0..measured.kept.len())
+        .map(|s| {
+            let area = &layer.areas[place[s]];
+            measured.settlement(
+                s,
+                |t| layer.areas[place[t]].id.clone(),
+                (
+                    place_name(&area.name).to_string(),
+                    format!(
+                        "the built-up areas layer {} (published as {:?})",
+                        layer.id, area.name
+                    ),
+                ),
+                measured.centre(s),
+                area.geometry.clone(),
+            )
+        })
+        .collect::<Vec<_>>();
+    tracing::info!(
+        points = res.len(),
+        places = layer.areas.len(),
+        settlements = list.len(),
+        "settlements taken from a built-up areas layer"
+    );
+    Settlements {
+        of_point: measured.of_point,
+        residential: res,
+        list,
+        params,
+        weights,
+        built_up: Vec::new(),
+        layer: Some(BuiltUpLayer {
+            layer: layer.id.clone(),
+            places: layer.areas.len(),
+            without_points,
+        }),
+    }
+}
+
+/// Groups of residential points (settlements to be), measured against
+/// each other and the homes around them: what a settlement's figures come
+/// from, however its points were grouped.
+struct Measured<'a> {
+    res: &'a Residential,
+    weights: Option<&'a Weights>,
+    /// The groups, largest first, each's points ascending.
+    kept: Vec<Vec<u32>>,
+    /// Per point, its group.
+    of_point: Vec<Option<u32>>,
+    gaps: Vec<Option<f64>>,
+    isolation: Vec<Option<(f64, usize)>>,
+}
+
+impl<'a> Measured<'a> {
+    /// Measures `kept`; `roots` gives each point's group root (points of
+    /// one group share it; a point in none has its own).
+    fn new(
+        res: &'a Residential,
+        weights: Option<&'a Weights>,
+        kept: Vec<Vec<u32>>,
+        roots: &[u32],
+    ) -> Measured<'a> {
+        let mut of_point = vec![None; res.len()];
+        for (s, g) in kept.iter().enumerate() {
+            for &m in g {
+                of_point[m as usize] = Some(s as u32);
+            }
+        }
+        // One projection for both searches.
+        let proj = Projection::of(&res.points);
+        let gaps = gaps(res, &proj, &kept, roots);
+        let isolation = isolation(res, &proj, &kept);
+        Measured {
+            res,
+            weights,
+            kept,
+            of_point,
+            gaps,
+            isolation,
+        }
+    }
+
+    /// The mean of group `s`'s points.
+    fn centre(&self, s: usize) -> LatLon {
+        let g = &self.kept[s];
+        let n = g.len() as f64;
+        let at = |m: &u32| self.res.points[*m as usize];
+        LatLon {
+            lat: g.iter().map(|m| at(m).lat).sum::<f64>() / n,
+            lon: g.iter().map(|m| at(m).lon).sum::<f64>() / n,
+        }
+    }
+
+    /// Group `s` as a settlement: `id_of` gives a group's id, `named` its
+    /// name and where that came from.
+    fn settlement(
+        &self,
+        s: usize,
+        id_of: impl Fn(usize) -> String,
+        named: (String, String),
+        centre: LatLon,
+        outline: MultiPolygon<f64>,
+    ) -> Settlement {
+        let g = &self.kept[s];
+        Settlement {
+            id: id_of(s),
+            name: named.0,
+            name_source: named.1,
+            points: g.len(),
+            residents: self
+                .weights
+                .map(|w| g.iter().map(|&m| w.per_point[m as usize]).sum::<f64>()),
+            gap_m: self.gaps[s],
+            isolation_m: self.isolation[s].map(|(d, _)| d),
+            nearest_larger: self.isolation[s].map(|(_, t)| id_of(t)),
+            centre,
+            outline,
+            members: g.clone(),
+        }
     }
 }
 
@@ -982,6 +1186,7 @@ impl Settlements {
                 residents_from: self.weights.as_ref().map(|w| w.source.clone()),
                 settlements: self.list.len(),
                 built_up_residents: self.built_up.iter().map(|r| r.round()).collect(),
+                built_up_layer: self.layer.clone(),
             },
             features,
         }
@@ -1019,6 +1224,91 @@ mod tests {
         (0..n)
             .map(|i| (53.4, lon0 + i as f64 * step_m / k))
             .collect()
+    }
+
+    /// A square place of side `side_m` metres, its south-west corner at
+    /// (53.4, `lon0`).
+    fn place(id: &str, name: &str, lon0: f64, side_m: f64) -> crate::area::Area {
+        let (dlat, dlon) = (
+            side_m / M_PER_DEG,
+            side_m / (M_PER_DEG * 53.4_f64.to_radians().cos()),
+        );
+        let ring = geo::LineString::from(vec![
+            (lon0, 53.4),
+            (lon0 + dlon, 53.4),
+            (lon0 + dlon, 53.4 + dlat),
+            (lon0, 53.4 + dlat),
+            (lon0, 53.4),
+        ]);
+        crate::area::Area::new(
+            id.into(),
+            name.into(),
+            MultiPolygon(vec![geo::Polygon::new(ring, vec![])]),
+            None,
+        )
+    }
+
+    #[test]
+    fn published_names_lose_the_editions_suffix() {
+        assert_eq!(place_name("Aspull BUA"), "Aspull");
+        assert_eq!(place_name("Hale BUASD "), "Hale");
+        assert_eq!(place_name("Partington"), "Partington");
+        assert_eq!(place_name("BUA"), "BUA");
+    }
+
+    #[test]
+    fn built_up_places_are_the_settlements_measured_against_each_other() {
+        // A town of 1 km a side, a village of 300 m 1 km east of it, and a
+        // place with nobody in it 5 km east.
+        let k = M_PER_DEG * 53.4_f64.to_radians().cos();
+        let (town, village) = (
+            place("E63000001", "Town BUA", -2.3, 1000.0),
+            place("E63000002", "Village BUA", -2.3 + 2000.0 / k, 300.0),
+        );
+        let empty = place("E63000003", "Empty BUA", -2.3 + 7000.0 / k, 300.0);
+        let layer = Layer::new(
+            "bua",
+            "bua",
+            Role::BuiltUp,
+            "bua.geojson".into(),
+            vec![town, village, empty],
+        );
+        let mut r = Residential::of_built_up(&layer, 100.0);
+        // A lattice 100 m apart: about 10 × 10 in the town, 3 × 3 in the
+        // village, 3 × 3 in the empty place.
+        assert!((90..=121).contains(&r.len()), "{}", r.len());
+        // Nobody lives in the third place: its points are dropped, and a
+        // farm lies between the town and the village.
+        r.points.retain(|p| p.lon < -2.3 + 6000.0 / k);
+        r.points.push(LatLon {
+            lat: 53.401,
+            lon: -2.3 + 1500.0 / k,
+        });
+        r.name_of = vec![None; r.points.len()];
+        let s = from_built_up(&layer, r, None, DiscoverParams::default());
+        let b = s.layer.as_ref().unwrap();
+        assert_eq!((b.places, b.without_points), (3, 1));
+        assert_eq!(s.list.len(), 2);
+        let (t, v) = (&s.list[0], &s.list[1]);
+        assert_eq!((t.id.as_str(), t.name.as_str()), ("E63000001", "Town"));
+        assert_eq!((v.id.as_str(), v.name.as_str()), ("E63000002", "Village"));
+        assert!(t.name_source.contains("\"Town BUA\""), "{}", t.name_source);
+        // The farm is the nearest home outside either; the village lies
+        // 1 km from the larger town (up to 200 m more between the lattice
+        // points, which lie up to 100 m inside each edge).
+        assert!(v.gap_m.unwrap() < 600.0, "{:?}", v.gap_m);
+        assert!(
+            (1000.0..1200.0).contains(&v.isolation_m.unwrap()),
+            "{:?}",
+            v.isolation_m
+        );
+        assert_eq!(v.nearest_larger.as_deref(), Some("E63000001"));
+        assert!(t.isolation_m.is_none());
+        // The farm is in no settlement; every other point is in its place.
+        let farm = s.residential.len() - 1;
+        assert_eq!(s.of_point[farm], None);
+        assert_eq!(s.of_point.iter().flatten().count(), t.points + v.points);
+        assert_eq!(t.outline, layer.areas[0].geometry);
     }
 
     #[test]

@@ -187,6 +187,9 @@ fn build(
     let mut inputs: Vec<(&LayerInput, &'static str)> = vec![(hoods, "neighbourhood")];
     inputs.extend(req.communities.iter().map(|l| (l, "community")));
     inputs.extend(req.context.iter().map(|l| (l, "context")));
+    if let Some(b) = &req.built_up {
+        inputs.push((b, "built_up"));
+    }
     if let Some(p) = &req.population {
         inputs.push((p, "population"));
     }
@@ -227,6 +230,8 @@ fn build(
         }
         let id_pick = match setting(req, id, "id_property") {
             Some(p) => Pick::Property(p.to_string()),
+            // Pieces of one place share its code.
+            None if *role == "built_up" => ins.place_id(),
             None => ins.id.clone(),
         };
         let name_pick = match setting(req, id, "name_property") {

@@ -101,6 +101,9 @@ pub struct InitRequest {
     pub communities: Vec<LayerInput>,
     /// Context layers, looked up but not planned (LSOAs, MSOAs, …).
     pub context: Vec<LayerInput>,
+    /// A built-up areas layer (ONS/OS Built Up Areas): the region's
+    /// settlements as published.
+    pub built_up: Option<LayerInput>,
     /// The small areas a census table gives residents to (OAs, LSOAs).
     pub population: Option<LayerInput>,
     /// The census table (CSV as ONS or Nomis publish it).

@@ -170,7 +170,9 @@ pub fn decided(reason: String, decision: Option<&crate::decision::Applied>) -> S
 
 /// The reason sentence for a settlement: how far it lies from the nearest
 /// larger one, its residents and points, where it lies, the communities it
-/// spans and where its name came from.
+/// spans, where it was found (`found`, a sentence without its full stop,
+/// e.g. `Found among the region's 11264 live postcode centroids`) and
+/// where its name came from.
 #[allow(clippy::too_many_arguments)]
 pub fn settlement(
     st: &feedmap_geography::settlements::Settlement,
@@ -180,7 +182,7 @@ pub fn settlement(
     share: f64,
     pieces: &[(&str, f64)],
     m: &Measures,
-    points_from: &str,
+    found: &str,
 ) -> String {
     let apart = match (st.isolation_m, larger) {
         (Some(d), Some(l)) => format!(
@@ -223,7 +225,7 @@ pub fn settlement(
         list(spans.iter().map(String::as_str))
     ));
     format!(
-        "{}: {}. Found among the region's {points_from}; named from {}.",
+        "{}: {}. {found}; named from {}.",
         st.name,
         parts.join(", "),
         st.name_source

@@ -102,11 +102,18 @@ pub fn plan(inputs: &Inputs, params: &PlanParams) -> Result<Plan, PlanError> {
 fn settlements_note(inputs: &Inputs) -> SettlementsNote {
     let s = &inputs.planning.settlements;
     let found = s.list.len();
-    let from = (!s.residential.is_empty()).then(|| {
-        format!(
+    let from = (!s.residential.is_empty()).then(|| match &s.layer {
+        Some(b) => format!(
+            "the built-up areas layer {} as published: its places holding residential points ({} of {}), placed by {}",
+            b.layer,
+            b.places - b.without_points,
+            b.places,
+            s.residential.source
+        ),
+        None => format!(
             "{}, chained where closer than {} m (settlements of {} points or more)",
             s.residential.source, s.params.gap_m, s.params.min_points
-        )
+        ),
     });
     let built_up = (!s.built_up.is_empty()).then(|| {
         format!(
@@ -142,7 +149,7 @@ fn settlements_note(inputs: &Inputs) -> SettlementsNote {
 pub const NO_FEED_LIST: &str = "no feed list: the plan cannot tell which neighbourhoods and communities already have a feed, so it treats none as having one (coverage before is none) and suggests areas that may already be served. Add the force's accounts as [feeds] in region.toml";
 
 /// Why a region without residential points has no settlements.
-pub const NO_SETTLEMENT_DATA: &str = "no settlements: the region has no postcode directory, address list, population points or census areas with residents, so the plan cannot tell a village or town apart from the communities it lies in, and offers communities only. Add census output areas with their residents (a population layer with population_file, Census 2021 from Nomis) or the ONS Postcode Directory (ONSPD, from the ONS Open Geography Portal) as [postcodes] in region.toml to find them";
+pub const NO_SETTLEMENT_DATA: &str = "no settlements: the region has no postcode directory, address list, population points or census areas with residents, so the plan cannot tell a village or town apart from the communities it lies in, and offers communities only. Add census output areas with their residents (a population layer with population_file, Census 2021 from Nomis) or the ONS Postcode Directory (ONSPD, from the ONS Open Geography Portal) as [postcodes] in region.toml to find them, or a built-up areas layer (role built_up: ONS/OS Built Up Areas 2022, OGL, from the ONS Open Geography Portal) to take them as published";
 
 /// Whether every area of the two layers has a population, and a warning
 /// when sizes are unknown.

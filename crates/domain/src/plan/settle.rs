@@ -139,7 +139,13 @@ pub(crate) fn offer(
                 .map(|&(c, of_comm, _)| (comms.areas[c].name.as_str(), of_comm))
                 .collect::<Vec<_>>(),
             &measures,
-            &settlements.residential.source,
+            &match &settlements.layer {
+                Some(b) => format!(
+                    "A place of the built-up areas layer {} as published, its residents placed by {}",
+                    b.layer, settlements.residential.source
+                ),
+                None => format!("Found among the region's {}", settlements.residential.source),
+            },
         );
         if whole.len() >= 2 {
             let is_whole = |id: &str| whole.iter().any(|&c| comms.areas[c].id == id);
