@@ -201,6 +201,51 @@ fn trafford_map_in_a_browser() {
     );
 }
 
+/// Trafford's localities and wards with its output areas' Census 2021
+/// counts, and no postcode directory or feed list: the map opens its
+/// readiness panel on the two inputs missing.
+#[test]
+#[cfg_attr(
+    any(feedmap_no_gm_data, feedmap_no_browser),
+    ignore = "needs the GM data (FEEDMAP_DATA or ../shared/data/gm), Node.js, Chromium and web/node_modules"
+)]
+fn a_region_lacking_inputs_says_so_on_the_map() {
+    let Some(data) = common::gm_data("a_region_lacking_inputs_says_so_on_the_map") else {
+        return;
+    };
+    let Some(chromium) = browser("a_region_lacking_inputs_says_so_on_the_map") else {
+        return;
+    };
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = common::region_dir(&format!(
+        "name = \"Trafford (census only)\"\n\n{}{}population_file = \"{}\"\n",
+        common::trafford_layers_toml(&data),
+        common::layer_toml(
+            &data,
+            "oas",
+            "population",
+            "trafford_oa_2021.geojson",
+            "area_code",
+            "area_code"
+        ),
+        data.join("trafford_census2021_population_oa.csv").display()
+    ));
+    let server = common::Server::start(dir.path());
+    run_suite(
+        &server,
+        &chromium,
+        "sparse",
+        &[
+            "--expect-hoods",
+            "4",
+            "--expect-communities",
+            "21",
+            "--expect-missing",
+            "postcode_lookup,feed_list",
+        ],
+    );
+}
+
 #[test]
 #[cfg_attr(
     feedmap_no_browser,

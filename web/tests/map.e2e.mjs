@@ -2,8 +2,8 @@
 // playwright-core against a running `feedmap serve`. Called by the Rust
 // test tests/browser.rs, which starts the server:
 //
-//   node web/tests/map.e2e.mjs --base http://127.0.0.1:PORT --suite demo|gm|national|decide|decided|redraw|owners \
-//        --shots DIR [--chromium /usr/bin/chromium] [--expect-hoods N --expect-communities N] \
+//   node web/tests/map.e2e.mjs --base http://127.0.0.1:PORT --suite demo|gm|sparse|national|decide|decided|redraw|owners \
+//        --shots DIR [--chromium /usr/bin/chromium] [--expect-hoods N --expect-communities N] [--expect-missing KEY,KEY] \
 //        [--token PLANNER_TOKEN]
 //
 // Prints one line per check and exits non-zero on the first failure.
@@ -127,6 +127,34 @@ async function basics(expectHoods, expectComms) {
   const region = await page.evaluate(() => window.feedmap.config.attribution);
   assert.ok(attribution.includes(region.slice(0, 30)), `attribution shown: ${attribution}`);
   ok('the region attribution is shown');
+  await readiness();
+}
+
+// The readiness report at the top of the map is the server's /health
+// report: every input listed, what a missing one costs and where to get
+// it, and the panel open when something is missing.
+async function readiness() {
+  await page.waitForFunction(() => !document.querySelector('#readiness').hidden, null, { timeout: 20_000 });
+  const r = await page.evaluate(async () => (await (await fetch('/health')).json()).readiness);
+  const shown = await page.evaluate(() => ({
+    summary: document.querySelector('#readiness-summary').textContent,
+    open: document.querySelector('#readiness').open,
+    items: [...document.querySelectorAll('#readiness-items li')].map((li) => ({ key: li.dataset.key, cls: li.className, text: li.textContent })),
+  }));
+  assert.equal(shown.items.length, r.items.length, 'one line per input');
+  for (const [i, item] of r.items.entries()) {
+    const li = shown.items[i];
+    assert.equal(li.key, item.key);
+    assert.equal(li.cls, item.ready ? 'ready' : 'missing', item.key);
+    assert.ok(li.text.includes(item.title) && li.text.includes(item.detail), `${item.key}: ${li.text}`);
+    if (!item.ready) {
+      assert.ok(li.text.includes(`Without it: ${item.costs}`) && li.text.includes(`Get it: ${item.get}`), `${item.key}: ${li.text}`);
+    }
+  }
+  const missing = r.of - r.ready;
+  assert.equal(shown.open, missing > 0, 'the panel opens when something is missing');
+  assert.ok(missing > 0 ? shown.summary.includes(`lacks ${missing} of ${r.of}`) : shown.summary.includes('all its data'), shown.summary);
+  ok(`the map shows the region's readiness: ${r.ready} of ${r.of} inputs${missing > 0 ? `, the missing ${shown.items.filter((x) => x.cls === 'missing').map((x) => x.key).join(', ')} with their cost and where to get them` : ''}`);
 }
 
 async function demo() {
@@ -514,8 +542,19 @@ async function decided() {
   ok('after the restart Little Wexcombe is still rejected');
 }
 
+// A region with census areas but no postcode directory or feed list: the
+// readiness panel opens on what is missing.
+async function sparse() {
+  await basics(Number(args['expect-hoods']), Number(args['expect-communities']));
+  const missing = await page.evaluate(() => [...document.querySelectorAll('#readiness-items li.missing')].map((li) => li.dataset.key));
+  assert.deepEqual(missing, args['expect-missing'].split(','));
+  ok(`without a postcode directory or feed list the map says what is missing: ${missing.join(', ')}`);
+  await page.screenshot({ path: join(shots, 'sparse-readiness.png') });
+}
+
 try {
   if (suite === 'demo') await demo();
+  else if (suite === 'sparse') await sparse();
   else if (suite === 'decide') await decide();
   else if (suite === 'decided') await decided();
   else if (suite === 'gm') await gm();

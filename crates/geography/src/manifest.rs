@@ -26,7 +26,7 @@ pub enum Role {
     Population,
     /// Settlements as published (ONS/OS Built Up Areas): each area is a
     /// town or village, and settlements are taken from here instead of
-    /// being discovered ([`crate::settlements::from_built_up`]). Features
+    /// being discovered (`settlements::from_built_up`). Features
     /// repeating an id are the pieces of one place (a national file clipped
     /// to boroughs) and are joined. Looked up like a context layer; at most
     /// one a region.
