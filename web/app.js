@@ -7,7 +7,20 @@
 // compact plan summary (/v1/plan/summary) and repaints, never re-tiles.
 
 const $ = (sel) => document.querySelector(sel);
-const VIRIDIS = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725'];
+// What the map says of each community, in order, and its colour. Chosen
+// from ColorBrewer's schemes so that every pair stays apart with common
+// colour-vision deficiencies as well as normal vision: at least 15 ΔE00
+// laid over the background (the browser test measures it,
+// web/tests/colour.mjs).
+const CLASSES = {
+  chosen: { colour: '#2166ac', opacity: 0.85, label: 'chosen suggestion (a new feed)' },
+  further: { colour: '#92c5de', opacity: 0.85, label: 'further candidate or alternative, not chosen' },
+  accepted: { colour: '#2d004b', opacity: 0.85, label: 'accepted by a planner' },
+  rejected: { colour: '#b2182b', opacity: 0.85, label: 'rejected by a planner' },
+  served: { colour: '#fdb863', opacity: 0.85, label: 'already has a community feed' },
+  none: { colour: '#dedbd2', opacity: 0.6, label: 'no suggestion' },
+};
+const BACKGROUND = '#f6f4ee';
 const fmt = new Intl.NumberFormat('en-GB');
 
 // Exposed for the browser tests and for planners' own console use.
@@ -35,6 +48,15 @@ const state = (window.feedmap = {
   health: {},
   openHandovers: {},
   feedView: null,
+  // The classes the communities are coloured by.
+  classes: CLASSES,
+  background: BACKGROUND,
+  // The readiness report (/health), once read.
+  readiness: null,
+  // The region's settlements: how many, and the named ones (id, name,
+  // lon, lat) for their labels.
+  settlementCount: null,
+  settlements: [],
 });
 
 async function getJSON(url) {
@@ -102,7 +124,6 @@ function showOutputs() {
     const input = $(`#${out.htmlFor}`);
     out.value = input.name.includes('population') ? fmt.format(Number(input.value)) : input.value;
   }
-  $('#legend-min').textContent = $('#p-min_score').value;
 }
 
 let timer = null;
@@ -352,6 +373,7 @@ async function replan() {
   state.summary = summary;
   state.planRequests += 1;
   paintPlan();
+  placeLabels();
   renderHoods();
   renderVanished();
   const s = summary.summary;
@@ -379,25 +401,19 @@ function paintPlan() {
     if (d.decision === 'reject') map.setFeatureState({ ...src, id: d.id }, { status: 'rejected' });
   }
   for (const c of state.summary.communities) {
-    map.setFeatureState({ ...src, id: c.id }, { status: c.chosen ? 'chosen' : 'suggested', score: c.score });
+    const status = c.decision === 'accept' ? 'accepted' : c.chosen ? 'chosen' : 'further';
+    map.setFeatureState({ ...src, id: c.id }, { status, score: c.score });
   }
-  const lo = Number($('#p-min_score').value);
-  map.setPaintProperty('communities-fill', 'fill-color', fillColor(lo));
   if (state.focus) map.setFeatureState({ ...src, id: state.focus }, { selected: true });
 }
 
-function fillColor(lo) {
-  const stops = [];
-  const span = Math.max(1 - lo, 1e-6);
-  VIRIDIS.forEach((c, i) => stops.push(lo + (span * i) / (VIRIDIS.length - 1), c));
-  return [
-    'case',
-    ['==', ['feature-state', 'status'], 'served'], '#9fb7d4',
-    ['==', ['feature-state', 'status'], 'rejected'], '#c9b29b',
-    ['any', ['==', ['feature-state', 'status'], 'chosen'], ['==', ['feature-state', 'status'], 'suggested']],
-    ['interpolate', ['linear'], ['to-number', ['feature-state', 'score'], 0], ...stops],
-    '#dedbd2',
-  ];
+// The fill of each class (`status` in the feature state), by the table
+// above.
+function classPaint(key) {
+  const out = ['match', ['feature-state', 'status']];
+  for (const [name, c] of Object.entries(CLASSES)) if (name !== 'none') out.push(name, c[key]);
+  out.push(CLASSES.none[key]);
+  return out;
 }
 
 function renderHoods() {
@@ -742,13 +758,63 @@ async function refreshLabels() {
       const title = [`${f.handle} (${f.platform})`, ...findings.map((x) => `${x.rule}: ${x.reason}`), open ? 'handover open' : null].filter(Boolean).join('\n');
       return el('span', { class: cls, 'data-feed': f.feed_id, title, text: PLATFORM[f.platform] || f.platform.slice(0, 2).toUpperCase() });
     });
-    const node = el('div', { class: `area-label ${kind}` },
+    const node = el('div', { class: `area-label ${kind}`, 'data-id': p.id },
       el('span', { class: 'label-text', text: p.name }),
       badges.length ? el('span', { class: 'feed-badges', 'aria-label': `feeds: ${p.feeds.map((f) => f.handle).join(', ')}` }, badges) : null);
     markers.push(new maplibregl.Marker({ element: node }).setLngLat([p.lon, p.lat]).addTo(state.map));
   };
   if (hoods && !hoods.truncated) hoods.points.forEach((p) => add(p, 'hood'));
   if (comms && !comms.truncated && state.map.getZoom() >= 10) comms.points.forEach((p) => add(p, 'community'));
+  for (const s of state.settlements) {
+    if (!b.contains([s.lon, s.lat])) continue;
+    const node = el('div', { class: 'area-label settlement', 'data-id': s.id }, el('span', { class: 'label-text', text: s.name }));
+    markers.push(new maplibregl.Marker({ element: node }).setLngLat([s.lon, s.lat]).addTo(state.map));
+  }
+  placeLabels();
+}
+
+// The order labels claim room in: neighbourhoods, then the chosen
+// suggestions (best ranked first), then the other suggestions, settlements
+// and the remaining communities.
+function labelRank(node) {
+  const id = node.dataset.id;
+  if (node.classList.contains('hood')) return [0, 0];
+  const planned = state.summary && state.summary.communities.filter((c) => c.id === id || c.suggestion === id);
+  const best = planned && planned.length ? planned.reduce((a, c) => (c.rank < a.rank ? c : a)) : null;
+  if (best && best.chosen) return [1, best.rank];
+  if (best) return [2, best.rank];
+  if (node.classList.contains('settlement')) return [3, 0];
+  return [4, 0];
+}
+
+// Labels that fit: each in rank order takes its place when that lies
+// inside the map and clear of the labels placed before it, else it is
+// hidden until a zoom makes room. A neighbourhood's name (wrapped) is
+// moved inside the map rather than cut at its edge.
+function placeLabels() {
+  const view = state.map.getContainer().getBoundingClientRect();
+  const pad = 2;
+  const placed = [];
+  const clear = (r) => placed.every((p) => r.right + pad <= p.left || r.left >= p.right + pad || r.bottom + pad <= p.top || r.top >= p.bottom + pad);
+  const inside = (r) => r.left >= view.left && r.right <= view.right && r.top >= view.top && r.bottom <= view.bottom;
+  const ranked = markers.map((m) => ({ m, node: m.getElement() }));
+  ranked.forEach((x) => { x.rank = labelRank(x.node); });
+  ranked.sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1]);
+  for (const { m, node } of ranked) {
+    node.classList.remove('crowded');
+    m.setOffset([0, 0]);
+    let r = node.getBoundingClientRect();
+    if (node.classList.contains('hood')) {
+      const dx = Math.max(view.left + pad - r.left, 0) + Math.min(view.right - pad - r.right, 0);
+      const dy = Math.max(view.top + pad - r.top, 0) + Math.min(view.bottom - pad - r.bottom, 0);
+      if (dx || dy) {
+        m.setOffset([dx, dy]);
+        r = { left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy };
+      }
+    }
+    if (inside(r) && clear(r)) placed.push(r);
+    else node.classList.add('crowded');
+  }
 }
 
 // ---- feed owners: health, handovers, consolidation ----------------------------------
@@ -763,6 +829,12 @@ async function readJSON(url) {
 
 // Health, the Guarantee and open handovers: the panel and the marker colours.
 async function loadOwners() {
+  if (state.readiness && !ready('feed_list')) {
+    // Without a feed list there is nothing to own or check: one line.
+    $('#owners-section .row').hidden = true;
+    fill($('#guarantee'), 'No feed list: add your force\'s accounts ([feeds] in region.toml) to see their health, handovers and the Neighbourhood Policing Guarantee here.');
+    return;
+  }
   let health, guarantee, handovers;
   try {
     [health, guarantee, handovers] = await Promise.all([
@@ -920,8 +992,38 @@ function baseStyle(config) {
   return {
     version: 8,
     sources: {},
-    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#f6f4ee' } }],
+    layers: [{ id: 'background', type: 'background', paint: { 'background-color': BACKGROUND } }],
   };
+}
+
+// Whether the readiness report has the input `key` (true when unknown).
+function ready(key) {
+  const item = state.readiness && state.readiness.items.find((i) => i.key === key);
+  return !item || item.ready;
+}
+
+// A layer switch with nothing to show: off, disabled, and saying why.
+function disableToggle(id, why) {
+  const input = $(id);
+  if (input.disabled) return;
+  if (input.checked) input.click();
+  input.disabled = true;
+  const label = input.closest('label');
+  label.classList.add('disabled');
+  label.title = why;
+  label.append(el('span', { class: 'why', text: ` (${why})` }));
+}
+
+// Switches that would show nothing, from the readiness report and the
+// settlements found.
+function explainEmpty() {
+  if (!ready('settlements')) {
+    disableToggle('#t-residential', 'needs a postcode directory or census areas with residents');
+    disableToggle('#t-settlements', 'needs a postcode directory, census areas or built-up areas');
+  } else if (state.settlementCount === 0) {
+    disableToggle('#t-settlements', 'none found: see the plan\'s settlements note');
+  }
+  if (!ready('feed_list')) disableToggle('#t-feeds', 'no feed list');
 }
 
 // What the region can do with its data, and for what it lacks, the cost
@@ -935,6 +1037,7 @@ async function showReadiness() {
   }
   const r = health.readiness;
   if (!r) return;
+  state.readiness = r;
   const box = $('#readiness');
   box.hidden = false;
   $('#readiness-summary').textContent = r.ready === r.of
@@ -955,7 +1058,12 @@ async function start() {
   const config = await getJSON('/map/config.json');
   state.config = config;
   $('#region-name').textContent = config.region;
-  showReadiness();
+  if (config.lookup_examples && config.lookup_examples.length) {
+    $('#lookup-input').placeholder = `e.g. ${config.lookup_examples.join(' or ')}`;
+  }
+  await showReadiness();
+  fill($('#legend-classes'), ...Object.entries(CLASSES).map(([name, c]) => el('div', { 'data-class': name },
+    el('span', { class: 'swatch', style: `background:${c.colour};opacity:${c.opacity}` }), ` ${c.label}`)));
   document.title = `feedmap – ${config.region}`;
   const hood = config.layers.find((l) => l.role === 'neighbourhood');
   const comm = config.layers.find((l) => l.role === 'community');
@@ -988,13 +1096,8 @@ async function start() {
     map.addLayer({
       id: 'communities-fill', type: 'fill', source: 'communities', 'source-layer': comm.id,
       paint: {
-        'fill-color': fillColor(Number($('#p-min_score').value)),
-        'fill-opacity': ['case',
-          ['==', ['feature-state', 'status'], 'chosen'], 0.85,
-          ['==', ['feature-state', 'status'], 'suggested'], 0.4,
-          ['==', ['feature-state', 'status'], 'served'], 0.75,
-          ['==', ['feature-state', 'status'], 'rejected'], 0.75,
-          0.6],
+        'fill-color': classPaint('colour'),
+        'fill-opacity': classPaint('opacity'),
       },
     });
     map.addLayer({
@@ -1046,8 +1149,21 @@ async function start() {
       id: 'settlements-line', type: 'line', source: 'settlements',
       paint: { 'line-color': '#54278f', 'line-width': 1.5, 'line-dasharray': [3, 2] },
     });
+    try {
+      const found = await getJSON('/v1/settlements');
+      // Named ones only: "Settlement in Bowdon" would hide the name of
+      // the place itself.
+      state.settlementCount = found.features.length;
+      state.settlements = found.features
+        .filter((f) => !f.properties.name_source.includes('no local names given'))
+        .map((f) => ({ id: f.id, name: f.properties.name, lon: f.properties.centre.lon, lat: f.properties.centre.lat }));
+    } catch (e) {
+      state.settlementCount = null;
+      state.settlements = [];
+    }
     toggle('#t-residential', ['residential-heat', 'residential-dots'], null);
-    toggle('#t-settlements', ['settlements-line'], null);
+    toggle('#t-settlements', ['settlements-line'], 'hide-settlements');
+    explainEmpty();
     toggle('#t-neighbourhoods', ['neighbourhoods-line'], null);
     toggle('#t-communities', ['communities-fill', 'communities-line'], null);
     toggle('#t-labels', [], 'hide-labels');

@@ -12,6 +12,7 @@ import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { closestPairs } from './colour.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -128,6 +129,56 @@ async function basics(expectHoods, expectComms) {
   assert.ok(attribution.includes(region.slice(0, 30)), `attribution shown: ${attribution}`);
   ok('the region attribution is shown');
   await readiness();
+  await labelsFit();
+  await classesApart();
+}
+
+// The classes communities are coloured by stay apart for common
+// colour-vision deficiencies, and the legend lists each.
+async function classesApart() {
+  const { classes, background } = await page.evaluate(() => ({ classes: window.feedmap.classes, background: window.feedmap.background }));
+  const closest = closestPairs(classes, background);
+  for (const [vision, c] of Object.entries(closest)) {
+    assert.ok(c.deltaE >= 15, `${vision}: ${c.pair.join(' and ')} only ${c.deltaE.toFixed(1)} ΔE00 apart`);
+  }
+  const legend = await page.evaluate(() => [...document.querySelectorAll('#legend-classes [data-class]')].map((d) => d.dataset.class));
+  assert.deepEqual(legend, Object.keys(classes), 'the legend lists every class');
+  ok(`the ${legend.length} community classes stay apart (closest pair, ΔE00): ${Object.entries(closest).map(([v, c]) => `${v} ${c.deltaE.toFixed(1)} (${c.pair.join('/')})`).join(', ')}`);
+}
+
+// At the opening view the labels shown lie inside the map and clear of
+// each other (read from their boxes on the page), and the best chosen
+// suggestion of each neighbourhood is named on the map.
+async function labelsFit() {
+  const r = await page.evaluate(() => {
+    const view = window.feedmap.map.getContainer().getBoundingClientRect();
+    const labels = [...document.querySelectorAll('.area-label')].map((n) => {
+      const b = n.getBoundingClientRect();
+      return { id: n.dataset.id, kind: n.className, text: n.textContent, shown: !n.classList.contains('crowded'), box: { l: b.left, r: b.right, t: b.top, b: b.bottom } };
+    });
+    const best = {};
+    for (const c of window.feedmap.summary.communities) {
+      if (c.chosen && (!best[c.neighbourhood] || c.rank < best[c.neighbourhood].rank)) best[c.neighbourhood] = c;
+    }
+    return { view: { l: view.left, r: view.right, t: view.top, b: view.bottom }, labels, best: Object.values(best) };
+  });
+  const shown = r.labels.filter((l) => l.shown);
+  assert.ok(shown.length > 0, 'some labels are shown');
+  for (const l of shown) {
+    assert.ok(l.box.l >= r.view.l && l.box.r <= r.view.r && l.box.t >= r.view.t && l.box.b <= r.view.b, `label ${l.text} is cut by the map's edge: ${JSON.stringify(l.box)}`);
+  }
+  for (const [i, a] of shown.entries()) {
+    for (const b of shown.slice(i + 1)) {
+      const apart = a.box.r <= b.box.l || b.box.r <= a.box.l || a.box.b <= b.box.t || b.box.b <= a.box.t;
+      assert.ok(apart, `labels ${a.text} and ${b.text} overlap`);
+    }
+  }
+  const hoods = r.labels.filter((l) => l.kind.includes('hood'));
+  assert.ok(hoods.every((l) => l.shown), `every neighbourhood is named: ${hoods.filter((l) => !l.shown).map((l) => l.text)}`);
+  const named = new Set(shown.map((l) => l.id));
+  const missing = r.best.filter((c) => !named.has(c.id) && !named.has(c.suggestion));
+  assert.deepEqual(missing.map((c) => c.suggestion), [], 'the best chosen suggestion of each neighbourhood is named');
+  ok(`labels fit at the opening view: ${shown.length} shown, ${r.labels.length - shown.length} left for closer zooms, none cut or overlapping; every neighbourhood and its best chosen suggestion (${r.best.length}) named`);
 }
 
 // The readiness report at the top of the map is the server's /health
@@ -549,6 +600,16 @@ async function sparse() {
   const missing = await page.evaluate(() => [...document.querySelectorAll('#readiness-items li.missing')].map((li) => li.dataset.key));
   assert.deepEqual(missing, args['expect-missing'].split(','));
   ok(`without a postcode directory or feed list the map says what is missing: ${missing.join(', ')}`);
+  const feeds = await page.evaluate(() => ({ disabled: document.querySelector('#t-feeds').disabled, label: document.querySelector('#t-feeds').closest('label').textContent }));
+  assert.ok(feeds.disabled && feeds.label.includes('no feed list'), JSON.stringify(feeds));
+  const owners = await page.locator('#guarantee').textContent();
+  assert.ok(owners.startsWith('No feed list'), owners);
+  assert.equal(await page.locator('#owners-section .warning').count(), 0, 'no guarantee warnings without a feed list');
+  ok(`without a feed list the Feeds switch is off and says why, and the owners panel is one line`);
+  const placeholder = await page.locator('#lookup-input').getAttribute('placeholder');
+  const place = await page.evaluate(() => window.feedmap.config.lookup_examples);
+  assert.ok(place.length === 1 && placeholder === `e.g. ${place[0]}`, `${placeholder} ${place}`);
+  ok(`the lookup box offers one of the region's own places: "${placeholder}"`);
   await page.screenshot({ path: join(shots, 'sparse-readiness.png') });
 }
 

@@ -76,9 +76,29 @@ pub async fn config(State(state): State<Arc<AppState>>) -> Result<Response, ApiP
             })
         })
         .collect();
+    // What the lookup box offers as examples: one of the region's own
+    // live postcodes and the name of its largest community.
+    let postcode = region.postcodes.as_deref().and_then(|p| {
+        p.iter()
+            .filter(|e| e.terminated.is_none())
+            .map(|e| e.postcode.as_str())
+            .min()
+    });
+    let place = region
+        .layers
+        .iter()
+        .find(|l| l.role == feedmap_geography::manifest::Role::Community)
+        .and_then(|l| {
+            l.areas
+                .iter()
+                .max_by(|a, b| a.area_m2.total_cmp(&b.area_m2))
+        })
+        .map(|a| a.name.as_str());
+    let examples: Vec<&str> = postcode.into_iter().chain(place).collect();
     Ok(Json(json!({
         "region": region.name,
         "attribution": region.attribution,
+        "lookup_examples": examples,
         "basemap_style_url": state.config.basemap_style_url,
         "layers": layers,
         "max_zoom": feedmap_geography::tiles::MAX_ZOOM,
