@@ -199,6 +199,32 @@ fn trafford_map_in_a_browser() {
         "gm",
         &["--expect-hoods", "4", "--expect-communities", "21"],
     );
+    run_suite(&server, &chromium, "print", &[]);
+}
+
+/// Greater Manchester's ten boroughs over its 215 wards (LSOA population):
+/// the labels at a whole force's opening view, and axe-core on the map.
+#[test]
+#[cfg_attr(
+    any(feedmap_no_gm_data, feedmap_no_browser),
+    ignore = "needs the GM data (FEEDMAP_DATA or ../shared/data/gm), Node.js, Chromium and web/node_modules"
+)]
+fn gm_boroughs_map_in_a_browser() {
+    let Some(data) = common::gm_data("gm_boroughs_map_in_a_browser") else {
+        return;
+    };
+    let Some(chromium) = browser("gm_boroughs_map_in_a_browser") else {
+        return;
+    };
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = common::region_dir(&common::gm_boroughs_manifest(&data));
+    let server = common::Server::start(dir.path());
+    run_suite(
+        &server,
+        &chromium,
+        "boroughs",
+        &["--expect-hoods", "10", "--expect-communities", "215"],
+    );
 }
 
 /// Trafford's localities and wards with its output areas' Census 2021

@@ -521,7 +521,8 @@ async function selectHood(id, focus, fly) {
       el('strong', { text: n.name }), ' ', decisionBadge(n.decision), ` — ${n.why}`,
       n.why.startsWith('already has an active feed') ? null : decisionControls(n.id, n.decision)));
   fill(detail,
-    el('h3', { text: hood.name }),
+    el('h3', {}, hood.name, ' ',
+      el('a', { class: 'button print-link', href: `/#${new URLSearchParams([['print', id], ...new URLSearchParams(paramQuery())])}`, target: '_blank', rel: 'noopener', text: 'Printable page' })),
     el('p', { text: `${residents(hood.population, hood.population_provenance)} · ${hood.area_km2.toFixed(1)} km² · ${hood.communities} communities` }),
     el('p', { class: 'why', text: hood.why }),
     coverageLine(hood.coverage),
@@ -761,16 +762,28 @@ async function refreshLabels() {
     const node = el('div', { class: `area-label ${kind}`, 'data-id': p.id },
       el('span', { class: 'label-text', text: p.name }),
       badges.length ? el('span', { class: 'feed-badges', 'aria-label': `feeds: ${p.feeds.map((f) => f.handle).join(', ')}` }, badges) : null);
-    markers.push(new maplibregl.Marker({ element: node }).setLngLat([p.lon, p.lat]).addTo(state.map));
+    markers.push(marker(node, p));
   };
   if (hoods && !hoods.truncated) hoods.points.forEach((p) => add(p, 'hood'));
-  if (comms && !comms.truncated && state.map.getZoom() >= 10) comms.points.forEach((p) => add(p, 'community'));
+  // From a town's zoom every community is named; further out, only the
+  // chosen suggestions (where they fit).
+  const chosen = new Set(state.summary ? state.summary.communities.filter((c) => c.chosen).map((c) => c.id) : []);
+  const near = state.map.getZoom() >= 10;
+  if (comms && !comms.truncated) comms.points.filter((p) => near || chosen.has(p.id)).forEach((p) => add(p, 'community'));
   for (const s of state.settlements) {
     if (!b.contains([s.lon, s.lat])) continue;
     const node = el('div', { class: 'area-label settlement', 'data-id': s.id }, el('span', { class: 'label-text', text: s.name }));
-    markers.push(new maplibregl.Marker({ element: node }).setLngLat([s.lon, s.lat]).addTo(state.map));
+    markers.push(marker(node, s));
   }
   placeLabels();
+}
+
+// A label on the map at `at` (lon, lat). MapLibre names a marker "Map
+// marker"; a label is named by its own text instead.
+function marker(node, at) {
+  const m = new maplibregl.Marker({ element: node }).setLngLat([at.lon, at.lat]).addTo(state.map);
+  node.removeAttribute('aria-label');
+  return m;
 }
 
 // The order labels claim room in: neighbourhoods, then the chosen
@@ -812,8 +825,16 @@ function placeLabels() {
         r = { left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy };
       }
     }
-    if (inside(r) && clear(r)) placed.push(r);
-    else node.classList.add('crowded');
+    // A community's or settlement's name may sit just above, below or
+    // beside its point when the point itself is taken.
+    const tries = node.classList.contains('hood') ? [[0, 0]]
+      : [[0, 0], [0, -(r.bottom - r.top)], [0, r.bottom - r.top], [-(r.right - r.left) / 2 - 4, 0], [(r.right - r.left) / 2 + 4, 0]];
+    const at = tries.map(([dx, dy]) => ({ dx, dy, box: { left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy } }))
+      .find((t) => inside(t.box) && clear(t.box));
+    if (at) {
+      if (at.dx || at.dy) m.setOffset([at.dx, at.dy]);
+      placed.push(at.box);
+    } else node.classList.add('crowded');
   }
 }
 
@@ -1051,7 +1072,45 @@ async function showReadiness() {
   if (r.ready !== r.of) box.open = true;
 }
 
+// The printable page of one neighbourhood (`/#print=ID&…parameters`, in
+// the fragment, which the page reads and the server never sees):
+// the plan's parameters from the address, the map fitted to it, its
+// ranked suggestions with their reasons; laid out for A4 (style.css).
+const PRINT = new URLSearchParams(location.hash.slice(1)).get('print');
+
+function applyAddressParams() {
+  const q = new URLSearchParams(location.hash.slice(1));
+  for (const input of form.elements) {
+    if (!input.name || !q.has(input.name)) continue;
+    if (input.type === 'checkbox') input.checked = q.get(input.name) === 'true';
+    else input.value = q.get(input.name);
+  }
+  $('#p-full-ranking').checked = q.get('max_new_feeds_per_neighbourhood') === 'none';
+}
+
+async function printPage() {
+  const hood = state.summary.neighbourhoods.find((n) => n.id === PRINT);
+  if (!hood) {
+    fill($('#detail'), el('p', { class: 'error', text: `No neighbourhood ${PRINT} in this plan.` }));
+    return;
+  }
+  const [w, s, e, n] = hood.bbox;
+  state.map.fitBounds([[w, s], [e, n]], { padding: 20, duration: 0 });
+  await new Promise((resolve) => state.map.once('idle', resolve));
+  await refreshLabels();
+  await selectHood(PRINT, null, false);
+  for (const d of $('#detail').querySelectorAll('details')) d.open = true;
+  fill($('#print-head'),
+    el('h1', { text: `${state.config.region}: ${hood.name}` }),
+    el('p', { class: 'muted', text: `Suggested local feeds, planned ${new Date().toISOString().slice(0, 10)} by feedmap · ${state.summary.summary.chosen} chosen in the force · parameters: ${[...new URLSearchParams(paramQuery())].filter(([k]) => !k.endsWith('_layer')).map(([k, v]) => `${k}=${v}`).join(', ')}` }));
+  document.body.dataset.printReady = 'true';
+}
+
 async function start() {
+  if (PRINT) {
+    document.body.classList.add('print');
+    applyAddressParams();
+  }
   showOutputs();
   const saved = sessionStorage.getItem(TOKEN_KEY);
   if (saved) signIn(saved, true);
@@ -1082,6 +1141,8 @@ async function start() {
     fitBoundsOptions: { padding: { top: 60, bottom: 30, left: 250, right: 60 } },
     attributionControl: false,
     maxZoom: 18,
+    // Printing draws the canvas as it is.
+    canvasContextAttributes: { preserveDrawingBuffer: Boolean(PRINT) },
   });
   state.map = map;
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
@@ -1184,6 +1245,7 @@ async function start() {
     map.on('moveend', refreshLabels);
     await replan();
     await refreshLabels();
+    if (PRINT) await printPage();
     await loadGenerations();
     await loadOwners();
     state.ready = true;

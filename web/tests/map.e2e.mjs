@@ -2,7 +2,7 @@
 // playwright-core against a running `feedmap serve`. Called by the Rust
 // test tests/browser.rs, which starts the server:
 //
-//   node web/tests/map.e2e.mjs --base http://127.0.0.1:PORT --suite demo|gm|sparse|national|decide|decided|redraw|owners \
+//   node web/tests/map.e2e.mjs --base http://127.0.0.1:PORT --suite demo|gm|sparse|boroughs|print|national|decide|decided|redraw|owners \
 //        --shots DIR [--chromium /usr/bin/chromium] [--expect-hoods N --expect-communities N] [--expect-missing KEY,KEY] \
 //        [--token PLANNER_TOKEN]
 //
@@ -10,8 +10,9 @@
 
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { closestPairs } from './colour.mjs';
 
 const args = Object.fromEntries(
@@ -593,6 +594,69 @@ async function decided() {
   ok('after the restart Little Wexcombe is still rejected');
 }
 
+// Accessibility of the map page: axe-core's WCAG 2.0–2.2 A and AA rules
+// and best practices; every violation is listed with its nodes.
+const axeSource = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../node_modules/axe-core/axe.min.js'), 'utf8');
+async function axe(what) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+  assert.deepEqual(found, [], `axe-core on ${what}: ${found.join(' | ')}`);
+  ok(`axe-core: no violation on ${what}`);
+}
+
+// The printable page of the neighbourhood with the most suggestions: it
+// prints to A4 (Chromium's PDF), nothing wider than the page, no
+// suggestion split across pages, the map drawn; axe-core finds nothing.
+async function printable() {
+  const summary = await (await fetch(`${base}/v1/plan/summary`)).json();
+  const hood = summary.neighbourhoods.reduce((a, n) => (n.suggestions > a.suggestions ? n : a));
+  await page.goto(`${base}/#print=${encodeURIComponent(hood.id)}`, { waitUntil: 'load' });
+  await page.waitForFunction(() => document.body.dataset.printReady === 'true', null, { timeout: 60_000 });
+  const listed = await page.locator('#detail li.suggestion').count();
+  assert.equal(listed, hood.suggestions, 'every suggestion is listed');
+  const drawn = await page.evaluate(() => {
+    const c = window.feedmap.map.getCanvas();
+    const small = document.createElement('canvas');
+    small.width = 60; small.height = 40;
+    const g = small.getContext('2d');
+    g.drawImage(c, 0, 0, 60, 40);
+    const px = g.getImageData(0, 0, 60, 40).data;
+    let coloured = 0;
+    for (let i = 0; i < px.length; i += 4) if (Math.abs(px[i] - 246) + Math.abs(px[i + 1] - 244) + Math.abs(px[i + 2] - 238) > 30) coloured += 1;
+    return coloured / (60 * 40);
+  });
+  assert.ok(drawn > 0.1, `the map is drawn on the page (${(drawn * 100).toFixed(0)} % coloured)`);
+  // A4 less 12 mm margins each side, at 96 px an inch.
+  const width = Math.floor(((210 - 24) / 25.4) * 96);
+  await page.emulateMedia({ media: 'print' });
+  await page.setViewportSize({ width, height: 1000 });
+  const fit = await page.evaluate((width) => ({
+    scroll: document.documentElement.scrollWidth,
+    wide: [...document.querySelectorAll('body *')].filter((n) => n.getBoundingClientRect().right > width + 1 && n.getClientRects().length).map((n) => n.id || n.className || n.tagName).slice(0, 5),
+    kept: [...document.querySelectorAll('#detail li')].every((li) => getComputedStyle(li).breakInside === 'avoid'),
+  }), width);
+  assert.ok(fit.scroll <= width && fit.wide.length === 0, `wider than the page: ${JSON.stringify(fit)}`);
+  assert.ok(fit.kept, 'no suggestion is split across pages');
+  const pdf = await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true });
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  assert.ok(pages >= 1 && pages <= 6, `${pages} pages`);
+  writeFileSync(join(shots, 'print.pdf'), pdf);
+  ok(`the printable page of ${hood.name} lists its ${listed} suggestion${listed === 1 ? '' : 's'} under its map (${(drawn * 100).toFixed(0)} % drawn) and prints to ${pages} A4 page${pages === 1 ? '' : 's'}, nothing wider than the page`);
+  await page.emulateMedia({ media: 'screen' });
+  await page.setViewportSize({ width: 900, height: 1270 });
+  await page.screenshot({ path: join(shots, 'print.png'), fullPage: false });
+  await axe(`the printable page of ${hood.name}`);
+}
+
+// Greater Manchester's ten boroughs and 215 wards: the labels at the
+// opening view of a whole force.
+async function boroughs() {
+  await basics(Number(args['expect-hoods']), Number(args['expect-communities']));
+  await page.screenshot({ path: join(shots, 'gm-boroughs-map.png') });
+  await axe('the map of Greater Manchester');
+}
+
 // A region with census areas but no postcode directory or feed list: the
 // readiness panel opens on what is missing.
 async function sparse() {
@@ -616,6 +680,8 @@ async function sparse() {
 try {
   if (suite === 'demo') await demo();
   else if (suite === 'sparse') await sparse();
+  else if (suite === 'boroughs') await boroughs();
+  else if (suite === 'print') await printable();
   else if (suite === 'decide') await decide();
   else if (suite === 'decided') await decided();
   else if (suite === 'gm') await gm();
