@@ -51,6 +51,8 @@ const state = (window.feedmap = {
   // The classes the communities are coloured by.
   classes: CLASSES,
   background: BACKGROUND,
+  // The last PNG of the view: its size in pixels and labels drawn.
+  lastPng: null,
   // The readiness report (/health), once read.
   readiness: null,
   // The region's settlements: how many, and the named ones (id, name,
@@ -1072,6 +1074,56 @@ async function showReadiness() {
   if (r.ready !== r.of) box.open = true;
 }
 
+// The map as it is on screen, as a PNG to put in a briefing: the drawn
+// map, the labels shown (with their halo), the region's name and the
+// attribution. The canvas is read in the frame it is drawn in.
+async function viewPng() {
+  const map = state.map;
+  const canvas = map.getCanvas();
+  const image = await new Promise((resolve) => {
+    map.once('render', () => {
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      copy.getContext('2d').drawImage(canvas, 0, 0);
+      resolve(copy);
+    });
+    map.triggerRepaint();
+  });
+  const scale = canvas.width / canvas.clientWidth;
+  const g = image.getContext('2d');
+  g.scale(scale, scale);
+  const view = map.getContainer().getBoundingClientRect();
+  const text = (t, x, y, font, align = 'center') => {
+    g.font = font;
+    g.textAlign = align;
+    g.textBaseline = 'middle';
+    g.lineWidth = 3;
+    g.lineJoin = 'round';
+    g.strokeStyle = 'rgba(255,255,255,0.9)';
+    g.strokeText(t, x, y);
+    g.fillStyle = '#1b1b1b';
+    g.fillText(t, x, y);
+  };
+  let labels = 0;
+  for (const node of document.querySelectorAll('.area-label:not(.crowded) .label-text')) {
+    if (getComputedStyle(node).display === 'none') continue;
+    const r = node.getBoundingClientRect();
+    const style = getComputedStyle(node);
+    text(node.textContent, r.left - view.left + r.width / 2, r.top - view.top + r.height / 2, `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`);
+    labels += 1;
+  }
+  text(state.config.region, 12, 16, 'bold 15px system-ui, sans-serif', 'left');
+  text(state.config.attribution, canvas.clientWidth - 8, canvas.clientHeight - 10, '11px system-ui, sans-serif', 'right');
+  state.lastPng = { width: image.width, height: image.height, labels };
+  const blob = await new Promise((resolve) => image.toBlob(resolve, 'image/png'));
+  const a = el('a', { href: URL.createObjectURL(blob), download: `feedmap-${state.config.region.replace(/[^A-Za-z0-9]+/g, '-')}-map.png` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
 // The printable page of one neighbourhood (`/#print=ID&…parameters`, in
 // the fragment, which the page reads and the server never sees):
 // the plan's parameters from the address, the map fitted to it, its
@@ -1225,6 +1277,7 @@ async function start() {
     toggle('#t-residential', ['residential-heat', 'residential-dots'], null);
     toggle('#t-settlements', ['settlements-line'], 'hide-settlements');
     explainEmpty();
+    $('#export-png').addEventListener('click', () => viewPng());
     toggle('#t-neighbourhoods', ['neighbourhoods-line'], null);
     toggle('#t-communities', ['communities-fill', 'communities-line'], null);
     toggle('#t-labels', [], 'hide-labels');

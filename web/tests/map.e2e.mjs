@@ -253,6 +253,16 @@ async function demo() {
   const r = await page.evaluate(async (u) => (await fetch(u)).status, csv);
   assert.equal(r, 200);
   ok('the CSV export link answers');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-png').click()]);
+  const png = readFileSync(await download.path());
+  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG', 'a PNG file');
+  const size = { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+  const drawn = await page.evaluate(() => ({ ...window.feedmap.lastPng, canvas: [window.feedmap.map.getCanvas().width, window.feedmap.map.getCanvas().height], shown: [...document.querySelectorAll('.area-label:not(.crowded) .label-text')].length }));
+  assert.deepEqual([size.width, size.height], drawn.canvas, 'the PNG is the map canvas');
+  assert.equal(drawn.labels, drawn.shown, 'every label shown is in the PNG');
+  assert.ok(png.length > 20_000, `${png.length} bytes`);
+  writeFileSync(join(shots, 'view.png'), png);
+  ok(`the map view saves as a ${size.width}×${size.height} PNG (${Math.round(png.length / 1024)} kB) with its ${drawn.labels} labels, as ${download.suggestedFilename()}`);
   // A demo postcode shows its feeds, most specific first.
   await lookup('dv1 1aa', '@MarlowMarketPolice');
   const first = await page.locator('#lookup-result .feeds li').first().textContent();
