@@ -791,11 +791,10 @@ function marker(node, at) {
 // The order labels claim room in: neighbourhoods, then the chosen
 // suggestions (best ranked first), then the other suggestions, settlements
 // and the remaining communities.
-function labelRank(node) {
+function labelRank(node, planned) {
   const id = node.dataset.id;
   if (node.classList.contains('hood')) return [0, 0];
-  const planned = state.summary && state.summary.communities.filter((c) => c.id === id || c.suggestion === id);
-  const best = planned && planned.length ? planned.reduce((a, c) => (c.rank < a.rank ? c : a)) : null;
+  const best = planned.get(id);
   if (best && best.chosen) return [1, best.rank];
   if (best) return [2, best.rank];
   if (node.classList.contains('settlement')) return [3, 0];
@@ -812,8 +811,16 @@ function placeLabels() {
   const placed = [];
   const clear = (r) => placed.every((p) => r.right + pad <= p.left || r.left >= p.right + pad || r.bottom + pad <= p.top || r.top >= p.bottom + pad);
   const inside = (r) => r.left >= view.left && r.right <= view.right && r.top >= view.top && r.bottom <= view.bottom;
+  // Each community's or settlement's best-ranked suggestion, by id.
+  const planned = new Map();
+  for (const c of state.summary ? state.summary.communities : []) {
+    for (const key of [c.id, c.suggestion]) {
+      const had = planned.get(key);
+      if (!had || c.rank < had.rank) planned.set(key, c);
+    }
+  }
   const ranked = markers.map((m) => ({ m, node: m.getElement() }));
-  ranked.forEach((x) => { x.rank = labelRank(x.node); });
+  ranked.forEach((x) => { x.rank = labelRank(x.node, planned); });
   ranked.sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1]);
   for (const { m, node } of ranked) {
     node.classList.remove('crowded');
@@ -1276,12 +1283,12 @@ async function start() {
     }
     toggle('#t-residential', ['residential-heat', 'residential-dots'], null);
     toggle('#t-settlements', ['settlements-line'], 'hide-settlements');
-    explainEmpty();
     $('#export-png').addEventListener('click', () => viewPng());
     toggle('#t-neighbourhoods', ['neighbourhoods-line'], null);
     toggle('#t-communities', ['communities-fill', 'communities-line'], null);
     toggle('#t-labels', [], 'hide-labels');
     toggle('#t-feeds', [], 'hide-feeds');
+    explainEmpty();
     map.on('click', async (ev) => {
       const hit = map.queryRenderedFeatures(ev.point, { layers: ['communities-fill', 'neighbourhoods-fill'] });
       const c = hit.find((f) => f.layer.id === 'communities-fill');
