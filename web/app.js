@@ -1180,6 +1180,7 @@ async function start() {
     $('#lookup-input').placeholder = `e.g. ${config.lookup_examples.join(' or ')}`;
   }
   await showReadiness();
+  $('#no-basemap').hidden = Boolean(config.basemap_style_url);
   fill($('#legend-classes'), ...Object.entries(CLASSES).map(([name, c]) => el('div', { 'data-class': name },
     el('span', { class: 'swatch', style: `background:${c.colour};opacity:${c.opacity}` }), ` ${c.label}`)));
   document.title = `feedmap – ${config.region}`;

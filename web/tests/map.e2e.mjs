@@ -129,6 +129,10 @@ async function basics(expectHoods, expectComms) {
   const region = await page.evaluate(() => window.feedmap.config.attribution);
   assert.ok(attribution.includes(region.slice(0, 30)), `attribution shown: ${attribution}`);
   ok('the region attribution is shown');
+  const quiet = await page.evaluate(() => ({ shown: !document.querySelector('#no-basemap').hidden, text: document.querySelector('#no-basemap').textContent, style: window.feedmap.config.basemap_style_url }));
+  assert.equal(quiet.shown, !quiet.style, 'one quiet line when there is no base map');
+  if (quiet.shown) assert.ok(quiet.text.includes('--basemap-style'), quiet.text);
+  ok(quiet.shown ? `without a base map one quiet line says how to add one: "${quiet.text}"` : 'a base map style is drawn');
   await readiness();
   await labelsFit();
   await classesApart();
