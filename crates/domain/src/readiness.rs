@@ -226,11 +226,7 @@ fn population(source: &Source) -> Option<String> {
 /// What settlements would be found in, in a sentence; `None` when nothing.
 fn residential(source: &Source) -> Option<String> {
     let region = &source.region;
-    if let Some(l) = region
-        .layers
-        .iter()
-        .find(|l| l.role == Role::BuiltUp && !l.areas.is_empty())
-    {
+    if let Some(l) = crate::source::built_up(&region.layers) {
         return Some(format!(
             "the {} places of the built-up areas layer {:?}, as published",
             l.areas.len(),

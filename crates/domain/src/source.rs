@@ -446,7 +446,7 @@ fn census_areas(layers: &[Layer]) -> Option<&Layer> {
 
 /// The region's built-up areas layer, when it has one with places: its
 /// settlements are taken from there rather than discovered.
-fn built_up(layers: &[Layer]) -> Option<&Layer> {
+pub(crate) fn built_up(layers: &[Layer]) -> Option<&Layer> {
     use feedmap_geography::manifest::Role;
     layers
         .iter()
