@@ -167,6 +167,22 @@ fn decisions_made_on_the_map_survive_a_restart() {
     run_suite(&server, &chromium, "decided", &[]);
 }
 
+/// Trafford's localities and wards, the postcodes and a feed list, with
+/// population from the output areas.
+fn trafford_with_population(data: &Path) -> tempfile::TempDir {
+    let dir = common::gm_feeds_region(data);
+    let manifest = dir.path().join("region.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str(&common::population_layer_toml(
+        data,
+        "oas",
+        "trafford_oa_2021.geojson",
+        300,
+    ));
+    std::fs::write(&manifest, text).unwrap();
+    dir
+}
+
 #[test]
 #[cfg_attr(
     any(feedmap_no_gm_data, feedmap_no_browser),
@@ -180,18 +196,7 @@ fn trafford_map_in_a_browser() {
         return;
     };
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    // Localities and wards, the postcodes and a feed list, with population
-    // from the output areas.
-    let dir = common::gm_feeds_region(&data);
-    let manifest = dir.path().join("region.toml");
-    let mut text = std::fs::read_to_string(&manifest).unwrap();
-    text.push_str(&common::population_layer_toml(
-        &data,
-        "oas",
-        "trafford_oa_2021.geojson",
-        300,
-    ));
-    std::fs::write(&manifest, text).unwrap();
+    let dir = trafford_with_population(&data);
     let server = common::Server::start(dir.path());
     run_suite(
         &server,
@@ -374,4 +379,48 @@ fn feed_health_and_a_handover_on_the_map() {
     );
     run_suite(&server, &chromium, "owners", &["--token", common::PLANNER]);
     assert!(shots().join("owners-health.png").is_file());
+}
+
+/// Trafford over an offline base map: a PMTiles archive the test makes
+/// from the real ONS boundaries ([`common::basemap`] says what is
+/// synthetic), served by feedmap in byte ranges and drawn with the
+/// Protomaps style beneath the plan's layers, its labels in the glyphs
+/// feedmap embeds; the page asks no other host for anything.
+#[test]
+#[cfg_attr(
+    any(feedmap_no_gm_data, feedmap_no_browser),
+    ignore = "needs the GM data (FEEDMAP_DATA or ../shared/data/gm), Node.js, Chromium and web/node_modules"
+)]
+fn trafford_over_an_offline_base_map() {
+    let Some(data) = common::gm_data("trafford_over_an_offline_base_map") else {
+        return;
+    };
+    let Some(chromium) = browser("trafford_over_an_offline_base_map") else {
+        return;
+    };
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = trafford_with_population(&data);
+    let archive = dir.path().join("trafford.pmtiles");
+    let fixture = common::basemap::trafford_basemap(&data, &archive, 8, 13);
+    println!(
+        "base map fixture: {} tiles, {} bytes, bounds {:?}",
+        fixture.tiles, fixture.bytes, fixture.bounds
+    );
+    assert!(fixture.tiles > 20, "{}", fixture.tiles);
+    let server = common::Server::start_with(dir.path(), &["--basemap", archive.to_str().unwrap()]);
+    let places = fixture.places.join("|");
+    run_suite(
+        &server,
+        &chromium,
+        "basemap",
+        &[
+            "--expect-hoods",
+            "4",
+            "--expect-communities",
+            "21",
+            "--places",
+            &places,
+        ],
+    );
+    assert!(shots().join("gm-trafford-basemap.png").is_file());
 }

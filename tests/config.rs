@@ -201,6 +201,36 @@ mod pieces {
         assert_eq!(none, ServeConfig::default());
     }
 
+    /// The two kinds of base map are one setting: a flag for either
+    /// replaces the file's, and both from one source are refused.
+    #[test]
+    fn one_base_map_a_flag_replacing_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feedmap.toml");
+        std::fs::write(&path, "basemap = \"maps/force.pmtiles\"\n").unwrap();
+        let f = ServeSettings::load(&path).unwrap();
+        assert_eq!(f.basemap, Some(dir.path().join("maps/force.pmtiles")));
+        let c = ServeConfig::merge(ServeSettings::default(), f.clone()).unwrap();
+        assert_eq!(c.basemap, Some(dir.path().join("maps/force.pmtiles")));
+        let style = ServeSettings {
+            basemap_style: Some("https://tiles.example/style.json".into()),
+            ..ServeSettings::default()
+        };
+        let c = ServeConfig::merge(style.clone(), f).unwrap();
+        assert_eq!(
+            (c.basemap, c.basemap_style_url.as_deref()),
+            (None, Some("https://tiles.example/style.json"))
+        );
+        let both = ServeSettings {
+            basemap: Some("force.pmtiles".into()),
+            ..style
+        };
+        let e = ServeConfig::merge(both, ServeSettings::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--basemap") && e.contains("not both"), "{e}");
+    }
+
     #[test]
     fn unknown_keys_and_bad_values_are_refused_by_name() {
         let e = file("max_limt = 5\n").unwrap_err().to_string();

@@ -635,7 +635,8 @@ impl Http {
             .unwrap();
         let source = Source::load(&common::demo_region()).unwrap();
         let state =
-            feedmap::api::state::AppState::new(source, config, store, Default::default()).unwrap();
+            feedmap::api::state::AppState::new(source, config, store, Default::default(), None)
+                .unwrap();
         Http {
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()

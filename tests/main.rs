@@ -11,6 +11,7 @@
 mod common;
 
 mod answer_json;
+mod basemap;
 mod bng;
 mod browser;
 mod census;

@@ -418,6 +418,13 @@ function classPaint(key) {
   return out;
 }
 
+// Over a base map the fills thin out from a town's zoom to a street's, so
+// the streets show through where a planner looks at them.
+function overBase(opacity) {
+  if (!state.config.basemap && !state.config.basemap_style_url) return opacity;
+  return ['interpolate', ['linear'], ['zoom'], 12, opacity, 15, ['*', 0.45, opacity]];
+}
+
 function renderHoods() {
   const list = $('#hoods');
   fill(list);
@@ -778,6 +785,32 @@ async function refreshLabels() {
     markers.push(marker(node, s));
   }
   placeLabels();
+  leaveNamesToLabels(markers.map((m) => m.getElement().querySelector('.label-text').textContent));
+  state.labelledView = viewKey();
+}
+
+// The view as text, to tell which view the labels were made for.
+function viewKey() {
+  const c = state.map.getCenter();
+  return `${c.lng},${c.lat},${state.map.getZoom()}`;
+}
+
+// The base map's place names that feedmap labels itself (shown or waiting
+// for room) are left to feedmap's labels, so no place is named twice.
+// Protomaps' place layers filter in the legacy syntax, which a legacy
+// "!in" joins; a layer filtered otherwise is left as it is.
+const basemapPlaceFilters = new Map();
+function leaveNamesToLabels(texts) {
+  if (!state.config.basemap) return;
+  const names = [...new Set(texts)];
+  for (const l of state.map.getStyle().layers) {
+    if (l.source !== 'basemap' || l['source-layer'] !== 'places' || l.type !== 'symbol') continue;
+    if (!basemapPlaceFilters.has(l.id)) basemapPlaceFilters.set(l.id, l.filter || null);
+    const own = basemapPlaceFilters.get(l.id);
+    if (own && typeof own[1] !== 'string') continue;
+    const leave = ['!in', 'name', ...names];
+    state.map.setFilter(l.id, own ? ['all', own, leave] : leave);
+  }
 }
 
 // A label on the map at `at` (lon, lat). MapLibre names a marker "Map
@@ -1017,8 +1050,48 @@ function toggle(id, layers, bodyClass) {
 
 // ---- start ---------------------------------------------------------------------------
 
-function baseStyle(config) {
+// The base map's layers left out: points of interest and road shields
+// (clutter beside a plan, and icons the embedded sprite does not draw).
+const BASEMAP_LEFT_OUT = ['pois', 'roads_shields'];
+
+// Loads a script of the page's own, once.
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const s = el('script', { src });
+    s.onload = resolve;
+    s.onerror = () => reject(new Error(`cannot load ${src}`));
+    document.head.append(s);
+  });
+}
+
+// The offline base map: the server's PMTiles archive read in byte ranges
+// (pmtiles://), drawn with the Protomaps style in its light flavour, with
+// the glyphs and sprite the server embeds. Nothing comes from elsewhere.
+async function protomapsStyle(basemap) {
+  await loadScript('/map/pmtiles.js');
+  await loadScript('/map/basemaps.js');
+  const protocol = new window.pmtiles.Protocol();
+  maplibregl.addProtocol('pmtiles', protocol.tile);
+  const b = window.basemaps;
+  return {
+    version: 8,
+    glyphs: `${location.origin}/basemap/fonts/{fontstack}/{range}.pbf`,
+    sprite: `${location.origin}/basemap/sprite`,
+    sources: {
+      basemap: {
+        type: 'vector',
+        url: `pmtiles://${location.origin}${basemap.url}`,
+        attribution: basemap.attribution || '',
+      },
+    },
+    layers: b.layers('basemap', b.namedFlavor('light'), { lang: 'en' })
+      .filter((l) => !BASEMAP_LEFT_OUT.includes(l.id)),
+  };
+}
+
+async function baseStyle(config) {
   if (config.basemap_style_url) return config.basemap_style_url;
+  if (config.basemap) return protomapsStyle(config.basemap);
   return {
     version: 8,
     sources: {},
@@ -1180,7 +1253,7 @@ async function start() {
     $('#lookup-input').placeholder = `e.g. ${config.lookup_examples.join(' or ')}`;
   }
   await showReadiness();
-  $('#no-basemap').hidden = Boolean(config.basemap_style_url);
+  $('#no-basemap').hidden = Boolean(config.basemap_style_url || config.basemap);
   fill($('#legend-classes'), ...Object.entries(CLASSES).map(([name, c]) => el('div', { 'data-class': name },
     el('span', { class: 'swatch', style: `background:${c.colour};opacity:${c.opacity}` }), ` ${c.label}`)));
   document.title = `feedmap – ${config.region}`;
@@ -1195,7 +1268,7 @@ async function start() {
   const e = hood.extent;
   const map = new maplibregl.Map({
     container: 'map',
-    style: baseStyle(config),
+    style: await baseStyle(config),
     bounds: [[e[0], e[1]], [e[2], e[3]]],
     // Keep the region clear of the layer switch (top left) and legend (bottom left).
     fitBoundsOptions: { padding: { top: 60, bottom: 30, left: 250, right: 60 } },
@@ -1212,13 +1285,16 @@ async function start() {
     state.errors.push(String(ev.error && ev.error.message ? ev.error.message : ev.error));
   });
   map.on('load', async () => {
+    // The base map's layers (all of the style so far), for its switch.
+    const baseLayers = map.getStyle().layers.filter((l) => l.type !== 'background').map((l) => l.id);
+    $('#basemap-switch').hidden = baseLayers.length === 0;
     map.addSource('communities', { type: 'vector', tiles: tileUrls(comm.id), promoteId: 'id', maxzoom: 14 });
     map.addSource('neighbourhoods', { type: 'vector', tiles: tileUrls(hood.id), promoteId: 'id', maxzoom: 14 });
     map.addLayer({
       id: 'communities-fill', type: 'fill', source: 'communities', 'source-layer': comm.id,
       paint: {
         'fill-color': classPaint('colour'),
-        'fill-opacity': classPaint('opacity'),
+        'fill-opacity': overBase(classPaint('opacity')),
       },
     });
     map.addLayer({
@@ -1289,6 +1365,7 @@ async function start() {
     toggle('#t-communities', ['communities-fill', 'communities-line'], null);
     toggle('#t-labels', [], 'hide-labels');
     toggle('#t-feeds', [], 'hide-feeds');
+    toggle('#t-basemap', baseLayers, null);
     explainEmpty();
     map.on('click', async (ev) => {
       const hit = map.queryRenderedFeatures(ev.point, { layers: ['communities-fill', 'neighbourhoods-fill'] });

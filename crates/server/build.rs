@@ -16,10 +16,15 @@ fn main() {
     let web = Path::new("../../web");
     let lib = web.join("node_modules/maplibre-gl/dist/maplibre-gl.js");
     println!("cargo::rerun-if-changed={}", lib.display());
-    // The browser tests' axe-core too, so a checkout from before it was
-    // added installs it.
-    let axe = web.join("node_modules/axe-core/axe.min.js");
-    if (!lib.exists() || !axe.exists()) && std::env::var_os("FEEDMAP_SKIP_NPM").is_none() {
+    // The browser tests' axe-core and the base map's libraries too, so a
+    // checkout from before they were added installs them.
+    let later = [
+        "node_modules/axe-core/axe.min.js",
+        "node_modules/pmtiles/dist/pmtiles.js",
+        "node_modules/@protomaps/basemaps/dist/basemaps.js",
+    ];
+    let incomplete = later.iter().any(|f| !web.join(f).exists());
+    if (!lib.exists() || incomplete) && std::env::var_os("FEEDMAP_SKIP_NPM").is_none() {
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
             .current_dir(web)
@@ -30,7 +35,7 @@ fn main() {
             Err(e) => println!("cargo::warning=cannot run npm ({e}); the map will lack MapLibre: install Node.js and npm"),
         }
     }
-    if !lib.exists() {
+    if !lib.exists() || later[1..].iter().any(|f| !web.join(f).exists()) {
         println!("cargo::rustc-cfg=feedmap_no_map_assets");
     }
 }

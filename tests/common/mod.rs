@@ -44,6 +44,7 @@ pub fn gm_region(data: &Path) -> (tempfile::TempDir, feedmap::Region) {
     (dir, region)
 }
 
+pub mod basemap;
 pub mod census;
 
 // The library's unit tests and these share one seeded generator.

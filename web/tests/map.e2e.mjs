@@ -2,9 +2,9 @@
 // playwright-core against a running `feedmap serve`. Called by the Rust
 // test tests/browser.rs, which starts the server:
 //
-//   node web/tests/map.e2e.mjs --base http://127.0.0.1:PORT --suite demo|gm|sparse|boroughs|print|national|decide|decided|redraw|owners \
+//   node web/tests/map.e2e.mjs --base http://127.0.0.1:PORT --suite demo|gm|basemap|boroughs|print|national|decide|decided|redraw|owners \
 //        --shots DIR [--chromium /usr/bin/chromium] [--expect-hoods N --expect-communities N] [--expect-missing KEY,KEY] \
-//        [--token PLANNER_TOKEN]
+//        [--token PLANNER_TOKEN] [--places NAME|NAME…]
 //
 // Prints one line per check and exits non-zero on the first failure.
 
@@ -129,9 +129,9 @@ async function basics(expectHoods, expectComms) {
   const region = await page.evaluate(() => window.feedmap.config.attribution);
   assert.ok(attribution.includes(region.slice(0, 30)), `attribution shown: ${attribution}`);
   ok('the region attribution is shown');
-  const quiet = await page.evaluate(() => ({ shown: !document.querySelector('#no-basemap').hidden, text: document.querySelector('#no-basemap').textContent, style: window.feedmap.config.basemap_style_url }));
-  assert.equal(quiet.shown, !quiet.style, 'one quiet line when there is no base map');
-  if (quiet.shown) assert.ok(quiet.text.includes('--basemap-style'), quiet.text);
+  const quiet = await page.evaluate(() => ({ shown: !document.querySelector('#no-basemap').hidden, text: document.querySelector('#no-basemap').textContent, base: Boolean(window.feedmap.config.basemap_style_url || window.feedmap.config.basemap) }));
+  assert.equal(quiet.shown, !quiet.base, 'one quiet line when there is no base map');
+  if (quiet.shown) assert.ok(quiet.text.includes('--basemap FILE.pmtiles'), quiet.text);
   ok(quiet.shown ? `without a base map one quiet line says how to add one: "${quiet.text}"` : 'a base map style is drawn');
   await readiness();
   await labelsFit();
@@ -691,8 +691,93 @@ async function sparse() {
   await page.screenshot({ path: join(shots, 'sparse-readiness.png') });
 }
 
+// The offline base map (Trafford; the test makes the archive from ONS
+// boundaries): drawn beneath the plan from the server's PMTiles archive
+// read in byte ranges, its place names set in the glyphs the server
+// embeds, its sprite the server's; the request check above fails the
+// suite on any request to another host.
+async function basemap() {
+  const archive = [];
+  const assets = [];
+  page.on('response', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === '/basemap/tiles.pmtiles') archive.push({ status: r.status(), range: r.request().headers().range || null });
+    else if (u.pathname.startsWith('/basemap/')) assets.push({ path: decodeURIComponent(u.pathname), status: r.status() });
+  });
+  await basics(Number(args['expect-hoods']), Number(args['expect-communities']));
+  const order = await page.evaluate(() => {
+    const layers = window.feedmap.map.getStyle().layers;
+    return {
+      base: layers.filter((l) => l.source === 'basemap').length,
+      lastBase: layers.map((l) => l.source === 'basemap' || l.type === 'background').lastIndexOf(true),
+      firstOurs: layers.findIndex((l) => l.id === 'communities-fill'),
+    };
+  });
+  assert.ok(order.base > 30 && order.firstOurs > order.lastBase, JSON.stringify(order));
+  ok(`the base map's ${order.base} layers all draw beneath the plan's (last at ${order.lastBase}, the communities from ${order.firstOurs})`);
+  await page.screenshot({ path: join(shots, 'gm-trafford-basemap.png') });
+  // The switch takes the base map away and brings it back.
+  const drawnBase = () => page.evaluate(() => window.feedmap.map.queryRenderedFeatures({ layers: ['earth', 'landcover'] }).length);
+  await page.locator('#t-basemap').uncheck();
+  await idle();
+  assert.equal(await drawnBase(), 0, 'base map drawn with its switch off');
+  await page.screenshot({ path: join(shots, 'gm-trafford-no-basemap.png') });
+  await page.locator('#t-basemap').check();
+  await idle();
+  assert.ok(await drawnBase() > 0, 'base map back with its switch on');
+  ok('screenshots of Trafford at the opening view with and without the base map (its switch)');
+  // What the base map draws, at the opening view and at a town's zoom
+  // (the fixture names its wards from zoom 11): land, built-up areas,
+  // borough lines and place names, none of them a name feedmap labels.
+  const known = args.places.split('|');
+  for (const view of [null, { center: [-2.33, 53.43], zoom: 12 }]) {
+    if (view) await page.evaluate((v) => window.feedmap.map.jumpTo(v), view);
+    // The labels made for this view, then the map drawn after them.
+    await page.waitForFunction(() => window.feedmap.labelledView === `${window.feedmap.map.getCenter().lng},${window.feedmap.map.getCenter().lat},${window.feedmap.map.getZoom()}`, null, { timeout: 45_000 });
+    await page.evaluate(() => new Promise((resolve) => {
+      const map = window.feedmap.map;
+      map.once('idle', resolve);
+      map.triggerRepaint();
+    }));
+    const drawn = await page.evaluate(() => {
+      const m = window.feedmap.map;
+      const q = (id) => m.queryRenderedFeatures({ layers: [id] });
+      return {
+        earth: q('earth').length,
+        urban: q('landcover').length,
+        boundaries: q('boundaries').length,
+        places: [...new Set(q('places_locality').map((f) => f.properties.name))],
+        labels: [...document.querySelectorAll('.area-label .label-text')].map((n) => n.textContent),
+      };
+    });
+    const where = view ? `zoom ${view.zoom}` : 'the opening view';
+    assert.ok(drawn.earth > 0 && drawn.urban > 0 && drawn.boundaries > 0, JSON.stringify(drawn));
+    assert.ok(drawn.places.length >= 1 && drawn.places.every((p) => known.includes(p)), JSON.stringify(drawn.places));
+    const twice = drawn.places.filter((p) => drawn.labels.includes(p));
+    assert.deepEqual(twice, [], `named by both the base map and feedmap at ${where}`);
+    ok(`at ${where} the base map draws land, built-up areas and borough lines, and names ${drawn.places.join(', ')}: none of feedmap's ${drawn.labels.length} labels named twice`);
+  }
+  assert.ok(archive.length > 0, 'the archive was read');
+  const whole = archive.filter((a) => a.status !== 206 || !/^bytes=\d+-\d+$/.test(a.range || ''));
+  assert.deepEqual(whole, [], 'every read of the archive is a byte range answered 206');
+  ok(`the archive is read in ${archive.length} byte ranges, each answered 206`);
+  const fonts = assets.filter((a) => a.path.startsWith('/basemap/fonts/'));
+  const sprites = assets.filter((a) => /^\/basemap\/sprite(@2x)?\.(json|png)$/.test(a.path));
+  assert.ok(fonts.length > 0 && fonts.every((a) => a.status === 200), JSON.stringify(fonts));
+  assert.ok(sprites.length >= 2 && sprites.every((a) => a.status === 200), JSON.stringify(sprites));
+  ok(`glyphs (${[...new Set(fonts.map((a) => a.path.split('/')[3]))].join(', ')}) and the sprite come from feedmap`);
+  const credit = await page.locator('.maplibregl-ctrl-attrib').textContent();
+  const own = await page.evaluate(() => window.feedmap.config.basemap.attribution);
+  assert.ok(own && credit.includes(own.slice(0, 30)), `${credit} / ${own}`);
+  ok("the base map's attribution is shown beside the region's");
+  await page.evaluate(() => window.feedmap.map.jumpTo({ center: [-2.35, 53.42], zoom: 13.5 }));
+  await idle();
+  await page.screenshot({ path: join(shots, 'gm-trafford-basemap-street.png') });
+}
+
 try {
   if (suite === 'demo') await demo();
+  else if (suite === 'basemap') await basemap();
   else if (suite === 'sparse') await sparse();
   else if (suite === 'boroughs') await boroughs();
   else if (suite === 'print') await printable();

@@ -42,6 +42,11 @@ pub struct ServeConfig {
     /// A MapLibre style URL drawn under the boundaries on the planners'
     /// map. Default: none — the map works offline on a plain background.
     pub basemap_style_url: Option<String>,
+    /// A PMTiles archive of the Protomaps basemap that feedmap serves and
+    /// draws under the boundaries itself, offline (glyphs and sprite
+    /// embedded). Default: none. At most one of this and
+    /// `basemap_style_url`.
+    pub basemap: Option<PathBuf>,
     /// Where planners' decisions and feed edits are kept: the SQLite file
     /// in `data_dir` unless `store_url` names a PostgreSQL database.
     /// Default `./data`.
@@ -104,6 +109,7 @@ impl Default for ServeConfig {
             max_limit: 10_000,
             batch_max_bytes: 512 * 1024 * 1024,
             basemap_style_url: None,
+            basemap: None,
             data_dir: PathBuf::from("data"),
             store_url: None,
             tokens_file: None,
@@ -160,6 +166,11 @@ pub struct ServeSettings {
     /// (default: none; the map works offline).
     #[arg(long, env = "FEEDMAP_BASEMAP_STYLE")]
     pub basemap_style: Option<String>,
+    /// A PMTiles extract of the Protomaps basemap for your area, served
+    /// and drawn under the map with nothing fetched from elsewhere
+    /// (default: none).
+    #[arg(long, env = "FEEDMAP_BASEMAP", value_name = "FILE.pmtiles")]
+    pub basemap: Option<PathBuf>,
     /// Data directory holding the embedded store (feedmap.sqlite) [default: data].
     #[arg(long, env = "FEEDMAP_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
@@ -289,9 +300,14 @@ impl ServeSettings {
             message: e.to_string().trim_end().to_string(),
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for p in [&mut file.region, &mut file.data_dir, &mut file.tokens]
-            .into_iter()
-            .flatten()
+        for p in [
+            &mut file.region,
+            &mut file.data_dir,
+            &mut file.tokens,
+            &mut file.basemap,
+        ]
+        .into_iter()
+        .flatten()
         {
             if p.is_relative() {
                 *p = base.join(&*p);
@@ -316,6 +332,13 @@ impl ServeConfig {
     /// the default; then checks the ranges.
     pub fn merge(args: ServeSettings, file: ServeSettings) -> Result<ServeConfig, ConfigError> {
         let d = ServeConfig::default();
+        // The two kinds of base map are one setting: a flag for either
+        // replaces the file's, whichever kind that was.
+        let (basemap, basemap_style) = if args.basemap.is_some() || args.basemap_style.is_some() {
+            (args.basemap, args.basemap_style)
+        } else {
+            (file.basemap, file.basemap_style)
+        };
         let c = ServeConfig {
             region: args.region.or(file.region).unwrap_or(d.region),
             addr: args.addr.or(file.addr).unwrap_or(d.addr),
@@ -330,7 +353,8 @@ impl ServeConfig {
                 .batch_max_bytes
                 .or(file.batch_max_bytes)
                 .unwrap_or(d.batch_max_bytes),
-            basemap_style_url: args.basemap_style.or(file.basemap_style),
+            basemap_style_url: basemap_style,
+            basemap,
             data_dir: args.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
             store_url: args.store.or(file.store),
             tokens_file: args.tokens.or(file.tokens),
@@ -409,6 +433,12 @@ impl ServeConfig {
                     "{} is too small for any write; give at least 1024",
                     self.write_max_bytes
                 ),
+            );
+        }
+        if self.basemap.is_some() && self.basemap_style_url.is_some() {
+            return bad(
+                "--basemap",
+                "give one base map: --basemap FILE.pmtiles (served by feedmap) or --basemap-style URL (a hosted style), not both".into(),
             );
         }
         if self.batch_max_bytes == 0 {

@@ -9,5 +9,6 @@
 
 pub mod api;
 pub mod auth;
+pub mod basemap;
 pub mod config;
 pub mod webhooks;

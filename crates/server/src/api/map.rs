@@ -29,6 +29,20 @@ const MAPLIBRE_CSS: Option<&[u8]> = Some(include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../web/node_modules/maplibre-gl/dist/maplibre-gl.css"
 )));
+#[cfg(not(feedmap_no_map_assets))]
+const PMTILES_JS: Option<&[u8]> = Some(include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../web/node_modules/pmtiles/dist/pmtiles.js"
+)));
+#[cfg(not(feedmap_no_map_assets))]
+const BASEMAPS_JS: Option<&[u8]> = Some(include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../web/node_modules/@protomaps/basemaps/dist/basemaps.js"
+)));
+#[cfg(feedmap_no_map_assets)]
+const PMTILES_JS: Option<&[u8]> = None;
+#[cfg(feedmap_no_map_assets)]
+const BASEMAPS_JS: Option<&[u8]> = None;
 #[cfg(feedmap_no_map_assets)]
 const MAPLIBRE_JS: Option<&[u8]> = None;
 #[cfg(feedmap_no_map_assets)]
@@ -41,6 +55,9 @@ pub async fn asset(Path(file): Path<String>) -> Result<Response, ApiProblem> {
         "style.css" => (Some(STYLE_CSS.as_bytes()), "text/css; charset=utf-8"),
         "maplibre-gl.js" => (MAPLIBRE_JS, "text/javascript; charset=utf-8"),
         "maplibre-gl.css" => (MAPLIBRE_CSS, "text/css; charset=utf-8"),
+        // The base map's: PMTiles reader and the Protomaps style's layers.
+        "pmtiles.js" => (PMTILES_JS, "text/javascript; charset=utf-8"),
+        "basemaps.js" => (BASEMAPS_JS, "text/javascript; charset=utf-8"),
         _ => return Err(ApiProblem::not_found(format!("no map asset {file:?}"))),
     };
     let b = body.ok_or_else(|| ApiProblem::new(
@@ -100,6 +117,13 @@ pub async fn config(State(state): State<Arc<AppState>>) -> Result<Response, ApiP
         "attribution": region.attribution,
         "lookup_examples": examples,
         "basemap_style_url": state.config.basemap_style_url,
+        "basemap": state.basemap.as_ref().map(|b| json!({
+            "url": format!("/basemap/{}", super::basemap::ARCHIVE),
+            "attribution": b.attribution,
+            "min_zoom": b.min_zoom,
+            "max_zoom": b.max_zoom,
+            "bounds": b.bounds,
+        })),
         "layers": layers,
         "max_zoom": feedmap_geography::tiles::MAX_ZOOM,
     }))
@@ -270,7 +294,7 @@ pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation
             ]),
         cx.get("/map/{file}", "The map page's scripts and styles", routing::get(asset))
             .media("text/javascript")
-            .params(vec![path("file", "app.js, style.css, maplibre-gl.js or maplibre-gl.css", json!("app.js"))]),
+            .params(vec![path("file", "app.js, style.css, maplibre-gl.js, maplibre-gl.css, pmtiles.js or basemaps.js", json!("app.js"))]),
         cx.get("/tiles/{layer}/{z}/{x}/{y}", "A Mapbox Vector Tile of a layer (y ends in .mvt)", routing::get(tile))
             .media("application/vnd.mapbox-vector-tile")
             .params(vec![

@@ -8,6 +8,7 @@
 //! answer, and a failed reload leaves the old one serving.
 
 pub mod audit;
+pub mod basemap;
 pub mod batch;
 pub mod changes;
 pub mod decisions;

@@ -17,8 +17,8 @@
 use super::operation::{Context, Examples, In, Operation};
 use super::state::AppState;
 use super::{
-    audit, batch, changes, decisions, embed, feeds, health, lookup, map, ogc, ownership, plan,
-    police, releases, settlements, webhooks,
+    audit, basemap, batch, changes, decisions, embed, feeds, health, lookup, map, ogc, ownership,
+    plan, police, releases, settlements, webhooks,
 };
 use crate::config::ServeConfig;
 use axum::routing;
@@ -31,8 +31,9 @@ use std::sync::Arc;
 /// both made from this list.
 pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
     let cx = Context { config, ex };
-    let resources: [fn(&Context) -> Vec<Operation>; 16] = [
+    let resources: [fn(&Context) -> Vec<Operation>; 17] = [
         audit::operations,
+        basemap::operations,
         batch::operations,
         changes::operations,
         decisions::operations,

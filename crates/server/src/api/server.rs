@@ -27,6 +27,13 @@ pub fn open_store(config: &ServeConfig) -> Result<(Arc<dyn Store>, Tokens), Serv
 /// the region (all or nothing). Prints `listening on http://ADDR` on stdout
 /// once bound, so scripts and tests using port 0 learn the port.
 pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
+    // The base map first: a wrong file is said at once, not after the
+    // region has loaded.
+    let basemap = config
+        .basemap
+        .as_deref()
+        .map(crate::basemap::Basemap::open)
+        .transpose()?;
     let options = LoadOptions {
         repair: config.repair,
         ..LoadOptions::default()
@@ -35,10 +42,13 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let source = tokio::task::spawn_blocking(move || Source::load_with(&dir, options))
         .await
         .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
+    if let Some(b) = &basemap {
+        describe_basemap(b, &source);
+    }
     let store_config = config.clone();
     let state = tokio::task::spawn_blocking(move || {
         let (store, tokens) = open_store(&store_config)?;
-        Ok::<_, ServeError>(AppState::new(source, store_config, store, tokens)?)
+        Ok::<_, ServeError>(AppState::new(source, store_config, store, tokens, basemap)?)
     })
     .await
     .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
@@ -64,6 +74,49 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     })
     .await?;
     Ok(())
+}
+
+/// Logs what the base map holds, and warns where it will leave the map
+/// blank: an archive that is not the Protomaps schema the style draws, or
+/// one that does not reach over the whole region.
+fn describe_basemap(b: &crate::basemap::Basemap, source: &Source) {
+    tracing::info!(
+        file = %b.path.display(),
+        bytes = b.bytes,
+        zooms = %format!("{}-{}", b.min_zoom, b.max_zoom),
+        "base map"
+    );
+    if !b.is_protomaps() {
+        tracing::warn!(
+            file = %b.path.display(),
+            layers = ?b.layers,
+            "the base map has no `earth` layer: it is not a Protomaps basemap, and the map's Protomaps style will draw little of it"
+        );
+    }
+    let extent = source
+        .region
+        .layers
+        .iter()
+        .filter_map(|l| l.extent)
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+        .reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        });
+    if let Some(e) = extent {
+        if !b.covers(e) {
+            tracing::warn!(
+                file = %b.path.display(),
+                base_map = ?b.bounds,
+                region = ?e,
+                "the base map does not cover the whole region: the map is bare beyond its edge; cut an extract over the region's bounds"
+            );
+        }
+    }
 }
 
 /// Delivers webhooks from the store's audit log, woken at every swap of
@@ -148,6 +201,9 @@ pub enum ServeError {
     /// The tokens file is unusable.
     #[error(transparent)]
     Tokens(#[from] TokensError),
+    /// The base map cannot be used.
+    #[error(transparent)]
+    Basemap(#[from] crate::basemap::BasemapError),
     /// Webhook delivery cannot start.
     #[error(transparent)]
     Webhooks(#[from] crate::webhooks::DeliveryError),

@@ -27,6 +27,8 @@ pub struct AppState {
     pub tokens: Tokens,
     /// The per-client rate limit (`None`: off).
     pub rate: Option<super::listen::RateLimit>,
+    /// The offline base map (`--basemap`), checked at start.
+    pub basemap: Option<crate::basemap::Basemap>,
     /// Serialises swaps of `served` (reloads and store refreshes), so
     /// neither undoes the other.
     swap: Mutex<()>,
@@ -67,12 +69,14 @@ pub enum ReloadError {
 
 impl AppState {
     /// Serves a loaded region folder with an open store, read once (so
-    /// the first request already sees the store's feeds).
+    /// the first request already sees the store's feeds), and the base
+    /// map `config.basemap` names, opened with [`crate::basemap::Basemap::open`].
     pub fn new(
         source: Source,
         config: ServeConfig,
         store: Arc<dyn Store>,
         tokens: Tokens,
+        basemap: Option<crate::basemap::Basemap>,
     ) -> Result<Arc<AppState>, StoreError> {
         let served = Served::from_store(Arc::new(source), &*store)?;
         served.geo().prepare();
@@ -93,6 +97,7 @@ impl AppState {
             config,
             store,
             tokens,
+            basemap,
             swap: Mutex::new(()),
         }))
     }
