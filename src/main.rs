@@ -54,6 +54,8 @@ enum Command {
         /// Region folder holding region.toml.
         #[arg(long, default_value = "boundaries/demo")]
         region: PathBuf,
+        #[command(flatten)]
+        store: MaybeStoreArgs,
         /// Latitude in degrees.
         #[arg(allow_hyphen_values = true)]
         lat: f64,
@@ -146,14 +148,8 @@ enum Command {
         /// Output format.
         #[arg(long, default_value = "json", value_parser = ["json", "geojson", "csv"])]
         format: String,
-        /// Take planners' decisions, feeds and saved parameters from the
-        /// store in this data directory (`feedmap serve` and `feedmap
-        /// decisions` keep it in `data` unless told otherwise).
-        #[arg(long)]
-        data_dir: Option<PathBuf>,
-        /// Take them from this PostgreSQL store instead.
-        #[arg(long, conflicts_with = "data_dir")]
-        store: Option<String>,
+        #[command(flatten)]
+        store: MaybeStoreArgs,
     },
     /// Boundary releases: stage a new generation of a layer, compare it,
     /// confirm successors, activate it (now or from a date), list them.
@@ -404,6 +400,45 @@ impl StoreArgs {
     }
 }
 
+/// Where the store is, for the commands that answer as the server does
+/// (lookups, batches, the plan): with it they see what planners did
+/// through the API and the map — feeds added or retired, decisions,
+/// boundary releases activated, saved parameters — as the server does;
+/// without it they answer from the region files alone, and say so.
+#[derive(clap::Args)]
+struct MaybeStoreArgs {
+    /// Answer with the store in this data directory (`feedmap serve`
+    /// keeps it in `data` unless told otherwise): feeds, decisions,
+    /// boundary releases and saved parameters as the server has them.
+    #[arg(long, env = "FEEDMAP_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Answer with this PostgreSQL store instead.
+    #[arg(long, env = "FEEDMAP_STORE", conflicts_with = "data_dir")]
+    store: Option<String>,
+}
+
+impl MaybeStoreArgs {
+    /// The region at `region` as the server would serve it with this
+    /// store, or from its files alone (saying so) without one.
+    fn served(self, region: &std::path::Path) -> anyhow::Result<Served> {
+        let source = Source::load(region)?;
+        Ok(match (self.data_dir, self.store) {
+            (None, None) => {
+                feedmap::cli::note_unused_store(std::path::Path::new("data"));
+                Served::without_store(source)
+            }
+            (dir, url) => {
+                let store = StoreArgs {
+                    data_dir: dir.unwrap_or_default(),
+                    store: url,
+                }
+                .open()?;
+                Served::from_store(Arc::new(source), &*store)?
+            }
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum FeedsCommand {
     /// Print, as JSON, the feeds for one postcode, point or place.
@@ -423,6 +458,8 @@ enum FeedsCommand {
         /// Free text: a place name or an address.
         #[arg(long, conflicts_with_all = ["lat", "lon"])]
         q: Option<String>,
+        #[command(flatten)]
+        store: MaybeStoreArgs,
     },
     /// Resolve every row of a CSV (or JSON Lines) file; answers go to stdout.
     Batch {
@@ -436,6 +473,8 @@ enum FeedsCommand {
         /// otherwise).
         #[arg(long, value_parser = ["csv", "jsonl"])]
         format: Option<String>,
+        #[command(flatten)]
+        store: MaybeStoreArgs,
     },
 }
 
@@ -503,9 +542,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(feedmap::api::serve(config))?;
         }
-        Command::Lookup { region, lat, lon } => {
-            feedmap::cli::lookup(&region, lat, lon, &mut std::io::stdout().lock())?
-        }
+        Command::Lookup {
+            region,
+            store,
+            lat,
+            lon,
+        } => feedmap::cli::lookup(
+            &store.served(&region)?,
+            lat,
+            lon,
+            &mut std::io::stdout().lock(),
+        )?,
         Command::Discover {
             region,
             gap,
@@ -573,24 +620,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             region,
             params,
             format,
-            data_dir,
             store,
         } => {
-            let source = Source::load(&region)?;
-            if data_dir.is_none() && store.is_none() {
-                feedmap::cli::note_unused_store(std::path::Path::new("data"));
-            }
-            let served = match (data_dir, store) {
-                (None, None) => Served::without_store(source),
-                (dir, url) => {
-                    let store = StoreArgs {
-                        data_dir: dir.unwrap_or_default(),
-                        store: url,
-                    }
-                    .open()?;
-                    Served::from_store(Arc::new(source), &*store)?
-                }
-            };
+            let served = store.served(&region)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             feedmap::cli::plan(&served, &params, &format, &mut out)?;
@@ -659,19 +691,21 @@ fn feeds(command: FeedsCommand) -> anyhow::Result<()> {
             lat,
             lon,
             q,
+            store,
         } => {
             let query = Query::from_options(postcode, lat.zip(lon), q)
                 .context("give --postcode, --lat and --lon, or --q")?;
-            let served = Served::without_store(Source::load(&region)?);
+            let served = store.served(&region)?;
             feedmap::cli::feeds_lookup(&served, &query, &mut std::io::stdout().lock())?;
         }
         FeedsCommand::Batch {
             region,
             input,
             format,
+            store,
         } => {
             let format = Format::choose(format.as_deref(), &input);
-            let served = Served::without_store(Source::load(&region)?);
+            let served = store.served(&region)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
             feedmap::cli::feeds_batch(&served, &input, format, &mut out)

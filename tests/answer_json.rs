@@ -7,8 +7,9 @@
 
 use crate::common;
 
-use feedmap::api::lookup::{dated_json, Dated};
+use feedmap::api::lookup::dated_json;
 use feedmap::lookup::{AnswerJson, LatLon};
+use feedmap::served::Dated;
 
 #[test]
 #[cfg_attr(

@@ -658,6 +658,227 @@ fn cli_feeds_lookup_and_batch() {
     assert!(error.len() < 300, "{} bytes", error.len());
 }
 
+/// The command line answers as the server does: after planners add and
+/// retire feeds through the API, `feedmap feeds batch --data-dir` gives
+/// the same bytes as `POST /v1/feeds/lookup/batch` on 1,000 mixed rows
+/// (postcodes, points, place names, a few bad ones), and `feeds lookup`
+/// the same answer as `GET /v1/feeds/lookup`; without the store the
+/// command says it answers from the region files alone.
+#[test]
+fn the_command_line_answers_as_the_server_after_api_edits() {
+    let demo = common::demo_region();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let tokens = common::tokens_file(dir.path());
+    let server = Server::start_with(
+        &demo,
+        &[
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--tokens",
+            tokens.to_str().unwrap(),
+        ],
+    );
+    // New Facebook feeds on four communities, and two feeds retired.
+    let communities: Value =
+        serde_json::from_str(&std::fs::read_to_string(demo.join("communities.geojson")).unwrap())
+            .unwrap();
+    let codes: Vec<String> = communities["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["code"].as_str().unwrap().to_string())
+        .collect();
+    for (i, code) in codes.iter().step_by(9).enumerate() {
+        let body = serde_json::json!({
+            "feed_id": format!("NEW-{i}"), "platform": "facebook", "handle": format!("NewFeed{i}"),
+            "url": format!("https://facebook.example/NewFeed{i}"), "layer": "communities",
+            "area_id": code, "status": "active",
+        });
+        let r = common::call(
+            &server.base,
+            "POST",
+            "/v1/feeds",
+            Some(common::PLANNER),
+            Some(&body),
+            &[],
+        );
+        assert_eq!(r.status, 201, "{}", r.json);
+    }
+    for feed in ["DV01-C01-X", "DV01-FB"] {
+        let r = common::call(
+            &server.base,
+            "DELETE",
+            &format!("/v1/feeds/{feed}"),
+            Some(common::PLANNER),
+            None,
+            &[("If-Match", "*")],
+        );
+        assert_eq!(r.status, 200, "{feed}: {}", r.json);
+    }
+    // 1,000 rows: postcodes (some terminated or malformed), points over
+    // the region, and place names, in a fixed pseudo-random order.
+    let postcodes: Vec<String> = csv::Reader::from_path(demo.join("postcodes.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
+    let names: Vec<String> = communities["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["name"].as_str().unwrap().to_string())
+        .collect();
+    let mut seed: u64 = 7;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n
+    };
+    let mut input = String::from("id,postcode,lat,lon,q\n");
+    for i in 0..1000 {
+        let row = match i % 10 {
+            0..=5 => format!("{i},{},,,", postcodes[next(postcodes.len())]),
+            6 | 7 => format!(
+                "{i},,{:.5},{:.5},",
+                54.70 + next(2000) as f64 * 0.0001,
+                1.95 + next(3000) as f64 * 0.0001
+            ),
+            8 => format!("{i},,,,{}", names[next(names.len())]),
+            _ => format!("{i},NOT A {},,,", next(100)),
+        };
+        input.push_str(&row);
+        input.push('\n');
+    }
+    let file = dir.path().join("rows.csv");
+    std::fs::write(&file, &input).unwrap();
+    let http = reqwest::blocking::Client::new()
+        .post(format!("{}/v1/feeds/lookup/batch", server.base))
+        .header("content-type", "text/csv")
+        .body(input.clone())
+        .send()
+        .unwrap();
+    assert_eq!(http.status(), 200);
+    let http = http.bytes().unwrap().to_vec();
+    let batch = |store: &[&std::ffi::OsStr]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "feeds".as_ref(),
+            "batch".as_ref(),
+            "--region".as_ref(),
+            demo.as_os_str(),
+        ];
+        args.extend_from_slice(store);
+        args.push(file.as_os_str());
+        common::feedmap_ok(&args)
+    };
+    let cli = batch(&["--data-dir".as_ref(), data.as_os_str()]);
+    assert_eq!(String::from_utf8_lossy(&cli.stdout).lines().count(), 1001);
+    assert!(
+        cli.stdout == http,
+        "the command line and the server differ:\n{}",
+        String::from_utf8_lossy(&cli.stdout)
+            .lines()
+            .zip(String::from_utf8_lossy(&http).lines())
+            .filter(|(a, b)| a != b)
+            .take(3)
+            .map(|(a, b)| format!("cli:  {a}\nhttp: {b}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // The edits show: new feeds answered, retired ones not.
+    let text = String::from_utf8(http).unwrap();
+    assert!(
+        text.contains("NEW-") && !text.contains("DV01-C01-X"),
+        "edits not seen"
+    );
+    // Without the store: the files' feeds, and a warning saying so.
+    let files = batch(&[]);
+    let stderr = String::from_utf8_lossy(&files.stderr);
+    assert!(
+        stderr.contains("region files alone") && stderr.contains("--data-dir"),
+        "{stderr}"
+    );
+    assert!(
+        files.stdout != cli.stdout,
+        "the store's edits made no difference"
+    );
+    // JSON Lines as integrations write them: coordinates as text under
+    // other spellings, numeric ids, blank lines; one row a line, in place,
+    // each with its id as given, the same from both.
+    let jsonl = "{\"id\": 1, \"lat\": \"54.793466\", \"lng\": \"2.07513\"}\n\n{\"id\": \"two\", \"latitude\": 54.79, \"longitude\": 2.07}\n{\"id\": 3, \"postcode\": \"DV1 1AA\"}\n";
+    let answer = reqwest::blocking::Client::new()
+        .post(format!("{}/v1/feeds/lookup/batch", server.base))
+        .header("content-type", "application/x-ndjson")
+        .body(jsonl)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let rows: Vec<Value> = answer
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&Value> = rows.iter().map(|r| &r["id"]).collect();
+    assert_eq!(
+        ids,
+        [
+            &Value::from(1),
+            &Value::Null,
+            &Value::from("two"),
+            &Value::from(3)
+        ],
+        "{answer}"
+    );
+    let errors: Vec<&Value> = rows.iter().map(|r| &r["error"]).collect();
+    assert_eq!(
+        errors,
+        [
+            &Value::Null,
+            &Value::from("empty row"),
+            &Value::Null,
+            &Value::Null
+        ],
+        "{answer}"
+    );
+    let lines = dir.path().join("rows.jsonl");
+    std::fs::write(&lines, jsonl).unwrap();
+    let cli = common::feedmap_ok(&[
+        "feeds".as_ref(),
+        "batch".as_ref(),
+        "--region".as_ref(),
+        demo.as_os_str(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+        lines.as_os_str(),
+    ]);
+    assert_eq!(String::from_utf8(cli.stdout).unwrap(), answer);
+    // A header without what is needed is a problem with the body.
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}/v1/feeds/lookup/batch", server.base))
+        .header("content-type", "text/csv")
+        .body("id,where\n1,here\n")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let problem: Value = r.json().unwrap();
+    assert_eq!(problem["title"], "Invalid body", "{problem}");
+    // One lookup: the same answer as the server's.
+    let out = common::feedmap_ok(&[
+        "feeds".as_ref(),
+        "lookup".as_ref(),
+        "--region".as_ref(),
+        demo.as_os_str(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+        "--postcode".as_ref(),
+        "DV1 1AA".as_ref(),
+    ]);
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, http) = server.get("/v1/feeds/lookup?postcode=DV1+1AA");
+    assert_eq!(cli, http);
+}
+
 /// In a region with no feed list, a feed lookup says so (a field and a
 /// note), rather than answering as if the force had no account there.
 #[test]
@@ -737,6 +958,11 @@ fn batch_into_a_closed_pipe_exits_quietly() {
             "{args:?}: {:?}, {stderr}",
             done.status
         );
-        assert!(stderr.trim().is_empty(), "{args:?} said: {stderr}");
+        // Nothing but the note that no store was given.
+        let said: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.contains("answering from the region files alone"))
+            .collect();
+        assert!(said.is_empty(), "{args:?} said: {stderr}");
     }
 }

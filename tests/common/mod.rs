@@ -394,6 +394,7 @@ pub fn feedmap<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_feedmap"))
         .args(args)
         .env_remove("FEEDMAP_STORE")
+        .env_remove("FEEDMAP_DATA_DIR")
         .env_remove("FEEDMAP_TOKENS_FILE")
         .output()
         .expect("run feedmap")

@@ -12,17 +12,33 @@
 //!
 //! CSV input has a header with `id` and at least one of `postcode`,
 //! `lat`+`lon`, `q`; each row uses the first of those it fills. JSON Lines
-//! input has one object per line with the same keys.
+//! input has one object per line with the same keys. Either way the input
+//! is read forgivingly and without loss: latitude and longitude under
+//! their common spellings (`latitude`; `lng`, `long`, `longitude`), JSON
+//! coordinates as numbers or numeric text, the id echoed exactly as given
+//! (text or number, even on a row in error), and every input line, blank
+//! ones included, answered by one output row in its place (a blank one
+//! with the error "empty row").
 
 use crate::feeds::Resolution;
 use crate::query::{Query, QueryError, Via};
 use crate::served::View;
 use feedmap_geography::lookup::LatLon;
 use feedmap_geography::validate::quoted;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::io::{BufRead, Read, Write};
 use std::time::{Duration, Instant};
+
+/// The error of a blank input line: every line gives one answer row, so
+/// answers can be matched to input lines by position.
+pub const EMPTY_ROW: &str = "empty row";
+
+/// Spellings of the latitude column or key (as data.police.uk and GIS
+/// exports write them), the first being feedmap's own.
+const LAT_NAMES: &[&str] = &["lat", "latitude"];
+
+/// Spellings of the longitude column or key.
+const LON_NAMES: &[&str] = &["lon", "lng", "long", "longitude"];
 
 /// Longest accepted JSON line or CSV header line, in bytes: a line without
 /// an end must not be read whole into memory.
@@ -153,6 +169,7 @@ struct Columns {
 impl Columns {
     fn from_header(h: &csv::StringRecord) -> Result<Columns, BatchError> {
         let find = |name: &str| h.iter().position(|c| c.trim().eq_ignore_ascii_case(name));
+        let find_any = |names: &[&str]| names.iter().find_map(|n| find(n));
         let id = find("id").ok_or_else(|| {
             BatchError::Header(format!(
                 "the CSV header needs an \"id\" column; it has: {}",
@@ -162,18 +179,21 @@ impl Columns {
         let cols = Columns {
             id,
             postcode: find("postcode"),
-            latlon: find("lat").zip(find("lon")),
+            latlon: find_any(LAT_NAMES).zip(find_any(LON_NAMES)),
             q: find("q"),
         };
         if cols.postcode.is_none() && cols.latlon.is_none() && cols.q.is_none() {
             return Err(BatchError::Header(
-                "the CSV header needs one of: \"postcode\", \"lat\" and \"lon\", \"q\"".into(),
+                "the CSV header needs one of: \"postcode\", \"lat\" and \"lon\" (or \"latitude\" and \"lng\", \"long\" or \"longitude\"), \"q\"".into(),
             ));
         }
         Ok(cols)
     }
 
     fn query(&self, r: &csv::ByteRecord) -> Result<Query, String> {
+        if r.is_empty() {
+            return Err(EMPTY_ROW.into());
+        }
         if r.get(self.id)
             .is_some_and(|id| std::str::from_utf8(id).is_err())
         {
@@ -563,12 +583,32 @@ fn run_csv(
     output.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
     pipeline(
         |rows: &mut Vec<csv::ByteRecord>| {
+            // The csv reader skips blank lines; each one still gets a row
+            // (an empty record, answered "empty row"): the lines a read
+            // moved over, less the record's own (one, and one more for
+            // each line break inside its quoted fields).
             let mut n = 0;
             while n < CHUNK_ROWS {
                 if rows.len() == n {
                     rows.push(csv::ByteRecord::new());
                 }
-                if !reader.read_byte_record(&mut rows[n])? {
+                let before = reader.position().line();
+                let more = reader.read_byte_record(&mut rows[n])?;
+                let own = if more {
+                    1 + rows[n]
+                        .iter()
+                        .map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64)
+                        .sum::<u64>()
+                } else {
+                    0
+                };
+                let blank =
+                    (reader.position().line().saturating_sub(before)).saturating_sub(own) as usize;
+                if blank > 0 {
+                    rows.splice(n..n, std::iter::repeat_n(csv::ByteRecord::new(), blank));
+                    n += blank;
+                }
+                if !more {
                     break;
                 }
                 n += 1;
@@ -581,36 +621,56 @@ fn run_csv(
     )
 }
 
-#[derive(Deserialize)]
-struct JsonRow {
-    #[serde(default)]
-    id: Value,
-    #[serde(default)]
-    postcode: Option<String>,
-    #[serde(default)]
-    lat: Option<f64>,
-    #[serde(default)]
-    lon: Option<f64>,
-    #[serde(default)]
-    q: Option<String>,
-}
-
-fn json_query(row: &JsonRow) -> Result<Query, String> {
-    if let Some(p) = row.postcode.as_deref().filter(|s| !s.trim().is_empty()) {
+/// The query of one JSON Lines object, read as forgivingly as the CSV:
+/// coordinates as numbers or numeric text, under any of their spellings
+/// ([`LAT_NAMES`], [`LON_NAMES`]); the first of postcode, lat/lon and q
+/// that is given.
+fn json_query(row: &serde_json::Map<String, Value>) -> Result<Query, String> {
+    let text = |key: &str| -> Result<Option<&str>, String> {
+        match row.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
+            Some(other) => Err(format!(
+                "{key} must be text, not {}",
+                quoted(&other.to_string())
+            )),
+        }
+    };
+    let number = |names: &[&str]| -> Result<Option<f64>, String> {
+        let Some((key, v)) = names.iter().find_map(|k| row.get(*k).map(|v| (*k, v))) else {
+            return Ok(None);
+        };
+        match v {
+            Value::Null => Ok(None),
+            Value::Number(n) => Ok(n.as_f64()),
+            Value::String(s) if s.trim().is_empty() => Ok(None),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| format!("{key} {} is not a number", quoted(s))),
+            other => Err(format!(
+                "{key} {} is not a number",
+                quoted(&other.to_string())
+            )),
+        }
+    };
+    if let Some(p) = text("postcode")? {
         return Ok(Query::Postcode(p.to_string()));
     }
-    if let (Some(lat), Some(lon)) = (row.lat, row.lon) {
+    if let (Some(lat), Some(lon)) = (number(LAT_NAMES)?, number(LON_NAMES)?) {
         return Ok(Query::Point { lat, lon });
     }
-    if let Some(q) = row.q.as_deref().filter(|s| !s.trim().is_empty()) {
+    if let Some(q) = text("q")? {
         return Ok(Query::Text(q.to_string()));
     }
     Err("the row has no postcode, lat/lon or q".into())
 }
 
-/// Reads up to [`CHUNK_ROWS`] non-blank lines into `lines` (reusing its
-/// buffers); a line over [`MAX_LINE`] bytes is skipped to its end and left
-/// empty, standing for an error row. Returns how many it read.
+/// Reads up to [`CHUNK_ROWS`] lines into `lines` (reusing its buffers),
+/// blank ones included (each is an "empty row"); a line over [`MAX_LINE`]
+/// bytes is skipped to its end and left empty, standing for an error row.
+/// Returns how many it read.
 fn read_lines(reader: &mut impl BufRead, lines: &mut Vec<Vec<u8>>) -> std::io::Result<usize> {
     let mut n = 0;
     while n < CHUNK_ROWS {
@@ -643,9 +703,6 @@ fn read_lines(reader: &mut impl BufRead, lines: &mut Vec<Vec<u8>>) -> std::io::R
             n += 1;
             continue;
         }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
         n += 1;
     }
     Ok(n)
@@ -654,27 +711,39 @@ fn read_lines(reader: &mut impl BufRead, lines: &mut Vec<Vec<u8>>) -> std::io::R
 /// Answers one chunk of JSON lines into `out`, timing the three stages
 /// a few hundred rows at a time, as [`answer_csv`] does.
 fn answer_jsonl(view: &View, lines: &[Vec<u8>], out: &mut Vec<u8>, time: &mut StageTimes) -> u64 {
-    let mut rows: Vec<Result<JsonRow, String>> = Vec::with_capacity(SUB_ROWS);
+    let mut rows: Vec<(Value, Result<Query, String>)> = Vec::with_capacity(SUB_ROWS);
     let mut answers = Vec::with_capacity(SUB_ROWS);
     let mut errors = 0;
     for lines in lines.chunks(SUB_ROWS) {
         let started = Instant::now();
         rows.clear();
         // An empty line stands for one that was too long to read.
+        // The id as given (text or number), whatever else is wrong.
         rows.extend(lines.iter().map(|line| {
             if line.is_empty() {
-                Err(format!("line longer than {MAX_LINE} bytes"))
-            } else {
-                serde_json::from_slice(line).map_err(|e| clipped(format!("not a JSON object: {e}")))
+                return (
+                    Value::Null,
+                    Err(format!("line longer than {MAX_LINE} bytes")),
+                );
+            }
+            if line.iter().all(u8::is_ascii_whitespace) {
+                return (Value::Null, Err(EMPTY_ROW.into()));
+            }
+            match serde_json::from_slice::<Value>(line) {
+                Ok(Value::Object(m)) => {
+                    (m.get("id").cloned().unwrap_or(Value::Null), json_query(&m))
+                }
+                Ok(other) => (
+                    Value::Null,
+                    Err(clipped(format!("not a JSON object: {other}"))),
+                ),
+                Err(e) => (Value::Null, Err(clipped(format!("not a JSON object: {e}")))),
             }
         }));
         let parsed = Instant::now();
         answers.clear();
-        answers.extend(rows.drain(..).map(|row| {
-            let id = row.as_ref().map(|r| r.id.clone()).unwrap_or(Value::Null);
-            let answer = row
-                .and_then(|r| json_query(&r))
-                .and_then(|q| view.feeds_for(&q).map_err(|e| e.to_string()));
+        answers.extend(rows.drain(..).map(|(id, query)| {
+            let answer = query.and_then(|q| view.feeds_for(&q).map_err(|e| e.to_string()));
             (id, answer)
         }));
         let looked_up = Instant::now();
@@ -753,5 +822,103 @@ mod tests {
         assert_eq!(rows[0]["id"], 1);
         assert!(rows[1]["error"].as_str().unwrap().contains("longer than"));
         assert_eq!(rows[2]["id"], 3);
+    }
+
+    fn demo() -> crate::Served {
+        crate::Served::without_store(
+            crate::Source::load(std::path::Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../boundaries/demo"
+            )))
+            .unwrap(),
+        )
+    }
+
+    fn answers(input: &str, format: Format) -> (BatchStats, String) {
+        let served = demo();
+        let mut out = Vec::new();
+        let stats = run(
+            served.today(),
+            input.as_bytes(),
+            &mut out,
+            format,
+            &mut |_| {},
+        )
+        .unwrap();
+        (stats, String::from_utf8(out).unwrap())
+    }
+
+    /// JSON Lines as integrations write them: coordinates as numeric text
+    /// under other spellings, numeric ids, blank lines; every line one row
+    /// in its place, its id as given.
+    #[test]
+    fn json_lines_are_read_forgivingly_and_without_loss() {
+        let input = "{\"id\": 7, \"lat\": \"54.793466\", \"lng\": \"2.07513\"}\n\n{\"id\": \"b\", \"latitude\": 54.793466, \"longitude\": 2.07513}\n   \n{\"id\": 3.5, \"lat\": \"north\", \"lon\": 2}\n[1]\n{\"id\": 0, \"postcode\": \"DV1 1AA\"}\n";
+        let (stats, out) = answers(input, Format::JsonLines);
+        let rows: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!((stats.rows, rows.len()), (7, 7), "{out}");
+        assert_eq!(rows[0]["id"], 7);
+        assert_eq!(rows[0]["error"], Value::Null, "{}", rows[0]);
+        assert_eq!(rows[1]["error"], EMPTY_ROW);
+        assert_eq!(rows[2]["id"], "b");
+        assert_eq!(rows[2]["feeds"], rows[0]["feeds"]);
+        assert_eq!(rows[3]["error"], EMPTY_ROW);
+        assert_eq!(rows[4]["id"], 3.5);
+        assert!(
+            rows[4]["error"]
+                .as_str()
+                .unwrap()
+                .contains("lat \"north\" is not a number"),
+            "{}",
+            rows[4]
+        );
+        assert!(rows[5]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("not a JSON object"));
+        assert_eq!(
+            (rows[6]["id"].clone(), rows[6]["error"].clone()),
+            (Value::from(0), Value::Null)
+        );
+        assert_eq!(stats.errors, 4);
+    }
+
+    /// CSV: `latitude`/`lng` headers, and a row for every blank line, in
+    /// its place (between rows, after the header, at the end), also after
+    /// a quoted field that spans lines.
+    #[test]
+    fn csv_blank_lines_keep_their_rows() {
+        let input = "id,latitude,lng,q\n\n1,54.793466,2.07513,\n\n\n2,,,\"Marlow\nMarket\"\n3,54.793466,2.07513,\n\n";
+        let (stats, out) = answers(input, Format::Csv);
+        let mut r = csv::Reader::from_reader(out.as_bytes());
+        let error = r
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "error")
+            .unwrap();
+        let rows: Vec<(String, String)> = r
+            .records()
+            .map(|rec| {
+                let rec = rec.unwrap();
+                (rec[0].to_string(), rec[error].to_string())
+            })
+            .collect();
+        let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(ids, ["", "1", "", "", "2", "3", ""], "{out}");
+        let empty: Vec<bool> = rows.iter().map(|r| r.1 == EMPTY_ROW).collect();
+        assert_eq!(
+            empty,
+            [true, false, true, true, false, false, true],
+            "{out}"
+        );
+        assert_eq!(rows[1].1, "", "{out}");
+        assert_eq!(
+            (stats.rows, stats.errors),
+            (7, 4 + u64::from(!rows[4].1.is_empty()))
+        );
     }
 }

@@ -203,16 +203,20 @@ pub fn param_pairs(args: &[String]) -> Result<Vec<(String, String)>, PlanCommand
         .collect()
 }
 
-/// Warns when a plan made from the files alone leaves out a store that
-/// `dir` holds (where `feedmap serve` and `feedmap decisions` keep
-/// planners' work by default): the plan would otherwise silently lack
-/// their decisions and names.
+/// Says that a command given no store answers from the region files
+/// alone, so it may differ from the server: louder when `dir` (where
+/// `feedmap serve` keeps planners' work by default) holds a store it is
+/// leaving out.
 pub fn note_unused_store(dir: &Path) {
     if dir.join("feedmap.sqlite").is_file() {
         tracing::warn!(
-            "{} holds a store of planners' decisions, feeds and saved parameters; this plan is made without them: give --data-dir {} to include them",
+            "{} holds a store of planners' feeds, decisions, boundary releases and saved parameters; this answer is made without them: give --data-dir {} to include them",
             dir.display(),
             dir.display()
+        );
+    } else {
+        tracing::warn!(
+            "answering from the region files alone: feeds, decisions and boundary releases made through the API or the map are in the server's store; give --data-dir DIR or --store URL to answer as the server does"
         );
     }
 }
@@ -775,10 +779,19 @@ pub enum CommandError {
 }
 
 /// `feedmap lookup`: the areas of every layer at a point, as pretty JSON.
-pub fn lookup(region: &Path, lat: f64, lon: f64, out: &mut dyn Write) -> Result<(), CommandError> {
+pub fn lookup(
+    served: &Served,
+    lat: f64,
+    lon: f64,
+    out: &mut dyn Write,
+) -> Result<(), CommandError> {
     let point = feedmap_geography::LatLon::new(lat, lon)?;
-    let source = Source::load_with(region, LoadOptions::default())?;
-    serde_json::to_writer_pretty(&mut *out, &source.region.answer(point))?;
+    let answer = crate::served::Dated {
+        answer: served.region().answer(point),
+        at: served.day().to_string(),
+        upcoming: served.upcoming_at(served.day(), point),
+    };
+    serde_json::to_writer_pretty(&mut *out, &answer)?;
     writeln!(out)?;
     Ok(())
 }
@@ -791,6 +804,11 @@ pub fn feeds_lookup(
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let answer = served.feeds_for(query)?;
+    let answer = crate::served::Dated {
+        upcoming: served.upcoming_at(served.day(), answer.point),
+        answer,
+        at: served.day().to_string(),
+    };
     serde_json::to_writer_pretty(&mut *out, &answer)?;
     writeln!(out)?;
     Ok(())

@@ -386,6 +386,24 @@ pub struct UpcomingFeed {
     pub name: String,
 }
 
+/// An answer as of a date, with what a scheduled boundary change will
+/// change there: what `/v1/lookup` and `/v1/feeds/lookup` answer, and the
+/// command line's `lookup` and `feeds lookup` print, so the two cannot
+/// differ.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Dated<T> {
+    /// The answer.
+    #[serde(flatten)]
+    pub answer: T,
+    /// The date answered for (`YYYY-MM-DD`; today unless `at` was given).
+    pub at: String,
+    /// What the next scheduled boundary generation changes for this point
+    /// (area, feeds) and from when; absent when nothing is scheduled or
+    /// nothing changes here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upcoming: Option<Upcoming>,
+}
+
 /// What will change for a point when the next scheduled boundary
 /// generation comes into effect.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]

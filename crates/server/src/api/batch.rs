@@ -228,10 +228,10 @@ pub async fn batch(
             return Err(if msg.contains("over the limit") {
                 too_large(limit)
             } else {
-                ApiProblem::bad_parameter(msg)
+                ApiProblem::bad_body(msg)
             });
         }
-        Err(_) => return Err(ApiProblem::bad_parameter("the batch could not start")),
+        Err(_) => return Err(ApiProblem::bad_body("the batch could not start")),
     }
     let body = Body::from_stream(tail(read_side, spool));
     let ct = match format {

@@ -10,29 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use feedmap_domain::generations::is_date;
 use feedmap_domain::query::{Query, QueryError};
-use feedmap_domain::served::{Served, Upcoming, View};
-use serde::Serialize;
+use feedmap_domain::served::{Dated, Served, Upcoming, View};
 use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::{ready, Ready};
 use std::sync::Arc;
 use std::task::{Context, Poll};
-
-/// An answer as of a date, with what a scheduled boundary change will
-/// change there.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct Dated<T> {
-    /// The answer.
-    #[serde(flatten)]
-    pub answer: T,
-    /// The date answered for (`YYYY-MM-DD`; today unless `at` was given).
-    pub at: String,
-    /// What the next scheduled boundary generation changes for this point
-    /// (area, feeds) and from when; absent when nothing is scheduled or
-    /// nothing changes here.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub upcoming: Option<Upcoming>,
-}
 
 /// The `at` parameter: the date asked for (default today) and the view
 /// of it. Without `at`, today's date and view are borrowed from `served`

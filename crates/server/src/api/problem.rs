@@ -57,6 +57,13 @@ impl ApiProblem {
         self
     }
 
+    /// 400: the request's body cannot be read as its media type says
+    /// (a CSV header without the columns needed, JSON that does not
+    /// parse).
+    pub fn bad_body(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad-body", "Invalid body", detail)
+    }
+
     /// 400: a query parameter is missing, malformed or out of range.
     pub fn bad_parameter(detail: impl Into<String>) -> Self {
         Self::new(
@@ -139,7 +146,7 @@ impl From<axum::extract::rejection::JsonRejection> for ApiProblem {
                 "JSON expected",
                 "send the body as JSON with Content-Type: application/json",
             ),
-            _ => ApiProblem::new(StatusCode::BAD_REQUEST, "bad-body", "Invalid body", text),
+            _ => ApiProblem::bad_body(text),
         }
     }
 }
