@@ -112,6 +112,22 @@ fn embedded_widget_on_another_origin() {
             a["coverage"] == "community"
         })
         .expect("a demo postcode in a community with a feed");
+    // The same widget from a server that limits this client hard, and from
+    // one that does not allow the test page's site.
+    let limited = common::Server::start_with(
+        &common::demo_region(),
+        &[
+            "--rate-limit",
+            "1",
+            "--rate-limit-burst",
+            "2",
+            "--rate-limit-loopback",
+        ],
+    );
+    let closed = common::Server::start_with(
+        &common::demo_region(),
+        &["--cors-origins", "https://elsewhere.example"],
+    );
     run_script(
         "embed.e2e.mjs",
         &[
@@ -119,6 +135,10 @@ fn embedded_widget_on_another_origin() {
             &server.base,
             "--postcode",
             &postcode,
+            "--limited-base",
+            &limited.base,
+            "--closed-base",
+            &closed.base,
             "--chromium",
             &chromium,
         ],

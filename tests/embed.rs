@@ -114,12 +114,20 @@ fn listed_origins_only_when_configured() {
         ("https://b.example", false),
     ] {
         let r = call(&server.base, "GET", path, None, None, &[("origin", origin)]);
-        assert_eq!(r.status, 200);
-        assert_eq!(
-            allow_origin(&r).as_deref(),
-            allowed.then_some(origin),
-            "{origin}"
-        );
+        // A site not listed is told so, in an answer its page can read.
+        assert_eq!(r.status, if allowed { 200 } else { 403 }, "{origin}");
+        assert_eq!(allow_origin(&r).as_deref(), Some(origin), "{origin}");
+        if !allowed {
+            assert_eq!(
+                r.json["type"], "urn:feedmap:problem:origin-not-allowed",
+                "{}",
+                r.json
+            );
+            assert!(r.json["detail"]
+                .as_str()
+                .unwrap()
+                .contains("--cors-origins"));
+        }
         // The answer varies by origin, and caches are told so.
         let vary = r
             .headers
@@ -178,6 +186,105 @@ fn the_widget_and_its_page_are_served() {
     assert!(!html.contains("alert(1)"), "{html}");
     assert!(html.contains(r#"<script src="embed.js" data-postcode-box data-from-url>"#));
     assert!(html.contains(r#"<html lang="en">"#));
-    let (status, problem) = server.get("/embed?postcode=DV1+1AA&colour=red");
-    assert_eq!(status, 400, "{problem}");
+    // Tracking parameters a council's link or a share adds are ignored.
+    let r = reqwest::blocking::get(format!(
+        "{}/embed?postcode=DV1+1AA&utm_source=council&fbclid=abc",
+        server.base
+    ))
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().unwrap().contains("data-from-url"));
+}
+
+/// Every answer to an allowed site carries its origin — errors, a 404 of
+/// no route, and the rate limit's 429 with the RateLimit fields it may
+/// read — so a page can say what went wrong; the server's own pages are
+/// never refused; writes from elsewhere are not answered for a page.
+#[test]
+fn every_answer_to_an_allowed_site_is_readable_by_it() {
+    let server = Server::start_with(
+        &common::demo_region(),
+        &[
+            "--cors-origins",
+            "https://council.example",
+            "--rate-limit",
+            "1",
+            "--rate-limit-burst",
+            "3",
+            "--rate-limit-loopback",
+        ],
+    );
+    let from = [("origin", "https://council.example")];
+    let r = call(
+        &server.base,
+        "GET",
+        "/v1/feeds/lookup?postcode=ZZ9+9ZZ",
+        None,
+        None,
+        &from,
+    );
+    assert_eq!(r.status, 404, "{}", r.json);
+    assert_eq!(allow_origin(&r).as_deref(), Some("https://council.example"));
+    let r = call(&server.base, "GET", "/no/such/route", None, None, &from);
+    assert_eq!(r.status, 404);
+    assert_eq!(allow_origin(&r).as_deref(), Some("https://council.example"));
+    // Over the burst: 429, readable, with how long to wait.
+    let limited = (0..10)
+        .map(|_| {
+            call(
+                &server.base,
+                "GET",
+                "/v1/feeds/lookup?postcode=DV1+1AA",
+                None,
+                None,
+                &from,
+            )
+        })
+        .find(|r| r.status == 429)
+        .expect("a 429 within ten requests at a burst of 3");
+    assert_eq!(
+        allow_origin(&limited).as_deref(),
+        Some("https://council.example")
+    );
+    let wait: u64 = header(&limited, "retry-after").unwrap().parse().unwrap();
+    assert!(wait >= 1);
+    assert_eq!(header(&limited, "ratelimit-limit").as_deref(), Some("3"));
+    assert_eq!(
+        header(&limited, "ratelimit-remaining").as_deref(),
+        Some("0")
+    );
+    assert_eq!(header(&limited, "ratelimit-reset"), Some(wait.to_string()));
+    assert_eq!(
+        header(&limited, "ratelimit-policy").as_deref(),
+        Some("3;w=3")
+    );
+    let exposed = header(&limited, "access-control-expose-headers").unwrap();
+    assert!(
+        exposed.contains("Retry-After") && exposed.contains("RateLimit-Reset"),
+        "{exposed}"
+    );
+    std::thread::sleep(std::time::Duration::from_secs(wait + 1));
+    // The server's own page asks with its own origin: never refused.
+    let own = server.base.clone();
+    let r = call(
+        &server.base,
+        "GET",
+        "/map/config.json",
+        None,
+        None,
+        &[("origin", own.as_str())],
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    // A write from another site is not refused as a read is (it needs a
+    // token, and gets no CORS headers).
+    let r = call(
+        &server.base,
+        "POST",
+        "/v1/decisions",
+        None,
+        Some(&serde_json::json!({})),
+        &[("origin", "https://elsewhere.example")],
+    );
+    assert_eq!(r.status, 401, "{}", r.json);
+    assert!(allow_origin(&r).is_none());
 }

@@ -121,14 +121,16 @@
       host.setAttribute('aria-busy', 'true');
       fetch(base + '/v1/feeds/lookup?q=' + encodeURIComponent(text), { headers: { accept: 'application/json' } })
         .then(function (r) {
-          return r.json().then(function (body) { return { ok: r.ok, body: body }; });
+          return r.json()
+            .catch(function () { return {}; })
+            .then(function (body) { return { ok: r.ok, status: r.status, wait: r.headers.get('Retry-After'), body: body }; });
         })
         .then(function (r) {
           if (mine !== asked) return;
           if (r.ok) render(r.body, out, attribution);
           else {
             out.textContent = '';
-            out.appendChild(el('p', { class: 'error', text: r.body.detail || 'Nothing found for ' + text + '.' }));
+            out.appendChild(el('p', { class: 'error', 'data-status': String(r.status), text: trouble(r, text) }));
           }
         })
         .catch(function () {
@@ -137,6 +139,17 @@
           out.appendChild(el('p', { class: 'error', text: 'The feeds could not be fetched; try again.' }));
         })
         .then(function () { if (mine === asked) host.removeAttribute('aria-busy'); });
+    }
+    // What went wrong, told apart: too many requests (and how long to
+    // wait), a site the service does not allow, nothing found.
+    function trouble(r, text) {
+      if (r.status === 429) {
+        return 'Too many requests just now; try again in ' + (r.wait ? r.wait + ' s' : 'a minute') + '.';
+      }
+      if (r.status === 403 && /origin-not-allowed$/.test(r.body.type || '')) {
+        return 'This site is not allowed to use the police feeds service; please tell the site\'s owner.';
+      }
+      return r.body.detail || 'Nothing found for ' + text + '.';
     }
     form.addEventListener('submit', function (e) {
       e.preventDefault();

@@ -6,7 +6,10 @@
 // same for the iframe page (/embed?postcode=…). Called by tests/browser.rs:
 //
 //   node web/tests/embed.e2e.mjs --base http://127.0.0.1:PORT --postcode "DV1 1AA" \
-//        --shots DIR [--chromium /usr/bin/chromium]
+//        --limited-base URL --closed-base URL --shots DIR [--chromium /usr/bin/chromium]
+//
+// (--limited-base: a server that rate-limits this client hard;
+// --closed-base: one whose --cors-origins leaves the test's page out.)
 //
 // Prints one line per check and exits non-zero on the first failure.
 
@@ -63,6 +66,13 @@ const host = createServer((req, res) => {
   } else if (req.url === '/') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(hostPage);
+  } else if (req.url === '/limited' || req.url === '/closed') {
+    // The widget from a server that limits this client hard, or that does
+    // not allow this site.
+    const from = req.url === '/limited' ? args['limited-base'] : args['closed-base'];
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Parish council news</title></head>
+<body><main><h1>Parish council news</h1><script src="${from}/embed.js" data-postcode-box></script></main></body></html>`);
   } else {
     res.writeHead(404);
     res.end();
@@ -71,6 +81,7 @@ const host = createServer((req, res) => {
 await new Promise((resolve) => host.listen(0, '127.0.0.1', resolve));
 const hostOrigin = `http://127.0.0.1:${host.address().port}`;
 const origins = new Set([hostOrigin, new URL(base).origin]);
+for (const other of [args['limited-base'], args['closed-base']]) if (other) origins.add(new URL(other).origin);
 
 const browser = await chromium.launch({
   executablePath: args.chromium || '/usr/bin/chromium',
@@ -149,6 +160,7 @@ try {
   await input.press('Enter');
   await widget.locator('.error').waitFor({ timeout: 15_000 });
   assert.match(await status.innerText(), /ZZ9 9ZZ/);
+  const notFound = await widget.locator('.error').innerText();
   ok('an unknown postcode is reported in the live region');
   await input.fill(postcode);
   await input.press('Enter');
@@ -171,14 +183,39 @@ try {
   await axe(page, 'the host page with the widget');
   const framePage = await context.newPage();
   framePage.on('request', (r) => requests.push(r.url()));
-  await framePage.goto(`${base}/embed?postcode=${encodeURIComponent(postcode)}`);
+  // A council's link carries tracking parameters: the page ignores them.
+  await framePage.goto(`${base}/embed?postcode=${encodeURIComponent(postcode)}&utm_source=council&fbclid=x1`);
   await framePage.locator('li[data-feed]').first().waitFor({ timeout: 15_000 });
+  ok('the iframe page with utm_source and fbclid in its URL still looks its postcode up');
   await axe(framePage, 'the iframe page');
 
+  // Three troubles told apart: nothing found (above), too many requests
+  // (with the wait the server gives), a site the server does not allow.
+  const told = {};
+  for (const [path, code] of [['/limited', 429], ['/closed', 403]]) {
+    const other = await context.newPage();
+    other.on('request', (r) => requests.push(r.url()));
+    await other.goto(hostOrigin + path);
+    const w = other.locator('main > feedmap-widget');
+    const box = w.locator('input');
+    await box.waitFor();
+    for (let i = 0; i < 6 && !(await w.locator(`.error[data-status="${code}"]`).count()); i += 1) {
+      await box.fill(postcode);
+      await box.press('Enter');
+      await w.locator('li[data-feed], .error').first().waitFor({ timeout: 15_000 });
+    }
+    told[code] = await w.locator(`.error[data-status="${code}"]`).innerText();
+    await other.close();
+  }
+  assert.match(told[429], /^Too many requests just now; try again in \d+ s\.$/, told[429]);
+  assert.match(told[403], /not allowed/, told[403]);
+  assert.equal(new Set([notFound, told[429], told[403]]).size, 3);
+  ok(`the widget tells three troubles apart: "${notFound}" / "${told[429]}" / "${told[403]}"`);
+
   const outside = requests.filter((u) => !origins.has(new URL(u).origin));
-  assert.deepEqual(outside, [], 'requests outside the two test origins');
+  assert.deepEqual(outside, [], "requests outside the test's origins");
   assert.ok(requests.some((u) => u.startsWith(`${base}/v1/feeds/lookup`)));
-  ok(`all ${requests.length} requests went to the two test origins`);
+  ok(`all ${requests.length} requests went to the test's own origins`);
   // The one failed load is the unknown postcode's 404, which the browser
   // also logs as a console error.
   assert.deepEqual(failed, [`404 ${base}/v1/feeds/lookup?q=ZZ9%209ZZ`]);

@@ -4,9 +4,7 @@
 //! that postcode up at once). Both are static: the postcode is read by the
 //! script from the page's URL, never written into the page by the server.
 
-use super::params::Params;
 use super::problem::ApiProblem;
-use axum::extract::RawQuery;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
@@ -43,9 +41,10 @@ pub async fn script() -> Response {
         .into_response()
 }
 
-/// `GET /embed[?postcode=]`.
-pub async fn page(RawQuery(q): RawQuery) -> Result<Response, ApiProblem> {
-    Params::parse(q.as_deref()).only(&["postcode"])?;
+/// `GET /embed[?postcode=]`. Other parameters — the `utm_source` or
+/// `fbclid` a council's link or a share adds — are ignored: the page is
+/// the same whatever they say.
+pub async fn page() -> Result<Response, ApiProblem> {
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),

@@ -1,11 +1,15 @@
 //! The guards a request passes before its handler, as plain tower layers:
-//! the per-client rate limit ([`Limited`]; 429 with `Retry-After`) and the
+//! the per-client rate limit and the sites allowed to read ([`Limited`];
+//! 429 with `Retry-After` and the RateLimit fields, 403 to a site not
+//! allowed, the allowed origin on every read's answer; see
+//! [`super::origin`]) and the
 //! request timeout ([`Timed`]; 408 with a problem when the answer's head is
 //! not ready in time). Each is a small service with a named future — no
 //! boxed future and no clone of the stack inside it per request — since
 //! every lookup passes them.
 
 use super::listen::{peer_of, too_many};
+use super::origin::Origin;
 use super::problem::ApiProblem;
 use super::state::AppState;
 use axum::extract::Request;
@@ -81,6 +85,7 @@ pin_project_lite::pin_project! {
     pub enum GuardFuture<F> {
         Refused { response: Option<Response> },
         Passed { #[pin] inner: F },
+        Marked { #[pin] inner: F, origin: Origin },
         Timed { #[pin] inner: tokio::time::Timeout<F>, limit: Duration },
     }
 }
@@ -99,6 +104,14 @@ where
                 })))
             }
             GuardProj::Passed { inner } => inner.poll(cx),
+            GuardProj::Marked { inner, origin } => match inner.poll(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Ok(mut answer)) => {
+                    origin.mark(&mut answer);
+                    Poll::Ready(Ok(answer))
+                }
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            },
             GuardProj::Timed { inner, limit } => match inner.poll(cx) {
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(Ok(answer)) => Poll::Ready(answer),
@@ -135,15 +148,40 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
+        let config = &self.guard.state.config;
+        let origin = Origin::of(
+            req.headers(),
+            &config.cors_origins,
+            config.public_url.as_deref(),
+        );
+        // A read without a token: a token-only read is answered to no
+        // other site, and a browser elsewhere cannot send one anyway.
+        let read = super::origin::is_read(req.method())
+            && !req
+                .headers()
+                .contains_key(axum::http::header::AUTHORIZATION);
+        if let (Origin::Refused(o), true) = (&origin, read) {
+            return GuardFuture::Refused {
+                response: Some(super::origin::refused(o)),
+            };
+        }
         if let (Some(rate), Some(peer)) = (&self.guard.state.rate, peer_of(&req)) {
             if let Err(wait) = rate.check(peer.ip()) {
+                let mut response = too_many(wait, rate);
+                origin.mark(&mut response);
                 return GuardFuture::Refused {
-                    response: Some(too_many(wait)),
+                    response: Some(response),
                 };
             }
         }
-        GuardFuture::Passed {
-            inner: self.inner.call(req),
+        match origin {
+            Origin::Allowed(_) if read => GuardFuture::Marked {
+                inner: self.inner.call(req),
+                origin,
+            },
+            _ => GuardFuture::Passed {
+                inner: self.inner.call(req),
+            },
         }
     }
 }

@@ -12,7 +12,7 @@
 
 use super::problem::ApiProblem;
 use axum::extract::ConnectInfo;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -130,6 +130,8 @@ impl Peers {
 pub struct RateLimit {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
     loopback: bool,
+    per_second: u32,
+    burst: u32,
 }
 
 impl RateLimit {
@@ -142,7 +144,33 @@ impl RateLimit {
         Some(RateLimit {
             limiter: DefaultKeyedRateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
             loopback,
+            per_second: rate.get(),
+            burst: burst.get(),
         })
+    }
+
+    /// The limit as the IETF RateLimit header fields give it (draft
+    /// `draft-ietf-httpapi-ratelimit-headers`, the widely read three-field
+    /// form): a burst of `RateLimit-Limit` requests, none remaining, a
+    /// request allowed again after `RateLimit-Reset` seconds; and the
+    /// policy: that burst over the seconds it takes to refill.
+    pub fn headers(&self, wait_secs: u64) -> [(HeaderName, String); 4] {
+        let window = self.burst.div_ceil(self.per_second).max(1);
+        [
+            (
+                HeaderName::from_static("ratelimit-limit"),
+                self.burst.to_string(),
+            ),
+            (HeaderName::from_static("ratelimit-remaining"), "0".into()),
+            (
+                HeaderName::from_static("ratelimit-reset"),
+                wait_secs.to_string(),
+            ),
+            (
+                HeaderName::from_static("ratelimit-policy"),
+                format!("{};w={window}", self.burst),
+            ),
+        ]
     }
 
     /// `Ok` when `peer` may make one more request now, else how long to
@@ -164,7 +192,7 @@ impl RateLimit {
 }
 
 /// The 429 problem, with `Retry-After` in whole seconds (at least 1).
-pub fn too_many(wait: Duration) -> Response {
+pub fn too_many(wait: Duration, limit: &RateLimit) -> Response {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let secs = secs.max(1);
     let mut r = ApiProblem::new(
@@ -176,6 +204,11 @@ pub fn too_many(wait: Duration) -> Response {
     .into_response();
     if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
         r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    for (name, value) in limit.headers(secs) {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            r.headers_mut().insert(name, v);
+        }
     }
     r
 }

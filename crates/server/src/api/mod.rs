@@ -23,6 +23,7 @@ pub mod map;
 pub mod ogc;
 pub mod openapi;
 pub mod operation;
+pub mod origin;
 pub mod ownership;
 pub mod params;
 pub mod plan;

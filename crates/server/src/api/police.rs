@@ -72,13 +72,14 @@ pub async fn boundary(
 }
 
 /// `GET /police-api/locate-neighbourhood?q=lat,lng`: a malformed `q` is a
-/// 400 problem (data.police.uk documents no error body for it).
+/// 400 problem (data.police.uk documents no error body for it). Other
+/// parameters (a cache-buster `_`, `utm_source`) are ignored, as
+/// data.police.uk ignores them.
 pub async fn locate(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
     let params = Params::parse(q.as_deref());
-    params.only(&["q"])?;
     let q = params
         .get("q")?
         .ok_or_else(|| ApiProblem::bad_parameter("give q=latitude,longitude"))?;
