@@ -4,7 +4,7 @@
 //! plainly when its site is not allowed, rather than the browser hiding
 //! both behind one opaque network failure.
 //!
-//! The routes' own CORS layers ([`super::cors`]) answer preflights and
+//! The routes' own CORS layers (`api::cors`) answer preflights and
 //! mark the public reads' answers. [`Origin::of`] and [`Origin::mark`] add
 //! the allowed origin to whatever answer lacks it (a 404 of an unknown
 //! route, a 408, the rate limit's 429), and [`refused`] answers a `GET` or
