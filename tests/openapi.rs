@@ -101,6 +101,20 @@ fn every_documented_operation_answers_its_example() {
         );
         assert_eq!(r.status, 201, "{}", r.json);
     }
+    // Two webhooks, so the webhook operations' examples name real ones:
+    // the first to change and remove, the second to test.
+    for n in 1..=2 {
+        let body = serde_json::json!({ "url": format!("http://127.0.0.1:9/hook{n}") });
+        let r = call(
+            &server.base,
+            "POST",
+            "/v1/webhooks",
+            Some(PLANNER),
+            Some(&body),
+            &[],
+        );
+        assert_eq!(r.status, 201, "{}", r.json);
+    }
     let doc = call(&server.base, "GET", "/api", None, None, &[]).json;
     assert_eq!(doc["openapi"], "3.0.3");
     let paths = doc["paths"].as_object().unwrap();

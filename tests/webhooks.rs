@@ -4,11 +4,12 @@
 //! killed with SIGKILL in the middle of them and restarted; a receiver
 //! answering 500 gets retries, then the hook is paused and shown so, and
 //! resuming it delivers everything queued meanwhile, in order. On the
-//! SQLite store and on PostgreSQL.
+//! SQLite store and on PostgreSQL. An integrator's token manages its own
+//! webhooks and nothing else; a test delivery (`ping`) arrives signed.
 
 use crate::common;
 
-use crate::common::{call, tokens_file, Server, PLANNER, READER};
+use crate::common::{call, tokens_file, Server, INTEGRATOR, INTEGRATOR_B, PLANNER, READER};
 use hmac::{KeyInit, Mac};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -658,4 +659,191 @@ mod pieces {
         assert_ne!(a, b);
         assert_eq!(a.len(), "whsec_".len() + 64);
     }
+}
+
+/// An integrator's token (a council's web team) creates, tests, pauses and
+/// deletes its own webhook; it gets 403 on feed and decision writes and on
+/// another's webhook, and sees only its own in the list; the ping it sends
+/// arrives signed with the hook's secret.
+#[test]
+fn an_integrator_manages_its_own_webhooks_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = tokens_file(dir.path());
+    let data = dir.path().join("data");
+    let server = Server::start_with(
+        &common::demo_region(),
+        &[
+            "--tokens",
+            tokens.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+    );
+    let base = &server.base;
+    let receiver = Receiver::start(204, 0);
+    let r = call(
+        base,
+        "POST",
+        "/v1/webhooks",
+        Some(INTEGRATOR),
+        Some(&json!({ "url": receiver.url, "secret": SECRET_A, "description": "council site" })),
+        &[],
+    );
+    assert_eq!(r.status, 201, "{}", r.json);
+    let own = r.json["id"].as_i64().unwrap();
+    assert_eq!(r.json["created_by"], "council-web");
+    // A planner's hook, and the other council's.
+    let theirs = call(
+        base,
+        "POST",
+        "/v1/webhooks",
+        Some(PLANNER),
+        Some(&json!({ "url": receiver.url })),
+        &[],
+    )
+    .json["id"]
+        .as_i64()
+        .unwrap();
+    let other = call(
+        base,
+        "POST",
+        "/v1/webhooks",
+        Some(INTEGRATOR_B),
+        Some(&json!({ "url": receiver.url })),
+        &[],
+    )
+    .json["id"]
+        .as_i64()
+        .unwrap();
+    // The ping: answered with what the receiver said, arriving signed.
+    let r = call(
+        base,
+        "POST",
+        &format!("/v1/webhooks/{own}/test"),
+        Some(INTEGRATOR),
+        None,
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(
+        (r.json["delivered"].clone(), r.json["status"].clone()),
+        (json!(true), json!(204)),
+        "{}",
+        r.json
+    );
+    let got = receiver.got();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].header("feedmap-event"), "ping");
+    assert_eq!(got[0].json()["webhook"], own);
+    assert_eq!(got[0].json()["kind"], "ping");
+    verify(&got[0], SECRET_A);
+    // Its own: read, paused, listed alone.
+    let r = call(
+        base,
+        "GET",
+        &format!("/v1/webhooks/{own}"),
+        Some(INTEGRATOR),
+        None,
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    let r = call(
+        base,
+        "PATCH",
+        &format!("/v1/webhooks/{own}"),
+        Some(INTEGRATOR),
+        Some(&json!({ "status": "paused", "paused_reason": "site rebuild" })),
+        &[("If-Match", "*")],
+    );
+    assert_eq!(
+        (r.status, r.json["status"].as_str()),
+        (200, Some("paused")),
+        "{}",
+        r.json
+    );
+    let list = call(base, "GET", "/v1/webhooks", Some(INTEGRATOR), None, &[]).json;
+    let ids: Vec<i64> = list["webhooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [own], "{list}");
+    let all = call(base, "GET", "/v1/webhooks", Some(PLANNER), None, &[]).json;
+    assert_eq!(all["count"], 3);
+    // Another's: 403 on every way in, nothing changed.
+    for (method, path) in [
+        ("GET", format!("/v1/webhooks/{theirs}")),
+        ("PATCH", format!("/v1/webhooks/{theirs}")),
+        ("DELETE", format!("/v1/webhooks/{other}")),
+        ("POST", format!("/v1/webhooks/{other}/test")),
+    ] {
+        let body = (method == "PATCH").then(|| json!({ "status": "paused" }));
+        let r = call(
+            base,
+            method,
+            &path,
+            Some(INTEGRATOR),
+            body.as_ref(),
+            &[("If-Match", "*")],
+        );
+        assert_eq!(r.status, 403, "{method} {path}: {}", r.json);
+        assert!(
+            r.json["detail"].as_str().unwrap().contains("another token"),
+            "{}",
+            r.json
+        );
+    }
+    assert_eq!(receiver.got().len(), 1, "a refused test sent nothing");
+    // No other write: feeds and decisions are planners'.
+    let feed = json!({ "feed_id": "X1", "platform": "x", "handle": "@x1", "url": "https://x.example/x1", "status": "planned" });
+    let r = call(
+        base,
+        "POST",
+        "/v1/feeds",
+        Some(INTEGRATOR),
+        Some(&feed),
+        &[],
+    );
+    assert_eq!(r.status, 403, "{}", r.json);
+    assert!(
+        r.json["detail"].as_str().unwrap().contains("integrator"),
+        "{}",
+        r.json
+    );
+    let decision =
+        json!({ "layer": "communities", "area_id": "DV01-C01", "decision": "defer", "note": "" });
+    let r = call(
+        base,
+        "POST",
+        "/v1/decisions",
+        Some(INTEGRATOR),
+        Some(&decision),
+        &[],
+    );
+    assert_eq!(r.status, 403, "{}", r.json);
+    // A reader may not manage webhooks at all.
+    let r = call(
+        base,
+        "POST",
+        "/v1/webhooks",
+        Some(READER),
+        Some(&json!({ "url": receiver.url })),
+        &[],
+    );
+    assert_eq!(r.status, 403, "{}", r.json);
+    // And its own goes.
+    let r = call(
+        base,
+        "DELETE",
+        &format!("/v1/webhooks/{own}"),
+        Some(INTEGRATOR),
+        None,
+        &[("If-Match", "*")],
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(
+        call(base, "GET", "/v1/webhooks", Some(PLANNER), None, &[]).json["count"],
+        2
+    );
 }

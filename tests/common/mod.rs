@@ -417,14 +417,19 @@ pub const PLANNER: &str = "planner-token-0123456789";
 pub const PLANNER_B: &str = "planner-b-token-0123456789";
 /// A read-only token.
 pub const READER: &str = "reader-token-0123456789";
+/// An integrator's token (a council's web team).
+pub const INTEGRATOR: &str = "integrator-token-0123456789";
+/// Another integrator's.
+pub const INTEGRATOR_B: &str = "integrator-b-token-0123456789";
 
-/// Writes a tokens file with two planners and a reader into `dir`.
+/// Writes a tokens file with two planners, a reader and two integrators
+/// into `dir`.
 pub fn tokens_file(dir: &Path) -> PathBuf {
     let path = dir.join("tokens.toml");
     std::fs::write(
         &path,
         format!(
-            "[[tokens]]\nname = \"planner-a\"\ntoken = \"{PLANNER}\"\nrole = \"planner\"\n\n[[tokens]]\nname = \"planner-b\"\ntoken = \"{PLANNER_B}\"\nrole = \"planner\"\n\n[[tokens]]\nname = \"viewer\"\ntoken = \"{READER}\"\nrole = \"reader\"\n"
+            "[[tokens]]\nname = \"planner-a\"\ntoken = \"{PLANNER}\"\nrole = \"planner\"\n\n[[tokens]]\nname = \"planner-b\"\ntoken = \"{PLANNER_B}\"\nrole = \"planner\"\n\n[[tokens]]\nname = \"viewer\"\ntoken = \"{READER}\"\nrole = \"reader\"\n\n[[tokens]]\nname = \"council-web\"\ntoken = \"{INTEGRATOR}\"\nrole = \"integrator\"\n\n[[tokens]]\nname = \"other-council\"\ntoken = \"{INTEGRATOR_B}\"\nrole = \"integrator\"\n"
         ),
     )
     .unwrap();

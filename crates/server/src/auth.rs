@@ -7,7 +7,13 @@
 //! name = "planner-a"   # goes into the audit log
 //! token = "…"          # at least 16 characters; compared in constant time
 //! role = "planner"     # planner (read + write) | reader (read only)
+//!                      # | integrator (read; its own webhooks)
 //! ```
+//!
+//! An `integrator` token is for an outside organisation (a council's web
+//! team): it reads what a reader token reads, and registers, tests,
+//! changes, pauses and removes the webhooks it registered itself — no
+//! other write, and no other token's webhook.
 //!
 //! Tokens are kept only as SHA-256 digests and compared in constant time
 //! against every entry (no early exit), so neither timing nor a memory dump
@@ -26,6 +32,8 @@ pub enum TokenRole {
     Planner,
     /// Read only (reads need no token; a reader token on a write is 403).
     Reader,
+    /// Read, and manage its own webhooks; every other write is 403.
+    Integrator,
 }
 
 impl TokenRole {
@@ -34,6 +42,7 @@ impl TokenRole {
         match self {
             TokenRole::Planner => "planner",
             TokenRole::Reader => "reader",
+            TokenRole::Integrator => "integrator",
         }
     }
 }
@@ -84,9 +93,9 @@ pub enum WriterError {
     /// The token is not in the file.
     #[error("the token is not in {}", .0.display())]
     Unknown(PathBuf),
-    /// A reader token.
-    #[error("token {0:?} is read-only; writes need a planner token")]
-    ReadOnly(String),
+    /// A reader's or integrator's token: its name and what it is.
+    #[error("token {0:?} is {1}; writes need a planner token")]
+    ReadOnly(String, &'static str),
 }
 
 /// The name of the planner a command-line write is made by: `token` must
@@ -101,7 +110,11 @@ pub fn planner_name(file: Option<&Path>, token: Option<&str>) -> Result<String, 
         .check(token)
         .ok_or_else(|| WriterError::Unknown(file.to_path_buf()))?;
     if caller.role != TokenRole::Planner {
-        return Err(WriterError::ReadOnly(caller.name.clone()));
+        let what = match caller.role {
+            TokenRole::Integrator => "an integrator's (its own webhooks only)",
+            _ => "read-only",
+        };
+        return Err(WriterError::ReadOnly(caller.name.clone(), what));
     }
     Ok(caller.name.clone())
 }

@@ -88,6 +88,96 @@ pub struct Payload {
     pub event: Change,
 }
 
+/// What a test delivery (`POST /v1/webhooks/{id}/test`) POSTs, with
+/// `Feedmap-Event: ping`, signed as every delivery is.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Ping {
+    /// The webhook's id.
+    pub webhook: i64,
+    /// Always `ping`.
+    pub kind: &'static str,
+    /// When it was sent (RFC 3339, UTC).
+    pub sent_at: String,
+}
+
+/// What came of a ping.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PingAnswer {
+    /// Whether the receiver answered 2xx.
+    pub delivered: bool,
+    /// The receiver's HTTP status, if it answered.
+    pub status: Option<u16>,
+    /// Milliseconds from sending to its answer (or to giving up).
+    pub ms: u64,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// What was sent.
+    pub sent: Ping,
+}
+
+/// POSTs a signed ping to `hook`, waiting at most `timeout`.
+pub async fn ping(hook: &Webhook, secret: &str, timeout: Duration) -> PingAnswer {
+    let sent = Ping {
+        webhook: hook.id,
+        kind: "ping",
+        sent_at: feedmap_store::rfc3339_ms(feedmap_store::now_ms()),
+    };
+    let started = std::time::Instant::now();
+    let body = serde_json::to_vec(&sent).unwrap_or_default();
+    let now = feedmap_store::now_ms() as u64 / 1000;
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!(
+            "feedmap/",
+            env!("CARGO_PKG_VERSION"),
+            " (webhooks)"
+        ))
+        .build();
+    let result = match client {
+        Ok(c) => c
+            .post(&hook.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(SIGNATURE_HEADER, signature(secret, now, &body))
+            .header(EVENT_HEADER, "ping")
+            .header(
+                DELIVERY_HEADER,
+                format!("{}-ping-{}", hook.id, feedmap_store::now_ms()),
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    format!("no answer within {timeout:?}")
+                } else if e.is_connect() {
+                    format!("could not connect: {}", e.without_url())
+                } else {
+                    format!("the request failed: {}", e.without_url())
+                }
+            }),
+        Err(e) => Err(format!("no HTTP client: {e}")),
+    };
+    let ms = started.elapsed().as_millis() as u64;
+    match result {
+        Ok(r) => PingAnswer {
+            delivered: r.status().is_success(),
+            status: Some(r.status().as_u16()),
+            ms,
+            error: (!r.status().is_success())
+                .then(|| format!("the receiver answered {}", r.status())),
+            sent,
+        },
+        Err(error) => PingAnswer {
+            delivered: false,
+            status: None,
+            ms,
+            error: Some(error),
+            sent,
+        },
+    }
+}
+
 /// The `Feedmap-Signature` value for `body` sent at `timestamp` (Unix
 /// seconds): `t=TIMESTAMP,v1=` and the lowercase hex HMAC-SHA256, keyed
 /// with the secret's UTF-8 bytes, of `TIMESTAMP.BODY`.

@@ -721,6 +721,9 @@ pub trait Store: Send + Sync {
     fn webhooks(&self) -> Result<Vec<WebhookRow>, StoreError>;
     /// One webhook.
     fn webhook(&self, id: i64) -> Result<Option<WebhookRow>, StoreError>;
+    /// One webhook with its signing secret (for a test delivery), `None`
+    /// when there is none with that id.
+    fn webhook_with_secret(&self, id: i64) -> Result<Option<Claim>, StoreError>;
     /// Registers a webhook, active; its deliveries start after the last
     /// audit entry written before it.
     fn create_webhook(&self, who: &str, new: NewWebhook) -> Result<WebhookRow, StoreError>;

@@ -1290,6 +1290,14 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
+    fn webhook_with_secret(&self, id: i64) -> Result<Option<Claim>, StoreError> {
+        self.read(|tx| match one_webhook(tx, id) {
+            Ok((row, secret)) => Ok(Some(Claim { row, secret })),
+            Err(StoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+
     fn create_webhook(&self, who: &str, new: NewWebhook) -> Result<WebhookRow, StoreError> {
         let at = super::now();
         self.write(|tx| {

@@ -1,13 +1,19 @@
 //! Webhooks over HTTP: planners register, change, pause, resume and
-//! remove them; anyone with a token sees them with where their deliveries
-//! are (a paused hook and why). Delivery itself is [`crate::webhooks`].
-//! The secret is answered once, when the hook is created (or given).
+//! remove them, and so does an integrator's token with the webhooks it
+//! registered (and no other); anyone with a token sees them with where
+//! their deliveries are (a paused hook and why; an integrator sees its
+//! own). `POST /v1/webhooks/{id}/test` sends a signed `ping` at once and
+//! says what the receiver answered. Delivery itself is
+//! [`crate::webhooks`]. The secret is answered once, when the hook is
+//! created (or given).
 
 use super::problem::{ApiProblem, Path};
 use super::write::{
-    bad_field, blocking, if_match, store_write, text, with_etag, Body, Planner, Viewer,
+    bad_field, blocking, forbidden, if_match, store_write, text, with_etag, Body, HookManager,
+    Viewer,
 };
 use super::AppState;
+use crate::auth::{Caller, TokenRole};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -186,10 +192,14 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     viewer: Viewer,
 ) -> Result<Response, ApiProblem> {
-    viewer.or_401(WHY)?;
+    let caller = viewer.or_401(WHY)?;
     let s = state.clone();
     let (rows, last) = blocking(move || Ok((s.store.webhooks()?, s.store.last_seq()?))).await?;
-    let webhooks: Vec<WebhookView> = rows.into_iter().map(|r| view(r, last)).collect();
+    let webhooks: Vec<WebhookView> = rows
+        .into_iter()
+        .filter(|r| owns(&caller, &r.hook).is_ok())
+        .map(|r| view(r, last))
+        .collect();
     Ok(Json(WebhookList {
         count: webhooks.len(),
         paused: webhooks
@@ -199,6 +209,28 @@ pub async fn list(
         webhooks,
     })
     .into_response())
+}
+
+/// Whether `caller` may see and manage `hook`: any planner or reader
+/// token, an integrator's only the hooks it registered.
+fn owns(caller: &Caller, hook: &Webhook) -> Result<(), ApiProblem> {
+    if caller.role == TokenRole::Integrator && hook.meta.created_by != caller.name {
+        return Err(forbidden(format!(
+            "webhook {} was registered by another token; an integrator's token manages only its own",
+            hook.id
+        )));
+    }
+    Ok(())
+}
+
+/// The hook `id`, checked to be `caller`'s to manage.
+async fn owned(state: &Arc<AppState>, caller: &Caller, id: i64) -> Result<(), ApiProblem> {
+    if caller.role != TokenRole::Integrator {
+        return Ok(());
+    }
+    let s = state.clone();
+    let (row, _) = blocking(move || Ok(read_one(&*s.store, id)?)).await?;
+    owns(caller, &row.hook)
 }
 
 /// Reads one hook and the last audit `seq`.
@@ -216,10 +248,11 @@ pub async fn one(
     Path(id): Path<String>,
     viewer: Viewer,
 ) -> Result<Response, ApiProblem> {
-    viewer.or_401(WHY)?;
+    let caller = viewer.or_401(WHY)?;
     let id = parse_id(&id)?;
     let s = state.clone();
     let (row, last) = blocking(move || Ok(read_one(&*s.store, id)?)).await?;
+    owns(&caller, &row.hook)?;
     Ok(with_etag(
         StatusCode::OK,
         row.hook.meta.version,
@@ -227,11 +260,11 @@ pub async fn one(
     ))
 }
 
-/// `POST /v1/webhooks` (planner): registers a hook, active, for events
-/// after now; 201 with its secret (this once) and `Location`.
+/// `POST /v1/webhooks` (planner or integrator): registers a hook, active,
+/// for events after now; 201 with its secret (this once) and `Location`.
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    Planner(caller): Planner,
+    HookManager(caller): HookManager,
     Body(body): Body<WebhookBody>,
 ) -> Result<Response, ApiProblem> {
     check_url(&body.url)?;
@@ -266,17 +299,18 @@ pub async fn create(
     Ok(r)
 }
 
-/// `PATCH /v1/webhooks/{id}` (planner, `If-Match`): changes, pauses or
-/// resumes a hook.
+/// `PATCH /v1/webhooks/{id}` (planner, or the integrator that registered
+/// it; `If-Match`): changes, pauses or resumes a hook.
 pub async fn update(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Planner(caller): Planner,
+    HookManager(caller): HookManager,
     Body(body): Body<WebhookPatchBody>,
 ) -> Result<Response, ApiProblem> {
     let id = parse_id(&id)?;
     let expect = if_match(&headers)?;
+    owned(&state, &caller, id).await?;
     if let Some(u) = &body.url {
         check_url(u)?;
     }
@@ -322,21 +356,52 @@ pub struct Removed {
     pub removed: Webhook,
 }
 
-/// `DELETE /v1/webhooks/{id}` (planner, `If-Match`): removes a hook; no
-/// more deliveries.
+/// `DELETE /v1/webhooks/{id}` (planner, or the integrator that
+/// registered it; `If-Match`): removes a hook; no more deliveries.
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Planner(caller): Planner,
+    HookManager(caller): HookManager,
 ) -> Result<Response, ApiProblem> {
     let id = parse_id(&id)?;
     let expect = if_match(&headers)?;
+    owned(&state, &caller, id).await?;
     let removed = store_write(&state, move |store| {
         store.delete_webhook(&caller.name, id, expect)
     })
     .await?;
     Ok(Json(Removed { removed }).into_response())
+}
+
+/// `POST /v1/webhooks/{id}/test` (planner, or the integrator that
+/// registered it): POSTs a signed `ping` to the hook's URL now — paused or
+/// not, outside its delivery queue, changing nothing of its state — and
+/// answers what the receiver said.
+pub async fn test(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    HookManager(caller): HookManager,
+) -> Result<Response, ApiProblem> {
+    let id = parse_id(&id)?;
+    let s = state.clone();
+    let claim = blocking(move || {
+        Ok(s.store
+            .webhook_with_secret(id)?
+            .ok_or(StoreError::NotFound {
+                entity: "webhook",
+                id: id.to_string(),
+            })?)
+    })
+    .await?;
+    owns(&caller, &claim.row.hook)?;
+    let answer = crate::webhooks::ping(
+        &claim.row.hook,
+        &claim.secret,
+        state.config.webhooks.timeout,
+    )
+    .await;
+    Ok(Json(answer).into_response())
 }
 
 /// This resource's operations: its routes and their description, which
@@ -365,6 +430,10 @@ pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation
             .answers(schema::<WebhookView>)
             .params(vec![path("id", "a webhook id", json!(1))])
             .write(200, Some((schema::<WebhookPatchBody>, json!({ "status": "active" }))), true),
+        Operation::new(Post, "/v1/webhooks/{id}/test", "Send a signed ping to a webhook's URL now (Feedmap-Event: ping), and answer what its receiver said; nothing of the hook changes", routing::post(test))
+            .answers(schema::<crate::webhooks::PingAnswer>)
+            .params(vec![path("id", "a webhook id", json!(2))])
+            .write(200, None, false),
         Operation::new(Delete, "/v1/webhooks/{id}", "Remove a webhook (the audit log keeps it)", routing::delete(delete))
             .answers(schema::<Removed>)
             .params(vec![path("id", "a webhook id", json!(1))])

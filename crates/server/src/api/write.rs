@@ -63,17 +63,52 @@ impl FromRequestParts<Arc<AppState>> for Planner {
             return Err(unauthorized("the bearer token is not valid"));
         };
         if caller.role != TokenRole::Planner {
-            return Err(ApiProblem::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Not allowed",
-                format!(
-                    "token {:?} is read-only; writes need a planner token",
-                    caller.name
-                ),
-            ));
+            return Err(forbidden(format!(
+                "token {:?} is {}; this write needs a planner token",
+                caller.name,
+                match caller.role {
+                    TokenRole::Integrator =>
+                        "an integrator's (it may read and manage its own webhooks)",
+                    _ => "read-only",
+                }
+            )));
         }
         Ok(Planner(caller.clone()))
+    }
+}
+
+/// 403 with `detail`.
+pub fn forbidden(detail: String) -> ApiProblem {
+    ApiProblem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail)
+}
+
+/// The caller of a webhook write: a planner, or an integrator (on its own
+/// webhooks only: see `api::webhooks`).
+pub struct HookManager(pub Caller);
+
+impl FromRequestParts<Arc<AppState>> for HookManager {
+    type Rejection = ApiProblem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        if state.tokens.is_empty() || !parts.headers.contains_key(header::AUTHORIZATION) {
+            // The same 401 as any write's.
+            return Planner::from_request_parts(parts, state)
+                .await
+                .map(|p| HookManager(p.0));
+        }
+        let Some(caller) = bearer(&parts.headers).and_then(|t| state.tokens.check(t)) else {
+            return Err(unauthorized("the bearer token is not valid"));
+        };
+        if caller.role == TokenRole::Reader {
+            return Err(forbidden(format!(
+                "token {:?} is read-only; webhooks are managed with a planner or integrator token",
+                caller.name
+            )));
+        }
+        Ok(HookManager(caller.clone()))
     }
 }
 
