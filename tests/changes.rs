@@ -157,6 +157,18 @@ fn feed_and_boundary_changes_in_order_without_names() {
     assert!(activated[0]["valid_from"].is_string());
     assert!(!page.to_string().contains("planner"), "{page}");
 
+    // Beyond the end of the log: said (at once, not held for the wait),
+    // with where the log ends; within it, no note.
+    let end = page["last_seq"].as_i64().unwrap();
+    assert_eq!(page["note"], Value::Null, "{page}");
+    let past = changes(&base, &format!("?after={}&wait=30", end + 1000));
+    assert_eq!(past["count"], 0);
+    let note = past["note"].as_str().unwrap_or_else(|| panic!("{past}"));
+    assert!(
+        note.contains("beyond the end") && note.contains(&format!("after={end}")),
+        "{note}"
+    );
+
     // Bad parameters are named.
     for q in ["?after=-1", "?limit=0", "?wait=61", "?since=3"] {
         let r = call(&base, "GET", &format!("/v1/changes{q}"), None, None, &[]);

@@ -198,7 +198,12 @@ fn http_answers_and_batch_rows_carry_it() {
         assert_eq!(feeds[0]["matched"]["area_id"], ward["id"]);
     }
     let (_, by_point) = server.get(&format!("/v1/feeds/lookup?lat={}&lon={}", pc.lat, pc.lon));
-    assert!(by_point.get("near_boundary").is_none(), "{by_point}");
+    // Not a postcode: near_boundary is there, and null.
+    assert_eq!(
+        by_point.get("near_boundary"),
+        Some(&serde_json::Value::Null),
+        "{by_point}"
+    );
     assert_eq!(by_point["feeds"], by_postcode["feeds"]);
 
     let body = format!(

@@ -198,6 +198,59 @@ fn every_documented_operation_answers_its_example() {
     assert!(tried >= 30, "only {tried} operations tried");
 }
 
+/// `/api` passes openapi-spec-validator (PyPI; `.ci/run` installs it and
+/// names it in `FEEDMAP_OPENAPI_VALIDATOR`), and describes the batch's
+/// two media types and what a webhook is sent (its deliveries and ping,
+/// as callbacks).
+#[test]
+fn the_description_is_valid_openapi() {
+    let server = Server::start(&common::demo_region());
+    let doc = call(&server.base, "GET", "/api", None, None, &[]).json;
+    let batch = &doc["paths"]["/v1/feeds/lookup/batch"]["post"];
+    for media in ["text/csv", "application/x-ndjson"] {
+        assert!(
+            batch["requestBody"]["content"].get(media).is_some(),
+            "batch body {media}"
+        );
+        assert!(
+            batch["responses"]["200"]["content"].get(media).is_some(),
+            "batch answer {media}"
+        );
+    }
+    let callbacks = &doc["paths"]["/v1/webhooks"]["post"]["callbacks"];
+    for name in ["delivery", "ping"] {
+        let body = &callbacks[name]["{$request.body#/url}"]["post"]["requestBody"]["content"]
+            ["application/json"]["schema"];
+        let schema = resolve(&doc, body);
+        assert!(
+            schema["properties"]["webhook"].is_object(),
+            "{name}: {schema}"
+        );
+    }
+    let Some(validator) = std::env::var_os("FEEDMAP_OPENAPI_VALIDATOR") else {
+        let why = "FEEDMAP_OPENAPI_VALIDATOR is not set (the path of openapi-spec-validator: pip install openapi-spec-validator)";
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{why}; CI must run this test");
+        }
+        eprintln!("SKIPPED the_description_is_valid_openapi: {why}");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("api.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let out = std::process::Command::new(validator)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "openapi-spec-validator: {said}");
+    assert!(said.contains("OK"), "{said}");
+}
+
 #[test]
 fn examples_follow_their_body_schemas() {
     let server = Server::start(&common::demo_region());

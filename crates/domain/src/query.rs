@@ -78,18 +78,18 @@ fn feed_item<'a>(region: &'a Region, registry: &'a FeedRegistry, hit: &FeedHit) 
 }
 
 /// The answer integrators get: the point and how it was found, the areas,
-/// the feeds most specific first, the best feed per platform.
+/// the feeds most specific first, the best feed per platform. Every key is
+/// always there, null or empty when there is nothing, so a client may read
+/// any of them without checking.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FeedAnswer<'a> {
     /// How the point was found.
     pub via: Via,
     /// The point used.
     pub point: LatLon,
-    /// The postcode, for postcode queries.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The postcode, for postcode queries (null for others).
     pub postcode: Option<PostcodeEntry>,
-    /// A note (e.g. terminated postcode).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// A note (e.g. terminated postcode), or null.
     pub note: Option<String>,
     /// `community`, `neighbourhood`, `force` or `outside`.
     pub coverage: Coverage,
@@ -112,14 +112,11 @@ pub struct FeedAnswer<'a> {
     /// boundary lies within `[postcodes].near_boundary_m` (default 100 m)
     /// of its centroid, nearest first, each with its distance and its own
     /// active feeds — some of the postcode's addresses may be on that side.
-    /// Empty when none is that near; absent for other queries.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Empty when none is that near; null for other queries.
     pub near_boundary: Option<Vec<NearBoundary<'a>>>,
-    /// When outside every neighbourhood: the nearest one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// When outside every neighbourhood: the nearest one (else null).
     pub nearest_neighbourhood: Option<AreaSummary<'a>>,
-    /// Ranked candidates, for text queries.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Ranked candidates, for text queries (empty for others).
     pub candidates: Vec<Candidate>,
     /// Attribution for the boundaries used.
     pub attribution: &'a str,

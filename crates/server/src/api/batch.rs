@@ -254,8 +254,13 @@ pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation
                 media: "text/csv",
                 schema: None,
                 example: json!(format!("id,lat,lon\n1,{},{}\n", cx.ex.lat, cx.ex.lon)),
+                more: vec![(
+                    "application/x-ndjson",
+                    json!(format!("{{\"id\": 1, \"lat\": {}, \"lon\": {}}}\n", cx.ex.lat, cx.ex.lon)),
+                )],
             }),
             media: "text/csv",
+            more_media: &["application/x-ndjson"],
             ..Operation::new(Post, "/v1/feeds/lookup/batch", "Many lookups: CSV (text/csv) or JSON Lines (application/x-ndjson) in, the same out, streamed", routing::post(batch).layer(axum::extract::DefaultBodyLimit::disable()))
                 .params(vec![cx.at()])
                 .untimed()

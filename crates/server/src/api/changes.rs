@@ -34,6 +34,10 @@ pub struct ChangePage {
     pub last_seq: i64,
     /// The next request.
     pub next: String,
+    /// Why nothing can come, when `after` is beyond the end of the log
+    /// (a seq saved from another server's store, or from before the store
+    /// was restored from a backup); null otherwise.
+    pub note: Option<String>,
 }
 
 /// Reads public changes after `after`: up to `limit`, and where it stopped.
@@ -79,14 +83,25 @@ pub async fn list(
     let mut from = after;
     loop {
         let s = state.clone();
-        let (found, last) = blocking(move || Ok(scan(s.store.as_ref(), from, limit)?)).await?;
+        let (found, last, end) = blocking(move || {
+            let (found, last) = scan(s.store.as_ref(), from, limit)?;
+            Ok((found, last, s.store.last_seq()?))
+        })
+        .await?;
         from = last;
-        if !found.is_empty() || Instant::now() >= deadline {
+        // Beyond the end of the log: said at once, not waited on.
+        let beyond = (after > end).then(|| {
+            format!(
+                "after={after} is beyond the end of the change log (its last seq is {end}): no change has that seq yet; a seq saved from another store, or from before a restore, never will — start again from after={end} (or after=0 for everything)"
+            )
+        });
+        if !found.is_empty() || beyond.is_some() || Instant::now() >= deadline {
             return Ok(Json(ChangePage {
                 count: found.len(),
                 changes: found,
                 last_seq: last,
                 next: format!("/v1/changes?after={last}&limit={limit}"),
+                note: beyond,
             })
             .into_response());
         }

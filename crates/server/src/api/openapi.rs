@@ -99,6 +99,9 @@ pub fn document(ops: &[Operation], title: &str, base: &str) -> Value {
             })
             .collect();
         let mut ok = json!({ "description": op.summary, "content": { op.media: {} } });
+        for m in op.more_media {
+            ok["content"][*m] = json!({});
+        }
         if let Some(answer) = op.answer {
             ok["content"][op.media]["schema"] = answer(&mut answers).to_value();
         }
@@ -139,6 +142,12 @@ pub fn document(ops: &[Operation], title: &str, base: &str) -> Value {
                 content["schema"] = s;
             }
             operation["requestBody"] = json!({ "required": true, "content": { b.media: content } });
+            for (media, example) in &b.more {
+                operation["requestBody"]["content"][*media] = json!({ "example": example });
+            }
+        }
+        if op.delivers {
+            operation["callbacks"] = deliveries(&mut answers);
         }
         paths
             .entry(op.path)
@@ -174,6 +183,38 @@ pub fn document(ops: &[Operation], title: &str, base: &str) -> Value {
             "schemas": schemas,
         },
         "paths": paths,
+    })
+}
+
+/// What a registered webhook is sent, as OpenAPI 3.0 callbacks: each
+/// event's delivery and the test delivery (`ping`), POSTed to the `url`
+/// given, with their headers.
+fn deliveries(answers: &mut SchemaGenerator) -> Value {
+    use crate::webhooks::{Payload, Ping, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER};
+    let header = |name: &str, description: &str| json!({ "name": name, "in": "header", "required": true, "description": description, "schema": { "type": "string" } });
+    let post = |summary: &str, schema: Value, event: &str| {
+        json!({ "post": {
+            "summary": summary,
+            "parameters": [
+                header(EVENT_HEADER, event),
+                header(DELIVERY_HEADER, "HOOK-SEQ, the same on every attempt at one event (HOOK-ping-MS for a test)"),
+                header(SIGNATURE_HEADER, "t=UNIX_SECONDS,v1=HEX: the lowercase hex HMAC-SHA256, keyed with the hook's secret, of UNIX_SECONDS.BODY"),
+            ],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": schema } } },
+            "responses": { "2XX": { "description": "delivered; anything else is retried with backoff, and the hook paused after repeated failures" } },
+        }})
+    };
+    json!({
+        "delivery": { "{$request.body#/url}": post(
+            "An event the hook wants: the change as /v1/changes shows it",
+            answers.subschema_for::<Payload>().to_value(),
+            "the event's kind (feed.added, …)",
+        )},
+        "ping": { "{$request.body#/url}": post(
+            "A test delivery, sent by POST /v1/webhooks/{id}/test",
+            answers.subschema_for::<Ping>().to_value(),
+            "ping",
+        )},
     })
 }
 

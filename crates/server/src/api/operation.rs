@@ -87,6 +87,8 @@ pub struct RequestBody {
     pub schema: Option<SchemaFn>,
     /// An example the handler accepts on the region served.
     pub example: Value,
+    /// Other media types it accepts, each with an example.
+    pub more: Vec<(&'static str, Value)>,
 }
 
 /// One operation: route and description.
@@ -117,6 +119,12 @@ pub struct Operation {
     /// Whether "not found" is data.police.uk's 404 with an empty body
     /// rather than a problem.
     pub bare_404: bool,
+    /// Other media types the answer may take (the batch's JSON Lines).
+    pub more_media: &'static [&'static str],
+    /// Whether registering it makes the server POST to a URL the body
+    /// gives (a webhook): the deliveries and the ping are described as its
+    /// callbacks.
+    pub delivers: bool,
     /// The handler, with its layers.
     pub handler: MethodRouter<Arc<AppState>>,
 }
@@ -376,6 +384,8 @@ impl Operation {
             secured: false,
             untimed: false,
             bare_404: false,
+            more_media: &[],
+            delivers: false,
             handler,
         }
     }
@@ -402,6 +412,12 @@ impl Operation {
         self
     }
 
+    /// Its callbacks are the webhook deliveries (see [`Operation::delivers`]).
+    pub(super) fn delivering(mut self) -> Self {
+        self.delivers = true;
+        self
+    }
+
     pub(super) fn media(mut self, media: &'static str) -> Self {
         self.media = media;
         self
@@ -422,6 +438,7 @@ impl Operation {
             media: "application/json",
             schema: Some(schema),
             example,
+            more: Vec::new(),
         });
         if if_matched {
             self.params.push(if_match());

@@ -650,6 +650,7 @@ pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation
                 media: "text/csv",
                 schema: None,
                 example: json!(format!("handle,platform,date,posts,followers\n{},{},2026-11-20,3,1520\n", cx.ex.handle.clone().unwrap_or_else(|| "@example".into()), cx.ex.platform.clone().unwrap_or_else(|| "x".into()))),
+                more: Vec::new(),
             }),
             ..Operation::new(Post, "/v1/activity", "Record activity from a platform's CSV export (handle or feed_id, platform, date, posts, followers); every bad row reported by line, nothing recorded while any remain", routing::post(import_activity).layer(axum::extract::DefaultBodyLimit::max(MAX_ACTIVITY_BYTES)))
                 .answers(schema::<Recorded>)

@@ -414,6 +414,7 @@ pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation
     vec![
         Operation::new(Post, "/v1/webhooks", "Register a webhook (201): events after now, signed with its secret (answered this once), retried with backoff, paused after repeated failures", routing::post(create).layer(cx.limit()))
             .answers(schema::<Created>)
+            .delivering()
             .write(201, Some((schema::<WebhookBody>, json!({ "url": "https://hooks.example.org/feedmap", "events": ["feed.added", "feed.retired", "feed.handed_over", "boundary.activated"], "areas": [{ "layer": cx.ex.community_layer, "id": cx.ex.community }], "description": "Example council: new and retired feeds in our area" }))), false),
         Operation {
             secured: true,
