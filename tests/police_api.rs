@@ -451,3 +451,47 @@ fn trafford_postcodes_locate_their_locality() {
             .all(|f| f.area_name != "Bowdon" || f.layer != "wards"));
     }
 }
+
+/// A data.police.uk client from PyPI — police-api-client 1.2.2, `.ci/run`
+/// installs it and names its Python in `FEEDMAP_CI_PYTHON` — reads the
+/// demo's forces, neighbourhoods, each neighbourhood, boundary and events
+/// through `/police-api/` without an error
+/// (`tests/python/police_api_client.py`); a cache-buster is ignored and an
+/// unknown path is data.police.uk's empty 404.
+#[test]
+fn a_data_police_uk_client_from_pypi_reads_the_demo() {
+    let server = common::Server::start(&common::demo_region());
+    let base = format!("{}/police-api", server.base);
+    let (status, body) = raw(&base, "/forces?_=1733580000&utm_source=council");
+    assert_eq!(status, 200, "{body}");
+    for path in [
+        "/no/such/path",
+        "/dogger-vale/DV01/crimes",
+        "/forces/dogger-vale/extra",
+    ] {
+        let (status, body) = raw(&base, path);
+        assert_eq!((status, body.as_str()), (404, ""), "{path}");
+    }
+    let (status, body) = raw(&base, "/dogger-vale/DV01/events");
+    assert_eq!((status, body.as_str()), (200, "[]"));
+    let Some(python) = common::ci_tool(
+        "FEEDMAP_CI_PYTHON",
+        "a_data_police_uk_client_from_pypi_reads_the_demo",
+        "a Python with police-api-client 1.2.2: pip install police-api-client==1.2.2",
+    ) else {
+        return;
+    };
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/police_api_client.py");
+    let said = common::run_tool(
+        &python,
+        &[
+            script.as_os_str(),
+            server.base.as_ref(),
+            "54.79".as_ref(),
+            "2.07".as_ref(),
+        ],
+    );
+    println!("{said}");
+    assert!(said.contains("forces=1 neighbourhoods=8"), "{said}");
+}

@@ -587,3 +587,39 @@ pub fn feeds_lookup_postcode(region: &Path, postcode: &str) -> serde_json::Value
     ]);
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// A program from PyPI a test runs, named by the environment variable
+/// `var` (`.ci/run` installs it and sets it). When unset the test is
+/// skipped saying why (`install` says how to get it), except under
+/// `CI=true`, where it fails.
+pub fn ci_tool(var: &str, test: &str, install: &str) -> Option<std::ffi::OsString> {
+    if let Some(path) = std::env::var_os(var) {
+        return Some(path);
+    }
+    let why = format!("{var} is not set ({install})");
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{test}: {why}; CI must run this test");
+    }
+    eprintln!("SKIPPED {test}: {why}");
+    None
+}
+
+/// Runs `program` with `args`; its standard output and error together,
+/// failing the test (with them) unless it succeeds.
+pub fn run_tool(program: &std::ffi::OsStr, args: &[&std::ffi::OsStr]) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{}: {said}",
+        program.to_string_lossy()
+    );
+    said
+}

@@ -188,7 +188,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         router = router.route(op.path, op.handler);
     }
     router
-        .fallback(|| async { ApiProblem::not_found("no such resource; see / for the API's links") })
+        .fallback(|uri: axum::http::Uri| async move {
+            // Under /police-api/, data.police.uk's 404: an empty body.
+            if uri.path().starts_with("/police-api/") {
+                axum::http::StatusCode::NOT_FOUND.into_response()
+            } else {
+                ApiProblem::not_found("no such resource; see / for the API's links").into_response()
+            }
+        })
         .method_not_allowed_fallback(|| async { ApiProblem::method_not_allowed() })
         .with_state(state)
 }

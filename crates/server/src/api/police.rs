@@ -62,6 +62,38 @@ pub async fn neighbourhood(
     ))
 }
 
+/// `GET /police-api/{force}/{neighbourhood}/events`: `[]` for a
+/// neighbourhood there is (feedmap holds no events), data.police.uk's
+/// empty 404 otherwise.
+pub async fn events(
+    State(state): State<Arc<AppState>>,
+    Path((force, id)): Path<(String, String)>,
+) -> Response {
+    let served = state.served.load();
+    let view = served.today();
+    let known = police_api::neighbourhood(view.region(), view.feeds(), &force, &id).is_some();
+    found(known.then(Vec::<Event>::new))
+}
+
+/// An event as data.police.uk lists one. feedmap holds none, so
+/// `/events` is always empty; the shape says what a client would get.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Event {
+    /// Its title.
+    pub title: String,
+    /// What it is.
+    pub description: Option<String>,
+    /// Where.
+    pub address: Option<String>,
+    /// The kind of event (`meeting`, …).
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// When it starts (ISO 8601).
+    pub start_date: String,
+    /// When it ends (ISO 8601).
+    pub end_date: Option<String>,
+}
+
 /// `GET /police-api/{force}/{neighbourhood}/boundary`.
 pub async fn boundary(
     State(state): State<Arc<AppState>>,
@@ -132,6 +164,10 @@ pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation
             .bare_404(),
         cx.get("/police-api/{force}/{neighbourhood}/boundary", "data.police.uk-compatible: the neighbourhood's boundary as a list of points", routing::get(boundary))
             .answers(schema::<Vec<p::Coordinates>>)
+            .params(vec![force_id(), hood()])
+            .bare_404(),
+        cx.get("/police-api/{force}/{neighbourhood}/events", "data.police.uk-compatible: the neighbourhood's events; always [] (feedmap holds no events)", routing::get(events))
+            .answers(schema::<Vec<Event>>)
             .params(vec![force_id(), hood()])
             .bare_404(),
         cx.get("/police-api/locate-neighbourhood", "data.police.uk-compatible: the force and neighbourhood at a point", routing::get(locate))
