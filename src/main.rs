@@ -412,8 +412,9 @@ struct MaybeStoreArgs {
     /// boundary releases and saved parameters as the server has them.
     #[arg(long, env = "FEEDMAP_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// Answer with this PostgreSQL store instead.
-    #[arg(long, env = "FEEDMAP_STORE", conflicts_with = "data_dir")]
+    /// Answer with this PostgreSQL store instead (it wins over the data
+    /// directory, as for the other commands).
+    #[arg(long, env = "FEEDMAP_STORE")]
     store: Option<String>,
 }
 
