@@ -1054,7 +1054,7 @@ function toggle(id, layers, bodyClass) {
 // (clutter beside a plan, and icons the embedded sprite does not draw).
 const BASEMAP_LEFT_OUT = ['pois', 'roads_shields'];
 
-// Loads a script of the page's own, once.
+// Loads one of the page's own scripts (the base map's, only when there is one).
 function loadScript(src) {
   return new Promise((resolve, reject) => {
     const s = el('script', { src });
