@@ -125,16 +125,7 @@ pub async fn ping(hook: &Webhook, secret: &str, timeout: Duration) -> PingAnswer
     let started = std::time::Instant::now();
     let body = serde_json::to_vec(&sent).unwrap_or_default();
     let now = feedmap_store::now_ms() as u64 / 1000;
-    let client = reqwest::Client::builder()
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!(
-            "feedmap/",
-            env!("CARGO_PKG_VERSION"),
-            " (webhooks)"
-        ))
-        .build();
-    let result = match client {
+    let result = match client(timeout) {
         Ok(c) => c
             .post(&hook.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -147,15 +138,7 @@ pub async fn ping(hook: &Webhook, secret: &str, timeout: Duration) -> PingAnswer
             .body(body)
             .send()
             .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    format!("no answer within {timeout:?}")
-                } else if e.is_connect() {
-                    format!("could not connect: {}", e.without_url())
-                } else {
-                    format!("the request failed: {}", e.without_url())
-                }
-            }),
+            .map_err(|e| failure(e, timeout)),
         Err(e) => Err(format!("no HTTP client: {e}")),
     };
     let ms = started.elapsed().as_millis() as u64;
@@ -176,6 +159,33 @@ pub async fn ping(hook: &Webhook, secret: &str, timeout: Duration) -> PingAnswer
             sent,
         },
     }
+}
+
+/// The HTTP client deliveries and pings are sent with: at most
+/// `timeout` for an answer, no redirects followed.
+fn client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!(
+            "feedmap/",
+            env!("CARGO_PKG_VERSION"),
+            " (webhooks)"
+        ))
+        .build()
+}
+
+/// Why a delivery or ping failed, in words (no URL: it may hold a
+/// receiver's secret path).
+fn failure(e: reqwest::Error, timeout: Duration) -> String {
+    let what = if e.is_timeout() {
+        format!("no answer within {timeout:?}")
+    } else if e.is_connect() {
+        "could not connect".to_string()
+    } else {
+        "the request failed".to_string()
+    };
+    format!("{what}: {}", e.without_url())
 }
 
 /// The `Feedmap-Signature` value for `body` sent at `timestamp` (Unix
@@ -307,16 +317,8 @@ impl Deliverer {
         policy: RetryPolicy,
         served: Arc<dyn Fn() -> Arc<Served> + Send + Sync>,
     ) -> Result<Deliverer, DeliveryError> {
-        let client = reqwest::Client::builder()
-            .timeout(policy.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!(
-                "feedmap/",
-                env!("CARGO_PKG_VERSION"),
-                " (webhooks)"
-            ))
-            .build()
-            .map_err(|e| DeliveryError(format!("no HTTP client: {e}")))?;
+        let client =
+            client(policy.timeout).map_err(|e| DeliveryError(format!("no HTTP client: {e}")))?;
         let mut nonce = [0u8; 8];
         getrandom::fill(&mut nonce).map_err(|e| DeliveryError(format!("no randomness: {e}")))?;
         Ok(Deliverer {
@@ -529,16 +531,7 @@ impl Deliverer {
                     format!("the receiver answered {status}"),
                 )
             }
-            Err(e) => {
-                let what = if e.is_timeout() {
-                    format!("no answer within {:?}", self.policy.timeout)
-                } else if e.is_connect() {
-                    "could not connect".to_string()
-                } else {
-                    "the request failed".to_string()
-                };
-                self.failed(hook, failures, None, format!("{what}: {}", e.without_url()))
-            }
+            Err(e) => self.failed(hook, failures, None, failure(e, self.policy.timeout)),
         }
     }
 
