@@ -28,8 +28,8 @@ pub use feedmap_store as store;
 
 pub use feedmap_domain::{
     activity, batch, changes, cli, consolidate, decide, decision, demo, diff, feeds, follow,
-    generations, handover, health, init, listings, plan, police_api, query, readiness, releases,
-    served, settings, source, successors, verify,
+    generations, handover, health, init, listings, plan, police_api, publish, published, query,
+    readiness, releases, served, settings, source, successors, verify,
 };
 pub use feedmap_domain::{Served, Source};
 

@@ -173,6 +173,17 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// A neighbourhood's published contacts (the Guarantee's named
+    /// officers) and priorities: show them, or publish them from a file.
+    Neighbourhoods {
+        #[command(subcommand)]
+        command: NeighbourhoodsCommand,
+        /// Region folder holding region.toml.
+        #[arg(long, global = true, default_value = "boundaries/demo")]
+        region: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Who owns each feed: health, consolidation, verification, activity.
     Owners {
         #[command(subcommand)]
@@ -343,6 +354,47 @@ struct DecisionTarget {
 }
 
 #[derive(Subcommand)]
+enum NeighbourhoodsCommand {
+    /// A neighbourhood's published contacts and priorities (JSON).
+    Show {
+        #[command(flatten)]
+        target: PageTarget,
+    },
+    /// Publish a neighbourhood's contacts from a file, replacing the list:
+    /// CSV with columns name,rank,bio,email,telephone,mobile,web,twitter,facebook
+    /// (name required), or JSON as the API takes it.
+    People {
+        #[command(flatten)]
+        target: PageTarget,
+        /// The file (.csv or .json).
+        file: PathBuf,
+        #[command(flatten)]
+        token: TokenArgs,
+    },
+    /// Publish a neighbourhood's priorities from a file, replacing the
+    /// list: CSV with columns issue,issue_date,action,action_date (dates
+    /// YYYY-MM-DD), or JSON as the API takes it.
+    Priorities {
+        #[command(flatten)]
+        target: PageTarget,
+        /// The file (.csv or .json).
+        file: PathBuf,
+        #[command(flatten)]
+        token: TokenArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct PageTarget {
+    /// The neighbourhood layer's id (region.toml).
+    #[arg(long)]
+    layer: String,
+    /// The neighbourhood's id.
+    #[arg(long)]
+    id: String,
+}
+
+#[derive(Subcommand)]
 enum OwnersCommand {
     /// Every feed's health findings, each rule explained.
     Health {
@@ -386,11 +438,11 @@ enum OwnersCommand {
 #[derive(clap::Args)]
 struct StoreArgs {
     /// Data directory holding the embedded store (feedmap.sqlite).
-    #[arg(long, env = "FEEDMAP_DATA_DIR", default_value = "data")]
+    #[arg(long, global = true, env = "FEEDMAP_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
     /// A postgres:// URL: a store shared by several servers (instead of
     /// the data directory).
-    #[arg(long, env = "FEEDMAP_STORE")]
+    #[arg(long, global = true, env = "FEEDMAP_STORE")]
     store: Option<String>,
 }
 
@@ -639,6 +691,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             region,
             store,
         } => decisions(command, &region, &store)?,
+        Command::Neighbourhoods {
+            command,
+            region,
+            store,
+        } => neighbourhoods(command, &region, &store)?,
         Command::Owners {
             command,
             region,
@@ -730,6 +787,45 @@ fn open_for(
     let store = store.open()?;
     let served = Served::from_store(Arc::new(Source::load(region)?), &*store)?;
     Ok((who, store, served))
+}
+
+fn neighbourhoods(
+    command: NeighbourhoodsCommand,
+    region: &std::path::Path,
+    store: &StoreArgs,
+) -> anyhow::Result<()> {
+    use feedmap::cli::PageAction as A;
+    use feedmap::published::List;
+    let set = |t: PageTarget, list, file| A::Set {
+        layer: t.layer,
+        id: t.id,
+        list,
+        file,
+    };
+    let (action, token) = match command {
+        NeighbourhoodsCommand::Show { target } => (
+            A::Show {
+                layer: target.layer,
+                id: target.id,
+            },
+            None,
+        ),
+        NeighbourhoodsCommand::People {
+            target,
+            file,
+            token,
+        } => (set(target, List::People, file), Some(token)),
+        NeighbourhoodsCommand::Priorities {
+            target,
+            file,
+            token,
+        } => (set(target, List::Priorities, file), Some(token)),
+    };
+    let (who, store, served) = open_for(token, region, store)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    feedmap::cli::page(&served, &*store, who.as_deref(), action, &mut out)?;
+    out.flush()?;
+    Ok(())
 }
 
 fn decisions(

@@ -381,6 +381,19 @@ fn boundary_release_reviewed_and_activated_on_the_map() {
     );
 }
 
+/// Runs `suite` on the demo as a planner: a server with the test tokens
+/// (kept with its folder for the caller to read from after).
+fn planner_suite(chromium: &str, suite: &str) -> (tempfile::TempDir, common::Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = common::tokens_file(dir.path());
+    let server = common::Server::start_with(
+        &common::demo_region(),
+        &["--tokens", tokens.to_str().unwrap()],
+    );
+    run_suite(&server, chromium, suite, &["--token", common::PLANNER]);
+    (dir, server)
+}
+
 #[test]
 #[cfg_attr(
     feedmap_no_browser,
@@ -391,14 +404,36 @@ fn feed_health_and_a_handover_on_the_map() {
         return;
     };
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = tempfile::tempdir().unwrap();
-    let tokens = common::tokens_file(dir.path());
-    let server = common::Server::start_with(
-        &common::demo_region(),
-        &["--tokens", tokens.to_str().unwrap()],
-    );
-    run_suite(&server, &chromium, "owners", &["--token", common::PLANNER]);
+    let (_dir, _server) = planner_suite(&chromium, "owners");
     assert!(shots().join("owners-health.png").is_file());
+}
+
+/// A neighbourhood's published contacts and priorities edited on the
+/// map (`contacts` in `web/tests/map.e2e.mjs`): a planner adds a contact
+/// and a priority to Marlow Fen, is refused a bad email in the form,
+/// corrects it and saves; data.police.uk's `people` then answers the
+/// contact and the Guarantee line counts it.
+#[test]
+#[cfg_attr(
+    feedmap_no_browser,
+    ignore = "needs Node.js, Chromium (/usr/bin/chromium or $CHROMIUM) and web/node_modules (npm ci in web/)"
+)]
+fn contacts_and_priorities_on_the_map() {
+    let Some(chromium) = browser("contacts_and_priorities_on_the_map") else {
+        return;
+    };
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let shot = shots().join("contacts-form.png");
+    let _ = std::fs::remove_file(&shot);
+    let (_dir, server) = planner_suite(&chromium, "contacts");
+    assert!(shot.is_file());
+    let (status, people) = server.get("/police-api/dogger-vale/DV01/people");
+    assert_eq!(status, 200, "{people}");
+    assert_eq!(people[0]["name"], "PC Sam Ahmed", "{people}");
+    assert_eq!(
+        people[0]["contact_details"]["email"], "sam.ahmed@police.example",
+        "{people}"
+    );
 }
 
 /// Trafford over an offline base map: a PMTiles archive the test makes

@@ -34,6 +34,7 @@ mod layering;
 mod near_boundary;
 mod openapi;
 mod owners;
+mod pages;
 mod persistence;
 mod plan;
 mod plan_factors;

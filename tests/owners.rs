@@ -246,11 +246,44 @@ fn the_guarantee_view_names_what_each_neighbourhood_lacks() {
     let g = call(&s.base, "GET", "/v1/guarantee", None, None, &[]).json;
     let rows = g["neighbourhoods"].as_array().unwrap();
     assert_eq!(rows.len(), 8);
+    // Nobody has published a contact or a priority yet: none meets it,
+    // and each says what it lacks.
+    assert_eq!(g["meeting"], 0, "{g}");
+    for r in rows {
+        let missing = r["missing"].to_string();
+        assert!(
+            missing.contains("no published contact") && missing.contains("no priorities published"),
+            "{r}"
+        );
+    }
+    // Planners publish a reachable contact and a current priority for
+    // each: DV08 still lacks an update.
+    for r in rows {
+        let page = format!(
+            "/v1/neighbourhoods/neighbourhoods/{}",
+            r["id"].as_str().unwrap()
+        );
+        common::planner_write(
+            &s.base,
+            "PUT",
+            &format!("{page}/people"),
+            &json!({ "people": [{ "name": "PC Sam Ahmed", "contact_details": { "telephone": "101" } }] }),
+        );
+        common::planner_write(
+            &s.base,
+            "PUT",
+            &format!("{page}/priorities"),
+            &json!({ "priorities": [{ "issue": "Speeding", "issue_date": days_ago(10) }] }),
+        );
+    }
+    let g = call(&s.base, "GET", "/v1/guarantee", None, None, &[]).json;
+    let rows = g["neighbourhoods"].as_array().unwrap();
     let failing: Vec<&Value> = rows.iter().filter(|r| r["meets"] == false).collect();
     assert_eq!(failing.len(), 1, "{g}");
     assert_eq!(failing[0]["id"], "DV08");
     assert_eq!(failing[0]["active_feed"], true);
     assert_eq!(failing[0]["named_contact"], true);
+    assert_eq!(failing[0]["current_priorities"], true);
     assert!(failing[0]["missing"][0]
         .as_str()
         .unwrap()

@@ -76,6 +76,28 @@ fn fixtures() -> Vec<(&'static str, Value)> {
             ]),
         ),
         (
+            "people",
+            json!([
+                {
+                    "bio": "<p>Sergeant Whitehouse leads the City Centre team.</p>",
+                    "contact_details": { "email": "citycentre.npa@leicestershire.pnn.police.uk", "telephone": "101" },
+                    "name": "Sergeant Daniel Whitehouse",
+                    "rank": "Sergeant"
+                }
+            ]),
+        ),
+        (
+            "priorities",
+            json!([
+                {
+                    "action": null,
+                    "issue-date": "2010-10-04T23:00:00",
+                    "action-date": null,
+                    "issue": "<p>To reduce the amount of anti-social behaviour in the city centre.</p>"
+                }
+            ]),
+        ),
+        (
             "locate",
             json!({ "force": "metropolitan", "neighbourhood": "00BK17N" }),
         ),
@@ -177,7 +199,7 @@ fn same_shape(want: &Value, ours: &Value, at: &str, extra: &[&str], problems: &m
     }
 }
 
-fn assert_shape(name: &str, ours: &Value, extra: &[&str]) {
+pub(crate) fn assert_shape(name: &str, ours: &Value, extra: &[&str]) {
     let mut problems = Vec::new();
     same_shape(&fixture(name), ours, name, extra, &mut problems);
     assert!(problems.is_empty(), "{name}: {problems:#?}\n{ours:#}");
@@ -454,13 +476,38 @@ fn trafford_postcodes_locate_their_locality() {
 
 /// A data.police.uk client from PyPI — police-api-client 1.2.2, `.ci/run`
 /// installs it and names its Python in `FEEDMAP_CI_PYTHON` — reads the
-/// demo's forces, neighbourhoods, each neighbourhood, boundary and events
-/// through `/police-api/` without an error
-/// (`tests/python/police_api_client.py`); a cache-buster is ignored and an
+/// demo's forces, neighbourhoods, each neighbourhood, boundary, people,
+/// priorities and events through `/police-api/` without an error
+/// (`tests/python/police_api_client.py`), after planners published two
+/// contacts and two priorities for DV01; a cache-buster is ignored and an
 /// unknown path is data.police.uk's empty 404.
 #[test]
 fn a_data_police_uk_client_from_pypi_reads_the_demo() {
-    let server = common::Server::start(&common::demo_region());
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = common::tokens_file(dir.path());
+    let server = common::Server::start_with(
+        &common::demo_region(),
+        &["--tokens", tokens.to_str().unwrap()],
+    );
+    let page = "/v1/neighbourhoods/neighbourhoods/DV01";
+    common::planner_write(
+        &server.base,
+        "PUT",
+        &format!("{page}/people"),
+        &json!({ "people": [
+            { "name": "PC Sam Ahmed", "rank": "Police Constable", "bio": "Walks the Marlow Fen beat.", "contact_details": { "email": "marlow.team@police.example" } },
+            { "name": "PCSO Jo Price", "contact_details": { "telephone": "101" } }
+        ] }),
+    );
+    common::planner_write(
+        &server.base,
+        "PUT",
+        &format!("{page}/priorities"),
+        &json!({ "priorities": [
+            { "issue": "Speeding on Fen Road", "issue_date": "2026-09-01", "action": "Speed checks", "action_date": "2026-10-15" },
+            { "issue": "Bike theft", "issue_date": "2026-06-01" }
+        ] }),
+    );
     let base = format!("{}/police-api", server.base);
     let (status, body) = raw(&base, "/forces?_=1733580000&utm_source=council");
     assert_eq!(status, 200, "{body}");
@@ -493,5 +540,8 @@ fn a_data_police_uk_client_from_pypi_reads_the_demo() {
         ],
     );
     println!("{said}");
-    assert!(said.contains("forces=1 neighbourhoods=8"), "{said}");
+    assert!(
+        said.contains("forces=1 neighbourhoods=8") && said.contains("officers=2 priorities=2"),
+        "{said}"
+    );
 }

@@ -296,8 +296,10 @@ fn export_and_import(s: &dyn Store, fresh: &dyn Store) {
     decisions_round_trip(s);
     feeds_round_trip(s);
     param_sets(s);
+    pages_round_trip(s);
     let dump = s.export().unwrap();
-    assert_eq!(dump.audit.len(), 10);
+    assert_eq!(dump.audit.len(), 12);
+    assert_eq!(dump.pages.len(), 1);
     fresh.import(&dump).unwrap();
     let mut back = fresh.export().unwrap();
     assert!(back.generation > 0);
@@ -317,6 +319,81 @@ fn export_and_import(s: &dyn Store, fresh: &dyn Store) {
     let audit = fresh.audit(0, 100).unwrap();
     assert!(audit.windows(2).all(|w| w[0].seq < w[1].seq));
     assert_eq!(audit.len(), dump.audit.len() + 1);
+}
+
+/// A neighbourhood's page: created at version 0 with one list, the other
+/// list set at its version, a stale write refused; each write audited and
+/// followed from the log exactly as a fresh read gives it.
+fn pages_round_trip(s: &dyn Store) {
+    use feedmap::follow::StoreState;
+    use feedmap::store::{Contact, PagePart, Priority};
+    let followed = StoreState::read(s).unwrap();
+    let contact = Contact {
+        name: "PC Sam Ahmed".into(),
+        rank: None,
+        bio: None,
+        contact_details: Default::default(),
+    };
+    let p = s
+        .set_page(
+            "planner-a",
+            "hoods",
+            "N1",
+            Expect::Version(0),
+            PagePart::People(vec![contact]),
+        )
+        .unwrap();
+    assert_eq!(
+        (p.meta.version, p.people.len(), p.priorities.len()),
+        (1, 1, 0)
+    );
+    let priority = Priority {
+        issue: "Speeding".into(),
+        issue_date: "2026-09-01".into(),
+        action: None,
+        action_date: None,
+    };
+    match s.set_page(
+        "planner-b",
+        "hoods",
+        "N1",
+        Expect::Version(0),
+        PagePart::Priorities(vec![priority.clone()]),
+    ) {
+        Err(StoreError::Stale { current: 1, .. }) => {}
+        other => panic!("a stale page write must be refused: {other:?}"),
+    }
+    let p = s
+        .set_page(
+            "planner-b",
+            "hoods",
+            "N1",
+            Expect::Version(1),
+            PagePart::Priorities(vec![priority]),
+        )
+        .unwrap();
+    assert_eq!(
+        (p.meta.version, p.people.len(), p.priorities.len()),
+        (2, 1, 1)
+    );
+    assert_eq!(
+        (p.meta.created_by.as_str(), p.meta.updated_by.as_str()),
+        ("planner-a", "planner-b")
+    );
+    let audit = s.audit(0, 1000).unwrap();
+    let actions: Vec<&str> = audit
+        .iter()
+        .filter(|e| e.entity == "page")
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(actions, ["page.people", "page.priorities"]);
+    assert_eq!(s.pages().unwrap(), vec![p]);
+    let next = followed
+        .advance(s)
+        .unwrap()
+        .expect("the store changed")
+        .state;
+    assert_eq!(next, StoreState::read(s).unwrap());
 }
 
 /// Eight threads race read-modify-write cycles on one decision: every

@@ -59,6 +59,9 @@ const state = (window.feedmap = {
   // lon, lat) for their labels.
   settlementCount: null,
   settlements: [],
+  // The contacts and priorities editor open ({ key, ctx, node }), kept
+  // when the panel is redrawn for the same neighbourhood.
+  pageEditing: null,
 });
 
 async function getJSON(url) {
@@ -541,6 +544,293 @@ async function selectHood(id, focus, fly) {
   );
   const focused = detail.querySelector('.focus');
   if (focused) focused.scrollIntoView({ block: 'nearest' });
+  if (isNeighbourhoodLayer(state.hoodLayer)) {
+    const box = el('section', { class: 'hood-page', 'aria-labelledby': 'hood-page-title', 'data-area': id },
+      el('h4', { id: 'hood-page-title', text: 'Contacts and priorities' }),
+      el('p', { class: 'muted', text: 'Reading…' }));
+    detail.append(box);
+    await showPage(box, state.hoodLayer, id);
+  }
+}
+
+// ---- a neighbourhood's published contacts and priorities ----------------------------
+
+// Whether `layer` is one the region gives the neighbourhood role (the
+// layers whose areas publish contacts and priorities).
+function isNeighbourhoodLayer(layer) {
+  return Boolean(state.config && state.config.layers.some((l) => l.id === layer && l.role === 'neighbourhood'));
+}
+
+// The force's id in the data.police.uk-compatible paths (null: the
+// region names none). Read once.
+let forceRead = null;
+function policeForce() {
+  if (!forceRead) forceRead = getJSON('/police-api/forces').then((f) => (f.length ? f[0].id : null)).catch(() => null);
+  return forceRead;
+}
+
+// Today as the server counts it (from the releases list), else the
+// browser's.
+function todayDate() {
+  if (state.today) return state.today;
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+// The ways to reach a contact, in data.police.uk's keys: label and link.
+const WAYS = [
+  ['email', 'Email', (v) => `mailto:${v}`],
+  ['telephone', 'Telephone', (v) => `tel:${v.replace(/[^0-9+]/g, '')}`],
+  ['mobile', 'Mobile', (v) => `tel:${v.replace(/[^0-9+]/g, '')}`],
+  ['web', 'Web', (v) => v],
+  ['twitter', 'X', (v) => v],
+  ['facebook', 'Facebook', (v) => v],
+];
+
+function contactItem(c) {
+  const details = c.contact_details || {};
+  const ways = WAYS.filter(([k]) => details[k]).map(([k, label, href]) => {
+    const link = href(details[k]);
+    const away = !link.startsWith('mailto:') && !link.startsWith('tel:');
+    return el('li', {}, `${label}: `, el('a', { href: link, target: away ? '_blank' : null, rel: away ? 'noopener' : null, text: details[k] }));
+  });
+  return el('li', { class: 'contact' },
+    el('strong', { text: c.name }), c.rank ? el('span', { class: 'muted', text: ` · ${c.rank}` }) : null,
+    c.bio ? el('div', { class: 'muted', text: c.bio }) : null,
+    ways.length ? el('ul', { class: 'ways' }, ways)
+      : el('div', { class: 'warning', text: 'No way to reach them given: the Guarantee wants one, such as an email or a telephone number.' }));
+}
+
+function priorityItem(p) {
+  return el('li', { class: 'priority' },
+    el('strong', { text: p.issue }), el('span', { class: 'muted', text: ` · set ${p.issue_date}` }),
+    p.action || p.action_date
+      ? el('div', {}, `Action: ${p.action || 'none given'}`, p.action_date ? el('span', { class: 'muted', text: ` · reported ${p.action_date}` }) : null)
+      : null);
+}
+
+// The page of neighbourhood `layer`/`id` into `box`: read-only, and with
+// an Edit button for a signed-in planner. An editor left open survives
+// the panel being redrawn (a re-plan, signing in) for the same area.
+async function showPage(box, layer, id) {
+  const key = `${layer}/${id}`;
+  let read;
+  let force;
+  try {
+    [read, force] = await Promise.all([
+      readJSON(`/v1/neighbourhoods/${encodeURIComponent(layer)}/${encodeURIComponent(id)}/page`),
+      policeForce(),
+    ]);
+  } catch (e) {
+    fill(box, box.firstChild, el('p', { class: 'error', text: `Contacts and priorities: ${e.message}` }));
+    return;
+  }
+  if (state.selected !== id || !box.isConnected) return;
+  const open = state.pageEditing && state.pageEditing.key === key && state.token ? state.pageEditing : null;
+  if (!open) state.pageEditing = null;
+  const ctx = open ? open.ctx : { layer, id, etag: read.etag };
+  ctx.page = read.body;
+  ctx.lists = el('div', { class: 'page-lists' });
+  ctx.refresh = () => {
+    const p = ctx.page;
+    fill(ctx.lists,
+      el('h5', { text: 'Contacts' }),
+      p.people.length ? el('ul', { class: 'contacts' }, p.people.map(contactItem)) : el('p', { class: 'muted', text: 'No contacts published.' }),
+      el('h5', { text: 'Priorities' }),
+      p.priorities.length ? el('ul', { class: 'priorities' }, p.priorities.map(priorityItem)) : el('p', { class: 'muted', text: 'No priorities published.' }));
+  };
+  ctx.refresh();
+  const path = `/police-api/${force || '{force}'}/${id}/people`;
+  const edit = state.token ? el('button', {
+    type: 'button', class: 'page-edit', 'aria-expanded': open ? 'true' : 'false', 'aria-controls': 'page-editor', text: 'Edit',
+  }) : null;
+  const editor = open ? open.node : null;
+  fill(box,
+    box.firstChild,
+    el('p', { class: 'muted page-note' },
+      'Published: residents and data.police.uk-compatible clients read these contacts at ',
+      force ? el('a', { href: path, target: '_blank', rel: 'noopener', text: path }) : el('code', { text: path }),
+      '. They are not the feed administrators, whose names stay private.'),
+    ctx.lists,
+    edit,
+    editor);
+  if (edit) {
+    edit.addEventListener('click', () => {
+      if (state.pageEditing) {
+        closeEditor(edit);
+        return;
+      }
+      const node = pageEditor(ctx, () => closeEditor(edit));
+      state.pageEditing = { key, ctx, node };
+      edit.setAttribute('aria-expanded', 'true');
+      box.append(node);
+      const first = node.querySelector('input, button');
+      if (first) first.focus();
+    });
+  }
+}
+
+function closeEditor(edit) {
+  if (state.pageEditing) state.pageEditing.node.remove();
+  state.pageEditing = null;
+  edit.setAttribute('aria-expanded', 'false');
+  edit.focus();
+}
+
+// What a row was made from: a contact's bio and other ways of contact,
+// which the form does not show, are kept as published.
+const ORIGINAL = new WeakMap();
+
+// One labelled input of an editing row; `field` is its path in the list
+// item as the server names it in a refusal.
+function rowInput(label, field, attrs = {}) {
+  const input = el('input', { type: 'text', 'data-field': field, ...attrs });
+  return el('label', { class: 'field' }, el('span', { text: label }), input);
+}
+
+function contactRow(c) {
+  const d = c.contact_details || {};
+  const kept = [c.bio ? 'bio' : null, ...['mobile', 'web', 'twitter', 'facebook'].filter((k) => d[k])].filter(Boolean);
+  const row = el('fieldset', { class: 'edit-row' }, el('legend'),
+    rowInput('Name', 'name', { value: c.name || '', required: '', maxlength: '100' }),
+    rowInput('Rank', 'rank', { value: c.rank || '', maxlength: '100' }),
+    rowInput('Email', 'contact_details.email', { type: 'email', value: d.email || '' }),
+    rowInput('Telephone', 'contact_details.telephone', { type: 'tel', value: d.telephone || '' }),
+    kept.length ? el('p', { class: 'muted kept', text: `Kept as published: ${kept.join(', ')}.` }) : null,
+    el('button', { type: 'button', class: 'remove-row', text: 'Remove' }));
+  ORIGINAL.set(row, c);
+  return row;
+}
+
+function priorityRow(p) {
+  const row = el('fieldset', { class: 'edit-row' }, el('legend'),
+    rowInput('Issue', 'issue', { value: p.issue || '', required: '', maxlength: '2000' }),
+    rowInput('Issue date', 'issue_date', { type: 'date', value: p.issue_date || '', required: '' }),
+    rowInput('Action', 'action', { value: p.action || '', maxlength: '2000' }),
+    rowInput('Action date', 'action_date', { type: 'date', value: p.action_date || '' }),
+    el('button', { type: 'button', class: 'remove-row', text: 'Remove' }));
+  ORIGINAL.set(row, p);
+  return row;
+}
+
+// What a row says, as the API takes it: empty optional inputs left out.
+function rowValue(row, kind) {
+  const v = (f) => row.querySelector(`[data-field="${f}"]`).value.trim();
+  const opt = (f) => v(f) || undefined;
+  const was = ORIGINAL.get(row) || {};
+  if (kind === 'people') {
+    return {
+      ...was,
+      name: v('name'),
+      rank: opt('rank'),
+      contact_details: { ...(was.contact_details || {}), email: opt('contact_details.email'), telephone: opt('contact_details.telephone') },
+    };
+  }
+  return { issue: v('issue'), issue_date: v('issue_date'), action: opt('action'), action_date: opt('action_date') };
+}
+
+const LISTS = {
+  people: { one: 'contact', many: 'contacts', title: 'Contacts to publish', row: contactRow, blank: () => ({ name: '' }) },
+  priorities: { one: 'priority', many: 'priorities', title: 'Priorities to publish', row: priorityRow, blank: () => ({ issue: '', issue_date: todayDate() }) },
+};
+
+// The editing form of one list of a page: a row per item, Add and Remove,
+// and Save, which replaces the list (If-Match the page read).
+function listForm(ctx, kind) {
+  const spec = LISTS[kind];
+  const rows = el('div', { class: 'edit-rows' });
+  const none = el('p', { class: 'muted', text: `None: saving publishes no ${spec.many}.` });
+  const alert = el('p', { class: 'error form-alert', role: 'alert' });
+  const status = el('p', { class: 'muted form-status', role: 'status' });
+  const add = el('button', { type: 'button', class: 'add-row', text: `Add ${spec.one}` });
+  const title = `page-form-${kind}`;
+  const form = el('form', { class: `page-form ${kind === 'people' ? 'contacts-form' : 'priorities-form'}`, novalidate: '', 'aria-labelledby': title },
+    el('h5', { id: title, text: spec.title }),
+    rows,
+    none,
+    el('div', { class: 'row' }, add, el('button', { type: 'submit', class: 'save', text: `Save ${spec.many}` }), status),
+    alert);
+  const Title = spec.one[0].toUpperCase() + spec.one.slice(1);
+  const renumber = () => {
+    [...rows.children].forEach((row, n) => {
+      row.querySelector('legend').textContent = `${Title} ${n + 1}`;
+      row.querySelector('.remove-row').setAttribute('aria-label', `Remove ${spec.one} ${n + 1}`);
+    });
+    none.hidden = rows.children.length > 0;
+  };
+  const addRow = (item) => {
+    const row = spec.row(item);
+    row.querySelector('.remove-row').addEventListener('click', () => {
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      renumber();
+      (next ? next.querySelector('input') : add).focus();
+    });
+    rows.append(row);
+    return row;
+  };
+  const reset = () => {
+    fill(rows);
+    ctx.page[kind].forEach(addRow);
+    renumber();
+  };
+  reset();
+  add.addEventListener('click', () => {
+    const row = addRow(spec.blank());
+    renumber();
+    row.querySelector('input').focus();
+  });
+  const url = `/v1/neighbourhoods/${encodeURIComponent(ctx.layer)}/${encodeURIComponent(ctx.id)}/${kind}`;
+  const reread = async () => {
+    const r = await readJSON(`/v1/neighbourhoods/${encodeURIComponent(ctx.layer)}/${encodeURIComponent(ctx.id)}/page`);
+    ctx.page = r.body;
+    ctx.etag = r.etag;
+    ctx.refresh();
+  };
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    alert.textContent = '';
+    status.textContent = 'Saving…';
+    for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+    const items = [...rows.children].map((row) => rowValue(row, kind));
+    const r = await send('PUT', url, { [kind]: items }, ctx.etag);
+    status.textContent = '';
+    if (r.status === 412) {
+      // What the planner typed stays; the lists above show the other
+      // change, and saving again replaces it.
+      try { await reread(); } catch { /* the refusal below says enough */ }
+      alert.textContent = 'Not saved: someone else changed this page meanwhile. The lists above now show their change; Save again to replace it with yours.';
+      return;
+    }
+    if (!r.ok) {
+      const detail = (r.body && (r.body.detail || r.body.title)) || `status ${r.status}`;
+      alert.textContent = `Not saved: ${detail}`;
+      // `people[1].contact_details.email: …`: mark and focus that input.
+      const at = /^(?:people|priorities)\[(\d+)\]\.([\w.]+)/.exec(detail);
+      const row = at && rows.children[Number(at[1])];
+      const input = row && row.querySelector(`[data-field="${at[2]}"]`);
+      if (input) {
+        input.setAttribute('aria-invalid', 'true');
+        input.focus();
+      }
+      return;
+    }
+    ctx.etag = `"v${r.body.version}"`;
+    ctx.page = r.body;
+    try { await reread(); } catch { ctx.refresh(); }
+    reset();
+    const n = ctx.page[kind].length;
+    status.textContent = `Saved: ${n} ${n === 1 ? spec.one : spec.many} published.`;
+    await loadOwners();
+  });
+  return form;
+}
+
+function pageEditor(ctx, close) {
+  return el('div', { class: 'page-editor', id: 'page-editor' },
+    listForm(ctx, 'people'),
+    listForm(ctx, 'priorities'),
+    el('button', { type: 'button', class: 'page-close', text: 'Close editor', onclick: close }));
 }
 
 // ---- lookup -----------------------------------------------------------------
@@ -912,7 +1202,7 @@ async function loadOwners() {
   const g = guarantee.body;
   const failing = g.neighbourhoods.filter((n) => !n.meets);
   fill($('#guarantee'),
-    `Neighbourhood Policing Guarantee: ${g.meeting} of ${g.neighbourhoods.length} neighbourhoods have an active feed, a named contact and an update within ${g.update_days} days.`,
+    `Neighbourhood Policing Guarantee: ${g.meeting} of ${g.neighbourhoods.length} neighbourhoods have an active feed, a published contact, an update within ${g.update_days} days and priorities within ${g.priority_days} days.`,
     failing.length ? el('span', { class: 'warning', text: ` Not yet: ${failing.map((n) => `${n.name} (${n.missing.join('; ')})`).join(', ')}.` }) : null);
   fill($('#handovers'),
     handovers.body.handovers.length ? el('h3', { text: `Open handovers (${handovers.body.handovers.length})` }) : null,

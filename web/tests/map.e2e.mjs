@@ -2,7 +2,7 @@
 // playwright-core against a running `feedmap serve`. Called by the Rust
 // test tests/browser.rs, which starts the server:
 //
-//   node web/tests/map.e2e.mjs --base http://127.0.0.1:PORT --suite demo|gm|basemap|boroughs|print|national|decide|decided|redraw|owners \
+//   node web/tests/map.e2e.mjs --base http://127.0.0.1:PORT --suite demo|gm|basemap|boroughs|print|national|decide|decided|redraw|owners|contacts \
 //        --shots DIR [--chromium /usr/bin/chromium] [--expect-hoods N --expect-communities N] [--expect-missing KEY,KEY] \
 //        [--token PLANNER_TOKEN] [--places NAME|NAME…]
 //
@@ -531,11 +531,38 @@ async function redraw() {
   await page.screenshot({ path: join(shots, 'redraw-activated.png') });
 }
 
+// A reachable contact and a priority set today for every demo
+// neighbourhood, as a planner would publish them (the API, not the map).
+async function publishPages() {
+  const today = (await (await fetch(`${base}/v1/releases`)).json()).today;
+  const hoods = (await (await fetch(`${base}/v1/guarantee`)).json()).neighbourhoods;
+  for (const h of hoods) {
+    const url = `${base}/v1/neighbourhoods/${h.layer}/${h.id}`;
+    for (const [list, body] of [
+      ['people', { people: [{ name: 'PC Sam Ahmed', contact_details: { telephone: '101' } }] }],
+      ['priorities', { priorities: [{ issue: 'Speeding', issue_date: today }] }],
+    ]) {
+      const etag = (await fetch(`${url}/page`)).headers.get('ETag');
+      const r = await fetch(`${url}/${list}`, {
+        method: 'PUT',
+        headers: { Authorization: `Bearer ${args.token}`, 'Content-Type': 'application/json', 'If-Match': etag },
+        body: JSON.stringify(body),
+      });
+      assert.equal(r.status, 200, `${list} of ${h.id}: ${await r.text()}`);
+    }
+  }
+  ok(`a contact and a priority published for each of the ${hoods.length} neighbourhoods`);
+}
+
 // Feed owners on the map: the health view lists what needs attention
 // and marks those feeds on the map; a planner hands Saltings' X account
 // (one administrator) to a new team, confirms the four steps, and the
 // finding is gone; the consolidation plan is drawn.
 async function owners() {
+  // The Guarantee wants a published, reachable contact and current
+  // priorities too: planners have recorded them for every neighbourhood,
+  // so only DV08 (no update within the window) falls short.
+  await publishPages();
   await page.goto(base + '/', { waitUntil: 'load' });
   await idle();
   await page.locator('#token-input').fill(args.token);
@@ -591,6 +618,141 @@ async function owners() {
   assert.ok(kept.includes('Rejected by planner-a'), kept);
   ok('rejecting a consolidation suggestion on the map keeps the feed, listed apart');
   await page.screenshot({ path: join(shots, 'owners-consolidation.png') });
+}
+
+// A neighbourhood's published contacts and priorities on the map: a
+// planner selects Marlow Fen (DV01) on the map, opens its editor with the
+// keyboard, adds a contact and a priority, is refused a bad email (the
+// refusal names the field, what was typed stays), corrects it and saves;
+// the contact is then what data.police.uk-compatible clients read, the
+// Guarantee line counts it, and a change made meanwhile elsewhere is not
+// overwritten unseen.
+async function contacts() {
+  await page.goto(base + '/', { waitUntil: 'load' });
+  await idle();
+  await page.locator('#token-input').fill(args.token);
+  await page.locator('#signin button').click();
+  await page.waitForFunction(() => document.querySelector('#who').textContent.includes('planner-a'), null, { timeout: 20_000 });
+  const guarantee = () => page.evaluate(async () => (await (await fetch('/v1/guarantee')).json()));
+  const before = await guarantee();
+  const row0 = before.neighbourhoods.find((n) => n.id === 'DV01');
+  assert.ok(!row0.named_contact && !row0.current_priorities && row0.contacts === 0, JSON.stringify(row0));
+  await page.waitForFunction((m) => document.querySelector('#guarantee').textContent.includes(`${m} of 8 neighbourhoods have an active feed, a published contact, an update within`), before.meeting, { timeout: 20_000 });
+  const line0 = await page.locator('#guarantee').textContent();
+  assert.ok(line0.includes(`and priorities within ${before.priority_days} days.`) && /Marlow Fen \([^)]*no published contact/.test(line0), line0);
+  ok(`before: ${line0.slice(0, 160)}…`);
+  // Select Marlow Fen by clicking the map inside it.
+  await clickArea('neighbourhoods', 'DV01');
+  await page.waitForFunction(() => {
+    const s = document.querySelector('#detail .hood-page[data-area="DV01"]');
+    return s && s.querySelector('.page-lists');
+  }, null, { timeout: 45_000 });
+  const section = page.locator('#detail .hood-page');
+  const shown = await section.textContent();
+  assert.ok(shown.includes('Contacts and priorities') && shown.includes('No contacts published.') && shown.includes('No priorities published.'), shown);
+  const note = await section.locator('.page-note').textContent();
+  assert.ok(note.includes('/police-api/dogger-vale/DV01/people') && note.includes('not the feed administrators'), note);
+  ok(`clicking Marlow Fen shows its contacts and priorities, none yet: "${note}"`);
+  // The keyboard opens the editor and adds a row to each list.
+  await section.locator('button.page-edit').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#detail .page-editor form.contacts-form'), null, { timeout: 10_000 });
+  assert.equal(await section.locator('button.page-edit').getAttribute('aria-expanded'), 'true');
+  const people = section.locator('form.contacts-form');
+  await people.locator('button.add-row').focus();
+  await page.keyboard.press('Enter');
+  const contact = people.locator('fieldset.edit-row').last();
+  assert.equal(await contact.locator('legend').textContent(), 'Contact 1');
+  assert.ok(await contact.getByLabel('Name').evaluate((e) => e === document.activeElement), 'the new row\'s name has the focus');
+  await page.keyboard.type('PC Sam Ahmed');
+  await contact.getByLabel('Rank').fill('Police Constable');
+  await contact.getByLabel('Email').fill('sam.ahmed at police.example');
+  await contact.getByLabel('Telephone').fill('0161 872 5050');
+  const priorities = section.locator('form.priorities-form');
+  await priorities.locator('button.add-row').click();
+  const priority = priorities.locator('fieldset.edit-row').last();
+  const today = await page.evaluate(async () => (await (await fetch('/v1/releases')).json()).today);
+  await priority.getByLabel('Issue', { exact: true }).fill('Speeding on Fen Road at school times');
+  await priority.getByLabel('Issue date').fill(today);
+  await priority.getByLabel('Action', { exact: true }).fill('Speed checks with the community speed watch, twice a week');
+  ok('the editor adds a contact and a priority, from the keyboard too');
+  // A bad email is refused; the refusal names the field, and what the
+  // planner typed stays.
+  const seen = problems.length;
+  await people.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('#detail form.contacts-form [role=alert]').textContent.includes('people[0].contact_details.email'), null, { timeout: 20_000 });
+  const refusal = await people.locator('[role=alert]').textContent();
+  assert.ok(refusal.includes('is not an email address'), refusal);
+  assert.equal(await contact.getByLabel('Name').inputValue(), 'PC Sam Ahmed');
+  assert.equal(await contact.getByLabel('Email').getAttribute('aria-invalid'), 'true');
+  assert.ok(await contact.getByLabel('Email').evaluate((e) => e === document.activeElement), 'the refused input has the focus');
+  // The browser logs the expected 400; that one is no failure.
+  problems.push(...problems.splice(seen).filter((p) => !p.includes('status of 400')));
+  ok(`a bad email is refused in the form, naming the field: "${refusal}"`);
+  await people.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, 'contacts-form.png') });
+  await axe('the contacts and priorities editor, with a refusal shown');
+  await contact.getByLabel('Email').fill('sam.ahmed@police.example');
+  await people.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('#detail form.contacts-form [role=status]').textContent.includes('Saved: 1 contact'), null, { timeout: 20_000 });
+  assert.equal(await people.locator('[role=alert]').textContent(), '');
+  await priorities.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('#detail form.priorities-form [role=status]').textContent.includes('Saved: 1 priority'), null, { timeout: 20_000 });
+  ok('corrected, the contact and the priority are saved');
+  // Published: data.police.uk's people and priorities answer them.
+  const published = await page.evaluate(async () => ({
+    people: await (await fetch('/police-api/dogger-vale/DV01/people')).json(),
+    priorities: await (await fetch('/police-api/dogger-vale/DV01/priorities')).json(),
+  }));
+  assert.deepEqual(published.people, [{
+    bio: null, name: 'PC Sam Ahmed', rank: 'Police Constable',
+    contact_details: { email: 'sam.ahmed@police.example', telephone: '0161 872 5050' },
+  }]);
+  assert.equal(published.priorities.length, 1);
+  assert.equal(published.priorities[0]['issue-date'], `${today}T00:00:00`);
+  assert.ok(published.priorities[0].issue.includes('Speeding on Fen Road'), JSON.stringify(published.priorities));
+  ok('/police-api/dogger-vale/DV01/people publishes PC Sam Ahmed, and /priorities the priority');
+  const lists = await section.locator('.page-lists').textContent();
+  assert.ok(lists.includes('PC Sam Ahmed') && lists.includes('sam.ahmed@police.example') && lists.includes('Speeding on Fen Road') && lists.includes(`set ${today}`), lists);
+  assert.equal(await section.locator('.contacts a[href="mailto:sam.ahmed@police.example"]').count(), 1);
+  ok('the panel shows the published contact, with a link to write to them, and the priority');
+  // The Guarantee line counts it.
+  const after = await guarantee();
+  const row1 = after.neighbourhoods.find((n) => n.id === 'DV01');
+  assert.ok(row1.named_contact && row1.current_priorities && row1.contacts === 1 && row1.last_priority === today, JSON.stringify(row1));
+  assert.ok(row1.meets && after.meeting === before.meeting + 1, JSON.stringify({ row1, meeting: after.meeting }));
+  await page.waitForFunction((m) => document.querySelector('#guarantee').textContent.includes(`${m} of 8 neighbourhoods`), after.meeting, { timeout: 20_000 });
+  const line1 = await page.locator('#guarantee').textContent();
+  assert.ok(!line1.includes('Marlow Fen ('), line1);
+  ok(`after: ${line1.slice(0, 120)}… (Marlow Fen no longer listed as lacking)`);
+  // Someone else changes the priorities meanwhile: saving is refused,
+  // says why, and keeps what was typed; saving again replaces theirs.
+  await page.evaluate(async ({ token, today }) => {
+    const url = '/v1/neighbourhoods/neighbourhoods/DV01';
+    const etag = (await fetch(`${url}/page`)).headers.get('ETag');
+    const r = await fetch(`${url}/priorities`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'If-Match': etag },
+      body: JSON.stringify({ priorities: [{ issue: 'Parking outside the school', issue_date: today }] }),
+    });
+    if (!r.ok) throw new Error(`PUT ${r.status}`);
+  }, { token: args.token, today });
+  await priority.getByLabel('Action date').fill(today);
+  const seen2 = problems.length;
+  await priorities.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('#detail form.priorities-form [role=alert]').textContent.includes('someone else changed'), null, { timeout: 20_000 });
+  problems.push(...problems.splice(seen2).filter((p) => !p.includes('status of 412')));
+  assert.ok((await section.locator('.page-lists').textContent()).includes('Parking outside the school'));
+  assert.equal(await priorities.locator('fieldset.edit-row').last().getByLabel('Action date').inputValue(), today);
+  await priorities.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('#detail form.priorities-form [role=status]').textContent.includes('Saved: 1 priority'), null, { timeout: 20_000 });
+  const back = await page.evaluate(async () => (await (await fetch('/police-api/dogger-vale/DV01/priorities')).json()));
+  assert.equal(back[0]['action-date'], `${today}T00:00:00`);
+  ok('a change made elsewhere meanwhile is shown, not overwritten unseen; saving again replaces it');
+  await section.locator('button.page-close').click();
+  assert.equal(await section.locator('.page-editor').count(), 0);
+  assert.ok(await section.locator('button.page-edit').evaluate((e) => e === document.activeElement), 'the focus returns to Edit');
+  ok('Close editor closes it and gives the focus back to Edit');
 }
 
 async function decided() {
@@ -787,6 +949,7 @@ try {
   else if (suite === 'national') await national();
   else if (suite === 'redraw') await redraw();
   else if (suite === 'owners') await owners();
+  else if (suite === 'contacts') await contacts();
   else throw new Error(`unknown suite ${suite}`);
   const mapErrors = await page.evaluate(() => window.feedmap.errors);
   assert.deepEqual([...problems, ...mapErrors], [], 'console errors, failed requests or map errors');

@@ -3,9 +3,12 @@
 //!
 //! The audit log is written in the same transaction as every change, so
 //! the feed misses nothing and never shows a change that did not happen;
-//! a client resumes after the last `seq` it saw. Only feeds and boundary
-//! activations are shown, and only their public fields: no people's names,
-//! no token names, nothing of decisions, parameters or activity.
+//! a client resumes after the last `seq` it saw. Only feeds, boundary
+//! activations and neighbourhoods' published contacts and priorities are
+//! shown, and only their public fields: no people's names (a contacts
+//! change says how many there are now; read them from the neighbourhood's
+//! `people`, so a contact taken off is not kept in the public history), no
+//! token names, nothing of decisions, parameters or activity.
 
 use crate::decision::DecisionKind;
 use feedmap_store::{AuditEntry, Decision, FeedFields, FeedStatus, Release, StoredFeed};
@@ -70,6 +73,22 @@ pub struct Change {
     /// The decision, for decision events (webhooks only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<DecisionChange>,
+    /// A neighbourhood's page after the change, for contacts and
+    /// priorities events: what it holds now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<PageChange>,
+}
+
+/// A neighbourhood's published page after a change, in counts: the
+/// contacts and priorities themselves are read from `/police-api/`.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct PageChange {
+    /// Contacts published now.
+    pub people: usize,
+    /// Priorities listed now.
+    pub priorities: usize,
+    /// The page's version after the change.
+    pub version: i64,
 }
 
 /// A planner's decision as webhooks carry it: what was decided about
@@ -102,6 +121,7 @@ impl Change {
             generation: None,
             valid_from: None,
             decision: None,
+            page: None,
         }
     }
 
@@ -167,6 +187,24 @@ impl Change {
                     area_id: after.entry.fields.area_id.clone(),
                     from_area_id: from,
                     feed: Some(PublicFeed::of(&after)),
+                    ..Change::new(e, kind)
+                })
+            }
+            "page.people" | "page.priorities" => {
+                let p: feedmap_store::Page = serde_json::from_value(e.after.clone()?).ok()?;
+                let kind = if e.action == "page.people" {
+                    EventKind::ContactsChanged
+                } else {
+                    EventKind::PrioritiesChanged
+                };
+                Some(Change {
+                    layer: Some(p.layer),
+                    area_id: Some(p.area_id),
+                    page: Some(PageChange {
+                        people: p.people.len(),
+                        priorities: p.priorities.len(),
+                        version: p.meta.version,
+                    }),
                     ..Change::new(e, kind)
                 })
             }

@@ -729,6 +729,107 @@ pub fn decisions(
     }
 }
 
+/// What `feedmap neighbourhoods` does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageAction {
+    /// A neighbourhood's published contacts and priorities.
+    Show {
+        /// Neighbourhood layer.
+        layer: String,
+        /// Neighbourhood id.
+        id: String,
+    },
+    /// Replace one list from a file (CSV or JSON).
+    Set {
+        /// Neighbourhood layer.
+        layer: String,
+        /// Neighbourhood id.
+        id: String,
+        /// Which list.
+        list: crate::published::List,
+        /// The file.
+        file: std::path::PathBuf,
+    },
+}
+
+/// Why `feedmap neighbourhoods` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PageCommandError {
+    /// The page could not be read or set.
+    #[error(transparent)]
+    Page(#[from] crate::publish::PageError),
+    /// The file could not be read.
+    #[error("reading {path}")]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a list of contacts or priorities.
+    #[error(transparent)]
+    File(#[from] crate::published::FileError),
+    /// A write without a planner.
+    #[error(
+        "publishing contacts or priorities needs a planner token: --tokens FILE and FEEDMAP_TOKEN"
+    )]
+    NoPlanner,
+    /// Writing the answer failed.
+    #[error("writing the answer")]
+    Write(#[from] std::io::Error),
+    /// Encoding the answer failed.
+    #[error("writing the answer")]
+    Json(#[from] serde_json::Error),
+}
+
+/// `feedmap neighbourhoods`: shows a neighbourhood's published page, or
+/// replaces its contacts or priorities from a file (the whole list, as
+/// the API does), printing the page as JSON.
+pub fn page(
+    served: &Served,
+    store: &dyn feedmap_store::Store,
+    who: Option<&str>,
+    action: PageAction,
+    out: &mut dyn Write,
+) -> Result<(), PageCommandError> {
+    let page = match action {
+        PageAction::Show { layer, id } => crate::publish::page(served, &layer, &id)?,
+        PageAction::Set {
+            layer,
+            id,
+            list,
+            file,
+        } => {
+            let bytes = std::fs::read(&file).map_err(|source| PageCommandError::Read {
+                path: file.clone(),
+                source,
+            })?;
+            let part = crate::published::read_file(&file.to_string_lossy(), &bytes, list)?;
+            let who = who.ok_or(PageCommandError::NoPlanner)?;
+            let p = crate::publish::set(
+                served,
+                store,
+                who,
+                &layer,
+                &id,
+                feedmap_store::Expect::Any,
+                part,
+            )?;
+            tracing::info!(
+                people = p.people.len(),
+                priorities = p.priorities.len(),
+                version = p.version,
+                "published {} of {} ({layer}/{id}) in {}; /police-api/ answers them once a server follows this store",
+                list.key(),
+                p.name,
+                store.describe()
+            );
+            p
+        }
+    };
+    json_line::<PageCommandError>(out, &page)
+}
+
 /// Why a command that reads a region or a store and writes JSON failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {

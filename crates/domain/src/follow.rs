@@ -12,7 +12,8 @@
 //! store) before reads; tests call it directly.
 
 use feedmap_store::{
-    ActivityDay, Decision, Handover, ParamSet, Release, ReleaseFile, Store, StoreError, StoredFeed,
+    ActivityDay, Decision, Handover, Page, ParamSet, Release, ReleaseFile, Store, StoreError,
+    StoredFeed,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -44,6 +45,8 @@ pub struct StoreState {
     /// Recorded activity: feed id → date → that day (shared: following
     /// the log copies it only when activity is recorded).
     pub activity: Arc<crate::activity::Activity>,
+    /// Every neighbourhood's published page, by `layer/area_id` as stored.
+    pub pages: BTreeMap<String, Arc<Page>>,
 }
 
 /// What [`StoreState::advance`] found.
@@ -101,6 +104,11 @@ impl StoreState {
                 crate::activity::add(&mut a, s.activity);
                 Arc::new(a)
             },
+            pages: s
+                .pages
+                .into_iter()
+                .map(|p| (Page::key(&p.layer, &p.area_id), Arc::new(p)))
+                .collect(),
         })
     }
 
@@ -192,6 +200,13 @@ impl StoreState {
                     self.releases.insert(r.id, r);
                 }
                 Ok(Changed::Release)
+            }
+            "page" => {
+                if let Some(after) = &e.after {
+                    let p: Page = serde_json::from_value(after.clone()).map_err(bad)?;
+                    self.pages.insert(e.entity_id.clone(), Arc::new(p));
+                }
+                Ok(Changed::Other)
             }
             "handover" => {
                 if let Some(after) = &e.after {

@@ -100,6 +100,9 @@ pub struct HealthParams {
     pub min_administrators: usize,
     /// Days within which the Guarantee wants an update (default 90).
     pub update_days: i64,
+    /// Days within which the Guarantee wants a neighbourhood's priorities
+    /// set or reported on (default 92: three months).
+    pub priority_days: i64,
     /// Rules left out.
     pub skip: BTreeSet<Rule>,
 }
@@ -112,6 +115,7 @@ impl HealthParams {
             dormant_days: 30,
             min_administrators: 2,
             update_days: 90,
+            priority_days: 92,
             skip: BTreeSet::new(),
         }
     }
@@ -139,6 +143,11 @@ impl HealthParams {
             doc: "the Guarantee's update window (default 90)",
         },
         Setting {
+            name: "priority_days",
+            takes: Takes::Whole { min: 1, max: 3650 },
+            doc: "days within which the Guarantee wants priorities set or reported on (default 92: three months)",
+        },
+        Setting {
             name: "skip",
             takes: Takes::Names,
             doc: "rules to leave out, comma-separated",
@@ -156,6 +165,7 @@ impl HealthParams {
                 ("dormant_days", Read::Whole(n)) => p.dormant_days = n,
                 ("min_administrators", Read::Whole(n)) => p.min_administrators = n as usize,
                 ("update_days", Read::Whole(n)) => p.update_days = n,
+                ("priority_days", Read::Whole(n)) => p.priority_days = n,
                 ("skip", Read::Names(names)) => {
                     for name in names {
                         let rule = Rule::parse(name).ok_or_else(|| {
@@ -507,14 +517,20 @@ pub struct GuaranteeRow {
     pub feeds: Vec<String>,
     /// Whether it has an active feed.
     pub active_feed: bool,
-    /// Whether an active feed has a named administrator and an owning
-    /// team: someone residents can reach online.
+    /// Contacts published for it (`/police-api/{force}/{id}/people`).
+    pub contacts: usize,
+    /// Whether a published contact gives a way to reach them: the
+    /// Guarantee's named, contactable officer.
     pub named_contact: bool,
+    /// The newest date of its priorities (set or reported on).
+    pub last_priority: Option<String>,
+    /// Whether that is within `priority_days`.
+    pub current_priorities: bool,
     /// The newest post of its active feeds.
     pub last_update: Option<String>,
     /// Whether that is within `update_days`.
     pub recent_update: bool,
-    /// All three.
+    /// All four.
     pub meets: bool,
     /// What is missing, in words.
     pub missing: Vec<String>,
@@ -527,14 +543,17 @@ pub struct Guarantee {
     pub at: String,
     /// The update window in days.
     pub update_days: i64,
-    /// Neighbourhoods meeting all three.
+    /// The priorities' window in days.
+    pub priority_days: i64,
+    /// Neighbourhoods meeting all four.
     pub meeting: usize,
     /// Every neighbourhood.
     pub neighbourhoods: Vec<GuaranteeRow>,
 }
 
-/// Per neighbourhood: an active feed, a named contact, an update within
-/// `params.update_days`.
+/// Per neighbourhood: an active feed, a published contact residents can
+/// reach, an update within `params.update_days`, and priorities set or
+/// reported on within `params.priority_days`.
 pub fn guarantee(served: &Served, params: &HealthParams) -> Guarantee {
     let view = served.view_at(&params.at);
     let activity = activity(served);
@@ -550,9 +569,16 @@ pub fn guarantee(served: &Served, params: &HealthParams) -> Guarantee {
                 .iter()
                 .map(|&i| &view.feeds().feeds[i])
                 .collect();
-            let named_contact = feeds
-                .iter()
-                .any(|f| f.owner.team.is_some() && !f.owner.administrators.is_empty());
+            let page = view.pages().get(&layer.id, &area.id);
+            let people = page.map_or(&[][..], |p| &p.people[..]);
+            let named_contact = people.iter().any(crate::published::is_contactable);
+            let last_priority = page
+                .and_then(|p| crate::published::last_priority_date(p))
+                .map(str::to_string);
+            let current_priorities = last_priority
+                .as_deref()
+                .and_then(|d| feedmap_geography::calendar::days_between(d, &params.at))
+                .is_some_and(|n| n <= params.priority_days);
             let last_update = feeds
                 .iter()
                 .filter_map(|f| activity.summary(&f.feed_id, &params.at).last_post)
@@ -566,12 +592,26 @@ pub fn guarantee(served: &Served, params: &HealthParams) -> Guarantee {
                 missing.push("no active feed".to_string());
             }
             if !named_contact {
-                missing.push("no named contact (an owning team with an administrator)".into());
+                missing.push(if people.is_empty() {
+                    "no published contact (record the named officer under Contacts and priorities)"
+                        .into()
+                } else {
+                    "no way to reach its published contacts (give an email or telephone)".into()
+                });
             }
             if !recent_update {
                 missing.push(match &last_update {
                     Some(d) => format!("no update since {d}, over {} days", params.update_days),
                     None => "no update recorded".into(),
+                });
+            }
+            if !current_priorities {
+                missing.push(match &last_priority {
+                    Some(d) => format!(
+                        "priorities not set or reported on since {d}, over {} days",
+                        params.priority_days
+                    ),
+                    None => "no priorities published".into(),
                 });
             }
             rows.push(GuaranteeRow {
@@ -580,7 +620,10 @@ pub fn guarantee(served: &Served, params: &HealthParams) -> Guarantee {
                 name: area.name.clone(),
                 feeds: feeds.iter().map(|f| f.feed_id.clone()).collect(),
                 active_feed: !feeds.is_empty(),
+                contacts: people.len(),
                 named_contact,
+                last_priority,
+                current_priorities,
                 last_update,
                 recent_update,
                 meets: missing.is_empty(),
@@ -591,6 +634,7 @@ pub fn guarantee(served: &Served, params: &HealthParams) -> Guarantee {
     Guarantee {
         at: params.at.clone(),
         update_days: params.update_days,
+        priority_days: params.priority_days,
         meeting: rows.iter().filter(|r| r.meets).count(),
         neighbourhoods: rows,
     }

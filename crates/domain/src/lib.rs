@@ -7,13 +7,16 @@
 //!    from the store's log), [`feeds`], [`activity`] (posts and followers
 //!    per feed and day), [`listings`] (data.police.uk's neighbourhood
 //!    accounts), [`plan`], [`diff`] (what a boundary redraw does),
-//!    [`query`], [`police_api`] (data.police.uk's neighbourhood API);
+//!    [`query`], [`police_api`] (data.police.uk's neighbourhood API),
+//!    [`published`] (each neighbourhood's published contacts and
+//!    priorities: their rules);
 //! 2. what is served — [`source`] (a region folder loaded whole),
 //!    [`generations`] (every layer's boundary versions over time),
 //!    [`successors`] (what a redraw does to feeds and decisions),
 //!    [`releases`] (staging and activating boundary releases), [`follow`]
 //!    (the store followed through its audit log), [`served`] (one
 //!    consistent value per request), [`batch`], [`decide`] (recording decisions against what is served),
+//!    [`publish`] (setting contacts and priorities against what is served),
 //!    [`health`] (feed health
 //!    rules and the Guarantee view), [`verify`] (is this handle ours?),
 //!    [`handover`] (feeds changing hands), [`consolidate`] (the plan of
@@ -47,6 +50,8 @@ pub mod init;
 pub mod listings;
 pub mod plan;
 pub mod police_api;
+pub mod publish;
+pub mod published;
 pub mod query;
 pub mod readiness;
 pub mod releases;

@@ -432,3 +432,93 @@ pub fn locate(region: &Region, p: feedmap_geography::lookup::LatLon) -> Option<L
         })
     })
 }
+
+/// A person of `GET /{force}/{neighbourhood}/people`: a contact planners
+/// published for the neighbourhood. `bio` is HTML, as data.police.uk's.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Person {
+    /// Their bio as HTML paragraphs (escaped from the planner's text).
+    pub bio: Option<String>,
+    /// How to reach them, in data.police.uk's keys.
+    pub contact_details: feedmap_store::ContactWays,
+    /// Name.
+    pub name: String,
+    /// Rank or role.
+    pub rank: Option<String>,
+}
+
+/// A priority of `GET /{force}/{neighbourhood}/priorities`, in
+/// data.police.uk's keys: texts as HTML, dates as `YYYY-MM-DDT00:00:00`.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct PriorityOut {
+    /// What is being done, as HTML.
+    pub action: Option<String>,
+    /// When the issue was set.
+    #[serde(rename = "issue-date")]
+    pub issue_date: String,
+    /// When the action was reported.
+    #[serde(rename = "action-date")]
+    pub action_date: Option<String>,
+    /// The issue, as HTML.
+    pub issue: String,
+}
+
+/// The page of neighbourhood `id` of force `force_id` in `view` (`None`
+/// where data.police.uk answers 404; an empty page where nothing is
+/// published).
+fn page_of<'v>(
+    view: &'v crate::served::View,
+    force_id: &str,
+    id: &str,
+) -> Option<Option<&'v feedmap_store::Page>> {
+    let region = view.region();
+    force(region, force_id)?;
+    let at = neighbourhood_ref(region, id)?;
+    let layer = &region.layers[at.layer];
+    Some(
+        view.pages()
+            .get(&layer.id, &layer.areas[at.area].id)
+            .map(|p| &**p),
+    )
+}
+
+/// `GET /{force}/{neighbourhood}/people`: its published contacts, in the
+/// order planners gave them (`[]` when none are published).
+pub fn people(view: &crate::served::View, force_id: &str, id: &str) -> Option<Vec<Person>> {
+    let page = page_of(view, force_id, id)?;
+    Some(
+        page.map(|p| &p.people[..])
+            .unwrap_or_default()
+            .iter()
+            .map(|c| Person {
+                bio: c.bio.as_deref().map(crate::published::html_paragraphs),
+                contact_details: c.contact_details.clone(),
+                name: c.name.clone(),
+                rank: c.rank.clone(),
+            })
+            .collect(),
+    )
+}
+
+/// `GET /{force}/{neighbourhood}/priorities`: its priorities, in the
+/// order planners gave them (`[]` when none are published).
+pub fn priorities(
+    view: &crate::served::View,
+    force_id: &str,
+    id: &str,
+) -> Option<Vec<PriorityOut>> {
+    let page = page_of(view, force_id, id)?;
+    let midnight = |d: &str| format!("{d}T00:00:00");
+    Some(
+        page.map(|p| &p.priorities[..])
+            .unwrap_or_default()
+            .iter()
+            .map(|p| PriorityOut {
+                action: p.action.as_deref().map(crate::published::html_paragraphs),
+                issue_date: midnight(&p.issue_date),
+                action_date: p.action_date.as_deref().map(midnight),
+                issue: crate::published::html_paragraphs(&p.issue),
+            })
+            .collect(),
+    )
+}

@@ -18,6 +18,7 @@ use crate::follow::StoreState;
 use crate::generations::{today, Generations, Key};
 use crate::plan::params::{layered, query_pairs};
 use crate::plan::{self, Plan, PlanError, PlanParams};
+use crate::published::Pages;
 use crate::query::{feed_answer, FeedAnswer, Query, QueryError};
 use crate::source::{Geo, Source};
 use feedmap_geography::lookup::LatLon;
@@ -36,6 +37,7 @@ pub struct View {
     geo: Arc<Geo>,
     feeds: Arc<FeedRegistry>,
     decisions: Arc<Decisions>,
+    pages: Arc<Pages>,
 }
 
 impl View {
@@ -57,6 +59,12 @@ impl View {
     /// The decisions, attached to this view's areas.
     pub fn decisions(&self) -> &Decisions {
         &self.decisions
+    }
+
+    /// The neighbourhoods' published contacts and priorities, attached to
+    /// this view's areas.
+    pub fn pages(&self) -> &Pages {
+        &self.pages
     }
 
     /// The feeds for a point, most specific first.
@@ -137,6 +145,7 @@ impl Served {
         let geo = generations.geo(&key);
         let mut feed_moves = Moves::new();
         let mut decision_moves: HashMap<i64, Vec<(String, String, String)>> = HashMap::new();
+        let mut page_moves: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
         for (layer, m) in generations.migrations(&key) {
             let mv = (layer, m.from.clone(), m.to.clone());
             match m.subject.split_once(':') {
@@ -146,6 +155,7 @@ impl Served {
                         decision_moves.entry(id).or_default().push(mv);
                     }
                 }
+                Some(("page", area)) => page_moves.entry(area.to_string()).or_default().push(mv),
                 _ => {}
             }
         }
@@ -175,11 +185,13 @@ impl Served {
             }
             given
         })));
+        let pages = Arc::new(Pages::new(store.pages.values(), &page_moves));
         View {
             key,
             geo,
             feeds,
             decisions,
+            pages,
         }
     }
 

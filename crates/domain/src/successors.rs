@@ -62,12 +62,14 @@ impl From<&Pair> for Candidate {
     }
 }
 
-/// The successor proposed for one feed or decision.
+/// The successor proposed for one feed, decision or neighbourhood page.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Proposal {
-    /// `feed:ID` or `decision:ID`: what the confirmation is keyed by.
+    /// `feed:ID`, `decision:ID` or `page:AREA` (a neighbourhood's published
+    /// contacts and priorities, by the area they were recorded for): what
+    /// the confirmation is keyed by.
     pub subject: String,
-    /// A feed's handle and name, or a decision's kind.
+    /// A feed's handle and name, a decision's kind, or what a page holds.
     pub label: String,
     /// The old area (or `+`-joined cluster) it is attached to.
     pub from: String,
@@ -270,6 +272,26 @@ pub fn proposals(served: &Served, release: i64, share: f64) -> Result<Proposals,
             d.area_id.clone(),
         )
     }));
+    // Published contacts and priorities follow their neighbourhood like a
+    // feed does (in the order of their stored keys).
+    let mut pages: Vec<(String, String, String)> = view
+        .pages()
+        .iter()
+        .filter(|(layer, _, _)| *layer == layer_id)
+        .map(|(_, area, p)| {
+            (
+                format!("page:{}", p.area_id),
+                format!(
+                    "published contacts ({}) and priorities ({})",
+                    p.people.len(),
+                    p.priorities.len()
+                ),
+                area.to_string(),
+            )
+        })
+        .collect();
+    pages.sort();
+    subjects.extend(pages);
     let name_of = |side: Side, id: &str| {
         ClusterId::parts(id)
             .map(|p| {

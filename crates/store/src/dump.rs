@@ -2,16 +2,17 @@
 //! import` reads it, for backups and for moving from SQLite to PostgreSQL.
 
 use super::{
-    ActivityDay, AuditEntry, Decision, DumpedWebhook, Handover, ParamSet, Release, ReleaseFile,
-    StoreError, StoredFeed,
+    ActivityDay, AuditEntry, Decision, DumpedWebhook, Handover, Page, ParamSet, Release,
+    ReleaseFile, StoreError, StoredFeed,
 };
 use serde::{Deserialize, Serialize};
 
 /// The `format` every dump carries, so a wrong file is refused by name.
 pub const FORMAT: &str = "feedmap-store";
 /// The dump layout version (2 added boundary releases, 3 feed owners,
-/// handovers and activity, 4 webhooks; 1 to 3 are still read).
-pub const VERSION: u32 = 4;
+/// handovers and activity, 4 webhooks, 5 neighbourhoods' published
+/// pages; 1 to 4 are still read).
+pub const VERSION: u32 = 5;
 
 /// Everything in a store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +46,9 @@ pub struct Dump {
     /// Every webhook, with its secret and delivery state.
     #[serde(default)]
     pub webhooks: Vec<DumpedWebhook>,
+    /// Every neighbourhood's published contacts and priorities.
+    #[serde(default)]
+    pub pages: Vec<Page>,
 }
 
 /// A release and its files, as a dump holds them.

@@ -16,6 +16,7 @@ mod backend;
 pub mod dump;
 mod feed;
 mod meta;
+mod page;
 pub mod postgres;
 mod schema;
 mod sql;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 pub use dump::Dump;
 pub use feed::{FeedEntry, FeedFields, FeedStatus, Ownership, StoredFeed, Verification};
 pub use meta::Meta;
+pub use page::{Contact, ContactWays, Page, PagePart, Priority};
 pub use webhook::{
     now_ms, rfc3339_ms, AreaKey, Claim, Claims, DeliveryState, DumpedWebhook, EventKind,
     NewWebhook, Outcome, Webhook, WebhookPatch, WebhookRow, WebhookStatus,
@@ -469,6 +471,8 @@ pub struct Snapshot {
     pub handovers: Vec<Handover>,
     /// Every day of recorded activity, by feed and date.
     pub activity: Vec<ActivityDay>,
+    /// Every neighbourhood's published page, by layer and area id.
+    pub pages: Vec<Page>,
 }
 
 /// What [`Store::changes`] reads.
@@ -623,6 +627,19 @@ pub trait Store: Send + Sync {
         expect: Expect,
         query: &str,
     ) -> Result<ParamSet, StoreError>;
+    /// Every neighbourhood's published page, by layer and area id.
+    fn pages(&self) -> Result<Vec<Page>, StoreError>;
+    /// Replaces one list (contacts or priorities) of the page stored for
+    /// `layer`/`area_id`, if it is at the expected version (0: none yet,
+    /// when the page is created with the other list empty).
+    fn set_page(
+        &self,
+        who: &str,
+        layer: &str,
+        area_id: &str,
+        expect: Expect,
+        part: PagePart,
+    ) -> Result<Page, StoreError>;
     /// Every boundary release (without files), by id.
     fn releases(&self) -> Result<Vec<Release>, StoreError>;
     /// One release's files (they never change once staged).

@@ -165,6 +165,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        // A neighbourhood's published contacts and priorities: one record
+        // (JSON, like a feed) per neighbourhood.
+        common: "
+        CREATE TABLE pages (
+            layer TEXT NOT NULL, area_id TEXT NOT NULL,
+            record TEXT NOT NULL, version {int} NOT NULL,
+            PRIMARY KEY (layer, area_id));
+    ",
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this program writes.

@@ -7,8 +7,8 @@
 use super::{ActivityDay, Handover, HandoverStatus, HandoverStep, NewHandover};
 use super::{
     AuditEntry, Changes, Confirmation, Decision, DecisionPatch, Dump, Expect, FeedEntry,
-    FeedStatus, Meta, Migration, NewDecision, NewRelease, ParamSet, Release, ReleaseFile,
-    ReleaseStatus, Snapshot, Store, StoreError, StoredFeed,
+    FeedStatus, Meta, Migration, NewDecision, NewRelease, Page, PagePart, ParamSet, Release,
+    ReleaseFile, ReleaseStatus, Snapshot, Store, StoreError, StoredFeed,
 };
 use super::{
     Claim, Claims, DeliveryState, DumpedWebhook, NewWebhook, Outcome, Webhook, WebhookPatch,
@@ -77,6 +77,37 @@ fn meta_args(m: &Meta) -> [Arg; 5] {
 fn feed_row(r: &Row) -> Result<StoredFeed, StoreError> {
     r.json(0)?
         .ok_or_else(|| corrupt("sql", "a feed row without its record".into()))
+}
+
+fn page_row(r: &Row) -> Result<Page, StoreError> {
+    r.json(0)?
+        .ok_or_else(|| corrupt("sql", "a page row without its record".into()))
+}
+
+fn all_pages(tx: &mut dyn Tx) -> Result<Vec<Page>, StoreError> {
+    all(
+        tx,
+        "SELECT record FROM pages ORDER BY layer, area_id",
+        page_row,
+    )
+}
+
+fn one_page(tx: &mut dyn Tx, layer: &str, area_id: &str) -> Result<Option<Page>, StoreError> {
+    tx.query(
+        "SELECT record FROM pages WHERE layer = $1 AND area_id = $2",
+        &[t(layer), t(area_id)],
+    )?
+    .first()
+    .map(page_row)
+    .transpose()
+}
+
+fn insert_page(tx: &mut dyn Tx, p: &Page) -> Result<bool, StoreError> {
+    let n = tx.exec(
+        "INSERT INTO pages (layer, area_id, record, version) VALUES ($1, $2, $3, $4) ON CONFLICT (layer, area_id) DO NOTHING",
+        &[t(&p.layer), t(&p.area_id), json_arg(Some(p))?, i(p.meta.version)],
+    )?;
+    Ok(n == 1)
 }
 
 fn param_row(r: &Row) -> Result<ParamSet, StoreError> {
@@ -945,6 +976,57 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
+    fn pages(&self) -> Result<Vec<Page>, StoreError> {
+        self.read(all_pages)
+    }
+
+    fn set_page(
+        &self,
+        who: &str,
+        layer: &str,
+        area_id: &str,
+        expect: Expect,
+        part: PagePart,
+    ) -> Result<Page, StoreError> {
+        let at = super::now();
+        let key = Page::key(layer, area_id);
+        self.write(|tx| {
+            let before = one_page(tx, layer, area_id)?;
+            let current = before.as_ref().map_or(0, |p| p.meta.version);
+            if !expect.holds(current) {
+                return Err(stale("page", &key, current));
+            }
+            let action = part.action();
+            let mut after = match &before {
+                Some(b) => Page {
+                    meta: b.meta.changed(who, &at),
+                    ..b.clone()
+                },
+                None => Page {
+                    layer: layer.into(),
+                    area_id: area_id.into(),
+                    people: Vec::new(),
+                    priorities: Vec::new(),
+                    meta: Meta::new(who, &at),
+                },
+            };
+            part.apply(&mut after);
+            let written = if before.is_some() {
+                tx.exec(
+                    "UPDATE pages SET record = $1, version = $2 WHERE layer = $3 AND area_id = $4 AND version = $5",
+                    &[json_arg(Some(&after))?, i(after.meta.version), t(layer), t(area_id), i(current)],
+                )? == 1
+            } else {
+                insert_page(tx, &after)?
+            };
+            if !written {
+                return Err(stale("page", &key, current));
+            }
+            audit(tx, &at, who, action, "page", &key, before.as_ref(), Some(&after))?;
+            Ok(after)
+        })
+    }
+
     fn releases(&self) -> Result<Vec<Release>, StoreError> {
         self.read(all_records::<Release>)
     }
@@ -1257,6 +1339,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 releases: releases_with_files(tx)?,
                 handovers: all_records(tx)?,
                 activity: all_activity(tx)?,
+                pages: all_pages(tx)?,
             })
         })
     }
@@ -1553,6 +1636,7 @@ impl<B: Backend> Store for SqlStore<B> {
                     .collect(),
                 handovers: all_records(tx)?,
                 activity: all_activity(tx)?,
+                pages: all_pages(tx)?,
                 webhooks: all_webhooks(tx)?
                     .into_iter()
                     .map(|(r, secret)| DumpedWebhook {
@@ -1578,6 +1662,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 "handovers",
                 "activity",
                 "webhooks",
+                "pages",
             ] {
                 let n = tx
                     .query(&format!("SELECT COUNT(*) FROM {table}"), &[])?
@@ -1648,6 +1733,15 @@ impl<B: Backend> Store for SqlStore<B> {
             upsert_activity(tx, &dump.activity)?;
             for w in &dump.webhooks {
                 insert_webhook(tx, &w.hook, &w.secret, &w.delivery, true)?;
+            }
+            for p in &dump.pages {
+                if !insert_page(tx, p)? {
+                    return Err(StoreError::Exists {
+                        entity: "page",
+                        id: format!("{} (twice in the dump)", Page::key(&p.layer, &p.area_id)),
+                        existing: None,
+                    });
+                }
             }
             tx.exec(
                 "UPDATE meta SET value = value + $1 WHERE key = 'generation'",

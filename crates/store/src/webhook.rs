@@ -55,11 +55,17 @@ pub enum EventKind {
     /// A planner withdrew a decision (webhooks only).
     #[serde(rename = "decision.withdrawn")]
     DecisionWithdrawn,
+    /// A neighbourhood's published contacts were set.
+    #[serde(rename = "neighbourhood.contacts_changed")]
+    ContactsChanged,
+    /// A neighbourhood's priorities were set.
+    #[serde(rename = "neighbourhood.priorities_changed")]
+    PrioritiesChanged,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::FeedAdded,
         EventKind::FeedChanged,
         EventKind::FeedRetired,
@@ -69,6 +75,8 @@ impl EventKind {
         EventKind::DecisionMade,
         EventKind::DecisionChanged,
         EventKind::DecisionWithdrawn,
+        EventKind::ContactsChanged,
+        EventKind::PrioritiesChanged,
     ];
 
     /// The word in answers, bodies and headers.
@@ -83,6 +91,8 @@ impl EventKind {
             EventKind::DecisionMade => "decision.made",
             EventKind::DecisionChanged => "decision.changed",
             EventKind::DecisionWithdrawn => "decision.withdrawn",
+            EventKind::ContactsChanged => "neighbourhood.contacts_changed",
+            EventKind::PrioritiesChanged => "neighbourhood.priorities_changed",
         }
     }
 

@@ -25,6 +25,7 @@ pub mod openapi;
 pub mod operation;
 pub mod origin;
 pub mod ownership;
+pub mod pages;
 pub mod params;
 pub mod plan;
 pub mod police;

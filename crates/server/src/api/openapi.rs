@@ -18,7 +18,7 @@ use super::operation::{Context, Examples, In, Operation};
 use super::state::AppState;
 use super::{
     audit, basemap, batch, changes, decisions, embed, feeds, health, lookup, map, ogc, ownership,
-    plan, police, releases, settlements, webhooks,
+    pages, plan, police, releases, settlements, webhooks,
 };
 use crate::config::ServeConfig;
 use axum::routing;
@@ -31,7 +31,7 @@ use std::sync::Arc;
 /// both made from this list.
 pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
     let cx = Context { config, ex };
-    let resources: [fn(&Context) -> Vec<Operation>; 17] = [
+    let resources: [fn(&Context) -> Vec<Operation>; 18] = [
         audit::operations,
         basemap::operations,
         batch::operations,
@@ -44,6 +44,7 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
         map::operations,
         ogc::operations,
         ownership::operations,
+        pages::operations,
         plan::operations,
         police::operations,
         releases::operations,

@@ -137,6 +137,7 @@ pub struct Examples {
     pub(super) community: String,
     pub(super) community_name: String,
     pub(super) neighbourhood: String,
+    pub(super) neighbourhood_layer: String,
     pub(super) lat: f64,
     pub(super) lon: f64,
     pub(super) postcode: Option<String>,
@@ -182,6 +183,7 @@ impl Examples {
         }
         if let Some(l) = region.layers.iter().find(|l| l.role == Role::Neighbourhood) {
             ex.neighbourhood = l.areas.first().map(|a| a.id.clone()).unwrap_or_default();
+            ex.neighbourhood_layer = l.id.clone();
         }
         ex.force = region.force.as_ref().map(|f| f.id.clone());
         ex.postcode = region

@@ -71,14 +71,15 @@ pub async fn health(
     })
 }
 
-/// `GET /v1/guarantee`: per neighbourhood, an active feed, a named contact
-/// and an update within `update_days` (default 90).
+/// `GET /v1/guarantee`: per neighbourhood, an active feed, a published
+/// contact residents can reach, an update within `update_days` (default
+/// 90) and priorities within `priority_days` (default 92).
 pub async fn guarantee(
     State(state): State<Arc<AppState>>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiProblem> {
     let params = Params::parse(q.as_deref());
-    params.only(&["at", "update_days"])?;
+    params.only(&["at", "update_days", "priority_days"])?;
     state.fresh().await;
     let served = state.served();
     let p = health_params(&served, &params)?;
@@ -594,9 +595,13 @@ pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation
         cx.get("/v1/feeds/health", "Feed health: each rule that fires on each feed, explained (JSON, or format=csv one row per finding); administrators' names only with a token", routing::get(health))
             .answers(schema::<feedmap_domain::health::HealthReport>)
             .params(settings_and(feedmap_domain::health::HealthParams::SETTINGS, query("format", "json (default) or csv", json!({"type": "string", "enum": ["json", "csv"]})))),
-        cx.get("/v1/guarantee", "The Neighbourhood Policing Guarantee per neighbourhood: an active feed, a named contact, an update within 90 days", routing::get(guarantee))
+        cx.get("/v1/guarantee", "The Neighbourhood Policing Guarantee per neighbourhood: an active feed, a published contact residents can reach, an update within 90 days, priorities within three months", routing::get(guarantee))
             .answers(schema::<feedmap_domain::health::Guarantee>)
-            .params(vec![cx.at(), query("update_days", "the update window in days (default 90)", json!({"type": "integer", "minimum": 1, "maximum": 3650}))]),
+            .params(vec![
+                cx.at(),
+                query("update_days", "the update window in days (default 90)", json!({"type": "integer", "minimum": 1, "maximum": 3650})),
+                query("priority_days", "days within which priorities are set or reported on (default 92: three months)", json!({"type": "integer", "minimum": 1, "maximum": 3650})),
+            ]),
         cx.get("/v1/verify", "Is this handle an official account of the force? An unknown handle answers official: false; look-alikes name the account they imitate", routing::get(verify))
             .answers(schema::<feedmap_domain::verify::Verdict>)
             .params(vec![

@@ -75,6 +75,26 @@ pub async fn events(
     found(known.then(Vec::<Event>::new))
 }
 
+/// `GET /police-api/{force}/{neighbourhood}/people`: the contacts
+/// planners published for it (`[]` when none are).
+pub async fn people(
+    State(state): State<Arc<AppState>>,
+    Path((force, id)): Path<(String, String)>,
+) -> Response {
+    let served = state.served.load();
+    found(police_api::people(served.today(), &force, &id))
+}
+
+/// `GET /police-api/{force}/{neighbourhood}/priorities`: the priorities
+/// planners published for it (`[]` when none are).
+pub async fn priorities(
+    State(state): State<Arc<AppState>>,
+    Path((force, id)): Path<(String, String)>,
+) -> Response {
+    let served = state.served.load();
+    found(police_api::priorities(served.today(), &force, &id))
+}
+
 /// An event as data.police.uk lists one. feedmap holds none, so
 /// `/events` is always empty; the shape says what a client would get.
 #[derive(serde::Serialize, schemars::JsonSchema)]
@@ -164,6 +184,14 @@ pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation
             .bare_404(),
         cx.get("/police-api/{force}/{neighbourhood}/boundary", "data.police.uk-compatible: the neighbourhood's boundary as a list of points", routing::get(boundary))
             .answers(schema::<Vec<p::Coordinates>>)
+            .params(vec![force_id(), hood()])
+            .bare_404(),
+        cx.get("/police-api/{force}/{neighbourhood}/people", "data.police.uk-compatible: the contacts planners published for the neighbourhood (bios as HTML)", routing::get(people))
+            .answers(schema::<Vec<p::Person>>)
+            .params(vec![force_id(), hood()])
+            .bare_404(),
+        cx.get("/police-api/{force}/{neighbourhood}/priorities", "data.police.uk-compatible: the neighbourhood's published priorities (texts as HTML)", routing::get(priorities))
+            .answers(schema::<Vec<p::PriorityOut>>)
             .params(vec![force_id(), hood()])
             .bare_404(),
         cx.get("/police-api/{force}/{neighbourhood}/events", "data.police.uk-compatible: the neighbourhood's events; always [] (feedmap holds no events)", routing::get(events))

@@ -422,7 +422,7 @@ pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation
         cx.get("/v1/releases/{id}/postcodes", "Every postcode whose area the release changes (CSV)", routing::get(postcodes))
             .media("text/csv")
             .params(vec![path("id", "a release id", json!(cx.ex.release_id("read")))]),
-        cx.get("/v1/releases/{id}/proposals", "The proposed successor of every feed and decision on the layer, with planners' confirmations", routing::get(proposals))
+        cx.get("/v1/releases/{id}/proposals", "The proposed successor of every feed, decision and neighbourhood page on the layer, with planners' confirmations", routing::get(proposals))
             .answers(schema::<feedmap_domain::successors::Proposals>)
             .params(vec![
                 path("id", "a release id", json!(cx.ex.release_id("read"))),
@@ -432,7 +432,7 @@ pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation
             .answers(schema::<feedmap_domain::successors::Proposal>)
             .params(vec![
                 path("id", "a release id", json!(cx.ex.release_id("confirm"))),
-                path("subject", "feed:ID or decision:ID", json!(cx.ex.subject())),
+                path("subject", "feed:ID, decision:ID or page:AREA", json!(cx.ex.subject())),
             ])
             .write(200, Some((schema::<ConfirmBody>, cx.ex.confirm_body())), true),
         Operation::new(Post, "/v1/releases/{id}/activate", "Activate a staged release, now or from valid_from, moving the confirmed successors in one transaction", routing::post(activate).layer(cx.limit()))
