@@ -33,4 +33,4 @@ pub use feedmap_domain::{
 };
 pub use feedmap_domain::{Served, Source};
 
-pub use feedmap_server::{api, auth, basemap, config, webhooks};
+pub use feedmap_server::{api, auth, basemap, config, metrics, webhooks};

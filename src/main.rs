@@ -536,8 +536,23 @@ enum FeedsCommand {
 /// error is printed), 2 bad arguments (clap prints the usage).
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(matches!(cli.command, Command::Serve(_)));
-    match run(cli) {
+    let result = match cli.command {
+        // The server's log format is one of its settings (flag,
+        // environment or config file): they are read before logging
+        // starts.
+        Command::Serve(args) => ServeConfig::from_args(*args)
+            .map_err(anyhow::Error::from)
+            .and_then(|config| {
+                init_logging(Logs::Server(config.log_format));
+                serve(config)
+            })
+            .map(|()| ExitCode::SUCCESS),
+        command => {
+            init_logging(Logs::Command);
+            run(Cli { command })
+        }
+    };
+    match result {
         Ok(code) => code,
         Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
@@ -547,28 +562,101 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr, coloured only when it is a terminal. The server
-/// logs what it does (`info`, timestamped); a command a person runs shows
-/// only warnings, short, so its answer is not lost among log lines
+/// Whose logs: the server's, in its format, or a command's.
+enum Logs {
+    Server(feedmap::config::LogFormat),
+    Command,
+}
+
+/// Logs go to stderr. The server logs what it does (`info`, timestamped),
+/// as text coloured only on a terminal, or as one JSON object a line
+/// (`--log-format json`); a line written while a request is answered
+/// carries its `request_id` ([`WithRequestId`]). A command a person runs
+/// shows only warnings, short, so its answer is not lost among log lines
 /// (`RUST_LOG=info` shows everything).
-fn init_logging(server: bool) {
+fn init_logging(logs: Logs) {
+    use feedmap::config::LogFormat;
     use std::io::IsTerminal;
-    let default = if server {
-        "info,tower_http=warn"
-    } else {
-        "warn"
+    let default = match logs {
+        Logs::Server(_) => "info,tower_http=warn",
+        Logs::Command => "warn",
     };
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(filter);
-    if server {
-        builder.init();
-    } else {
-        builder.without_time().with_target(false).init();
+    let format = tracing_subscriber::fmt::format();
+    match logs {
+        Logs::Server(LogFormat::Json) => builder
+            .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+            .event_format(WithRequestId {
+                json: true,
+                inner: format.json().with_current_span(true).with_span_list(false),
+            })
+            .init(),
+        Logs::Server(LogFormat::Text) => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .event_format(WithRequestId {
+                json: false,
+                inner: format,
+            })
+            .init(),
+        Logs::Command => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .without_time()
+            .with_target(false)
+            .init(),
     }
+}
+
+/// The server's log lines, with the id of the request being answered
+/// when there is one (`feedmap::api::request_id::with_current`): JSON
+/// lines get a `request_id` member first, text lines ` request_id=ID` at
+/// the end. (Such a line is written through a buffer, so on a terminal it
+/// is not coloured.)
+struct WithRequestId<F> {
+    json: bool,
+    inner: F,
+}
+
+impl<S, N, F> tracing_subscriber::fmt::FormatEvent<S, N> for WithRequestId<F>
+where
+    F: tracing_subscriber::fmt::FormatEvent<S, N>,
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        feedmap::api::request_id::with_current(|id| {
+            let Some(id) = id else {
+                return self.inner.format_event(ctx, writer, event);
+            };
+            let mut line = String::with_capacity(256);
+            self.inner.format_event(
+                ctx,
+                tracing_subscriber::fmt::format::Writer::new(&mut line),
+                event,
+            )?;
+            let body = line.strip_suffix('\n').unwrap_or(&line);
+            // The id is letters, digits and -_.:=+/@: nothing to escape.
+            match body.strip_prefix('{') {
+                Some(rest) if self.json => writeln!(writer, "{{\"request_id\":\"{id}\",{rest}"),
+                _ => writeln!(writer, "{body} request_id={id}"),
+            }
+        })
+    }
+}
+
+/// `feedmap serve` with its configuration read.
+fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(feedmap::api::serve(config))?;
+    Ok(())
 }
 
 /// Whether the error is (caused by) writing to a pipe whose reader has
@@ -590,11 +678,7 @@ fn closed_pipe(e: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => {
-            let config = ServeConfig::from_args(*args)?;
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(feedmap::api::serve(config))?;
-        }
+        Command::Serve(_) => unreachable!("main serves"),
         Command::Lookup {
             region,
             store,

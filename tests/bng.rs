@@ -16,19 +16,9 @@ fn control_points_convert_within_5_m() {
     let Some(data) = common::gm_data("control_points_convert_within_5_m") else {
         return;
     };
-    #[derive(serde::Deserialize)]
-    struct Row {
-        postcode: String,
-        lon: f64,
-        lat: f64,
-        easting: f64,
-        northing: f64,
-    }
-    let mut reader = csv::Reader::from_path(data.join("trafford_control_points_bng.csv")).unwrap();
     let mut worst: f64 = 0.0;
     let mut n = 0;
-    for row in reader.deserialize::<Row>() {
-        let row = row.unwrap();
+    for row in common::control_points(&data) {
         let (lon, lat) = bng_to_wgs84(row.easting, row.northing);
         let d = Geodesic.distance(Point::new(lon, lat), Point::new(row.lon, row.lat));
         println!("{}: {d:.2} m", row.postcode);

@@ -623,3 +623,24 @@ pub fn run_tool(program: &std::ffi::OsStr, args: &[&std::ffi::OsStr]) -> String 
     );
     said
 }
+
+/// One of the 21 Trafford control points (`trafford_control_points_bng.csv`
+/// in the GM data): a postcode's WGS84 position and its British National
+/// Grid easting and northing.
+#[derive(serde::Deserialize)]
+pub struct ControlPoint {
+    pub postcode: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub easting: f64,
+    pub northing: f64,
+}
+
+/// The Trafford control points.
+pub fn control_points(data: &Path) -> Vec<ControlPoint> {
+    csv::Reader::from_path(data.join("trafford_control_points_bng.csv"))
+        .unwrap()
+        .deserialize()
+        .map(Result::unwrap)
+        .collect()
+}

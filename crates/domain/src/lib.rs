@@ -7,7 +7,8 @@
 //!    from the store's log), [`feeds`], [`activity`] (posts and followers
 //!    per feed and day), [`listings`] (data.police.uk's neighbourhood
 //!    accounts), [`plan`], [`diff`] (what a boundary redraw does),
-//!    [`query`], [`police_api`] (data.police.uk's neighbourhood API),
+//!    [`query`], [`cql2`] (OGC CQL2 text filters, as `filter=` takes
+//!    them), [`police_api`] (data.police.uk's neighbourhood API),
 //!    [`published`] (each neighbourhood's published contacts and
 //!    priorities: their rules);
 //! 2. what is served — [`source`] (a region folder loaded whole),
@@ -37,6 +38,7 @@ pub mod batch;
 pub mod changes;
 pub mod cli;
 pub mod consolidate;
+pub mod cql2;
 pub mod decide;
 pub mod decision;
 pub mod demo;

@@ -96,6 +96,22 @@ pub struct ServeConfig {
     /// first retry after 30 s, doubling up to 1 h; paused after 10
     /// failures in a row; 10 s for a receiver to answer; a 60 s lease.
     pub webhooks: crate::webhooks::RetryPolicy,
+    /// How log lines are written to standard error: text for people, or
+    /// one JSON object a line for a log collector. Default text.
+    pub log_format: LogFormat,
+}
+
+/// How the server writes its log lines (`--log-format`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Lines for people: time, level, where, message, fields.
+    #[default]
+    Text,
+    /// One JSON object a line (`timestamp`, `level`, `fields.message`,
+    /// `target`; `request_id` on the lines written while a request is
+    /// answered).
+    Json,
 }
 
 impl Default for ServeConfig {
@@ -123,6 +139,7 @@ impl Default for ServeConfig {
             rate_limit_loopback: false,
             cors_origins: vec!["*".into()],
             webhooks: crate::webhooks::RetryPolicy::default(),
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -240,6 +257,10 @@ pub struct ServeSettings {
     #[arg(long, env = "FEEDMAP_WEBHOOK_LEASE", value_parser = humantime::parse_duration)]
     #[serde(default, with = "duration_text")]
     pub webhook_lease: Option<Duration>,
+    /// Log lines as `text` for people or `json`, one object a line, for a
+    /// log collector [default: text].
+    #[arg(long, env = "FEEDMAP_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
 }
 
 mod duration_text {
@@ -407,6 +428,7 @@ impl ServeConfig {
                     .or(file.webhook_lease)
                     .unwrap_or(d.webhooks.lease),
             },
+            log_format: args.log_format.or(file.log_format).unwrap_or(d.log_format),
         };
         c.check()?;
         Ok(c)

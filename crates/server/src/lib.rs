@@ -1,6 +1,7 @@
 //! The server: the HTTP API ([`api`]), its one typed configuration
-//! ([`config`]), planners' tokens ([`auth`]) and change notifications
-//! delivered from the audit log ([`webhooks`]).
+//! ([`config`]), planners' tokens ([`auth`]), change notifications
+//! delivered from the audit log ([`webhooks`]) and what it counts for
+//! Prometheus ([`metrics`]).
 //!
 //! The only crate that knows HTTP; everything it answers is computed by
 //! [`feedmap_domain`] from one [`feedmap_domain::Served`] value.
@@ -11,4 +12,5 @@ pub mod api;
 pub mod auth;
 pub mod basemap;
 pub mod config;
+pub mod metrics;
 pub mod webhooks;

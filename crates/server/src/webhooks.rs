@@ -292,6 +292,8 @@ pub struct Deliverer {
     worker: String,
     served: Arc<dyn Fn() -> Arc<Served> + Send + Sync>,
     client: reqwest::Client,
+    /// Counts failed attempts (`/metrics`).
+    failures: prometheus_client::metrics::counter::Counter,
 }
 
 /// Why the delivery task cannot start.
@@ -331,7 +333,17 @@ impl Deliverer {
             ),
             served,
             client,
+            failures: Default::default(),
         })
+    }
+
+    /// The same task, counting its failed attempts in `failures`.
+    pub fn counting_failures(
+        mut self,
+        failures: prometheus_client::metrics::counter::Counter,
+    ) -> Deliverer {
+        self.failures = failures;
+        self
     }
 
     /// Runs for ever: a pass over the due hooks whenever `wake` says the
@@ -536,6 +548,7 @@ impl Deliverer {
     }
 
     fn failed(&self, hook: &Webhook, failures: u32, status: Option<i64>, error: String) -> Outcome {
+        self.failures.inc();
         let n = failures + 1;
         let delay = self.policy.delay(n);
         let pause = (n >= self.policy.max_failures).then(|| {

@@ -16,6 +16,7 @@ use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
+use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -50,52 +51,34 @@ pub enum Peers {
 
 /// Serves `app` on `listener` within `limits` until `shutdown`
 /// completes, then lets open connections finish (at most 10 s).
-pub async fn serve(
+pub async fn serve<S, B>(
     listener: TcpListener,
-    app: super::App,
+    app: S,
     limits: Limits,
     shutdown: impl std::future::Future<Output = ()>,
-) -> std::io::Result<()> {
-    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+) -> std::io::Result<()>
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::http::Response<B>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
-        .keep_alive(true);
+    let accept = Accept::new(limits);
     tokio::pin!(shutdown);
     loop {
-        let permit = tokio::select! {
-            p = permits.clone().acquire_owned() => p.map_err(std::io::Error::other)?,
+        let (stream, peer, permit) = tokio::select! {
+            a = accept.next(&listener) => a?,
             () = &mut shutdown => break,
         };
-        let (stream, peer) = tokio::select! {
-            a = listener.accept() => match a {
-                Ok(a) => a,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait, do not spin.
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let _ = stream.set_nodelay(true);
-        let tag = limits.peers.tags(peer.ip());
-        let service = tower::ServiceExt::map_request(
-            app.clone(),
-            move |req: axum::http::Request<hyper::body::Incoming>| {
-                let mut req = req.map(axum::body::Body::new);
-                if tag {
-                    req.extensions_mut().insert(ConnectInfo(peer));
-                }
-                req
-            },
-        );
-        let conn = http.serve_connection(
-            hyper_util::rt::TokioIo::new(stream),
-            hyper_util::service::TowerToHyperService::new(service),
-        );
+        let conn = accept.connection(stream, peer, app.clone());
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             if let Err(e) = conn.await {
@@ -112,6 +95,122 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// Answers [`super::starting::Starting`] on `listener` (liveness yes,
+/// readiness and everything else 503, each connection closed after its
+/// answer) while `work` runs; then `work`'s outcome. So the server
+/// listens, and says it is not ready, while its region loads.
+pub async fn starting<F: std::future::Future>(
+    listener: &TcpListener,
+    limits: Limits,
+    work: F,
+) -> std::io::Result<F::Output> {
+    let accept = Accept::new(limits);
+    tokio::pin!(work);
+    loop {
+        let (stream, peer, permit) = tokio::select! {
+            out = &mut work => return Ok(out),
+            a = accept.next(listener) => a?,
+        };
+        let conn = accept.connection(stream, peer, super::starting::Starting);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, "connection ended: {e}");
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// Accepting connections within [`Limits`].
+struct Accept {
+    limits: Limits,
+    permits: Arc<Semaphore>,
+    http: hyper::server::conn::http1::Builder,
+}
+
+impl Accept {
+    fn new(limits: Limits) -> Accept {
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .keep_alive(true);
+        Accept {
+            limits,
+            permits: Arc::new(Semaphore::new(limits.max_connections.max(1))),
+            http,
+        }
+    }
+
+    /// The next connection, once one is allowed (a permit: held while it
+    /// is open).
+    async fn next(
+        &self,
+        listener: &TcpListener,
+    ) -> std::io::Result<(
+        tokio::net::TcpStream,
+        SocketAddr,
+        tokio::sync::OwnedSemaphorePermit,
+    )> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(std::io::Error::other)?;
+        loop {
+            match listener.accept().await {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    return Ok((stream, peer, permit));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+
+    /// `stream` served by `app`, its requests carrying the peer's address
+    /// when [`Limits::peers`] says so.
+    fn connection<S, B>(
+        &self,
+        stream: tokio::net::TcpStream,
+        peer: SocketAddr,
+        app: S,
+    ) -> impl hyper_util::server::graceful::GracefulConnection<Error = hyper::Error> + Send + 'static
+    where
+        S: tower::Service<
+                axum::extract::Request,
+                Response = axum::http::Response<B>,
+                Error = Infallible,
+            > + Clone
+            + Send
+            + 'static,
+        S::Future: Send + 'static,
+        B: hyper::body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let tag = self.limits.peers.tags(peer.ip());
+        let service = tower::ServiceExt::map_request(
+            app,
+            move |req: axum::http::Request<hyper::body::Incoming>| {
+                let mut req = req.map(axum::body::Body::new);
+                if tag {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                }
+                req
+            },
+        );
+        self.http.serve_connection(
+            hyper_util::rt::TokioIo::new(stream),
+            hyper_util::service::TowerToHyperService::new(service),
+        )
+    }
 }
 
 impl Peers {

@@ -20,6 +20,7 @@ pub mod health;
 pub mod listen;
 pub mod lookup;
 pub mod map;
+pub mod metrics;
 pub mod ogc;
 pub mod openapi;
 pub mod operation;
@@ -31,8 +32,10 @@ pub mod plan;
 pub mod police;
 pub mod problem;
 pub mod releases;
+pub mod request_id;
 pub mod server;
 pub mod settlements;
+pub mod starting;
 pub mod state;
 pub mod webhooks;
 pub mod write;
@@ -108,20 +111,32 @@ pub(crate) fn cors(
 
 /// The whole HTTP application: [`router`], with `GET /v1/lookup` answered
 /// in front of it ([`front::Front`]), behind what every request passes
-/// first — a trace span, panics caught as 500 problems, the per-client
-/// rate limit ([`guard::Limited`]). These wrap the router as one service
-/// rather than being layered onto it, since axum layers a router's every
-/// route separately (another boxed service cloned, another boxed future,
-/// per request).
+/// first — the trace layer (its span, [`request_id::RequestSpan`],
+/// recorded only when its lines are logged), the count of every answer for
+/// `/metrics` ([`metrics::Metered`]), panics caught as 500 problems, the
+/// per-client rate limit ([`guard::Limited`]). These wrap the router as
+/// one service rather than being layered onto it, since axum layers a
+/// router's every route separately (another boxed service cloned, another
+/// boxed future, per request). The request id is set in front of this,
+/// where the server listens ([`request_id::with_ids`]).
 pub type App = tower_http::trace::Trace<
-    tower_http::catch_panic::CatchPanic<guard::Guarded<front::Front, guard::Limited>, PanicProblem>,
+    metrics::Metered<
+        tower_http::catch_panic::CatchPanic<
+            guard::Guarded<front::Front, guard::Limited>,
+            PanicProblem,
+        >,
+    >,
     tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    request_id::RequestSpan,
 >;
 
 /// The application over shared state; see [`App`].
 pub fn app(state: Arc<AppState>) -> App {
     tower::ServiceBuilder::new()
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(request_id::RequestSpan),
+        )
+        .layer(metrics::MeteredLayer::new(state.metrics.clone()))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             PanicProblem,
         ))
@@ -167,24 +182,33 @@ pub fn router(state: Arc<AppState>) -> Router {
         // layer rather than the router's 405.) The layers of a route are
         // composed into one service before axum boxes it: each `.layer`
         // on a route or router is another boxed service cloned and
-        // another boxed future allocated per request.
+        // another boxed future allocated per request. Outermost, the
+        // route's template is put on its answers, for `/metrics`.
         let public = !op.write && !op.secured;
+        let mark = metrics::Mark::new(op.path);
         op.handler = match (public, op.untimed) {
             (true, false) => op.handler.layer(
                 tower::ServiceBuilder::new()
+                    .layer(mark)
                     .layer(guard::Timed::new(limit))
                     .layer(cors.clone()),
             ),
-            (true, true) => op.handler.layer(cors.clone()),
-            (false, false) => op.handler.layer(guard::Timed::new(limit)),
-            (false, true) => op.handler,
+            (true, true) => op
+                .handler
+                .layer(tower::ServiceBuilder::new().layer(mark).layer(cors.clone())),
+            (false, false) => op.handler.layer(
+                tower::ServiceBuilder::new()
+                    .layer(mark)
+                    .layer(guard::Timed::new(limit)),
+            ),
+            (false, true) => op.handler.layer(mark),
         };
         if public {
             use axum::handler::HandlerWithoutStateExt;
             let answer = || async { axum::http::StatusCode::NO_CONTENT };
             op.handler = op
                 .handler
-                .options_service(preflight.clone().layer(answer.into_service()));
+                .options_service(mark.layer(preflight.clone().layer(answer.into_service())));
         }
         router = router.route(op.path, op.handler);
     }

@@ -17,8 +17,8 @@
 use super::operation::{Context, Examples, In, Operation};
 use super::state::AppState;
 use super::{
-    audit, basemap, batch, changes, decisions, embed, feeds, health, lookup, map, ogc, ownership,
-    pages, plan, police, releases, settlements, webhooks,
+    audit, basemap, batch, changes, decisions, embed, feeds, health, lookup, map, metrics, ogc,
+    ownership, pages, plan, police, releases, settlements, webhooks,
 };
 use crate::config::ServeConfig;
 use axum::routing;
@@ -31,7 +31,7 @@ use std::sync::Arc;
 /// both made from this list.
 pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
     let cx = Context { config, ex };
-    let resources: [fn(&Context) -> Vec<Operation>; 18] = [
+    let resources: [fn(&Context) -> Vec<Operation>; 19] = [
         audit::operations,
         basemap::operations,
         batch::operations,
@@ -42,6 +42,7 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
         health::operations,
         lookup::operations,
         map::operations,
+        metrics::operations,
         ogc::operations,
         ownership::operations,
         pages::operations,

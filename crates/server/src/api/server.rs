@@ -1,5 +1,6 @@
-//! Starting the server: load the region, open the store, bind, serve
-//! until Ctrl-C; SIGHUP reloads the region, a timer follows the store.
+//! Starting the server: bind, load the region and open the store (the
+//! health endpoints answering meanwhile), serve until Ctrl-C; SIGHUP
+//! reloads the region, a timer follows the store.
 
 use super::state::AppState;
 use crate::auth::{Tokens, TokensError};
@@ -24,8 +25,16 @@ pub fn open_store(config: &ServeConfig) -> Result<(Arc<dyn Store>, Tokens), Serv
 }
 
 /// Loads the configured region and serves it until Ctrl-C. SIGHUP reloads
-/// the region (all or nothing). Prints `listening on http://ADDR` on stdout
-/// once bound, so scripts and tests using port 0 learn the port.
+/// the region (all or nothing).
+///
+/// The address is bound first (its port logged, `listening; loading`), and
+/// while the region loads and the store opens the server answers
+/// `/health/live` 200 and `/health/ready` (and everything else) 503
+/// ([`super::starting::Starting`]), so a supervisor sees it alive and not
+/// yet ready. Then the whole application answers, and `listening on
+/// http://ADDR` is printed on stdout, so scripts and tests using port 0
+/// learn the port once it serves. A region or store that fails to load
+/// stops the server with the error, as before it listened.
 pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     // The base map first: a wrong file is said at once, not after the
     // region has loaded.
@@ -34,6 +43,45 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         .as_deref()
         .map(crate::basemap::Basemap::open)
         .transpose()?;
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "listening; loading the region and the store (/health/ready answers 503 until they are)");
+    let limits = super::listen::Limits {
+        header_timeout: config.header_timeout,
+        max_connections: config.max_connections,
+        peers: match (config.rate_limit > 0, config.rate_limit_loopback) {
+            (false, _) => super::listen::Peers::None,
+            (true, true) => super::listen::Peers::All,
+            (true, false) => super::listen::Peers::Remote,
+        },
+    };
+    let state = tokio::select! {
+        loaded = super::listen::starting(&listener, limits, load(config, basemap)) => loaded??,
+        _ = tokio::signal::ctrl_c() => return Ok(()),
+    };
+    spawn_reload_on_sighup(state.clone());
+    spawn_store_poll(state.clone());
+    spawn_webhook_delivery(state.clone())?;
+    spawn_rate_tidy(state.clone());
+    println!("listening on http://{addr}");
+    tracing::info!(%addr, "serving");
+    super::listen::serve(
+        listener,
+        super::request_id::with_ids(super::app(state)),
+        limits,
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Loads the region and opens the store: the state served.
+async fn load(
+    config: ServeConfig,
+    basemap: Option<crate::basemap::Basemap>,
+) -> Result<Arc<AppState>, ServeError> {
     let options = LoadOptions {
         repair: config.repair,
         ..LoadOptions::default()
@@ -45,35 +93,12 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     if let Some(b) = &basemap {
         describe_basemap(b, &source);
     }
-    let store_config = config.clone();
-    let state = tokio::task::spawn_blocking(move || {
-        let (store, tokens) = open_store(&store_config)?;
-        Ok::<_, ServeError>(AppState::new(source, store_config, store, tokens, basemap)?)
+    tokio::task::spawn_blocking(move || {
+        let (store, tokens) = open_store(&config)?;
+        Ok::<_, ServeError>(AppState::new(source, config, store, tokens, basemap)?)
     })
     .await
-    .map_err(|e| ServeError::Io(std::io::Error::other(e)))??;
-    let listener = tokio::net::TcpListener::bind(state.config.addr).await?;
-    let addr = listener.local_addr()?;
-    spawn_reload_on_sighup(state.clone());
-    spawn_store_poll(state.clone());
-    spawn_webhook_delivery(state.clone())?;
-    println!("listening on http://{addr}");
-    tracing::info!(%addr, "serving");
-    spawn_rate_tidy(state.clone());
-    let limits = super::listen::Limits {
-        header_timeout: state.config.header_timeout,
-        max_connections: state.config.max_connections,
-        peers: match (&state.rate, state.config.rate_limit_loopback) {
-            (None, _) => super::listen::Peers::None,
-            (Some(_), true) => super::listen::Peers::All,
-            (Some(_), false) => super::listen::Peers::Remote,
-        },
-    };
-    super::listen::serve(listener, super::app(state), limits, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
-    Ok(())
+    .map_err(|e| ServeError::Io(std::io::Error::other(e)))?
 }
 
 /// Logs what the base map holds, and warns where it will leave the map
@@ -128,7 +153,8 @@ fn spawn_webhook_delivery(state: Arc<AppState>) -> Result<(), ServeError> {
         state.store.clone(),
         state.config.webhooks,
         Arc::new(move || served.served()),
-    )?;
+    )?
+    .counting_failures(state.metrics.webhook_failures());
     tokio::spawn(deliverer.run(state.seq()));
     Ok(())
 }

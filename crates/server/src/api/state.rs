@@ -10,7 +10,7 @@ use feedmap_geography::region::{LoadOptions, RegionError};
 use feedmap_store::{Store, StoreError};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Shared server state.
 pub struct AppState {
@@ -29,6 +29,12 @@ pub struct AppState {
     pub rate: Option<super::listen::RateLimit>,
     /// The offline base map (`--basemap`), checked at start.
     pub basemap: Option<crate::basemap::Basemap>,
+    /// What `/metrics` shows.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// The outcome of the last read of the store's generation
+    /// ([`AppState::sync`]): what `/health/ready` and the store gauges
+    /// show.
+    store_check: Mutex<StoreCheck>,
     /// Serialises swaps of `served` (reloads and store refreshes), so
     /// neither undoes the other.
     swap: Mutex<()>,
@@ -47,6 +53,15 @@ pub struct LoadStatus {
     /// The last reload's error, if it failed (the previous region kept
     /// serving).
     pub last_reload_error: Option<String>,
+}
+
+/// The last reads of the store.
+#[derive(Debug, Clone)]
+pub struct StoreCheck {
+    /// When the store was last read successfully.
+    pub last_ok: Instant,
+    /// Why the last read failed, if it did.
+    pub error: Option<String>,
 }
 
 pub(crate) fn now() -> u64 {
@@ -98,6 +113,11 @@ impl AppState {
             store,
             tokens,
             basemap,
+            metrics: Arc::new(crate::metrics::Metrics::new()),
+            store_check: Mutex::new(StoreCheck {
+                last_ok: Instant::now(),
+                error: None,
+            }),
             swap: Mutex::new(()),
         }))
     }
@@ -123,8 +143,31 @@ impl AppState {
     /// written since it was read (by this server or another replica): one
     /// cheap read when nothing changed, otherwise the audit entries since
     /// are applied ([`feedmap_domain::follow`]) and a new [`Served`] swapped in
-    /// whole. Blocking.
+    /// whole. Blocking. Its outcome is kept ([`AppState::store_check`]) for
+    /// `/health/ready` and `/metrics`.
     pub fn sync(&self) -> Result<(), StoreError> {
+        let result = self.follow_store();
+        let mut check = self.store_check.lock().unwrap_or_else(|e| e.into_inner());
+        match &result {
+            Ok(()) => {
+                check.last_ok = Instant::now();
+                check.error = None;
+            }
+            Err(e) => check.error = Some(e.to_string()),
+        }
+        result
+    }
+
+    /// The outcome of the last read of the store ([`AppState::sync`]).
+    pub fn store_check(&self) -> StoreCheck {
+        self.store_check
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// [`AppState::sync`]'s work.
+    fn follow_store(&self) -> Result<(), StoreError> {
         let current = self.served.load_full();
         if current.generation() == Some(self.store.generation()?)
             && current.day() == feedmap_domain::generations::today()
@@ -197,12 +240,14 @@ impl AppState {
                 self.publish(served);
                 status.loaded_at = now();
                 status.last_reload_error = None;
+                self.metrics.reloaded(true);
                 tracing::info!("reload succeeded");
                 Ok(())
             }
             Err(e) => {
                 tracing::error!("reload failed, still serving the previous region: {e}");
                 status.last_reload_error = Some(e.to_string());
+                self.metrics.reloaded(false);
                 Err(e)
             }
         }
