@@ -29,8 +29,11 @@ pub use feedmap_store as store;
 pub use feedmap_domain::{
     activity, batch, changes, cli, consolidate, decide, decision, demo, diff, feeds, follow,
     generations, handover, health, init, listings, plan, police_api, publish, published, query,
-    readiness, releases, served, settings, source, successors, verify,
+    readiness, releases, served, settings, source, successors, verify, voice,
 };
 pub use feedmap_domain::{Served, Source};
 
 pub use feedmap_server::{api, auth, basemap, config, metrics, webhooks};
+
+/// The public question's desk (counting, limits, bursts).
+pub use feedmap_server::voice as question;

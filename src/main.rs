@@ -474,11 +474,21 @@ impl MaybeStoreArgs {
     /// The region at `region` as the server would serve it with this
     /// store, or from its files alone (saying so) without one.
     fn served(self, region: &std::path::Path) -> anyhow::Result<Served> {
+        Ok(self.served_and_voice(region)?.0)
+    }
+
+    /// As [`MaybeStoreArgs::served`], with the residents' answers the
+    /// store counted as the plan's evidence (none without a store, or
+    /// when the region asks no question).
+    fn served_and_voice(
+        self,
+        region: &std::path::Path,
+    ) -> anyhow::Result<(Served, Option<feedmap::plan::VoiceEvidence>)> {
         let source = Source::load(region)?;
         Ok(match (self.data_dir, self.store) {
             (None, None) => {
                 feedmap::cli::note_unused_store(std::path::Path::new("data"));
-                Served::without_store(source)
+                (Served::without_store(source), None)
             }
             (dir, url) => {
                 let store = StoreArgs {
@@ -486,7 +496,15 @@ impl MaybeStoreArgs {
                     store: url,
                 }
                 .open()?;
-                Served::from_store(Arc::new(source), &*store)?
+                let served = Served::from_store(Arc::new(source), &*store)?;
+                let voice = match served.region().question {
+                    Some(_) => feedmap::plan::VoiceEvidence::of(
+                        served.region(),
+                        &feedmap::voice::Ledger::new(store.voice()?),
+                    ),
+                    None => None,
+                };
+                (served, voice)
             }
         })
     }
@@ -759,10 +777,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             store,
         } => {
-            let served = store.served(&region)?;
+            let (served, voice) = store.served_and_voice(&region)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            feedmap::cli::plan(&served, &params, &format, &mut out)?;
+            feedmap::cli::plan(&served, voice.as_ref(), &params, &format, &mut out)?;
             out.flush()?;
         }
         Command::Release {

@@ -42,6 +42,7 @@ mod persistence;
 mod plan;
 mod plan_factors;
 mod police_api;
+mod question;
 mod redraw;
 mod rename;
 mod replicas;

@@ -115,6 +115,34 @@ fn every_documented_operation_answers_its_example() {
         );
         assert_eq!(r.status, 201, "{}", r.json);
     }
+    // A held area, so the hold operation's example names a real one: 50
+    // answers to the question at one point in moments, each from its own
+    // client, make a burst.
+    let region = feedmap::Source::load(&common::demo_region())
+        .map(|s| s.region)
+        .unwrap();
+    let (_, communities) = region.layer("communities").unwrap();
+    let p = geo::InteriorPoint::interior_point(&communities.areas[1].geometry).unwrap();
+    for n in 0..50 {
+        let r = call(
+            &server.base,
+            "POST",
+            "/v1/question/answers",
+            None,
+            Some(&serde_json::json!({ "lon": p.x(), "lat": p.y(), "follow": "yes" })),
+            &[("X-Forwarded-For", &format!("192.0.2.{n}"))],
+        );
+        assert_eq!(r.status, 202, "{}", r.json);
+    }
+    let holds = call(
+        &server.base,
+        "GET",
+        "/v1/question/holds",
+        Some(PLANNER),
+        None,
+        &[],
+    );
+    assert_eq!(holds.json["holds"][0]["status"], "held", "{}", holds.json);
     let doc = call(&server.base, "GET", "/api", None, None, &[]).json;
     assert_eq!(doc["openapi"], "3.0.3");
     let paths = doc["paths"].as_object().unwrap();

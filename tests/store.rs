@@ -659,6 +659,16 @@ macro_rules! suite {
 
             #[test]
             $(#[$needs])?
+            fn voice() {
+                if let (Some((s, _keep)), Some((fresh, _keep2))) =
+                    ($open("voice"), $open("voice_import"))
+                {
+                    voice_round_trip(&*s, &*fresh);
+                }
+            }
+
+            #[test]
+            $(#[$needs])?
             fn concurrency() {
                 if let Some((s, _keep)) = $open("concurrency") {
                     concurrent_writers_never_overwrite(s);
@@ -1013,6 +1023,333 @@ fn owners_handovers_and_activity(s: &dyn Store, fresh: &dyn Store) {
     assert!(h4.id > h3.id, "ids continue after an import");
 }
 
+/// `n` tallies of one answer each: `cells` as `(kind, value)`.
+fn tally(
+    area: &str,
+    bucket: i64,
+    hold: i64,
+    cells: &[(feedmap::store::VoiceKind, &str)],
+) -> feedmap::store::VoiceTally {
+    feedmap::store::VoiceTally {
+        layer: "oas".into(),
+        area_id: area.into(),
+        bucket,
+        hold,
+        cells: cells
+            .iter()
+            .map(|(kind, value)| feedmap::store::VoiceCell {
+                kind: *kind,
+                value: (*value).into(),
+            })
+            .collect(),
+    }
+}
+
+/// The stored counts as `(area, bucket, hold, kind word, value, n)`.
+fn voice_counts(s: &dyn Store) -> Vec<(String, i64, i64, &'static str, String, i64)> {
+    s.voice()
+        .unwrap()
+        .counts
+        .into_iter()
+        .map(|c| {
+            assert_eq!(c.layer, "oas");
+            (c.area_id, c.bucket, c.hold, c.kind.as_str(), c.value, c.n)
+        })
+        .collect()
+}
+
+/// Residents' answers: tallies of one slice summed per cell (within the
+/// slice and with what is stored), with neither an audit entry nor a new
+/// generation; holds and exclusion windows audited as `voice` and each a
+/// new generation; a second hold of a held area, a decision on a decided
+/// hold or at a stale version refused; releasing sums the held counts into
+/// the area's unheld ones; excluding records the window since the burst
+/// began; restoring removes a window; nothing of it reaches the public
+/// change feed, a follower of the audit log keeps up, and an export and
+/// import keep it all, ids included.
+fn voice_round_trip(s: &dyn Store, fresh: &dyn Store) {
+    use feedmap::changes::Change;
+    use feedmap::follow::StoreState;
+    use feedmap::store::{HoldStatus, NewExclusion, NewHold, VoiceKind::*};
+    let followed = StoreState::read(s).unwrap();
+    let (g0, seq0) = (s.generation().unwrap(), last_seq(s));
+    s.record_voice(&[]).unwrap();
+    s.record_voice(&[
+        tally(
+            "E1",
+            3600,
+            0,
+            &[(Answers, ""), (Follow, "yes"), (Name, "sale moor")],
+        ),
+        tally(
+            "E1",
+            3600,
+            0,
+            &[(Answers, ""), (Follow, "yes"), (Platform, "facebook")],
+        ),
+        tally(
+            "E2",
+            0,
+            0,
+            &[(Answers, ""), (Follow, "not_sure"), (Name, NASTY[4])],
+        ),
+    ])
+    .unwrap();
+    s.record_voice(&[tally("E1", 3600, 0, &[(Answers, ""), (Choice, "q1/c2")])])
+        .unwrap();
+    assert_eq!(
+        (s.generation().unwrap(), last_seq(s)),
+        (g0, seq0),
+        "answers are neither a new generation nor audited"
+    );
+    let row =
+        |a: &str, b, h, k: &'static str, v: &str, n| (a.to_string(), b, h, k, v.to_string(), n);
+    let unheld = vec![
+        row("E1", 3600, 0, "answers", "", 3),
+        row("E1", 3600, 0, "name", "sale moor", 1),
+        row("E1", 3600, 0, "follow", "yes", 2),
+        row("E1", 3600, 0, "platform", "facebook", 1),
+        row("E1", 3600, 0, "choice", "q1/c2", 1),
+        row("E2", 0, 0, "answers", "", 1),
+        row("E2", 0, 0, "name", NASTY[4], 1),
+        row("E2", 0, 0, "follow", "not_sure", 1),
+    ];
+    assert_eq!(voice_counts(s), unheld);
+
+    // A burst: the area is held; a second hold of it is refused.
+    let burst = NewHold {
+        layer: "oas".into(),
+        area_id: "E1".into(),
+        since: 3000,
+        detected: 3700,
+        attempts: 40,
+        usual: 0.1 + 0.2,
+    };
+    let h = s.hold_voice("burst detector", burst.clone()).unwrap();
+    assert_eq!(
+        (
+            h.status,
+            h.version,
+            h.decided_at.clone(),
+            h.usual,
+            h.attempts
+        ),
+        (HoldStatus::Held, 1, None, 0.1 + 0.2, 40)
+    );
+    assert!(h.id > 0, "hold 0 means none");
+    assert_eq!(
+        s.generation().unwrap(),
+        g0 + 1,
+        "a hold is a new generation"
+    );
+    match s.hold_voice("burst detector", burst.clone()) {
+        Err(StoreError::Conflict { reason, .. }) => {
+            assert!(reason.contains(&h.id.to_string()), "{reason}")
+        }
+        other => panic!("a second hold of a held area must be refused: {other:?}"),
+    }
+    // Answers while held are counted under the hold, apart.
+    s.record_voice(&[
+        tally("E1", 3600, h.id, &[(Answers, ""), (Follow, "yes")]),
+        tally("E1", 7200, h.id, &[(Answers, ""), (Follow, "no")]),
+    ])
+    .unwrap();
+    assert_eq!(voice_counts(s).len(), unheld.len() + 4);
+    match s.decide_voice_hold("planner-a", h.id, Expect::Version(2), true, 8000) {
+        Err(StoreError::Stale { current: 1, .. }) => {}
+        other => panic!("a decision at a stale version must be refused: {other:?}"),
+    }
+    match s.decide_voice_hold("planner-a", 9999, Expect::Any, true, 8000) {
+        Err(StoreError::NotFound { .. }) => {}
+        other => panic!("no such hold: {other:?}"),
+    }
+    let g = s.generation().unwrap();
+    let (released, window) = s
+        .decide_voice_hold("planner-a", h.id, Expect::Version(1), true, 8000)
+        .unwrap();
+    assert_eq!(window, None);
+    assert_eq!(
+        (released.status, released.version, released.id),
+        (HoldStatus::Released, 2, h.id)
+    );
+    assert!(released.decided_at.is_some());
+    assert_eq!(s.generation().unwrap(), g + 1);
+    // Released: the held counts are summed into the unheld ones.
+    let mut merged = unheld.clone();
+    merged[0].5 += 1; // answers in E1/3600
+    merged[2].5 += 1; // follow yes in E1/3600
+    merged.insert(5, row("E1", 7200, 0, "answers", "", 1));
+    merged.insert(6, row("E1", 7200, 0, "follow", "no", 1));
+    assert_eq!(voice_counts(s), merged);
+    match s.decide_voice_hold("planner-b", h.id, Expect::Any, false, 9000) {
+        Err(StoreError::Conflict { reason, .. }) => {
+            assert!(reason.contains("released"), "{reason}")
+        }
+        other => panic!("a decided hold cannot be decided again: {other:?}"),
+    }
+
+    // A second burst, excluded: its counts stay held, and the window since
+    // it began is left out.
+    let h2 = s.hold_voice("burst detector", burst).unwrap();
+    assert!(h2.id > h.id);
+    s.record_voice(&[tally("E1", 7200, h2.id, &[(Answers, "")])])
+        .unwrap();
+    let (excluded, window) = s
+        .decide_voice_hold("planner-b", h2.id, Expect::Version(1), false, 9000)
+        .unwrap();
+    assert_eq!(
+        (excluded.status, excluded.version),
+        (HoldStatus::Excluded, 2)
+    );
+    let window = window.expect("an exclusion records a window");
+    assert_eq!(
+        (
+            window.layer.as_str(),
+            window.area_id.as_str(),
+            window.from,
+            window.to
+        ),
+        ("oas", "E1", 3000, 9000)
+    );
+    assert!(!window.reason.is_empty());
+    let mut held = merged.clone();
+    held.insert(7, row("E1", 7200, h2.id, "answers", "", 1));
+    assert_eq!(
+        voice_counts(s),
+        held,
+        "excluded answers stay under the hold"
+    );
+
+    // A planner's own window, then restored.
+    let mine = s
+        .exclude_voice(
+            "planner-a",
+            NewExclusion {
+                layer: "oas".into(),
+                area_id: "E2".into(),
+                from: 0,
+                to: 3600,
+                reason: NASTY[0].into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (mine.from, mine.to, mine.reason.as_str()),
+        (0, 3600, NASTY[0])
+    );
+    let records = s.voice().unwrap();
+    assert_eq!(
+        records.holds,
+        vec![released.clone(), excluded.clone()],
+        "holds read back as written"
+    );
+    assert_eq!(records.exclusions, vec![window.clone(), mine.clone()]);
+    let g = s.generation().unwrap();
+    assert_eq!(s.restore_voice("planner-a", mine.id).unwrap(), mine);
+    assert_eq!(s.generation().unwrap(), g + 1);
+    match s.restore_voice("planner-a", mine.id) {
+        Err(StoreError::NotFound { .. }) => {}
+        other => panic!("a restored window is gone: {other:?}"),
+    }
+    assert_eq!(s.voice().unwrap().exclusions, vec![window.clone()]);
+
+    // Audited as `voice`, who recorded; none of it public.
+    let audit: Vec<_> = s
+        .audit(seq0, 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entity == "voice")
+        .collect();
+    let actions: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|e| (e.action.as_str(), e.who.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("voice.held", "burst detector"),
+            ("voice.released", "planner-a"),
+            ("voice.held", "burst detector"),
+            ("voice.excluded", "planner-b"),
+            ("voice.window_excluded", "planner-b"),
+            ("voice.window_excluded", "planner-a"),
+            ("voice.window_restored", "planner-a"),
+        ]
+    );
+    assert_eq!(audit[1].entity_id, format!("hold:{}", h.id));
+    assert_eq!(
+        audit[1].after,
+        Some(serde_json::to_value(&released).unwrap())
+    );
+    assert_eq!(audit[6].before, Some(serde_json::to_value(&mine).unwrap()));
+    assert!(audit
+        .iter()
+        .all(|e| Change::of(e).is_none() && Change::for_planners(e).is_none()));
+    let next = followed
+        .advance(s)
+        .unwrap()
+        .expect("the store changed")
+        .state;
+    assert_eq!(next, StoreState::read(s).unwrap());
+
+    // Export and import keep it all, ids included; ids go on after them.
+    let dump = s.export().unwrap();
+    assert_eq!(dump.version, 6);
+    assert_eq!(
+        (
+            dump.voice_counts.len(),
+            dump.voice_holds.len(),
+            dump.voice_exclusions.len()
+        ),
+        (held.len(), 2, 1)
+    );
+    fresh.import(&dump).unwrap();
+    let mut back = fresh.export().unwrap();
+    back.exported_at = dump.exported_at.clone();
+    back.generation = dump.generation;
+    assert_eq!(back, dump, "an import restores the answers");
+    assert_eq!(fresh.voice().unwrap(), s.voice().unwrap());
+    let h3 = fresh
+        .hold_voice(
+            "burst detector",
+            NewHold {
+                layer: "oas".into(),
+                area_id: "E2".into(),
+                since: 0,
+                detected: 60,
+                attempts: 9,
+                usual: 0.0,
+            },
+        )
+        .unwrap();
+    assert!(h3.id > h2.id, "hold ids continue after an import");
+    let w = fresh
+        .exclude_voice(
+            "planner-a",
+            NewExclusion {
+                layer: "oas".into(),
+                area_id: "E2".into(),
+                from: 0,
+                to: 60,
+                reason: "test".into(),
+            },
+        )
+        .unwrap();
+    assert!(w.id > window.id, "window ids continue after an import");
+
+    // A dump of format 5 (before the question) reads, with no answers.
+    let mut old = serde_json::to_value(&dump).unwrap();
+    let o = old.as_object_mut().unwrap();
+    for k in ["voice_counts", "voice_holds", "voice_exclusions"] {
+        o.remove(k);
+    }
+    o.insert("version".into(), 5.into());
+    let old: feedmap::store::Dump = serde_json::from_value(old).unwrap();
+    old.check().unwrap();
+    assert!(old.voice_counts.is_empty() && old.voice_holds.is_empty());
+    assert!(old.voice_exclusions.is_empty());
+}
+
 /// What keeps a test's store alive (its folder or database).
 enum Keep {
     #[allow(dead_code)]
@@ -1094,6 +1431,43 @@ fn postgres_audit_is_append_only_and_replicas_migrate_once() {
             .unwrap_or_default();
         assert!(msg.contains("append-only"), "{sql}: {msg}");
     }
+}
+
+/// Answers are acknowledged only once `record_voice` returns, and it
+/// returns only after its transaction committed (SQLite in WAL mode with
+/// `synchronous = FULL`: on disk): a store reopened after it (as after a
+/// crash) holds every count.
+#[test]
+fn sqlite_answers_are_on_disk_when_recorded() {
+    use feedmap::store::VoiceKind::*;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let s = Location::Sqlite(data.clone()).open().unwrap();
+        let slice: Vec<_> = (0..300)
+            .map(|k| {
+                tally(
+                    &format!("E{}", k % 7),
+                    0,
+                    0,
+                    &[(Answers, ""), (Follow, "yes")],
+                )
+            })
+            .collect();
+        s.record_voice(&slice).unwrap();
+    }
+    let conn = rusqlite::Connection::open(data.join("feedmap.sqlite")).unwrap();
+    let (rows, total): (i64, i64) = conn
+        .query_row(
+            "SELECT COUNT(*), SUM(n) FROM voice_counts WHERE kind = 'answers'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((rows, total), (7, 300));
+    drop(conn);
+    let s = Location::Sqlite(data).open().unwrap();
+    assert_eq!(s.voice().unwrap().counts.len(), 14);
 }
 
 #[test]

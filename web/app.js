@@ -62,6 +62,12 @@ const state = (window.feedmap = {
   // The contacts and priorities editor open ({ key, ctx, node }), kept
   // when the panel is redrawn for the same neighbourhood.
   pageEditing: null,
+  // The residents' question (GET /v1/question) when the region asks it,
+  // their names for places (id, lon, lat, text) and the answers per area
+  // by layer (GET /v1/question/areas), as last read.
+  question: null,
+  residentsNames: [],
+  voiceAreas: {},
 });
 
 async function getJSON(url) {
@@ -194,6 +200,7 @@ async function signIn(token, quiet) {
   renderVanished();
   if (state.release) await showRelease(state.release.id);
   if (state.map && state.map.loaded()) await loadOwners();
+  await loadHolds();
 }
 
 function signOut(why) {
@@ -207,6 +214,7 @@ function signOut(why) {
   renderVanished();
   if (state.release) showRelease(state.release.id);
   if (state.map && state.map.loaded()) loadOwners();
+  loadHolds();
 }
 
 $('#signin').addEventListener('submit', (ev) => {
@@ -525,6 +533,7 @@ async function selectHood(id, focus, fly) {
       factorBar('compactness', s.factors.compactness),
       factorBar('containment', s.factors.containment)),
     el('p', { class: 'reason', text: s.reason }),
+    s.kind === 'settlement' || s.kind === 'cluster' ? null : voiceLine(state.commLayer, s.id, 'Residents: '),
     decisionControls(s.id, s.decision, s.kind === 'settlement' ? '@settlements' : null),
     renameForm(s),
     s.kind === 'settlement' ? null : feedForm(s)));
@@ -538,6 +547,7 @@ async function selectHood(id, focus, fly) {
     el('p', { text: `${residents(hood.population, hood.population_provenance)} · ${hood.area_km2.toFixed(1)} km² · ${hood.communities} communities` }),
     el('p', { class: 'why', text: hood.why }),
     coverageLine(hood.coverage),
+    voiceSection(id, hood.name, focus),
     suggestions.length ? el('ol', { class: 'suggestions' }, suggestions) : el('p', { class: 'muted', text: 'No suggestions here.' }),
     notSuggested.length ? el('details', { open: focus && notSuggested.some((n) => n.dataset.id === focus) ? '' : null },
       el('summary', { text: `Not suggested (${notSuggested.length})` }), el('ul', {}, notSuggested)) : null,
@@ -1074,6 +1084,11 @@ async function refreshLabels() {
     const node = el('div', { class: 'area-label settlement', 'data-id': s.id }, el('span', { class: 'label-text', text: s.name }));
     markers.push(marker(node, s));
   }
+  for (const n of state.residentsNames) {
+    if (!b.contains([n.lon, n.lat])) continue;
+    const node = el('div', { class: 'area-label residents-name', 'data-id': n.id, title: n.title }, el('span', { class: 'label-text', text: n.text }));
+    markers.push(marker(node, n));
+  }
   placeLabels();
   leaveNamesToLabels(markers.map((m) => m.getElement().querySelector('.label-text').textContent));
   state.labelledView = viewKey();
@@ -1121,6 +1136,7 @@ function labelRank(node, planned) {
   if (best && best.chosen) return [1, best.rank];
   if (best) return [2, best.rank];
   if (node.classList.contains('settlement')) return [3, 0];
+  if (node.classList.contains('residents-name')) return [3, 1];
   return [4, 0];
 }
 
@@ -1327,6 +1343,242 @@ async function setFeedView(view) {
 }
 $('#show-health').addEventListener('click', () => setFeedView('health'));
 $('#show-consolidation').addEventListener('click', () => setFeedView('consolidation'));
+
+// ---- the residents' question ---------------------------------------------------------
+
+// Shown only when the region asks it (GET /v1/question answers 200): the
+// residents' names layer, answers per area in the selected area's panel,
+// the counts as CSV, and for planners the areas held for review and a form
+// to leave a window of an area's answers out.
+async function loadQuestion() {
+  let r;
+  try {
+    r = await fetch('/v1/question');
+  } catch {
+    return;
+  }
+  if (r.status !== 200) return;
+  try {
+    state.question = await r.json();
+  } catch {
+    state.question = null;
+    return;
+  }
+  $('#question-section').hidden = false;
+  $('#names-switch').hidden = false;
+  $('#names-legend').hidden = false;
+  $('#question-csv').href = `/v1/question/counts.csv?layer=${encodeURIComponent(state.commLayer)}`;
+  await refreshVoice();
+  if (state.selected) await selectHood(state.selected, state.focus, false);
+}
+
+function minCount(layer) {
+  const a = state.voiceAreas[layer];
+  return (a && a.min_count) || (state.question && state.question.min_count) || 10;
+}
+
+// A residents' name as its label says it: "Sale Moor · 78 %".
+function nameLabel(p) {
+  const share = typeof p.share === 'number' ? Math.round(p.share <= 1 ? p.share * 100 : p.share) : null;
+  return share === null ? p.name : `${p.name} · ${share} %`;
+}
+
+// Reads the names and the answers per area anew, then the holds and the
+// labels.
+async function refreshVoice() {
+  if (!state.question) return;
+  const q = (layer) => `layer=${encodeURIComponent(layer)}`;
+  const [names, comm, hood] = await Promise.all([
+    getJSON(`/v1/question/names.geojson?${q(state.commLayer)}`).catch(() => null),
+    getJSON(`/v1/question/areas?${q(state.commLayer)}`).catch(() => null),
+    getJSON(`/v1/question/areas?${q(state.hoodLayer)}`).catch(() => null),
+  ]);
+  state.residentsNames = ((names && names.features) || []).filter((f) => f.geometry).map((f) => {
+    const p = f.properties;
+    return {
+      id: p.id, name: p.name, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1], text: nameLabel(p),
+      title: `${p.area_name}: ${fmt.format(p.count)} of ${fmt.format(p.answers)} residents who answered call it ${p.name}`,
+    };
+  });
+  state.voiceAreas = { [state.commLayer]: comm, [state.hoodLayer]: hood };
+  const min = minCount(state.commLayer);
+  const total = comm && comm.answers !== null && comm.answers !== undefined ? comm.answers : null;
+  $('#question-summary').textContent = total !== null
+    ? `${fmt.format(total)} residents have answered; ${(comm.areas || []).length} areas have ${min} or more answers (figures under ${min} are not shown).`
+    : `Fewer than ${min} answers counted so far (figures under ${min} are not shown).`;
+  await loadHolds();
+  if (state.map && state.map.loaded()) await refreshLabels();
+}
+
+// What residents answered for one area: "142 answers; 61 % would follow".
+function voiceText(layer, id) {
+  const data = state.voiceAreas[layer];
+  if (!data) return null;
+  const min = minCount(layer);
+  const a = (data.areas || []).find((x) => x.id === id);
+  if (!a || a.answers === null || a.answers === undefined) return `fewer than ${min} answers`;
+  let text = `${fmt.format(a.answers)} answer${a.answers === 1 ? '' : 's'}`;
+  const yes = a.follow && a.follow.yes;
+  if (yes !== null && yes !== undefined && a.answers) text += `; ${Math.round((100 * yes) / a.answers)} % would follow`;
+  const top = (a.names || []).slice().sort((x, y) => y.count - x.count)[0];
+  if (top && a.answers) text += `; ${Math.round((100 * top.count) / a.answers)} % call it ${placeCase(top.name)}`;
+  return text;
+}
+
+// A residents' name as counted (lower case) in the region's own casing
+// when an area or settlement of that name is known, else in title case
+// keeping the small words of place names lower ("Newton upon Ouse").
+const SMALL_WORDS = new Set(['upon', 'on', 'under', 'le', 'the', 'and', 'of', 'in']);
+function placeCase(name) {
+  const known = [...state.residentsNames.map((n) => n.name), ...state.settlements.map((x) => x.name),
+    ...(state.summary ? state.summary.neighbourhoods.map((n) => n.name) : [])];
+  const same = known.find((k) => k && k.toLowerCase() === name.toLowerCase());
+  if (same) return same;
+  return name.split(' ').map((w, i) => (i > 0 && SMALL_WORDS.has(w) ? w : w.charAt(0).toUpperCase() + w.slice(1))).join(' ');
+}
+
+function voiceLine(layer, id, prefix) {
+  if (!state.question) return null;
+  const text = voiceText(layer, id);
+  return text ? el('div', { class: 'voice-line', 'data-area': id, text: `${prefix}${text}` }) : null;
+}
+
+// The selected area's answers, and for a planner the exclusion form.
+function voiceSection(id, name, focus) {
+  if (!state.question) return null;
+  const focused = focus ? (state.summary && state.summary.communities.find((c) => c.id === focus)) : null;
+  const focusName = focused ? focused.name : focus;
+  const rows = [el('li', {}, el('strong', { text: `${name}: ` }), voiceText(state.hoodLayer, id) || 'not read')];
+  if (focus) rows.push(el('li', {}, el('strong', { text: `${focusName}: ` }), voiceText(state.commLayer, focus) || 'not read'));
+  const areas = [[state.hoodLayer, id, name]];
+  if (focus) areas.unshift([state.commLayer, focus, focusName]);
+  return el('section', { class: 'voice', 'aria-labelledby': 'voice-title' },
+    el('h4', { id: 'voice-title', tabindex: '-1', text: "Residents' answers" }),
+    el('ul', { class: 'voice-figures' }, rows),
+    state.token ? exclusionForm(areas) : null);
+}
+
+// "Exclude answers…": a window of one area's answers left out (POST
+// /v1/question/exclusions), from and to in the planner's local time.
+function exclusionForm(areas) {
+  const field = (key, label, input) => {
+    const id = `ex-${key}`;
+    input.id = id;
+    input.setAttribute('data-field', key);
+    input.setAttribute('aria-describedby', `${id}-error`);
+    return [el('label', { for: id, text: label }), input, el('p', { id: `${id}-error`, class: 'error field-error' })];
+  };
+  const area = el('select', {}, areas.map(([layer, , name], i) => el('option', { value: String(i), text: `${name} (${layer})` })));
+  const from = el('input', { type: 'datetime-local', required: '' });
+  const to = el('input', { type: 'datetime-local', required: '' });
+  const reason = el('input', { type: 'text', required: '', maxlength: '500' });
+  const status = el('p', { class: 'muted form-status', role: 'status' });
+  const form = el('form', { class: 'exclude-form', novalidate: '', 'aria-label': 'Exclude answers' },
+    field('area', 'Area', area), field('from', 'From', from), field('to', 'To', to), field('reason', 'Reason', reason),
+    el('button', { type: 'submit', text: 'Exclude these answers' }), status);
+  const mark = (key, text) => {
+    const input = form.querySelector(`[data-field="${key}"]`) || reason;
+    input.setAttribute('aria-invalid', 'true');
+    form.querySelector(`#${input.id}-error`).textContent = text;
+    input.focus();
+  };
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+    for (const p of form.querySelectorAll('.field-error')) p.textContent = '';
+    status.textContent = '';
+    if (!from.value) return mark('from', 'Give the start of the window.');
+    if (!to.value) return mark('to', 'Give the end of the window.');
+    if (new Date(to.value) <= new Date(from.value)) return mark('to', 'The end must come after the start.');
+    if (!reason.value.trim()) return mark('reason', 'Say why these answers are left out (it is kept in the audit log).');
+    const [layer, id] = areas[Number(area.value)];
+    const r = await send('POST', '/v1/question/exclusions', {
+      layer, area: id, from: utc(from.value), to: utc(to.value), reason: reason.value.trim(),
+    });
+    if (!r.ok) {
+      const detail = (r.body && (r.body.detail || r.body.title)) || `status ${r.status}`;
+      const named = /^(\w+): /.exec(detail);
+      const key = String((r.body && r.body.field) || (named && named[1]) || 'reason').replace(/^layer$/, 'area');
+      mark(['area', 'from', 'to', 'reason'].includes(key) ? key : 'reason', `Not excluded: ${detail}`);
+      return;
+    }
+    const say = $('#question-status');
+    say.className = 'muted';
+    say.textContent = `Excluded the answers of ${area.selectedOptions[0].textContent} from ${from.value.replace('T', ' ')} to ${to.value.replace('T', ' ')}.`;
+    await refreshVoice();
+    if (state.selected) await selectHood(state.selected, state.focus, false);
+    const title = $('#voice-title');
+    if (title) title.focus();
+  });
+  return el('details', { class: 'exclude' }, el('summary', { text: 'Exclude answers…' }), form);
+}
+
+// A datetime-local value (the planner's time) as UTC, to the second:
+// "2026-12-07T14:00:00Z".
+function utc(local) {
+  return new Date(local).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function when(unix) {
+  return new Date(unix * 1000).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+// Areas held for review (planners only): Release or Exclude each.
+async function loadHolds() {
+  const box = $('#holds');
+  if (!state.question || !state.token) {
+    fill(box);
+    return;
+  }
+  let r;
+  try {
+    r = await readJSON('/v1/question/holds');
+  } catch (e) {
+    fill(box, el('p', { class: 'error', text: `Held for review: ${e.message}` }));
+    return;
+  }
+  const holds = (r.body.holds || []).filter((h) => h.status === 'held');
+  fill(box,
+    el('h3', { id: 'holds-title', tabindex: '-1', text: `Held for review (${holds.length})` }),
+    holds.length
+      ? el('ul', { class: 'holds-list', 'aria-labelledby': 'holds-title' }, holds.map(holdRow))
+      : el('p', { class: 'muted', text: 'No area is held for review.' }));
+}
+
+function holdRow(h) {
+  const name = h.area_name || h.area_id;
+  const min = minCount(state.commLayer);
+  const figures = h.held || h.held_answers;
+  const held = figures && figures.answers !== null && figures.answers !== undefined
+    ? `${fmt.format(figures.answers)} answers held` : `fewer than ${min} answers held`;
+  const usual = typeof h.usual === 'number' ? (Math.round(h.usual * 10) / 10).toString() : '?';
+  const act = async (decision) => {
+    const r = await send('POST', `/v1/question/holds/${h.id}`, { decision }, `"v${h.version}"`);
+    const say = $('#question-status');
+    if (r.status === 412 || r.status === 409) {
+      say.className = 'warning';
+      say.textContent = `Someone else decided on ${name} meanwhile; the list now shows it.`;
+    } else if (!r.ok) {
+      say.className = 'error';
+      say.textContent = `Not saved: ${(r.body && r.body.detail) || r.status}`;
+    } else {
+      say.className = 'muted';
+      say.textContent = decision === 'release'
+        ? `Released ${name}: its held answers now count.`
+        : `Excluded ${name}: its held answers, and those since the burst began, are left out.`;
+    }
+    await refreshVoice();
+    if (state.selected) await selectHood(state.selected, state.focus, false);
+    const title = $('#holds-title');
+    if (title) title.focus();
+  };
+  return el('li', { 'data-hold': h.id, 'data-area': h.area_id },
+    el('strong', { text: name }), el('span', { class: 'muted', text: ` (${h.layer} ${h.area_id})` }),
+    el('div', { text: `Held ${when(h.detected)}: ${fmt.format(h.attempts)} attempts to answer since ${when(h.since)}, against about ${usual} usually; ${held}.` }),
+    el('div', { class: 'row hold-actions', role: 'group', 'aria-label': `Decide on ${name}` },
+      el('button', { type: 'button', class: 'hold-release', 'aria-label': `Release the answers held for ${name}`, text: 'Release', onclick: () => act('release') }),
+      el('button', { type: 'button', class: 'hold-exclude', 'aria-label': `Exclude the answers held for ${name}`, text: 'Exclude', onclick: () => act('exclude') })));
+}
 
 // ---- toggles ---------------------------------------------------------------------
 
@@ -1656,6 +1908,7 @@ async function start() {
     toggle('#t-labels', [], 'hide-labels');
     toggle('#t-feeds', [], 'hide-feeds');
     toggle('#t-basemap', baseLayers, null);
+    toggle('#t-names', [], 'hide-names');
     explainEmpty();
     map.on('click', async (ev) => {
       const hit = map.queryRenderedFeatures(ev.point, { layers: ['communities-fill', 'neighbourhoods-fill'] });
@@ -1676,6 +1929,7 @@ async function start() {
     if (PRINT) await printPage();
     await loadGenerations();
     await loadOwners();
+    await loadQuestion();
     state.ready = true;
     document.body.dataset.ready = 'true';
   });

@@ -795,13 +795,7 @@ mod tests {
     /// answered, in order.
     #[test]
     fn over_long_json_line_is_one_error_row() {
-        let served = crate::Served::without_store(
-            crate::Source::load(std::path::Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../boundaries/demo"
-            )))
-            .unwrap(),
-        );
+        let served = crate::demo::served();
         let long = format!("{{\"id\":2,\"q\":\"{}\"}}", "x".repeat(MAX_LINE * 2 + 10));
         let input = format!("{{\"id\":1,\"postcode\":\"DV1 1AA\"}}\n{long}\n{{\"id\":3,\"postcode\":\"DV1 1AA\"}}\n");
         let mut out = Vec::new();
@@ -825,13 +819,7 @@ mod tests {
     }
 
     fn demo() -> crate::Served {
-        crate::Served::without_store(
-            crate::Source::load(std::path::Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../boundaries/demo"
-            )))
-            .unwrap(),
-        )
+        crate::demo::served()
     }
 
     fn answers(input: &str, format: Format) -> (BatchStats, String) {

@@ -222,17 +222,18 @@ pub fn note_unused_store(dir: &Path) {
 }
 
 /// Runs `feedmap plan`: writes the plan of `served` (its feeds, decisions
-/// and saved parameters under the `--param` ones) as `json`, `geojson` or
-/// `csv`.
+/// and saved parameters under the `--param` ones, residents' answers
+/// `voice` as evidence) as `json`, `geojson` or `csv`.
 pub fn plan(
     served: &Served,
+    voice: Option<&crate::plan::VoiceEvidence>,
     args: &[String],
     format: &str,
     out: &mut dyn Write,
 ) -> Result<(), PlanCommandError> {
     let params = served.params(&param_pairs(args)?)?;
     let started = std::time::Instant::now();
-    let plan = served.plan(&params)?;
+    let plan = served.plan_with(&params, voice)?;
     tracing::info!(
         neighbourhoods = plan.summary.neighbourhoods,
         suggestions = plan.summary.suggestions,

@@ -300,7 +300,7 @@ pub fn write_demo(out: &Path) -> std::io::Result<()> {
     std::fs::write(out.join("police_uk.json"), demo_listings())?;
     let mut manifest = std::fs::read_to_string(out.join("region.toml"))?;
     manifest.push_str(
-        "\n[postcodes]\n# ONSPD column names (pcds, lat, long, doterm) are the defaults.\nfile = \"postcodes.csv\"\n\n[feeds]\nfile = \"feeds.csv\"\nactivity = \"activity.csv\"\n# Fictional activity: its newest day is read as today, so the demo never goes stale.\nactivity_relative_to_today = true\nlistings = \"police_uk.json\"\n\n[addresses]\nfile = \"addresses.csv\"\n\n[force]\n# As data.police.uk would name it: the /police-api/ endpoints answer for it.\nid = \"dogger-vale\"\nname = \"Dogger Vale Police\"\nurl = \"https://www.doggervale.police.example/\"\ntelephone = \"101\"\nneighbourhood_url = \"https://www.doggervale.police.example/area/{id}\"\n",
+        "\n[postcodes]\n# ONSPD column names (pcds, lat, long, doterm) are the defaults.\nfile = \"postcodes.csv\"\n\n[feeds]\nfile = \"feeds.csv\"\nactivity = \"activity.csv\"\n# Fictional activity: its newest day is read as today, so the demo never goes stale.\nactivity_relative_to_today = true\nlistings = \"police_uk.json\"\n\n[addresses]\nfile = \"addresses.csv\"\n\n[force]\n# As data.police.uk would name it: the /police-api/ endpoints answer for it.\nid = \"dogger-vale\"\nname = \"Dogger Vale Police\"\nurl = \"https://www.doggervale.police.example/\"\ntelephone = \"101\"\nneighbourhood_url = \"https://www.doggervale.police.example/area/{id}\"\n\n[question]\n# The public question (/question): counted per area, nothing personal kept.\nintro = \"Dogger Vale Police is planning local feeds. Tell us what you call the place you live and whether you would follow a feed about it.\"\nmin_count = 10\n\n[[question.extra]]\nid = \"cover\"\ntext = \"What should a local feed tell you about first?\"\nchoices = [\n  { id = \"crime\", label = \"Crime and arrests nearby\" },\n  { id = \"roads\", label = \"Roads and traffic\" },\n  { id = \"events\", label = \"Events and meetings\" },\n  { id = \"appeals\", label = \"Appeals for information\" },\n]\n",
     );
     std::fs::write(out.join("region.toml"), manifest)?;
     std::fs::write(
@@ -721,4 +721,17 @@ fn write_blocks(path: &Path, lattice: &Lattice, blocks: &[Block]) -> std::io::Re
     }
     writeln!(w, "]}}")?;
     w.flush()
+}
+
+/// The demo region shipped in the repository, served without a store:
+/// for the domain's own tests.
+#[cfg(test)]
+pub(crate) fn served() -> crate::Served {
+    crate::Served::without_store(
+        crate::Source::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../boundaries/demo"
+        )))
+        .expect("the demo region loads"),
+    )
 }

@@ -10,7 +10,9 @@
 //!    [`query`], [`cql2`] (OGC CQL2 text filters, as `filter=` takes
 //!    them), [`police_api`] (data.police.uk's neighbourhood API),
 //!    [`published`] (each neighbourhood's published contacts and
-//!    priorities: their rules);
+//!    priorities: their rules), [`voice`] (the resident question: names
+//!    normalised, answers checked and counted, public figures held to a
+//!    minimum count);
 //! 2. what is served — [`source`] (a region folder loaded whole),
 //!    [`generations`] (every layer's boundary versions over time),
 //!    [`successors`] (what a redraw does to feeds and decisions),
@@ -62,6 +64,7 @@ pub mod settings;
 pub mod source;
 pub mod successors;
 pub mod verify;
+pub mod voice;
 
 pub use served::Served;
 pub use source::Source;

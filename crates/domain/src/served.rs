@@ -341,12 +341,30 @@ impl Served {
             planning: self.today.geo().planning(),
             feeds: self.today.feeds(),
             decisions: self.today.decisions(),
+            voice: None,
         }
     }
 
-    /// The plan with `params`, stating the generation it reflects.
+    /// The plan with `params`, stating the generation it reflects (made
+    /// without residents' answers: see [`Served::plan_with`]).
     pub fn plan(&self, params: &PlanParams) -> Result<Plan, PlanError> {
-        let mut p = plan::plan(&self.plan_inputs(), params)?;
+        self.plan_with(params, None)
+    }
+
+    /// The plan with `params` taking residents' answers `voice` as
+    /// evidence (the *voice* factor and residents' names; `None`, no
+    /// answer or `voice=false` give the plan of [`Served::plan`] byte for
+    /// byte), stating the generation it reflects.
+    pub fn plan_with(
+        &self,
+        params: &PlanParams,
+        voice: Option<&plan::VoiceEvidence>,
+    ) -> Result<Plan, PlanError> {
+        let inputs = plan::Inputs {
+            voice,
+            ..self.plan_inputs()
+        };
+        let mut p = plan::plan(&inputs, params)?;
         p.generation = self.generation();
         Ok(p)
     }

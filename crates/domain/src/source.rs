@@ -256,6 +256,18 @@ impl Source {
     pub fn load_with(dir: &Path, options: LoadOptions) -> Result<Source, RegionError> {
         let started = Instant::now();
         let (manifest, manifest_path) = Manifest::load(dir)?;
+        if let Some(q) = &manifest.question {
+            // A question that cannot be asked is refused with the region.
+            let checked = crate::voice::Question::from_spec(q).map_err(|e| {
+                feedmap_geography::manifest::ManifestError::Rule {
+                    path: manifest_path.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            for w in checked.warnings() {
+                tracing::warn!("{w}");
+            }
+        }
         let mut problems = Vec::new();
         let (built, postcodes, addresses, points): (Vec<_>, _, _, _) = std::thread::scope(|s| {
             let points = manifest.population_points.as_ref().map(|spec| {
@@ -392,6 +404,7 @@ impl Source {
             addresses: addresses.map(Arc::new),
             places: Arc::new(places),
             force: manifest.force.clone().map(Arc::new),
+            question: manifest.question.clone().map(Arc::new),
         };
         for note in &region.notes {
             tracing::warn!("{note}");

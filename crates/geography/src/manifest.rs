@@ -82,6 +82,84 @@ pub struct Manifest {
     /// nothing without it.
     #[serde(default)]
     pub force: Option<ForceSpec>,
+    /// Optional resident question (`[question]`): residents say what they
+    /// call the place they live and whether they would follow a local feed
+    /// about it. Without it the question is not asked.
+    #[serde(default)]
+    pub question: Option<QuestionSpec>,
+}
+
+/// `[question]`: the public question residents answer (what they call the
+/// place they live, whether they would follow a local police feed about it,
+/// on which platforms, and up to three questions of the force's own). Plain
+/// data: the domain checks it (`voice::Question::from_spec`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionSpec {
+    /// A short paragraph shown above the question (optional).
+    #[serde(default)]
+    pub intro: Option<String>,
+    /// The platforms residents may choose from, in display order (default:
+    /// Facebook, X (Twitter), Instagram, Nextdoor, WhatsApp).
+    #[serde(default = "default_platforms")]
+    pub platforms: Vec<ChoiceSpec>,
+    /// The smallest count shown in public figures (default 10): a figure
+    /// below it is withheld.
+    #[serde(default = "default_min_count")]
+    pub min_count: u32,
+    /// The force's own questions (`[[question.extra]]`), each with fixed
+    /// choices.
+    #[serde(default)]
+    pub extra: Vec<ExtraQuestionSpec>,
+}
+
+/// A fixed choice: an id (lowercase letters, digits, `_`) and its label.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChoiceSpec {
+    /// Stable id, counted and sent in answers (`facebook`).
+    pub id: String,
+    /// What residents read (`Facebook`).
+    pub label: String,
+}
+
+/// `[[question.extra]]`: one of the force's own questions.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraQuestionSpec {
+    /// Stable id (lowercase letters, digits, `_`).
+    pub id: String,
+    /// The question as residents read it.
+    pub text: String,
+    /// Its fixed choices, in display order.
+    pub choices: Vec<ChoiceSpec>,
+    /// Whether a resident may pick several choices (default false: one).
+    #[serde(default)]
+    pub multiple: bool,
+}
+
+/// The platforms offered when `[question]` names none.
+pub fn default_platforms() -> Vec<ChoiceSpec> {
+    [
+        ("facebook", "Facebook"),
+        ("x", "X (Twitter)"),
+        ("instagram", "Instagram"),
+        ("nextdoor", "Nextdoor"),
+        ("whatsapp", "WhatsApp"),
+    ]
+    .into_iter()
+    .map(|(id, label)| ChoiceSpec {
+        id: id.into(),
+        label: label.into(),
+    })
+    .collect()
+}
+
+/// `[question].min_count`'s default.
+pub const DEFAULT_MIN_COUNT: u32 = 10;
+
+fn default_min_count() -> u32 {
+    DEFAULT_MIN_COUNT
 }
 
 /// `[force]`: the police force whose neighbourhoods the region's

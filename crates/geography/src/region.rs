@@ -49,6 +49,8 @@ pub struct Region {
     pub places: Arc<Places>,
     /// The police force, when the manifest names one (`[force]`).
     pub force: Option<Arc<crate::manifest::ForceSpec>>,
+    /// The resident question, when the manifest asks one (`[question]`).
+    pub question: Option<Arc<crate::manifest::QuestionSpec>>,
 }
 
 /// Why a region could not be loaded.
@@ -71,5 +73,14 @@ impl Region {
     /// Finds a layer by id, with its index.
     pub fn layer(&self, id: &str) -> Option<(usize, &Layer)> {
         self.layers.iter().enumerate().find(|(_, l)| l.id == id)
+    }
+
+    /// Every layer id, comma-separated, for a message naming what would do.
+    pub fn layer_ids(&self) -> String {
+        self.layers
+            .iter()
+            .map(|l| l.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }

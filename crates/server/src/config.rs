@@ -99,6 +99,51 @@ pub struct ServeConfig {
     /// How log lines are written to standard error: text for people, or
     /// one JSON object a line for a log collector. Default text.
     pub log_format: LogFormat,
+    /// How the public question (the `voice` module) counts answers and
+    /// resists abuse.
+    pub question: QuestionSettings,
+}
+
+/// How the public question counts answers and resists abuse, without
+/// keeping anything that identifies a resident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionSettings {
+    /// Length of the time buckets answers are counted in (also the
+    /// smallest window a planner can exclude). Default 1 h: coarse enough
+    /// that a count cannot be matched to one request in a proxy's log.
+    pub bucket: Duration,
+    /// Answers one client may give a day (0: no limit). The client is
+    /// known only by a keyed hash of its address, whose key is made in
+    /// memory and replaced at every UTC midnight. Default 10.
+    pub per_client: u32,
+    /// The burst detector's window. Default 10 min.
+    pub burst_window: Duration,
+    /// Attempts in one window that can hold an area, however quiet it
+    /// usually is. Default 50.
+    pub burst_min: u32,
+    /// How many times its usual attempts in a window hold an area.
+    /// Default 10.
+    pub burst_factor: f64,
+    /// Proxies whose `X-Forwarded-For` names the client (the right-most
+    /// address not itself a trusted proxy). Default loopback (a proxy on
+    /// the same host).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for QuestionSettings {
+    fn default() -> Self {
+        QuestionSettings {
+            bucket: Duration::from_secs(3600),
+            per_client: 10,
+            burst_window: Duration::from_secs(600),
+            burst_min: 50,
+            burst_factor: 10.0,
+            trusted_proxies: vec![
+                std::net::IpAddr::from([127, 0, 0, 1]),
+                std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+            ],
+        }
+    }
 }
 
 /// How the server writes its log lines (`--log-format`).
@@ -140,6 +185,7 @@ impl Default for ServeConfig {
             cors_origins: vec!["*".into()],
             webhooks: crate::webhooks::RetryPolicy::default(),
             log_format: LogFormat::Text,
+            question: QuestionSettings::default(),
         }
     }
 }
@@ -261,6 +307,32 @@ pub struct ServeSettings {
     /// log collector [default: text].
     #[arg(long, env = "FEEDMAP_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Time buckets the public question counts answers in, the smallest
+    /// window a planner can exclude [default: 1h].
+    #[arg(long, env = "FEEDMAP_QUESTION_BUCKET", value_parser = humantime::parse_duration)]
+    #[serde(default, with = "duration_text")]
+    pub question_bucket: Option<Duration>,
+    /// Answers to the public question one client may give a day, 0 for
+    /// no limit [default: 10].
+    #[arg(long, env = "FEEDMAP_QUESTION_PER_CLIENT")]
+    pub question_per_client: Option<u32>,
+    /// The window in which a burst of answers holds an area for review
+    /// [default: 10m].
+    #[arg(long, env = "FEEDMAP_QUESTION_BURST_WINDOW", value_parser = humantime::parse_duration)]
+    #[serde(default, with = "duration_text")]
+    pub question_burst_window: Option<Duration>,
+    /// Answers in one window that can hold an area however quiet it
+    /// usually is [default: 50].
+    #[arg(long, env = "FEEDMAP_QUESTION_BURST_MIN")]
+    pub question_burst_min: Option<u32>,
+    /// How many times an area's usual answers in a window hold it
+    /// [default: 10].
+    #[arg(long, env = "FEEDMAP_QUESTION_BURST_FACTOR")]
+    pub question_burst_factor: Option<f64>,
+    /// Proxies trusted to name the client in `X-Forwarded-For`,
+    /// comma-separated addresses [default: 127.0.0.1,::1].
+    #[arg(long, env = "FEEDMAP_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 mod duration_text {
@@ -429,6 +501,32 @@ impl ServeConfig {
                     .unwrap_or(d.webhooks.lease),
             },
             log_format: args.log_format.or(file.log_format).unwrap_or(d.log_format),
+            question: QuestionSettings {
+                bucket: args
+                    .question_bucket
+                    .or(file.question_bucket)
+                    .unwrap_or(d.question.bucket),
+                per_client: args
+                    .question_per_client
+                    .or(file.question_per_client)
+                    .unwrap_or(d.question.per_client),
+                burst_window: args
+                    .question_burst_window
+                    .or(file.question_burst_window)
+                    .unwrap_or(d.question.burst_window),
+                burst_min: args
+                    .question_burst_min
+                    .or(file.question_burst_min)
+                    .unwrap_or(d.question.burst_min),
+                burst_factor: args
+                    .question_burst_factor
+                    .or(file.question_burst_factor)
+                    .unwrap_or(d.question.burst_factor),
+                trusted_proxies: args
+                    .trusted_proxies
+                    .or(file.trusted_proxies)
+                    .unwrap_or(d.question.trusted_proxies),
+            },
         };
         c.check()?;
         Ok(c)
@@ -523,6 +621,34 @@ impl ServeConfig {
                 format!(
                     "{:?} must be longer than --webhook-timeout ({:?}), or a slow receiver would lose the server its lease",
                     w.lease, w.timeout
+                ),
+            );
+        }
+        let q = &self.question;
+        if q.bucket.as_secs() == 0 || q.bucket.subsec_nanos() != 0 || q.bucket.as_secs() > 86_400 {
+            return bad(
+                "--question-bucket",
+                format!(
+                    "{:?} must be whole seconds from 1s to 24h (e.g. 1h)",
+                    q.bucket
+                ),
+            );
+        }
+        if q.burst_window.as_secs() == 0 {
+            return bad(
+                "--question-burst-window",
+                "must be at least 1s (e.g. 10m)".into(),
+            );
+        }
+        if q.burst_min == 0 {
+            return bad("--question-burst-min", "must be at least 1".into());
+        }
+        if !(q.burst_factor.is_finite() && q.burst_factor >= 1.0) {
+            return bad(
+                "--question-burst-factor",
+                format!(
+                    "{} must be a number of at least 1 (e.g. 10)",
+                    q.burst_factor
                 ),
             );
         }

@@ -13,4 +13,5 @@ pub mod auth;
 pub mod basemap;
 pub mod config;
 pub mod metrics;
+pub mod voice;
 pub mod webhooks;

@@ -129,6 +129,7 @@ pub struct Metrics {
     lookup_ok: (Counter, Histogram),
     lookups: [Counter; 3],
     plans: Counter,
+    answers: Counter,
     reload_ok: Counter,
     reload_error: Counter,
     webhook_failures: Counter,
@@ -180,6 +181,12 @@ impl Metrics {
             "feedmap_plans",
             "Plans answered (2xx) by GET /v1/plan, /v1/plan.geojson, /v1/plan.csv, /v1/plan/summary and /v1/plan/neighbourhoods/{id}",
             plans.clone(),
+        );
+        let answers = Counter::default();
+        registry.register(
+            "feedmap_question_answers",
+            "Answers to the public question counted (202) by this server",
+            answers.clone(),
         );
         let reloads = Family::<OutcomeLabels, Counter>::default();
         registry.register(
@@ -263,6 +270,7 @@ impl Metrics {
             lookup_ok,
             lookups,
             plans,
+            answers,
             reload_ok,
             reload_error,
             webhook_failures,
@@ -301,6 +309,11 @@ impl Metrics {
     /// Counts a plan answered.
     pub fn plan(&self) {
         self.plans.inc();
+    }
+
+    /// Counts an answer to the public question.
+    pub fn question_answer(&self) {
+        self.answers.inc();
     }
 
     /// Counts a reload's outcome.

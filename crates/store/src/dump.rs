@@ -3,7 +3,7 @@
 
 use super::{
     ActivityDay, AuditEntry, Decision, DumpedWebhook, Handover, Page, ParamSet, Release,
-    ReleaseFile, StoreError, StoredFeed,
+    ReleaseFile, StoreError, StoredFeed, VoiceCount, VoiceExclusion, VoiceHold,
 };
 use serde::{Deserialize, Serialize};
 
@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 pub const FORMAT: &str = "feedmap-store";
 /// The dump layout version (2 added boundary releases, 3 feed owners,
 /// handovers and activity, 4 webhooks, 5 neighbourhoods' published
-/// pages; 1 to 4 are still read).
-pub const VERSION: u32 = 5;
+/// pages, 6 residents' answers to the question — counts, holds and
+/// exclusion windows; 1 to 5 are still read, with no answers).
+pub const VERSION: u32 = 6;
 
 /// Everything in a store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +50,16 @@ pub struct Dump {
     /// Every neighbourhood's published contacts and priorities.
     #[serde(default)]
     pub pages: Vec<Page>,
+    /// Every count of residents' answers (no personal data: counts per
+    /// area and time bucket).
+    #[serde(default)]
+    pub voice_counts: Vec<VoiceCount>,
+    /// Every hold of an area's answers, with its id.
+    #[serde(default)]
+    pub voice_holds: Vec<VoiceHold>,
+    /// Every window of answers left out, with its id.
+    #[serde(default)]
+    pub voice_exclusions: Vec<VoiceExclusion>,
 }
 
 /// A release and its files, as a dump holds them.

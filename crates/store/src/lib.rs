@@ -21,6 +21,7 @@ pub mod postgres;
 mod schema;
 mod sql;
 pub mod sqlite;
+mod voice;
 mod webhook;
 
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,10 @@ pub use dump::Dump;
 pub use feed::{FeedEntry, FeedFields, FeedStatus, Ownership, StoredFeed, Verification};
 pub use meta::Meta;
 pub use page::{Contact, ContactWays, Page, PagePart, Priority};
+pub use voice::{
+    HoldStatus, NewExclusion, NewHold, VoiceCell, VoiceCount, VoiceExclusion, VoiceHold, VoiceKind,
+    VoiceRecords, VoiceTally, VOICE_ENTITY,
+};
 pub use webhook::{
     now_ms, rfc3339_ms, AreaKey, Claim, Claims, DeliveryState, DumpedWebhook, EventKind,
     NewWebhook, Outcome, Webhook, WebhookPatch, WebhookRow, WebhookStatus,
@@ -442,9 +447,11 @@ pub struct AuditEntry {
     pub who: String,
     /// What, e.g. `decision.create`, `feed.retire`.
     pub action: String,
-    /// `decision`, `feed` or `params`.
+    /// `decision`, `feed`, `params`, `page`, `release`, `handover`,
+    /// `activity`, `webhook`, `migration` or `voice`.
     pub entity: String,
-    /// The decision id, feed id or parameter set name.
+    /// The decision id, feed id or parameter set name (for `voice`:
+    /// `hold:ID` or `exclusion:ID`).
     pub entity_id: String,
     /// The record before (absent for a creation).
     pub before: Option<serde_json::Value>,
@@ -776,6 +783,40 @@ pub trait Store: Send + Sync {
         lease_ms: i64,
         outcome: &Outcome,
     ) -> Result<bool, StoreError>;
+    /// Adds 1 to every cell of every tally, all in one transaction; durable when it returns
+    /// (a server acknowledges answers only after). Not audited (answers are anonymous) and
+    /// not a new generation (counts are followed apart from the snapshot). Cells with the
+    /// same key (layer, area, bucket, hold, kind, value) are summed, within the slice and
+    /// with what is stored. The hold of a tally is not checked.
+    fn record_voice(&self, tallies: &[VoiceTally]) -> Result<(), StoreError>;
+    /// Every count, hold and exclusion, read in one consistent snapshot.
+    fn voice(&self) -> Result<VoiceRecords, StoreError>;
+    /// Holds an area (audited `voice.held`, who = the caller, e.g. "burst detector"; a new
+    /// generation): the hold at version 1, with its new id (never 0).
+    /// [`StoreError::Conflict`] when the area already has a hold with status Held.
+    fn hold_voice(&self, who: &str, new: NewHold) -> Result<VoiceHold, StoreError>;
+    /// A planner releases (`release`: held answers count from now on: its rows are moved
+    /// to hold 0, summed into the rows there) or excludes (its rows stay under the hold
+    /// and never count; and an exclusion window [`since`, `now`) — `now` in unix s — is
+    /// recorded for the area so the answers accepted before the hold fired are left out
+    /// too, returned as the second value) a Held hold at the expected version.
+    /// Audited `voice.released` / `voice.excluded` (an exclusion also
+    /// `voice.window_excluded`); a new generation. [`StoreError::NotFound`] for no such
+    /// hold, [`StoreError::Conflict`] when it is not Held, [`StoreError::Stale`] when it is
+    /// not at the expected version.
+    fn decide_voice_hold(
+        &self,
+        who: &str,
+        id: i64,
+        expect: Expect,
+        release: bool,
+        now: i64,
+    ) -> Result<(VoiceHold, Option<VoiceExclusion>), StoreError>;
+    /// Records an exclusion window (audited `voice.window_excluded`; a new generation).
+    fn exclude_voice(&self, who: &str, new: NewExclusion) -> Result<VoiceExclusion, StoreError>;
+    /// Removes an exclusion window, restoring its counts (audited `voice.window_restored`;
+    /// a new generation); returns it. [`StoreError::NotFound`] for no such window.
+    fn restore_voice(&self, who: &str, id: i64) -> Result<VoiceExclusion, StoreError>;
     /// Everything, for backup or moving to another store.
     fn export(&self) -> Result<Dump, StoreError>;
     /// Loads a dump into an empty store, keeping ids and the audit log.

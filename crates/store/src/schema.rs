@@ -177,6 +177,37 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        // Residents' answers to the question, as counts only: one row per
+        // area, time bucket (unix s), hold (0: none) and counted key, its
+        // `n` summed. Holds of areas under review (at most one held per
+        // area, enforced here too) and windows planners left out. Held
+        // rows are few: a partial index finds them for a decision.
+        common: "
+        CREATE TABLE voice_counts (
+            layer TEXT NOT NULL, area_id TEXT NOT NULL,
+            bucket {int} NOT NULL, hold {int} NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('answers', 'name', 'follow', 'platform', 'choice')),
+            value TEXT NOT NULL, n {int} NOT NULL,
+            PRIMARY KEY (layer, area_id, bucket, hold, kind, value));
+        CREATE INDEX voice_counts_held ON voice_counts (hold) WHERE hold <> 0;
+        CREATE TABLE voice_holds (
+            id {id},
+            layer TEXT NOT NULL, area_id TEXT NOT NULL,
+            since {int} NOT NULL, detected {int} NOT NULL,
+            attempts {int} NOT NULL, usual TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('held', 'released', 'excluded')),
+            decided_at TEXT, version {int} NOT NULL);
+        CREATE UNIQUE INDEX voice_holds_one_held ON voice_holds (layer, area_id) WHERE status = 'held';
+        CREATE TABLE voice_exclusions (
+            id {id},
+            layer TEXT NOT NULL, area_id TEXT NOT NULL,
+            start_s {int} NOT NULL, end_s {int} NOT NULL,
+            reason TEXT NOT NULL, at TEXT NOT NULL);
+    ",
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 /// The schema version this program writes.
@@ -227,7 +258,9 @@ pub(crate) fn after_import(tx: &mut dyn Tx, dialect: Dialect) -> Result<(), Stor
              SELECT setval(pg_get_serial_sequence('audit', 'seq'), COALESCE((SELECT MAX(seq) FROM audit), 0) + 1, false);
              SELECT setval(pg_get_serial_sequence('releases', 'id'), COALESCE((SELECT MAX(id) FROM releases), 0) + 1, false);
              SELECT setval(pg_get_serial_sequence('handovers', 'id'), COALESCE((SELECT MAX(id) FROM handovers), 0) + 1, false);
-             SELECT setval(pg_get_serial_sequence('webhooks', 'id'), COALESCE((SELECT MAX(id) FROM webhooks), 0) + 1, false);",
+             SELECT setval(pg_get_serial_sequence('webhooks', 'id'), COALESCE((SELECT MAX(id) FROM webhooks), 0) + 1, false);
+             SELECT setval(pg_get_serial_sequence('voice_holds', 'id'), COALESCE((SELECT MAX(id) FROM voice_holds), 0) + 1, false);
+             SELECT setval(pg_get_serial_sequence('voice_exclusions', 'id'), COALESCE((SELECT MAX(id) FROM voice_exclusions), 0) + 1, false);",
         )?;
     }
     Ok(())

@@ -14,7 +14,11 @@ use super::{
     Claim, Claims, DeliveryState, DumpedWebhook, NewWebhook, Outcome, Webhook, WebhookPatch,
     WebhookRow, WebhookStatus,
 };
-use crate::backend::{corrupt, i, ot, t, Arg, Backend, Cell, Row, Tx};
+use super::{
+    HoldStatus, NewExclusion, NewHold, VoiceCount, VoiceExclusion, VoiceHold, VoiceKind,
+    VoiceRecords, VoiceTally, VOICE_ENTITY,
+};
+use crate::backend::{corrupt, i, ot, t, Arg, Backend, Cell, Dialect, Row, Tx};
 use crate::schema;
 use crate::DecisionKind;
 use serde::Serialize;
@@ -737,6 +741,253 @@ fn upsert_activity(tx: &mut dyn Tx, days: &[ActivityDay]) -> Result<(), StoreErr
         )?;
     }
     Ok(())
+}
+
+/// A count's key: layer, area, bucket, hold, kind, value.
+type CountKey<'a> = (&'a str, &'a str, i64, i64, VoiceKind, &'a str);
+
+const COUNT_COLS: &str = "layer, area_id, bucket, hold, kind, value, n";
+const HOLD_COLS: &str =
+    "id, layer, area_id, since, detected, attempts, usual, status, decided_at, version";
+const EXCLUSION_COLS: &str = "id, layer, area_id, start_s, end_s, reason, at";
+
+/// The most count rows one INSERT carries (7 parameters each, well under
+/// SQLite's and PostgreSQL's limits).
+const COUNT_ROWS: usize = 128;
+
+/// The upsert of `rows` count rows (a power of two up to [`COUNT_ROWS`]):
+/// each row's `n` is added to the stored one. Built once per size, so the
+/// SQLite statement cache sees at most eight distinct statements.
+fn count_upsert(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (0..=COUNT_ROWS.trailing_zeros())
+            .map(|p| {
+                let values: Vec<String> = (0..1usize << p)
+                    .map(|r| {
+                        let b = r * 7;
+                        format!(
+                            "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                            b + 1,
+                            b + 2,
+                            b + 3,
+                            b + 4,
+                            b + 5,
+                            b + 6,
+                            b + 7
+                        )
+                    })
+                    .collect();
+                format!(
+                    "INSERT INTO voice_counts ({COUNT_COLS}) VALUES {} \
+                     ON CONFLICT (layer, area_id, bucket, hold, kind, value) \
+                     DO UPDATE SET n = voice_counts.n + excluded.n",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[rows.trailing_zeros() as usize]
+}
+
+/// Adds each key's `n` to its stored count (creating it), in as few
+/// statements as the sizes allow; keys must be distinct (PostgreSQL
+/// refuses to update one row twice in a statement).
+fn add_counts(tx: &mut dyn Tx, counts: &[(CountKey<'_>, i64)]) -> Result<(), StoreError> {
+    let mut rest = counts;
+    while !rest.is_empty() {
+        // The largest power of two that fits.
+        let size = 1usize << (usize::BITS - 1 - rest.len().min(COUNT_ROWS).leading_zeros());
+        let (chunk, tail) = rest.split_at(size);
+        let mut args = Vec::with_capacity(size * 7);
+        for ((layer, area, bucket, hold, kind, value), n) in chunk {
+            args.extend([
+                t(*layer),
+                t(*area),
+                i(*bucket),
+                i(*hold),
+                t(kind.as_str()),
+                t(*value),
+                i(*n),
+            ]);
+        }
+        tx.exec(count_upsert(size), &args)?;
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// Sums counts per key, in key order.
+fn summed<'a>(rows: impl IntoIterator<Item = (CountKey<'a>, i64)>) -> Vec<(CountKey<'a>, i64)> {
+    let mut sums: std::collections::BTreeMap<CountKey<'a>, i64> = Default::default();
+    for (k, n) in rows {
+        *sums.entry(k).or_insert(0) += n;
+    }
+    sums.into_iter().collect()
+}
+
+fn count_row(r: &Row) -> Result<VoiceCount, StoreError> {
+    let word = r.text(4)?;
+    Ok(VoiceCount {
+        layer: r.text(0)?,
+        area_id: r.text(1)?,
+        bucket: r.int(2)?,
+        hold: r.int(3)?,
+        kind: VoiceKind::parse(&word)
+            .ok_or_else(|| corrupt("sql", format!("unknown voice kind {word:?}")))?,
+        value: r.text(5)?,
+        n: r.int(6)?,
+    })
+}
+
+fn hold_row(r: &Row) -> Result<VoiceHold, StoreError> {
+    let usual = r.text(6)?;
+    let status = r.text(7)?;
+    Ok(VoiceHold {
+        id: r.int(0)?,
+        layer: r.text(1)?,
+        area_id: r.text(2)?,
+        since: r.int(3)?,
+        detected: r.int(4)?,
+        attempts: r.int(5)?,
+        usual: usual.parse().map_err(|_| {
+            corrupt(
+                "sql",
+                format!("a hold's usual rate {usual:?} is not a number"),
+            )
+        })?,
+        status: HoldStatus::parse(&status)
+            .ok_or_else(|| corrupt("sql", format!("unknown hold status {status:?}")))?,
+        decided_at: r.opt_text(8)?,
+        version: r.int(9)?,
+    })
+}
+
+fn exclusion_row(r: &Row) -> Result<VoiceExclusion, StoreError> {
+    Ok(VoiceExclusion {
+        id: r.int(0)?,
+        layer: r.text(1)?,
+        area_id: r.text(2)?,
+        from: r.int(3)?,
+        to: r.int(4)?,
+        reason: r.text(5)?,
+        at: r.text(6)?,
+    })
+}
+
+/// Every count, hold and exclusion. Counts are sorted here, not by the
+/// database, so both backends give one order whatever their collation.
+fn all_voice(tx: &mut dyn Tx) -> Result<VoiceRecords, StoreError> {
+    let mut counts = all(
+        tx,
+        &format!("SELECT {COUNT_COLS} FROM voice_counts"),
+        count_row,
+    )?;
+    counts.sort_unstable_by(|a, b| {
+        (&a.layer, &a.area_id, a.bucket, a.hold, a.kind, &a.value)
+            .cmp(&(&b.layer, &b.area_id, b.bucket, b.hold, b.kind, &b.value))
+    });
+    Ok(VoiceRecords {
+        counts,
+        holds: all(
+            tx,
+            &format!("SELECT {HOLD_COLS} FROM voice_holds ORDER BY id"),
+            hold_row,
+        )?,
+        exclusions: all(
+            tx,
+            &format!("SELECT {EXCLUSION_COLS} FROM voice_exclusions ORDER BY id"),
+            exclusion_row,
+        )?,
+    })
+}
+
+fn one_hold(tx: &mut dyn Tx, id: i64) -> Result<VoiceHold, StoreError> {
+    tx.query(
+        &format!("SELECT {HOLD_COLS} FROM voice_holds WHERE id = $1"),
+        &[i(id)],
+    )?
+    .first()
+    .map(hold_row)
+    .transpose()?
+    .ok_or_else(|| not_found("voice hold", id))
+}
+
+fn insert_hold(tx: &mut dyn Tx, h: &VoiceHold, with_id: bool) -> Result<i64, StoreError> {
+    let mut args = vec![
+        t(&h.layer),
+        t(&h.area_id),
+        i(h.since),
+        i(h.detected),
+        i(h.attempts),
+        t(h.usual.to_string()),
+        t(h.status.as_str()),
+        ot(h.decided_at.as_deref()),
+        i(h.version),
+    ];
+    let (col, val) = id_last(&mut args, with_id.then_some(h.id));
+    tx.query(
+        &format!(
+            "INSERT INTO voice_holds (layer, area_id, since, detected, attempts, usual, status, decided_at, version{col}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9{val}) RETURNING id"
+        ),
+        &args,
+    )?
+    .first()
+    .ok_or_else(|| corrupt("sql", "INSERT … RETURNING gave no row".into()))?
+    .int(0)
+}
+
+fn insert_exclusion(tx: &mut dyn Tx, x: &VoiceExclusion, with_id: bool) -> Result<i64, StoreError> {
+    let mut args = vec![
+        t(&x.layer),
+        t(&x.area_id),
+        i(x.from),
+        i(x.to),
+        t(&x.reason),
+        t(&x.at),
+    ];
+    let (col, val) = id_last(&mut args, with_id.then_some(x.id));
+    tx.query(
+        &format!(
+            "INSERT INTO voice_exclusions (layer, area_id, start_s, end_s, reason, at{col}) \
+             VALUES ($1, $2, $3, $4, $5, $6{val}) RETURNING id"
+        ),
+        &args,
+    )?
+    .first()
+    .ok_or_else(|| corrupt("sql", "INSERT … RETURNING gave no row".into()))?
+    .int(0)
+}
+
+/// Records an exclusion window with its `voice.window_excluded` audit entry.
+fn exclude_window(
+    tx: &mut dyn Tx,
+    at: &str,
+    who: &str,
+    new: NewExclusion,
+) -> Result<VoiceExclusion, StoreError> {
+    let mut x = VoiceExclusion {
+        id: 0,
+        layer: new.layer,
+        area_id: new.area_id,
+        from: new.from,
+        to: new.to,
+        reason: new.reason,
+        at: at.into(),
+    };
+    x.id = insert_exclusion(tx, &x, false)?;
+    audit(
+        tx,
+        at,
+        who,
+        "voice.window_excluded",
+        VOICE_ENTITY,
+        &VoiceExclusion::key(x.id),
+        None::<&()>,
+        Some(&x),
+    )?;
+    Ok(x)
 }
 
 fn all<T>(
@@ -1605,6 +1856,243 @@ impl<B: Backend> Store for SqlStore<B> {
         Ok(n == 1)
     }
 
+    fn record_voice(&self, tallies: &[VoiceTally]) -> Result<(), StoreError> {
+        let counts = summed(tallies.iter().flat_map(|t| {
+            t.cells.iter().map(move |c| {
+                (
+                    (
+                        t.layer.as_str(),
+                        t.area_id.as_str(),
+                        t.bucket,
+                        t.hold,
+                        c.kind,
+                        c.value.as_str(),
+                    ),
+                    1,
+                )
+            })
+        }));
+        if counts.is_empty() {
+            return Ok(());
+        }
+        // No generation bump and no audit entry: answers are anonymous,
+        // and counts are followed apart from the snapshot. Returns once
+        // committed (SQLite: synchronous = FULL), so durable.
+        self.backend.transact(true, |tx| {
+            if B::DIALECT == Dialect::Postgres {
+                // Batches of answers run side by side, but never beside a
+                // write (which updates this row first): a hold released
+                // meanwhile cannot deadlock with them or miss their rows.
+                // (SQLite has one writer at a time anyway.)
+                tx.query(
+                    "SELECT value FROM meta WHERE key = 'generation' FOR SHARE",
+                    &[],
+                )?;
+            }
+            add_counts(tx, &counts)
+        })
+    }
+
+    fn voice(&self) -> Result<VoiceRecords, StoreError> {
+        self.read(all_voice)
+    }
+
+    fn hold_voice(&self, who: &str, new: NewHold) -> Result<VoiceHold, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let open = tx.query(
+                "SELECT id FROM voice_holds WHERE layer = $1 AND area_id = $2 AND status = 'held'",
+                &[t(&new.layer), t(&new.area_id)],
+            )?;
+            if let Some(r) = open.first() {
+                return Err(StoreError::Conflict {
+                    entity: "voice area",
+                    id: format!("{}/{}", new.layer, new.area_id),
+                    reason: format!(
+                        "hold {} is already open; release or exclude it first",
+                        r.int(0)?
+                    ),
+                });
+            }
+            let mut h = VoiceHold {
+                id: 0,
+                layer: new.layer,
+                area_id: new.area_id,
+                since: new.since,
+                detected: new.detected,
+                attempts: new.attempts,
+                usual: if new.usual.is_finite() {
+                    new.usual
+                } else {
+                    0.0
+                },
+                status: HoldStatus::Held,
+                decided_at: None,
+                version: 1,
+            };
+            h.id = insert_hold(tx, &h, false)?;
+            audit(
+                tx,
+                &at,
+                who,
+                "voice.held",
+                VOICE_ENTITY,
+                &VoiceHold::key(h.id),
+                None::<&()>,
+                Some(&h),
+            )?;
+            Ok(h)
+        })
+    }
+
+    fn decide_voice_hold(
+        &self,
+        who: &str,
+        id: i64,
+        expect: Expect,
+        release: bool,
+        now: i64,
+    ) -> Result<(VoiceHold, Option<VoiceExclusion>), StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let before = one_hold(tx, id)?;
+            if before.status != HoldStatus::Held {
+                return Err(StoreError::Conflict {
+                    entity: "voice hold",
+                    id: id.to_string(),
+                    reason: format!(
+                        "it is {} already, not held; only a held area can be decided",
+                        before.status.as_str()
+                    ),
+                });
+            }
+            if !expect.holds(before.version) {
+                return Err(stale("voice hold", id, before.version));
+            }
+            let after = VoiceHold {
+                status: if release {
+                    HoldStatus::Released
+                } else {
+                    HoldStatus::Excluded
+                },
+                decided_at: Some(at.clone()),
+                version: before.version + 1,
+                ..before.clone()
+            };
+            let n = tx.exec(
+                "UPDATE voice_holds SET status = $1, decided_at = $2, version = $3 WHERE id = $4 AND version = $5",
+                &[
+                    t(after.status.as_str()),
+                    ot(after.decided_at.as_deref()),
+                    i(after.version),
+                    i(id),
+                    i(before.version),
+                ],
+            )?;
+            if n != 1 {
+                return Err(stale("voice hold", id, before.version));
+            }
+            let action = if release {
+                // Its answers count from now on: summed into the area's
+                // rows under no hold. The rows moved are exactly those
+                // deleted (one statement: on PostgreSQL an INSERT … SELECT
+                // then a DELETE could each see different rows); `hold <> 0`
+                // lets the partial index find them.
+                let moved = tx.query(
+                    "DELETE FROM voice_counts WHERE hold = $1 AND hold <> 0 \
+                     RETURNING layer, area_id, bucket, kind, value, n",
+                    &[i(id)],
+                )?;
+                let moved = moved
+                    .iter()
+                    .map(|r| {
+                        let word = r.text(3)?;
+                        let kind = VoiceKind::parse(&word).ok_or_else(|| {
+                            corrupt("sql", format!("unknown voice kind {word:?}"))
+                        })?;
+                        Ok((r.text(0)?, r.text(1)?, r.int(2)?, kind, r.text(4)?, r.int(5)?))
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                add_counts(
+                    tx,
+                    &summed(moved.iter().map(|(layer, area, bucket, kind, value, n)| {
+                        ((layer.as_str(), area.as_str(), *bucket, 0, *kind, value.as_str()), *n)
+                    })),
+                )?;
+                "voice.released"
+            } else {
+                "voice.excluded"
+            };
+            audit(
+                tx,
+                &at,
+                who,
+                action,
+                VOICE_ENTITY,
+                &VoiceHold::key(id),
+                Some(&before),
+                Some(&after),
+            )?;
+            let window = if release {
+                None
+            } else {
+                Some(exclude_window(
+                    tx,
+                    &at,
+                    who,
+                    NewExclusion {
+                        layer: after.layer.clone(),
+                        area_id: after.area_id.clone(),
+                        from: after.since,
+                        to: now.max(after.since),
+                        reason: format!(
+                            "a burst of answers held for review at {} was left out by a planner",
+                            humantime::format_rfc3339_seconds(
+                                std::time::UNIX_EPOCH
+                                    + std::time::Duration::from_secs(after.detected.max(0) as u64)
+                            )
+                        ),
+                    },
+                )?)
+            };
+            Ok((after, window))
+        })
+    }
+
+    fn exclude_voice(&self, who: &str, new: NewExclusion) -> Result<VoiceExclusion, StoreError> {
+        let at = super::now();
+        self.write(|tx| exclude_window(tx, &at, who, new))
+    }
+
+    fn restore_voice(&self, who: &str, id: i64) -> Result<VoiceExclusion, StoreError> {
+        let at = super::now();
+        self.write(|tx| {
+            let x = tx
+                .query(
+                    &format!("SELECT {EXCLUSION_COLS} FROM voice_exclusions WHERE id = $1"),
+                    &[i(id)],
+                )?
+                .first()
+                .map(exclusion_row)
+                .transpose()?
+                .ok_or_else(|| not_found("voice exclusion", id))?;
+            if tx.exec("DELETE FROM voice_exclusions WHERE id = $1", &[i(id)])? != 1 {
+                return Err(not_found("voice exclusion", id));
+            }
+            audit(
+                tx,
+                &at,
+                who,
+                "voice.window_restored",
+                VOICE_ENTITY,
+                &VoiceExclusion::key(id),
+                Some(&x),
+                None::<&()>,
+            )?;
+            Ok(x)
+        })
+    }
+
     fn export(&self) -> Result<Dump, StoreError> {
         self.read(|tx| {
             let generation = tx
@@ -1613,6 +2101,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 .map(|r| r.int(0))
                 .transpose()?
                 .unwrap_or(0);
+            let voice = all_voice(tx)?;
             Ok(Dump {
                 format: dump::FORMAT.into(),
                 version: dump::VERSION,
@@ -1637,6 +2126,9 @@ impl<B: Backend> Store for SqlStore<B> {
                 handovers: all_records(tx)?,
                 activity: all_activity(tx)?,
                 pages: all_pages(tx)?,
+                voice_counts: voice.counts,
+                voice_holds: voice.holds,
+                voice_exclusions: voice.exclusions,
                 webhooks: all_webhooks(tx)?
                     .into_iter()
                     .map(|(r, secret)| DumpedWebhook {
@@ -1663,6 +2155,9 @@ impl<B: Backend> Store for SqlStore<B> {
                 "activity",
                 "webhooks",
                 "pages",
+                "voice_counts",
+                "voice_holds",
+                "voice_exclusions",
             ] {
                 let n = tx
                     .query(&format!("SELECT COUNT(*) FROM {table}"), &[])?
@@ -1743,6 +2238,28 @@ impl<B: Backend> Store for SqlStore<B> {
                     });
                 }
             }
+            for h in &dump.voice_holds {
+                insert_hold(tx, h, true)?;
+            }
+            for x in &dump.voice_exclusions {
+                insert_exclusion(tx, x, true)?;
+            }
+            add_counts(
+                tx,
+                &summed(dump.voice_counts.iter().map(|c| {
+                    (
+                        (
+                            c.layer.as_str(),
+                            c.area_id.as_str(),
+                            c.bucket,
+                            c.hold,
+                            c.kind,
+                            c.value.as_str(),
+                        ),
+                        c.n,
+                    )
+                })),
+            )?;
             tx.exec(
                 "UPDATE meta SET value = value + $1 WHERE key = 'generation'",
                 &[i(dump.generation.max(0))],

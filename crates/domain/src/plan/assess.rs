@@ -7,8 +7,9 @@ use super::params::{self, PlanParams};
 use super::population::Figure;
 use geo::{Distance, Geodesic, Point};
 
-/// Scores a candidate from its factors: the weighted mean of those known.
-pub(crate) fn score(f: &Factors, w: &params::Weights) -> f64 {
+/// Scores a candidate from its factors: the weighted mean of those known
+/// (*voice*, when known, weighted by `voice_weight`).
+pub(crate) fn score(f: &Factors, w: &params::Weights, voice_weight: f64) -> f64 {
     let mut sum = w.separation * f.separation
         + w.identity * f.identity
         + w.compactness * f.compactness
@@ -17,6 +18,10 @@ pub(crate) fn score(f: &Factors, w: &params::Weights) -> f64 {
     if let Some(size) = f.size {
         sum += w.size * size;
         weight += w.size;
+    }
+    if let Some(voice) = f.voice {
+        sum += voice_weight * voice;
+        weight += voice_weight;
     }
     if weight > 0.0 {
         sum / weight
@@ -38,6 +43,8 @@ pub(crate) struct Candidate {
     /// settlement): when given, it measures separation instead of the
     /// shared boundary.
     pub isolation_m: Option<f64>,
+    /// The *voice* factor, when the plan takes residents' answers.
+    pub voice: Option<f64>,
 }
 
 impl Candidate {
@@ -71,6 +78,7 @@ impl Candidate {
             identity: self.identity,
             compactness: factors::compactness(self.area_m2, self.perimeter_m),
             containment: factors::containment(self.containment),
+            voice: self.voice.map(|v| v.clamp(0.0, 1.0)),
         };
         let m = Measures {
             area_km2: round_to(self.area_m2 / 1e6, 3),
@@ -85,13 +93,14 @@ impl Candidate {
             centre_distance_km: round_to(Geodesic.distance(self.centre, hood_centre) / 1e3, 2),
             isolation_km: self.isolation_m.map(|g| round_to(g / 1e3, 2)),
         };
-        let s = score(&f, &p.weights);
+        let s = score(&f, &p.weights, p.voice.map_or(0.0, |v| v.weight));
         let rounded = Factors {
             size: f.size.map(|v| round_to(v, 3)),
             separation: round_to(f.separation, 3),
             identity: round_to(f.identity, 3),
             compactness: round_to(f.compactness, 3),
             containment: round_to(f.containment, 3),
+            voice: f.voice.map(|v| round_to(v, 3)),
         };
         (rounded, m, round_to(s, 4))
     }
@@ -111,14 +120,23 @@ mod tests {
             identity: 1.0,
             compactness: 1.0,
             containment: 1.0,
+            voice: None,
         };
-        assert_eq!(score(&f, &w), 1.0);
+        assert_eq!(score(&f, &w, 1.0), 1.0);
         let f = Factors {
             size: Some(0.0),
             ..f
         };
         let expected = (w.separation + w.identity + w.compactness + w.containment)
             / (w.size + w.separation + w.identity + w.compactness + w.containment);
-        assert!((score(&f, &w) - expected).abs() < 1e-12);
+        assert!((score(&f, &w, 1.0) - expected).abs() < 1e-12);
+        // Voice counts like size when known.
+        let g = Factors {
+            voice: Some(0.0),
+            ..f
+        };
+        let expected = (w.separation + w.identity + w.compactness + w.containment)
+            / (w.size + w.separation + w.identity + w.compactness + w.containment + 2.0);
+        assert!((score(&g, &w, 2.0) - expected).abs() < 1e-12);
     }
 }

@@ -175,6 +175,7 @@ mod tests {
                 identity: 1.0,
                 compactness: 1.0,
                 containment: 1.0,
+                voice: None,
             },
             measures: Measures {
                 area_km2: 1.0,
@@ -192,6 +193,7 @@ mod tests {
             generated_name: None,
             decision: None,
             reason: String::new(),
+            voice: None,
             geometry: None,
             raw_population: population,
         }

@@ -13,6 +13,7 @@ use super::model::{Inputs, Member, Suggestion, SuggestionKind};
 use super::overlay::Overlay;
 use super::params::PlanParams;
 use super::population::{Figure, Provenance};
+use super::voice::VoiceTable;
 use super::{explain, factors};
 use crate::decision::ClusterId;
 use geo::{BooleanOps, Centroid, MultiPolygon};
@@ -27,12 +28,13 @@ pub struct Clustered {
 
 /// Groups the small candidates `small` (community indices of neighbourhood
 /// `h`, each below `min_population`) into shared-feed clusters.
-pub fn clusters(
+pub(crate) fn clusters(
     inputs: &Inputs,
     overlay: &Overlay,
     h: usize,
     small: &[usize],
     p: &PlanParams,
+    voice: Option<&VoiceTable>,
 ) -> Clustered {
     let cl = overlay.community_layer;
     let pop = |c: usize| inputs.populations().of(cl, c).map_or(0.0, |f| f.value);
@@ -53,7 +55,7 @@ pub fn clusters(
             }
             continue;
         }
-        let s = suggestion(inputs, overlay, h, &g, p);
+        let s = suggestion(inputs, overlay, h, &g, p, voice);
         if s.score < p.min_score {
             let (score, min) = explain::score_below(s.score, p.min_score);
             for &c in &g {
@@ -130,6 +132,7 @@ pub(crate) fn suggestion(
     h: usize,
     g: &[usize],
     p: &PlanParams,
+    voice: Option<&VoiceTable>,
 ) -> Suggestion {
     let (hl, cl) = (overlay.neighbourhood_layer, overlay.community_layer);
     let comms = &inputs.region.layers[cl];
@@ -154,35 +157,6 @@ pub(crate) fn suggestion(
         .map(|a| a.intersection_m2)
         .sum();
     let member_area: f64 = g.iter().map(|&c| comms.areas[c].area_m2).sum();
-    let candidate = Candidate {
-        population: Some(Figure {
-            value: population,
-            provenance,
-        }),
-        area_m2,
-        perimeter_m,
-        shared_m: g
-            .iter()
-            .map(|&c| overlay.shared_with(c, |d| !g.contains(&d)))
-            .sum::<f64>()
-            .min(perimeter_m),
-        centre: geometry.centroid().unwrap_or_else(|| overlay.centre[g[0]]),
-        identity: g
-            .iter()
-            .map(|&c| {
-                let a = &comms.areas[c];
-                factors::identity(&a.name, a.identity)
-            })
-            .sum::<f64>()
-            / g.len() as f64,
-        containment: if member_area > 0.0 {
-            inside / member_area
-        } else {
-            0.0
-        },
-        isolation_m: None,
-    };
-    let (factors, measures, score) = candidate.assess(overlay.hood_centre[h], hood.area_m2, p);
     let members: Vec<Member> = g
         .iter()
         .map(|&c| Member {
@@ -201,15 +175,59 @@ pub(crate) fn suggestion(
             .map(|m| (m.name.as_str(), m.population.unwrap_or(1.0))),
     )
     .unwrap_or_else(|| explain::list(members.iter().map(|m| m.name.as_str())));
-    let reason = explain::cluster(
-        &name, &members, population, provenance, &hood.name, &measures, &factors, p, inputs,
+    let residents = figures.iter().any(Option::is_some).then_some(population);
+    let voice = voice.map(|t| (t, t.candidate(&t.of_communities(g), residents, &name)));
+    let named = voice
+        .as_ref()
+        .and_then(|(_, v)| v.name())
+        .map(str::to_string);
+    let (table, voice) = (voice.as_ref().map(|(t, _)| *t), voice.map(|(_, v)| v));
+    let candidate = Candidate {
+        population: Some(Figure {
+            value: population,
+            provenance,
+        }),
+        area_m2,
+        perimeter_m,
+        shared_m: g
+            .iter()
+            .map(|&c| overlay.shared_with(c, |d| !g.contains(&d)))
+            .sum::<f64>()
+            .min(perimeter_m),
+        centre: geometry.centroid().unwrap_or_else(|| overlay.centre[g[0]]),
+        identity: super::voice::identity(
+            g.iter()
+                .map(|&c| {
+                    let a = &comms.areas[c];
+                    factors::identity(&a.name, a.identity)
+                })
+                .sum::<f64>()
+                / g.len() as f64,
+            &name,
+            named.is_some(),
+        ),
+        containment: if member_area > 0.0 {
+            inside / member_area
+        } else {
+            0.0
+        },
+        isolation_m: None,
+        voice: voice.as_ref().map(|v| v.factor),
+    };
+    let (factors, measures, score) = candidate.assess(overlay.hood_centre[h], hood.area_m2, p);
+    let reason = super::voice::with_voice(
+        explain::cluster(
+            &name, &members, population, provenance, &hood.name, &measures, &factors, p, inputs,
+        ),
+        table,
+        voice.as_ref(),
     );
     Suggestion {
         rank: 0,
         id: ClusterId::of(ids).into_string(),
         kind: SuggestionKind::Cluster,
         layer: comms.id.clone(),
-        name,
+        name: named.unwrap_or(name),
         members,
         population: Some(population.round()),
         population_provenance: Some(provenance),
@@ -222,6 +240,7 @@ pub(crate) fn suggestion(
         generated_name: None,
         decision: None,
         reason,
+        voice: voice.map(|v| v.note),
         geometry: Some(geometry),
         raw_population: population,
     }

@@ -272,6 +272,48 @@ pub fn cluster(
     format!("{name}: {}.", parts.join(", "))
 }
 
+/// The sentence residents' answers add to a reason, from shown figures
+/// only (each at least `min_count`), percentages of the answers: "142
+/// residents answered the question; 78 % call it Sale Moor; 70 % would
+/// follow a local feed, 61 % on Facebook." With too few answers to show,
+/// "Fewer than 10 residents answered the question." `labels` names the
+/// platforms by id.
+pub fn voice(
+    note: &super::model::VoiceNote,
+    min_count: u32,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> String {
+    let f = &note.figures;
+    let Some(answers) = f.answers.filter(|a| *a > 0) else {
+        return format!(
+            "Fewer than {} residents answered the question.",
+            min_count.max(1)
+        );
+    };
+    let pct = |n: u64| percent(n as f64 / answers as f64);
+    let mut parts = vec![format!(
+        "{} resident{} answered the question",
+        thousands(answers as f64),
+        if answers == 1 { "" } else { "s" }
+    )];
+    if let Some(n) = &note.name {
+        parts.push(format!("{} call it {}", pct(n.count), n.name));
+    }
+    let platform = f.platforms.first().map(|p| {
+        let label = labels
+            .get(&p.platform)
+            .map_or(p.platform.as_str(), String::as_str);
+        format!("{} on {label}", pct(p.count))
+    });
+    match (f.follow.yes, platform) {
+        (Some(yes), Some(p)) => parts.push(format!("{} would follow a local feed, {p}", pct(yes))),
+        (Some(yes), None) => parts.push(format!("{} would follow a local feed", pct(yes))),
+        (None, Some(p)) => parts.push(format!("{p} would follow it")),
+        (None, None) => {}
+    }
+    format!("{}.", parts.join("; "))
+}
+
 /// Why a small candidate was not suggested; `with` is the cluster it ended
 /// in (members, residents) when that was still too small.
 pub fn too_small(pop: Option<Figure>, with: Option<(usize, f64)>, p: &PlanParams) -> String {

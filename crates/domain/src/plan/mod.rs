@@ -18,8 +18,11 @@
 //! 6. [`coverage`]: residents served before and after;
 //! 7. [`export`]: GeoJSON and CSV.
 //!
-//! The data types are in [`model`]. Same inputs and parameters, same plan,
-//! byte for byte.
+//! Residents' answers to the question ([`voice`]), when the inputs carry
+//! them, add the *voice* factor to step 4 and offer the names residents
+//! agree on. The data types are in [`model`]. Same inputs and parameters,
+//! same plan, byte for byte; and with `voice=false`, or no answer, the
+//! plan is byte for byte the plan made without the question.
 
 pub mod assess;
 pub mod choose;
@@ -38,6 +41,7 @@ pub mod params;
 pub mod population;
 pub mod settle;
 pub mod sites;
+pub mod voice;
 
 pub use groundwork::groundwork;
 pub use model::*;
@@ -59,9 +63,13 @@ pub fn plan(inputs: &Inputs, params: &PlanParams) -> Result<Plan, PlanError> {
         .expect("the region computes an overlay for every neighbourhood × community layer pair");
     let hoods = &inputs.region.layers[hl];
     let comms = &inputs.region.layers[cl];
+    let voice = voice::VoiceTable::new(inputs, cl, params.voice);
     let mut out: Vec<NeighbourhoodPlan> = (0..hoods.areas.len())
-        .map(|h| neighbourhood::plan_neighbourhood(inputs, overlay, h, params, &decided))
+        .map(|h| {
+            neighbourhood::plan_neighbourhood(inputs, overlay, h, params, &decided, voice.as_ref())
+        })
         .collect();
+    out.iter_mut().for_each(voice::one_name_each);
     let decisions = decided.note(&out, vanished);
     decided::apply_names(&mut out);
     let chosen = choose::choose(&mut out, params);
@@ -79,7 +87,12 @@ pub fn plan(inputs: &Inputs, params: &PlanParams) -> Result<Plan, PlanError> {
         generation: None,
         neighbourhood_layer: hoods.id.clone(),
         community_layer: comms.id.clone(),
-        params: params.clone(),
+        // Echoed only when answers were taken: without them the plan is
+        // byte for byte the plan without the question.
+        params: PlanParams {
+            voice: voice.as_ref().map(|v| v.params),
+            ..params.clone()
+        },
         population: population_note(inputs, hl, cl),
         settlements: params
             .settlements

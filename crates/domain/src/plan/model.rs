@@ -7,9 +7,11 @@ use super::params::{ParamError, PlanParams};
 use super::population::{self, Provenance};
 use crate::decision::{Applied, Decisions};
 use crate::feeds::FeedRegistry;
+use crate::voice::{Counts, Figures};
 use feedmap_geography::region::Region;
 use geo::MultiPolygon;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Why a plan could not be made for these parameters.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,9 @@ pub struct Inputs<'a> {
     pub feeds: &'a FeedRegistry,
     /// Planners' decisions.
     pub decisions: &'a Decisions,
+    /// Residents' answers to the question, when the plan takes them
+    /// (`None`: the plan is made without them).
+    pub voice: Option<&'a VoiceEvidence>,
 }
 
 impl<'a> Inputs<'a> {
@@ -97,6 +102,12 @@ pub struct Factors {
     pub compactness: f64,
     /// Share inside the neighbourhood.
     pub containment: f64,
+    /// Residents' voice: answers to the question against the region's rate
+    /// per resident, and the share who would follow, each shrunk towards
+    /// the region's value (see the `voice` module); absent when the plan takes
+    /// no answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voice: Option<f64>,
 }
 
 /// The measurements behind the factors, for the explanation.
@@ -184,6 +195,10 @@ pub struct Suggestion {
     pub decision: Option<Applied>,
     /// One plain-English sentence saying why.
     pub reason: String,
+    /// What residents said about it (answers, names, who would follow),
+    /// and the name they agree on; absent when the plan takes no answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voice: Option<VoiceNote>,
     /// A cluster's dissolved boundary (a single community's is the layer's).
     #[serde(skip)]
     pub geometry: Option<MultiPolygon<f64>>,
@@ -442,4 +457,41 @@ pub struct Plan {
 pub(crate) fn round_to(v: f64, places: i32) -> f64 {
     let k = 10f64.powi(places);
     (v * k).round() / k + 0.0
+}
+
+/// Residents' answers, as the plan takes them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VoiceEvidence {
+    /// Counted answers per (layer id, area id) of the finest layer the
+    /// answers were located in (areas of any layer are taken; areas no
+    /// longer in the region are left out).
+    pub counts: BTreeMap<(String, String), Counts>,
+    /// The smallest figure shown (the question's `min_count`).
+    pub min_count: u32,
+    /// Platform labels by id, for the reasons ("Facebook"); an id without
+    /// one is shown as it is.
+    pub platform_labels: BTreeMap<String, String>,
+}
+
+/// The residents' name offered for a suggestion.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ResidentsName {
+    /// The name, display-cased (the region's own spelling when it has it).
+    pub name: String,
+    /// Share of the candidate's answers giving it (0–1, from shown figures).
+    pub share: f64,
+    /// Answers giving it.
+    pub count: u64,
+    /// The name the plan would otherwise have used.
+    pub replaces: String,
+}
+
+/// What residents said about a suggestion's area.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct VoiceNote {
+    /// The public figures of its answers (each at least the minimum count).
+    pub figures: Figures,
+    /// The name residents agree on, when they do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<ResidentsName>,
 }

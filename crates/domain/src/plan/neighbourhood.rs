@@ -7,6 +7,7 @@ use super::model::{round_to, Inputs, NeighbourhoodPlan, NotSuggested, Suggestion
 use super::overlay::Overlay;
 use super::params::PlanParams;
 use super::population::Figure;
+use super::voice::VoiceTable;
 use super::{cluster, criteria, explain, factors};
 use crate::decision::{Applied, DecisionKind};
 use feedmap_geography::area::AreaRef;
@@ -18,6 +19,7 @@ struct Hood<'a> {
     h: usize,
     p: &'a PlanParams,
     decided: &'a Decided<'a>,
+    voice: Option<&'a VoiceTable<'a>>,
 }
 
 /// What became of one community.
@@ -41,6 +43,7 @@ pub(crate) fn plan_neighbourhood(
     h: usize,
     p: &PlanParams,
     decided: &Decided,
+    voice: Option<&VoiceTable>,
 ) -> NeighbourhoodPlan {
     let hood = Hood {
         inputs,
@@ -48,6 +51,7 @@ pub(crate) fn plan_neighbourhood(
         h,
         p,
         decided,
+        voice,
     };
     let mut plan = hood.outline();
     let comms = &inputs.region.layers[overlay.community_layer];
@@ -80,7 +84,7 @@ pub(crate) fn plan_neighbourhood(
     }
     hood.add_clusters(&mut plan, &small, &my_clusters);
     if p.settlements.is_some() && plan.large {
-        super::settle::offer(inputs, overlay, h, p, &mut plan);
+        super::settle::offer(inputs, overlay, h, p, voice, &mut plan);
     }
     rank(&mut plan);
     plan
@@ -191,15 +195,24 @@ impl Hood<'_> {
         if !is_accepted && pop.is_some_and(|f| f.value < p.min_population) {
             return Outcome::Small;
         }
+        let voice = self
+            .voice
+            .map(|t| t.candidate(&t.of_communities(&[c]), pop.map(|f| f.value), &area.name));
+        let named = voice.as_ref().and_then(|v| v.name());
         let candidate = Candidate {
             population: pop,
             area_m2: area.area_m2,
             perimeter_m: area.perimeter_m,
             shared_m: self.overlay.shared_with(c, |_| true).min(area.perimeter_m),
             centre: self.overlay.centre[c],
-            identity: factors::identity(&area.name, area.identity),
+            identity: super::voice::identity(
+                factors::identity(&area.name, area.identity),
+                &area.name,
+                named.is_some(),
+            ),
             containment: a.containment,
             isolation_m: None,
+            voice: voice.as_ref().map(|v| v.factor),
         };
         let (factors, measures, score) =
             candidate.assess(self.overlay.hood_centre[self.h], hood.area_m2, p);
@@ -209,15 +222,19 @@ impl Hood<'_> {
         }
         let planned_feeds = planned_feeds(inputs, cl, c);
         let reason = explain::decided(
-            explain::community(
-                area,
-                pop,
-                &hood.name,
-                &a,
-                &measures,
-                &factors,
-                &planned_feeds,
-                inputs,
+            super::voice::with_voice(
+                explain::community(
+                    area,
+                    pop,
+                    &hood.name,
+                    &a,
+                    &measures,
+                    &factors,
+                    &planned_feeds,
+                    inputs,
+                ),
+                self.voice,
+                voice.as_ref(),
             ),
             decision,
         );
@@ -226,7 +243,7 @@ impl Hood<'_> {
             id: area.id.clone(),
             kind: SuggestionKind::Community,
             layer: comms.id.clone(),
-            name: area.name.clone(),
+            name: named.unwrap_or(&area.name).to_string(),
             members: Vec::new(),
             population: pop.map(|f| f.value.round()),
             population_provenance: pop.map(|f| f.provenance),
@@ -239,6 +256,7 @@ impl Hood<'_> {
             generated_name: None,
             decision: decision.cloned(),
             reason,
+            voice: voice.map(|v| v.note),
             geometry: None,
             raw_population: pop.map_or(0.0, |f| f.value),
         }))
@@ -253,7 +271,7 @@ impl Hood<'_> {
         let comms = &inputs.region.layers[cl];
         let pops = inputs.populations();
         let clustered = if p.clusters {
-            cluster::clusters(inputs, overlay, h, small, p)
+            cluster::clusters(inputs, overlay, h, small, p, self.voice)
         } else {
             cluster::Clustered {
                 suggestions: Vec::new(),
@@ -285,7 +303,7 @@ impl Hood<'_> {
         }
         for &k in my_clusters {
             let (d, id, members) = &self.decided.accepted_clusters[k];
-            let mut s = cluster::suggestion(inputs, overlay, h, members, p);
+            let mut s = cluster::suggestion(inputs, overlay, h, members, p, self.voice);
             s.id = id.to_string();
             s.reason = explain::decided(std::mem::take(&mut s.reason), Some(d));
             s.decision = Some((*d).clone());

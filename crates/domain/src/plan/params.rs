@@ -34,6 +34,32 @@ pub struct SettlementParams {
     pub separation_gap_m: f64,
 }
 
+/// How the plan takes residents' answers to the question (present when it
+/// does and the region has answers).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct VoiceParams {
+    /// Weight of the *voice* factor (default 1; parameter `weight_voice`).
+    pub weight: f64,
+    /// Share of the answers giving a name that must give the same one for
+    /// the suggestion to take it (0.6; parameter `voice_name_share`).
+    pub name_share: f64,
+}
+
+/// `weight_voice`'s default.
+pub const DEFAULT_VOICE_WEIGHT: f64 = 1.0;
+
+/// `voice_name_share`'s default.
+pub const DEFAULT_VOICE_NAME_SHARE: f64 = 0.6;
+
+impl Default for VoiceParams {
+    fn default() -> Self {
+        VoiceParams {
+            weight: DEFAULT_VOICE_WEIGHT,
+            name_share: DEFAULT_VOICE_NAME_SHARE,
+        }
+    }
+}
+
 /// All planning parameters. `Default` gives the documented defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PlanParams {
@@ -77,6 +103,13 @@ pub struct PlanParams {
     pub settlements: Option<SettlementParams>,
     /// Factor weights.
     pub weights: Weights,
+    /// Take residents' answers to the question as evidence (on by default;
+    /// parameter `voice`): the *voice* factor and residents' names. The
+    /// plan echoes this member only when it took answers: off
+    /// (`voice=false`), or with no answer in the region, it is absent and
+    /// the plan is byte for byte the plan without the question.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voice: Option<VoiceParams>,
 }
 
 impl Default for PlanParams {
@@ -102,6 +135,7 @@ impl Default for PlanParams {
                 compactness: 0.5,
                 containment: 1.0,
             },
+            voice: Some(VoiceParams::default()),
         }
     }
 }
@@ -275,6 +309,27 @@ pub const PARAMS: &[ParamSpec] = &[
         100.0,
         "weight of the containment factor (default 1)",
     ),
+    spec(
+        "voice",
+        Kind::Flag,
+        0.0,
+        0.0,
+        "take residents' answers to the question as evidence: the voice factor and their names (default true)",
+    ),
+    spec(
+        "weight_voice",
+        Kind::Number,
+        0.0,
+        100.0,
+        "weight of the voice factor, residents' interest and wish to follow (default 1)",
+    ),
+    spec(
+        "voice_name_share",
+        Kind::Number,
+        0.5,
+        1.0,
+        "share of residents giving a name who must agree for a suggestion to take it (default 0.6)",
+    ),
 ];
 
 /// A parameter that is unknown, repeated or out of range.
@@ -306,6 +361,7 @@ impl PlanParams {
         let mut p = PlanParams::default();
         let mut seen: Vec<&str> = Vec::new();
         let (mut settlements, mut separation_gap_m) = (true, DEFAULT_SEPARATION_GAP_M);
+        let (mut voice, mut voice_params) = (true, VoiceParams::default());
         for (name, value) in pairs {
             let Some(s) = PARAMS.iter().find(|s| s.name == name) else {
                 return Err(ParamError {
@@ -372,10 +428,14 @@ impl PlanParams {
                 "weight_identity" => p.weights.identity = number()?,
                 "weight_compactness" => p.weights.compactness = number()?,
                 "weight_containment" => p.weights.containment = number()?,
+                "voice" => voice = value == "true",
+                "weight_voice" => voice_params.weight = number()?,
+                "voice_name_share" => voice_params.name_share = number()?,
                 _ => unreachable!("every PARAMS name is handled"),
             }
         }
         p.settlements = settlements.then_some(SettlementParams { separation_gap_m });
+        p.voice = voice.then_some(voice_params);
         let w = p.weights;
         if w.size + w.separation + w.identity + w.compactness + w.containment <= 0.0 {
             return Err(ParamError {
@@ -431,6 +491,20 @@ mod tests {
         assert!(!p.clusters);
         assert_eq!(p.weights.identity, 0.0);
         assert_eq!(p.community_layer.as_deref(), Some("wards"));
+        let p =
+            PlanParams::from_pairs([("weight_voice", "2"), ("voice_name_share", "0.75")]).unwrap();
+        assert_eq!(
+            p.voice,
+            Some(VoiceParams {
+                weight: 2.0,
+                name_share: 0.75
+            })
+        );
+        assert_eq!(
+            PlanParams::from_pairs([("voice", "false")]).unwrap().voice,
+            None
+        );
+        assert!(PlanParams::from_pairs([("voice_name_share", "0.4")]).is_err());
     }
 
     #[test]

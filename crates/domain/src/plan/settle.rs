@@ -29,6 +29,7 @@ use super::overlay::Overlay;
 use super::params::PlanParams;
 use super::population::{Figure, Provenance};
 use super::sites::WHOLLY;
+use super::voice::VoiceTable;
 use super::{explain, factors};
 use crate::decision::DecisionKind;
 
@@ -40,6 +41,7 @@ pub(crate) fn offer(
     overlay: &Overlay,
     h: usize,
     p: &PlanParams,
+    voice: Option<&VoiceTable>,
     plan: &mut NeighbourhoodPlan,
 ) {
     let (hl, cl) = (overlay.neighbourhood_layer, overlay.community_layer);
@@ -86,15 +88,22 @@ pub(crate) fn offer(
             provenance: Provenance::ResidentialPoints,
         });
         let (perimeter_m, area_m2) = feedmap_geography::boundary::geodesic_measures(&st.outline);
+        let heard = voice.map(|t| t.candidate(&t.of_outline(&st.outline), st.residents, &st.name));
+        let named = heard.as_ref().and_then(|v| v.name());
         let candidate = Candidate {
             population,
             area_m2,
             perimeter_m,
             shared_m: 0.0,
             centre: geo::Point::new(st.centre.lon, st.centre.lat),
-            identity: factors::identity(&st.name, None),
+            identity: super::voice::identity(
+                factors::identity(&st.name, None),
+                &st.name,
+                named.is_some(),
+            ),
             containment: share,
             isolation_m: Some(st.isolation_m.unwrap_or(f64::INFINITY)),
+            voice: heard.as_ref().map(|v| v.factor),
         };
         let (factors, measures, score) = candidate.assess(overlay.hood_centre[h], hood.area_m2, p);
         if !accepted && score < p.min_score {
@@ -190,7 +199,7 @@ pub(crate) fn offer(
             id: st.id.clone(),
             kind: SuggestionKind::Settlement,
             layer: comms.id.clone(),
-            name: st.name.clone(),
+            name: named.unwrap_or(&st.name).to_string(),
             members,
             population: population.map(|f| f.value.round()),
             population_provenance: population.map(|f| f.provenance),
@@ -202,7 +211,11 @@ pub(crate) fn offer(
             alternative_to: None,
             generated_name: None,
             decision: decision.cloned(),
-            reason: explain::decided(reason, decision),
+            reason: explain::decided(
+                super::voice::with_voice(reason, voice, heard.as_ref()),
+                decision,
+            ),
+            voice: heard.map(|v| v.note),
             geometry: Some(st.outline.clone()),
             raw_population: population.map_or(0.0, |f| f.value),
         });

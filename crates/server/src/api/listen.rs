@@ -45,8 +45,6 @@ pub enum Peers {
     All,
     /// Every client's but loopback ones'.
     Remote,
-    /// Nobody's.
-    None,
 }
 
 /// Serves `app` on `listener` within `limits` until `shutdown`
@@ -219,7 +217,6 @@ impl Peers {
         match self {
             Peers::All => true,
             Peers::Remote => !ip.is_loopback(),
-            Peers::None => false,
         }
     }
 }

@@ -18,6 +18,8 @@ use std::sync::Arc;
 pub const INDEX_HTML: &str = include_str!("../../../../web/index.html");
 const APP_JS: &str = include_str!("../../../../web/app.js");
 const STYLE_CSS: &str = include_str!("../../../../web/style.css");
+const QUESTION_JS: &str = include_str!("../../../../web/question.js");
+const QUESTION_CSS: &str = include_str!("../../../../web/question.css");
 
 #[cfg(not(feedmap_no_map_assets))]
 const MAPLIBRE_JS: Option<&[u8]> = Some(include_bytes!(concat!(
@@ -53,6 +55,12 @@ pub async fn asset(Path(file): Path<String>) -> Result<Response, ApiProblem> {
     let (body, media): (Option<&[u8]>, &str) = match file.as_str() {
         "app.js" => (Some(APP_JS.as_bytes()), "text/javascript; charset=utf-8"),
         "style.css" => (Some(STYLE_CSS.as_bytes()), "text/css; charset=utf-8"),
+        // The public question's page (`/question`).
+        "question.js" => (
+            Some(QUESTION_JS.as_bytes()),
+            "text/javascript; charset=utf-8",
+        ),
+        "question.css" => (Some(QUESTION_CSS.as_bytes()), "text/css; charset=utf-8"),
         "maplibre-gl.js" => (MAPLIBRE_JS, "text/javascript; charset=utf-8"),
         "maplibre-gl.css" => (MAPLIBRE_CSS, "text/css; charset=utf-8"),
         // The base map's: PMTiles reader and the Protomaps style's layers.
@@ -294,7 +302,7 @@ pub(super) fn operations(cx: &super::operation::Context) -> Vec<super::operation
             ]),
         cx.get("/map/{file}", "The map page's scripts and styles", routing::get(asset))
             .media("text/javascript")
-            .params(vec![path("file", "app.js, style.css, maplibre-gl.js, maplibre-gl.css, pmtiles.js or basemaps.js", json!("app.js"))]),
+            .params(vec![path("file", "app.js, style.css, question.js, question.css, maplibre-gl.js, maplibre-gl.css, pmtiles.js or basemaps.js", json!("app.js"))]),
         cx.get("/tiles/{layer}/{z}/{x}/{y}", "A Mapbox Vector Tile of a layer (y ends in .mvt)", routing::get(tile))
             .media("application/vnd.mapbox-vector-tile")
             .params(vec![

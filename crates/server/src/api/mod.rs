@@ -31,6 +31,7 @@ pub mod params;
 pub mod plan;
 pub mod police;
 pub mod problem;
+pub mod question;
 pub mod releases;
 pub mod request_id;
 pub mod server;
@@ -206,9 +207,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         if public {
             use axum::handler::HandlerWithoutStateExt;
             let answer = || async { axum::http::StatusCode::NO_CONTENT };
+            // A public write that takes no token (the question's answers,
+            // the batch) is preflighted for POST with its body's type: a
+            // widget on a force's site sends it.
+            let preflight = match op.verb {
+                operation::Verb::Post => preflight
+                    .clone()
+                    .allow_methods([axum::http::Method::POST])
+                    .allow_headers([axum::http::header::ACCEPT, axum::http::header::CONTENT_TYPE]),
+                _ => preflight.clone(),
+            };
             op.handler = op
                 .handler
-                .options_service(mark.layer(preflight.clone().layer(answer.into_service())));
+                .options_service(mark.layer(preflight.layer(answer.into_service())));
         }
         router = router.route(op.path, op.handler);
     }

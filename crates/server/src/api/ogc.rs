@@ -217,15 +217,7 @@ pub async fn collections(
 
 fn find_layer<'r>(region: &'r Region, id: &str) -> Result<(usize, &'r Layer), ApiProblem> {
     region.layer(id).ok_or_else(|| {
-        ApiProblem::not_found(format!(
-            "no layer {id:?}; layers: {}",
-            region
-                .layers
-                .iter()
-                .map(|l| l.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+        ApiProblem::not_found(format!("no layer {id:?}; layers: {}", region.layer_ids()))
     })
 }
 

@@ -18,7 +18,7 @@ use super::operation::{Context, Examples, In, Operation};
 use super::state::AppState;
 use super::{
     audit, basemap, batch, changes, decisions, embed, feeds, health, lookup, map, metrics, ogc,
-    ownership, pages, plan, police, releases, settlements, webhooks,
+    ownership, pages, plan, police, question, releases, settlements, webhooks,
 };
 use crate::config::ServeConfig;
 use axum::routing;
@@ -31,7 +31,7 @@ use std::sync::Arc;
 /// both made from this list.
 pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
     let cx = Context { config, ex };
-    let resources: [fn(&Context) -> Vec<Operation>; 19] = [
+    let resources: [fn(&Context) -> Vec<Operation>; 20] = [
         audit::operations,
         basemap::operations,
         batch::operations,
@@ -48,6 +48,7 @@ pub fn operations(config: &ServeConfig, ex: &Examples) -> Vec<Operation> {
         pages::operations,
         plan::operations,
         police::operations,
+        question::operations,
         releases::operations,
         settlements::operations,
         webhooks::operations,

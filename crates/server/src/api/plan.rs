@@ -37,7 +37,10 @@ async fn planned(
         state.sync_for_read();
         let served = state.served();
         let params = served.params(&given)?;
-        let p = served.plan(&params)?;
+        // Residents' answers to the question, as evidence (none when the
+        // region asks nothing).
+        let voice = super::question::evidence(&state, &served);
+        let p = served.plan_with(&params, voice.as_ref())?;
         Ok((p, served))
     })
     .await

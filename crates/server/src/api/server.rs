@@ -49,10 +49,14 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let limits = super::listen::Limits {
         header_timeout: config.header_timeout,
         max_connections: config.max_connections,
-        peers: match (config.rate_limit > 0, config.rate_limit_loopback) {
-            (false, _) => super::listen::Peers::None,
-            (true, true) => super::listen::Peers::All,
-            (true, false) => super::listen::Peers::Remote,
+        // Remote peers are always named (the question's per-client limit
+        // needs them even with the rate limit off); loopback ones only when
+        // the rate limit covers them, so an untagged request is a loopback
+        // one.
+        peers: if config.rate_limit > 0 && config.rate_limit_loopback {
+            super::listen::Peers::All
+        } else {
+            super::listen::Peers::Remote
         },
     };
     let state = tokio::select! {
@@ -61,6 +65,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     };
     spawn_reload_on_sighup(state.clone());
     spawn_store_poll(state.clone());
+    spawn_question_refresh(state.clone());
     spawn_webhook_delivery(state.clone())?;
     spawn_rate_tidy(state.clone());
     println!("listening on http://{addr}");
@@ -192,6 +197,33 @@ fn spawn_store_poll(state: Arc<AppState>) {
         }
     });
 }
+
+/// With a store other servers write to (PostgreSQL), reads the public
+/// question's counts, holds and exclusions again every
+/// [`QUESTION_REFRESH`], so each server's figures and burst watch include
+/// the others' answers. A server alone on its store counts its own
+/// answers as it writes them and needs no refresh.
+fn spawn_question_refresh(state: Arc<AppState>) {
+    if !state.store.is_shared() || state.question.is_none() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(QUESTION_REFRESH);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Some(desk) = &state.question {
+                if let Err(e) = desk.reload().await {
+                    tracing::warn!("question: reading the counts again failed: {e}");
+                }
+            }
+        }
+    });
+}
+
+/// How often a server on a shared store reads the question's counts again.
+pub const QUESTION_REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[cfg(unix)]
 fn spawn_reload_on_sighup(state: Arc<AppState>) {

@@ -31,6 +31,10 @@ pub struct AppState {
     pub basemap: Option<crate::basemap::Basemap>,
     /// What `/metrics` shows.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The public question's counts, limits and burst watch (`None` when
+    /// its counts could not be read at start: the question then answers
+    /// 503 and everything else serves).
+    pub question: Option<crate::voice::Desk>,
     /// The outcome of the last read of the store's generation
     /// ([`AppState::sync`]): what `/health/ready` and the store gauges
     /// show.
@@ -109,6 +113,13 @@ impl AppState {
                 config.rate_limit_burst,
                 config.rate_limit_loopback,
             ),
+            question: match crate::voice::Desk::new(store.clone(), config.question.clone()) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    tracing::error!("question: cannot read the answers' counts: {e}");
+                    None
+                }
+            },
             config,
             store,
             tokens,
