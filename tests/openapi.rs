@@ -124,24 +124,14 @@ fn every_documented_operation_answers_its_example() {
     let (_, communities) = region.layer("communities").unwrap();
     let p = geo::InteriorPoint::interior_point(&communities.areas[1].geometry).unwrap();
     for n in 0..50 {
-        let r = call(
+        let r = common::answer_question(
             &server.base,
-            "POST",
-            "/v1/question/answers",
-            None,
-            Some(&serde_json::json!({ "lon": p.x(), "lat": p.y(), "follow": "yes" })),
-            &[("X-Forwarded-For", &format!("192.0.2.{n}"))],
+            &serde_json::json!({ "lon": p.x(), "lat": p.y(), "follow": "yes" }),
+            &format!("192.0.2.{n}"),
         );
         assert_eq!(r.status, 202, "{}", r.json);
     }
-    let holds = call(
-        &server.base,
-        "GET",
-        "/v1/question/holds",
-        Some(PLANNER),
-        None,
-        &[],
-    );
+    let holds = common::question_holds(&server.base);
     assert_eq!(holds.json["holds"][0]["status"], "held", "{}", holds.json);
     let doc = call(&server.base, "GET", "/api", None, None, &[]).json;
     assert_eq!(doc["openapi"], "3.0.3");

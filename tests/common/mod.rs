@@ -644,3 +644,21 @@ pub fn control_points(data: &Path) -> Vec<ControlPoint> {
         .map(Result::unwrap)
         .collect()
 }
+
+/// Answers the public question with `body`, as the resident at `client`
+/// (a trusted proxy's `X-Forwarded-For`: the server trusts loopback).
+pub fn answer_question(base: &str, body: &serde_json::Value, client: &str) -> Reply {
+    call(
+        base,
+        "POST",
+        "/v1/question/answers",
+        None,
+        Some(body),
+        &[("X-Forwarded-For", client)],
+    )
+}
+
+/// The areas held for review, as a planner reads them.
+pub fn question_holds(base: &str) -> Reply {
+    call(base, "GET", "/v1/question/holds", Some(PLANNER), None, &[])
+}

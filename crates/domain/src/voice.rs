@@ -1003,7 +1003,7 @@ pub struct ChoiceFigure {
 }
 
 /// Public figures of some counts: every figure shown is at least the
-/// minimum count, and no hidden figure below it can be worked out by
+/// minimum count, and no follow answer below it can be worked out by
 /// subtraction from those shown (see [`figures`]).
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Figures {
@@ -1017,50 +1017,48 @@ pub struct Figures {
     pub platforms: Vec<PlatformFigure>,
     /// Choices shown, by question and choice.
     pub choices: Vec<ChoiceFigure>,
-    /// True when there are too few answers to show anything.
+    /// True when any figure is held back (under the minimum, or revealing
+    /// one by subtraction); with `answers` absent, everything is.
     pub withheld: bool,
 }
 
-/// The cells of a partition of `total` that may be shown: those of at
-/// least `min`, less the smallest shown while the hidden remainder is above
-/// 0 and below `min` (so no hidden cell below `min` can be worked out).
-fn partition<K: Clone>(total: u64, cells: &[(K, u64)], min: u64) -> Vec<(K, u64)> {
-    let mut shown: Vec<(K, u64)> = cells.iter().filter(|(_, v)| *v >= min).cloned().collect();
+/// The follow answers that may be shown, of `total` answers: those of at
+/// least `min`; then, while exactly one of the three is hidden and what it
+/// holds (answers − those shown) is above 0 and below `min`, the smallest
+/// shown is hidden too, so that no follow answer below `min` can be worked
+/// out by subtraction. (With two hidden, what they hold between them says
+/// nothing of either.)
+fn follow_shown(total: u64, cells: &[(Follow, u64)], min: u64) -> Vec<(Follow, u64)> {
+    let mut shown: Vec<(Follow, u64)> = cells.iter().filter(|(_, v)| *v >= min).cloned().collect();
     loop {
         let sum: u64 = shown.iter().map(|(_, v)| v).sum();
         let rest = total.saturating_sub(sum);
-        if rest == 0 || rest >= min || shown.is_empty() {
+        if cells.len() - shown.len() != 1 || rest == 0 || rest >= min {
             return shown;
         }
         // The smallest shown cell (the last of equals) joins the hidden.
         let k = (0..shown.len())
             .min_by(|&a, &b| shown[a].1.cmp(&shown[b].1).then(b.cmp(&a)))
-            .expect("not empty");
+            .expect("two shown of three");
         shown.remove(k);
     }
-}
-
-/// Whether one side of a binary split (a platform chosen or not, a choice
-/// of a multiple-choice question made or not) may be shown: it is at least
-/// `min`, and so is the other side unless that is 0.
-fn binary(total: u64, count: u64, min: u64) -> bool {
-    let rest = total.saturating_sub(count);
-    count >= min && (rest == 0 || rest >= min)
 }
 
 /// The public figures of `c` with minimum count `min` (statistical
 /// disclosure control):
 /// 1. the answers are shown only if at least `min`; otherwise everything is
 ///    withheld;
-/// 2. a partition of the answers — the follow answers; the names together
-///    with "no name given" — is shown cell by cell, a cell only if at least
-///    `min`, then the smallest shown cell hidden too while the hidden
-///    remainder (answers − the cells shown) is above 0 and below `min`;
-/// 3. a binary split — each platform chosen or not — is shown only if
-///    both sides are at least `min` (or the other side is 0);
-/// 4. the choices of each extra question are held to both rules 2 (with
-///    "not answered" as a cell) and 3, which is safe whether the question
-///    takes one choice or several (the counts do not say which).
+/// 2. every other figure — a name, a follow answer, a platform, a choice —
+///    is shown only if at least `min` answers gave it;
+/// 3. the follow answers (three, fixed) are also kept from revealing one
+///    another: when only one of them is hidden and it holds fewer than
+///    `min` (but some), the smallest shown one is hidden too.
+///
+/// Names are an open list and the rest of the answers ("another name, or
+/// none") is not one answer, so a name's figure reveals nothing below the
+/// minimum; a platform's or a choice's likewise ("did not choose it" is
+/// not an answer anyone gave). `withheld` says whether any figure was held
+/// back.
 pub fn figures(c: &Counts, min: u32) -> Figures {
     let min = u64::from(min.max(1));
     if c.answers < min {
@@ -1075,8 +1073,9 @@ pub fn figures(c: &Counts, min: u32) -> Figures {
     }
     let total = c.answers;
     let names: Vec<(String, u64)> = c.names.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    let mut names: Vec<NameFigure> = partition(total, &names, min)
+    let mut names: Vec<NameFigure> = names
         .into_iter()
+        .filter(|(_, count)| *count >= min)
         .map(|(name, count)| NameFigure { name, count })
         .collect();
     names.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
@@ -1085,7 +1084,7 @@ pub fn figures(c: &Counts, min: u32) -> Figures {
         .map(|f| (*f, c.follow.get(f).copied().unwrap_or(0)))
         .collect();
     let mut follow = FollowFigures::default();
-    for (f, v) in partition(total, &follows, min) {
+    for (f, v) in follow_shown(total, &follows, min) {
         match f {
             Follow::Yes => follow.yes = Some(v),
             Follow::No => follow.no = Some(v),
@@ -1095,7 +1094,7 @@ pub fn figures(c: &Counts, min: u32) -> Figures {
     let mut platforms: Vec<PlatformFigure> = c
         .platforms
         .iter()
-        .filter(|(_, v)| binary(total, **v, min))
+        .filter(|(_, v)| **v >= min)
         .map(|(k, v)| PlatformFigure {
             platform: k.clone(),
             count: *v,
@@ -1109,8 +1108,8 @@ pub fn figures(c: &Counts, min: u32) -> Figures {
     }
     let mut choices = Vec::new();
     for (q, cells) in by_question {
-        for (choice, count) in partition(total, &cells, min) {
-            if binary(total, count, min) {
+        for (choice, count) in cells {
+            if count >= min {
                 choices.push(ChoiceFigure {
                     question: q.to_string(),
                     choice: choice.to_string(),
@@ -1119,13 +1118,24 @@ pub fn figures(c: &Counts, min: u32) -> Figures {
             }
         }
     }
+    let shown_cells = names.len()
+        + [follow.yes, follow.no, follow.not_sure]
+            .iter()
+            .flatten()
+            .count()
+        + platforms.len()
+        + choices.len();
+    let nonzero_cells = c.names.values().filter(|v| **v > 0).count()
+        + c.follow.values().filter(|v| **v > 0).count()
+        + c.platforms.values().filter(|v| **v > 0).count()
+        + c.choices.values().filter(|v| **v > 0).count();
     Figures {
         answers: Some(total),
         names,
         follow,
         platforms,
         choices,
-        withheld: false,
+        withheld: shown_cells < nonzero_cells,
     }
 }
 
@@ -1464,9 +1474,25 @@ mod tests {
         assert_eq!(f.follow.not_sure, None);
         // 30 named Sale Moor, 10 other or none: shown.
         assert_eq!(f.names.len(), 1);
-        // Facebook: 7 did not choose it — hidden; X: 12 and 28 — shown.
-        assert_eq!(f.platforms.len(), 1);
-        assert_eq!(f.platforms[0].platform, "x");
+        // Platforms: each shown from 10 ("did not choose it" is not an
+        // answer anyone gave).
+        assert_eq!(f.platforms.len(), 2);
+        assert_eq!(f.platforms[0].platform, "facebook");
+        assert!(
+            f.withheld,
+            "the 3 who said Sale and the 4 not sure are held back"
+        );
+        // One answer more for Sale Moor of 15 leaves it shown: another name,
+        // or none, is not one answer.
+        let mut d = Counts {
+            answers: 15,
+            ..Default::default()
+        };
+        d.names = [("wexcombe".to_string(), 10)].into();
+        d.follow = [(Follow::Yes, 13), (Follow::No, 1), (Follow::NotSure, 1)].into();
+        let f = figures(&d, 10);
+        assert_eq!(f.names[0].count, 10);
+        assert_eq!(f.follow.yes, Some(13));
         assert_eq!(total_answers([40, 3, 30], 10), None);
         assert_eq!(total_answers([40, 12, 30], 10), Some(82));
         assert_eq!(total_answers([40, 3, 9, 30], 10), Some(82));
@@ -1520,9 +1546,11 @@ mod tests {
     }
 
     proptest! {
-        /// Every figure shown is at least the minimum; in every partition
-        /// the hidden remainder is 0 or at least the minimum; binary splits
-        /// respect both sides; too few answers withhold everything.
+        /// Every figure shown is at least the minimum and equals its count;
+        /// when one follow answer alone is hidden, what it holds is 0 or at
+        /// least the minimum (so it cannot be worked out by subtraction);
+        /// too few answers withhold everything; `withheld` says whether
+        /// anything was held back.
         #[test]
         fn every_public_figure_respects_the_minimum(c in counts(), min in 1u32..15) {
             let f = figures(&c, min);
@@ -1535,26 +1563,46 @@ mod tests {
             }
             prop_assert_eq!(f.answers, Some(c.answers));
             let shown = |v: u64| v >= m;
-            let remainder_ok = |sum: u64| {
-                let rest = c.answers - sum;
-                rest == 0 || rest >= m
-            };
             let follow = [f.follow.yes, f.follow.no, f.follow.not_sure];
             prop_assert!(follow.iter().flatten().all(|&v| shown(v)));
-            prop_assert!(remainder_ok(follow.iter().flatten().sum()));
             for (v, k) in follow.iter().zip(Follow::ALL) {
-                if let Some(v) = v { prop_assert_eq!(*v, c.follow[&k]); }
+                if let Some(v) = v { prop_assert_eq!(*v, c.follow.get(&k).copied().unwrap_or(0)); }
+            }
+            if follow.iter().flatten().count() == 2 {
+                let rest = c.answers - follow.iter().flatten().sum::<u64>();
+                prop_assert!(rest == 0 || rest >= m, "one follow answer of {} revealed", rest);
             }
             prop_assert!(f.names.iter().all(|n| shown(n.count) && c.names[&n.name] == n.count));
-            prop_assert!(remainder_ok(f.names.iter().map(|n| n.count).sum()));
-            for p in &f.platforms {
-                prop_assert!(shown(p.count) && remainder_ok(p.count));
+            prop_assert!(f.platforms.iter().all(|p| shown(p.count) && c.platforms[&p.platform] == p.count));
+            let choice_ok = |ch: &ChoiceFigure| {
+                let key = [ch.question.as_str(), ch.choice.as_str()].join("/");
+                shown(ch.count) && c.choices[&key] == ch.count
+            };
+            prop_assert!(f.choices.iter().all(choice_ok));
+            let hidden_some = c.names.values().chain(c.platforms.values()).chain(c.choices.values()).chain(c.follow.values())
+                .filter(|v| **v > 0).count()
+                > f.names.len() + f.platforms.len() + f.choices.len() + follow.iter().flatten().count();
+            prop_assert_eq!(f.withheld, hidden_some);
+        }
+
+        /// Across areas: the total is published only when it and the areas
+        /// not shown (those under the minimum) are 0 or at least the
+        /// minimum, so no hidden area's count follows by subtraction.
+        #[test]
+        fn a_total_beside_its_areas_reveals_no_small_area(
+            areas in proptest::collection::vec(0u64..40, 0..12),
+            min in 1u32..15,
+        ) {
+            let m = u64::from(min);
+            let total: u64 = areas.iter().sum();
+            let hidden: u64 = areas.iter().filter(|a| **a < m).sum();
+            match total_answers(areas.iter().copied(), min) {
+                Some(t) => {
+                    prop_assert_eq!(t, total);
+                    prop_assert!(t >= m && (hidden == 0 || hidden >= m));
+                }
+                None => prop_assert!(total < m || (hidden > 0 && hidden < m)),
             }
-            for ch in &f.choices {
-                prop_assert!(shown(ch.count) && remainder_ok(ch.count));
-            }
-            let one: u64 = f.choices.iter().filter(|x| x.question == "one").map(|x| x.count).sum();
-            prop_assert!(remainder_ok(one));
         }
     }
 }

@@ -114,7 +114,8 @@ pub struct QuestionSettings {
     pub bucket: Duration,
     /// Answers one client may give a day (0: no limit). The client is
     /// known only by a keyed hash of its address, whose key is made in
-    /// memory and replaced at every UTC midnight. Default 10.
+    /// memory and replaced at every UTC midnight. Default 5: fewer than the
+    /// minimum count a figure needs, so one client cannot publish one.
     pub per_client: u32,
     /// The burst detector's window. Default 10 min.
     pub burst_window: Duration,
@@ -134,7 +135,7 @@ impl Default for QuestionSettings {
     fn default() -> Self {
         QuestionSettings {
             bucket: Duration::from_secs(3600),
-            per_client: 10,
+            per_client: 5,
             burst_window: Duration::from_secs(600),
             burst_min: 50,
             burst_factor: 10.0,
@@ -313,7 +314,7 @@ pub struct ServeSettings {
     #[serde(default, with = "duration_text")]
     pub question_bucket: Option<Duration>,
     /// Answers to the public question one client may give a day, 0 for
-    /// no limit [default: 10].
+    /// no limit [default: 5].
     #[arg(long, env = "FEEDMAP_QUESTION_PER_CLIENT")]
     pub question_per_client: Option<u32>,
     /// The window in which a burst of answers holds an area for review

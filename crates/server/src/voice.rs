@@ -176,6 +176,19 @@ impl Desk {
         }
     }
 
+    /// Starts the area's burst window again, after a planner decided its
+    /// hold.
+    pub fn decided(&self, layer: &str, area_id: &str) {
+        self.bursts.reset(layer, area_id);
+    }
+
+    /// The first and last instants (unix s) of the whole buckets holding
+    /// `[from, to)`: an exclusion leaves whole buckets out.
+    pub fn whole_buckets(&self, from: i64, to: i64) -> (i64, i64) {
+        let len = self.settings.bucket.as_secs().max(1) as i64;
+        (self.bucket(from), self.bucket(to - 1) + len)
+    }
+
     /// The open hold of an area, if any.
     pub fn open_hold(&self, layer: &str, area_id: &str) -> Option<VoiceHold> {
         self.ledger().open_hold(layer, area_id).cloned()
@@ -360,6 +373,15 @@ impl Bursts {
         }
         e.attempts += 1;
         e.attempts
+    }
+
+    /// Forgets the area's window (a planner decided its hold: what they
+    /// released or excluded is not counted again towards a burst).
+    fn reset(&self, layer: &str, area_id: &str) {
+        self.windows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(layer.to_string(), area_id.to_string()));
     }
 
     /// When the area's current window started.

@@ -275,7 +275,7 @@ pub fn cluster(
 /// The sentence residents' answers add to a reason, from shown figures
 /// only (each at least `min_count`), percentages of the answers: "142
 /// residents answered the question; 78 % call it Sale Moor; 70 % would
-/// follow a local feed, 61 % on Facebook." With too few answers to show,
+/// follow a local feed; 61 % chose Facebook." With too few answers to show,
 /// "Fewer than 10 residents answered the question." `labels` names the
 /// platforms by id.
 pub fn voice(
@@ -299,17 +299,14 @@ pub fn voice(
     if let Some(n) = &note.name {
         parts.push(format!("{} call it {}", pct(n.count), n.name));
     }
-    let platform = f.platforms.first().map(|p| {
+    if let Some(yes) = f.follow.yes {
+        parts.push(format!("{} would follow a local feed", pct(yes)));
+    }
+    if let Some(p) = f.platforms.first() {
         let label = labels
             .get(&p.platform)
             .map_or(p.platform.as_str(), String::as_str);
-        format!("{} on {label}", pct(p.count))
-    });
-    match (f.follow.yes, platform) {
-        (Some(yes), Some(p)) => parts.push(format!("{} would follow a local feed, {p}", pct(yes))),
-        (Some(yes), None) => parts.push(format!("{} would follow a local feed", pct(yes))),
-        (None, Some(p)) => parts.push(format!("{p} would follow it")),
-        (None, None) => {}
+        parts.push(format!("{} chose {label}", pct(p.count)));
     }
     format!("{}.", parts.join("; "))
 }

@@ -17,6 +17,10 @@
 //! - following, (yes + β·F)/(n + β): the share who would follow, `F` the
 //!   region's share, β = [`BETA`].
 //!
+//! Both take only figures that may be published (at least the minimum
+//! count): the plan is public, and a factor moved by each single answer
+//! would tell who answered what.
+//!
 //! Names: when the candidate's most given name is a shown figure (at least
 //! the minimum count, see [`crate::voice::figures`]) and at least
 //! `voice_name_share` of the answers that gave a name give it, the
@@ -216,8 +220,15 @@ impl<'e> VoiceTable<'e> {
 
     /// The voice factor of a candidate with answers `c` and `residents`
     /// (see the module documentation).
+    ///
+    /// Only figures that may be published enter it (answers and those who
+    /// would follow, each at least the minimum): the plan is public, and a
+    /// factor moved by every single answer would tell who answered what.
+    /// Answers under the minimum count as none; a hidden follow figure as
+    /// no evidence (the region's share).
     pub(crate) fn factor(&self, c: &Counts, residents: Option<f64>) -> f64 {
-        let a = c.answers as f64;
+        let shown = figures(c, self.evidence.min_count);
+        let a = shown.answers.unwrap_or(0) as f64;
         let interest = match (self.rate, residents) {
             (Some(rate), Some(r)) => {
                 let theta = (a + ALPHA) / (rate * r.max(0.0) + ALPHA);
@@ -225,8 +236,11 @@ impl<'e> VoiceTable<'e> {
             }
             _ => 0.5,
         };
-        let yes = c.follow.get(&Follow::Yes).copied().unwrap_or(0) as f64;
-        let follow = (yes + BETA * self.follow_share) / (a + BETA);
+        let (yes, n) = match shown.follow.yes {
+            Some(yes) => (yes as f64, a),
+            None => (0.0, 0.0),
+        };
+        let follow = (yes + BETA * self.follow_share) / (n + BETA);
         (0.5 * interest + 0.5 * follow).clamp(0.0, 1.0)
     }
 
@@ -525,7 +539,7 @@ mod tests {
             s.reason
                 .contains(&format!("{answers} residents answered the question"))
                 && s.reason.contains("call it The Dell")
-                && s.reason.contains("on Facebook"),
+                && s.reason.contains("chose Facebook"),
             "{}",
             s.reason
         );

@@ -119,7 +119,8 @@ pub struct AreaRef {
 /// The answer to `POST /v1/question/answers`.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Counted {
-    /// Always true: the answer is in the counts.
+    /// True when the answer is in the counts; false when its area is held
+    /// for review (the answer waits, kept, for a planner to release it).
     pub counted: bool,
     /// The small area it was counted in.
     pub area: AreaRef,
@@ -220,16 +221,23 @@ pub async fn answer(
     .map_err(count_problem)?;
     state.metrics.question_answer();
     let body = Counted {
-        counted: true,
+        counted: hold == 0,
         area: AreaRef {
             layer: layer.id.clone(),
             id: area.id.clone(),
             name: area.name.clone(),
         },
-        message: format!(
-            "Thank you: your answer is counted for {}. Nothing that identifies you was kept.",
-            area.name
-        ),
+        message: if hold == 0 {
+            format!(
+                "Thank you: your answer is counted for {}. Nothing that identifies you was kept.",
+                area.name
+            )
+        } else {
+            format!(
+                "Thank you: your answer for {} is received. Many answers came from there at once, so they are checked before they are counted. Nothing that identifies you was kept.",
+                area.name
+            )
+        },
     };
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
@@ -372,14 +380,11 @@ fn areas_view(served: &Served, desk: &Desk, q: &Question, li: usize) -> AreasVie
     let min = q.min_count();
     let counted = desk.ledger().counted();
     let summed = by_layer(region, &counted, li);
-    let total: u64 = summed.values().map(|c| c.answers).sum();
     let layer = &region.layers[li];
-    let mut shown = 0;
     let mut areas = Vec::new();
     for (a, c) in &summed {
         let figures = voice::figures(c, min);
-        if let Some(n) = figures.answers {
-            shown += n;
+        if figures.answers.is_some() {
             areas.push(AreaFigures {
                 id: layer.areas[*a].id.clone(),
                 name: layer.areas[*a].name.clone(),
@@ -388,12 +393,10 @@ fn areas_view(served: &Served, desk: &Desk, q: &Question, li: usize) -> AreasVie
         }
     }
     areas.sort_by(|a, b| a.id.cmp(&b.id));
-    let hidden = total - shown;
     AreasView {
         layer: layer.id.clone(),
         min_count: min,
-        answers: (total >= u64::from(min) && (hidden == 0 || hidden >= u64::from(min)))
-            .then_some(total),
+        answers: voice::total_answers(summed.values().map(|c| c.answers), min),
         areas,
     }
 }
@@ -608,6 +611,7 @@ pub async fn decide(
     })
     .await?;
     desk.reload().await.map_err(count_problem)?;
+    desk.decided(&hold.layer, &hold.area_id);
     Ok(with_etag(StatusCode::OK, hold.version, hold))
 }
 
@@ -699,7 +703,8 @@ pub struct Excluded {
 }
 
 /// `POST /v1/question/exclusions`: leaves a window of an area's answers
-/// out (each small area inside it, when it is a larger area).
+/// out (each small area inside it, when it is a larger area), widened to
+/// the whole buckets it touches (the answer gives the window kept).
 pub async fn exclude(
     State(state): State<Arc<AppState>>,
     Planner(caller): Planner,
@@ -711,6 +716,9 @@ pub async fn exclude(
     if to <= from {
         return Err(field_problem("to", "must be after from"));
     }
+    // Answers are counted in whole buckets (an hour by default): the
+    // window is widened to the buckets it touches, and the answer says so.
+    let (from, to) = desk.whole_buckets(from, to);
     write::text("reason", &body.reason, 500)?;
     if body.reason.trim().is_empty() {
         return Err(field_problem("reason", "say why, for the audit log"));
