@@ -485,6 +485,14 @@ fn a_burst_is_throttled_held_and_excluded() {
     assert_eq!(hold["layer"], layer.as_str());
     assert_eq!(hold["area_id"], area.as_str());
     assert!(hold["attempts"].as_i64().unwrap() >= 50, "{hold}");
+    let since = hold["since"].as_i64().unwrap();
+    let utc = hold["since_utc"].as_str().unwrap();
+    assert!(utc.ends_with('Z') && utc.len() == 20, "{hold}");
+    assert_eq!(
+        feedmap::calendar::day_number(&utc[..10]),
+        Some(since.div_euclid(86_400)),
+        "{hold}"
+    );
     // Holds are for planners only.
     assert_eq!(
         call(&server.base, "GET", "/v1/question/holds", None, None, &[]).status,
@@ -705,4 +713,32 @@ fn postgres_keeps_every_acknowledged_answer_through_sigkill() {
             .open()
             .unwrap()
     });
+}
+
+/// The desk's pieces (tested here rather than inside the server crate,
+/// so `cargo test` builds that crate once): a client is limited per UTC
+/// day and forgotten at midnight; bursts are counted per area and window.
+#[test]
+fn clients_are_limited_per_day_and_bursts_counted_per_area() {
+    use feedmap::question::{Bursts, ClientLimit, CountError};
+    let l = ClientLimit::new(3);
+    let a: std::net::IpAddr = "192.0.2.1".parse().unwrap();
+    let b: std::net::IpAddr = "192.0.2.2".parse().unwrap();
+    let t = 1_800_000_000 - 1_800_000_000 % 86_400 + 100;
+    for _ in 0..3 {
+        l.admit(a, t).unwrap();
+    }
+    assert!(matches!(l.admit(a, t), Err(CountError::Throttled(3))));
+    l.admit(b, t).unwrap();
+    // The next UTC day: a new key, nothing remembered.
+    l.admit(a, t + 86_400).unwrap();
+
+    let bursts = Bursts::default();
+    for i in 0..5 {
+        assert_eq!(bursts.note("oa", "A", 1000 + i, 600), i + 1);
+    }
+    assert_eq!(bursts.note("oa", "B", 1004, 600), 1);
+    // A new window after 600 s.
+    assert_eq!(bursts.note("oa", "A", 1600, 600), 1);
+    assert_eq!(bursts.started("oa", "A"), Some(1600));
 }

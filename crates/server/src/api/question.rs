@@ -25,8 +25,17 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 /// What is and is not stored, in one paragraph: shown beside the
-/// question and in the docs for a force's data protection officer.
-pub const STORED: &str = "Your answer is added to counts for the small area your postcode or point falls in (a Census output area or the smallest area the force uses), in hourly totals: how many answered, each place name given (in lower case), how many would follow and on which platforms, and the choices you picked. Your postcode, your position, your address, your IP address and the words exactly as you typed them are not stored or logged, and no cookie is set. Figures are published only where at least the minimum number of residents gave the same answer.";
+/// question and in the docs for a force's data protection officer, with
+/// the length of the buckets answers are counted in and the region's
+/// minimum count.
+pub fn stored(bucket: std::time::Duration, min_count: u32) -> String {
+    let per = match bucket.as_secs() {
+        3600 => "hour".to_string(),
+        86_400 => "day".to_string(),
+        s => humantime::format_duration(std::time::Duration::from_secs(s)).to_string(),
+    };
+    format!("Your answer is added to counts for the small area your postcode or point falls in (a Census output area or the smallest area the force uses), in totals per {per}: how many answered, each place name given (in lower case), how many would follow and on which platforms, and the choices you picked. Your postcode, your position, your address, your IP address and the words exactly as you typed them are not stored or logged, and no cookie is set. Figures are published only where at least {min_count} residents gave the same answer.")
+}
 
 /// The client address of a request: the peer, as the listener recorded
 /// it. The listener names every remote peer and leaves loopback ones
@@ -89,19 +98,20 @@ pub struct QuestionView {
     /// Longest place name accepted, in characters.
     pub max_name_chars: usize,
     /// What is and is not stored.
-    pub stored: &'static str,
+    pub stored: String,
 }
 
 /// `GET /v1/question`.
 pub async fn read(State(state): State<Arc<AppState>>) -> Result<Json<QuestionView>, ApiProblem> {
     let served = state.served();
     let question = question(&served)?;
+    let stored = stored(desk(&state)?.settings().bucket, question.min_count());
     Ok(Json(QuestionView {
         enabled: true,
         region: served.region().name.clone(),
         question,
         max_name_chars: voice::MAX_NAME_CHARS,
-        stored: STORED,
+        stored,
     }))
 }
 
@@ -531,6 +541,10 @@ pub struct HoldView {
     pub hold: VoiceHold,
     /// The area's name.
     pub area_name: String,
+    /// `since`, as a UTC time (RFC 3339).
+    pub since_utc: String,
+    /// `detected`, as a UTC time (RFC 3339).
+    pub detected_utc: String,
     /// Answers waiting under it (figures below the minimum withheld, as
     /// everywhere).
     pub held: Figures,
@@ -552,6 +566,12 @@ fn area_name(region: &Region, layer: &str, id: &str) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
+/// Unix seconds as an RFC 3339 UTC time.
+fn utc(t: i64) -> String {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(t.max(0) as u64);
+    humantime::format_rfc3339_seconds(at).to_string()
+}
+
 /// `GET /v1/question/holds`: areas held by the burst detector.
 pub async fn holds(
     State(state): State<Arc<AppState>>,
@@ -566,6 +586,8 @@ pub async fn holds(
         .holds()
         .map(|h| HoldView {
             area_name: area_name(served.region(), &h.layer, &h.area_id),
+            since_utc: utc(h.since),
+            detected_utc: utc(h.detected),
             held: voice::figures(held.get(&h.id).unwrap_or(&Counts::default()), q.min_count()),
             hold: h.clone(),
         })
