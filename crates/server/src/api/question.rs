@@ -199,19 +199,25 @@ pub async fn answer(
     let area = &layer.areas[ai];
     let now = unix_now();
     if let Some(new) = desk.attempt(&layer.id, &area.id, now) {
-        tracing::warn!(
-            layer = %new.layer,
-            area = %new.area_id,
-            attempts = new.attempts,
-            usual = new.usual,
-            "question: a burst of answers; the area is held for a planner's review"
-        );
+        let (attempts, usual) = (new.attempts, new.usual);
+        // Requests arriving together may each see the burst: the store
+        // records one hold, the others find it there.
         let held = store_write(&state, move |s| match s.hold_voice("burst detector", new) {
-            Ok(_) | Err(StoreError::Conflict { .. }) => Ok(()),
+            Ok(h) => Ok(Some(h)),
+            Err(StoreError::Conflict { .. }) => Ok(None),
             Err(e) => Err(e),
         })
-        .await;
-        held?;
+        .await?;
+        if let Some(h) = held {
+            tracing::warn!(
+                layer = %h.layer,
+                area = %h.area_id,
+                hold = h.id,
+                attempts,
+                usual,
+                "question: a burst of answers; the area is held for a planner's review"
+            );
+        }
         desk.reload().await.map_err(count_problem)?;
     }
     let client = desk.client(
