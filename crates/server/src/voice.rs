@@ -12,8 +12,8 @@
 //!   acknowledged answer survives a crash, and a busy server writes many
 //!   answers per commit.
 //! - **Per-client limits without identity** ([`ClientLimit`]): a client is
-//!   known only by a keyed hash of its address, the key made in memory and
-//!   replaced at every UTC midnight, never written.
+//!   known only by a keyed hash (HMAC-SHA256) of its address, the key made
+//!   at random in memory, replaced at every UTC midnight, never written.
 //! - **Bursts** ([`Bursts`]): an area whose attempts in a window jump far
 //!   above its usual rate is held; its answers wait for a planner.
 
@@ -21,7 +21,6 @@ use crate::config::QuestionSettings;
 use feedmap_domain::voice::Ledger;
 use feedmap_store::{NewHold, Store, StoreError, VoiceHold, VoiceTally};
 use std::collections::HashMap;
-use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -291,7 +290,7 @@ pub struct ClientLimit {
 
 struct Day {
     number: i64,
-    key: std::hash::RandomState,
+    key: ClientKey,
     counts: HashMap<u64, u32>,
 }
 
@@ -302,7 +301,7 @@ impl ClientLimit {
             per_day,
             day: Mutex::new(Day {
                 number: i64::MIN,
-                key: std::hash::RandomState::new(),
+                key: ClientKey::new(),
                 counts: HashMap::new(),
             }),
         }
@@ -324,11 +323,11 @@ impl ClientLimit {
             }
             *day = Day {
                 number: today,
-                key: std::hash::RandomState::new(),
+                key: ClientKey::new(),
                 counts: HashMap::new(),
             };
         }
-        let h = day.key.hash_one(client);
+        let h = day.key.of(client);
         let n = day.counts.entry(h).or_insert(0);
         if *n >= self.per_day {
             return Err(CountError::Throttled(*n));
@@ -391,5 +390,45 @@ impl Bursts {
             .unwrap_or_else(|e| e.into_inner())
             .get(&(layer.to_string(), area_id.to_string()))
             .map(|w| w.start)
+    }
+}
+
+/// A day's key for naming clients: 32 bytes from the operating system's
+/// random source, held only in memory. A client is named by the first 8
+/// bytes of HMAC-SHA256(key, its address): without the key, which is
+/// never written and is replaced at midnight, nothing links the name to
+/// the address, nor one day's names to another's.
+struct ClientKey([u8; 32]);
+
+impl ClientKey {
+    fn new() -> ClientKey {
+        let mut key = [0u8; 32];
+        if let Err(e) = getrandom::fill(&mut key) {
+            // No randomness: a key from the clock and the process is
+            // still never written, but say so.
+            tracing::warn!(
+                "question: no randomness for the day's client key ({e}); using the clock"
+            );
+            let t = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            key[..16].copy_from_slice(&t.to_le_bytes());
+            key[16..20].copy_from_slice(&std::process::id().to_le_bytes());
+        }
+        ClientKey(key)
+    }
+
+    /// The client's name for the day.
+    fn of(&self, client: IpAddr) -> u64 {
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0)
+            .expect("HMAC takes a key of any length");
+        match client {
+            IpAddr::V4(a) => mac.update(&a.octets()),
+            IpAddr::V6(a) => mac.update(&a.octets()),
+        }
+        let out = mac.finalize().into_bytes();
+        u64::from_le_bytes(out[..8].try_into().expect("32 bytes"))
     }
 }
