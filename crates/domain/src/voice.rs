@@ -17,9 +17,11 @@
 //! be worked out from those shown (statistical disclosure control).
 
 use feedmap_geography::manifest::{ChoiceSpec, QuestionSpec};
+use feedmap_geography::region::Region;
 use feedmap_store::{
     HoldStatus, VoiceCell, VoiceExclusion, VoiceHold, VoiceKind, VoiceRecords, VoiceTally,
 };
+use geo::{InteriorPoint, Point};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -1000,6 +1002,51 @@ pub struct ChoiceFigure {
     pub choice: String,
     /// Answers making it.
     pub count: u64,
+}
+
+/// The area of layer `into` that answers counted in area `area` of layer
+/// `layer` count for: the area itself in its own layer, else the area of
+/// `into` holding `point`, the area's interior point (none when `into`
+/// has no area there).
+pub fn holding_area(
+    region: &Region,
+    (layer, area): (usize, usize),
+    point: Option<Point<f64>>,
+    into: usize,
+) -> Option<usize> {
+    if layer == into {
+        return Some(area);
+    }
+    let p = point?;
+    let l = &region.layers[into];
+    l.index.locate(&l.areas, p.x(), p.y()).first().copied()
+}
+
+/// Counted answers (per layer id and area id, as [`Ledger::counted`]
+/// gives them) summed into the areas of layer `into`, by
+/// [`holding_area`]; answers in areas no longer in the region, or outside
+/// every area of `into`, are left out.
+pub fn by_layer(
+    region: &Region,
+    counted: &BTreeMap<(String, String), Counts>,
+    into: usize,
+) -> BTreeMap<usize, Counts> {
+    let mut out: BTreeMap<usize, Counts> = BTreeMap::new();
+    for ((layer, area_id), c) in counted {
+        let Some((li, l)) = region.layer(layer) else {
+            continue;
+        };
+        let Some(ai) = l.area_index(area_id) else {
+            continue;
+        };
+        let point = (li != into)
+            .then(|| l.areas[ai].geometry.interior_point())
+            .flatten();
+        if let Some(a) = holding_area(region, (li, ai), point, into) {
+            out.entry(a).or_default().add(c);
+        }
+    }
+    out
 }
 
 /// Public figures of some counts: every figure shown is at least the

@@ -129,18 +129,7 @@ impl<'e> VoiceTable<'e> {
             };
             region_counts.add(counts);
             let point = interior(&l.areas[ai]);
-            let community = if li == cl {
-                Some(ai)
-            } else {
-                point.and_then(|p| {
-                    comms
-                        .index
-                        .locate(&comms.areas, p.x(), p.y())
-                        .first()
-                        .copied()
-                })
-            };
-            if let Some(c) = community {
+            if let Some(c) = crate::voice::holding_area(region, (li, ai), point, cl) {
                 per_community[c].add(counts);
             }
             if let Some(point) = point {

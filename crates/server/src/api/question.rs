@@ -322,47 +322,6 @@ fn layer_of(region: &Region, asked: Option<&str>) -> Result<usize, ApiProblem> {
     }
 }
 
-/// Counted answers summed into the areas of layer `li`: each small area
-/// counts for the area holding its interior point (its own when it is of
-/// that layer).
-pub fn by_layer(
-    region: &Region,
-    counted: &BTreeMap<(String, String), Counts>,
-    li: usize,
-) -> BTreeMap<usize, Counts> {
-    let target = &region.layers[li];
-    let mut out: BTreeMap<usize, Counts> = BTreeMap::new();
-    let mut found = Vec::new();
-    for ((layer, area_id), c) in counted {
-        let into = if *layer == target.id {
-            target.area_index(area_id)
-        } else {
-            region
-                .layers
-                .iter()
-                .find(|l| &l.id == layer)
-                .and_then(|l| l.area_index(area_id).map(|a| &l.areas[a]))
-                .and_then(|a| a.geometry.interior_point())
-                .and_then(|p| {
-                    found.clear();
-                    region.locate_in_layer(
-                        li,
-                        LatLon {
-                            lat: p.y(),
-                            lon: p.x(),
-                        },
-                        &mut found,
-                    );
-                    found.first().copied()
-                })
-        };
-        if let Some(a) = into {
-            out.entry(a).or_default().add(c);
-        }
-    }
-    out
-}
-
 /// One area's public figures.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct AreaFigures {
@@ -395,7 +354,7 @@ fn areas_view(served: &Served, desk: &Desk, q: &Question, li: usize) -> AreasVie
     let region = served.region();
     let min = q.min_count();
     let counted = desk.ledger().counted();
-    let summed = by_layer(region, &counted, li);
+    let summed = voice::by_layer(region, &counted, li);
     let layer = &region.layers[li];
     let mut areas = Vec::new();
     for (a, c) in &summed {
@@ -775,7 +734,7 @@ pub async fn exclude(
     for (layer, area_id) in counted {
         let key: BTreeMap<(String, String), Counts> =
             [((layer.clone(), area_id.clone()), Counts::default())].into();
-        if by_layer(region, &key, li).contains_key(&target) {
+        if voice::by_layer(region, &key, li).contains_key(&target) {
             inside.push((layer, area_id));
         }
     }
